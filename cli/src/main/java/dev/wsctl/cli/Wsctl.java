@@ -1,0 +1,6 @@
+package dev.wsctl.cli;
+
+public final class Wsctl {
+    public static void main(String[] args) {
+    }
+}
