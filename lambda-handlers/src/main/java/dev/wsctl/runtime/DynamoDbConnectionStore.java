@@ -1,0 +1,465 @@
+package dev.wsctl.runtime;
+
+import static dev.wsctl.runtime.ConnectionTable.BY_CHANNEL;
+import static dev.wsctl.runtime.ConnectionTable.CHANNEL;
+import static dev.wsctl.runtime.ConnectionTable.CONNECTED_AT;
+import static dev.wsctl.runtime.ConnectionTable.CONNECTION_ID;
+import static dev.wsctl.runtime.ConnectionTable.EXPIRES_AT;
+import static dev.wsctl.runtime.ConnectionTable.GRANTS;
+import static dev.wsctl.runtime.ConnectionTable.ORIGIN;
+import static dev.wsctl.runtime.ConnectionTable.SOURCE_IP;
+import static dev.wsctl.runtime.ConnectionTable.SUB;
+import static dev.wsctl.runtime.ConnectionTable.join;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+
+/**
+ * {@link ConnectionStore} over the DynamoDB table described by {@link ConnectionTable}.
+ *
+ * <p>Reads of a channel's subscribers are Queries on the {@code by-channel} GSI (never a Scan), one
+ * DynamoDB page (up to 1 MB) per {@link #subscriberPages} page, with the next page requested as soon
+ * as the previous one is handed out. Batch writes go in chunks of 25, several chunks in flight at
+ * once, and unprocessed items are retried with exponential backoff.
+ *
+ * <p>Thread safe. {@link #close()} does not close the client: whoever built it owns it.
+ */
+public final class DynamoDbConnectionStore implements ConnectionStore {
+
+    private static final int BATCH_WRITE_MAX = 25;
+    private static final int BATCH_GET_MAX = 100;
+    /** BatchWriteItem / BatchGetItem requests in flight at once for one call. */
+    private static final int PARALLEL_BATCHES = 16;
+    /** Attempts for one batch before unprocessed items are reported as a failure (~15-20 s of backoff). */
+    private static final int MAX_BATCH_ATTEMPTS = 16;
+    private static final long BACKOFF_BASE_MS = 25;
+    private static final long BACKOFF_CAP_MS = 2_000;
+
+    private final DynamoDbAsyncClient client;
+    private final String table;
+
+    public DynamoDbConnectionStore(DynamoDbAsyncClient client, String tableName) {
+        this.client = java.util.Objects.requireNonNull(client, "client");
+        this.table = java.util.Objects.requireNonNull(tableName, "tableName");
+    }
+
+    public String tableName() {
+        return table;
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public void connect(ConnectionInfo info, Collection<String> channels) {
+        List<WriteRequest> writes = new ArrayList<>();
+        writes.add(put(metaItem(info)));
+        for (String channel : distinctChannels(channels)) {
+            writes.add(put(subscriptionItem(info.connectionId(), channel, info.expiresAt())));
+        }
+        batchWrite(writes);
+    }
+
+    @Override
+    public void subscribe(String connectionId, String channel, long expiresAt) {
+        checkChannel(channel);
+        join(client.putItem(r -> r.tableName(table).item(subscriptionItem(connectionId, channel, expiresAt))));
+    }
+
+    @Override
+    public void subscribeAll(String channel, Collection<String> connectionIds, long expiresAt) {
+        checkChannel(channel);
+        List<WriteRequest> writes = new ArrayList<>(connectionIds.size());
+        for (String id : new LinkedHashSet<>(connectionIds)) {
+            writes.add(put(subscriptionItem(id, channel, expiresAt)));
+        }
+        batchWrite(writes);
+    }
+
+    @Override
+    public boolean unsubscribe(String connectionId, String channel) {
+        checkChannel(channel);
+        Map<String, AttributeValue> old = join(client.deleteItem(r -> r.tableName(table)
+                .key(key(connectionId, channel))
+                .returnValues(ReturnValue.ALL_OLD))).attributes();
+        return old != null && !old.isEmpty();
+    }
+
+    @Override
+    public int disconnect(String connectionId) {
+        List<WriteRequest> deletes = new ArrayList<>();
+        for (String channel : allChannelsOf(connectionId)) {
+            deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(key(connectionId, channel))).build());
+        }
+        batchWrite(deletes);
+        return deletes.size();
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public boolean isSubscribed(String connectionId, String channel) {
+        Map<String, AttributeValue> item = join(client.getItem(r -> r.tableName(table)
+                .key(key(connectionId, channel))
+                .projectionExpression("#id")
+                .expressionAttributeNames(Map.of("#id", CONNECTION_ID))
+                .consistentRead(true))).item();
+        return item != null && !item.isEmpty();
+    }
+
+    @Override
+    public Optional<ConnectionInfo> connection(String connectionId) {
+        Map<String, AttributeValue> item = join(client.getItem(r -> r.tableName(table)
+                .key(key(connectionId, CONNECTION_ROW))
+                .consistentRead(true))).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(toInfo(item));
+    }
+
+    @Override
+    public List<String> channelsOf(String connectionId) {
+        List<String> channels = allChannelsOf(connectionId);
+        channels.remove(CONNECTION_ROW);
+        return channels;
+    }
+
+    @Override
+    public Iterable<List<String>> subscriberPages(String channel) {
+        QueryRequest request = QueryRequest.builder()
+                .tableName(table)
+                .indexName(BY_CHANNEL)
+                .keyConditionExpression("#ch = :ch")
+                .projectionExpression("#id")
+                .expressionAttributeNames(Map.of("#ch", CHANNEL, "#id", CONNECTION_ID))
+                .expressionAttributeValues(Map.of(":ch", s(channel)))
+                .build();
+        return () -> new PageIterator(request);
+    }
+
+    @Override
+    public List<ConnectionInfo> connections(int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        // the GSI in pages of at most the ids still wanted: no prefetch, nothing read past the limit
+        QueryRequest.Builder request = QueryRequest.builder()
+                .tableName(table)
+                .indexName(BY_CHANNEL)
+                .keyConditionExpression("#ch = :ch")
+                .projectionExpression("#id")
+                .expressionAttributeNames(Map.of("#ch", CHANNEL, "#id", CONNECTION_ID))
+                .expressionAttributeValues(Map.of(":ch", s(CONNECTION_ROW)));
+        List<String> ids = new ArrayList<>(Math.min(limit, 1024));
+        Map<String, AttributeValue> start = null;
+        do {
+            QueryResponse page = join(client.query(request.limit(limit - ids.size()).exclusiveStartKey(start).build()));
+            for (Map<String, AttributeValue> item : page.items()) {
+                ids.add(item.get(CONNECTION_ID).s());
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null && ids.size() < limit);
+        Map<String, ConnectionInfo> byId = new HashMap<>();
+        for (Map<String, AttributeValue> item : batchGet(ids)) {
+            ConnectionInfo info = toInfo(item);
+            byId.put(info.connectionId(), info);
+        }
+        List<ConnectionInfo> result = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            ConnectionInfo info = byId.get(id); // null when it disconnected between Query and BatchGet
+            if (info != null) {
+                result.add(info);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public void close() {
+        // the client belongs to the caller
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /** Every sort key of the connection (meta row included), in order; a consistent, paginated Query. */
+    private List<String> allChannelsOf(String connectionId) {
+        QueryRequest.Builder request = QueryRequest.builder()
+                .tableName(table)
+                .keyConditionExpression("#id = :id")
+                .projectionExpression("#ch")
+                .expressionAttributeNames(Map.of("#ch", CHANNEL, "#id", CONNECTION_ID))
+                .expressionAttributeValues(Map.of(":id", s(connectionId)))
+                .consistentRead(true);
+        List<String> channels = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            QueryResponse page = join(client.query(request.exclusiveStartKey(start).build()));
+            for (Map<String, AttributeValue> item : page.items()) {
+                channels.add(item.get(CHANNEL).s());
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return channels;
+    }
+
+    /**
+     * Lazy pages of a GSI Query. Each {@code next()} hands out one DynamoDB page and starts the request
+     * for the following one, so the caller works on page n while page n+1 is on its way. Empty pages
+     * (possible in DynamoDB) are skipped.
+     */
+    private final class PageIterator implements Iterator<List<String>> {
+        private final QueryRequest request;
+        private CompletableFuture<QueryResponse> pending;
+        private List<String> ready;
+
+        PageIterator(QueryRequest request) {
+            this.request = request;
+            this.pending = client.query(request);
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (ready == null && pending != null) {
+                QueryResponse page = join(pending);
+                Map<String, AttributeValue> last = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : Map.of();
+                pending = last.isEmpty() ? null : client.query(request.toBuilder().exclusiveStartKey(last).build());
+                if (!page.items().isEmpty()) {
+                    List<String> ids = new ArrayList<>(page.items().size());
+                    for (Map<String, AttributeValue> item : page.items()) {
+                        ids.add(item.get(CONNECTION_ID).s());
+                    }
+                    ready = ids;
+                }
+            }
+            return ready != null;
+        }
+
+        @Override
+        public List<String> next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            List<String> page = ready;
+            ready = null;
+            return page;
+        }
+    }
+
+    // ---------------------------------------------------------------- batches
+
+    /**
+     * Writes {@code writes} in BatchWriteItem chunks of 25, up to {@link #PARALLEL_BATCHES} chunks in
+     * flight, retrying unprocessed items with exponential backoff and jitter. A chunk must not hold
+     * two requests for the same key (callers de-duplicate).
+     */
+    private void batchWrite(List<WriteRequest> writes) {
+        if (writes.isEmpty()) {
+            return;
+        }
+        List<List<WriteRequest>> chunks = chunks(writes, BATCH_WRITE_MAX);
+        AtomicInteger next = new AtomicInteger();
+        int workers = Math.min(PARALLEL_BATCHES, chunks.size());
+        CompletableFuture<?>[] running = new CompletableFuture<?>[workers];
+        for (int i = 0; i < workers; i++) {
+            running[i] = writeWorker(chunks, next);
+        }
+        join(CompletableFuture.allOf(running));
+    }
+
+    /** Takes chunks off the shared list until none are left, one at a time. */
+    private CompletableFuture<Void> writeWorker(List<List<WriteRequest>> chunks, AtomicInteger next) {
+        int index = next.getAndIncrement();
+        if (index >= chunks.size()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return writeChunk(chunks.get(index), 1).thenCompose(done -> writeWorker(chunks, next));
+    }
+
+    private CompletableFuture<Void> writeChunk(List<WriteRequest> chunk, int attempt) {
+        return client.batchWriteItem(r -> r.requestItems(Map.of(table, chunk))).thenCompose(response -> {
+            List<WriteRequest> unprocessed = response.hasUnprocessedItems()
+                    ? response.unprocessedItems().getOrDefault(table, List.of())
+                    : List.of();
+            if (unprocessed.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (attempt >= MAX_BATCH_ATTEMPTS) {
+                return CompletableFuture.failedFuture(new IllegalStateException(
+                        unprocessed.size() + " items of a BatchWriteItem on " + table
+                                + " were still unprocessed after " + attempt + " attempts"));
+            }
+            return later(attempt).thenCompose(x -> writeChunk(unprocessed, attempt + 1));
+        });
+    }
+
+    /** The items for {@code ids}' meta rows, BatchGetItem in chunks of 100, in parallel, retrying. */
+    private List<Map<String, AttributeValue>> batchGet(List<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<Map<String, AttributeValue>> keys = new ArrayList<>(ids.size());
+        for (String id : new LinkedHashSet<>(ids)) {
+            keys.add(key(id, CONNECTION_ROW));
+        }
+        List<Map<String, AttributeValue>> items = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<List<Map<String, AttributeValue>>> chunks = chunks(keys, BATCH_GET_MAX);
+        AtomicInteger next = new AtomicInteger();
+        int workers = Math.min(PARALLEL_BATCHES, chunks.size());
+        CompletableFuture<?>[] running = new CompletableFuture<?>[workers];
+        for (int i = 0; i < workers; i++) {
+            running[i] = getWorker(chunks, next, items);
+        }
+        join(CompletableFuture.allOf(running));
+        return items;
+    }
+
+    private CompletableFuture<Void> getWorker(List<List<Map<String, AttributeValue>>> chunks, AtomicInteger next,
+                                              List<Map<String, AttributeValue>> out) {
+        int index = next.getAndIncrement();
+        if (index >= chunks.size()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return getChunk(chunks.get(index), 1, out).thenCompose(done -> getWorker(chunks, next, out));
+    }
+
+    private CompletableFuture<Void> getChunk(List<Map<String, AttributeValue>> keys, int attempt,
+                                             List<Map<String, AttributeValue>> out) {
+        KeysAndAttributes request = KeysAndAttributes.builder().keys(keys).consistentRead(true).build();
+        return client.batchGetItem(r -> r.requestItems(Map.of(table, request))).thenCompose(response -> {
+            if (response.hasResponses()) {
+                out.addAll(response.responses().getOrDefault(table, List.of()));
+            }
+            KeysAndAttributes unprocessed = response.hasUnprocessedKeys()
+                    ? response.unprocessedKeys().get(table)
+                    : null;
+            if (unprocessed == null || !unprocessed.hasKeys() || unprocessed.keys().isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (attempt >= MAX_BATCH_ATTEMPTS) {
+                return CompletableFuture.failedFuture(new IllegalStateException(
+                        unprocessed.keys().size() + " keys of a BatchGetItem on " + table
+                                + " were still unprocessed after " + attempt + " attempts"));
+            }
+            return later(attempt).thenCompose(x -> getChunk(unprocessed.keys(), attempt + 1, out));
+        });
+    }
+
+    /** Completes after the backoff for {@code attempt} (1-based): full jitter, exponential, capped. */
+    private static CompletableFuture<Void> later(int attempt) {
+        long ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt, 20));
+        long delay = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
+    }
+
+    private static <T> List<List<T>> chunks(List<T> list, int size) {
+        List<List<T>> chunks = new ArrayList<>((list.size() + size - 1) / size);
+        for (int i = 0; i < list.size(); i += size) {
+            chunks.add(list.subList(i, Math.min(list.size(), i + size)));
+        }
+        return chunks;
+    }
+
+    // ---------------------------------------------------------------- items
+
+    private static Collection<String> distinctChannels(Collection<String> channels) {
+        if (channels == null || channels.isEmpty()) {
+            return List.of();
+        }
+        LinkedHashSet<String> distinct = new LinkedHashSet<>(channels);
+        distinct.forEach(DynamoDbConnectionStore::checkChannel);
+        return distinct;
+    }
+
+    private static void checkChannel(String channel) {
+        if (channel == null || channel.isEmpty()) {
+            throw new IllegalArgumentException("channel must be a non-empty string");
+        }
+        if (CONNECTION_ROW.equals(channel)) {
+            throw new IllegalArgumentException(CONNECTION_ROW + " is reserved for the connection's meta row");
+        }
+    }
+
+    private static WriteRequest put(Map<String, AttributeValue> item) {
+        return WriteRequest.builder().putRequest(p -> p.item(item)).build();
+    }
+
+    private static Map<String, AttributeValue> key(String connectionId, String channel) {
+        return Map.of(CONNECTION_ID, s(connectionId), CHANNEL, s(channel));
+    }
+
+    private static Map<String, AttributeValue> subscriptionItem(String connectionId, String channel, long expiresAt) {
+        return Map.of(CONNECTION_ID, s(connectionId), CHANNEL, s(channel), EXPIRES_AT, n(expiresAt));
+    }
+
+    private static Map<String, AttributeValue> metaItem(ConnectionInfo info) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(CONNECTION_ID, s(info.connectionId()));
+        item.put(CHANNEL, s(CONNECTION_ROW));
+        item.put(CONNECTED_AT, n(info.connectedAt()));
+        item.put(EXPIRES_AT, n(info.expiresAt()));
+        putIfPresent(item, SOURCE_IP, info.sourceIp());
+        putIfPresent(item, ORIGIN, info.origin());
+        putIfPresent(item, SUB, info.sub());
+        if (!info.grants().isEmpty()) {
+            item.put(GRANTS, AttributeValue.fromL(info.grants().stream().map(DynamoDbConnectionStore::s).toList()));
+        }
+        return item;
+    }
+
+    private static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {
+        if (value != null && !value.isEmpty()) {
+            item.put(name, s(value));
+        }
+    }
+
+    private static ConnectionInfo toInfo(Map<String, AttributeValue> item) {
+        List<String> grants = List.of();
+        AttributeValue g = item.get(GRANTS);
+        if (g != null) {
+            if (g.hasL()) {
+                grants = g.l().stream().map(AttributeValue::s).toList();
+            } else if (g.hasSs()) {
+                grants = g.ss();
+            }
+        }
+        return new ConnectionInfo(
+                item.get(CONNECTION_ID).s(),
+                number(item.get(CONNECTED_AT)),
+                string(item.get(SOURCE_IP)),
+                string(item.get(ORIGIN)),
+                string(item.get(SUB)),
+                grants,
+                number(item.get(EXPIRES_AT)));
+    }
+
+    private static String string(AttributeValue v) {
+        return v == null ? null : v.s();
+    }
+
+    private static long number(AttributeValue v) {
+        return v == null || v.n() == null ? 0L : Long.parseLong(v.n());
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+}

@@ -1,0 +1,274 @@
+package dev.wsctl.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+
+/**
+ * A dynalite (DynamoDB-protocol server) process on 127.0.0.1 for tests, started from the pinned
+ * install in the directory named by system property {@code wsctl.dynalite.dir} (surefire passes it;
+ * it holds {@code node_modules/dynalite}, installed by {@code npm ci} in {@code tools/dynalite}).
+ *
+ * <p>Use either as a plain resource ({@code try (Dynalite d = Dynalite.start()) {...}}, or
+ * {@link #start()} in {@code @BeforeAll} and {@link #close()} in {@code @AfterAll}) or as a JUnit 5
+ * extension: {@code @RegisterExtension static final Dynalite DYNALITE = new Dynalite();} starts it
+ * before the class's {@code @BeforeAll} methods and stops it after the class.
+ *
+ * <p>dynalite has no UpdateTimeToLive: create tables with
+ * {@code ConnectionTable.create(client, name, tags, false)}.
+ */
+public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+
+    public static final String DIR_PROPERTY = "wsctl.dynalite.dir";
+    /** Optional: the node executable (default {@code node} from PATH). */
+    public static final String NODE_PROPERTY = "wsctl.node";
+    private static final Duration STARTUP = Duration.ofSeconds(20);
+    private static final int MAX_OUTPUT = 16_384;
+
+    private Process process;
+    private Thread shutdownHook;
+    private URI endpoint;
+    private final StringBuilder output = new StringBuilder();
+
+    /** A not yet started instance (for {@code @RegisterExtension}); see {@link #start()}. */
+    public Dynalite() {
+    }
+
+    /** Starts a new dynalite process and waits until it accepts connections. */
+    public static Dynalite start() {
+        Dynalite d = new Dynalite();
+        d.launch();
+        return d;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        if (process == null) {
+            launch();
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
+    }
+
+    /** {@code http://127.0.0.1:<port>}. */
+    public URI endpoint() {
+        if (endpoint == null) {
+            throw new IllegalStateException("dynalite is not running");
+        }
+        return endpoint;
+    }
+
+    /** A new async client for this server: us-east-1, dummy static credentials, Netty. Close it yourself. */
+    public DynamoDbAsyncClient newClient() {
+        return DynamoDbAsyncClient.builder()
+                .endpointOverride(endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("dummy", "dummy")))
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(64))
+                .build();
+    }
+
+    /** Ends the process (SIGTERM, then SIGKILL after 5 s) and waits for it. */
+    @Override
+    public synchronized void close() {
+        if (process == null) {
+            return;
+        }
+        stop(process);
+        process = null;
+        endpoint = null;
+        if (shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting anyway
+            }
+            shutdownHook = null;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    private synchronized void launch() {
+        Path cli = dynaliteDir().resolve("node_modules/dynalite/cli.js");
+        if (!Files.isRegularFile(cli)) {
+            throw new IllegalStateException("dynalite is not installed: " + cli + " does not exist. Run `npm ci` in "
+                    + dynaliteDir() + " (tools/dynalite).");
+        }
+        IllegalStateException portRace = null;
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            int port = freePort();
+            try {
+                launch(cli, port);
+                return;
+            } catch (PortInUse e) {
+                portRace = new IllegalStateException("dynalite could not bind port " + port + " (twice)."
+                        + " Its output:\n" + e.getMessage());
+            }
+        }
+        throw portRace;
+    }
+
+    private void launch(Path cli, int port) {
+        String node = System.getProperty(NODE_PROPERTY, "node");
+        List<String> command = List.of(node, cli.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
+                "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0");
+        synchronized (output) {
+            output.setLength(0);
+        }
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run `" + String.join(" ", command) + "`: " + e.getMessage()
+                    + ". Is Node.js installed (or -D" + NODE_PROPERTY + " set)?", e);
+        }
+        Thread drain = new Thread(() -> drain(p.getInputStream()), "dynalite-output-" + port);
+        drain.setDaemon(true);
+        drain.start();
+
+        long deadline = System.nanoTime() + STARTUP.toNanos();
+        while (true) {
+            String out = output();
+            if (out.contains("EADDRINUSE")) {
+                stop(p);
+                throw new PortInUse(out);
+            }
+            if (!p.isAlive()) {
+                waitForDrain(drain);
+                String all = output();
+                if (all.contains("EADDRINUSE")) {
+                    throw new PortInUse(all);
+                }
+                throw new IllegalStateException("dynalite exited with status " + p.exitValue()
+                        + " before accepting connections. If node_modules is missing or broken, run `npm ci` in "
+                        + dynaliteDir() + ". Command: " + String.join(" ", command) + "\nOutput:\n" + all);
+            }
+            if (out.contains("listening at") && accepts(port)) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                stop(p);
+                throw new IllegalStateException("dynalite did not accept connections on 127.0.0.1:" + port
+                        + " within " + STARTUP.toSeconds() + " s. Command: " + String.join(" ", command)
+                        + "\nOutput:\n" + output());
+            }
+            sleep(25);
+        }
+        process = p;
+        endpoint = URI.create("http://127.0.0.1:" + port);
+        shutdownHook = new Thread(p::destroyForcibly, "dynalite-shutdown-" + port);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    private static void stop(Process p) {
+        p.destroy();
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void drain(InputStream in) {
+        byte[] buffer = new byte[4096];
+        try (in) {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                synchronized (output) {
+                    if (output.length() < MAX_OUTPUT) {
+                        output.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        } catch (IOException ignored) {
+            // the process went away
+        }
+    }
+
+    private String output() {
+        synchronized (output) {
+            return output.toString();
+        }
+    }
+
+    private static void waitForDrain(Thread drain) {
+        try {
+            drain.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Path dynaliteDir() {
+        String dir = System.getProperty(DIR_PROPERTY);
+        if (dir != null && !dir.isBlank()) {
+            return Path.of(dir).toAbsolutePath();
+        }
+        // not run by surefire (an IDE): look for tools/dynalite above the working directory
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("tools/dynalite");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("system property " + DIR_PROPERTY + " is not set and no tools/dynalite"
+                + " directory was found above " + Path.of("").toAbsolutePath());
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on 127.0.0.1", e);
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for dynalite", e);
+        }
+    }
+
+    private static final class PortInUse extends RuntimeException {
+        PortInUse(String output) {
+            super(output, null, false, false);
+        }
+    }
+}

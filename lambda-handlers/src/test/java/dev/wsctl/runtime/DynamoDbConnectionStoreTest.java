@@ -1,0 +1,91 @@
+package dev.wsctl.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.TableDescription;
+
+/** The store contract against dynalite, on a table created by {@link ConnectionTable}. */
+class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
+
+    private static final String TABLE = ConnectionTable.name("wsctl-test", "contract");
+
+    private static Dynalite dynalite;
+    private static DynamoDbAsyncClient client;
+
+    @BeforeAll
+    static void startDynalite() {
+        dynalite = Dynalite.start();
+        client = dynalite.newClient();
+        ConnectionTable.Result result = ConnectionTable.create(client, TABLE, Map.of("app", "wsctl-test"), false);
+        assertThat(result).isEqualTo(new ConnectionTable.Result(true, ConnectionTable.TtlStatus.SKIPPED));
+    }
+
+    @AfterAll
+    static void stopDynalite() {
+        if (client != null) {
+            client.close();
+        }
+        if (dynalite != null) {
+            dynalite.close();
+        }
+    }
+
+    @Override
+    protected ConnectionStore newStore() {
+        return new DynamoDbConnectionStore(client, TABLE);
+    }
+
+    @Test
+    void theTableHasTheDesignedLayout() {
+        TableDescription table = client.describeTable(r -> r.tableName(TABLE)).join().table();
+
+        assertThat(table.keySchema()).extracting(k -> k.attributeName() + ":" + k.keyTypeAsString())
+                .containsExactly("connectionId:HASH", "channel:RANGE");
+        assertThat(table.globalSecondaryIndexes()).singleElement().satisfies(gsi -> {
+            assertThat(gsi.indexName()).isEqualTo(ConnectionTable.BY_CHANNEL);
+            assertThat(gsi.keySchema()).extracting(k -> k.attributeName() + ":" + k.keyTypeAsString())
+                    .containsExactly("channel:HASH", "connectionId:RANGE");
+            assertThat(gsi.projection().projectionType()).isEqualTo(ProjectionType.KEYS_ONLY);
+        });
+        assertThat(table.billingModeSummary().billingModeAsString()).isEqualTo("PAY_PER_REQUEST");
+    }
+
+    @Test
+    void createRequestCarriesTags() {
+        CreateTableRequest request = ConnectionTable.createTableRequest("a-b-connections", Map.of("stage", "b"));
+        assertThat(request.tags()).extracting(t -> t.key() + "=" + t.value()).containsExactly("stage=b");
+        assertThat(ConnectionTable.name("a", "b")).isEqualTo("a-b-connections");
+    }
+
+    @Test
+    void creatingAnExistingTableIsFine() {
+        assertThat(ConnectionTable.create(client, TABLE, Map.of(), false))
+                .isEqualTo(new ConnectionTable.Result(false, ConnectionTable.TtlStatus.SKIPPED));
+    }
+
+    @Test
+    void ttlOnAServerWithoutUpdateTimeToLiveIsReportedNotThrown() {
+        assertThat(ConnectionTable.enableTtl(client, TABLE)).isEqualTo(ConnectionTable.TtlStatus.UNSUPPORTED);
+    }
+
+    @Test
+    void errorsArriveAsTheSdkExceptionNotACompletionException() {
+        try (ConnectionStore missing = new DynamoDbConnectionStore(client, "no-such-table")) {
+            assertThatThrownBy(() -> missing.channelsOf("x")).isInstanceOf(ResourceNotFoundException.class);
+            assertThatThrownBy(() -> missing.subscribeAll("c", List.of("a", "b"), 1))
+                    .isInstanceOf(ResourceNotFoundException.class);
+            assertThatThrownBy(() -> missing.subscriberPages("c").iterator().hasNext())
+                    .isInstanceOf(ResourceNotFoundException.class);
+        }
+    }
+}
