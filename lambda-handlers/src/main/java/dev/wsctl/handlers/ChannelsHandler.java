@@ -1,0 +1,21 @@
+package dev.wsctl.handlers;
+
+import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.PubSub;
+import dev.wsctl.runtime.WsEvent;
+
+import java.util.function.BiFunction;
+
+/** joinchannel and leavechannel. */
+public final class ChannelsHandler extends WsHandler {
+    private static final BiFunction<PubSub, WsEvent, String> ROUTE = PubSub::channels;
+
+    /** Used by Lambda: the services come from the function's environment, built once at init. */
+    public ChannelsHandler() {
+        super(Services.fromEnvironment(), Services.log(), ROUTE);
+    }
+
+    public ChannelsHandler(PubSub pubSub, JsonLog log) {
+        super(pubSub, log, ROUTE);
+    }
+}

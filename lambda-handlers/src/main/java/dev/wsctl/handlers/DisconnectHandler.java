@@ -1,0 +1,24 @@
+package dev.wsctl.handlers;
+
+import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.PubSub;
+import dev.wsctl.runtime.WsEvent;
+
+import java.util.function.BiFunction;
+
+/** $disconnect: removes every row of the connection. */
+public final class DisconnectHandler extends WsHandler {
+    private static final BiFunction<PubSub, WsEvent, String> ROUTE = (p, e) -> {
+            p.disconnect(e);
+            return null;
+        };
+
+    /** Used by Lambda: the services come from the function's environment, built once at init. */
+    public DisconnectHandler() {
+        super(Services.fromEnvironment(), Services.log(), ROUTE);
+    }
+
+    public DisconnectHandler(PubSub pubSub, JsonLog log) {
+        super(pubSub, log, ROUTE);
+    }
+}

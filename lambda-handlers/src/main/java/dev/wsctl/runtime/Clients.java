@@ -1,0 +1,62 @@
+package dev.wsctl.runtime;
+
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * Builds the runtime's SDK clients. Every client shares one Netty HTTP client (one event loop, one
+ * connection pool per host), and is built once per process, never per invocation.
+ */
+public final class Clients {
+    private Clients() {
+    }
+
+    /** The HTTP client; {@code maxConcurrency} must cover the fan-out's calls in flight. */
+    public static SdkAsyncHttpClient http(int maxConcurrency) {
+        return NettyNioAsyncHttpClient.builder()
+                .maxConcurrency(Math.max(maxConcurrency, 16))
+                .connectionAcquisitionTimeout(Duration.ofSeconds(30))
+                .maxPendingConnectionAcquires(100_000)
+                .build();
+    }
+
+    /**
+     * The @connections client for {@code callbackUrl}. It makes no retries of its own: {@link Fanout}
+     * retries throttled and transient calls itself so that it can count them.
+     */
+    public static ApiGatewayManagementApiAsyncClient managementApi(URI callbackUrl, SdkAsyncHttpClient http,
+                                                                  Region region,
+                                                                  AwsCredentialsProvider credentials) {
+        return ApiGatewayManagementApiAsyncClient.builder()
+                .httpClient(http)
+                .region(region)
+                .credentialsProvider(credentials)
+                .endpointOverride(callbackUrl)
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+    }
+
+    /**
+     * The DynamoDB client; {@code endpoint} (may be null) points it at a DynamoDB-compatible server.
+     * It keeps the SDK's standard retries, which handle throttling and transient errors.
+     */
+    public static DynamoDbAsyncClient dynamoDb(SdkAsyncHttpClient http, Region region,
+                                               AwsCredentialsProvider credentials, URI endpoint) {
+        var builder = DynamoDbAsyncClient.builder()
+                .httpClient(http)
+                .region(region)
+                .credentialsProvider(credentials);
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        return builder.build();
+    }
+}

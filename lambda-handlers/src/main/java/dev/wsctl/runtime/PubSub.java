@@ -1,0 +1,167 @@
+package dev.wsctl.runtime;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The pub/sub service behind the handlers: what each route does, independent of Lambda. Every
+ * method answers with the frame for the sender (or null when there is none) or throws
+ * {@link ClientError} for a request the client got wrong.
+ */
+public final class PubSub {
+    private final Settings settings;
+    private final ConnectionStore store;
+    private final Fanout fanout;
+    private final Clock clock;
+
+    public PubSub(Settings settings, ConnectionStore store, Fanout fanout, Clock clock) {
+        this.settings = settings;
+        this.store = store;
+        this.fanout = fanout;
+        this.clock = clock;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public ConnectionStore store() {
+        return store;
+    }
+
+    public Fanout fanout() {
+        return fanout;
+    }
+
+    /** {@code $connect}: the meta row, and the default channel unless that is off. */
+    public void connect(WsEvent event) {
+        long connectedAt = event.connectedAt() > 0 ? event.connectedAt() : clock.millis();
+        JsonNode auth = event.authorizer();
+        List<String> grants = auth.path("channels").isTextual() && !auth.path("channels").asText().isEmpty()
+                ? List.of(auth.path("channels").asText().split(","))
+                : List.of();
+        ConnectionInfo info = new ConnectionInfo(event.connectionId(), connectedAt, event.sourceIp(),
+                event.header("Origin"), sub(event), grants, Ttl.expiresAt(connectedAt));
+        store.connect(info, settings.defaultChannel().map(List::of).orElse(List.of()));
+    }
+
+    /** {@code $disconnect}: every row of the connection. Returns how many rows went. */
+    public int disconnect(WsEvent event) {
+        return store.disconnect(event.connectionId());
+    }
+
+    /** {@code joinchannel} and {@code leavechannel}. */
+    public String channels(WsEvent event) {
+        JsonNode frame = frame(event);
+        String action = frame.path("action").asText();
+        String channel = channel(frame.get("channel"));
+        switch (action) {
+            case "joinchannel" -> {
+                store.subscribe(event.connectionId(), channel, Ttl.expiresAt(connectedAt(event)));
+                return Frames.joined(channel, event.connectionId());
+            }
+            case "leavechannel" -> {
+                if (!store.unsubscribe(event.connectionId(), channel)) {
+                    throw new ClientError(Frames.NOT_SUBSCRIBED, "not subscribed to channel " + channel);
+                }
+                return Frames.left(channel);
+            }
+            default -> throw unknownAction(action);
+        }
+    }
+
+    /** {@code sendmessage}: fan out to the channel's subscribers but the sender; an ack when asked for. */
+    public String send(WsEvent event) {
+        JsonNode frame = frame(event);
+        if (!"sendmessage".equals(frame.path("action").asText())) {
+            throw unknownAction(frame.path("action").asText());
+        }
+        JsonNode channelNode = frame.get("channel");
+        String channel = channelNode == null || channelNode.isNull() ? Settings.DEFAULT_CHANNEL : channel(channelNode);
+        JsonNode message = frame.get("message");
+        if (message == null) {
+            throw ClientError.badRequest("message is required");
+        }
+        JsonNode id = frame.get("id");
+        if (id != null && !(id.isTextual() || id.isNumber() || id.isNull())) {
+            throw ClientError.badRequest("id must be a string or a number");
+        }
+        int size = messageBytes(message);
+        if (size > settings.maxMessageBytes()) {
+            throw new ClientError(Frames.TOO_LARGE,
+                    "message is " + size + " bytes; the limit is " + settings.maxMessageBytes());
+        }
+        byte[] payload = Frames.delivery(settings.delivery(), channel, message, sub(event), clock.millis());
+        FanoutReport report = fanout.toChannel(channel, payload, event.connectionId());
+        return id == null || id.isNull() ? null : Frames.ack(id, report.delivered());
+    }
+
+    /** {@code $default} (and {@code ping}): pong, or the error that says what was wrong. */
+    public String other(WsEvent event) {
+        JsonNode frame = frame(event);
+        String action = frame.path("action").asText();
+        if (action.equals("ping")) {
+            return Frames.pong();
+        }
+        throw unknownAction(action);
+    }
+
+    /** The client's frame: a JSON object with a string {@code action}. */
+    static JsonNode frame(WsEvent event) {
+        if (event.base64Encoded()) {
+            throw ClientError.badRequest("frames must be JSON text, not binary");
+        }
+        JsonNode frame;
+        try {
+            frame = event.body() == null ? null : Json.MAPPER.readTree(event.body());
+        } catch (JsonProcessingException e) {
+            throw ClientError.badRequest("frame is not valid JSON");
+        }
+        if (frame == null || !frame.isObject()) {
+            throw ClientError.badRequest("frame must be a JSON object with an \"action\"");
+        }
+        JsonNode action = frame.get("action");
+        if (action == null || !action.isTextual() || action.asText().isEmpty()) {
+            throw ClientError.badRequest("\"action\" must be a non-empty string");
+        }
+        return frame;
+    }
+
+    private static String channel(JsonNode node) {
+        if (node == null || !node.isTextual()) {
+            throw new ClientError(Frames.INVALID_CHANNEL, "channel must be a non-empty string");
+        }
+        String problem = ChannelName.problem(node.asText());
+        if (problem != null) {
+            throw new ClientError(Frames.INVALID_CHANNEL, problem);
+        }
+        return node.asText();
+    }
+
+    private static ClientError unknownAction(String action) {
+        return new ClientError(Frames.UNKNOWN_ACTION,
+                "unknown action '" + truncate(action) + "'; use joinchannel, leavechannel, sendmessage or ping");
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    }
+
+    /** A message's size as sent: its JSON in UTF-8, quotes of a string included. */
+    private static int messageBytes(JsonNode message) {
+        return Json.bytes(message).length;
+    }
+
+    private long connectedAt(WsEvent event) {
+        return event.connectedAt() > 0 ? event.connectedAt() : clock.millis();
+    }
+
+    /** The authorizer's user, or null on a stack without auth. */
+    private static String sub(WsEvent event) {
+        JsonNode sub = event.authorizer().get("sub");
+        return sub == null || sub.isNull() || sub.asText().isEmpty() ? null : sub.asText();
+    }
+}

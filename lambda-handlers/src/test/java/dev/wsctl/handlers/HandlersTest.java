@@ -1,0 +1,166 @@
+package dev.wsctl.handlers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.ConnectionTable;
+import dev.wsctl.runtime.Dynalite;
+import dev.wsctl.runtime.DynamoDbConnectionStore;
+import dev.wsctl.runtime.Fanout;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.PubSub;
+import dev.wsctl.runtime.Settings;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The handlers fed API Gateway-shaped event fixtures (src/test/resources/events), over a DynamoDB-protocol store. */
+class HandlersTest {
+    @RegisterExtension
+    static final Dynalite DYNALITE = new Dynalite();
+    private static DynamoDbAsyncClient dynamo;
+    private static ConnectionStore store;
+    private static ApiGatewayManagementApiAsyncClient api;
+    private static final List<String> LOG = new ArrayList<>();
+    private static PubSub pubSub;
+
+    @BeforeAll
+    static void services() {
+        dynamo = DYNALITE.newClient();
+        String table = ConnectionTable.name("wsctl-test", "handlers");
+        ConnectionTable.create(dynamo, table, Map.of(), false);
+        store = new DynamoDbConnectionStore(dynamo, table);
+        // Nobody else is subscribed in these tests, so the fan-out never calls this endpoint.
+        api = ApiGatewayManagementApiAsyncClient.builder().region(Region.US_EAST_1)
+                .credentialsProvider(AnonymousCredentialsProvider.create())
+                .endpointOverride(URI.create("http://127.0.0.1:9")).build();
+        Settings settings = Settings.defaults(table, URI.create("http://127.0.0.1:9/dev"));
+        pubSub = new PubSub(settings, store, new Fanout(store, api, Fanout.Options.withConcurrency(4),
+                new JsonLog(LOG::add)), Clock.systemUTC());
+    }
+
+    @AfterAll
+    static void close() {
+        api.close();
+        dynamo.close();
+    }
+
+    private static JsonNode invoke(RequestStreamHandler handler, String fixture) throws IOException {
+        try (InputStream in = HandlersTest.class.getResourceAsStream("/events/" + fixture)) {
+            return invoke(handler, in.readAllBytes());
+        }
+    }
+
+    private static JsonNode invoke(RequestStreamHandler handler, byte[] event) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        handler.handleRequest(new ByteArrayInputStream(event), out, null);
+        return Json.MAPPER.readTree(out.toByteArray());
+    }
+
+    @Test
+    void connectSendAndDisconnectFromFixtures() throws IOException {
+        JsonLog log = new JsonLog(LOG::add);
+
+        JsonNode connected = invoke(new ConnectHandler(pubSub, log), "connect.json");
+        assertThat(connected.get("statusCode").asInt()).isEqualTo(200);
+        assertThat(store.connection("TQ0MFePzoAMCJ-w=")).hasValueSatisfying(info -> {
+            assertThat(info.connectedAt()).isEqualTo(1707502303419L);
+            assertThat(info.sourceIp()).isEqualTo("203.0.113.7");
+            assertThat(info.origin()).isEqualTo("https://app.example.com");
+            assertThat(info.expiresAt()).isEqualTo(1707502303L + 2 * 3600 + 600);
+        });
+        assertThat(store.channelsOf("TQ0MFePzoAMCJ-w=")).containsExactly("default");
+
+        JsonNode sent = invoke(new SendHandler(pubSub, log), "sendmessage.json");
+        assertThat(Json.MAPPER.readTree(sent.get("body").asText()))
+                .isEqualTo(Json.MAPPER.readTree("{\"type\":\"ack\",\"id\":\"m1\",\"recipients\":0}"));
+
+        JsonNode gone = invoke(new DisconnectHandler(pubSub, log), "disconnect.json");
+        assertThat(gone.get("statusCode").asInt()).isEqualTo(200);
+        assertThat(gone.has("body")).isFalse();
+        assertThat(store.connection("TQ0MFePzoAMCJ-w=")).isEmpty();
+        assertThat(store.channelsOf("TQ0MFePzoAMCJ-w=")).isEmpty();
+
+        assertThat(LOG).anySatisfy(line -> assertThat(line).contains("\"route\":\"$connect\"",
+                "\"connectionId\":\"TQ0MFePzoAMCJ-w=\"", "\"outcome\":\"ok\"", "\"millis\":"));
+        assertThat(String.join("\n", LOG)).doesNotContain("hello");
+    }
+
+    @Test
+    void answersEveryBadFrameWithItsErrorCode() throws IOException {
+        DefaultHandler fallback = new DefaultHandler(pubSub, new JsonLog(LOG::add));
+        ChannelsHandler channels = new ChannelsHandler(pubSub, new JsonLog(LOG::add));
+        assertThat(errorCode(fallback, "not json")).isEqualTo("bad_request");
+        assertThat(errorCode(fallback, "[1,2]")).isEqualTo("bad_request");
+        assertThat(errorCode(fallback, "{\"channel\":\"x\"}")).isEqualTo("bad_request");
+        assertThat(errorCode(fallback, "{\"action\":\"dance\"}")).isEqualTo("unknown_action");
+        assertThat(errorCode(channels, "{\"action\":\"joinchannel\"}")).isEqualTo("invalid_channel");
+        assertThat(errorCode(channels, "{\"action\":\"joinchannel\",\"channel\":\"#connection\"}"))
+                .isEqualTo("invalid_channel");
+        assertThat(errorCode(channels, "{\"action\":\"leavechannel\",\"channel\":\"never-joined\"}"))
+                .isEqualTo("not_subscribed");
+        JsonNode pong = invoke(fallback, message("{\"action\":\"ping\"}"));
+        assertThat(pong.get("body").asText()).isEqualTo("{\"type\":\"pong\"}");
+    }
+
+    @Test
+    void readsItsSettingsFromTheEnvironmentAndNamesTheBadVariable() {
+        Settings s = Settings.fromEnvironment(Map.of(
+                Settings.ENV_TABLE, "chat-dev-connections",
+                Settings.ENV_CALLBACK_URL, "https://abc.execute-api.eu-west-1.amazonaws.com/dev",
+                Settings.ENV_DEFAULT_CHANNEL, "none",
+                Settings.ENV_MAX_MESSAGE_BYTES, "1024",
+                Settings.ENV_FANOUT_CONCURRENCY, "32",
+                Settings.ENV_DELIVERY, "raw"));
+        assertThat(s.defaultChannel()).isEqualTo(Optional.empty());
+        assertThat(s.maxMessageBytes()).isEqualTo(1024);
+        assertThat(s.delivery()).isEqualTo(Settings.Delivery.RAW);
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t")))
+                .hasMessageContaining(Settings.ENV_CALLBACK_URL);
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t",
+                Settings.ENV_CALLBACK_URL, "http://x/y", Settings.ENV_MAX_MESSAGE_BYTES, "lots")))
+                .hasMessageContaining(Settings.ENV_MAX_MESSAGE_BYTES);
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t",
+                Settings.ENV_CALLBACK_URL, "http://x/y", Settings.ENV_DEFAULT_CHANNEL, "bad channel")))
+                .hasMessageContaining("default channel");
+    }
+
+    private static String errorCode(RequestStreamHandler handler, String body) throws IOException {
+        JsonNode result = invoke(handler, message(body));
+        assertThat(result.get("statusCode").asInt()).isEqualTo(200);
+        JsonNode frame = Json.MAPPER.readTree(result.get("body").asText());
+        assertThat(frame.get("type").asText()).isEqualTo("error");
+        assertThat(frame.get("message").asText()).isNotBlank();
+        return frame.get("code").asText();
+    }
+
+    private static byte[] message(String body) throws IOException {
+        ObjectNode event;
+        try (InputStream in = HandlersTest.class.getResourceAsStream("/events/sendmessage.json")) {
+            event = (ObjectNode) Json.MAPPER.readTree(in);
+        }
+        event.put("body", body);
+        return Json.bytes(event);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.wsctl.runtime;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An @connections endpoint on 127.0.0.1 that answers like API Gateway: 200 for live connections,
+ * 410 GoneException for unknown ones, 429 LimitExceededException while a connection is throttled.
+ * It records what each connection received and the highest number of calls in flight.
+ */
+final class FakeConnectionsEndpoint implements AutoCloseable {
+    private final HttpServer server;
+    final Set<String> live = ConcurrentHashMap.newKeySet();
+    final Map<String, AtomicInteger> throttleNext = new ConcurrentHashMap<>();
+    final Map<String, List<byte[]>> received = new ConcurrentHashMap<>();
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger maxInFlight = new AtomicInteger();
+    final AtomicInteger calls = new AtomicInteger();
+    volatile long delayMillis;
+    private final SdkAsyncHttpClient http = Clients.http(256);
+
+    FakeConnectionsEndpoint() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+        server.setExecutor(Executors.newFixedThreadPool(64));
+        server.createContext("/test/@connections/", this::handle);
+        server.start();
+    }
+
+    URI callbackUrl() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/test");
+    }
+
+    ApiGatewayManagementApiAsyncClient client() {
+        return Clients.managementApi(callbackUrl(), http, Region.US_EAST_1,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")));
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        calls.incrementAndGet();
+        try (exchange) {
+            String raw = exchange.getRequestURI().getRawPath();
+            String id = URLDecoder.decode(raw.substring(raw.lastIndexOf('/') + 1), StandardCharsets.UTF_8);
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            if (delayMillis > 0) {
+                Thread.sleep(delayMillis);
+            }
+            AtomicInteger throttles = throttleNext.get(id);
+            if (throttles != null && throttles.getAndDecrement() > 0) {
+                reply(exchange, 429, "LimitExceededException", "{\"message\":\"Rate exceeded\"}");
+            } else if (!live.contains(id)) {
+                reply(exchange, 410, "GoneException", "{\"message\":null}");
+            } else {
+                received.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(body);
+                exchange.sendResponseHeaders(200, -1);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private static void reply(HttpExchange exchange, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("x-amzn-ErrorType", type);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        http.close();
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}

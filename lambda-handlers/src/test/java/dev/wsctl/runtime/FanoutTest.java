@@ -1,0 +1,169 @@
+package dev.wsctl.runtime;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The fan-out engine against a DynamoDB-protocol store and an @connections endpoint that answers like AWS. */
+class FanoutTest {
+    @RegisterExtension
+    static final Dynalite DYNALITE = new Dynalite();
+    private static DynamoDbAsyncClient dynamo;
+    private static ConnectionStore store;
+
+    private FakeConnectionsEndpoint endpoint;
+    private ApiGatewayManagementApiAsyncClient api;
+    private final List<String> logLines = new ArrayList<>();
+    private final String channel = "news-" + UUID.randomUUID();
+
+    @BeforeAll
+    static void table() {
+        dynamo = DYNALITE.newClient();
+        String table = ConnectionTable.name("wsctl-test", "fanout");
+        ConnectionTable.create(dynamo, table, Map.of(), false);
+        store = new DynamoDbConnectionStore(dynamo, table);
+    }
+
+    @AfterAll
+    static void closeClient() {
+        dynamo.close();
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        endpoint = new FakeConnectionsEndpoint();
+        api = endpoint.client();
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+        endpoint.close();
+    }
+
+    private Fanout fanout(int concurrency, int attempts) {
+        return new Fanout(store, api, new Fanout.Options(concurrency, attempts, Duration.ofMillis(5),
+                Duration.ofMillis(50)), new JsonLog(logLines::add));
+    }
+
+    private String connect(boolean live, String... channels) {
+        String id = UUID.randomUUID().toString().substring(0, 12) + "=";
+        long now = System.currentTimeMillis();
+        store.connect(new ConnectionInfo(id, now, "127.0.0.1", null, null, List.of(), Ttl.expiresAt(now)),
+                List.of(channels));
+        if (live) {
+            endpoint.live.add(id);
+        }
+        return id;
+    }
+
+    @Test
+    void deliversOncePerSubscriberButNeverToTheSender() {
+        String sender = connect(true, channel);
+        String a = connect(true, channel);
+        String b = connect(true, channel, "other");
+        String outsider = connect(true, "other");
+        byte[] payload = "{\"type\":\"message\"}".getBytes(StandardCharsets.UTF_8);
+
+        FanoutReport report = fanout(8, 3).toChannel(channel, payload, sender);
+
+        assertThat(report.recipients()).isEqualTo(2);
+        assertThat(report.delivered()).isEqualTo(2);
+        assertThat(report.gone() + report.failed() + report.throttled()).isZero();
+        assertThat(endpoint.received).containsOnlyKeys(a, b);
+        assertThat(endpoint.received.get(a)).singleElement().isEqualTo(payload);
+        assertThat(endpoint.received).doesNotContainKeys(sender, outsider);
+        assertThat(logLines).singleElement().satisfies(line -> assertThat(line)
+                .contains("\"event\":\"fanout\"", "\"recipients\":2", "\"delivered\":2"));
+    }
+
+    @Test
+    void goneConnectionsLoseEveryRowAndLiveOnesKeepTheirs() {
+        String sender = connect(true, channel);
+        String live = connect(true, channel);
+        String ghost = connect(false, channel, "other", "third");
+
+        FanoutReport report = fanout(8, 3).toChannel(channel, new byte[] {'x'}, sender);
+
+        assertThat(report).extracting(FanoutReport::recipients, FanoutReport::delivered, FanoutReport::gone)
+                .containsExactly(2L, 1L, 1L);
+        assertThat(store.connection(ghost)).isEmpty();
+        assertThat(store.channelsOf(ghost)).isEmpty();
+        assertThat(store.channelsOf(live)).containsExactly(channel);
+        assertThat(store.channelsOf(sender)).containsExactly(channel);
+    }
+
+    @Test
+    void throttledCallsAreRetriedWithBackoffAndCounted() {
+        String a = connect(true, channel);
+        String b = connect(true, channel);
+        endpoint.throttleNext.put(a, new AtomicInteger(2));
+        endpoint.throttleNext.put(b, new AtomicInteger(1));
+
+        FanoutReport report = fanout(8, 4).toChannel(channel, new byte[] {'x'}, null);
+
+        assertThat(report.delivered()).isEqualTo(2);
+        assertThat(report.throttled()).isEqualTo(3);
+        assertThat(report.failed()).isZero();
+        assertThat(endpoint.received.get(a)).hasSize(1);
+    }
+
+    @Test
+    void aConnectionStillThrottledAfterTheLastAttemptCountsAsFailed() {
+        String a = connect(true, channel);
+        endpoint.throttleNext.put(a, new AtomicInteger(100));
+
+        FanoutReport report = fanout(8, 3).toChannel(channel, new byte[] {'x'}, null);
+
+        assertThat(report).extracting(FanoutReport::delivered, FanoutReport::failed, FanoutReport::throttled)
+                .containsExactly(0L, 1L, 3L);
+        assertThat(store.connection(a)).isPresent();
+    }
+
+    @Test
+    void neverHasMoreCallsInFlightThanItsConcurrency() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            ids.add("c" + i + "-" + UUID.randomUUID());
+        }
+        endpoint.live.addAll(ids);
+        store.subscribeAll(channel, ids, Ttl.expiresAt(System.currentTimeMillis()));
+        endpoint.delayMillis = 20;
+
+        FanoutReport report = fanout(4, 3).toChannel(channel, new byte[] {'x'}, null);
+
+        assertThat(report.delivered()).isEqualTo(60);
+        assertThat(endpoint.maxInFlight.get()).isBetween(2, 4);
+    }
+
+    @Test
+    void readsEveryPageOfALargeChannel() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            ids.add(String.format("%05d-", i) + UUID.randomUUID());
+        }
+        endpoint.live.addAll(ids);
+        store.subscribeAll(channel, ids, Ttl.expiresAt(System.currentTimeMillis()));
+
+        FanoutReport report = fanout(64, 3).toChannel(channel, new byte[] {'x'}, ids.get(17));
+
+        assertThat(report.recipients()).isEqualTo(4_999);
+        assertThat(report.delivered()).isEqualTo(4_999);
+        assertThat(endpoint.received).hasSize(4_999).doesNotContainKey(ids.get(17));
+    }
+}
