@@ -1,6 +1,58 @@
 package dev.wsctl.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+
+/** The {@code wsctl} command: one entry point for the process and for tests. */
+@Command(name = "wsctl",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Run a serverless WebSocket pub/sub service on your own AWS account, or on this machine.",
+        subcommands = {LocalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 failed, 2 usage or configuration error, 3 partly failed."})
 public final class Wsctl {
+
+    @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the stack trace of an error, for bug reports.")
+    boolean stacktrace;
+
     public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(run(out, err, args));
+    }
+
+    /** Runs {@code wsctl args…} writing data to {@code out} and messages to {@code err}; returns the exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        Wsctl root = new Wsctl();
+        CommandLine cli = new CommandLine(root);
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter w = commandLine.getErr();
+            if (e instanceof CliException c) {
+                w.println("wsctl: " + c.getMessage());
+                if (root.stacktrace && c.getCause() != null) {
+                    c.getCause().printStackTrace(w);
+                }
+                w.flush();
+                return c.exitCode();
+            }
+            w.println("wsctl: unexpected error: " + e);
+            if (root.stacktrace) {
+                e.printStackTrace(w);
+            } else {
+                w.println("Run again with --stacktrace for details.");
+            }
+            w.flush();
+            return ExitCode.FAILED;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.LazyPages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,10 +19,8 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
@@ -50,7 +50,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
     public static final int BUSY_TIMEOUT_MS = 5000;
     private static final int READERS = 4;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
     };
 
@@ -281,31 +281,20 @@ public final class SqliteConnectionStore implements ConnectionStore {
     /** Keyset pagination over the (channel, connection_id) index, {@link #PAGE_SIZE} ids a page. */
     @Override
     public Iterable<List<String>> subscriberPages(String channel) {
-        return () -> new Iterator<>() {
+        return () -> new LazyPages<>() {
             private String after = "";
-            private List<String> ready;
             private boolean exhausted;
 
             @Override
-            public boolean hasNext() {
-                if (ready == null && !exhausted) {
-                    List<String> page = page(channel, after);
-                    exhausted = page.size() < PAGE_SIZE;
-                    if (!page.isEmpty()) {
-                        ready = page;
-                        after = page.get(page.size() - 1);
-                    }
+            protected List<String> fetchNext() {
+                if (exhausted) {
+                    return null;
                 }
-                return ready != null;
-            }
-
-            @Override
-            public List<String> next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
+                List<String> page = page(channel, after);
+                exhausted = page.size() < PAGE_SIZE;
+                if (!page.isEmpty()) {
+                    after = page.get(page.size() - 1);
                 }
-                List<String> page = ready;
-                ready = null;
                 return page;
             }
         };

@@ -14,11 +14,9 @@ import static dev.wsctl.runtime.ConnectionTable.join;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -222,10 +220,9 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
      * for the following one, so the caller works on page n while page n+1 is on its way. Empty pages
      * (possible in DynamoDB) are skipped.
      */
-    private final class PageIterator implements Iterator<List<String>> {
+    private final class PageIterator extends LazyPages<String> {
         private final QueryRequest request;
         private CompletableFuture<QueryResponse> pending;
-        private List<String> ready;
 
         PageIterator(QueryRequest request) {
             this.request = request;
@@ -233,30 +230,18 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         }
 
         @Override
-        public boolean hasNext() {
-            while (ready == null && pending != null) {
-                QueryResponse page = join(pending);
-                Map<String, AttributeValue> last = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : Map.of();
-                pending = last.isEmpty() ? null : client.query(request.toBuilder().exclusiveStartKey(last).build());
-                if (!page.items().isEmpty()) {
-                    List<String> ids = new ArrayList<>(page.items().size());
-                    for (Map<String, AttributeValue> item : page.items()) {
-                        ids.add(item.get(CONNECTION_ID).s());
-                    }
-                    ready = ids;
-                }
+        protected List<String> fetchNext() {
+            if (pending == null) {
+                return null;
             }
-            return ready != null;
-        }
-
-        @Override
-        public List<String> next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
+            QueryResponse page = join(pending);
+            Map<String, AttributeValue> last = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : Map.of();
+            pending = last.isEmpty() ? null : client.query(request.toBuilder().exclusiveStartKey(last).build());
+            List<String> ids = new ArrayList<>(page.items().size());
+            for (Map<String, AttributeValue> item : page.items()) {
+                ids.add(item.get(CONNECTION_ID).s());
             }
-            List<String> page = ready;
-            ready = null;
-            return page;
+            return ids;
         }
     }
 

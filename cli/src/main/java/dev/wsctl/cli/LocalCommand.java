@@ -1,0 +1,188 @@
+package dev.wsctl.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.local.Limits;
+import dev.wsctl.local.LocalStack;
+import dev.wsctl.runtime.ChannelName;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.Settings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code wsctl local}: the whole stack on this machine, until Ctrl-C. */
+@Command(name = "local",
+        description = {
+                "Run the pub/sub service on this machine: the same handlers as on AWS behind a local gateway",
+                "that behaves like API Gateway's WebSocket API, with connections kept in SQLite.",
+                "",
+                "Clients connect to ws://HOST:PORT/STAGE; the @connections API is at",
+                "http://HOST:PORT/STAGE/@connections/{id}. Ctrl-C closes every socket cleanly."},
+        mixinStandardHelpOptions = true,
+        sortOptions = false)
+public final class LocalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = {"-p", "--port"}, defaultValue = "8080", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--stage", defaultValue = "local", description = "Stage name, the path of the WebSocket URL (default: ${DEFAULT-VALUE}).")
+    String stage;
+
+    @Option(names = "--state-dir", defaultValue = ".wsctl", description = "Where the connection store (local.db), the log (local.log) and the running stack's address (local.json) live (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    @Option(names = "--default-channel", defaultValue = "default", description = "Channel every connection joins on connect; 'none' turns that off (default: ${DEFAULT-VALUE}).")
+    String defaultChannel;
+
+    @Option(names = "--max-message-bytes", defaultValue = "32768", description = "Largest message a client may publish, in bytes of its JSON (default: ${DEFAULT-VALUE}).")
+    int maxMessageBytes;
+
+    @Option(names = "--delivery", defaultValue = "envelope", description = "What subscribers receive: 'envelope' (type, channel, message, sender, sentAt) or 'raw' (the bare message) (default: ${DEFAULT-VALUE}).")
+    String delivery;
+
+    @Option(names = "--fanout-concurrency", defaultValue = "128", description = "@connections calls in flight per broadcast (default: ${DEFAULT-VALUE}).")
+    int fanoutConcurrency;
+
+    @Option(names = {"-v", "--verbose"}, description = "Also print each handler's JSON log line on stderr.")
+    boolean verbose;
+
+    @Option(names = "--idle-timeout", hidden = true, converter = DurationConverter.class, description = "Test override of API Gateway's 10-minute idle timeout.")
+    Duration idleTimeout;
+
+    @Option(names = "--max-connection-duration", hidden = true, converter = DurationConverter.class, description = "Test override of API Gateway's 2-hour connection limit.")
+    Duration maxConnectionDuration;
+
+    @Override
+    public Integer call() throws Exception {
+        LocalStack.Config config = config();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Files.createDirectories(stateDir);
+        Path logFile = stateDir.resolve("local.log");
+        Writer logWriter = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        JsonLog log = new JsonLog(line -> {
+            synchronized (logWriter) {
+                try {
+                    logWriter.write(line);
+                    logWriter.write('\n');
+                    logWriter.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            if (verbose) {
+                err.println(line);
+            }
+        });
+
+        LocalStack stack;
+        try {
+            stack = LocalStack.start(config.withLog(log));
+        } catch (IOException e) {
+            logWriter.close();
+            if (e instanceof BindException || e.getCause() instanceof BindException) {
+                throw new CliException(ExitCode.FAILED, "Cannot listen on " + host + ":" + port
+                        + " (" + e.getMessage() + "). Is another wsctl local running? Pick another with --port.");
+            }
+            throw new CliException(ExitCode.FAILED, "Could not start the local stack: " + e.getMessage(), e);
+        }
+        Path stateFile = stateDir.resolve("local.json");
+        writeState(stateFile, stack, config);
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            err.println("wsctl local: closing " + stack.gateway().connectionCount() + " connection(s) ...");
+            err.flush();
+            stack.close();
+            try {
+                Files.deleteIfExists(stateFile);
+                logWriter.close();
+            } catch (IOException ignored) {
+                // best effort on the way out; the next start overwrites both
+            }
+            stopped.countDown();
+        }, "wsctl-local-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        out.println(stack.websocketUri());
+        out.flush();
+        err.println("wsctl local: listening on " + stack.websocketUri()
+                + "  (@connections: " + stack.callbackUri() + "/@connections/{id})");
+        err.println("  store " + config.db() + ", log " + logFile + "; Ctrl-C to stop");
+        err.println("  try:  npx wscat -c " + stack.websocketUri());
+        err.println("        > {\"action\":\"joinchannel\",\"channel\":\"news\"}");
+        err.println("        > {\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"hello\"}");
+        err.flush();
+        stopped.await();
+        return ExitCode.OK;
+    }
+
+    LocalStack.Config config() {
+        if (port < 0 || port > 65535) {
+            throw CliException.usage("--port must be between 0 and 65535, not " + port);
+        }
+        if (!stage.matches("[A-Za-z0-9_-]{1,128}")) {
+            throw CliException.usage("--stage may contain only letters, digits, '-' and '_' (1-128 characters)");
+        }
+        Optional<String> channel = defaultChannel.equals("none") ? Optional.empty() : Optional.of(defaultChannel);
+        if (channel.isPresent() && !ChannelName.isValid(channel.get())) {
+            throw CliException.usage("--default-channel '" + defaultChannel + "': " + ChannelName.problem(defaultChannel));
+        }
+        if (maxMessageBytes < 1) {
+            throw CliException.usage("--max-message-bytes must be at least 1");
+        }
+        if (fanoutConcurrency < 1 || fanoutConcurrency > 10_000) {
+            throw CliException.usage("--fanout-concurrency must be between 1 and 10000");
+        }
+        Settings.Delivery mode;
+        try {
+            mode = Settings.Delivery.parse(delivery);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--delivery: " + e.getMessage());
+        }
+        Limits limits = Limits.aws();
+        if (idleTimeout != null) {
+            limits = limits.withIdleTimeout(idleTimeout);
+        }
+        if (maxConnectionDuration != null) {
+            limits = limits.withMaxConnectionDuration(maxConnectionDuration);
+        }
+        return new LocalStack.Config(host, port, stage, stateDir.resolve("local.db"), channel, maxMessageBytes,
+                mode, fanoutConcurrency, limits, JsonLog.discard());
+    }
+
+    /** Where later commands (and a second terminal) find the running stack. */
+    private static void writeState(Path file, LocalStack stack, LocalStack.Config config) throws IOException {
+        ObjectNode state = Json.object();
+        state.put("pid", ProcessHandle.current().pid());
+        state.put("url", stack.websocketUri().toString());
+        state.put("callbackUrl", stack.callbackUri().toString());
+        state.put("db", config.db().toAbsolutePath().toString());
+        state.put("stage", config.stage());
+        state.put("startedAt", System.currentTimeMillis());
+        Files.writeString(file, Json.write(state) + "\n", StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,185 @@
+package dev.wsctl.local;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One client socket: what API Gateway remembers about it (the upgrade request, timestamps, authorizer
+ * context) and the Jetty endpoint that feeds its frames to the gateway.
+ *
+ * <p>Jetty calls the listener methods on its own threads; they only record and enqueue, never invoke an
+ * integration, because integrations call back into the {@code @connections} API of this same server.
+ *
+ * <p>Public only because Jetty looks up the listener methods with a public lookup; nothing outside this
+ * package can create or use one.
+ */
+public final class LocalConnection implements Session.Listener.AutoDemanding {
+
+    record CloseCause(int code, String reason) {
+    }
+
+    final LocalGateway gateway;
+    final String id;
+    final long connectedAt;
+    final Map<String, List<String>> headers;
+    final Map<String, List<String>> query;
+    final String sourceIp;
+    final String userAgent;
+    final String domainName;
+    /** {@code requestContext.authorizer} of every event, once an authorizer allowed the connection. */
+    volatile ObjectNode authorizer;
+    /** The subprotocol that {@code $connect} chose by returning a Sec-WebSocket-Protocol header. */
+    volatile String subprotocol;
+    /** Completes once the {@code $disconnect} invocation has finished (or was skipped). */
+    final CompletableFuture<Void> disconnected = new CompletableFuture<>();
+
+    private final int maxFrameBytes;
+    private final Object sendLock = new Object();
+    private volatile long lastActiveAt;
+    private volatile Session session;
+    private volatile CloseCause serverCause;
+    private volatile ScheduledFuture<?> expiry;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** Tail of this connection's work queue: each task starts when the previous one has finished. */
+    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+
+    LocalConnection(LocalGateway gateway, String id, long connectedAt, Map<String, List<String>> headers,
+                    Map<String, List<String>> query, String sourceIp, String userAgent, String domainName,
+                    int maxFrameBytes) {
+        this.gateway = gateway;
+        this.id = id;
+        this.connectedAt = connectedAt;
+        this.lastActiveAt = connectedAt;
+        this.headers = headers;
+        this.query = query;
+        this.sourceIp = sourceIp;
+        this.userAgent = userAgent;
+        this.domainName = domainName;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    long lastActiveAt() {
+        return lastActiveAt;
+    }
+
+    void expireWith(ScheduledFuture<?> task) {
+        expiry = task;
+        if (closed.get())
+            task.cancel(false);
+    }
+
+    /** Runs {@code task} on {@code executor} after every task enqueued before it, in arrival order. */
+    void serial(Executor executor, Runnable task) {
+        synchronized (this) {
+            tail = tail.handleAsync((ignored, failure) -> {
+                task.run();
+                return null;
+            }, executor);
+        }
+    }
+
+    /**
+     * Queues a text message without waiting for the socket; false when the connection is no longer open.
+     * A message above the frame limit goes out in frames of at most that size, as API Gateway sends it
+     * (Jetty refuses to send a bigger frame, since auto-fragmentation is off to enforce the limit inbound).
+     */
+    boolean send(String text) {
+        Session s = session;
+        if (s == null || !s.isOpen())
+            return false;
+        // one sender at a time, so the fragments of a message are never interleaved with another message
+        synchronized (sendLock) {
+            if (text.length() <= maxFrameBytes / 3) { // even at 3 UTF-8 bytes per char it fits in one frame
+                s.sendText(text, Callback.NOOP);
+                return true;
+            }
+            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+            if (utf8.length <= maxFrameBytes) {
+                s.sendText(text, Callback.NOOP);
+                return true;
+            }
+            for (int start = 0; start < utf8.length; ) {
+                int end = Math.min(start + maxFrameBytes, utf8.length);
+                while (end < utf8.length && (utf8[end] & 0xC0) == 0x80)
+                    end--; // never split a character
+                s.sendPartialText(new String(utf8, start, end - start, StandardCharsets.UTF_8), end == utf8.length, Callback.NOOP);
+                start = end;
+            }
+        }
+        return true;
+    }
+
+    /** Starts a server-side close; the $disconnect event reports this code and reason. */
+    void closeFromServer(int code, String reason) {
+        Session s = session;
+        if (s == null)
+            return;
+        if (serverCause == null)
+            serverCause = new CloseCause(code, reason);
+        s.close(code, reason, Callback.NOOP);
+    }
+
+    /** Drops the TCP connection without a close handshake, for sockets that do not answer one. */
+    void abort() {
+        Session s = session;
+        if (s != null)
+            s.disconnect();
+    }
+
+    @Override
+    public void onWebSocketOpen(Session s) {
+        session = s;
+        s.addIdleTimeoutListener(timeout -> {
+            if (serverCause != null)
+                return true; // our close went unanswered for a whole idle period: let Jetty drop the socket
+            // rather than Jetty's own idle close ("Connection Idle Timeout"), API Gateway's "Going away"
+            closeFromServer(1001, "Going away");
+            return false;
+        });
+        gateway.opened(this);
+    }
+
+    @Override
+    public void onWebSocketText(String text) {
+        lastActiveAt = System.currentTimeMillis();
+        gateway.received(this, text, false);
+    }
+
+    @Override
+    public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+        lastActiveAt = System.currentTimeMillis();
+        byte[] bytes = new byte[payload.remaining()];
+        payload.get(bytes);
+        callback.succeed();
+        gateway.received(this, Base64.getEncoder().encodeToString(bytes), true);
+    }
+
+    @Override
+    public void onWebSocketError(Throwable cause) {
+        // Jetty follows every error with onWebSocketClose, which is where $disconnect starts.
+    }
+
+    @Override
+    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+        callback.succeed();
+        if (!closed.compareAndSet(false, true))
+            return;
+        ScheduledFuture<?> task = expiry;
+        if (task != null)
+            task.cancel(false);
+        CloseCause cause = serverCause != null ? serverCause : new CloseCause(statusCode, reason);
+        gateway.closed(this, cause);
+    }
+}

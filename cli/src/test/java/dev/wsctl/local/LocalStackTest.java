@@ -1,0 +1,285 @@
+package dev.wsctl.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.runtime.ConnectionInfo;
+import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.Settings;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The handlers, the fan-out and the SQLite store end to end behind the local gateway, with real
+ * WebSocket clients.
+ */
+class LocalStackTest {
+    private static final Duration QUIET = Duration.ofMillis(300);
+
+    @TempDir
+    Path dir;
+    private final List<String> log = new CopyOnWriteArrayList<>();
+    private final List<TestClient> clients = new ArrayList<>();
+    private LocalStack stack;
+
+    private LocalStack start(LocalStack.Config config) throws Exception {
+        stack = LocalStack.start(config.withPort(0).withDb(dir.resolve("local.db")).withLog(new JsonLog(line -> {
+            log.add(line);
+            System.err.println(line);
+        })));
+        return stack;
+    }
+
+    private LocalStack start() throws Exception {
+        return start(LocalStack.Config.defaults());
+    }
+
+    @AfterEach
+    void stop() {
+        clients.forEach(TestClient::close);
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private TestClient client() {
+        TestClient c = TestClient.connect(stack.websocketUri());
+        clients.add(c);
+        return c;
+    }
+
+    /** Joins and returns the connection id from the {@code joined} answer. */
+    private static String join(TestClient client, String channel) {
+        JsonNode joined = client.request("{\"action\":\"joinchannel\",\"channel\":\"" + channel + "\"}");
+        assertThat(joined.get("type").asText()).isEqualTo("joined");
+        assertThat(joined.get("channel").asText()).isEqualTo(channel);
+        return joined.get("connectionId").asText();
+    }
+
+    @Test
+    void theBlogScenario() throws Exception {
+        start();
+        TestClient a = client();
+        TestClient b = client();
+        TestClient c = client();
+        String idA = join(a, "friends-channel");
+        join(a, "family-channel");
+        join(b, "friends-channel");
+        join(c, "friends-channel");
+
+        JsonNode ack = c.request("{\"action\":\"sendmessage\",\"channel\":\"friends-channel\","
+                + "\"message\":\"Hello, everyone\",\"id\":\"m-1\"}");
+        assertThat(ack).isEqualTo(Json.MAPPER.readTree("{\"type\":\"ack\",\"id\":\"m-1\",\"recipients\":2}"));
+        for (TestClient receiver : List.of(a, b)) {
+            JsonNode m = receiver.next();
+            assertThat(m.get("type").asText()).isEqualTo("message");
+            assertThat(m.get("channel").asText()).isEqualTo("friends-channel");
+            assertThat(m.get("message").asText()).isEqualTo("Hello, everyone");
+            assertThat(m.get("sender").isNull()).isTrue();
+            assertThat(m.get("sentAt").asLong()).isPositive();
+            assertThat(receiver.drain(QUIET)).as("received once").isEmpty();
+        }
+        assertThat(c.drain(QUIET)).as("the sender does not receive its own message").isEmpty();
+
+        c.send("{\"action\":\"sendmessage\",\"channel\":\"family-channel\",\"message\":{\"text\":\"dinner\"}}");
+        assertThat(a.next().get("message")).isEqualTo(Json.MAPPER.readTree("{\"text\":\"dinner\"}"));
+        assertThat(b.drain(QUIET)).isEmpty();
+        assertThat(c.drain(QUIET)).as("no ack without an id").isEmpty();
+
+        assertThat(a.request("{\"action\":\"leavechannel\",\"channel\":\"friends-channel\"}"))
+                .isEqualTo(Json.MAPPER.readTree("{\"type\":\"left\",\"channel\":\"friends-channel\"}"));
+        c.send("{\"action\":\"sendmessage\",\"channel\":\"friends-channel\",\"message\":\"again\",\"id\":7}");
+        assertThat(c.next().get("recipients").asInt()).isEqualTo(1);
+        assertThat(b.next().get("message").asText()).isEqualTo("again");
+        assertThat(a.drain(QUIET)).as("leave stops delivery").isEmpty();
+
+        assertThat(stack.store().channelsOf(idA)).containsExactly("default", "family-channel");
+        assertThat(a.request("{\"action\":\"ping\"}")).isEqualTo(Json.MAPPER.readTree("{\"type\":\"pong\"}"));
+    }
+
+    @Test
+    void everyConnectionJoinsTheDefaultChannelAndSendmessageDefaultsToIt() throws Exception {
+        start();
+        TestClient a = client();
+        TestClient b = client();
+        b.send("{\"action\":\"sendmessage\",\"message\":\"to all\"}");
+        JsonNode m = a.next();
+        assertThat(m.get("channel").asText()).isEqualTo("default");
+        assertThat(m.get("message").asText()).isEqualTo("to all");
+    }
+
+    @Test
+    void theDefaultChannelCanBeOffAndDeliveryRaw() throws Exception {
+        start(LocalStack.Config.defaults().withSettings(Optional.empty(), 1024, Settings.Delivery.RAW));
+        TestClient a = client();
+        TestClient b = client();
+        String idA = join(a, "news");
+        assertThat(stack.store().channelsOf(idA)).containsExactly("news");
+        b.send("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"plain text\"}");
+        assertThat(a.nextText(TestClient.WAIT)).isEqualTo("plain text");
+        b.send("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":{\"n\":1}}");
+        assertThat(a.nextText(TestClient.WAIT)).isEqualTo("{\"n\":1}");
+    }
+
+    @Test
+    void badInputGetsItsDocumentedErrorAndLeavesTheStoreUnchanged() throws Exception {
+        start();
+        TestClient a = client();
+        TestClient peer = client();
+        join(a, "news");
+        join(peer, "news");
+        Map<String, List<String>> before = snapshot(stack.store());
+
+        Map<String, String> expected = new TreeMap<>();
+        expected.put("not json at all", "bad_request");
+        expected.put("[\"joinchannel\",\"news\"]", "bad_request");
+        expected.put("{\"channel\":\"news\"}", "bad_request");
+        expected.put("{\"action\":42}", "bad_request");
+        expected.put("{\"action\":\"teleport\"}", "unknown_action");
+        expected.put("{\"action\":\"joinchannel\"}", "invalid_channel");
+        expected.put("{\"action\":\"joinchannel\",\"channel\":\"\"}", "invalid_channel");
+        expected.put("{\"action\":\"joinchannel\",\"channel\":\"" + "x".repeat(165) + "\"}", "invalid_channel");
+        expected.put("{\"action\":\"joinchannel\",\"channel\":\"bad channel!\"}", "invalid_channel");
+        expected.put("{\"action\":\"joinchannel\",\"channel\":\"#connection\"}", "invalid_channel");
+        expected.put("{\"action\":\"joinchannel\",\"channel\":[\"news\"]}", "invalid_channel");
+        expected.put("{\"action\":\"leavechannel\",\"channel\":\"never-joined\"}", "not_subscribed");
+        expected.put("{\"action\":\"sendmessage\",\"channel\":\"news\"}", "bad_request");
+        expected.put("{\"action\":\"sendmessage\",\"channel\":\"no/slash\",\"message\":1}", "invalid_channel");
+        expected.put("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1,\"id\":{\"a\":1}}", "bad_request");
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            JsonNode error = a.request(e.getKey());
+            assertThat(error.get("type").asText()).as(e.getKey()).isEqualTo("error");
+            assertThat(error.get("code").asText()).as(e.getKey()).isEqualTo(e.getValue());
+            assertThat(error.get("message").asText()).as(e.getKey()).isNotBlank();
+        }
+
+        // over maxMessageBytes (32 KiB) but within the gateway's limits: sent in two frames of ~17 KiB
+        String big = "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"" + "y".repeat(34_000) + "\"}";
+        a.sendFragmented(big, 2);
+        JsonNode tooLarge = a.next();
+        assertThat(tooLarge.get("code").asText()).isEqualTo("too_large");
+        assertThat(peer.drain(QUIET)).as("nothing was delivered").isEmpty();
+        assertThat(snapshot(stack.store())).isEqualTo(before);
+
+        // a single 40 KiB frame is over API Gateway's frame size: the socket is closed with 1009
+        try (RawClient raw = new RawClient(stack.gateway())) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> stack.store().connections(1000).size() == 3);
+            raw.sendTextFrame(40 * 1024);
+            assertThat(raw.readCloseCode()).isEqualTo(1009);
+        }
+        assertThat(peer.drain(QUIET)).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> snapshot(stack.store()).equals(before));
+        assertThat(a.request("{\"action\":\"ping\"}").get("type").asText()).isEqualTo("pong");
+    }
+
+    @Test
+    void aStaleConnectionIsRemovedByTheNextBroadcast() throws Exception {
+        start();
+        TestClient sender = client();
+        TestClient live = client();
+        TestClient killed = client();
+        join(sender, "news");
+        join(live, "news");
+        String ghost = join(killed, "news");
+        join(killed, "sports");
+        stack.gateway().suppressDisconnect(ghost);
+        killed.abort();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !stack.gateway().connectionIds().contains(ghost));
+        assertThat(stack.store().channelsOf(ghost)).as("no $disconnect ran").containsExactly("default", "news", "sports");
+
+        JsonNode ack = sender.request("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"hi\",\"id\":\"1\"}");
+        assertThat(ack.get("recipients").asInt()).isEqualTo(1);
+        assertThat(live.next().get("message").asText()).isEqualTo("hi");
+        assertThat(stack.store().connection(ghost)).isEmpty();
+        assertThat(stack.store().channelsOf(ghost)).isEmpty();
+        assertThat(log).anySatisfy(line -> assertThat(line)
+                .contains("\"event\":\"fanout\"", "\"recipients\":2", "\"delivered\":1", "\"gone\":1"));
+    }
+
+    @Test
+    void theConnectionsApiThroughTheSdkClient() throws Exception {
+        start();
+        TestClient a = client();
+        String id = join(a, "news");
+        try (ApiGatewayManagementApiClient api = ApiGatewayManagementApiClient.builder()
+                .endpointOverride(stack.callbackUri())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "y")))
+                .build()) {
+            api.postToConnection(r -> r.connectionId(id).data(SdkBytes.fromUtf8String("{\"hello\":1}")));
+            assertThat(a.nextText(TestClient.WAIT)).isEqualTo("{\"hello\":1}");
+
+            GetConnectionResponse info = api.getConnection(r -> r.connectionId(id));
+            assertThat(info.identity().sourceIp()).isEqualTo("127.0.0.1");
+            assertThat(info.connectedAt()).isNotNull();
+            assertThat(info.lastActiveAt()).isAfterOrEqualTo(info.connectedAt());
+
+            api.deleteConnection(r -> r.connectionId(id));
+            assertThat(a.awaitClose()).isPositive();
+            await().atMost(Duration.ofSeconds(5)).until(() -> stack.store().connection(id).isEmpty());
+            assertThat(stack.store().channelsOf(id)).isEmpty();
+
+            for (Runnable call : List.<Runnable>of(
+                    () -> api.postToConnection(r -> r.connectionId(id).data(SdkBytes.fromUtf8String("x"))),
+                    () -> api.getConnection(r -> r.connectionId(id)),
+                    () -> api.deleteConnection(r -> r.connectionId(id)))) {
+                assertThatThrownBy(call::run).isInstanceOf(GoneException.class);
+            }
+        }
+    }
+
+    @Test
+    void closingTheStackDisconnectsEveryClient() throws Exception {
+        start();
+        TestClient a = client();
+        TestClient b = client();
+        join(a, "news");
+        join(b, "news");
+        ConnectionStore store = stack.store();
+        assertThat(store.connections(10)).hasSize(2);
+        stack.gateway().close();
+        assertThat(a.awaitClose()).isEqualTo(1001);
+        assertThat(b.awaitClose()).isEqualTo(1001);
+        assertThat(store.connections(10)).as("every $disconnect ran").isEmpty();
+    }
+
+    @Test
+    void aSecondProcessSeesTheRunningStacksConnections() throws Exception {
+        start();
+        TestClient a = client();
+        String id = join(a, "news");
+        try (SqliteConnectionStore other = new SqliteConnectionStore(dir.resolve("local.db"))) {
+            assertThat(other.connections(10)).extracting(ConnectionInfo::connectionId).containsExactly(id);
+            assertThat(other.channelsOf(id)).containsExactly("default", "news");
+        }
+    }
+
+    private static Map<String, List<String>> snapshot(ConnectionStore store) {
+        Map<String, List<String>> rows = new TreeMap<>();
+        for (ConnectionInfo info : store.connections(1000)) {
+            rows.put(info.connectionId(), store.channelsOf(info.connectionId()));
+        }
+        return rows;
+    }
+}
