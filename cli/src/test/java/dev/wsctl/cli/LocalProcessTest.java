@@ -1,0 +1,95 @@
+package dev.wsctl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.local.SqliteConnectionStore;
+import dev.wsctl.runtime.Json;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code wsctl local} as a process: prints its URL, serves clients, and closes them all on SIGTERM (Ctrl-C). */
+class LocalProcessTest {
+    @TempDir
+    Path dir;
+    private Process process;
+
+    @AfterEach
+    void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void servesUntilInterruptedThenDisconnectsEveryClientAndCleansUp() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+                Wsctl.class.getName(), "local", "--port", "0", "--state-dir", dir.toString()))
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        String url = CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).get(60, TimeUnit.SECONDS);
+        assertThat(url).matches("ws://127\\.0\\.0\\.1:\\d+/local");
+
+        JsonNode state = Json.MAPPER.readTree(dir.resolve("local.json").toFile());
+        assertThat(state.get("url").asText()).isEqualTo(url);
+        assertThat(state.get("pid").asLong()).isEqualTo(process.pid());
+        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("listening on " + url, "Ctrl-C");
+
+        LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create(url), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                        frames.add(data.toString());
+                        ws.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+                        closed.complete(code);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        socket.sendText("{\"action\":\"joinchannel\",\"channel\":\"news\"}", true);
+        JsonNode joined = Json.MAPPER.readTree(frames.poll(10, TimeUnit.SECONDS));
+        String id = joined.get("connectionId").asText();
+        try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
+            assertThat(store.channelsOf(id)).containsExactly("default", "news");
+        }
+
+        process.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook runs
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(closed.get(5, TimeUnit.SECONDS)).isEqualTo(1001);
+        try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
+            assertThat(store.connections(10)).as("$disconnect ran for every client").isEmpty();
+        }
+        assertThat(dir.resolve("local.json")).doesNotExist();
+        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("closing 1 connection(s)");
+        assertThat(Files.readString(dir.resolve("local.log"))).contains("\"route\":\"$disconnect\"");
+    }
+}
