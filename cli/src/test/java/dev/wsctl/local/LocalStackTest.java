@@ -44,10 +44,7 @@ class LocalStackTest {
     private LocalStack stack;
 
     private LocalStack start(LocalStack.Config config) throws Exception {
-        stack = LocalStack.start(config.withPort(0).withDb(dir.resolve("local.db")).withLog(new JsonLog(line -> {
-            log.add(line);
-            System.err.println(line);
-        })));
+        stack = LocalStack.start(config.withPort(0).withDb(dir.resolve("local.db")).withLog(new JsonLog(log::add)));
         return stack;
     }
 
