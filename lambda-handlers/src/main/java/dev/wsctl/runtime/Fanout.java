@@ -2,13 +2,13 @@ package dev.wsctl.runtime;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.LimitExceededException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.PostToConnectionRequest;
 
+import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
@@ -19,6 +19,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sends one payload to many connections through the @connections API: the one fan-out engine behind
@@ -26,9 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Subscribers are read from the store page by page while earlier pages are being posted; at most
  * {@code concurrency} PostToConnection calls are in flight. A connection that answers 410 Gone has
- * every row removed. Throttling (429 / LimitExceeded) and transient failures (5xx, I/O) are retried
- * with exponential backoff and full jitter; the SDK client must therefore be built without retries
- * of its own (see {@link Clients#managementApi}), so that throttling is seen and counted here.
+ * every row removed. Throttled calls (429 / LimitExceeded) and calls that never reached the endpoint
+ * (connection refused) are retried with exponential backoff and full jitter; nothing else is, since
+ * a PostToConnection that failed after it reached API Gateway may have been delivered, and a retry
+ * would deliver it twice. The SDK client must therefore be built without retries of its own (see
+ * {@link Clients#managementApi}), so that throttling is seen and counted here.
  */
 public final class Fanout {
 
@@ -97,6 +100,9 @@ public final class Fanout {
         ObjectNode line = report.toJson();
         line.put("event", "fanout");
         line.put("channel", label);
+        if (run.firstError.get() != null) {
+            line.put("firstError", run.firstError.get());
+        }
         log.write(line);
         return report;
     }
@@ -111,6 +117,7 @@ public final class Fanout {
         final AtomicLong failed = new AtomicLong();
         final AtomicLong throttled = new AtomicLong();
         final Queue<String> goneIds = new ConcurrentLinkedQueue<>();
+        final AtomicReference<String> firstError = new AtomicReference<>();
 
         Run(SdkBytes data) {
             this.data = data;
@@ -143,12 +150,13 @@ public final class Fanout {
                 if (throttle) {
                     throttled.incrementAndGet();
                 }
-                if ((throttle || isTransient(cause)) && attempt < options.maxAttempts()) {
+                if ((throttle || isUnsent(cause)) && attempt < options.maxAttempts()) {
                     CompletableFuture.delayedExecutor(backoffMillis(attempt), TimeUnit.MILLISECONDS)
                             .execute(() -> post(connectionId, attempt + 1));
                     return;
                 }
                 failed.incrementAndGet();
+                firstError.compareAndSet(null, cause.toString());
                 inFlight.release();
             });
         }
@@ -166,8 +174,13 @@ public final class Fanout {
                 || e instanceof SdkServiceException s && (s.isThrottlingException() || s.statusCode() == 429);
     }
 
-    static boolean isTransient(Throwable e) {
-        return e instanceof SdkServiceException s && s.statusCode() >= 500
-                || e instanceof SdkClientException;
+    /** A call that certainly did not reach the endpoint, so that retrying it cannot deliver twice. */
+    static boolean isUnsent(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -32,6 +32,8 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
     private final HttpServer server;
     final Set<String> live = ConcurrentHashMap.newKeySet();
     final Map<String, AtomicInteger> throttleNext = new ConcurrentHashMap<>();
+    /** Connections whose posts are delivered but answered 500, as when API Gateway fails after delivery. */
+    final Set<String> failAfterDelivery = ConcurrentHashMap.newKeySet();
     final Map<String, List<byte[]>> received = new ConcurrentHashMap<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
@@ -76,7 +78,11 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
                 reply(exchange, 410, "GoneException", "{\"message\":null}");
             } else {
                 received.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(body);
-                exchange.sendResponseHeaders(200, -1);
+                if (failAfterDelivery.contains(id)) {
+                    reply(exchange, 500, "InternalServerErrorException", "{\"message\":\"Internal server error\"}");
+                } else {
+                    exchange.sendResponseHeaders(200, -1);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -136,6 +136,23 @@ class FanoutTest {
     }
 
     @Test
+    void aCallThatFailedAfterReachingTheEndpointIsNotRepeatedSoNothingArrivesTwice() {
+        String a = connect(true, channel);
+        String b = connect(true, channel);
+        endpoint.failAfterDelivery.add(a);
+
+        FanoutReport report = fanout(8, 5).toChannel(channel, new byte[] {'x'}, null);
+
+        assertThat(report).extracting(FanoutReport::delivered, FanoutReport::failed, FanoutReport::gone)
+                .containsExactly(1L, 1L, 0L);
+        assertThat(endpoint.received.get(a)).hasSize(1);
+        assertThat(endpoint.received.get(b)).hasSize(1);
+        assertThat(store.connection(a)).as("a failure is not a 410: the rows stay").isPresent();
+        assertThat(logLines).singleElement().satisfies(line -> assertThat(line)
+                .contains("\"failed\":1", "\"firstError\":", "500"));
+    }
+
+    @Test
     void neverHasMoreCallsInFlightThanItsConcurrency() {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
