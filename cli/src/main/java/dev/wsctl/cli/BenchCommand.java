@@ -4,13 +4,13 @@ import dev.wsctl.bench.BroadcastBench;
 import dev.wsctl.runtime.ChannelName;
 import dev.wsctl.runtime.Json;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -30,8 +30,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--url", description = "WebSocket URL of the stack (default: the running wsctl local).")
     URI url;
 
-    @Option(names = "--state-dir", defaultValue = ".wsctl", description = "Where to find the running wsctl local (default: ${DEFAULT-VALUE}).")
-    Path stateDir;
+    @Mixin
+    StateDirOption state;
 
     @Option(names = {"-n", "--connections"}, defaultValue = "1000", description = "Client sockets to open (default: ${DEFAULT-VALUE}).")
     int connections;
@@ -68,7 +68,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (!output.equals("table") && !output.equals("json")) {
             throw CliException.usage("--output must be table or json");
         }
-        URI target = url != null ? url : LocalState.read(stateDir).url();
+        URI target = url != null ? url : LocalState.read(state.path()).url();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BroadcastBench.Report report = new BroadcastBench(new BroadcastBench.Plan(target, connections, channel,

@@ -1,13 +1,12 @@
 package dev.wsctl.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.local.Limits;
 import dev.wsctl.local.LocalStack;
 import dev.wsctl.runtime.ChannelName;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.Settings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,8 +49,8 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--stage", defaultValue = "local", description = "Stage name, the path of the WebSocket URL (default: ${DEFAULT-VALUE}).")
     String stage;
 
-    @Option(names = "--state-dir", defaultValue = ".wsctl", description = "Where the connection store (local.db), the log (local.log) and the running stack's address (local.json) live (default: ${DEFAULT-VALUE}).")
-    Path stateDir;
+    @Mixin
+    StateDirOption state;
 
     @Option(names = "--default-channel", defaultValue = "default", description = "Channel every connection joins on connect; 'none' turns that off (default: ${DEFAULT-VALUE}).")
     String defaultChannel;
@@ -76,6 +75,7 @@ public final class LocalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Path stateDir = state.path();
         LocalStack.Config config = config();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -109,8 +109,8 @@ public final class LocalCommand implements Callable<Integer> {
             }
             throw new CliException(ExitCode.FAILED, "Could not start the local stack: " + e.getMessage(), e);
         }
-        Path stateFile = stateDir.resolve("local.json");
-        writeState(stateFile, stack, config);
+        Path stateFile = LocalState.write(stateDir, new LocalState(ProcessHandle.current().pid(),
+                stack.websocketUri(), stack.callbackUri(), config.db().toAbsolutePath()));
 
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -170,19 +170,7 @@ public final class LocalCommand implements Callable<Integer> {
         if (maxConnectionDuration != null) {
             limits = limits.withMaxConnectionDuration(maxConnectionDuration);
         }
-        return new LocalStack.Config(host, port, stage, stateDir.resolve("local.db"), channel, maxMessageBytes,
+        return new LocalStack.Config(host, port, stage, state.path().resolve("local.db"), channel, maxMessageBytes,
                 mode, fanoutConcurrency, limits, JsonLog.discard());
-    }
-
-    /** Where later commands (and a second terminal) find the running stack. */
-    private static void writeState(Path file, LocalStack stack, LocalStack.Config config) throws IOException {
-        ObjectNode state = Json.object();
-        state.put("pid", ProcessHandle.current().pid());
-        state.put("url", stack.websocketUri().toString());
-        state.put("callbackUrl", stack.callbackUri().toString());
-        state.put("db", config.db().toAbsolutePath().toString());
-        state.put("stage", config.stage());
-        state.put("startedAt", System.currentTimeMillis());
-        Files.writeString(file, Json.write(state) + "\n", StandardCharsets.UTF_8);
     }
 }

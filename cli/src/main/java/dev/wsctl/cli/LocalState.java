@@ -1,10 +1,12 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.runtime.Json;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -13,9 +15,23 @@ import java.nio.file.Path;
  * so that other commands in the same directory find it without flags.
  */
 public record LocalState(long pid, URI url, URI callbackUrl, Path db) {
+    private static final String FILE = "local.json";
+
+    /** Records a running stack; returns the file, which its owner deletes when the stack stops. */
+    public static Path write(Path stateDir, LocalState state) throws IOException {
+        ObjectNode json = Json.object();
+        json.put("pid", state.pid());
+        json.put("url", state.url().toString());
+        json.put("callbackUrl", state.callbackUrl().toString());
+        json.put("db", state.db().toString());
+        json.put("startedAt", System.currentTimeMillis());
+        Path file = stateDir.resolve(FILE);
+        Files.writeString(file, Json.write(json) + "\n", StandardCharsets.UTF_8);
+        return file;
+    }
 
     public static LocalState read(Path stateDir) {
-        Path file = stateDir.resolve("local.json");
+        Path file = stateDir.resolve(FILE);
         JsonNode state;
         try {
             state = Json.MAPPER.readTree(file.toFile());
