@@ -12,6 +12,7 @@ import dev.wsctl.runtime.PubSub;
 import dev.wsctl.runtime.Settings;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
@@ -72,6 +73,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private final SqliteConnectionStore store;
+    private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
     private final SdkAsyncHttpClient http;
     private final ApiGatewayManagementApiAsyncClient api;
     private final PubSub pubSub;
@@ -84,7 +86,7 @@ public final class LocalStack implements AutoCloseable {
                 config.fanoutConcurrency(), config.delivery());
         store = new SqliteConnectionStore(config.db());
         try {
-            http = Clients.http(config.fanoutConcurrency() + 16);
+            http = Clients.http(config.fanoutConcurrency() + 16, eventLoops);
             // The local gateway checks no signatures: unsigned requests spare the SDK its SigV4 work,
             // a fifth of its CPU per PostToConnection.
             api = Clients.managementApi(callback, http, Region.US_EAST_1, AnonymousCredentialsProvider.create());
@@ -153,6 +155,7 @@ public final class LocalStack implements AutoCloseable {
         if (http != null) {
             http.close();
         }
+        Clients.shutdown(eventLoops);
         store.close();
     }
 

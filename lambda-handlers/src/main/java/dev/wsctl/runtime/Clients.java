@@ -4,12 +4,14 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the runtime's SDK clients. Every client shares one Netty HTTP client (one event loop, one
@@ -21,11 +23,28 @@ public final class Clients {
 
     /** The HTTP client; {@code maxConcurrency} must cover the fan-out's calls in flight. */
     public static SdkAsyncHttpClient http(int maxConcurrency) {
+        return httpBuilder(maxConcurrency).build();
+    }
+
+    /**
+     * The HTTP client on an event loop group the caller owns and shuts down: closing a client that
+     * owns its group waits out Netty's two-second quiet period, which a process that stops and starts
+     * clients (the local stack, tests) should not pay.
+     */
+    public static SdkAsyncHttpClient http(int maxConcurrency, SdkEventLoopGroup group) {
+        return httpBuilder(maxConcurrency).eventLoopGroup(group).build();
+    }
+
+    /** Stops a group given to {@link #http(int, SdkEventLoopGroup)} without a quiet period. */
+    public static void shutdown(SdkEventLoopGroup group) {
+        group.eventLoopGroup().shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    private static NettyNioAsyncHttpClient.Builder httpBuilder(int maxConcurrency) {
         return NettyNioAsyncHttpClient.builder()
                 .maxConcurrency(Math.max(maxConcurrency, 16))
                 .connectionAcquisitionTimeout(Duration.ofSeconds(30))
-                .maxPendingConnectionAcquires(100_000)
-                .build();
+                .maxPendingConnectionAcquires(100_000);
     }
 
     /**

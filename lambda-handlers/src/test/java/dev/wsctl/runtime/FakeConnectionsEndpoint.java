@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
@@ -39,7 +40,8 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
     final AtomicInteger maxInFlight = new AtomicInteger();
     final AtomicInteger calls = new AtomicInteger();
     volatile long delayMillis;
-    private final SdkAsyncHttpClient http = Clients.http(256);
+    private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
+    private final SdkAsyncHttpClient http = Clients.http(256, eventLoops);
 
     FakeConnectionsEndpoint() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
@@ -105,6 +107,7 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
     public void close() {
         server.stop(0);
         http.close();
+        Clients.shutdown(eventLoops);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
 }
