@@ -1,9 +1,10 @@
 package dev.wsctl.runtime;
 
+import static dev.wsctl.runtime.Futures.join;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import software.amazon.awssdk.core.retry.backoff.FixedDelayBackoffStrategy;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
@@ -176,33 +177,5 @@ public final class ConnectionTable {
 
     private static boolean isUnknownOperation(DynamoDbException e) {
         return e.awsErrorDetails() != null && "UnknownOperationException".equals(e.awsErrorDetails().errorCode());
-    }
-
-    /**
-     * {@code future.join()}, throwing the SDK's exception rather than a CompletionException. The
-     * exception's own stack is the SDK's completion thread; the caller's stack is attached as a
-     * suppressed exception so logs show which call failed.
-     */
-    static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
-        try {
-            return future.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                re.addSuppressed(new AwaitedHere());
-                throw re;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
-    }
-
-    /** Marks where a failed asynchronous call was awaited. */
-    private static final class AwaitedHere extends RuntimeException {
-        AwaitedHere() {
-            super("awaited here");
-        }
     }
 }

@@ -9,7 +9,7 @@ import static dev.wsctl.runtime.ConnectionTable.GRANTS;
 import static dev.wsctl.runtime.ConnectionTable.ORIGIN;
 import static dev.wsctl.runtime.ConnectionTable.SOURCE_IP;
 import static dev.wsctl.runtime.ConnectionTable.SUB;
-import static dev.wsctl.runtime.ConnectionTable.join;
+import static dev.wsctl.runtime.Futures.join;
 
 import java.util.ArrayList;
 import java.util.Collection;
