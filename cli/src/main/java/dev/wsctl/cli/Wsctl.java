@@ -11,7 +11,8 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Run a serverless WebSocket pub/sub service on your own AWS account, or on this machine.",
-        subcommands = {LocalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InitCommand.class, DeployCommand.class, StatusCommand.class, DestroyCommand.class,
+                LocalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 usage or configuration error, 3 partly failed."})
 public final class Wsctl {
 
@@ -27,8 +28,13 @@ public final class Wsctl {
 
     /** Runs {@code wsctl args…} writing data to {@code out} and messages to {@code err}; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return run(CommandLine.defaultFactory(), out, err, args);
+    }
+
+    /** As {@link #run(PrintWriter, PrintWriter, String...)}, with commands made by {@code factory} (tests pass fakes). */
+    public static int run(CommandLine.IFactory factory, PrintWriter out, PrintWriter err, String... args) {
         Wsctl root = new Wsctl();
-        CommandLine cli = new CommandLine(root);
+        CommandLine cli = new CommandLine(root, factory);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

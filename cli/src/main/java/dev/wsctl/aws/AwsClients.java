@@ -1,0 +1,25 @@
+package dev.wsctl.aws;
+
+import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.sts.StsClient;
+
+/** The SDK clients of one command run, all for one account and region. */
+public interface AwsClients extends AutoCloseable {
+    String region();
+
+    StsClient sts();
+
+    IamClient iam();
+
+    LambdaClient lambda();
+
+    ApiGatewayV2Client apiGateway();
+
+    DynamoDbAsyncClient dynamoDb();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,121 @@
+package dev.wsctl.aws;
+
+import dev.wsctl.runtime.Clients;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.sts.StsClient;
+
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * Real SDK clients. The synchronous ones share one Apache HTTP client, which (unlike the URL-connection
+ * client) sends the PATCH requests API Gateway v2 updates are made of; DynamoDB uses the runtime's
+ * async client, as the connection table's code does everywhere. IAM is global: its client is pinned
+ * to us-east-1 unless an endpoint is given.
+ */
+public final class SdkAwsClients implements AwsClients {
+    private final Region region;
+    private final SdkHttpClient http = ApacheHttpClient.create();
+    private final SdkAsyncHttpClient asyncHttp = Clients.http(16);
+    private final AwsCredentialsProvider credentials;
+    private final URI endpoint;
+    private StsClient sts;
+    private IamClient iam;
+    private LambdaClient lambda;
+    private ApiGatewayV2Client apiGateway;
+    private DynamoDbAsyncClient dynamoDb;
+
+    /**
+     * @param region   {@code --region} or the config's; empty: the SDK's region chain (AWS_REGION, the profile)
+     * @param endpoint {@code --endpoint-url} / {@code AWS_ENDPOINT_URL}, or empty for AWS itself
+     */
+    public SdkAwsClients(Optional<String> profile, Optional<String> region, Optional<URI> endpoint) {
+        this.credentials = profile.<AwsCredentialsProvider>map(ProfileCredentialsProvider::create)
+                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+        this.region = region.map(Region::of).orElseGet(() -> {
+            try {
+                var chain = DefaultAwsRegionProviderChain.builder();
+                profile.ifPresent(p -> chain.profileName(p));
+                return chain.build().getRegion();
+            } catch (SdkClientException e) {
+                throw new AwsSetupException("No AWS region: pass --region, set region in wsctl.yaml or AWS_REGION,"
+                        + " or give your profile a region.");
+            }
+        });
+        this.endpoint = endpoint.orElse(null);
+    }
+
+    private <B extends AwsClientBuilder<B, C>, C> C build(B builder) {
+        builder.region(region).credentialsProvider(credentials);
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        return builder.build();
+    }
+
+    @Override
+    public String region() {
+        return region.id();
+    }
+
+    @Override
+    public synchronized StsClient sts() {
+        return sts == null ? sts = build(StsClient.builder().httpClient(http)) : sts;
+    }
+
+    @Override
+    public synchronized IamClient iam() {
+        if (iam == null) {
+            var builder = IamClient.builder().httpClient(http).credentialsProvider(credentials)
+                    .region(Region.AWS_GLOBAL);
+            if (endpoint != null) {
+                builder.endpointOverride(endpoint).region(region);
+            }
+            iam = builder.build();
+        }
+        return iam;
+    }
+
+    @Override
+    public synchronized LambdaClient lambda() {
+        return lambda == null ? lambda = build(LambdaClient.builder().httpClient(http)) : lambda;
+    }
+
+    @Override
+    public synchronized ApiGatewayV2Client apiGateway() {
+        return apiGateway == null ? apiGateway = build(ApiGatewayV2Client.builder().httpClient(http)) : apiGateway;
+    }
+
+    @Override
+    public synchronized DynamoDbAsyncClient dynamoDb() {
+        return dynamoDb == null ? dynamoDb = build(DynamoDbAsyncClient.builder().httpClient(asyncHttp)) : dynamoDb;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (AutoCloseable c : new AutoCloseable[] {sts, iam, lambda, apiGateway, dynamoDb}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // closing on the way out
+                }
+            }
+        }
+        http.close();
+        asyncHttp.close();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.wsctl.cli;
+
+import dev.wsctl.deploy.Engine;
+import dev.wsctl.deploy.Plan;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** {@code wsctl deploy}: create or bring up to date every resource of the stack. */
+@Command(name = "deploy",
+        description = {
+                "Create or update the stack {app}-{stage} in your AWS account: the connection table, the",
+                "WebSocket API with its routes and stage, and one Lambda function and IAM role per handler.",
+                "Prints the plan (+ create, ~ update, = unchanged), applies it in dependency order and prints",
+                "the endpoints. Safe to run again: a deploy with nothing to change changes nothing."},
+        mixinStandardHelpOptions = true,
+        sortOptions = false)
+public final class DeployCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    StackOptions stack;
+    @Mixin
+    AwsOptions aws;
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = "--dry-run", description = "Print the plan and change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--handlers-jar", paramLabel = "PATH", description = "Deploy this build of the handlers instead of the one inside wsctl.")
+    Path handlersJar;
+
+    private final Context context;
+
+    public DeployCommand() {
+        this(Context.system());
+    }
+
+    public DeployCommand(Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        return StackCommand.run(context, stack, aws, handlersJar, service -> {
+            Plan plan = service.plan();
+            if (dryRun) {
+                StackCommand.printPlan(out, plan, output);
+                out.flush();
+                return ExitCode.OK;
+            }
+            if (output.format() == OutputOptions.Format.TABLE) {
+                plan.lines().forEach(out::println);
+                out.flush();
+            }
+            int total = plan.steps().size();
+            AtomicInteger done = new AtomicInteger();
+            Engine.Applied applied = service.deploy(step -> {
+                err.printf("[%d/%d] %s%n", done.incrementAndGet(), total, step.line());
+                err.flush();
+            });
+            var endpoints = service.endpoints(applied.outputs());
+            if (output.format() == OutputOptions.Format.TABLE) {
+                out.println();
+                endpoints.forEach((k, v) -> out.printf("%-18s %s%n", k, v));
+            } else {
+                StackCommand.print(out, StackCommand.map(endpoints), output);
+            }
+            out.flush();
+            return ExitCode.OK;
+        });
+    }
+}

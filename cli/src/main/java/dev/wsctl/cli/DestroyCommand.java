@@ -1,0 +1,73 @@
+package dev.wsctl.cli;
+
+import dev.wsctl.deploy.Plan;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.Console;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** {@code wsctl destroy}: delete every resource of the stack, last created first. */
+@Command(name = "destroy",
+        description = {
+                "Delete every resource of the stack {app}-{stage}, in reverse dependency order. Resources",
+                "already gone count as deleted, so running it again is harmless. Asks for confirmation on a",
+                "terminal; elsewhere (CI) it needs --yes."},
+        mixinStandardHelpOptions = true,
+        sortOptions = false)
+public final class DestroyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    StackOptions stack;
+    @Mixin
+    AwsOptions aws;
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = {"-y", "--yes"}, description = "Do not ask; required when standard input is not a terminal.")
+    boolean yes;
+
+    private final Context context;
+
+    public DestroyCommand() {
+        this(Context.system());
+    }
+
+    public DestroyCommand(Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Console console = System.console();
+        if (!yes && console == null) {
+            throw CliException.usage("destroy deletes the stack and its connections; pass --yes to confirm"
+                    + " (standard input is not a terminal, so wsctl cannot ask).");
+        }
+        return StackCommand.run(context, stack, aws, null, service -> {
+            Plan plan = service.destroyPlan();
+            plan.lines().forEach(err::println);
+            if (!yes) {
+                String answer = console.readLine("Delete these resources? Type 'yes': ");
+                if (answer == null || !answer.trim().equals("yes")) {
+                    err.println("Nothing deleted.");
+                    return ExitCode.FAILED;
+                }
+            }
+            Plan done = service.destroy(step -> {
+                err.println(step.line());
+                err.flush();
+            });
+            StackCommand.printPlan(out, done, output);
+            out.flush();
+            return ExitCode.OK;
+        });
+    }
+}

@@ -1,0 +1,82 @@
+package dev.wsctl.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.aws.AwsClients;
+import dev.wsctl.aws.AwsErrors;
+import dev.wsctl.aws.AwsSetupException;
+import dev.wsctl.config.StackConfig;
+import dev.wsctl.deploy.DeployException;
+import dev.wsctl.deploy.DeployService;
+import dev.wsctl.deploy.FunctionCode;
+import dev.wsctl.deploy.Plan;
+import dev.wsctl.runtime.Json;
+import software.amazon.awssdk.core.exception.SdkException;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * What deploy, destroy and status share: loading the config, opening the AWS clients, and turning
+ * AWS failures into one sentence. A helper the commands call, not a base class.
+ */
+final class StackCommand {
+    private static final com.fasterxml.jackson.dataformat.yaml.YAMLMapper YAML =
+            new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
+
+    private StackCommand() {
+    }
+
+    /** Runs {@code work} against the stack; AWS and deploy failures become exit code 1 with a sentence. */
+    static <T> T run(Context context, StackOptions stack, AwsOptions aws, Path handlersJar,
+                     Function<DeployService, T> work) {
+        StackConfig config = stack.load(context.env(), aws);
+        FunctionCode code = handlersJar == null ? null : FunctionCode.file(handlersJar);
+        try (AwsClients clients = context.aws().connect(aws, config, context.env())) {
+            DeployService service = new DeployService(config, clients,
+                    code != null ? code : FunctionCode.embedded(), context.roleRetry());
+            return work.apply(service);
+        } catch (AwsSetupException | DeployException e) {
+            throw new CliException(ExitCode.FAILED, e.getMessage(), e);
+        } catch (SdkException e) {
+            throw new CliException(ExitCode.FAILED, AwsErrors.explain("work on stack " + config.prefix(), e), e);
+        }
+    }
+
+    static void printPlan(PrintWriter out, Plan plan, OutputOptions output) {
+        if (output.format() == OutputOptions.Format.TABLE) {
+            plan.lines().forEach(out::println);
+        } else {
+            ObjectNode json = Json.object();
+            var steps = json.putArray("plan");
+            for (Plan.Step s : plan.steps()) {
+                ObjectNode step = steps.addObject();
+                step.put("action", s.action().name().toLowerCase(java.util.Locale.ROOT));
+                step.put("kind", s.kind());
+                step.put("name", s.name());
+                var changes = step.putArray("changes");
+                s.changes().forEach(c -> changes.addObject().put("field", c.field()).put("from", c.from()).put("to", c.to()));
+            }
+            print(out, json, output);
+        }
+    }
+
+    static void print(PrintWriter out, ObjectNode json, OutputOptions output) {
+        if (output.format() == OutputOptions.Format.YAML) {
+            try {
+                out.print(YAML.writeValueAsString(json));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        } else {
+            out.println(Json.write(json));
+        }
+    }
+
+    static ObjectNode map(Map<String, String> values) {
+        ObjectNode node = Json.object();
+        values.forEach(node::put);
+        return node;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.wsctl.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.deploy.Plan;
+import dev.wsctl.runtime.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** {@code wsctl status}: each resource present, missing or drifted, and the endpoints. */
+@Command(name = "status",
+        description = "Show each resource of the stack as present, missing or drifted (and how), and its endpoints.",
+        mixinStandardHelpOptions = true,
+        sortOptions = false)
+public final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    StackOptions stack;
+    @Mixin
+    AwsOptions aws;
+    @Mixin
+    OutputOptions output;
+
+    private final Context context;
+
+    public StatusCommand() {
+        this(Context.system());
+    }
+
+    public StatusCommand(Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        return StackCommand.run(context, stack, aws, null, service -> {
+            Plan plan = service.plan();
+            var endpoints = service.endpoints(service.read());
+            if (output.format() == OutputOptions.Format.TABLE) {
+                for (Plan.Step s : plan.steps()) {
+                    out.printf("%-10s %-10s %s%s%n", state(s), s.kind(), s.name(),
+                            s.changes().isEmpty() ? "" : "  (" + String.join(", ",
+                                    s.changes().stream().map(Object::toString).toList()) + ")");
+                }
+                out.println();
+                endpoints.forEach((k, v) -> out.printf("%-18s %s%n", k, v));
+            } else {
+                ObjectNode json = Json.object();
+                var resources = json.putArray("resources");
+                for (Plan.Step s : plan.steps()) {
+                    resources.addObject().put("kind", s.kind()).put("name", s.name()).put("state", state(s));
+                }
+                json.set("endpoints", StackCommand.map(endpoints));
+                StackCommand.print(out, json, output);
+            }
+            out.flush();
+            boolean healthy = plan.steps().stream().allMatch(s -> s.action() == Plan.Action.UNCHANGED);
+            return healthy ? ExitCode.OK : ExitCode.PARTIAL;
+        });
+    }
+
+    private static String state(Plan.Step s) {
+        return switch (s.action()) {
+            case CREATE -> "missing";
+            case UPDATE -> "drifted";
+            default -> "present";
+        };
+    }
+}

@@ -1,0 +1,500 @@
+package dev.wsctl.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import dev.wsctl.config.StackConfig.Architecture;
+import dev.wsctl.config.StackConfig.Auth;
+import dev.wsctl.runtime.Settings;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+
+/**
+ * Builds a {@link StackConfig} from, in this order of precedence: command-line flags, {@code WSCTL_*}
+ * environment variables ({@link #ENVIRONMENT}), the YAML file, defaults.
+ *
+ * <p>The file is {@code --config PATH}, else {@code $WSCTL_CONFIG}, else {@code wsctl.yaml} in the
+ * working directory; only the last may be missing. Unknown keys, values of the wrong type or out of
+ * range, and YAML syntax errors are {@link ConfigException}s whose message says where the value came
+ * from: {@code wsctl.yaml line 3: memory.send must be between 128 and 10240, not 64}.
+ *
+ * <p>The environment is passed in, so tests (and anything else) decide what it holds. An empty
+ * variable counts as not set, except {@code WSCTL_DEFAULT_CHANNEL=} which turns the default channel
+ * off, as it does in a function's environment.
+ */
+public final class ConfigLoader {
+
+    public static final String DEFAULT_FILE = "wsctl.yaml";
+    /** The config file, when there is no {@code --config}. */
+    public static final String ENV_CONFIG = "WSCTL_CONFIG";
+    /** Tags as {@code key=value,key=value}; they are added to (and win over) the file's tags. */
+    public static final String ENV_TAGS = "WSCTL_TAGS";
+
+    /** Every environment variable the loader reads, and the key it sets. */
+    public static final Map<String, String> ENVIRONMENT = environment();
+
+    /** Where {@code wsctl init}'s starter file is on the class path (copied from templates/wsctl.yaml). */
+    static final String STARTER_RESOURCE = "/dev/wsctl/templates/wsctl.yaml";
+
+    private static final YAMLMapper MAPPER = mapper();
+
+    private final Path workingDir;
+    private final Map<String, String> env;
+
+    /**
+     * A value given on the command line.
+     *
+     * @param key    the dotted key it sets, one of {@link #keys()}: {@code app}, {@code memory.send}, …
+     * @param option how the user wrote it, for messages: {@code --app}
+     * @param value  as typed
+     */
+    public record Flag(String key, String option, String value) {
+        public Flag {
+            Objects.requireNonNull(option, "option");
+            Objects.requireNonNull(value, "value");
+            if (!FileConfig.leafKeys().contains(key)) {
+                throw new IllegalArgumentException("no config key '" + key + "' (keys: " + keys() + ")");
+            }
+        }
+    }
+
+    /** Loads relative to the process's working directory. */
+    public ConfigLoader(Map<String, String> env) {
+        this(Path.of(""), env);
+    }
+
+    /** Loads {@code wsctl.yaml} (and resolves a relative {@code --config}) in {@code workingDir}. */
+    public ConfigLoader(Path workingDir, Map<String, String> env) {
+        this.workingDir = Objects.requireNonNull(workingDir, "workingDir");
+        this.env = Map.copyOf(env);
+    }
+
+    /** The keys of the configuration, dotted, in the file's order: app, stage, …, memory.all, …, auth.mode. */
+    public static List<String> keys() {
+        return FileConfig.leafKeys();
+    }
+
+    /** Defaults, the environment and {@code wsctl.yaml} (or {@code $WSCTL_CONFIG}), without flags. */
+    public StackConfig load() {
+        return load(null, List.of());
+    }
+
+    /**
+     * @param configFile the {@code --config} file, or null for {@code $WSCTL_CONFIG} or {@code ./wsctl.yaml}
+     * @param flags      values given on the command line; they win over everything else
+     */
+    public StackConfig load(Path configFile, List<Flag> flags) {
+        Map<String, Given> given = new HashMap<>();
+        Map<String, Given> tags = new LinkedHashMap<>();
+        Origin tagsOrigin = Origin.DEFAULT;
+
+        YamlFile file = readFile(configFile);
+        if (file != null) {
+            for (var e : file.config.flatten().entrySet()) {
+                Origin origin = new Origin.InFile(file.outline.where(e.getKey()));
+                if (e.getKey().equals("tags")) {
+                    tagsOrigin = origin;
+                    @SuppressWarnings("unchecked")
+                    Map<String, String> fileTags = (Map<String, String>) e.getValue();
+                    fileTags.forEach((k, v) -> tags.put(k, new Given(v == null ? "" : v,
+                            new Origin.InFile(file.outline.where("tags." + k)))));
+                } else {
+                    given.put(e.getKey(), new Given(e.getValue(), origin));
+                }
+            }
+        }
+        for (var e : ENVIRONMENT.entrySet()) {
+            String raw = env.get(e.getKey());
+            String key = e.getValue();
+            if (raw == null || (raw.isBlank() && !key.equals("defaultChannel"))) {
+                continue;
+            }
+            tagsOrigin = put(given, tags, key, raw, new Origin.Named(e.getKey()), tagsOrigin);
+        }
+        for (Flag f : flags) {
+            tagsOrigin = put(given, tags, f.key(), f.value(), new Origin.Named(f.option()), tagsOrigin);
+        }
+        return build(given, tags, tagsOrigin);
+    }
+
+    /** The commented starter {@code wsctl.yaml} that {@code wsctl init} writes; it loads to the defaults. */
+    public static String starterFile() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(STARTER_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the starter wsctl.yaml is missing from the class path ("
+                        + STARTER_RESOURCE + "); rebuild wsctl");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not read " + STARTER_RESOURCE, e);
+        }
+    }
+
+    // ---- sources
+
+    private record YamlFile(FileConfig config, YamlOutline outline) {
+    }
+
+    /** A value and where it came from. */
+    private record Given(Object value, Origin origin) {
+    }
+
+    /** Where a value came from; the subject of a message about it. */
+    private sealed interface Origin {
+        Origin DEFAULT = new Named("");
+
+        String subject(String key);
+
+        /** {@code wsctl.yaml line 3: memory.send} */
+        record InFile(String where) implements Origin {
+            @Override
+            public String subject(String key) {
+                return where + ": " + key;
+            }
+        }
+
+        /** An environment variable or a flag: {@code WSCTL_MEMORY}, {@code --app}. */
+        record Named(String name) implements Origin {
+            @Override
+            public String subject(String key) {
+                if (name.isEmpty()) {
+                    return key;
+                }
+                return key.startsWith("tags.") ? name + " tag '" + key.substring("tags.".length()) + "'" : name;
+            }
+        }
+    }
+
+    private YamlFile readFile(Path flag) {
+        String source;
+        String shown;
+        if (flag != null) {
+            source = "--config";
+            shown = flag.toString();
+        } else if (env.get(ENV_CONFIG) != null && !env.get(ENV_CONFIG).isBlank()) {
+            source = ENV_CONFIG;
+            shown = env.get(ENV_CONFIG).trim();
+        } else {
+            source = null;
+            shown = DEFAULT_FILE;
+        }
+        Path path = workingDir.resolve(shown);
+        if (Files.isDirectory(path)) {
+            throw new ConfigException((source == null ? "" : source + " ") + shown + " is a directory, not a config file");
+        }
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            if (source == null) {
+                return null; // no wsctl.yaml here: flags, environment and defaults
+            }
+            throw new ConfigException(source + " " + shown + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(shown + " is not UTF-8 text");
+        } catch (IOException e) {
+            throw new ConfigException("Could not read " + shown + ": " + e.getMessage());
+        }
+        YamlOutline outline = YamlOutline.read(MAPPER.getFactory(), shown, text);
+        if (outline.isEmpty()) {
+            return new YamlFile(FileConfig.EMPTY, outline);
+        }
+        return new YamlFile(bind(text, shown, outline), outline);
+    }
+
+    private static FileConfig bind(String text, String file, YamlOutline outline) {
+        try {
+            return MAPPER.readValue(text, FileConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            String key = path(e);
+            int dot = key.lastIndexOf('.');
+            String section = dot < 0 ? "" : key.substring(0, dot);
+            String name = e.getPropertyName();
+            List<String> known = FileConfig.keys(e.getReferringClass());
+            String guess = known.stream()
+                    .filter(k -> distance(k.toLowerCase(Locale.ROOT), name.toLowerCase(Locale.ROOT)) <= 2)
+                    .min(Comparator.comparingInt(k -> distance(k, name)))
+                    .map(k -> "; did you mean '" + (section.isEmpty() ? "" : section + ".") + k + "'?")
+                    .orElse("");
+            String authHint = section.equals("auth") ? "; jwt auth and its settings come with a later version of wsctl" : "";
+            throw new ConfigException(outline.where(key) + ": unknown key '" + key + "' (known"
+                    + (section.isEmpty() ? "" : " in " + section) + ": " + String.join(", ", known) + ")"
+                    + guess + authHint);
+        } catch (JsonMappingException e) {
+            String key = path(e);
+            Class<?> type = FileConfig.typeOf(key);
+            YamlOutline.Node node = outline.node(key);
+            if (key.isEmpty() || type == null || node == null) {
+                String where = e.getLocation() == null ? file : file + " line " + e.getLocation().getLineNr();
+                throw new ConfigException(where + ": " + firstLine(e.getOriginalMessage()));
+            }
+            if (type == Integer.class && node.kind() == YamlOutline.Kind.NUMBER && node.text().matches("-?[0-9]+")) {
+                throw new ConfigException(outline.where(key) + ": " + key + " is out of range: " + node.text());
+            }
+            String hint = key.equals("memory") && node.kind() == YamlOutline.Kind.NUMBER
+                    ? " (to give every function " + node.text() + " MB, write 'memory:' and under it 'all: "
+                    + node.text() + "')"
+                    : "";
+            throw new ConfigException(outline.where(key) + ": " + key + " must be " + expected(type)
+                    + ", not " + node.shown() + hint);
+        } catch (JsonProcessingException e) {
+            throw YamlOutline.syntaxError(file, e);
+        }
+    }
+
+    /** The dotted key of a binding error: {@code memory.send}, {@code tags.team}. */
+    private static String path(JsonMappingException e) {
+        StringBuilder key = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (key.length() > 0) {
+                    key.append('.');
+                }
+                key.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                key.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return key.toString();
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == Integer.class) {
+            return "a whole number";
+        }
+        if (type == Double.class) {
+            return "a number";
+        }
+        if (type == Boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a single value";
+        }
+        if (type == Map.class) {
+            return "a section of name: value lines";
+        }
+        return "a section with the keys " + String.join(", ", FileConfig.keys(type));
+    }
+
+    /** Parses a flag's or variable's text as the key's type and records it; returns the tags' origin. */
+    private static Origin put(Map<String, Given> given, Map<String, Given> tags, String key, String raw,
+                              Origin origin, Origin tagsOrigin) {
+        Class<?> type = FileConfig.typeOf(key);
+        String v = raw.trim();
+        Object value;
+        if (type == Integer.class) {
+            try {
+                value = Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(origin.subject(key) + " must be a whole number, not '" + raw + "'");
+            }
+        } else if (type == Double.class) {
+            try {
+                value = Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(origin.subject(key) + " must be a number, not '" + raw + "'");
+            }
+        } else if (type == Boolean.class) {
+            if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+                throw new ConfigException(origin.subject(key) + " must be true or false, not '" + raw + "'");
+            }
+            value = Boolean.parseBoolean(v);
+        } else if (type == Map.class) {
+            for (String pair : v.split(",")) {
+                if (pair.isBlank()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                if (eq < 0) {
+                    throw new ConfigException(origin.subject(key) + " must be key=value pairs separated by commas, not '"
+                            + raw + "'");
+                }
+                tags.put(pair.substring(0, eq).trim(), new Given(pair.substring(eq + 1).trim(), origin));
+            }
+            return origin;
+        } else {
+            value = v;
+        }
+        given.put(key, new Given(value, origin));
+        return tagsOrigin;
+    }
+
+    // ---- checking and building
+
+    private static StackConfig build(Map<String, Given> given, Map<String, Given> tags, Origin tagsOrigin) {
+        StackConfig d = StackConfig.defaults();
+        String app = text(given, "app", d.app(), Rules::app);
+        String stage = text(given, "stage", d.stage(), Rules::stage);
+        Optional<String> region = given.containsKey("region")
+                ? Optional.of(text(given, "region", null, Rules::region)) : Optional.empty();
+        String runtime = text(given, "runtime", d.runtime(), Rules::runtime);
+        String arch = text(given, "architecture", d.architecture().value(),
+                a -> Architecture.parse(a).isPresent() ? null : "must be arm64 or x86_64, not '" + a + "'");
+
+        int all = whole(given, "memory.all", d.memory().all(), Rules::memory);
+        Map<String, Integer> functions = new TreeMap<>();
+        for (String fn : StackConfig.FUNCTIONS) {
+            if (given.containsKey("memory." + fn)) {
+                functions.put(fn, whole(given, "memory." + fn, all, Rules::memory));
+            }
+        }
+        int timeout = whole(given, "timeoutSeconds", d.timeoutSeconds(), Rules::timeout);
+        boolean snapStart = given.containsKey("snapStart") ? (Boolean) given.get("snapStart").value() : d.snapStart();
+
+        String channel = text(given, "defaultChannel", Settings.DEFAULT_CHANNEL,
+                c -> c.isEmpty() || c.equals("none") ? null : Rules.defaultChannel(c));
+        Optional<String> defaultChannel = channel.isEmpty() || channel.equals("none")
+                ? Optional.empty() : Optional.of(channel);
+        String delivery = text(given, "delivery", "envelope",
+                v -> v.equals("envelope") || v.equals("raw") ? null : "must be envelope or raw, not '" + v + "'");
+        int maxMessageBytes = whole(given, "maxMessageBytes", d.maxMessageBytes(), Rules::maxMessageBytes);
+
+        double rate = given.containsKey("throttling.rate")
+                ? check(given.get("throttling.rate"), "throttling.rate", (Double) given.get("throttling.rate").value(), Rules::rate)
+                : d.throttling().rate();
+        int burst = whole(given, "throttling.burst", d.throttling().burst(), Rules::burst);
+        int concurrency = whole(given, "fanout.concurrency", d.fanout().concurrency(), Rules::fanoutConcurrency);
+
+        text(given, "auth.mode", "none", m -> switch (m) {
+            case "none" -> null;
+            case "jwt" -> "is jwt, which comes with a later version of wsctl; for now the only mode is none";
+            default -> "must be none (jwt auth comes with a later version of wsctl), not '" + m + "'";
+        });
+
+        Map<String, String> tagValues = new TreeMap<>();
+        tags.forEach((k, g) -> {
+            String value = (String) g.value();
+            fail(g.origin(), "tags." + k, Rules.tagKey(k));
+            fail(g.origin(), "tags." + k, Rules.tagValue(value));
+            tagValues.put(k, value);
+        });
+        fail(tagsOrigin, "tags", Rules.tagCount(tagValues.size()));
+
+        return new StackConfig(app, stage, region, runtime, Architecture.parse(arch).orElseThrow(),
+                new StackConfig.Memory(all, functions), timeout, snapStart, defaultChannel,
+                Settings.Delivery.parse(delivery), maxMessageBytes, new StackConfig.Throttling(rate, burst),
+                new StackConfig.Fanout(concurrency), tagValues, new Auth(Auth.Mode.NONE));
+    }
+
+    private static String text(Map<String, Given> given, String key, String fallback, Function<String, String> rule) {
+        Given g = given.get(key);
+        return g == null ? fallback : check(g, key, (String) g.value(), rule);
+    }
+
+    private static int whole(Map<String, Given> given, String key, int fallback, IntFunction<String> rule) {
+        Given g = given.get(key);
+        if (g == null) {
+            return fallback;
+        }
+        int value = (Integer) g.value();
+        fail(g.origin(), key, rule.apply(value));
+        return value;
+    }
+
+    private static <T> T check(Given g, String key, T value, Function<T, String> rule) {
+        fail(g.origin(), key, rule.apply(value));
+        return value;
+    }
+
+    private static void fail(Origin origin, String key, String problem) {
+        if (problem != null) {
+            throw new ConfigException(origin.subject(key) + " " + problem);
+        }
+    }
+
+    // ---- plumbing
+
+    private static Map<String, String> environment() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("WSCTL_APP", "app");
+        m.put("WSCTL_STAGE", "stage");
+        m.put("WSCTL_REGION", "region");
+        m.put("WSCTL_RUNTIME", "runtime");
+        m.put("WSCTL_ARCHITECTURE", "architecture");
+        m.put("WSCTL_MEMORY", "memory.all");
+        for (String fn : StackConfig.FUNCTIONS) {
+            m.put("WSCTL_MEMORY_" + fn.toUpperCase(Locale.ROOT), "memory." + fn);
+        }
+        m.put("WSCTL_TIMEOUT_SECONDS", "timeoutSeconds");
+        m.put("WSCTL_SNAP_START", "snapStart");
+        m.put(Settings.ENV_DEFAULT_CHANNEL, "defaultChannel");
+        m.put(Settings.ENV_DELIVERY, "delivery");
+        m.put(Settings.ENV_MAX_MESSAGE_BYTES, "maxMessageBytes");
+        m.put("WSCTL_THROTTLING_RATE", "throttling.rate");
+        m.put("WSCTL_THROTTLING_BURST", "throttling.burst");
+        m.put(Settings.ENV_FANOUT_CONCURRENCY, "fanout.concurrency");
+        m.put(ENV_TAGS, "tags");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    private static YAMLMapper mapper() {
+        YAMLMapper m = YAMLMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                // yes/no/on/off are text, not booleans (the "Norway problem": country: NO)
+                .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
+                // (EMPTY_STRING_AS_NULL stays on: "key:" is null, i.e. not given, while "key: ''" is empty text)
+                .build();
+        // no silent conversions: 1.5 is not a whole number, 1 is not true, "" is not 0
+        for (LogicalType t : List.of(LogicalType.Integer, LogicalType.Float)) {
+            m.coercionConfigFor(t)
+                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        }
+        m.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+        m.coercionConfigFor(LogicalType.Boolean)
+                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+        return m;
+    }
+
+    private static String firstLine(String s) {
+        int nl = s == null ? -1 : s.indexOf('\n');
+        return nl < 0 ? String.valueOf(s) : s.substring(0, nl);
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

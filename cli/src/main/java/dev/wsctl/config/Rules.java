@@ -1,0 +1,141 @@
+package dev.wsctl.config;
+
+import dev.wsctl.runtime.ChannelName;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * What a valid value of each key is. Each rule returns null for a good value, or the rest of a
+ * sentence whose subject is the key ("must be between 128 and 10240, not 64"), so that the loader
+ * can say where the value came from and {@link StackConfig}'s constructor can say which key it was.
+ */
+final class Rules {
+    static final int MAX_APP = 20;
+    static final int MAX_STAGE = 16;
+    static final int MIN_MEMORY = 128;
+    static final int MAX_MEMORY = 10_240;
+    static final int MAX_TIMEOUT = 900;
+    static final int MAX_MESSAGE_BYTES = 128 * 1024;
+    static final int MAX_FANOUT_CONCURRENCY = 10_000;
+    static final int MAX_TAG_KEY = 128;
+    static final int MAX_TAG_VALUE = 256;
+    /** AWS allows 50 tags per resource; wsctl adds wsctl:app and wsctl:stage. */
+    static final int MAX_USER_TAGS = 48;
+    static final String RESERVED_AWS = "aws:";
+    static final String RESERVED_WSCTL = "wsctl:";
+
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*");
+    private static final Pattern REGION = Pattern.compile("[a-z]{2,}(-[a-z]+)+-[0-9]+");
+    private static final Pattern JAVA_RUNTIME = Pattern.compile("java([0-9]+)");
+    /** The character set IAM, Lambda, DynamoDB and API Gateway share for tag keys and values. */
+    private static final Pattern TAG_TEXT = Pattern.compile("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+
+    private Rules() {
+    }
+
+    static String app(String value) {
+        return name(value, MAX_APP);
+    }
+
+    static String stage(String value) {
+        return name(value, MAX_STAGE);
+    }
+
+    /** Resource names are {@code {app}-{stage}-…}, so both must fit AWS's narrowest name rules (IAM roles, 64). */
+    private static String name(String value, int max) {
+        if (value.isEmpty() || value.length() > max || !NAME.matcher(value).matches()) {
+            return "must be 1 to " + max + " lowercase letters, digits or '-', starting with a letter, not '"
+                    + value + "'";
+        }
+        return null;
+    }
+
+    static String region(String value) {
+        return REGION.matcher(value).matches() ? null
+                : "must be an AWS region such as us-east-1 or eu-central-1, not '" + value + "'";
+    }
+
+    static String runtime(String value) {
+        var m = JAVA_RUNTIME.matcher(value);
+        return m.matches() && Integer.parseInt(m.group(1)) >= 17 ? null
+                : "must be a Java Lambda runtime, java17 or later (java21, …), not '" + value + "'";
+    }
+
+    static String memory(int mb) {
+        return between(mb, MIN_MEMORY, MAX_MEMORY);
+    }
+
+    static String timeout(int seconds) {
+        return between(seconds, 1, MAX_TIMEOUT);
+    }
+
+    static String maxMessageBytes(int bytes) {
+        return between(bytes, 1, MAX_MESSAGE_BYTES);
+    }
+
+    static String fanoutConcurrency(int n) {
+        return between(n, 1, MAX_FANOUT_CONCURRENCY);
+    }
+
+    static String rate(double perSecond) {
+        return Double.isFinite(perSecond) && perSecond > 0 ? null
+                : "must be a number of requests per second above 0, not " + perSecond;
+    }
+
+    static String burst(int requests) {
+        return requests >= 1 ? null : "must be a whole number of requests of at least 1, not " + requests;
+    }
+
+    /** A channel to join on connect (not "none", which the loader has already turned into off). */
+    static String defaultChannel(String value) {
+        String problem = ChannelName.problem(value);
+        if (problem != null) {
+            return "must be a channel name (1-" + ChannelName.MAX_LENGTH
+                    + " of A-Z a-z 0-9 _-=@,.;:) or 'none', not '" + value + "'";
+        }
+        if (ChannelName.isPrivate(value)) {
+            return "must not be a " + ChannelName.PRIVATE_PREFIX + "* channel (those need a grant), not '"
+                    + value + "'";
+        }
+        return null;
+    }
+
+    static String tagKey(String key) {
+        if (key.isEmpty() || key.length() > MAX_TAG_KEY) {
+            return "is not a tag key: keys have 1 to " + MAX_TAG_KEY + " characters, this one " + key.length();
+        }
+        String lower = key.toLowerCase(Locale.ROOT);
+        if (lower.startsWith(RESERVED_AWS)) {
+            return "is not a tag key you may set: AWS reserves keys starting with 'aws:'";
+        }
+        if (lower.startsWith(RESERVED_WSCTL)) {
+            return "is not a tag key you may set: wsctl sets the 'wsctl:' tags (wsctl:app, wsctl:stage) itself";
+        }
+        if (!TAG_TEXT.matcher(key).matches()) {
+            return "is not a tag key: keys may contain only letters, digits, spaces and _ . : / = + - @";
+        }
+        return null;
+    }
+
+    static String tagValue(String value) {
+        if (value.length() > MAX_TAG_VALUE) {
+            return "has a value of " + value.length() + " characters; tag values have at most " + MAX_TAG_VALUE;
+        }
+        if (!TAG_TEXT.matcher(value).matches()) {
+            return "has the value '" + value
+                    + "', but tag values may contain only letters, digits, spaces and _ . : / = + - @";
+        }
+        return null;
+    }
+
+    static String tagCount(int count) {
+        return count <= MAX_USER_TAGS ? null
+                : "has " + count + " tags; AWS allows 50 per resource and wsctl adds 2 (wsctl:app, wsctl:stage), so at most "
+                + MAX_USER_TAGS;
+    }
+
+    private static String between(long value, long min, long max) {
+        return value >= min && value <= max ? null : "must be between " + min + " and " + max + ", not " + value;
+    }
+}

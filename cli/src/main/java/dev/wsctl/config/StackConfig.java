@@ -1,0 +1,233 @@
+package dev.wsctl.config;
+
+import dev.wsctl.runtime.ConnectionTable;
+import dev.wsctl.runtime.Settings;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.Collections;
+
+/**
+ * The configuration of one deployed stack, after flags, {@code WSCTL_*} variables, {@code wsctl.yaml}
+ * and defaults have been merged by {@link ConfigLoader}. Every value has been checked: a
+ * {@code StackConfig} can be deployed as it is. The constructors check too (IllegalArgumentException),
+ * so one built in code follows the same rules as one loaded from a file.
+ *
+ * @param app             first part of every resource name; 1-20 of a-z 0-9 '-', starting with a letter
+ * @param stage           second part; 1-16 of the same
+ * @param region          empty: the AWS SDK's region chain decides
+ * @param runtime         Lambda runtime of every function, e.g. {@code java21}
+ * @param memory          MB per function
+ * @param timeoutSeconds  Lambda timeout, 1-900
+ * @param snapStart       SnapStart on published versions
+ * @param defaultChannel  channel every connection joins on connect; empty when that is off
+ * @param delivery        what subscribers receive
+ * @param maxMessageBytes largest message a client may publish, 1-131072
+ * @param tags            the user's tags (without wsctl's own, see {@link #allTags()})
+ */
+public record StackConfig(
+        String app,
+        String stage,
+        Optional<String> region,
+        String runtime,
+        Architecture architecture,
+        Memory memory,
+        int timeoutSeconds,
+        boolean snapStart,
+        Optional<String> defaultChannel,
+        Settings.Delivery delivery,
+        int maxMessageBytes,
+        Throttling throttling,
+        Fanout fanout,
+        Map<String, String> tags,
+        Auth auth) {
+
+    public static final String DEFAULT_APP = "wsctl";
+    public static final String DEFAULT_STAGE = "dev";
+    public static final String DEFAULT_RUNTIME = "java21";
+    public static final int DEFAULT_MEMORY_MB = 1024;
+    /** API Gateway stops waiting for a route's integration after 29 s. */
+    public static final int DEFAULT_TIMEOUT_SECONDS = 29;
+    public static final double DEFAULT_THROTTLING_RATE = 500.0;
+    public static final int DEFAULT_THROTTLING_BURST = 1000;
+
+    /** The functions whose memory can be set one by one ({@code memory.send: 2048}). */
+    public static final List<String> FUNCTIONS = List.of("connect", "disconnect", "channels", "send", "default");
+
+    public static final String TAG_APP = "wsctl:app";
+    public static final String TAG_STAGE = "wsctl:stage";
+
+    /** The CPU architecture of every function. */
+    public enum Architecture {
+        ARM64("arm64"), X86_64("x86_64");
+
+        private final String value;
+
+        Architecture(String value) {
+            this.value = value;
+        }
+
+        /** As Lambda spells it. */
+        public String value() {
+            return value;
+        }
+
+        static Optional<Architecture> parse(String value) {
+            for (Architecture a : values()) {
+                if (a.value.equals(value)) {
+                    return Optional.of(a);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Lambda memory in MB.
+     *
+     * @param all       for every function without an override
+     * @param functions overrides by function name, a subset of {@link #FUNCTIONS}
+     */
+    public record Memory(int all, Map<String, Integer> functions) {
+        public Memory {
+            check("memory.all", Rules.memory(all));
+            functions = Collections.unmodifiableMap(new TreeMap<>(functions));
+            functions.forEach((fn, mb) -> {
+                if (!FUNCTIONS.contains(fn)) {
+                    throw new IllegalArgumentException("memory." + fn + " is not a function (" + FUNCTIONS + ")");
+                }
+                check("memory." + fn, Rules.memory(Objects.requireNonNull(mb, fn)));
+            });
+        }
+
+        public static Memory of(int all) {
+            return new Memory(all, Map.of());
+        }
+
+        /** The MB of function {@code fn}: its override, else {@link #all()}. */
+        public int of(String fn) {
+            return functions.getOrDefault(fn, all);
+        }
+    }
+
+    /** API Gateway stage throttling, for the whole API. */
+    public record Throttling(double rate, int burst) {
+        public Throttling {
+            check("throttling.rate", Rules.rate(rate));
+            check("throttling.burst", Rules.burst(burst));
+        }
+    }
+
+    /** @param concurrency PostToConnection calls in flight per broadcast */
+    public record Fanout(int concurrency) {
+        public Fanout {
+            check("fanout.concurrency", Rules.fanoutConcurrency(concurrency));
+        }
+    }
+
+    /** Who may connect. Only {@link Mode#NONE} for now; JWT comes with a later version. */
+    public record Auth(Mode mode) {
+        public enum Mode {
+            /** anyone who knows the URL */
+            NONE
+        }
+
+        public Auth {
+            Objects.requireNonNull(mode, "auth.mode");
+        }
+    }
+
+    public StackConfig {
+        Objects.requireNonNull(app, "app");
+        Objects.requireNonNull(stage, "stage");
+        Objects.requireNonNull(region, "region");
+        Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(architecture, "architecture");
+        Objects.requireNonNull(memory, "memory");
+        Objects.requireNonNull(defaultChannel, "defaultChannel");
+        Objects.requireNonNull(delivery, "delivery");
+        Objects.requireNonNull(throttling, "throttling");
+        Objects.requireNonNull(fanout, "fanout");
+        Objects.requireNonNull(auth, "auth");
+        check("app", Rules.app(app));
+        check("stage", Rules.stage(stage));
+        region.ifPresent(r -> check("region", Rules.region(r)));
+        check("runtime", Rules.runtime(runtime));
+        check("timeoutSeconds", Rules.timeout(timeoutSeconds));
+        defaultChannel.ifPresent(c -> check("defaultChannel", Rules.defaultChannel(c)));
+        check("maxMessageBytes", Rules.maxMessageBytes(maxMessageBytes));
+        tags = Collections.unmodifiableMap(new TreeMap<>(tags));
+        tags.forEach((k, v) -> {
+            check("tags." + k, Rules.tagKey(k));
+            check("tags." + k, Rules.tagValue(Objects.requireNonNull(v, k)));
+        });
+        check("tags", Rules.tagCount(tags.size()));
+    }
+
+    /** Every key at its default: app wsctl, stage dev, arm64, java21, 1024 MB, … */
+    public static StackConfig defaults() {
+        return new StackConfig(DEFAULT_APP, DEFAULT_STAGE, Optional.empty(), DEFAULT_RUNTIME, Architecture.ARM64,
+                Memory.of(DEFAULT_MEMORY_MB), DEFAULT_TIMEOUT_SECONDS, true, Optional.of(Settings.DEFAULT_CHANNEL),
+                Settings.Delivery.ENVELOPE, Settings.DEFAULT_MAX_MESSAGE_BYTES,
+                new Throttling(DEFAULT_THROTTLING_RATE, DEFAULT_THROTTLING_BURST),
+                new Fanout(Settings.DEFAULT_FANOUT_CONCURRENCY), Map.of(), new Auth(Auth.Mode.NONE));
+    }
+
+    /** {@code {app}-{stage}}, the start of every resource name. */
+    public String prefix() {
+        return app + "-" + stage;
+    }
+
+    /** {@code {app}-{stage}-{fn}}, e.g. {@code wsctl-dev-send}. */
+    public String functionName(String fn) {
+        if (fn == null || fn.isEmpty()) {
+            throw new IllegalArgumentException("function name must not be empty");
+        }
+        return prefix() + "-" + fn;
+    }
+
+    /** The connection table, {@code {app}-{stage}-connections}. */
+    public String tableName() {
+        return ConnectionTable.name(app, stage);
+    }
+
+    /** The user's tags plus {@code wsctl:app} and {@code wsctl:stage}: what every resource carries. */
+    public Map<String, String> allTags() {
+        Map<String, String> all = new TreeMap<>(tags);
+        all.put(TAG_APP, app);
+        all.put(TAG_STAGE, stage);
+        return Collections.unmodifiableMap(all);
+    }
+
+    /** The runtime settings the handlers of this stack run with. */
+    public Settings settings(URI callbackUrl) {
+        return new Settings(tableName(), callbackUrl, defaultChannel, maxMessageBytes, fanout.concurrency(), delivery);
+    }
+
+    /**
+     * The environment of every function, read back by {@link Settings#fromEnvironment}:
+     * {@code Settings.fromEnvironment(functionEnvironment(url))} equals {@link #settings(URI) settings(url)}.
+     */
+    public Map<String, String> functionEnvironment(URI callbackUrl) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(Settings.ENV_TABLE, tableName());
+        env.put(Settings.ENV_CALLBACK_URL, callbackUrl.toString());
+        env.put(Settings.ENV_DEFAULT_CHANNEL, defaultChannel.orElse("none"));
+        env.put(Settings.ENV_MAX_MESSAGE_BYTES, String.valueOf(maxMessageBytes));
+        env.put(Settings.ENV_FANOUT_CONCURRENCY, String.valueOf(fanout.concurrency()));
+        env.put(Settings.ENV_DELIVERY, delivery.name().toLowerCase(Locale.ROOT));
+        return Collections.unmodifiableMap(env);
+    }
+
+    private static void check(String key, String problem) {
+        if (problem != null) {
+            throw new IllegalArgumentException(key + " " + problem);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.wsctl.deploy;
+
+import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.apigatewayv2.model.Api;
+import software.amazon.awssdk.services.apigatewayv2.model.NotFoundException;
+import software.amazon.awssdk.services.apigatewayv2.model.ProtocolType;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The WebSocket API: routes on {@code $request.body.action}. Found by name, since API ids are generated. */
+final class ApiResource implements Resource<ApiResource.State> {
+    static final String ROUTE_SELECTION = "$request.body.action";
+
+    record State(String protocol, String routeSelection, Map<String, String> tags) {
+    }
+
+    private final ApiGatewayV2Client api;
+    private final String name;
+    private final Map<String, String> tags;
+
+    ApiResource(ApiGatewayV2Client api, String name, Map<String, String> tags) {
+        this.api = api;
+        this.name = name;
+        this.tags = Map.copyOf(tags);
+    }
+
+    @Override
+    public String kind() {
+        return "api";
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public State desired(Outputs outputs) {
+        return new State(ProtocolType.WEBSOCKET.toString(), ROUTE_SELECTION, tags);
+    }
+
+    @Override
+    public Optional<State> actual(Outputs outputs) {
+        Optional<Api> found = find();
+        found.ifPresent(a -> publish(a.apiId(), a.apiEndpoint(), outputs));
+        return found.map(a -> new State(a.protocolTypeAsString(), a.routeSelectionExpression(),
+                a.tags() == null ? Map.of() : a.tags()));
+    }
+
+    private Optional<Api> find() {
+        String token = null;
+        do {
+            String current = token;
+            var page = api.getApis(r -> r.nextToken(current).maxResults("500"));
+            for (Api a : page.items()) {
+                if (name.equals(a.name())) {
+                    return Optional.of(a);
+                }
+            }
+            token = page.nextToken();
+        } while (token != null);
+        return Optional.empty();
+    }
+
+    @Override
+    public List<Change> diff(State actual, State desired) {
+        if (!actual.protocol().equals(desired.protocol())) {
+            throw new DeployException("API " + name + " exists but is a " + actual.protocol()
+                    + " API; remove it or pick another app or stage.");
+        }
+        return new Diff().field("route selection", actual.routeSelection(), desired.routeSelection())
+                .map("tags", actual.tags(), desired.tags()).changes();
+    }
+
+    @Override
+    public void create(State desired, Outputs outputs) {
+        var created = api.createApi(r -> r.name(name).protocolType(ProtocolType.WEBSOCKET)
+                .routeSelectionExpression(desired.routeSelection()).tags(desired.tags())
+                .description("wsctl WebSocket pub/sub"));
+        publish(created.apiId(), created.apiEndpoint(), outputs);
+    }
+
+    @Override
+    public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
+        String id = outputs.get("api.id");
+        if (Diff.names(changes, "route selection")) {
+            api.updateApi(r -> r.apiId(id).routeSelectionExpression(desired.routeSelection()));
+        }
+        if (Diff.names(changes, "tags")) {
+            String arn = outputs.get("api.arn");
+            List<String> stale = actual.tags().keySet().stream().filter(k -> !desired.tags().containsKey(k)).toList();
+            if (!stale.isEmpty()) {
+                api.untagResource(r -> r.resourceArn(arn).tagKeys(stale));
+            }
+            api.tagResource(r -> r.resourceArn(arn).tags(desired.tags()));
+        }
+    }
+
+    @Override
+    public void delete(Outputs outputs) {
+        if (!outputs.known("api.id")) {
+            return;
+        }
+        try {
+            api.deleteApi(r -> r.apiId(outputs.get("api.id")));
+        } catch (NotFoundException gone) {
+            // already deleted
+        }
+    }
+
+    private static void publish(String id, String endpoint, Outputs outputs) {
+        outputs.put("api.id", id);
+        outputs.put("api.endpoint", endpoint);
+        outputs.put("api.arn", "arn:aws:apigateway:" + outputs.get("region") + "::/apis/" + id);
+    }
+}

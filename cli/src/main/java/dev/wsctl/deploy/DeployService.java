@@ -1,0 +1,57 @@
+package dev.wsctl.deploy;
+
+import dev.wsctl.aws.AwsClients;
+import dev.wsctl.config.StackConfig;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** Plans, deploys, destroys and inspects one stack: what the commands call. */
+public final class DeployService {
+    private final StackConfig config;
+    private final AwsClients aws;
+    private final Engine engine;
+
+    public DeployService(StackConfig config, AwsClients aws, FunctionCode code, FunctionResource.Retry roleRetry) {
+        this.config = config;
+        this.aws = aws;
+        String account = aws.sts().getCallerIdentity().account();
+        this.engine = Stack.engine(config, aws, account, code, roleRetry);
+    }
+
+    public Plan plan() {
+        return engine.plan();
+    }
+
+    public Engine.Applied deploy(Consumer<Plan.Step> progress) {
+        return engine.apply(progress);
+    }
+
+    public Plan destroyPlan() {
+        return engine.destroyPlan();
+    }
+
+    public Plan destroy(Consumer<Plan.Step> progress) {
+        return engine.destroy(progress);
+    }
+
+    public Map<String, String> read() {
+        return engine.read();
+    }
+
+    /** What a pipeline needs after a deploy: endpoints and names. */
+    public Map<String, String> endpoints(Map<String, String> outputs) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String apiId = outputs.get("api.id");
+        if (apiId != null) {
+            out.put("url", outputs.get("api.endpoint") + "/" + config.stage());
+            out.put("callbackUrl", "https://" + apiId + ".execute-api." + aws.region() + ".amazonaws.com/" + config.stage());
+        }
+        out.put("table", config.tableName());
+        for (String fn : StackConfig.FUNCTIONS) {
+            out.put("function." + fn, config.functionName(fn));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.wsctl.deploy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/** Builds the list of changes between an actual and a desired state, field by field. */
+final class Diff {
+    private final List<Change> changes = new ArrayList<>();
+
+    Diff field(String name, Object actual, Object desired) {
+        if (!Objects.equals(actual, desired)) {
+            changes.add(new Change(name, String.valueOf(actual), String.valueOf(desired)));
+        }
+        return this;
+    }
+
+    /** Tags (or any map) compared as a whole; the change names the keys that differ. */
+    Diff map(String name, Map<String, String> actual, Map<String, String> desired) {
+        if (!new TreeMap<>(actual).equals(new TreeMap<>(desired))) {
+            List<String> keys = new ArrayList<>();
+            new TreeMap<>(desired).forEach((k, v) -> {
+                if (!v.equals(actual.get(k))) {
+                    keys.add(k);
+                }
+            });
+            actual.keySet().stream().filter(k -> !desired.containsKey(k)).sorted().forEach(keys::add);
+            changes.add(new Change(name, "differs in " + String.join(", ", keys), "as configured"));
+        }
+        return this;
+    }
+
+    List<Change> changes() {
+        return List.copyOf(changes);
+    }
+
+    static boolean names(List<Change> changes, String field) {
+        return changes.stream().anyMatch(c -> c.field().equals(field));
+    }
+}

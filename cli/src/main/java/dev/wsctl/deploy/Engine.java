@@ -1,0 +1,135 @@
+package dev.wsctl.deploy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Turns resources into a plan and carries it out, in the resources' declared order (their
+ * dependency order). It has no per-resource branches. Planning and applying run the same steps, so a
+ * dry run shows exactly what apply will do; apply recomputes each step just before it acts, once the
+ * resources before it have published their outputs.
+ */
+public final class Engine {
+    private final List<Resource<?>> resources;
+    private final Map<String, String> given;
+
+    /** @param given outputs known before any resource is read (region, account, stage) */
+    public Engine(List<Resource<?>> resources, Map<String, String> given) {
+        this.resources = List.copyOf(resources);
+        this.given = Map.copyOf(given);
+    }
+
+    private Outputs outputs() {
+        Outputs outputs = new Outputs();
+        given.forEach(outputs::put);
+        return outputs;
+    }
+
+    /** The outputs of the stack as it is now (ids, ARNs, endpoints), from reads only. */
+    public Map<String, String> read() {
+        Outputs outputs = outputs();
+        for (Resource<?> r : resources) {
+            r.actual(outputs);
+        }
+        return outputs.all();
+    }
+
+    /** Reads every resource and returns what {@link #apply} would do; changes nothing. */
+    public Plan plan() {
+        Outputs outputs = outputs();
+        List<Plan.Step> steps = new ArrayList<>();
+        for (Resource<?> r : resources) {
+            steps.add(step(r, outputs));
+        }
+        return new Plan(steps);
+    }
+
+    /** What an apply did, and the stack's outputs afterwards. */
+    public record Applied(Plan plan, Map<String, String> outputs) {
+    }
+
+    /** Brings every resource to its desired state; reports each step to {@code progress} as it starts. */
+    public Applied apply(Consumer<Plan.Step> progress) {
+        Outputs outputs = outputs();
+        List<Plan.Step> steps = new ArrayList<>();
+        for (Resource<?> r : resources) {
+            steps.add(applyOne(r, outputs, progress));
+        }
+        return new Applied(new Plan(steps), outputs.all());
+    }
+
+    /** What {@link #destroy} would delete, last resource first. */
+    public Plan destroyPlan() {
+        Outputs outputs = outputs();
+        List<Plan.Step> steps = new ArrayList<>();
+        for (Resource<?> r : resources) {
+            boolean present = r.actual(outputs).isPresent();
+            steps.add(0, new Plan.Step(present ? Plan.Action.DELETE : Plan.Action.ABSENT, r.kind(), r.name(), List.of()));
+        }
+        return new Plan(steps);
+    }
+
+    /** Deletes every resource, last first; resources already gone count as deleted. */
+    public Plan destroy(Consumer<Plan.Step> progress) {
+        Outputs outputs = outputs();
+        for (Resource<?> r : resources) {
+            r.actual(outputs); // outputs (ids, ARNs) the deletes of later resources need
+        }
+        List<Plan.Step> steps = new ArrayList<>();
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            Resource<?> r = resources.get(i);
+            Plan.Step step = new Plan.Step(Plan.Action.DELETE, r.kind(), r.name(), List.of());
+            progress.accept(step);
+            r.delete(outputs);
+            steps.add(step);
+        }
+        return new Plan(steps);
+    }
+
+    private static <S> Plan.Step step(Resource<S> r, Outputs outputs) {
+        Optional<S> actual = r.actual(outputs);
+        S desired = r.desired(outputs);
+        if (actual.isEmpty()) {
+            outputs.put(changed(r), "true");
+            return new Plan.Step(Plan.Action.CREATE, r.kind(), r.name(), List.of());
+        }
+        List<Change> changes = r.diff(actual.get(), desired);
+        if (!changes.isEmpty()) {
+            outputs.put(changed(r), "true");
+        }
+        return new Plan.Step(changes.isEmpty() ? Plan.Action.UNCHANGED : Plan.Action.UPDATE, r.kind(), r.name(),
+                changes);
+    }
+
+    private static <S> Plan.Step applyOne(Resource<S> r, Outputs outputs, Consumer<Plan.Step> progress) {
+        Optional<S> actual = r.actual(outputs);
+        S desired = r.desired(outputs);
+        if (actual.isEmpty()) {
+            outputs.put(changed(r), "true");
+            Plan.Step step = new Plan.Step(Plan.Action.CREATE, r.kind(), r.name(), List.of());
+            progress.accept(step);
+            r.create(desired, outputs);
+            return step;
+        }
+        List<Change> changes = r.diff(actual.get(), desired);
+        Plan.Step step = new Plan.Step(changes.isEmpty() ? Plan.Action.UNCHANGED : Plan.Action.UPDATE, r.kind(),
+                r.name(), changes);
+        progress.accept(step);
+        if (!changes.isEmpty()) {
+            outputs.put(changed(r), "true");
+            r.update(actual.get(), desired, changes, outputs);
+        }
+        return step;
+    }
+
+    /**
+     * The output that says a resource is created or updated in this run (a stage redeploys when its
+     * routes changed). Set while planning too, so a dry run shows the same plan.
+     */
+    public static String changed(Resource<?> r) {
+        return "changed." + r.kind();
+    }
+}

@@ -1,0 +1,260 @@
+package dev.wsctl.deploy;
+
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.CreateFunctionResponse;
+import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
+import software.amazon.awssdk.services.lambda.model.GetAliasResponse;
+import software.amazon.awssdk.services.lambda.model.GetFunctionResponse;
+import software.amazon.awssdk.services.lambda.model.InvalidParameterValueException;
+import software.amazon.awssdk.services.lambda.model.LogFormat;
+import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.lambda.model.SnapStartApplyOn;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * One Lambda function running a handler from {@code handlers.jar}. Code is uploaded only when its
+ * SHA-256 differs from the deployed one. With SnapStart on, every change publishes a version and
+ * points the alias {@code live} at it; API Gateway invokes the alias.
+ */
+public final class FunctionResource implements Resource<FunctionResource.State> {
+    static final String ALIAS = "live";
+
+    record State(String handler, String runtime, String architecture, int memory, int timeout, String role,
+                 Map<String, String> environment, String logFormat, boolean snapStart, String codeSha256,
+                 String aliasVersion, Map<String, String> tags) {
+
+        /**
+         * What the alias description records of the version it points at: every setting that a
+         * published version freezes. The alias is current when its description equals this.
+         */
+        String fingerprint() {
+            String frozen = List.of(handler, runtime, architecture, memory, timeout, role, environment, logFormat,
+                    codeSha256).toString();
+            return "wsctl " + FunctionCode.of(frozen.getBytes(java.nio.charset.StandardCharsets.UTF_8)).sha256();
+        }
+
+        State withAlias(String aliasVersion) {
+            return new State(handler, runtime, architecture, memory, timeout, role, environment, logFormat, snapStart,
+                    codeSha256, aliasVersion, tags);
+        }
+    }
+
+    /** How a function is configured, from the stack's config. */
+    record Spec(String function, String name, String handler, String runtime, String architecture, int memory,
+                int timeout, boolean snapStart, Function<URI, Map<String, String>> environment,
+                Map<String, String> tags) {
+    }
+
+    private final LambdaClient lambda;
+    private final Spec spec;
+    private final FunctionCode code;
+    private final Retry roleRetry;
+
+    FunctionResource(LambdaClient lambda, Spec spec, FunctionCode code, Retry roleRetry) {
+        this.lambda = lambda;
+        this.spec = spec;
+        this.code = code;
+        this.roleRetry = roleRetry;
+    }
+
+    @Override
+    public String kind() {
+        return "function";
+    }
+
+    @Override
+    public String name() {
+        return spec.name();
+    }
+
+    @Override
+    public State desired(Outputs outputs) {
+        // before the API exists (a dry run on an empty account) its id is a placeholder that fits in a URL
+        String apiId = outputs.known("api.id") ? outputs.get("api.id") : "api-id-known-after-apply";
+        URI callback = URI.create("https://" + apiId + ".execute-api." + outputs.get("region")
+                + ".amazonaws.com/" + outputs.get("stage"));
+        State desired = new State(spec.handler(), spec.runtime(), spec.architecture(), spec.memory(), spec.timeout(),
+                outputs.get("role." + spec.function() + ".arn"), new TreeMap<>(spec.environment().apply(callback)),
+                LogFormat.JSON.toString(), spec.snapStart(), code.sha256(), "none", spec.tags());
+        return spec.snapStart() ? desired.withAlias(desired.fingerprint()) : desired;
+    }
+
+    @Override
+    public Optional<State> actual(Outputs outputs) {
+        GetFunctionResponse got;
+        try {
+            got = lambda.getFunction(r -> r.functionName(spec.name()));
+        } catch (ResourceNotFoundException absent) {
+            return Optional.empty();
+        }
+        FunctionConfiguration c = got.configuration();
+        String aliasVersion = "none";
+        outputs.put("function." + spec.function() + ".arn", c.functionArn());
+        outputs.put("function." + spec.function() + ".target", c.functionArn());
+        try {
+            GetAliasResponse alias = lambda.getAlias(r -> r.functionName(spec.name()).name(ALIAS));
+            outputs.put("function." + spec.function() + ".target", alias.aliasArn());
+            aliasVersion = alias.description();
+        } catch (ResourceNotFoundException noAlias) {
+            // no alias yet
+        }
+        return Optional.of(new State(c.handler(), c.runtimeAsString(),
+                c.architectures().isEmpty() ? "x86_64" : c.architectures().get(0).toString(),
+                c.memorySize(), c.timeout(), c.role(),
+                new TreeMap<>(c.environment() == null ? Map.of() : c.environment().variables()),
+                c.loggingConfig() == null ? "Text" : c.loggingConfig().logFormatAsString(),
+                c.snapStart() != null && c.snapStart().applyOn() == SnapStartApplyOn.PUBLISHED_VERSIONS,
+                c.codeSha256(), aliasVersion, got.tags() == null ? Map.of() : got.tags()));
+    }
+
+    @Override
+    public List<Change> diff(State actual, State desired) {
+        return new Diff()
+                .field("handler", actual.handler(), desired.handler())
+                .field("runtime", actual.runtime(), desired.runtime())
+                .field("architecture", actual.architecture(), desired.architecture())
+                .field("memory", actual.memory(), desired.memory())
+                .field("timeout", actual.timeout(), desired.timeout())
+                .field("role", actual.role(), desired.role())
+                .map("environment", actual.environment(), desired.environment())
+                .field("log format", actual.logFormat(), desired.logFormat())
+                .field("snapstart", actual.snapStart(), desired.snapStart())
+                .field("code", actual.codeSha256(), desired.codeSha256())
+                .field("alias live", actual.aliasVersion(), desired.aliasVersion())
+                .map("tags", actual.tags(), desired.tags())
+                .changes();
+    }
+
+    @Override
+    public void create(State desired, Outputs outputs) {
+        CreateFunctionResponse created = roleRetry.run("create function " + spec.name(),
+                e -> e instanceof InvalidParameterValueException
+                        && e.getMessage() != null && e.getMessage().contains("cannot be assumed"),
+                () -> lambda.createFunction(r -> r.functionName(spec.name())
+                        .handler(desired.handler())
+                        .runtime(desired.runtime())
+                        .architecturesWithStrings(desired.architecture())
+                        .memorySize(desired.memory())
+                        .timeout(desired.timeout())
+                        .role(desired.role())
+                        .environment(e -> e.variables(desired.environment()))
+                        .loggingConfig(l -> l.logFormat(desired.logFormat()))
+                        .snapStart(s -> s.applyOn(desired.snapStart() ? SnapStartApplyOn.PUBLISHED_VERSIONS
+                                : SnapStartApplyOn.NONE))
+                        .code(c -> c.zipFile(SdkBytes.fromByteArray(code.jar())))
+                        .description("wsctl " + spec.function() + " handler")
+                        .tags(desired.tags())));
+        outputs.put("function." + spec.function() + ".arn", created.functionArn());
+        outputs.put("function." + spec.function() + ".target", created.functionArn());
+        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(spec.name()));
+        if (desired.snapStart()) {
+            publish(desired, outputs);
+        }
+    }
+
+    @Override
+    public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
+        boolean configuration = changes.stream().anyMatch(c -> !List.of("code", "tags", "alias live").contains(c.field()));
+        if (configuration) {
+            lambda.updateFunctionConfiguration(r -> r.functionName(spec.name())
+                    .handler(desired.handler())
+                    .runtime(desired.runtime())
+                    .memorySize(desired.memory())
+                    .timeout(desired.timeout())
+                    .role(desired.role())
+                    .environment(e -> e.variables(desired.environment()))
+                    .loggingConfig(l -> l.logFormat(desired.logFormat()))
+                    .snapStart(s -> s.applyOn(desired.snapStart() ? SnapStartApplyOn.PUBLISHED_VERSIONS
+                            : SnapStartApplyOn.NONE)));
+            awaitUpdated();
+        }
+        if (Diff.names(changes, "code") || Diff.names(changes, "architecture")) {
+            lambda.updateFunctionCode(r -> r.functionName(spec.name())
+                    .zipFile(SdkBytes.fromByteArray(code.jar()))
+                    .architecturesWithStrings(desired.architecture()));
+            awaitUpdated();
+        }
+        if (Diff.names(changes, "tags")) {
+            String arn = outputs.get("function." + spec.function() + ".arn");
+            List<String> stale = actual.tags().keySet().stream().filter(k -> !desired.tags().containsKey(k)).toList();
+            if (!stale.isEmpty()) {
+                lambda.untagResource(r -> r.resource(arn).tagKeys(stale));
+            }
+            lambda.tagResource(r -> r.resource(arn).tags(desired.tags()));
+        }
+        boolean changedRuntime = configuration || Diff.names(changes, "code") || Diff.names(changes, "architecture");
+        if (desired.snapStart() && (changedRuntime || Diff.names(changes, "alias live"))) {
+            publish(desired, outputs);
+        }
+    }
+
+    /** Publishes the current code and configuration as a version and points {@code live} at it. */
+    private void publish(State desired, Outputs outputs) {
+        awaitUpdated();
+        String version = lambda.publishVersion(r -> r.functionName(spec.name())).version();
+        String aliasArn;
+        try {
+            lambda.getAlias(r -> r.functionName(spec.name()).name(ALIAS));
+            aliasArn = lambda.updateAlias(r -> r.functionName(spec.name()).name(ALIAS).functionVersion(version)
+                    .description(desired.aliasVersion())).aliasArn();
+        } catch (ResourceNotFoundException noAlias) {
+            aliasArn = lambda.createAlias(r -> r.functionName(spec.name()).name(ALIAS).functionVersion(version)
+                    .description(desired.aliasVersion())).aliasArn();
+        }
+        outputs.put("function." + spec.function() + ".target", aliasArn);
+    }
+
+    private void awaitUpdated() {
+        lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName(spec.name()));
+    }
+
+    @Override
+    public void delete(Outputs outputs) {
+        try {
+            lambda.deleteFunction(r -> r.functionName(spec.name()));
+        } catch (ResourceNotFoundException gone) {
+            // already deleted
+        }
+    }
+
+    /** Waiting out IAM's propagation delay: a new role is not assumable by Lambda for some seconds. */
+    public record Retry(int attempts, Duration firstWait, Duration maxWait, Sleeper sleeper) {
+        public interface Sleeper {
+            void sleep(Duration d) throws InterruptedException;
+        }
+
+        public static Retry iamPropagation() {
+            // 12 attempts with doubling waits capped at 15 s: about two minutes in all
+            return new Retry(12, Duration.ofSeconds(1), Duration.ofSeconds(15), d -> Thread.sleep(d.toMillis()));
+        }
+
+        <T> T run(String what, java.util.function.Predicate<RuntimeException> retryable,
+                  java.util.function.Supplier<T> call) {
+            Duration wait = firstWait;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return call.get();
+                } catch (RuntimeException e) {
+                    if (!retryable.test(e) || attempt >= attempts) {
+                        throw e;
+                    }
+                }
+                try {
+                    sleeper.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new DeployException("Interrupted while waiting to " + what);
+                }
+                wait = wait.multipliedBy(2).compareTo(maxWait) > 0 ? maxWait : wait.multipliedBy(2);
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.wsctl.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.runtime.Json;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+
+/** Lets this API, and only this API, invoke one function (its {@code live} alias with SnapStart). */
+final class PermissionResource implements Resource<PermissionResource.State> {
+    static final String STATEMENT = "wsctl-apigateway";
+
+    record State(String principal, String action, String sourceArn) {
+    }
+
+    private final LambdaClient lambda;
+    private final String function;
+    private final String functionName;
+    private final String qualifier;
+
+    /** @param qualifier the alias to grant on, or null for the unqualified function */
+    PermissionResource(LambdaClient lambda, String function, String functionName, String qualifier) {
+        this.lambda = lambda;
+        this.function = function;
+        this.functionName = functionName;
+        this.qualifier = qualifier;
+    }
+
+    @Override
+    public String kind() {
+        return "permission";
+    }
+
+    @Override
+    public String name() {
+        return functionName + (qualifier == null ? "" : ":" + qualifier);
+    }
+
+    @Override
+    public State desired(Outputs outputs) {
+        return new State("apigateway.amazonaws.com", "lambda:InvokeFunction", "arn:aws:execute-api:"
+                + outputs.get("region") + ":" + outputs.get("account") + ":" + outputs.get("api.id") + "/*");
+    }
+
+    @Override
+    public Optional<State> actual(Outputs outputs) {
+        String policy;
+        try {
+            policy = lambda.getPolicy(r -> r.functionName(functionName).qualifier(qualifier)).policy();
+        } catch (ResourceNotFoundException none) {
+            return Optional.empty();
+        }
+        try {
+            for (JsonNode statement : Json.MAPPER.readTree(policy).path("Statement")) {
+                if (STATEMENT.equals(statement.path("Sid").asText())) {
+                    return Optional.of(new State(statement.path("Principal").path("Service").asText(),
+                            statement.path("Action").asText(),
+                            statement.path("Condition").path("ArnLike").path("AWS:SourceArn").asText()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Lambda returned a resource policy that is not JSON", e);
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public List<Change> diff(State actual, State desired) {
+        return new Diff().field("principal", actual.principal(), desired.principal())
+                .field("action", actual.action(), desired.action())
+                .field("source", actual.sourceArn(), desired.sourceArn()).changes();
+    }
+
+    @Override
+    public void create(State desired, Outputs outputs) {
+        lambda.addPermission(r -> r.functionName(functionName).qualifier(qualifier).statementId(STATEMENT)
+                .principal(desired.principal()).action(desired.action()).sourceArn(desired.sourceArn()));
+    }
+
+    /** A statement cannot be edited: it is replaced. */
+    @Override
+    public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
+        delete(outputs);
+        create(desired, outputs);
+    }
+
+    @Override
+    public void delete(Outputs outputs) {
+        try {
+            lambda.removePermission(r -> r.functionName(functionName).qualifier(qualifier).statementId(STATEMENT));
+        } catch (ResourceNotFoundException gone) {
+            // no such statement, or no function
+        }
+    }
+
+    String function() {
+        return function;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.wsctl.deploy;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One AWS resource of a stack. The engine knows nothing else about it: it reads the actual state,
+ * compares it with the desired state, and creates, updates or deletes accordingly.
+ *
+ * @param <S> the resource's state as a plain record; desired and actual states share the type so
+ *            that {@link #diff} can compare them field by field
+ */
+public interface Resource<S> {
+
+    /** What kind of resource this is, as the plan shows it ("table", "role", "function", …). */
+    String kind();
+
+    /** The resource's name, {@code {app}-{stage}-…}. */
+    String name();
+
+    /** The state this resource should have, from the config and the outputs of earlier resources. */
+    S desired(Outputs outputs);
+
+    /** The state it has, or empty when it does not exist. Publishes the outputs later resources need. */
+    Optional<S> actual(Outputs outputs);
+
+    /** What differs; empty when the actual state matches the desired one. */
+    List<Change> diff(S actual, S desired);
+
+    /** Creates the resource; publishes its outputs. */
+    void create(S desired, Outputs outputs);
+
+    /** Sends only what {@code changes} name. */
+    void update(S actual, S desired, List<Change> changes, Outputs outputs);
+
+    /** Deletes the resource; a resource that is already gone counts as deleted. */
+    void delete(Outputs outputs);
+}

@@ -1,0 +1,147 @@
+package dev.wsctl.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.runtime.Json;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.iam.model.Role;
+import software.amazon.awssdk.services.iam.model.Tag;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * One function's execution role: Lambda may assume it, and its one inline policy allows only what that
+ * function does, on this stack's table, index, API and log group. No {@code *} resources.
+ */
+final class RoleResource implements Resource<RoleResource.State> {
+    static final String POLICY_NAME = "wsctl";
+
+    record State(JsonNode trust, JsonNode policy, Map<String, String> tags) {
+    }
+
+    private final IamClient iam;
+    private final String function;
+    private final String name;
+    private final String stage;
+    private final Map<String, String> tags;
+
+    /**
+     * @param function the function's short name (connect, send, …): picks its policy template
+     * @param name     the role's name, which is also the function's full name
+     */
+    RoleResource(IamClient iam, String function, String name, String stage, Map<String, String> tags) {
+        this.iam = iam;
+        this.function = function;
+        this.name = name;
+        this.stage = stage;
+        this.tags = Map.copyOf(tags);
+    }
+
+    @Override
+    public String kind() {
+        return "role";
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public State desired(Outputs outputs) {
+        return new State(Policies.assumeRole(), Policies.forFunction(function, Map.of(
+                "region", outputs.get("region"),
+                "account", outputs.get("account"),
+                "function", name,
+                "stage", stage,
+                "tableArn", outputs.get("table.arn"),
+                "apiId", outputs.get("api.id"))), tags);
+    }
+
+    @Override
+    public Optional<State> actual(Outputs outputs) {
+        Role role;
+        try {
+            role = iam.getRole(r -> r.roleName(name)).role();
+        } catch (NoSuchEntityException absent) {
+            return Optional.empty();
+        }
+        outputs.put("role." + function + ".arn", role.arn());
+        JsonNode policy;
+        try {
+            policy = Policies.parseReturned(iam.getRolePolicy(r -> r.roleName(name).policyName(POLICY_NAME))
+                    .policyDocument());
+        } catch (NoSuchEntityException noPolicy) {
+            policy = Json.MAPPER.nullNode();
+        }
+        Map<String, String> actualTags = iam.listRoleTags(r -> r.roleName(name)).tags().stream()
+                .collect(Collectors.toMap(Tag::key, Tag::value));
+        return Optional.of(new State(Policies.parseReturned(role.assumeRolePolicyDocument()), policy, actualTags));
+    }
+
+    @Override
+    public List<Change> diff(State actual, State desired) {
+        return new Diff()
+                .field("trust policy", actual.trust(), desired.trust())
+                .field("policy", summary(actual.policy()), summary(desired.policy()))
+                .map("tags", actual.tags(), desired.tags())
+                .changes();
+    }
+
+    @Override
+    public void create(State desired, Outputs outputs) {
+        Role role = iam.createRole(r -> r.roleName(name)
+                .assumeRolePolicyDocument(Json.write(desired.trust()))
+                .description("wsctl: execution role of function " + name)
+                .tags(tagList(desired.tags()))).role();
+        outputs.put("role." + function + ".arn", role.arn());
+        putPolicy(desired);
+    }
+
+    @Override
+    public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
+        if (Diff.names(changes, "trust policy")) {
+            iam.updateAssumeRolePolicy(r -> r.roleName(name).policyDocument(Json.write(desired.trust())));
+        }
+        if (Diff.names(changes, "policy")) {
+            putPolicy(desired);
+        }
+        if (Diff.names(changes, "tags")) {
+            List<String> stale = actual.tags().keySet().stream().filter(k -> !desired.tags().containsKey(k)).toList();
+            if (!stale.isEmpty()) {
+                iam.untagRole(r -> r.roleName(name).tagKeys(stale));
+            }
+            iam.tagRole(r -> r.roleName(name).tags(tagList(desired.tags())));
+        }
+    }
+
+    @Override
+    public void delete(Outputs outputs) {
+        try {
+            iam.deleteRolePolicy(r -> r.roleName(name).policyName(POLICY_NAME));
+        } catch (NoSuchEntityException gone) {
+            // no policy left
+        }
+        try {
+            iam.deleteRole(r -> r.roleName(name));
+        } catch (NoSuchEntityException gone) {
+            // already deleted
+        }
+    }
+
+    private void putPolicy(State desired) {
+        iam.putRolePolicy(r -> r.roleName(name).policyName(POLICY_NAME).policyDocument(Json.write(desired.policy())));
+    }
+
+    /** A policy as the plan shows it: the actions and resources it allows, compactly. */
+    private static String summary(JsonNode policy) {
+        return policy.isNull() ? "none" : Json.write(policy.path("Statement"));
+    }
+
+    private static List<Tag> tagList(Map<String, String> tags) {
+        return tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
+    }
+}

@@ -1,0 +1,176 @@
+package dev.wsctl.deploy;
+
+import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.apigatewayv2.model.Integration;
+import software.amazon.awssdk.services.apigatewayv2.model.IntegrationType;
+import software.amazon.awssdk.services.apigatewayv2.model.Route;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The API's routing table: one AWS_PROXY integration per function and the routes that target them.
+ * Every route but {@code $connect} and {@code $disconnect} is two-way (a {@code $default} route
+ * response), so a handler's result body reaches the sender. Kept as one resource because routes and
+ * integrations change together and one change redeploys the stage once.
+ */
+final class RoutesResource implements Resource<RoutesResource.State> {
+
+    /** Route key → function, in the order they are created. */
+    static final Map<String, String> ROUTES = routes();
+
+    /** @param routes route key → "integration uri, one-way|two-way" */
+    record State(Map<String, String> routes) {
+    }
+
+    private final ApiGatewayV2Client api;
+    private final String name;
+
+    RoutesResource(ApiGatewayV2Client api, String name) {
+        this.api = api;
+        this.name = name;
+    }
+
+    private static Map<String, String> routes() {
+        Map<String, String> r = new LinkedHashMap<>();
+        r.put("$connect", "connect");
+        r.put("$disconnect", "disconnect");
+        r.put("$default", "default");
+        r.put("ping", "default");
+        r.put("joinchannel", "channels");
+        r.put("leavechannel", "channels");
+        r.put("sendmessage", "send");
+        return r;
+    }
+
+    static boolean twoWay(String routeKey) {
+        return !routeKey.equals("$connect") && !routeKey.equals("$disconnect");
+    }
+
+    /** The URI by which API Gateway invokes a Lambda function (or alias). */
+    static String integrationUri(String region, String target) {
+        return "arn:aws:apigateway:" + region + ":lambda:path/2015-03-31/functions/" + target + "/invocations";
+    }
+
+    @Override
+    public String kind() {
+        return "routes";
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public State desired(Outputs outputs) {
+        Map<String, String> routes = new TreeMap<>();
+        ROUTES.forEach((key, fn) -> routes.put(key, describe(
+                integrationUri(outputs.get("region"), outputs.get("function." + fn + ".target")), twoWay(key))));
+        return new State(routes);
+    }
+
+    @Override
+    public Optional<State> actual(Outputs outputs) {
+        if (!outputs.known("api.id")) {
+            return Optional.empty();
+        }
+        String apiId = outputs.get("api.id");
+        Map<String, String> uris = new HashMap<>();
+        integrations(apiId).forEach(i -> uris.put(i.integrationId(), i.integrationUri()));
+        Map<String, String> routes = new TreeMap<>();
+        for (Route route : routes(apiId)) {
+            String target = route.target() == null ? "" : route.target().replace("integrations/", "");
+            boolean responds = "$default".equals(route.routeResponseSelectionExpression())
+                    && !api.getRouteResponses(r -> r.apiId(apiId).routeId(route.routeId())).items().isEmpty();
+            routes.put(route.routeKey(), describe(uris.getOrDefault(target, "none"), responds));
+        }
+        return routes.isEmpty() ? Optional.empty() : Optional.of(new State(routes));
+    }
+
+    @Override
+    public List<Change> diff(State actual, State desired) {
+        return new Diff().map("routes", actual.routes(), desired.routes()).changes();
+    }
+
+    @Override
+    public void create(State desired, Outputs outputs) {
+        reconcile(outputs);
+    }
+
+    @Override
+    public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
+        reconcile(outputs);
+    }
+
+    /** Creates or corrects every integration and route; removes routes wsctl does not define. */
+    private void reconcile(Outputs outputs) {
+        String apiId = outputs.get("api.id");
+        Map<String, Integration> byFunction = new HashMap<>();
+        for (Integration i : integrations(apiId)) {
+            byFunction.put(i.description(), i);
+        }
+        Map<String, String> integrationIds = new HashMap<>();
+        for (String fn : new java.util.LinkedHashSet<>(ROUTES.values())) {
+            String uri = integrationUri(outputs.get("region"), outputs.get("function." + fn + ".target"));
+            Integration existing = byFunction.get(fn);
+            if (existing == null) {
+                integrationIds.put(fn, api.createIntegration(r -> r.apiId(apiId).description(fn)
+                        .integrationType(IntegrationType.AWS_PROXY).integrationUri(uri)
+                        .integrationMethod("POST")).integrationId());
+            } else {
+                if (!uri.equals(existing.integrationUri())) {
+                    api.updateIntegration(r -> r.apiId(apiId).integrationId(existing.integrationId()).integrationUri(uri));
+                }
+                integrationIds.put(fn, existing.integrationId());
+            }
+        }
+        Map<String, Route> existingRoutes = new HashMap<>();
+        routes(apiId).forEach(r -> existingRoutes.put(r.routeKey(), r));
+        for (Map.Entry<String, String> e : ROUTES.entrySet()) {
+            String key = e.getKey();
+            String target = "integrations/" + integrationIds.get(e.getValue());
+            String selection = twoWay(key) ? "$default" : null;
+            Route route = existingRoutes.remove(key);
+            String routeId;
+            if (route == null) {
+                routeId = api.createRoute(r -> r.apiId(apiId).routeKey(key).target(target)
+                        .routeResponseSelectionExpression(selection)).routeId();
+            } else {
+                routeId = route.routeId();
+                if (!target.equals(route.target()) || !java.util.Objects.equals(selection,
+                        route.routeResponseSelectionExpression())) {
+                    api.updateRoute(r -> r.apiId(apiId).routeId(route.routeId()).target(target)
+                            .routeResponseSelectionExpression(selection));
+                }
+            }
+            if (twoWay(key) && api.getRouteResponses(r -> r.apiId(apiId).routeId(routeId)).items().isEmpty()) {
+                api.createRouteResponse(r -> r.apiId(apiId).routeId(routeId).routeResponseKey("$default"));
+            }
+        }
+        for (Route stray : existingRoutes.values()) {
+            api.deleteRoute(r -> r.apiId(apiId).routeId(stray.routeId()));
+        }
+    }
+
+    /** Deleting the API deletes its routes and integrations. */
+    @Override
+    public void delete(Outputs outputs) {
+    }
+
+    private List<Integration> integrations(String apiId) {
+        return api.getIntegrations(r -> r.apiId(apiId).maxResults("500")).items();
+    }
+
+    private List<Route> routes(String apiId) {
+        return api.getRoutes(r -> r.apiId(apiId).maxResults("500")).items();
+    }
+
+    private static String describe(String uri, boolean twoWay) {
+        return uri + (twoWay ? ", two-way" : ", one-way");
+    }
+}

@@ -1,0 +1,112 @@
+package dev.wsctl.deploy;
+
+import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.apigatewayv2.model.GetStageResponse;
+import software.amazon.awssdk.services.apigatewayv2.model.NotFoundException;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The stage clients connect to, with default route throttling, and its deployment. A new deployment
+ * is created only when the routing table changed in this run (or the stage has none).
+ */
+final class StageResource implements Resource<StageResource.State> {
+    static final String CURRENT = "current";
+
+    record State(double rate, int burst, String deployment, Map<String, String> tags) {
+    }
+
+    private final ApiGatewayV2Client api;
+    private final String stage;
+    private final double rate;
+    private final int burst;
+    private final Map<String, String> tags;
+    private final String routesChanged;
+
+    StageResource(ApiGatewayV2Client api, String stage, double rate, int burst, Map<String, String> tags,
+                  String routesChanged) {
+        this.api = api;
+        this.stage = stage;
+        this.rate = rate;
+        this.burst = burst;
+        this.tags = Map.copyOf(tags);
+        this.routesChanged = routesChanged;
+    }
+
+    @Override
+    public String kind() {
+        return "stage";
+    }
+
+    @Override
+    public String name() {
+        return stage;
+    }
+
+    @Override
+    public State desired(Outputs outputs) {
+        return new State(rate, burst, outputs.known(routesChanged) ? "new" : CURRENT, tags);
+    }
+
+    @Override
+    public Optional<State> actual(Outputs outputs) {
+        if (!outputs.known("api.id")) {
+            return Optional.empty();
+        }
+        GetStageResponse got;
+        try {
+            got = api.getStage(r -> r.apiId(outputs.get("api.id")).stageName(stage));
+        } catch (NotFoundException absent) {
+            return Optional.empty();
+        }
+        var settings = got.defaultRouteSettings();
+        return Optional.of(new State(settings == null || settings.throttlingRateLimit() == null ? 0 : settings.throttlingRateLimit(),
+                settings == null || settings.throttlingBurstLimit() == null ? 0 : settings.throttlingBurstLimit(),
+                got.deploymentId() == null ? "none" : CURRENT, got.tags() == null ? Map.of() : got.tags()));
+    }
+
+    @Override
+    public List<Change> diff(State actual, State desired) {
+        return new Diff().field("throttling rate", actual.rate(), desired.rate())
+                .field("throttling burst", actual.burst(), desired.burst())
+                .field("deployment", actual.deployment(), desired.deployment())
+                .map("tags", actual.tags(), desired.tags()).changes();
+    }
+
+    @Override
+    public void create(State desired, Outputs outputs) {
+        String apiId = outputs.get("api.id");
+        String deployment = deploy(apiId);
+        api.createStage(r -> r.apiId(apiId).stageName(stage).deploymentId(deployment).tags(desired.tags())
+                .defaultRouteSettings(s -> s.throttlingRateLimit(desired.rate()).throttlingBurstLimit(desired.burst())));
+    }
+
+    @Override
+    public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
+        String apiId = outputs.get("api.id");
+        String deployment = Diff.names(changes, "deployment") ? deploy(apiId) : null;
+        if (deployment != null || Diff.names(changes, "throttling rate") || Diff.names(changes, "throttling burst")) {
+            api.updateStage(r -> r.apiId(apiId).stageName(stage).deploymentId(deployment)
+                    .defaultRouteSettings(s -> s.throttlingRateLimit(desired.rate()).throttlingBurstLimit(desired.burst())));
+        }
+        if (Diff.names(changes, "tags")) {
+            String arn = "arn:aws:apigateway:" + outputs.get("region") + "::/apis/" + apiId + "/stages/" + stage;
+            List<String> stale = actual.tags().keySet().stream().filter(k -> !desired.tags().containsKey(k)).toList();
+            if (!stale.isEmpty()) {
+                api.untagResource(r -> r.resourceArn(arn).tagKeys(stale));
+            }
+            api.tagResource(r -> r.resourceArn(arn).tags(desired.tags()));
+        }
+    }
+
+    /** Deleting the API deletes its stages and deployments. */
+    @Override
+    public void delete(Outputs outputs) {
+    }
+
+    private String deploy(String apiId) {
+        return api.createDeployment(r -> r.apiId(apiId).description("wsctl")).deploymentId();
+    }
+}

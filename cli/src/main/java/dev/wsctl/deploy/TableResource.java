@@ -1,0 +1,116 @@
+package dev.wsctl.deploy;
+
+import dev.wsctl.runtime.ConnectionTable;
+
+import static dev.wsctl.runtime.Futures.join;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.Tag;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** The connection table: on demand, the {@code by-channel} index, TTL on {@code expiresAt}, tags. */
+final class TableResource implements Resource<TableResource.State> {
+
+    /** @param keys the key schema and index, as one comparable string; cannot change in place */
+    record State(String keys, boolean ttl, Map<String, String> tags) {
+    }
+
+    private final DynamoDbAsyncClient dynamo;
+    private final String name;
+    private final Map<String, String> tags;
+
+    TableResource(DynamoDbAsyncClient dynamo, String name, Map<String, String> tags) {
+        this.dynamo = dynamo;
+        this.name = name;
+        this.tags = Map.copyOf(tags);
+    }
+
+    @Override
+    public String kind() {
+        return "table";
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public State desired(Outputs outputs) {
+        var request = ConnectionTable.createTableRequest(name, tags);
+        return new State(keys(request.keySchema().toString(), request.globalSecondaryIndexes().stream()
+                .map(i -> i.indexName() + i.keySchema() + i.projection().projectionTypeAsString()).toList()),
+                true, tags);
+    }
+
+    @Override
+    public Optional<State> actual(Outputs outputs) {
+        DescribeTableResponse described;
+        try {
+            described = join(dynamo.describeTable(r -> r.tableName(name)));
+        } catch (ResourceNotFoundException absent) {
+            return Optional.empty();
+        }
+        var table = described.table();
+        outputs.put("table.arn", table.tableArn());
+        outputs.put("table.name", name);
+        var ttl = join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription();
+        boolean ttlOn = ttl != null && ConnectionTable.EXPIRES_AT.equals(ttl.attributeName())
+                && (ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLED || ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLING);
+        Map<String, String> actualTags = join(dynamo.listTagsOfResource(r -> r.resourceArn(table.tableArn())))
+                .tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
+        return Optional.of(new State(keys(table.keySchema().toString(), table.globalSecondaryIndexes().stream()
+                .map(i -> i.indexName() + i.keySchema() + i.projection().projectionTypeAsString()).toList()),
+                ttlOn, actualTags));
+    }
+
+    @Override
+    public List<Change> diff(State actual, State desired) {
+        if (!actual.keys().equals(desired.keys())) {
+            throw new DeployException("Table " + name + " exists with another key schema or index ("
+                    + actual.keys() + "); wsctl cannot change that in place. Remove the table or pick another stage.");
+        }
+        return new Diff().field("ttl", actual.ttl(), desired.ttl()).map("tags", actual.tags(), desired.tags()).changes();
+    }
+
+    @Override
+    public void create(State desired, Outputs outputs) {
+        ConnectionTable.create(dynamo, name, tags);
+        actual(outputs);
+    }
+
+    @Override
+    public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
+        if (Diff.names(changes, "ttl")) {
+            ConnectionTable.enableTtl(dynamo, name);
+        }
+        if (Diff.names(changes, "tags")) {
+            String arn = outputs.get("table.arn");
+            List<String> stale = actual.tags().keySet().stream().filter(k -> !desired.tags().containsKey(k)).toList();
+            if (!stale.isEmpty()) {
+                join(dynamo.untagResource(r -> r.resourceArn(arn).tagKeys(stale)));
+            }
+            join(dynamo.tagResource(r -> r.resourceArn(arn).tags(desired.tags().entrySet().stream()
+                    .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList())));
+        }
+    }
+
+    @Override
+    public void delete(Outputs outputs) {
+        try {
+            join(dynamo.deleteTable(r -> r.tableName(name)));
+        } catch (ResourceNotFoundException gone) {
+            // already deleted
+        }
+    }
+
+    private static String keys(String keySchema, List<String> indexes) {
+        return keySchema + " " + indexes;
+    }
+}

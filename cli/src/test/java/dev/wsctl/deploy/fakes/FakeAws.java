@@ -1,0 +1,83 @@
+package dev.wsctl.deploy.fakes;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One fake AWS account: IAM, Lambda (which checks roles against this IAM), API Gateway v2, DynamoDB's
+ * control plane and STS, sharing the account id, region and {@link CallLog}.
+ */
+public final class FakeAws implements AutoCloseable {
+    private final FakeAccount account;
+    private final FakeIam iam;
+    private final FakeLambda lambda;
+    private final FakeApiGatewayV2 apiGateway;
+    private final FakeDynamoDbControlPlane dynamo;
+    private final FakeSts sts;
+
+    public FakeAws() {
+        this(new FakeAccount());
+    }
+
+    public FakeAws(FakeAccount account) {
+        this.account = account;
+        this.iam = new FakeIam(account);
+        this.lambda = new FakeLambda(account, iam);
+        this.apiGateway = new FakeApiGatewayV2(account);
+        this.dynamo = new FakeDynamoDbControlPlane(account);
+        this.sts = new FakeSts(account);
+    }
+
+    public FakeAccount account() {
+        return account;
+    }
+
+    public CallLog log() {
+        return account.log();
+    }
+
+    public FakeIam iam() {
+        return iam;
+    }
+
+    public FakeLambda lambda() {
+        return lambda;
+    }
+
+    public FakeApiGatewayV2 apiGateway() {
+        return apiGateway;
+    }
+
+    public FakeDynamoDbControlPlane dynamo() {
+        return dynamo;
+    }
+
+    public FakeSts sts() {
+        return sts;
+    }
+
+    /** The mutating calls since the last {@link CallLog#reset}, e.g. {@code ["iam:CreateRole", …]}. */
+    public List<String> mutatingCalls() {
+        return log().mutatingCalls();
+    }
+
+    /** See {@link CallLog#failOnMutatingCall}. */
+    public void failOnMutatingCall(int k, RuntimeException error) {
+        log().failOnMutatingCall(k, error);
+    }
+
+    /** Every resource in the account, one line each ("lambda function app-dev-connect", …); empty after a full destroy. */
+    public List<String> inventory() {
+        List<String> all = new ArrayList<>();
+        all.addAll(iam.inventory());
+        all.addAll(lambda.inventory());
+        all.addAll(apiGateway.inventory());
+        all.addAll(dynamo.inventory());
+        return all;
+    }
+
+    @Override
+    public void close() {
+        dynamo.close();
+    }
+}
