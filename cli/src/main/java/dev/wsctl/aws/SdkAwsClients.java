@@ -9,8 +9,11 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
+import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.iam.IamClient;
@@ -47,9 +50,12 @@ public final class SdkAwsClients implements AwsClients {
                 .orElseGet(() -> DefaultCredentialsProvider.builder().build());
         this.region = region.map(Region::of).orElseGet(() -> {
             try {
-                var chain = DefaultAwsRegionProviderChain.builder();
-                profile.ifPresent(p -> chain.profileName(p));
-                return chain.build().getRegion();
+                // AWS_REGION, then the profile; not the EC2 metadata service, which on a laptop costs
+                // a timeout before it says nothing
+                AwsProfileRegionProvider fromProfile = profile
+                        .map(p -> new AwsProfileRegionProvider(ProfileFile::defaultProfileFile, p))
+                        .orElseGet(AwsProfileRegionProvider::new);
+                return new AwsRegionProviderChain(new SystemSettingsRegionProvider(), fromProfile).getRegion();
             } catch (SdkClientException e) {
                 throw new AwsSetupException("No AWS region: pass --region, set region in wsctl.yaml or AWS_REGION,"
                         + " or give your profile a region.");

@@ -53,7 +53,8 @@ public final class DeployCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         return StackCommand.run(context, stack, aws, handlersJar, service -> {
-            Plan plan = service.plan();
+            Engine.Result planned = service.plan();
+            Plan plan = planned.plan();
             if (dryRun) {
                 StackCommand.printPlan(out, plan, output);
                 out.flush();
@@ -63,13 +64,11 @@ public final class DeployCommand implements Callable<Integer> {
                 plan.lines().forEach(out::println);
                 out.flush();
             }
-            int total = plan.steps().size();
-            AtomicInteger done = new AtomicInteger();
-            Engine.Applied applied = service.deploy(step -> {
-                err.printf("[%d/%d] %s%n", done.incrementAndGet(), total, step.line());
-                err.flush();
-            });
-            var endpoints = service.endpoints(applied.outputs());
+            var endpoints = plan.changesAnything() ? service.endpoints(apply(service, plan, err).outputs())
+                    : service.endpoints(planned.outputs());
+            if (!plan.changesAnything()) {
+                err.println("No changes: the stack is as configured.");
+            }
             if (output.format() == OutputOptions.Format.TABLE) {
                 out.println();
                 endpoints.forEach((k, v) -> out.printf("%-18s %s%n", k, v));
@@ -78,6 +77,15 @@ public final class DeployCommand implements Callable<Integer> {
             }
             out.flush();
             return ExitCode.OK;
+        });
+    }
+
+    private static Engine.Result apply(dev.wsctl.deploy.DeployService service, Plan plan, PrintWriter err) {
+        int total = plan.steps().size();
+        AtomicInteger done = new AtomicInteger();
+        return service.deploy(step -> {
+            err.printf("[%d/%d] %s%n", done.incrementAndGet(), total, step.line());
+            err.flush();
         });
     }
 }

@@ -40,8 +40,10 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         return StackCommand.run(context, stack, aws, null, service -> {
-            Plan plan = service.plan();
-            var endpoints = service.endpoints(service.read());
+            var planned = service.plan();
+            Plan plan = planned.plan();
+            var endpoints = service.endpoints(planned.outputs());
+            var connections = service.connectionCount();
             if (output.format() == OutputOptions.Format.TABLE) {
                 for (Plan.Step s : plan.steps()) {
                     out.printf("%-10s %-10s %s%s%n", state(s), s.kind(), s.name(),
@@ -50,6 +52,7 @@ public final class StatusCommand implements Callable<Integer> {
                 }
                 out.println();
                 endpoints.forEach((k, v) -> out.printf("%-18s %s%n", k, v));
+                out.printf("%-18s %s%n", "connections", connections.isPresent() ? connections.getAsLong() : "no table");
             } else {
                 ObjectNode json = Json.object();
                 var resources = json.putArray("resources");
@@ -57,6 +60,11 @@ public final class StatusCommand implements Callable<Integer> {
                     resources.addObject().put("kind", s.kind()).put("name", s.name()).put("state", state(s));
                 }
                 json.set("endpoints", StackCommand.map(endpoints));
+                if (connections.isPresent()) {
+                    json.put("connections", connections.getAsLong());
+                } else {
+                    json.putNull("connections");
+                }
                 StackCommand.print(out, json, output);
             }
             out.flush();

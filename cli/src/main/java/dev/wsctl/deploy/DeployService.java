@@ -2,9 +2,13 @@ package dev.wsctl.deploy;
 
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.config.StackConfig;
+import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.DynamoDbConnectionStore;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /** Plans, deploys, destroys and inspects one stack: what the commands call. */
@@ -20,11 +24,11 @@ public final class DeployService {
         this.engine = Stack.engine(config, aws, account, code, roleRetry);
     }
 
-    public Plan plan() {
+    public Engine.Result plan() {
         return engine.plan();
     }
 
-    public Engine.Applied deploy(Consumer<Plan.Step> progress) {
+    public Engine.Result deploy(Consumer<Plan.Step> progress) {
         return engine.apply(progress);
     }
 
@@ -36,8 +40,18 @@ public final class DeployService {
         return engine.destroy(progress);
     }
 
-    public Map<String, String> read() {
-        return engine.read();
+    /** Connections the table holds (a Query of the meta rows, never a Scan); empty when there is no table. */
+    public OptionalLong connectionCount() {
+        var store = new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName());
+        try {
+            long count = 0;
+            for (var page : store.subscriberPages(ConnectionStore.CONNECTION_ROW)) {
+                count += page.size();
+            }
+            return OptionalLong.of(count);
+        } catch (ResourceNotFoundException noTable) {
+            return OptionalLong.empty();
+        }
     }
 
     /** What a pipeline needs after a deploy: endpoints and names. */

@@ -28,37 +28,29 @@ public final class Engine {
         return outputs;
     }
 
-    /** The outputs of the stack as it is now (ids, ARNs, endpoints), from reads only. */
-    public Map<String, String> read() {
-        Outputs outputs = outputs();
-        for (Resource<?> r : resources) {
-            r.actual(outputs);
-        }
-        return outputs.all();
-    }
 
-    /** Reads every resource and returns what {@link #apply} would do; changes nothing. */
-    public Plan plan() {
+    /** Reads every resource and returns what {@link #apply} would do, and the outputs read; changes nothing. */
+    public Result plan() {
         Outputs outputs = outputs();
         List<Plan.Step> steps = new ArrayList<>();
         for (Resource<?> r : resources) {
             steps.add(step(r, outputs));
         }
-        return new Plan(steps);
+        return new Result(new Plan(steps), outputs.all());
     }
 
-    /** What an apply did, and the stack's outputs afterwards. */
-    public record Applied(Plan plan, Map<String, String> outputs) {
+    /** A plan (or what an apply did) and the stack's outputs as read (or afterwards). */
+    public record Result(Plan plan, Map<String, String> outputs) {
     }
 
     /** Brings every resource to its desired state; reports each step to {@code progress} as it starts. */
-    public Applied apply(Consumer<Plan.Step> progress) {
+    public Result apply(Consumer<Plan.Step> progress) {
         Outputs outputs = outputs();
         List<Plan.Step> steps = new ArrayList<>();
         for (Resource<?> r : resources) {
             steps.add(applyOne(r, outputs, progress));
         }
-        return new Applied(new Plan(steps), outputs.all());
+        return new Result(new Plan(steps), outputs.all());
     }
 
     /** What {@link #destroy} would delete, last resource first. */

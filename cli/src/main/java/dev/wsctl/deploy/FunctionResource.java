@@ -162,6 +162,7 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
 
     @Override
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
+        awaitUpdated(); // an update still in progress (say, from an interrupted deploy) refuses another
         boolean configuration = changes.stream().anyMatch(c -> !List.of("code", "tags", "alias live").contains(c.field()));
         if (configuration) {
             lambda.updateFunctionConfiguration(r -> r.functionName(spec.name())

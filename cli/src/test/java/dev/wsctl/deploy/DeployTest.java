@@ -37,6 +37,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code wsctl deploy / status / destroy} through {@link Wsctl#run} against in-memory fakes of the
@@ -341,6 +342,37 @@ class DeployTest {
         assertThat(json.get("resources")).hasSize(19);
         assertThat(json.get("resources").findValuesAsText("state")).containsOnly("present", "drifted");
         assertThat(json.get("endpoints").get("url").asText()).startsWith("wss://");
+        assertThat(json.get("connections").asLong()).isZero();
+        assertThat(wsctl("status").out()).contains("connections        0");
+    }
+
+    @Test
+    void noRegionAndAQuotaHitAreOneSentenceEach() {
+        aws.failOnMutatingCall(1, software.amazon.awssdk.services.lambda.model.CodeStorageExceededException.builder()
+                .message("Code storage limit exceeded.").statusCode(400)
+                .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                        .errorCode("CodeStorageExceededException").errorMessage("Code storage limit exceeded.")
+                        .serviceName("Lambda").build()).build());
+        Result quota = deploy();
+        assertThat(quota.code()).isEqualTo(1);
+        assertThat(quota.err()).contains("quota", "Code storage limit exceeded.").doesNotContain("\tat ");
+
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("AWS_REGION") == null
+                && System.getenv("AWS_DEFAULT_REGION") == null, "the environment names a region");
+        String configFile = System.getProperty("aws.configFile");
+        System.setProperty("aws.configFile", dir.resolve("no-aws-config").toString());
+        try {
+            assertThatThrownBy(() -> new dev.wsctl.aws.SdkAwsClients(java.util.Optional.empty(),
+                    java.util.Optional.empty(), java.util.Optional.empty()))
+                    .isInstanceOf(dev.wsctl.aws.AwsSetupException.class)
+                    .hasMessageContaining("--region");
+        } finally {
+            if (configFile == null) {
+                System.clearProperty("aws.configFile");
+            } else {
+                System.setProperty("aws.configFile", configFile);
+            }
+        }
     }
 
     @Test

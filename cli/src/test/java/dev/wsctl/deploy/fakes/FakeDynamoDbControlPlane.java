@@ -102,6 +102,15 @@ public final class FakeDynamoDbControlPlane implements DynamoDbAsyncClient {
         });
     }
 
+    /** The fake keeps no items: a Query of an existing table finds nothing, of a missing one fails like DynamoDB. */
+    @Override
+    public CompletableFuture<QueryResponse> query(QueryRequest r) {
+        return async("Query", false, () -> {
+            table(r.tableName());
+            return QueryResponse.builder().items(java.util.List.of()).count(0).scannedCount(0).build();
+        });
+    }
+
     @Override
     public CompletableFuture<DescribeTableResponse> describeTable(DescribeTableRequest r) {
         return async("DescribeTable", false, () -> {
