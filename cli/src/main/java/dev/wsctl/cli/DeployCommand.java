@@ -26,11 +26,7 @@ public final class DeployCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
-    StackOptions stack;
-    @Mixin
-    AwsOptions aws;
-    @Mixin
-    OutputOptions output;
+    StackTarget target;
 
     @Option(names = "--dry-run", description = "Print the plan and change nothing.")
     boolean dryRun;
@@ -52,15 +48,15 @@ public final class DeployCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        return StackCommand.run(context, stack, aws, handlersJar, service -> {
+        return StackCommand.run(context, target, handlersJar, service -> {
             Engine.Result planned = service.plan();
             Plan plan = planned.plan();
             if (dryRun) {
-                StackCommand.printPlan(out, plan, output);
+                StackCommand.printPlan(out, plan, target.output);
                 out.flush();
                 return ExitCode.OK;
             }
-            if (output.format() == OutputOptions.Format.TABLE) {
+            if (target.output.format() == OutputOptions.Format.TABLE) {
                 plan.lines().forEach(out::println);
                 out.flush();
             }
@@ -69,11 +65,11 @@ public final class DeployCommand implements Callable<Integer> {
             if (!plan.changesAnything()) {
                 err.println("No changes: the stack is as configured.");
             }
-            if (output.format() == OutputOptions.Format.TABLE) {
+            if (target.output.format() == OutputOptions.Format.TABLE) {
                 out.println();
                 endpoints.forEach((k, v) -> out.printf("%-18s %s%n", k, v));
             } else {
-                StackCommand.print(out, StackCommand.map(endpoints), output);
+                StackCommand.print(out, StackCommand.map(endpoints), target.output);
             }
             out.flush();
             return ExitCode.OK;

@@ -23,11 +23,7 @@ public final class DestroyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
-    StackOptions stack;
-    @Mixin
-    AwsOptions aws;
-    @Mixin
-    OutputOptions output;
+    StackTarget target;
 
     @Option(names = {"-y", "--yes"}, description = "Do not ask; required when standard input is not a terminal.")
     boolean yes;
@@ -51,7 +47,7 @@ public final class DestroyCommand implements Callable<Integer> {
             throw CliException.usage("destroy deletes the stack and its connections; pass --yes to confirm"
                     + " (standard input is not a terminal, so wsctl cannot ask).");
         }
-        return StackCommand.run(context, stack, aws, null, service -> {
+        return StackCommand.run(context, target, null, service -> {
             Plan plan = service.destroyPlan();
             plan.lines().forEach(err::println);
             if (!yes) {
@@ -65,7 +61,7 @@ public final class DestroyCommand implements Callable<Integer> {
                 err.println(step.line());
                 err.flush();
             });
-            StackCommand.printPlan(out, done, output);
+            StackCommand.printPlan(out, done, target.output);
             out.flush();
             return ExitCode.OK;
         });

@@ -29,11 +29,10 @@ final class StackCommand {
     }
 
     /** Runs {@code work} against the stack; AWS and deploy failures become exit code 1 with a sentence. */
-    static <T> T run(Context context, StackOptions stack, AwsOptions aws, Path handlersJar,
-                     Function<DeployService, T> work) {
-        StackConfig config = stack.load(context.env(), aws);
+    static <T> T run(Context context, StackTarget target, Path handlersJar, Function<DeployService, T> work) {
+        StackConfig config = target.stack.load(context.env(), target.aws);
         FunctionCode code = handlersJar == null ? null : FunctionCode.file(handlersJar);
-        try (AwsClients clients = context.aws().connect(aws, config, context.env())) {
+        try (AwsClients clients = context.aws().connect(target.aws, config, context.env())) {
             DeployService service = new DeployService(config, clients,
                     code != null ? code : FunctionCode.embedded(), context.roleRetry());
             return work.apply(service);

@@ -20,11 +20,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
-    StackOptions stack;
-    @Mixin
-    AwsOptions aws;
-    @Mixin
-    OutputOptions output;
+    StackTarget target;
 
     private final Context context;
 
@@ -39,12 +35,12 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        return StackCommand.run(context, stack, aws, null, service -> {
+        return StackCommand.run(context, target, null, service -> {
             var planned = service.plan();
             Plan plan = planned.plan();
             var endpoints = service.endpoints(planned.outputs());
             var connections = service.connectionCount();
-            if (output.format() == OutputOptions.Format.TABLE) {
+            if (target.output.format() == OutputOptions.Format.TABLE) {
                 for (Plan.Step s : plan.steps()) {
                     out.printf("%-10s %-10s %s%s%n", state(s), s.kind(), s.name(),
                             s.changes().isEmpty() ? "" : "  (" + String.join(", ",
@@ -65,7 +61,7 @@ public final class StatusCommand implements Callable<Integer> {
                 } else {
                     json.putNull("connections");
                 }
-                StackCommand.print(out, json, output);
+                StackCommand.print(out, json, target.output);
             }
             out.flush();
             boolean healthy = plan.steps().stream().allMatch(s -> s.action() == Plan.Action.UNCHANGED);
