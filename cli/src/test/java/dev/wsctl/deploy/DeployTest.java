@@ -229,6 +229,23 @@ class DeployTest {
     }
 
     @Test
+    void withoutSnapStartApiGatewayInvokesTheFunctionsThemselves() {
+        env.put("WSCTL_SNAP_START", "false");
+        Result r = deploy();
+        assertThat(r.code()).as(r.err()).isZero();
+        String api = apiId();
+        assertThat(aws.apiGateway().getIntegrations(g -> g.apiId(api)).items()).allSatisfy(i ->
+                assertThat(i.integrationUri()).matches(".*:function:chat-dev-[a-z]+/invocations"));
+        for (String fn : FUNCTIONS) {
+            assertThat(aws.lambda().getPolicy(p -> p.functionName("chat-dev-" + fn)).policy()).contains(api);
+        }
+        assertThat(aws.inventory()).noneMatch(l -> l.startsWith("lambda alias"));
+        aws.log().reset();
+        assertThat(deploy().code()).isZero();
+        assertThat(aws.mutatingCalls()).isEmpty();
+    }
+
+    @Test
     void driftIsUndoneWithExactlyThoseUpdates() throws IOException {
         assertThat(deploy().code()).isZero();
         String api = apiId();
