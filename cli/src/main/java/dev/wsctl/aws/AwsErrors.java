@@ -17,17 +17,23 @@ public final class AwsErrors {
     private AwsErrors() {
     }
 
+    /** AWS's message, ending with a full stop so that wsctl's advice can follow it. */
+    private static String sentence(String message) {
+        String m = message == null ? "(no message)" : message.strip();
+        return m.endsWith(".") ? m : m + ".";
+    }
+
     /** @param doing what wsctl was doing, e.g. "create role chat-dev-send" */
     public static String explain(String doing, SdkException e) {
         if (e instanceof AwsServiceException s && s.awsErrorDetails() != null) {
             String code = s.awsErrorDetails().errorCode();
-            String message = s.awsErrorDetails().errorMessage();
+            String message = sentence(s.awsErrorDetails().errorMessage());
             if (ACCESS_DENIED.contains(code)) {
                 return "Access denied while trying to " + doing + ": " + message
                         + " Grant that action on that resource to the credentials wsctl uses.";
             }
             if (EXPIRED.contains(code)) {
-                return "The AWS credentials have expired (" + message + "); refresh them (e.g. aws sso login) and run again.";
+                return "The AWS credentials have expired: " + message + " Refresh them (e.g. aws sso login) and run again.";
             }
             if (QUOTA.contains(code)) {
                 return "An AWS quota was hit while trying to " + doing + ": " + message

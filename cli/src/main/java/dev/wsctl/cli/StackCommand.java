@@ -9,6 +9,7 @@ import dev.wsctl.deploy.DeployException;
 import dev.wsctl.deploy.DeployService;
 import dev.wsctl.deploy.FunctionCode;
 import dev.wsctl.deploy.Plan;
+import dev.wsctl.deploy.StepFailedException;
 import dev.wsctl.runtime.Json;
 import software.amazon.awssdk.core.exception.SdkException;
 
@@ -38,6 +39,8 @@ final class StackCommand {
             return work.apply(service);
         } catch (AwsSetupException | DeployException e) {
             throw new CliException(ExitCode.FAILED, e.getMessage(), e);
+        } catch (StepFailedException e) {
+            throw new CliException(ExitCode.FAILED, AwsErrors.explain(e.doing(), e.sdkCause()), e);
         } catch (SdkException e) {
             throw new CliException(ExitCode.FAILED, AwsErrors.explain("work on stack " + config.prefix(), e), e);
         }

@@ -1,5 +1,7 @@
 package dev.wsctl.deploy;
 
+import software.amazon.awssdk.core.exception.SdkException;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +60,7 @@ public final class Engine {
         Outputs outputs = outputs();
         List<Plan.Step> steps = new ArrayList<>();
         for (Resource<?> r : resources) {
-            boolean present = r.actual(outputs).isPresent();
+            boolean present = at("read " + r.kind() + " " + r.name(), () -> r.actual(outputs)).isPresent();
             steps.add(0, new Plan.Step(present ? Plan.Action.DELETE : Plan.Action.ABSENT, r.kind(), r.name(), List.of()));
         }
         return new Plan(steps);
@@ -68,20 +70,36 @@ public final class Engine {
     public Plan destroy(Consumer<Plan.Step> progress) {
         Outputs outputs = outputs();
         for (Resource<?> r : resources) {
-            r.actual(outputs); // outputs (ids, ARNs) the deletes of later resources need
+            at("read " + r.kind() + " " + r.name(), () -> r.actual(outputs)); // ids the deletes need
         }
         List<Plan.Step> steps = new ArrayList<>();
         for (int i = resources.size() - 1; i >= 0; i--) {
             Resource<?> r = resources.get(i);
             Plan.Step step = new Plan.Step(Plan.Action.DELETE, r.kind(), r.name(), List.of());
             progress.accept(step);
-            r.delete(outputs);
+            at("delete " + r.kind() + " " + r.name(), () -> {
+                r.delete(outputs);
+                return null;
+            });
             steps.add(step);
         }
         return new Plan(steps);
     }
 
+    /** Runs {@code work}; an AWS failure in it becomes a {@link StepFailedException} that says what was being done. */
+    private static <T> T at(String doing, java.util.function.Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (SdkException e) {
+            throw new StepFailedException(doing, e);
+        }
+    }
+
     private static <S> Plan.Step step(Resource<S> r, Outputs outputs) {
+        return at("read " + r.kind() + " " + r.name(), () -> stepUnguarded(r, outputs));
+    }
+
+    private static <S> Plan.Step stepUnguarded(Resource<S> r, Outputs outputs) {
         Optional<S> actual = r.actual(outputs);
         S desired = r.desired(outputs);
         if (actual.isEmpty()) {
@@ -97,13 +115,16 @@ public final class Engine {
     }
 
     private static <S> Plan.Step applyOne(Resource<S> r, Outputs outputs, Consumer<Plan.Step> progress) {
-        Optional<S> actual = r.actual(outputs);
+        Optional<S> actual = at("read " + r.kind() + " " + r.name(), () -> r.actual(outputs));
         S desired = r.desired(outputs);
         if (actual.isEmpty()) {
             outputs.put(changed(r), "true");
             Plan.Step step = new Plan.Step(Plan.Action.CREATE, r.kind(), r.name(), List.of());
             progress.accept(step);
-            r.create(desired, outputs);
+            at("create " + r.kind() + " " + r.name(), () -> {
+                r.create(desired, outputs);
+                return null;
+            });
             return step;
         }
         List<Change> changes = r.diff(actual.get(), desired);
@@ -112,7 +133,10 @@ public final class Engine {
         progress.accept(step);
         if (!changes.isEmpty()) {
             outputs.put(changed(r), "true");
-            r.update(actual.get(), desired, changes, outputs);
+            at("update " + r.kind() + " " + r.name(), () -> {
+                r.update(actual.get(), desired, changes, outputs);
+                return null;
+            });
         }
         return step;
     }

@@ -401,7 +401,18 @@ class DeployTest {
         aws.sts().failWithAccessDenied();
         Result denied = deploy();
         assertThat(denied.code()).isEqualTo(1);
-        assertThat(denied.err()).contains("Access denied").doesNotContain("\tat ");
+        assertThat(denied.err()).contains("Access denied", "sts:GetCallerIdentity").doesNotContain("\tat ");
+        aws.sts().succeed();
+        aws.failOnMutatingCall(4, software.amazon.awssdk.services.iam.model.IamException.builder()
+                .message("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole")
+                .statusCode(403).awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                        .errorCode("AccessDenied").serviceName("IAM").errorMessage(
+                                "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole"
+                                        + " on resource: arn:aws:iam::123456789012:role/chat-dev-connect").build()).build());
+        Result step = deploy();
+        assertThat(step.code()).isEqualTo(1);
+        assertThat(step.err()).contains("Access denied while trying to create role chat-dev-connect",
+                "iam:CreateRole on resource: arn:aws:iam::123456789012:role/chat-dev-connect").doesNotContain("\tat ");
     }
 
     @Test
