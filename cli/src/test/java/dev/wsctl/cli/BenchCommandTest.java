@@ -18,7 +18,7 @@ class BenchCommandTest {
     @Test
     void measuresEveryBroadcastReachingEverySocketOnce() throws Exception {
         try (LocalStack stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
-            WsctlTest.Result r = WsctlTest.run("bench", "--url", stack.websocketUri().toString(),
+            CliRun r = CliRun.wsctl("bench", "--url", stack.websocketUri().toString(),
                     "--connections", "25", "--broadcasts", "2", "--payload-bytes", "512", "--connect-rate", "500",
                     "-o", "json");
             assertThat(r.code()).as(r.err()).isZero();

@@ -3,8 +3,6 @@ package dev.wsctl.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -16,22 +14,12 @@ class WsctlTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Wsctl.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void helpListsTheCommandsAndTheExitCodes() {
-        Result r = run("--help");
+        CliRun r = CliRun.wsctl("--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("local", "bench", "Exit codes: 0 ok, 1 failed, 2 usage");
-        Result local = run("local", "--help");
+        CliRun local = CliRun.wsctl("local", "--help");
         assertThat(local.code()).isZero();
         assertThat(local.out()).contains("--port", "--stage", "--default-channel", "--delivery", "Ctrl-C")
                 .doesNotContain("--idle-timeout");
@@ -39,30 +27,30 @@ class WsctlTest {
 
     @Test
     void versionNamesTheTool() {
-        Result r = run("--version");
+        CliRun r = CliRun.wsctl("--version");
         assertThat(r.code()).isZero();
         assertThat(r.out()).startsWith("wsctl ");
     }
 
     @Test
     void badLocalOptionsAreUsageErrorsThatNameTheOption() {
-        assertUsageError(run("local", "--port", "70000", "--state-dir", dir.toString()), "--port");
-        assertUsageError(run("local", "--delivery", "sideways", "--state-dir", dir.toString()), "--delivery");
-        assertUsageError(run("local", "--default-channel", "no spaces", "--state-dir", dir.toString()),
+        assertUsageError(CliRun.wsctl("local", "--port", "70000", "--state-dir", dir.toString()), "--port");
+        assertUsageError(CliRun.wsctl("local", "--delivery", "sideways", "--state-dir", dir.toString()), "--delivery");
+        assertUsageError(CliRun.wsctl("local", "--default-channel", "no spaces", "--state-dir", dir.toString()),
                 "--default-channel");
-        assertUsageError(run("local", "--stage", "a/b", "--state-dir", dir.toString()), "--stage");
-        assertUsageError(run("local", "--max-message-bytes", "0", "--state-dir", dir.toString()),
+        assertUsageError(CliRun.wsctl("local", "--stage", "a/b", "--state-dir", dir.toString()), "--stage");
+        assertUsageError(CliRun.wsctl("local", "--max-message-bytes", "0", "--state-dir", dir.toString()),
                 "--max-message-bytes");
-        assertUsageError(run("local", "--idle-timeout", "5 minutes", "--state-dir", dir.toString()),
+        assertUsageError(CliRun.wsctl("local", "--idle-timeout", "5 minutes", "--state-dir", dir.toString()),
                 "is not a duration");
-        assertUsageError(run("local", "--port", "eighty"), "--port");
-        assertUsageError(run("lokal"), "lokal");
+        assertUsageError(CliRun.wsctl("local", "--port", "eighty"), "--port");
+        assertUsageError(CliRun.wsctl("lokal"), "lokal");
     }
 
     @Test
     void aPortInUseIsOneClearSentence() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Result r = run("local", "--port", String.valueOf(taken.getLocalPort()), "--state-dir", dir.toString());
+            CliRun r = CliRun.wsctl("local", "--port", String.valueOf(taken.getLocalPort()), "--state-dir", dir.toString());
             assertThat(r.code()).isEqualTo(ExitCode.FAILED);
             assertThat(r.err()).contains("Cannot listen on 127.0.0.1:" + taken.getLocalPort(), "--port")
                     .doesNotContain("Exception", "\tat ");
@@ -71,14 +59,14 @@ class WsctlTest {
 
     @Test
     void benchWithoutARunningStackSaysHowToStartOne() {
-        Result r = run("bench", "--state-dir", dir.toString());
+        CliRun r = CliRun.wsctl("bench", "--state-dir", dir.toString());
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
         assertThat(r.err()).contains("No wsctl local is running", "wsctl local", "--url").doesNotContain("\tat ");
-        assertUsageError(run("bench", "--url", "ws://127.0.0.1:1/x", "--connections", "0"), "--connections");
-        assertUsageError(run("bench", "--url", "ws://127.0.0.1:1/x", "--channel", "#x"), "--channel");
+        assertUsageError(CliRun.wsctl("bench", "--url", "ws://127.0.0.1:1/x", "--connections", "0"), "--connections");
+        assertUsageError(CliRun.wsctl("bench", "--url", "ws://127.0.0.1:1/x", "--channel", "#x"), "--channel");
     }
 
-    private static void assertUsageError(Result r, String mention) {
+    private static void assertUsageError(CliRun r, String mention) {
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.USAGE);
         assertThat(r.err()).contains(mention).doesNotContain("\tat ");
     }

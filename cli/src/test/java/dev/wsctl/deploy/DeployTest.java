@@ -2,6 +2,7 @@ package dev.wsctl.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.aws.AwsClients;
+import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
 import dev.wsctl.cli.DeployCommand;
 import dev.wsctl.cli.DestroyCommand;
@@ -24,8 +25,6 @@ import software.amazon.awssdk.services.sts.StsClient;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,9 +51,6 @@ class DeployTest {
     private Path jar;
     private final Map<String, String> env = new HashMap<>();
 
-    record Result(int code, String out, String err) {
-    }
-
     @BeforeEach
     void account() throws IOException {
         aws = new FakeAws();
@@ -78,7 +74,7 @@ class DeployTest {
         return file;
     }
 
-    private Result wsctl(String... args) {
+    private CliRun wsctl(String... args) {
         Context context = new Context(env, (options, config, e) -> clients(), new FunctionResource.Retry(12,
                 Duration.ofMillis(1), Duration.ofMillis(1), d -> { }));
         CommandLine.IFactory factory = new CommandLine.IFactory() {
@@ -96,8 +92,6 @@ class DeployTest {
                 return CommandLine.defaultFactory().create(type);
             }
         };
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--app", "chat", "--stage", "dev", "--region", "us-east-1",
                 "--config", dir.resolve("none.yaml").toString()));
@@ -106,11 +100,10 @@ class DeployTest {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
-        int code = Wsctl.run(factory, new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
-        return new Result(code, out.toString(), err.toString());
+        return CliRun.wsctl(factory, all.toArray(String[]::new));
     }
 
-    private Result deploy(String... extra) {
+    private CliRun deploy(String... extra) {
         List<String> args = new ArrayList<>(List.of("deploy", "--handlers-jar", jar.toString()));
         args.addAll(List.of(extra));
         return wsctl(args.toArray(String[]::new));
@@ -154,7 +147,7 @@ class DeployTest {
 
     @Test
     void anEmptyAccountGetsTheWholeStack() {
-        Result r = deploy();
+        CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
         String api = apiId();
 
@@ -221,7 +214,7 @@ class DeployTest {
     void aSecondDeployChangesNothingAndMakesNoMutatingCall() {
         assertThat(deploy().code()).isZero();
         aws.log().reset();
-        Result again = deploy();
+        CliRun again = deploy();
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(aws.mutatingCalls()).isEmpty();
         assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count()).isEqualTo(19);
@@ -231,7 +224,7 @@ class DeployTest {
     @Test
     void withoutSnapStartApiGatewayInvokesTheFunctionsThemselves() {
         env.put("WSCTL_SNAP_START", "false");
-        Result r = deploy();
+        CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
         String api = apiId();
         assertThat(aws.apiGateway().getIntegrations(g -> g.apiId(api)).items()).allSatisfy(i ->
@@ -257,7 +250,7 @@ class DeployTest {
         jar = handlersJar("v2");
         aws.log().reset();
 
-        Result r = deploy();
+        CliRun r = deploy();
 
         assertThat(r.code()).as(r.err()).isZero();
         List<String> changed = r.out().lines().filter(l -> l.startsWith("~ ") || l.startsWith("+ ")).toList();
@@ -290,10 +283,10 @@ class DeployTest {
             aws = new FakeAws();
             aws.failOnMutatingCall(k, software.amazon.awssdk.services.lambda.model.ServiceException.builder()
                     .message("injected failure " + k).statusCode(500).build());
-            Result failed = deploy();
+            CliRun failed = deploy();
             assertThat(failed.code()).as("step " + k).isEqualTo(1);
             assertThat(failed.err()).as("step " + k).contains("injected failure " + k).doesNotContain("\tat ");
-            Result rerun = deploy("--stacktrace");
+            CliRun rerun = deploy("--stacktrace");
             assertThat(rerun.code()).as("rerun after step " + k + ": " + rerun.err()).isZero();
             assertThat(normalized(aws.inventory())).as("after step " + k).isEqualTo(clean);
             aws.log().reset();
@@ -307,24 +300,24 @@ class DeployTest {
     @Test
     void aRoleThatIsNotYetAssumableIsWaitedFor() {
         aws.lambda().rejectNewRolesFor(3);
-        Result r = deploy();
+        CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(aws.log().count("lambda:CreateFunction")).isEqualTo(5 + 3);
     }
 
     @Test
     void dryRunChangesNothingAndShowsThePlanDeployCarriesOut() {
-        Result dry = deploy("--dry-run");
+        CliRun dry = deploy("--dry-run");
         assertThat(dry.code()).as(dry.err()).isZero();
         assertThat(aws.mutatingCalls()).isEmpty();
         assertThat(aws.inventory()).isEmpty();
-        Result real = deploy();
+        CliRun real = deploy();
         List<String> planned = dry.out().lines().filter(l -> !l.isBlank()).toList();
         assertThat(real.out().lines().limit(planned.size()).toList()).isEqualTo(planned);
         assertThat(real.err().lines().filter(l -> l.startsWith("[")).map(l -> l.substring(l.indexOf("] ") + 2))
                 .toList()).isEqualTo(planned);
 
-        Result dryJson = deploy("--dry-run", "-o", "json");
+        CliRun dryJson = deploy("--dry-run", "-o", "json");
         JsonNode plan = parse(dryJson.out()).get("plan");
         assertThat(plan).hasSize(19).allSatisfy(s -> assertThat(s.get("action").asText()).isEqualTo("unchanged"));
     }
@@ -332,29 +325,29 @@ class DeployTest {
     @Test
     void destroyRemovesEverythingAndCanRunAgain() {
         assertThat(deploy().code()).isZero();
-        Result r = wsctl("destroy", "--yes");
+        CliRun r = wsctl("destroy", "--yes");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(aws.inventory()).isEmpty();
-        Result again = wsctl("destroy", "--yes");
+        CliRun again = wsctl("destroy", "--yes");
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(aws.inventory()).isEmpty();
     }
 
     @Test
     void destroyWithoutATerminalNeedsYes() {
-        Result r = wsctl("destroy");
+        CliRun r = wsctl("destroy");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--yes");
     }
 
     @Test
     void statusShowsMissingPresentAndDrifted() {
-        Result before = wsctl("status");
+        CliRun before = wsctl("status");
         assertThat(before.code()).isEqualTo(3);
         assertThat(before.out()).contains("missing    table      chat-dev-connections");
         deploy();
         aws.iam().untagRole(u -> u.roleName("chat-dev-send").tagKeys("wsctl:app"));
-        Result after = wsctl("status", "-o", "json");
+        CliRun after = wsctl("status", "-o", "json");
         JsonNode json = parse(after.out());
         assertThat(json.get("resources")).hasSize(19);
         assertThat(json.get("resources").findValuesAsText("state")).containsOnly("present", "drifted");
@@ -370,7 +363,7 @@ class DeployTest {
                 .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
                         .errorCode("CodeStorageExceededException").errorMessage("Code storage limit exceeded.")
                         .serviceName("Lambda").build()).build());
-        Result quota = deploy();
+        CliRun quota = deploy();
         assertThat(quota.code()).isEqualTo(1);
         assertThat(quota.err()).contains("quota", "Code storage limit exceeded.").doesNotContain("\tat ");
 
@@ -395,11 +388,11 @@ class DeployTest {
     @Test
     void awsProblemsAreOneSentence() {
         aws.sts().failWithMissingCredentials();
-        Result r = deploy();
+        CliRun r = deploy();
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("No AWS credentials").doesNotContain("\tat ");
         aws.sts().failWithAccessDenied();
-        Result denied = deploy();
+        CliRun denied = deploy();
         assertThat(denied.code()).isEqualTo(1);
         assertThat(denied.err()).contains("Access denied", "sts:GetCallerIdentity").doesNotContain("\tat ");
         aws.sts().succeed();
@@ -409,7 +402,7 @@ class DeployTest {
                         .errorCode("AccessDenied").serviceName("IAM").errorMessage(
                                 "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole"
                                         + " on resource: arn:aws:iam::123456789012:role/chat-dev-connect").build()).build());
-        Result step = deploy();
+        CliRun step = deploy();
         assertThat(step.code()).isEqualTo(1);
         assertThat(step.err()).contains("Access denied while trying to create role chat-dev-connect",
                 "iam:CreateRole on resource: arn:aws:iam::123456789012:role/chat-dev-connect").doesNotContain("\tat ");
@@ -419,11 +412,9 @@ class DeployTest {
     void aBadConfigFileIsAUsageErrorThatNamesTheKey() throws IOException {
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "app: chat\nmemroy:\n  all: 512\n");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Wsctl.run(new PrintWriter(out), new PrintWriter(err), "deploy", "--config", bad.toString());
-        assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).contains("line 2", "memroy");
+        CliRun r = CliRun.wsctl("deploy", "--config", bad.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("line 2", "memroy");
     }
 
     private static JsonNode parse(String text) {

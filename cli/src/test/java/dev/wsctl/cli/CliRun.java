@@ -1,0 +1,22 @@
+package dev.wsctl.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/** Runs {@code wsctl} through its one entry point, {@link Wsctl#run}, capturing exit code, stdout and stderr. */
+public record CliRun(int code, String out, String err) {
+
+    public static CliRun wsctl(String... args) {
+        return wsctl(CommandLine.defaultFactory(), args);
+    }
+
+    /** With commands made by {@code factory}, which hands them fakes. */
+    public static CliRun wsctl(CommandLine.IFactory factory, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Wsctl.run(factory, new PrintWriter(out), new PrintWriter(err), args);
+        return new CliRun(code, out.toString(), err.toString());
+    }
+}
