@@ -1,5 +1,6 @@
 package dev.wsctl.aws;
 
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.iam.IamClient;
@@ -9,6 +10,9 @@ import software.amazon.awssdk.services.sts.StsClient;
 /** The SDK clients of one command run, all for one account and region. */
 public interface AwsClients extends AutoCloseable {
     String region();
+
+    /** The credentials every client signs with, for clients built elsewhere (the @connections client). */
+    AwsCredentialsProvider credentials();
 
     StsClient sts();
 

@@ -78,6 +78,11 @@ public final class SdkAwsClients implements AwsClients {
     }
 
     @Override
+    public AwsCredentialsProvider credentials() {
+        return credentials;
+    }
+
+    @Override
     public synchronized StsClient sts() {
         return sts == null ? sts = build(StsClient.builder().httpClient(http)) : sts;
     }

@@ -115,6 +115,10 @@ class DeployTest {
                 return "us-east-1";
             }
 
+            public software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials() {
+                return software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create();
+            }
+
             public StsClient sts() {
                 return aws.sts();
             }

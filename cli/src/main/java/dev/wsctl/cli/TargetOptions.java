@@ -1,0 +1,82 @@
+package dev.wsctl.cli;
+
+import dev.wsctl.aws.AwsClients;
+import dev.wsctl.config.StackConfig;
+import dev.wsctl.deploy.DeployService;
+import dev.wsctl.deploy.FunctionCode;
+import dev.wsctl.local.SqliteConnectionStore;
+import dev.wsctl.ops.Target;
+import dev.wsctl.runtime.Clients;
+import dev.wsctl.runtime.DynamoDbConnectionStore;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
+import software.amazon.awssdk.regions.Region;
+
+import java.net.URI;
+
+/**
+ * Which running stack an operations command works on: the deployed {app}-{stage} (resolved from the
+ * config and AWS), or with {@code --local} the stack that {@code wsctl local} runs from this directory
+ * (found through {@code .wsctl/local.json}, or {@code --state-dir}).
+ */
+public final class TargetOptions {
+    @Option(names = "--local", description = "Work on the stack `wsctl local` runs from this directory (see --state-dir).")
+    boolean local;
+
+    @Mixin
+    StateDirOption stateDir;
+
+    @Mixin
+    StackTarget stack;
+
+    public OutputOptions output() {
+        return stack.output;
+    }
+
+    /** Opens the target; the caller closes it. */
+    public Target open(Context context, int concurrency) {
+        return local ? openLocal(concurrency) : openDeployed(context, concurrency);
+    }
+
+    private Target openLocal(int concurrency) {
+        LocalState state = LocalState.read(stateDir.path());
+        SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
+        var http = Clients.http(concurrency + 16, loops);
+        // the local gateway checks no signatures
+        var api = Clients.managementApi(state.callbackUrl(), http, Region.US_EAST_1, AnonymousCredentialsProvider.create());
+        return new Target("local stack " + state.url(), new SqliteConnectionStore(state.db()), api, state.url(), () -> {
+            api.close();
+            http.close();
+            Clients.shutdown(loops);
+        });
+    }
+
+    private Target openDeployed(Context context, int concurrency) {
+        StackConfig config = stack.stack.load(context.env(), stack.aws);
+        AwsClients aws = context.aws().connect(stack.aws, config, context.env());
+        try {
+            // reading the outputs needs no handler code
+            var outputs = new DeployService(config, aws, FunctionCode.of(new byte[0]), context.roleRetry())
+                    .plan().outputs();
+            if (outputs.get("api.id") == null) {
+                throw new CliException(ExitCode.FAILED, "Stack " + config.prefix() + " is not deployed in "
+                        + aws.region() + ". Run `wsctl deploy`, or pass --local for the local stack.");
+            }
+            URI callback = URI.create("https://" + outputs.get("api.id") + ".execute-api." + aws.region()
+                    + ".amazonaws.com/" + config.stage());
+            var http = Clients.http(concurrency + 16);
+            var api = Clients.managementApi(callback, http, Region.of(aws.region()), aws.credentials());
+            return new Target("stack " + config.prefix(), new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
+                    api, URI.create(outputs.get("api.endpoint") + "/" + config.stage()), () -> {
+                        api.close();
+                        http.close();
+                        aws.close();
+                    });
+        } catch (RuntimeException e) {
+            aws.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.wsctl.ops;
+
+import dev.wsctl.runtime.ConnectionStore;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
+
+import java.net.URI;
+
+/**
+ * A running stack as the operations commands see it, deployed or local: its connection store, its
+ * @connections client, and its WebSocket URL. One code path serves both.
+ *
+ * @param name         what to call it in messages ("local stack ws://…" or "stack chat-dev")
+ * @param websocketUrl where clients connect
+ */
+public record Target(String name, ConnectionStore store, ApiGatewayManagementApiAsyncClient api, URI websocketUrl,
+                     AutoCloseable resources) implements AutoCloseable {
+
+    @Override
+    public void close() {
+        store.close();
+        try {
+            resources.close();
+        } catch (Exception ignored) {
+            // closing on the way out
+        }
+    }
+}
