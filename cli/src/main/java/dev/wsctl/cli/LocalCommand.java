@@ -127,8 +127,6 @@ public final class LocalCommand implements Callable<Integer> {
         }, "wsctl-local-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
-        out.println(stack.websocketUri());
-        out.flush();
         err.println("wsctl local: listening on " + stack.websocketUri()
                 + "  (@connections: " + stack.callbackUri() + "/@connections/{id})");
         err.println("  store " + config.db() + ", log " + logFile + "; Ctrl-C to stop");
@@ -136,6 +134,9 @@ public final class LocalCommand implements Callable<Integer> {
         err.println("        > {\"action\":\"joinchannel\",\"channel\":\"news\"}");
         err.println("        > {\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"hello\"}");
         err.flush();
+        // the URL on stdout comes last: a script that waits for it finds everything else in place
+        out.println(stack.websocketUri());
+        out.flush();
         stopped.await();
         return ExitCode.OK;
     }

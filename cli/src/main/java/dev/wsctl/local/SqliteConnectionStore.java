@@ -21,7 +21,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
@@ -334,6 +336,23 @@ public final class SqliteConnectionStore implements ConnectionStore {
                     }
                 }
                 return infos;
+            }
+        });
+    }
+
+    /** One GROUP BY over the {@code (channel, connection_id)} index. */
+    @Override
+    public Map<String, Long> channelCounts() {
+        return read("count subscribers per channel", c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT channel, COUNT(*) FROM rows WHERE channel <> '"
+                    + CONNECTION_ROW + "' GROUP BY channel ORDER BY channel")) {
+                Map<String, Long> counts = new TreeMap<>();
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        counts.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+                return counts;
             }
         });
     }

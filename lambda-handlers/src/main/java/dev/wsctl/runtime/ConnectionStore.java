@@ -2,6 +2,7 @@ package dev.wsctl.runtime;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -52,6 +53,14 @@ public interface ConnectionStore extends AutoCloseable {
 
     /** Up to {@code limit} connections' meta rows, in id order. */
     List<ConnectionInfo> connections(int limit);
+
+    /**
+     * Every channel with at least one subscriber and its subscriber count, in name order; the
+     * {@link #CONNECTION_ROW} meta rows are not a channel. For admin listings ({@code wsctl channels
+     * list}), not for the message path: the DynamoDB store reads the whole {@code by-channel} index
+     * (see {@link DynamoDbConnectionStore#channelCounts()}).
+     */
+    Map<String, Long> channelCounts();
 
     @Override
     void close();

@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,8 @@ import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
@@ -185,6 +188,34 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
             }
         }
         return result;
+    }
+
+    /**
+     * A paginated Scan of the keys-only {@code by-channel} index, projecting only {@code channel}.
+     * This one admin listing scans, because DynamoDB cannot list the distinct partition keys of an
+     * index any other way; its cost grows with the number of rows. Broadcasts and every other read
+     * here Query and never scan.
+     */
+    @Override
+    public Map<String, Long> channelCounts() {
+        ScanRequest.Builder request = ScanRequest.builder()
+                .tableName(table)
+                .indexName(BY_CHANNEL)
+                .projectionExpression("#ch")
+                .expressionAttributeNames(Map.of("#ch", CHANNEL));
+        Map<String, Long> counts = new TreeMap<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            ScanResponse page = join(client.scan(request.exclusiveStartKey(start).build()));
+            for (Map<String, AttributeValue> item : page.items()) {
+                String channel = item.get(CHANNEL).s();
+                if (!CONNECTION_ROW.equals(channel)) {
+                    counts.merge(channel, 1L, Long::sum);
+                }
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return counts;
     }
 
     @Override

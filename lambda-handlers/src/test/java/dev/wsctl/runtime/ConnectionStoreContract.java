@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -347,6 +348,27 @@ public abstract class ConnectionStoreContract {
         assertThat(all).containsAll(infos);
         assertThat(all.stream().map(ConnectionInfo::connectionId).toList()).isSorted().doesNotHaveDuplicates();
         assertThat(store.connections(0)).isEmpty();
+    }
+
+    @Test
+    void channelCountsCountSubscribersPerChannelInNameOrderWithoutMetaRows() {
+        String base = newChannel("counts");
+        String a = base + "-a";
+        String b = base + "-b";
+        String emptied = base + "-c";
+        List<String> ids = IntStream.range(0, 3).mapToObj(i -> newConnectionId()).toList();
+        store.connect(info(ids.get(0)), List.of(a, b));
+        store.connect(info(ids.get(1)), List.of(a, emptied));
+        store.subscribe(ids.get(2), a, expiry()); // a subscription without a meta row still counts
+        store.unsubscribe(ids.get(1), emptied);
+
+        Map<String, Long> counts = store.channelCounts();
+
+        assertThat(counts).doesNotContainKey(ConnectionStore.CONNECTION_ROW).doesNotContainKey(emptied);
+        assertThat(counts).containsEntry(a, 3L).containsEntry(b, 1L);
+        assertThat(List.copyOf(counts.keySet())).isSorted();
+        store.disconnect(ids.get(0));
+        assertThat(store.channelCounts()).containsEntry(a, 2L).doesNotContainKey(b);
     }
 
     // ------------------------------------------------------------------------------- names

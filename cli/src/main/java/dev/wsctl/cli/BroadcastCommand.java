@@ -1,0 +1,222 @@
+package dev.wsctl.cli;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.wsctl.aws.AwsErrors;
+import dev.wsctl.ops.Target;
+import dev.wsctl.runtime.ChannelName;
+import dev.wsctl.runtime.Fanout;
+import dev.wsctl.runtime.FanoutReport;
+import dev.wsctl.runtime.Frames;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.Settings;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.core.exception.SdkException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code wsctl broadcast}: sends one message to every subscriber of a channel from the operator's
+ * machine, through the same fan-out engine the send handler uses.
+ */
+@Command(name = "broadcast",
+        description = {
+                "Send a message to every subscriber of a channel, as the server (sender \"server\").",
+                "Subscribers get the same envelope a client's sendmessage produces, or with --raw the bare message.",
+                "The message is JSON when it parses as JSON, otherwise a JSON string; --json insists on JSON.",
+                "Prints {recipients, delivered, gone, failed, throttled, millis}. Gone connections are stale rows,",
+                "removed from the store, and not failures. Exit 0 when none failed, 3 when some failed,",
+                "1 when every one failed."},
+        mixinStandardHelpOptions = true,
+        sortOptions = false)
+public final class BroadcastCommand implements Callable<Integer> {
+    static final int PROGRESS_EVERY = 5_000;
+    private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--channel", required = true, description = "Channel whose subscribers receive the message.")
+    String channel;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = "--message", paramLabel = "TEXT", description = "The message; '-' reads it from standard input.")
+        String message;
+
+        @Option(names = "--file", paramLabel = "FILE", description = "Read the message from FILE.")
+        Path file;
+    }
+
+    @Option(names = "--json", description = "The message must be JSON; fail (exit 2) if it does not parse.")
+    boolean json;
+
+    @Option(names = "--raw", description = "Send the bare message instead of the {type, channel, message, sender, sentAt} envelope.")
+    boolean raw;
+
+    @Option(names = "--concurrency", defaultValue = "128",
+            description = "PostToConnection calls in flight at once (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Mixin
+    TargetOptions target;
+
+    private final Context context;
+    private final InputStream stdin;
+
+    public BroadcastCommand() {
+        this(Context.system());
+    }
+
+    public BroadcastCommand(Context context) {
+        this(context, System.in);
+    }
+
+    /** With the standard input that {@code --message -} reads (tests pass their own). */
+    public BroadcastCommand(Context context, InputStream stdin) {
+        this.context = context;
+        this.stdin = stdin;
+    }
+
+    @Override
+    public Integer call() {
+        String problem = ChannelName.problem(channel);
+        if (problem != null) {
+            throw CliException.usage("--channel '" + channel + "': " + problem);
+        }
+        if (concurrency < 1) {
+            throw CliException.usage("--concurrency must be at least 1");
+        }
+        JsonNode message = message(readSource());
+        int messageBytes = Json.bytes(message).length;
+        if (messageBytes > Settings.DEFAULT_MAX_MESSAGE_BYTES) {
+            throw CliException.usage("The message is " + messageBytes + " bytes as JSON; the limit is "
+                    + Settings.DEFAULT_MAX_MESSAGE_BYTES + " (API Gateway's frame size).");
+        }
+        byte[] payload = Frames.delivery(raw ? Settings.Delivery.RAW : Settings.Delivery.ENVELOPE, channel, message,
+                "server", System.currentTimeMillis());
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        OutputOptions output = target.output();
+        JsonLog log = output.verbose() ? new JsonLog(line -> say(err, line)) : JsonLog.discard();
+        FanoutReport report;
+        try (Target t = target.open(context, concurrency)) {
+            if (output.verbose()) {
+                say(err, "broadcast: to channel " + channel + " on " + t.name());
+            }
+            Fanout fanout = new Fanout(t.store(), t.api(), Fanout.Options.withConcurrency(concurrency), log);
+            report = fanout.send(channel, counted(t.store().subscriberPages(channel), err), payload, null);
+        } catch (SdkException e) {
+            throw new CliException(ExitCode.FAILED, AwsErrors.explain("broadcast to channel " + channel, e), e);
+        }
+        if (output.format() == OutputOptions.Format.TABLE) {
+            report.toJson().fields().forEachRemaining(f -> out.printf("%-11s %d%n", f.getKey(), f.getValue().asLong()));
+        } else {
+            StackCommand.print(out, report.toJson(), output);
+        }
+        out.flush();
+        if (report.recipients() == 0) {
+            say(err, "broadcast: channel " + channel + " has no subscribers");
+        }
+        if (report.failed() == 0) {
+            return ExitCode.OK;
+        }
+        say(err, "broadcast: " + report.failed() + " of " + report.recipients() + " recipients could not be reached"
+                + (output.verbose() ? "" : " (--verbose shows the first error)"));
+        return report.delivered() == 0 ? ExitCode.FAILED : ExitCode.PARTIAL;
+    }
+
+    private String readSource() {
+        try {
+            if (source.file != null) {
+                return stripFinalNewline(Files.readString(source.file, StandardCharsets.UTF_8));
+            }
+            if (source.message.equals("-")) {
+                return stripFinalNewline(new String(stdin.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            return source.message;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw CliException.usage("--file " + source.file + ": no such file");
+        } catch (IOException e) {
+            throw CliException.usage("Could not read the message from "
+                    + (source.file != null ? source.file : "standard input") + ": " + e.getMessage());
+        }
+    }
+
+    /** Editors and {@code echo} end files with a newline that is not part of a text message. */
+    private static String stripFinalNewline(String s) {
+        if (s.endsWith("\r\n")) {
+            return s.substring(0, s.length() - 2);
+        }
+        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** JSON when it parses as one JSON value; otherwise a JSON string, unless --json asks for JSON. */
+    JsonNode message(String text) {
+        try {
+            JsonNode node = STRICT.readTree(text);
+            if (node != null && !node.isMissingNode()) {
+                return node;
+            }
+            if (json) {
+                throw CliException.usage("--json: the message is empty");
+            }
+        } catch (IOException e) {
+            if (json) {
+                String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException p
+                        ? p.getOriginalMessage() : e.getMessage();
+                throw CliException.usage("--json: the message is not JSON: " + why);
+            }
+        }
+        return TextNode.valueOf(text);
+    }
+
+    /** The channel's pages, with a progress line on stderr every {@value #PROGRESS_EVERY} recipients. */
+    private static Iterable<List<String>> counted(Iterable<List<String>> pages, PrintWriter err) {
+        return () -> new Iterator<>() {
+            final Iterator<List<String>> inner = pages.iterator();
+            long seen;
+
+            @Override
+            public boolean hasNext() {
+                return inner.hasNext();
+            }
+
+            @Override
+            public List<String> next() {
+                List<String> page = inner.next();
+                long before = seen;
+                seen += page.size();
+                if (seen / PROGRESS_EVERY > before / PROGRESS_EVERY) {
+                    say(err, "broadcast: " + (seen / PROGRESS_EVERY * PROGRESS_EVERY) + " recipients addressed…");
+                }
+                return page;
+            }
+        };
+    }
+
+    private static void say(PrintWriter err, String line) {
+        synchronized (err) {
+            err.println(line);
+            err.flush();
+        }
+    }
+}

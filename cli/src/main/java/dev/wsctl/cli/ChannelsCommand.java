@@ -1,0 +1,129 @@
+package dev.wsctl.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.ConnectionInfo;
+import dev.wsctl.runtime.Json;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+import static dev.wsctl.cli.ConnectionsCommand.iso;
+import static dev.wsctl.cli.ConnectionsCommand.onTarget;
+import static dev.wsctl.cli.ConnectionsCommand.orDash;
+
+/** {@code wsctl channels list|inspect}: which channels have subscribers, and who they are. */
+@Command(name = "channels",
+        description = "List the channels of a running stack and inspect their subscribers.",
+        mixinStandardHelpOptions = true,
+        subcommands = {ChannelsCommand.ListChannels.class, ChannelsCommand.InspectChannel.class})
+public final class ChannelsCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: list or inspect.");
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"List every channel with subscribers, and how many, in name order.",
+                    "On a deployed stack this reads the whole by-channel index (a Scan): an admin listing."})
+    public static final class ListChannels implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        TargetOptions target;
+
+        private final Context context;
+
+        public ListChannels() {
+            this(Context.system());
+        }
+
+        public ListChannels(Context context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            return onTarget(context, target, 4, "list channels", admin -> {
+                var counts = admin.channels();
+                if (target.output().format() == OutputOptions.Format.TABLE) {
+                    out.printf("%-40s %s%n", "CHANNEL", "SUBSCRIBERS");
+                    counts.forEach((channel, n) -> out.printf("%-40s %d%n", channel, n));
+                } else {
+                    ObjectNode json = Json.object();
+                    ArrayNode array = json.putArray("channels");
+                    counts.forEach((channel, n) -> array.addObject().put("channel", channel).put("subscribers", n));
+                    StackCommand.print(out, json, target.output());
+                }
+                out.flush();
+                return ExitCode.OK;
+            });
+        }
+    }
+
+    @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Show a channel's subscriber count and its subscribers with user (sub) and connect time.")
+    public static final class InspectChannel implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        TargetOptions target;
+        @Parameters(paramLabel = "NAME", description = "The channel.")
+        String channel;
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
+                description = "List at most N subscribers; the count covers all (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        private final Context context;
+
+        public InspectChannel() {
+            this(Context.system());
+        }
+
+        public InspectChannel(Context context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            if (limit < 0) {
+                throw CliException.usage("--limit must not be negative, not " + limit + ".");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            return onTarget(context, target, 4, "inspect channel " + channel, admin -> {
+                var inspected = admin.inspect(channel, limit);
+                if (target.output().format() == OutputOptions.Format.TABLE) {
+                    out.printf("channel %s: %d subscribers%n", channel, inspected.count());
+                    if (!inspected.subscribers().isEmpty()) {
+                        out.printf("%-20s %-20s %s%n", "CONNECTION", "SUB", "CONNECTED");
+                    }
+                    for (var s : inspected.subscribers()) {
+                        out.printf("%-20s %-20s %s%n", s.connectionId(),
+                                orDash(s.info().map(ConnectionInfo::sub).orElse(null)),
+                                orDash(s.info().map(i -> iso(i.connectedAt())).orElse(null)));
+                    }
+                } else {
+                    ObjectNode json = Json.object();
+                    json.put("channel", channel);
+                    json.put("count", inspected.count());
+                    ArrayNode array = json.putArray("subscribers");
+                    inspected.subscribers().forEach(s -> array.add(ConnectionsCommand.json(s, false)));
+                    StackCommand.print(out, json, target.output());
+                }
+                out.flush();
+                return ExitCode.OK;
+            });
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.wsctl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.ops.ClientSocket;
+import dev.wsctl.runtime.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code wsctl smoke}: the whole path a message takes, once, for pipelines after a deploy. Two clients
+ * connect and join a fresh channel; one publishes, the other must receive it; both leave and disconnect.
+ */
+@Command(name = "smoke",
+        description = {
+                "End-to-end check: two clients connect and join a fresh channel (smoke-<random>), one publishes",
+                "with an id and must get an ack with recipients 1, the other must receive the message; both",
+                "leave and disconnect. Prints connectMillis, joinMillis, deliverMillis and totalMillis.",
+                "Exit 0 ok; 1 with one sentence when a step fails or the stack cannot be reached."},
+        mixinStandardHelpOptions = true,
+        sortOptions = false)
+public final class SmokeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--url", description = "WebSocket URL (default: the target stack's; see --local).")
+    URI url;
+
+    @Option(names = "--timeout", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How long each step may take (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Mixin
+    TargetOptions target;
+
+    private final Context context;
+
+    public SmokeCommand() {
+        this(Context.system());
+    }
+
+    public SmokeCommand(Context context) {
+        this.context = context;
+    }
+
+    /** Timings in milliseconds; JSON fields: ok, url, channel, connectMillis, joinMillis, deliverMillis, totalMillis. */
+    record Result(URI url, String channel, long connectMillis, long joinMillis, long deliverMillis, long totalMillis) {
+        ObjectNode toJson() {
+            ObjectNode o = Json.object();
+            o.put("ok", true);
+            o.put("url", url.toString());
+            o.put("channel", channel);
+            o.put("connectMillis", connectMillis);
+            o.put("joinMillis", joinMillis);
+            o.put("deliverMillis", deliverMillis);
+            o.put("totalMillis", totalMillis);
+            return o;
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        URI endpoint = ListenCommand.websocketUrl(url, target, context);
+        String channel = "smoke-" + UUID.randomUUID().toString().substring(0, 8);
+        String step = "connect";
+        long start = System.nanoTime();
+        ClientSocket publisher = null;
+        ClientSocket receiver = null;
+        try {
+            publisher = ClientSocket.connect(endpoint, timeout);
+            receiver = ClientSocket.connect(endpoint, timeout);
+            long connected = System.nanoTime();
+
+            step = "join";
+            ListenCommand.join(publisher, channel, deadline());
+            ListenCommand.join(receiver, channel, deadline());
+            long joined = System.nanoTime();
+
+            step = "publish";
+            String nonce = UUID.randomUUID().toString();
+            ObjectNode send = Json.object();
+            send.put("action", "sendmessage");
+            send.put("channel", channel);
+            send.putObject("message").put("smoke", nonce);
+            send.put("id", nonce);
+            long sent = System.nanoTime();
+            publisher.send(Json.write(send));
+            JsonNode ack = publisher.await(f -> f.path("type").asText().equals("error")
+                    || f.path("type").asText().equals("ack") && nonce.equals(f.path("id").asText()), deadline());
+            if (ack == null) {
+                throw new IOException("no ack within " + timeout.toMillis() + " ms");
+            }
+            if (ack.path("type").asText().equals("error")) {
+                throw new IOException(ack.path("code").asText() + ": " + ack.path("message").asText());
+            }
+            if (ack.path("recipients").asLong() != 1) {
+                throw new IOException("the ack counted " + ack.path("recipients").asLong() + " recipients, not 1");
+            }
+
+            step = "deliver";
+            JsonNode got = receiver.await(f -> f.path("message").path("smoke").asText().equals(nonce)
+                    || f.path("smoke").asText().equals(nonce), deadline()); // envelope or raw delivery
+            if (got == null) {
+                throw new IOException("the other client received nothing within " + timeout.toMillis() + " ms");
+            }
+            long delivered = System.nanoTime();
+
+            step = "leave";
+            leave(publisher, channel);
+            leave(receiver, channel);
+
+            step = "disconnect";
+            publisher.close();
+            receiver.close();
+            long end = System.nanoTime();
+            print(new Result(endpoint, channel, millis(start, connected), millis(connected, joined),
+                    millis(sent, delivered), millis(start, end)));
+            return ExitCode.OK;
+        } catch (IOException e) {
+            throw new CliException(ExitCode.FAILED, "Smoke test failed at step " + step + " on " + endpoint + ": "
+                    + e.getMessage(), e);
+        } finally {
+            if (publisher != null) {
+                publisher.close();
+            }
+            if (receiver != null) {
+                receiver.close();
+            }
+        }
+    }
+
+    private void leave(ClientSocket socket, String channel) throws IOException, InterruptedException {
+        ObjectNode leave = Json.object();
+        leave.put("action", "leavechannel");
+        leave.put("channel", channel);
+        socket.send(Json.write(leave));
+        JsonNode left = socket.await(f -> f.path("type").asText().equals("error")
+                || f.path("type").asText().equals("left") && channel.equals(f.path("channel").asText()), deadline());
+        if (left == null || left.path("type").asText().equals("error")) {
+            throw new IOException("leavechannel " + channel + " was not answered with left"
+                    + (left == null ? "" : " but " + Json.write(left)));
+        }
+    }
+
+    private void print(Result r) {
+        PrintWriter out = spec.commandLine().getOut();
+        OutputOptions output = target.output();
+        if (output.format() == OutputOptions.Format.TABLE) {
+            out.printf("smoke ok: %s (channel %s)%n", r.url(), r.channel());
+            out.printf("%-8s %8s%n", "step", "ms");
+            out.printf("%-8s %8d%n", "connect", r.connectMillis());
+            out.printf("%-8s %8d%n", "join", r.joinMillis());
+            out.printf("%-8s %8d%n", "deliver", r.deliverMillis());
+            out.printf("%-8s %8d%n", "total", r.totalMillis());
+        } else {
+            StackCommand.print(out, r.toJson(), output);
+        }
+        out.flush();
+    }
+
+    private long deadline() {
+        return System.nanoTime() + timeout.toNanos();
+    }
+
+    private static long millis(long from, long to) {
+        return TimeUnit.NANOSECONDS.toMillis(to - from);
+    }
+}

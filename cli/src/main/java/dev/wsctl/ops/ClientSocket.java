@@ -1,0 +1,187 @@
+package dev.wsctl.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.wsctl.runtime.Json;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpTimeoutException;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+
+/**
+ * One client connection to a stack, as a person's app would open it: the JDK's WebSocket, text frames
+ * queued as they arrive. What {@code wsctl listen} and {@code wsctl smoke} use; every failure is an
+ * {@link IOException} whose message is one readable sentence.
+ */
+public final class ClientSocket implements AutoCloseable {
+    private volatile int closeCode = -1;
+
+    /** What the queue holds after the server closed the connection or it broke. */
+    private record Closed(String why) {
+    }
+
+    private final URI url;
+    private final BlockingQueue<Object> frames = new LinkedBlockingQueue<>();
+    private WebSocket socket;
+
+    private ClientSocket(URI url) {
+        this.url = url;
+    }
+
+    /** Connects to {@code url}, waiting up to {@code timeout} for the upgrade. */
+    public static ClientSocket connect(URI url, Duration timeout) throws IOException {
+        ClientSocket client = new ClientSocket(url);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        try {
+            client.socket = http.newWebSocketBuilder().connectTimeout(timeout)
+                    .buildAsync(url, client.new Listener())
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return client;
+        } catch (TimeoutException e) {
+            throw new IOException("Could not connect to " + url + ": no answer within " + timeout.toMillis() + " ms", e);
+        } catch (ExecutionException e) {
+            throw new IOException("Could not connect to " + url + ": " + reason(e.getCause()), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while connecting to " + url, e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("Could not connect to " + url + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof WebSocketHandshakeException h) {
+                return "the server refused the WebSocket upgrade with HTTP " + h.getResponse().statusCode();
+            }
+            if (t instanceof ConnectException) {
+                return "connection refused (is the stack running?)";
+            }
+            if (t instanceof HttpTimeoutException) {
+                return "timed out";
+            }
+            if (t instanceof UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                return "unknown host";
+            }
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /** The close code the server sent, once it has closed the connection; empty before, or when it broke. */
+    public OptionalInt closeCode() {
+        int code = closeCode;
+        return code < 0 ? OptionalInt.empty() : OptionalInt.of(code);
+    }
+
+    public URI url() {
+        return url;
+    }
+
+    public void send(String text) throws IOException {
+        try {
+            socket.sendText(text, true).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("Could not send to " + url + ": " + reason(e.getCause() != null ? e.getCause() : e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while sending to " + url, e);
+        }
+    }
+
+    /**
+     * The next text frame, waiting until {@code deadline} (System.nanoTime()); null when none came in time.
+     *
+     * @throws IOException when the connection closed
+     */
+    public String nextText(long deadline) throws IOException, InterruptedException {
+        Object next = frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (next instanceof Closed c) {
+            frames.add(c); // every later read sees it too
+            throw new IOException("The connection to " + url + " closed: " + c.why());
+        }
+        return (String) next;
+    }
+
+    /** The next frame as JSON (a frame that is not JSON as a JSON string); null when none came before {@code deadline}. */
+    public JsonNode next(long deadline) throws IOException, InterruptedException {
+        String text = nextText(deadline);
+        return text == null ? null : parse(text);
+    }
+
+    /** The first frame matching {@code wanted} before {@code deadline}, dropping the others; null when none came. */
+    public JsonNode await(Predicate<JsonNode> wanted, long deadline) throws IOException, InterruptedException {
+        for (JsonNode frame; (frame = next(deadline)) != null; ) {
+            if (wanted.test(frame)) {
+                return frame;
+            }
+        }
+        return null;
+    }
+
+    /** A frame's text as JSON; text that is not JSON becomes a JSON string, so every frame prints as one JSON value. */
+    public static JsonNode parse(String text) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(text);
+            return node == null || node.isMissingNode() ? TextNode.valueOf(text) : node;
+        } catch (IOException e) {
+            return TextNode.valueOf(text);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (socket == null) {
+            return;
+        }
+        try {
+            if (!socket.isOutputClosed()) {
+                socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(2, TimeUnit.SECONDS);
+            }
+        } catch (Exception unfinished) {
+            // dropped below either way
+        } finally {
+            socket.abort();
+        }
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                frames.add(partial.toString());
+                partial.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+            closeCode = statusCode;
+            frames.add(new Closed("code " + statusCode + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")")));
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            frames.add(new Closed(reason(error)));
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.wsctl.ops;
+
+import dev.wsctl.runtime.ConnectionInfo;
+import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.Futures;
+import dev.wsctl.runtime.Json;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What {@code wsctl connections} and {@code wsctl channels} do to a running stack: read its store,
+ * ask its {@code @connections} API whether sockets are alive, and remove what is left of dead ones.
+ * The same code for a deployed and a local stack.
+ */
+public final class ConnectionAdmin {
+
+    /** A connection as the store knows it: its meta row (absent for orphan subscription rows) and channels. */
+    public record Stored(String connectionId, Optional<ConnectionInfo> info, List<String> channels) {
+        public boolean exists() {
+            return info.isPresent() || !channels.isEmpty();
+        }
+    }
+
+    /** What API Gateway says about an open socket. */
+    public record Socket(Instant connectedAt, Instant lastActiveAt, String sourceIp) {
+    }
+
+    /** {@code socket} is empty when the gateway answered Gone. */
+    public record Details(Stored rows, Optional<Socket> socket) {
+    }
+
+    /** @param gone whether the socket was already gone; @param rowsRemoved store rows deleted */
+    public record Kick(String connectionId, boolean gone, boolean notified, int rowsRemoved) {
+    }
+
+    /** A sweep: connections checked, found live, removed as gone, and those whose check failed. */
+    public record Sweep(long checked, long live, long removed, long failed, List<String> failures) {
+    }
+
+    /** A channel's subscriber count and the first subscribers (meta row absent when the row is an orphan). */
+    public record Channel(String channel, long count, List<Stored> subscribers) {
+    }
+
+    private final Target target;
+
+    public ConnectionAdmin(Target target) {
+        this.target = target;
+    }
+
+    /** Up to {@code limit} connections: from the meta rows, or the subscribers of {@code channel}. */
+    public List<Stored> list(Optional<String> channel, int limit) {
+        ConnectionStore store = target.store();
+        List<Stored> result = new ArrayList<>();
+        if (channel.isEmpty()) {
+            for (ConnectionInfo info : store.connections(limit)) {
+                result.add(new Stored(info.connectionId(), Optional.of(info), store.channelsOf(info.connectionId())));
+            }
+            return result;
+        }
+        for (List<String> page : store.subscriberPages(channel.get())) {
+            for (String id : page) {
+                if (result.size() >= limit) {
+                    return result;
+                }
+                result.add(stored(id));
+            }
+        }
+        return result;
+    }
+
+    public Stored stored(String connectionId) {
+        return new Stored(connectionId, target.store().connection(connectionId), target.store().channelsOf(connectionId));
+    }
+
+    /** The store rows and the live socket (GetConnection), either of which may be missing. */
+    public Details show(String connectionId) {
+        return new Details(stored(connectionId), socket(connectionId));
+    }
+
+    /** The socket, or empty when the gateway answers Gone. Other failures propagate. */
+    public Optional<Socket> socket(String connectionId) {
+        try {
+            GetConnectionResponse r = Futures.join(target.api().getConnection(b -> b.connectionId(connectionId)));
+            return Optional.of(new Socket(r.connectedAt(), r.lastActiveAt(),
+                    r.identity() == null ? null : r.identity().sourceIp()));
+        } catch (GoneException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Sends {@code {"type":"kicked","reason":…}} first when {@code reason} is present, closes the socket
+     * (DeleteConnection), then removes the rows; a socket that is already gone only loses its rows.
+     */
+    public Kick kick(String connectionId, Optional<String> reason) {
+        boolean gone = false;
+        boolean notified = false;
+        if (reason.isPresent()) {
+            String frame = Json.write(Json.object().put("type", "kicked").put("reason", reason.get()));
+            try {
+                Futures.join(target.api().postToConnection(b -> b.connectionId(connectionId)
+                        .data(SdkBytes.fromUtf8String(frame))));
+                notified = true;
+            } catch (GoneException e) {
+                gone = true;
+            }
+        }
+        if (!gone) {
+            try {
+                Futures.join(target.api().deleteConnection(b -> b.connectionId(connectionId)));
+            } catch (GoneException e) {
+                gone = true;
+            }
+        }
+        int rows = target.store().disconnect(connectionId);
+        return new Kick(connectionId, gone, notified, rows);
+    }
+
+    /**
+     * Asks the gateway about every stored connection (meta rows), {@code concurrency} at a time, and
+     * removes the rows of those that are gone: {@code $disconnect} is best effort, so ghosts stay
+     * behind when it does not run. Ids are read page by page while checks run.
+     */
+    public Sweep sweep(int concurrency) throws InterruptedException {
+        AtomicLong checked = new AtomicLong();
+        AtomicLong live = new AtomicLong();
+        AtomicLong removed = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        Semaphore slots = new Semaphore(concurrency);
+        ExecutorService workers = Executors.newFixedThreadPool(concurrency);
+        try {
+            for (List<String> page : target.store().subscriberPages(ConnectionStore.CONNECTION_ROW)) {
+                for (String id : page) {
+                    slots.acquire();
+                    workers.execute(() -> {
+                        try {
+                            if (socket(id).isPresent()) {
+                                live.incrementAndGet();
+                            } else {
+                                target.store().disconnect(id);
+                                removed.incrementAndGet();
+                            }
+                        } catch (RuntimeException e) {
+                            failed.incrementAndGet();
+                            if (failures.size() < 10) {
+                                failures.add(id + ": " + e.getMessage());
+                            }
+                        } finally {
+                            checked.incrementAndGet();
+                            slots.release();
+                        }
+                    });
+                }
+            }
+            slots.acquire(concurrency); // every check done
+        } finally {
+            workers.shutdownNow();
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        return new Sweep(checked.get(), live.get(), removed.get(), failed.get(), List.copyOf(failures));
+    }
+
+    /** Every channel with subscribers, and how many. */
+    public Map<String, Long> channels() {
+        return target.store().channelCounts();
+    }
+
+    /** The channel's subscriber count, and the first {@code limit} subscribers with their meta rows. */
+    public Channel inspect(String channel, int limit) {
+        long count = 0;
+        List<Stored> subscribers = new ArrayList<>();
+        for (List<String> page : target.store().subscriberPages(channel)) {
+            count += page.size();
+            for (String id : page) {
+                if (subscribers.size() < limit) {
+                    subscribers.add(new Stored(id, target.store().connection(id), List.of()));
+                }
+            }
+        }
+        return new Channel(channel, count, subscribers);
+    }
+}
