@@ -14,6 +14,8 @@ import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.Settings;
 import picocli.CommandLine.ArgGroup;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -123,7 +125,15 @@ public final class BroadcastCommand implements Callable<Integer> {
                 say(err, "broadcast: to channel " + channel + " on " + t.name());
             }
             Fanout fanout = new Fanout(t.store(), t.api(), Fanout.Options.withConcurrency(concurrency), log);
-            report = fanout.send(channel, counted(t.store().subscriberPages(channel), err), payload, null);
+            if (System.console() != null) {
+                // a terminal: a live bar (count and rate; the channel's size is not read beforehand)
+                try (ProgressBar bar = new ProgressBarBuilder().setTaskName("broadcast " + channel)
+                        .setInitialMax(-1).showSpeed().setUpdateIntervalMillis(200).clearDisplayOnFinish().build()) {
+                    report = fanout.send(channel, t.store().subscriberPages(channel), payload, null, bar::stepTo);
+                }
+            } else {
+                report = fanout.send(channel, counted(t.store().subscriberPages(channel), err), payload, null);
+            }
         } catch (SdkException e) {
             throw new CliException(ExitCode.FAILED, AwsErrors.explain("broadcast to channel " + channel, e), e);
         }
@@ -189,7 +199,10 @@ public final class BroadcastCommand implements Callable<Integer> {
         return TextNode.valueOf(text);
     }
 
-    /** The channel's pages, with a progress line on stderr every {@value #PROGRESS_EVERY} recipients. */
+    /**
+     * The channel's pages, with a progress line on stderr every {@value #PROGRESS_EVERY} recipients: what a
+     * log (CI) gets instead of a bar redrawn in place.
+     */
     private static Iterable<List<String>> counted(Iterable<List<String>> pages, PrintWriter err) {
         return () -> new Iterator<>() {
             final Iterator<List<String>> inner = pages.iterator();

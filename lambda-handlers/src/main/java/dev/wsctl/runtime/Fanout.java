@@ -75,8 +75,20 @@ public final class Fanout {
      * {@code label} names the batch in the log line.
      */
     public FanoutReport send(String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId) {
+        return send(label, pages, payload, exceptConnectionId, settled -> { });
+    }
+
+    /** Told how many connections are settled (delivered, gone or failed) so far, from the SDK's threads. */
+    @FunctionalInterface
+    public interface Progress {
+        void settled(long connections);
+    }
+
+    /** As {@link #send(String, Iterable, byte[], String)}, reporting each settled connection to {@code progress}. */
+    public FanoutReport send(String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId,
+                             Progress progress) {
         long start = System.nanoTime();
-        Run run = new Run(SdkBytes.fromByteArrayUnsafe(payload));
+        Run run = new Run(SdkBytes.fromByteArrayUnsafe(payload), progress);
         try {
             for (List<String> page : pages) {
                 for (String id : page) {
@@ -118,9 +130,18 @@ public final class Fanout {
         final AtomicLong throttled = new AtomicLong();
         final Queue<String> goneIds = new ConcurrentLinkedQueue<>();
         final AtomicReference<String> firstError = new AtomicReference<>();
+        final AtomicLong settled = new AtomicLong();
+        final Progress progress;
 
-        Run(SdkBytes data) {
+        Run(SdkBytes data, Progress progress) {
             this.data = data;
+            this.progress = progress;
+        }
+
+        /** One connection is done with: free its permit and say so. */
+        void settle() {
+            inFlight.release();
+            progress.settled(settled.incrementAndGet());
         }
 
         /** Posts to one connection; the caller holds a permit, released when this connection is settled. */
@@ -135,7 +156,7 @@ public final class Fanout {
             call.whenComplete((ok, error) -> {
                 if (error == null) {
                     delivered.incrementAndGet();
-                    inFlight.release();
+                    settle();
                     return;
                 }
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
@@ -143,7 +164,7 @@ public final class Fanout {
                 if (cause instanceof GoneException) {
                     gone.incrementAndGet();
                     goneIds.add(connectionId);
-                    inFlight.release();
+                    settle();
                     return;
                 }
                 boolean throttle = isThrottling(cause);
@@ -157,7 +178,7 @@ public final class Fanout {
                 }
                 failed.incrementAndGet();
                 firstError.compareAndSet(null, cause.toString());
-                inFlight.release();
+                settle();
             });
         }
     }
