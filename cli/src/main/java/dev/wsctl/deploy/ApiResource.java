@@ -90,11 +90,8 @@ final class ApiResource implements Resource<ApiResource.State> {
         }
         if (Diff.names(changes, "tags")) {
             String arn = outputs.get("api.arn");
-            List<String> stale = actual.tags().keySet().stream().filter(k -> !desired.tags().containsKey(k)).toList();
-            if (!stale.isEmpty()) {
-                api.untagResource(r -> r.resourceArn(arn).tagKeys(stale));
-            }
-            api.tagResource(r -> r.resourceArn(arn).tags(desired.tags()));
+            Diff.syncTags(actual.tags(), desired.tags(), stale -> api.untagResource(r -> r.resourceArn(arn).tagKeys(stale)),
+                    () -> api.tagResource(r -> r.resourceArn(arn).tags(desired.tags())));
         }
     }
 

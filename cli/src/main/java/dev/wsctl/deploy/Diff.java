@@ -36,6 +36,19 @@ final class Diff {
         return List.copyOf(changes);
     }
 
+    /**
+     * Brings a resource's tags to {@code desired}: removes the keys wsctl no longer sets, then (re)writes
+     * the rest. Every service has its own tag calls; this is the order they all need.
+     */
+    static void syncTags(Map<String, String> actual, Map<String, String> desired,
+                         java.util.function.Consumer<List<String>> untag, Runnable tag) {
+        List<String> stale = actual.keySet().stream().filter(k -> !desired.containsKey(k)).sorted().toList();
+        if (!stale.isEmpty()) {
+            untag.accept(stale);
+        }
+        tag.run();
+    }
+
     static boolean names(List<Change> changes, String field) {
         return changes.stream().anyMatch(c -> c.field().equals(field));
     }

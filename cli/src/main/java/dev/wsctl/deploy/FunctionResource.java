@@ -185,11 +185,8 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         }
         if (Diff.names(changes, "tags")) {
             String arn = outputs.get("function." + spec.function() + ".arn");
-            List<String> stale = actual.tags().keySet().stream().filter(k -> !desired.tags().containsKey(k)).toList();
-            if (!stale.isEmpty()) {
-                lambda.untagResource(r -> r.resource(arn).tagKeys(stale));
-            }
-            lambda.tagResource(r -> r.resource(arn).tags(desired.tags()));
+            Diff.syncTags(actual.tags(), desired.tags(), stale -> lambda.untagResource(r -> r.resource(arn).tagKeys(stale)),
+                    () -> lambda.tagResource(r -> r.resource(arn).tags(desired.tags())));
         }
         boolean changedRuntime = configuration || Diff.names(changes, "code") || Diff.names(changes, "architecture");
         if (desired.snapStart() && (changedRuntime || Diff.names(changes, "alias live"))) {

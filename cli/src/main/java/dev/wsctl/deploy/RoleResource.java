@@ -110,11 +110,8 @@ final class RoleResource implements Resource<RoleResource.State> {
             putPolicy(desired);
         }
         if (Diff.names(changes, "tags")) {
-            List<String> stale = actual.tags().keySet().stream().filter(k -> !desired.tags().containsKey(k)).toList();
-            if (!stale.isEmpty()) {
-                iam.untagRole(r -> r.roleName(name).tagKeys(stale));
-            }
-            iam.tagRole(r -> r.roleName(name).tags(tagList(desired.tags())));
+            Diff.syncTags(actual.tags(), desired.tags(), stale -> iam.untagRole(r -> r.roleName(name).tagKeys(stale)),
+                    () -> iam.tagRole(r -> r.roleName(name).tags(tagList(desired.tags()))));
         }
     }
 

@@ -93,11 +93,8 @@ final class StageResource implements Resource<StageResource.State> {
         }
         if (Diff.names(changes, "tags")) {
             String arn = "arn:aws:apigateway:" + outputs.get("region") + "::/apis/" + apiId + "/stages/" + stage;
-            List<String> stale = actual.tags().keySet().stream().filter(k -> !desired.tags().containsKey(k)).toList();
-            if (!stale.isEmpty()) {
-                api.untagResource(r -> r.resourceArn(arn).tagKeys(stale));
-            }
-            api.tagResource(r -> r.resourceArn(arn).tags(desired.tags()));
+            Diff.syncTags(actual.tags(), desired.tags(), stale -> api.untagResource(r -> r.resourceArn(arn).tagKeys(stale)),
+                    () -> api.tagResource(r -> r.resourceArn(arn).tags(desired.tags())));
         }
     }
 

@@ -92,12 +92,10 @@ final class TableResource implements Resource<TableResource.State> {
         }
         if (Diff.names(changes, "tags")) {
             String arn = outputs.get("table.arn");
-            List<String> stale = actual.tags().keySet().stream().filter(k -> !desired.tags().containsKey(k)).toList();
-            if (!stale.isEmpty()) {
-                join(dynamo.untagResource(r -> r.resourceArn(arn).tagKeys(stale)));
-            }
-            join(dynamo.tagResource(r -> r.resourceArn(arn).tags(desired.tags().entrySet().stream()
-                    .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList())));
+            Diff.syncTags(actual.tags(), desired.tags(),
+                    stale -> join(dynamo.untagResource(r -> r.resourceArn(arn).tagKeys(stale))),
+                    () -> join(dynamo.tagResource(r -> r.resourceArn(arn).tags(desired.tags().entrySet().stream()
+                            .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList()))));
         }
     }
 
