@@ -56,11 +56,6 @@ public final class LocalStack implements AutoCloseable {
                     limits, log);
         }
 
-        public Config withLimits(Limits limits) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, fanoutConcurrency,
-                    limits, log);
-        }
-
         public Config withSettings(Optional<String> defaultChannel, int maxMessageBytes, Settings.Delivery delivery) {
             return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, fanoutConcurrency,
                     limits, log);
@@ -85,6 +80,8 @@ public final class LocalStack implements AutoCloseable {
         Settings settings = new Settings("local", callback, config.defaultChannel(), config.maxMessageBytes(),
                 config.fanoutConcurrency(), config.delivery());
         store = new SqliteConnectionStore(config.db());
+        // what DynamoDB's TTL does on AWS: rows of connections that ended without $disconnect go
+        store.deleteExpired(System.currentTimeMillis() / 1000);
         try {
             http = Clients.http(config.fanoutConcurrency() + 16, eventLoops);
             // The local gateway checks no signatures: unsigned requests spare the SDK its SigV4 work,

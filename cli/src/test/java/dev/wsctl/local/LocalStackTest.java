@@ -272,6 +272,21 @@ class LocalStackTest {
         }
     }
 
+    @Test
+    void startingRemovesRowsPastTheirTtlLikeDynamoDb() throws Exception {
+        try (SqliteConnectionStore earlier = new SqliteConnectionStore(dir.resolve("local.db"))) {
+            long now = System.currentTimeMillis();
+            earlier.connect(new ConnectionInfo("expired=", now - 3 * 3600_000L, "127.0.0.1", null, null, List.of(),
+                    dev.wsctl.runtime.Ttl.expiresAt(now - 3 * 3600_000L)), List.of("news"));
+            earlier.connect(new ConnectionInfo("recent=", now - 60_000L, "127.0.0.1", null, null, List.of(),
+                    dev.wsctl.runtime.Ttl.expiresAt(now - 60_000L)), List.of("news"));
+        }
+        start();
+        assertThat(stack.store().connection("expired=")).isEmpty();
+        assertThat(stack.store().channelsOf("expired=")).isEmpty();
+        assertThat(stack.store().channelsOf("recent=")).containsExactly("news");
+    }
+
     private static Map<String, List<String>> snapshot(ConnectionStore store) {
         Map<String, List<String>> rows = new TreeMap<>();
         for (ConnectionInfo info : store.connections(1000)) {

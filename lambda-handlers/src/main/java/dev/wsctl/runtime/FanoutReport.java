@@ -14,13 +14,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public record FanoutReport(long recipients, long delivered, long gone, long failed, long throttled, long millis) {
 
-    public static final FanoutReport EMPTY = new FanoutReport(0, 0, 0, 0, 0, 0);
-
-    public FanoutReport plus(FanoutReport other) {
-        return new FanoutReport(recipients + other.recipients, delivered + other.delivered, gone + other.gone,
-                failed + other.failed, throttled + other.throttled, Math.max(millis, other.millis));
-    }
-
     public ObjectNode toJson() {
         ObjectNode o = Json.object();
         o.put("recipients", recipients);
