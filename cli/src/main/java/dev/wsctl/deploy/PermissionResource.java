@@ -18,14 +18,12 @@ final class PermissionResource implements Resource<PermissionResource.State> {
     }
 
     private final LambdaClient lambda;
-    private final String function;
     private final String functionName;
     private final String qualifier;
 
     /** @param qualifier the alias to grant on, or null for the unqualified function */
-    PermissionResource(LambdaClient lambda, String function, String functionName, String qualifier) {
+    PermissionResource(LambdaClient lambda, String functionName, String qualifier) {
         this.lambda = lambda;
-        this.function = function;
         this.functionName = functionName;
         this.qualifier = qualifier;
     }
@@ -95,9 +93,5 @@ final class PermissionResource implements Resource<PermissionResource.State> {
         } catch (ResourceNotFoundException gone) {
             // no such statement, or no function
         }
-    }
-
-    String function() {
-        return function;
     }
 }

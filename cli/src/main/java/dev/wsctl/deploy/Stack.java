@@ -39,7 +39,7 @@ public final class Stack {
                     config.timeoutSeconds(), config.snapStart(), config::functionEnvironment, tags), code, roleRetry));
         }
         for (String fn : StackConfig.FUNCTIONS) {
-            resources.add(new PermissionResource(aws.lambda(), fn, config.functionName(fn),
+            resources.add(new PermissionResource(aws.lambda(), config.functionName(fn),
                     config.snapStart() ? FunctionResource.ALIAS : null));
         }
         RoutesResource routes = new RoutesResource(aws.apiGateway(), config.prefix());
