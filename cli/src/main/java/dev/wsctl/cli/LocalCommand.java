@@ -5,6 +5,7 @@ import dev.wsctl.local.LocalStack;
 import dev.wsctl.runtime.ChannelName;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.Settings;
+import dev.wsctl.runtime.auth.AuthSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -172,6 +173,6 @@ public final class LocalCommand implements Callable<Integer> {
             limits = limits.withMaxConnectionDuration(maxConnectionDuration);
         }
         return new LocalStack.Config(host, port, stage, state.path().resolve("local.db"), channel, maxMessageBytes,
-                mode, fanoutConcurrency, limits, JsonLog.discard());
+                mode, Settings.Publish.MEMBERS, fanoutConcurrency, limits, AuthSettings.none(), JsonLog.discard());
     }
 }

@@ -207,7 +207,8 @@ public record StackConfig(
 
     /** The runtime settings the handlers of this stack run with. */
     public Settings settings(URI callbackUrl) {
-        return new Settings(tableName(), callbackUrl, defaultChannel, maxMessageBytes, fanout.concurrency(), delivery);
+        return new Settings(tableName(), callbackUrl, defaultChannel, maxMessageBytes, fanout.concurrency(), delivery,
+                Settings.Publish.MEMBERS);
     }
 
     /**

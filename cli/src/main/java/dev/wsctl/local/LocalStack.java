@@ -10,6 +10,7 @@ import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.PubSub;
 import dev.wsctl.runtime.Settings;
+import dev.wsctl.runtime.auth.AuthSettings;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
@@ -37,33 +38,44 @@ public final class LocalStack implements AutoCloseable {
      * @param db   the SQLite file; a second wsctl process may open it while the stack runs
      */
     public record Config(String host, int port, String stage, Path db, Optional<String> defaultChannel,
-                         int maxMessageBytes, Settings.Delivery delivery, int fanoutConcurrency,
-                         Limits limits, JsonLog log) {
+                         int maxMessageBytes, Settings.Delivery delivery, Settings.Publish publish,
+                         int fanoutConcurrency, Limits limits, AuthSettings auth, JsonLog log) {
 
         public static Config defaults() {
             return new Config("127.0.0.1", 8080, "local", SqliteConnectionStore.DEFAULT_FILE,
                     Optional.of(Settings.DEFAULT_CHANNEL), Settings.DEFAULT_MAX_MESSAGE_BYTES,
-                    Settings.Delivery.ENVELOPE, Settings.DEFAULT_FANOUT_CONCURRENCY, Limits.aws(), JsonLog.discard());
+                    Settings.Delivery.ENVELOPE, Settings.Publish.MEMBERS, Settings.DEFAULT_FANOUT_CONCURRENCY,
+                    Limits.aws(), AuthSettings.none(), JsonLog.discard());
         }
 
         public Config withPort(int port) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, fanoutConcurrency,
-                    limits, log);
+            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
+                    fanoutConcurrency, limits, auth, log);
         }
 
         public Config withDb(Path db) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, fanoutConcurrency,
-                    limits, log);
+            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
+                    fanoutConcurrency, limits, auth, log);
         }
 
         public Config withSettings(Optional<String> defaultChannel, int maxMessageBytes, Settings.Delivery delivery) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, fanoutConcurrency,
-                    limits, log);
+            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
+                    fanoutConcurrency, limits, auth, log);
+        }
+
+        public Config withPublish(Settings.Publish publish) {
+            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
+                    fanoutConcurrency, limits, auth, log);
+        }
+
+        public Config withAuth(AuthSettings auth) {
+            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
+                    fanoutConcurrency, limits, auth, log);
         }
 
         public Config withLog(JsonLog log) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, fanoutConcurrency,
-                    limits, log);
+            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
+                    fanoutConcurrency, limits, auth, log);
         }
     }
 
@@ -78,7 +90,7 @@ public final class LocalStack implements AutoCloseable {
         int port = config.port() == 0 ? freePort(config.host()) : config.port();
         URI callback = URI.create("http://" + hostForUri(config.host()) + ":" + port + "/" + config.stage());
         Settings settings = new Settings("local", callback, config.defaultChannel(), config.maxMessageBytes(),
-                config.fanoutConcurrency(), config.delivery());
+                config.fanoutConcurrency(), config.delivery(), config.publish());
         store = new SqliteConnectionStore(config.db());
         // what DynamoDB's TTL does on AWS: rows of connections that ended without $disconnect go
         store.deleteExpired(System.currentTimeMillis() / 1000);

@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param maxMessageBytes   largest {@code message} (its JSON, in UTF-8 bytes) that {@code sendmessage} accepts
  * @param fanoutConcurrency PostToConnection calls in flight at once per fan-out
  * @param delivery          what subscribers receive
+ * @param publish           where clients may publish
  */
 public record Settings(
         String table,
@@ -21,7 +22,8 @@ public record Settings(
         Optional<String> defaultChannel,
         int maxMessageBytes,
         int fanoutConcurrency,
-        Delivery delivery) {
+        Delivery delivery,
+        Publish publish) {
 
     public static final String DEFAULT_CHANNEL = "default";
     /** API Gateway's WebSocket frame size. */
@@ -34,6 +36,7 @@ public record Settings(
     public static final String ENV_MAX_MESSAGE_BYTES = "WSCTL_MAX_MESSAGE_BYTES";
     public static final String ENV_FANOUT_CONCURRENCY = "WSCTL_FANOUT_CONCURRENCY";
     public static final String ENV_DELIVERY = "WSCTL_DELIVERY";
+    public static final String ENV_PUBLISH = "WSCTL_PUBLISH";
 
     /** How a published message reaches subscribers. */
     public enum Delivery {
@@ -51,7 +54,33 @@ public record Settings(
         }
     }
 
+    /** Where clients may publish with {@code sendmessage}; the server side ({@code wsctl broadcast}) always may. */
+    public enum Publish {
+        /** only on channels the connection has joined (private ones need a grant to join) */
+        MEMBERS,
+        /** on any channel; a {@code private-*} one still needs a grant in the token */
+        ANY,
+        /** nowhere: only the server side publishes */
+        NONE;
+
+        public static Publish parse(String value) {
+            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "members" -> MEMBERS;
+                case "any" -> ANY;
+                case "none" -> NONE;
+                default -> throw new IllegalArgumentException(
+                        "publish must be 'members', 'any' or 'none', not '" + value + "'");
+            };
+        }
+
+        /** The name used in wsctl.yaml and the environment. */
+        public String value() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     public Settings {
+        java.util.Objects.requireNonNull(publish, "publish");
         if (maxMessageBytes < 1) {
             throw new IllegalArgumentException("max message bytes must be at least 1, not " + maxMessageBytes);
         }
@@ -69,7 +98,7 @@ public record Settings(
     /** Settings with every default, for the given table and endpoint. */
     public static Settings defaults(String table, URI callbackUrl) {
         return new Settings(table, callbackUrl, Optional.of(DEFAULT_CHANNEL), DEFAULT_MAX_MESSAGE_BYTES,
-                DEFAULT_FANOUT_CONCURRENCY, Delivery.ENVELOPE);
+                DEFAULT_FANOUT_CONCURRENCY, Delivery.ENVELOPE, Publish.MEMBERS);
     }
 
     /**
@@ -90,7 +119,8 @@ public record Settings(
                     channel.isEmpty() || channel.equals("none") ? Optional.empty() : Optional.of(channel),
                     integer(env, ENV_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGE_BYTES),
                     integer(env, ENV_FANOUT_CONCURRENCY, DEFAULT_FANOUT_CONCURRENCY),
-                    Delivery.parse(env.getOrDefault(ENV_DELIVERY, "envelope")));
+                    Delivery.parse(env.getOrDefault(ENV_DELIVERY, "envelope")),
+                    Publish.parse(env.getOrDefault(ENV_PUBLISH, "members")));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Bad function environment: " + e.getMessage(), e);
         }
