@@ -1,5 +1,6 @@
 package dev.wsctl.local;
 
+import dev.wsctl.handlers.AuthorizeHandler;
 import dev.wsctl.handlers.ChannelsHandler;
 import dev.wsctl.handlers.ConnectHandler;
 import dev.wsctl.handlers.DefaultHandler;
@@ -11,6 +12,7 @@ import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.PubSub;
 import dev.wsctl.runtime.Settings;
 import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.runtime.auth.Authorizer;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
@@ -103,7 +105,13 @@ public final class LocalStack implements AutoCloseable {
                     config.log());
             pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
             JsonLog log = config.log();
-            gateway = LocalGateway.builder()
+            LocalGateway.Builder builder = LocalGateway.builder();
+            if (config.auth().enabled()) {
+                // the same authorizer as the deployed authorize function, on every upgrade
+                builder.authorizer(LambdaIntegration.of("authorize",
+                        new AuthorizeHandler(new Authorizer(config.auth(), log))));
+            }
+            gateway = builder
                     .host(config.host())
                     .port(port)
                     .stage(config.stage())

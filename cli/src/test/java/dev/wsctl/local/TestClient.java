@@ -52,8 +52,13 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
 
     /** The HTTP response to an upgrade the server refuses; fails if the upgrade is accepted or fails otherwise. */
     static HttpResponse<?> refusedHandshake(URI uri) {
+        return refusedHandshake(uri, Map.of());
+    }
+
+    /** As {@link #refusedHandshake(URI)}, sending {@code headers} with the upgrade. */
+    static HttpResponse<?> refusedHandshake(URI uri, Map<String, String> headers) {
         try {
-            upgrade(uri, Map.of(), new String[0], new TestClient()).join().abort();
+            upgrade(uri, headers, new String[0], new TestClient()).join().abort();
         } catch (CompletionException e) {
             assertThat(e).as("upgrade to %s", uri).hasCauseInstanceOf(WebSocketHandshakeException.class);
             return ((WebSocketHandshakeException) e.getCause()).getResponse();

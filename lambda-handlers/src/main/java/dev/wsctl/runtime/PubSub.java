@@ -3,6 +3,9 @@ package dev.wsctl.runtime;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.wsctl.runtime.auth.Authorizer;
+import dev.wsctl.runtime.auth.Grants;
+
 import java.time.Clock;
 import java.util.List;
 
@@ -39,12 +42,9 @@ public final class PubSub {
     /** {@code $connect}: the meta row, and the default channel unless that is off. */
     public void connect(WsEvent event) {
         long connectedAt = event.connectedAt() > 0 ? event.connectedAt() : clock.millis();
-        JsonNode auth = event.authorizer();
-        List<String> grants = auth.path("channels").isTextual() && !auth.path("channels").asText().isEmpty()
-                ? List.of(auth.path("channels").asText().split(","))
-                : List.of();
         ConnectionInfo info = new ConnectionInfo(event.connectionId(), connectedAt, event.sourceIp(),
-                event.header("Origin"), sub(event), grants, Ttl.expiresAt(connectedAt));
+                event.header("Origin"), sub(event), grants(event, Authorizer.CHANNELS).patterns(),
+                Ttl.expiresAt(connectedAt));
         store.connect(info, settings.defaultChannel().map(List::of).orElse(List.of()));
     }
 
@@ -60,6 +60,10 @@ public final class PubSub {
         String channel = channel(frame.get("channel"));
         switch (action) {
             case "joinchannel" -> {
+                if (ChannelName.isPrivate(channel) && !grants(event, Authorizer.CHANNELS).allows(channel)) {
+                    throw new ClientError(Frames.FORBIDDEN,
+                            "joining " + channel + " needs a grant for it in your token's channels claim");
+                }
                 store.subscribe(event.connectionId(), channel, Ttl.expiresAt(connectedAt(event)));
                 return Frames.joined(channel, event.connectionId());
             }
@@ -85,6 +89,7 @@ public final class PubSub {
         if (message == null) {
             throw ClientError.badRequest("message is required");
         }
+        checkPublish(event, channel);
         JsonNode id = frame.get("id");
         if (id != null && !(id.isTextual() || id.isNumber() || id.isNull())) {
             throw ClientError.badRequest("id must be a string or a number");
@@ -97,6 +102,41 @@ public final class PubSub {
         byte[] payload = Frames.delivery(settings.delivery(), channel, message, sub(event), clock.millis());
         FanoutReport report = fanout.toChannel(channel, payload, event.connectionId());
         return id == null || id.isNull() ? null : Frames.ack(id, report.delivered());
+    }
+
+    /**
+     * May this connection publish on {@code channel}? {@code publish: none} allows no client; a token's
+     * {@code publish} claim limits the channels it may publish on; {@code members} needs the connection to have
+     * joined the channel; {@code any} allows every channel but a {@code private-*} one without a grant.
+     */
+    private void checkPublish(WsEvent event, String channel) {
+        if (settings.publish() == Settings.Publish.NONE) {
+            throw new ClientError(Frames.FORBIDDEN, "clients may not publish on this stack; the server side does");
+        }
+        Grants publish = grants(event, Authorizer.PUBLISH);
+        if (!publish.isEmpty() && !publish.allows(channel)) {
+            throw new ClientError(Frames.FORBIDDEN, "your token does not allow publishing on " + channel);
+        }
+        switch (settings.publish()) {
+            case MEMBERS -> {
+                if (!store.isSubscribed(event.connectionId(), channel)) {
+                    throw new ClientError(Frames.FORBIDDEN, "join " + channel + " before publishing on it");
+                }
+            }
+            case ANY -> {
+                if (ChannelName.isPrivate(channel) && !publish.allows(channel)
+                        && !grants(event, Authorizer.CHANNELS).allows(channel)) {
+                    throw new ClientError(Frames.FORBIDDEN, "publishing on " + channel + " needs a grant for it");
+                }
+            }
+            case NONE -> throw new IllegalStateException("handled above");
+        }
+    }
+
+    /** A grant list from the authorizer context; empty without auth. */
+    private static Grants grants(WsEvent event, String key) {
+        JsonNode value = event.authorizer().get(key);
+        return value == null || !value.isTextual() ? Grants.none() : Grants.decode(value.asText());
     }
 
     /** {@code $default} (and {@code ping}): pong, or the error that says what was wrong. */
@@ -161,7 +201,7 @@ public final class PubSub {
 
     /** The authorizer's user, or null on a stack without auth. */
     private static String sub(WsEvent event) {
-        JsonNode sub = event.authorizer().get("sub");
+        JsonNode sub = event.authorizer().get(Authorizer.SUB);
         return sub == null || sub.isNull() || sub.asText().isEmpty() ? null : sub.asText();
     }
 }

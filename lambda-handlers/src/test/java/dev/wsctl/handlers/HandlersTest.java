@@ -92,6 +92,10 @@ class HandlersTest {
         });
         assertThat(store.channelsOf("TQ0MFePzoAMCJ-w=")).containsExactly("default");
 
+        // publish: members (the default) — the sender must have joined the channel
+        assertThat(errorCode(new SendHandler(pubSub, log),
+                "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1}")).isEqualTo("forbidden");
+        invoke(new ChannelsHandler(pubSub, log), message("{\"action\":\"joinchannel\",\"channel\":\"news\"}"));
         JsonNode sent = invoke(new SendHandler(pubSub, log), "sendmessage.json");
         assertThat(Json.MAPPER.readTree(sent.get("body").asText()))
                 .isEqualTo(Json.MAPPER.readTree("{\"type\":\"ack\",\"id\":\"m1\",\"recipients\":0}"));

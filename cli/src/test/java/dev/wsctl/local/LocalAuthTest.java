@@ -1,0 +1,194 @@
+package dev.wsctl.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.Settings;
+import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.runtime.auth.OriginPolicy;
+import dev.wsctl.runtime.auth.TokenVerifier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The authorizer, private channels and the publish policy end to end: the local stack runs the same
+ * authorize handler as the deployed function, with real WebSocket clients.
+ */
+class LocalAuthTest {
+    private static final Duration QUIET = Duration.ofMillis(300);
+    private static final byte[] SECRET = AuthSettings.newSecret();
+    private static final String APP = "https://app.example.com";
+
+    @TempDir
+    Path dir;
+    private final List<String> log = new CopyOnWriteArrayList<>();
+    private final List<TestClient> clients = new ArrayList<>();
+    private LocalStack stack;
+
+    private void start(Settings.Publish publish) throws Exception {
+        AuthSettings auth = AuthSettings.hs256(SECRET, List.of(APP, "https://*.example.com"),
+                OriginPolicy.MissingOrigin.ALLOW);
+        stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db"))
+                .withPublish(publish).withAuth(auth).withLog(new JsonLog(log::add)));
+    }
+
+    @AfterEach
+    void stop() {
+        clients.forEach(TestClient::close);
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private static String token(String sub, List<String> channels, List<String> publish) {
+        return TokenVerifier.mint(SECRET, sub, channels, publish, Duration.ofMinutes(5));
+    }
+
+    private URI withToken(String token) {
+        return URI.create(stack.websocketUri() + "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+    }
+
+    private TestClient client(String sub, List<String> channels, List<String> publish) {
+        TestClient c = TestClient.connect(withToken(token(sub, channels, publish)), Map.of("Origin", APP));
+        clients.add(c);
+        return c;
+    }
+
+    private static String errorCode(JsonNode frame) {
+        assertThat(frame.get("type").asText()).as("frame %s", frame).isEqualTo("error");
+        return frame.get("code").asText();
+    }
+
+    @Test
+    void theUpgradeIsRefusedWithoutAValidTokenOrFromAnotherOrigin() throws Exception {
+        start(Settings.Publish.MEMBERS);
+        String good = token("alice", List.of(), List.of());
+        assertThat(TestClient.refusedHandshake(stack.websocketUri()).statusCode()).as("no token").isEqualTo(401);
+        String wrongKey = TokenVerifier.mint(AuthSettings.newSecret(), "alice", List.of(), List.of(),
+                Duration.ofMinutes(5));
+        assertThat(TestClient.refusedHandshake(withToken(wrongKey)).statusCode()).as("wrong key").isEqualTo(401);
+        assertThat(TestClient.refusedHandshake(withToken(good.substring(0, good.length() - 3))).statusCode())
+                .as("truncated").isEqualTo(401);
+        assertThat(TestClient.refusedHandshake(withToken(good), Map.of("Origin", "https://example.com.evil.com"))
+                .statusCode()).as("foreign origin").isEqualTo(403);
+        assertThat(TestClient.refusedHandshake(withToken(good), Map.of("Origin", "http://app.example.com"))
+                .statusCode()).as("http instead of https").isEqualTo(403);
+        assertThat(stack.store().connections(100)).as("no refused connection reached $connect").isEmpty();
+
+        // accepted: token in the query, or as a Bearer header (non-browser clients, no Origin)
+        clients.add(TestClient.connect(withToken(good), Map.of("Origin", "https://x.example.com")));
+        clients.add(TestClient.connect(stack.websocketUri(), Map.of("Authorization", "Bearer " + good)));
+        assertThat(stack.store().connections(100)).hasSize(2)
+                .allSatisfy(info -> assertThat(info.sub()).isEqualTo("alice"));
+
+        String all = String.join("\n", log);
+        assertThat(all).contains("\"decision\":\"deny\"", "\"reason\":\"missing_token\"", "\"reason\":\"bad_signature\"",
+                "\"reason\":\"origin_not_allowed\"", "\"decision\":\"allow\"");
+        assertThat(all).doesNotContain(good).doesNotContain(wrongKey);
+    }
+
+    @Test
+    void privateChannelsNeedAGrant() throws Exception {
+        start(Settings.Publish.MEMBERS);
+        TestClient outsider = client("mallory", List.of("news"), List.of());
+        TestClient member = client("alice", List.of("private-team-*"), List.of());
+
+        assertThat(errorCode(outsider.request("{\"action\":\"joinchannel\",\"channel\":\"private-team-a\"}")))
+                .isEqualTo("forbidden");
+        JsonNode joined = member.request("{\"action\":\"joinchannel\",\"channel\":\"private-team-a\"}");
+        assertThat(joined.get("type").asText()).isEqualTo("joined");
+        assertThat(errorCode(member.request("{\"action\":\"joinchannel\",\"channel\":\"private-other\"}")))
+                .isEqualTo("forbidden");
+        assertThat(outsider.request("{\"action\":\"joinchannel\",\"channel\":\"news\"}").get("type").asText())
+                .as("public channels need no grant").isEqualTo("joined");
+        assertThat(stack.store().connections(100)).anySatisfy(info -> {
+            assertThat(info.sub()).isEqualTo("alice");
+            assertThat(info.grants()).containsExactly("private-team-*");
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(Settings.Publish.class)
+    void thePublishPolicyIsEnforced(Settings.Publish policy) throws Exception {
+        start(policy);
+        TestClient listener = client("listener", List.of("private-x"), List.of());
+        TestClient alice = client("alice", List.of(), List.of());
+        TestClient limited = client("carol", List.of(), List.of("allowed-*"));
+        for (String channel : List.of("news", "allowed-1", "private-x")) {
+            assertThat(listener.request("{\"action\":\"joinchannel\",\"channel\":\"" + channel + "\"}")
+                    .get("type").asText()).isEqualTo("joined");
+        }
+        assertThat(alice.request("{\"action\":\"joinchannel\",\"channel\":\"news\"}").get("type").asText())
+                .isEqualTo("joined");
+
+        JsonNode onJoined = alice.request(send("news", "m1"));
+        JsonNode onOther = alice.request(send("allowed-1", "m2"));
+        JsonNode onPrivate = alice.request(send("private-x", "m3"));
+        JsonNode limitedOutside = limited.request(send("news", "m4"));
+        JsonNode limitedInside = limited.request(send("allowed-1", "m5"));
+        switch (policy) {
+            case MEMBERS -> {
+                assertThat(onJoined.get("type").asText()).isEqualTo("ack");
+                assertThat(errorCode(onOther)).isEqualTo("forbidden");
+                assertThat(errorCode(onPrivate)).isEqualTo("forbidden");
+                assertThat(errorCode(limitedOutside)).isEqualTo("forbidden");
+                assertThat(errorCode(limitedInside)).as("a publish grant does not replace membership").isEqualTo("forbidden");
+                assertThat(received(listener)).containsExactly("m1");
+            }
+            case ANY -> {
+                assertThat(onJoined.get("type").asText()).isEqualTo("ack");
+                assertThat(onOther.get("type").asText()).isEqualTo("ack");
+                assertThat(errorCode(onPrivate)).as("private channels still need a grant").isEqualTo("forbidden");
+                assertThat(errorCode(limitedOutside)).as("outside the token's publish grants").isEqualTo("forbidden");
+                assertThat(limitedInside.get("type").asText()).isEqualTo("ack");
+                assertThat(received(listener)).containsExactlyInAnyOrder("m1", "m2", "m5");
+            }
+            case NONE -> {
+                for (JsonNode answer : List.of(onJoined, onOther, onPrivate, limitedOutside, limitedInside)) {
+                    assertThat(errorCode(answer)).isEqualTo("forbidden");
+                }
+                assertThat(received(listener)).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void theAuthorizerContextReachesTheSendHandler() throws Exception {
+        start(Settings.Publish.MEMBERS);
+        TestClient a = client("alice", List.of("private-room"), List.of());
+        TestClient b = client("bob", List.of("private-room"), List.of());
+        a.request("{\"action\":\"joinchannel\",\"channel\":\"private-room\"}");
+        b.request("{\"action\":\"joinchannel\",\"channel\":\"private-room\"}");
+        b.send(send("private-room", "hi"));
+        JsonNode delivered = a.next();
+        assertThat(delivered.get("sender").asText()).as("the sender is the token's sub").isEqualTo("bob");
+        assertThat(delivered.get("message").asText()).isEqualTo("hi");
+    }
+
+    private static String send(String channel, String text) {
+        return "{\"action\":\"sendmessage\",\"channel\":\"" + channel + "\",\"message\":\"" + text + "\",\"id\":\"" + text + "\"}";
+    }
+
+    private static List<String> received(TestClient c) throws Exception {
+        List<String> texts = new ArrayList<>();
+        for (String frame : c.drain(QUIET)) {
+            texts.add(Json.MAPPER.readTree(frame).get("message").asText());
+        }
+        return texts;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.wsctl.handlers;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.runtime.auth.Authorizer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * The REQUEST authorizer on {@code $connect}: origin allowlist and token, see {@link Authorizer}. Its
+ * settings come from the {@code WSCTL_AUTH_*} variables, read once at init.
+ */
+public final class AuthorizeHandler implements RequestStreamHandler {
+    private final Authorizer authorizer;
+
+    /** Used by Lambda. */
+    public AuthorizeHandler() {
+        this(new Authorizer(AuthSettings.fromEnvironment(System.getenv()), JsonLog.stdout()));
+    }
+
+    public AuthorizeHandler(Authorizer authorizer) {
+        this.authorizer = authorizer;
+    }
+
+    /** Throws {@link Authorizer.Unauthorized} for a 401; a Deny policy is a 403. */
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        Json.MAPPER.writeValue(output, authorizer.authorize(Json.MAPPER.readTree(input)));
+    }
+}
