@@ -2,6 +2,7 @@ package dev.wsctl.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.runtime.Json;
 
 import java.io.IOException;
@@ -15,8 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -51,6 +54,8 @@ public final class BroadcastBench {
         }
     }
 
+    private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
+
     private final Plan plan;
     private final Consumer<String> progress;
     private final List<HttpClient> httpClients = new ArrayList<>();
@@ -69,31 +74,43 @@ public final class BroadcastBench {
         }
     }
 
+    /**
+     * Runs the plan.
+     *
+     * @throws ClientSocket.Refused when the stack refuses the publisher's connection (e.g. 401 for a bad token),
+     *                              before any other socket is opened
+     */
     public Report run() throws Exception {
-        long start = System.nanoTime();
-        connectAll();
-        long connectMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        int connected = (int) receivers.stream().filter(r -> r.socket != null).count();
-        progress.accept("connected " + connected + "/" + plan.connections() + " in " + connectMillis + " ms");
-        int joined = joinAll();
-        progress.accept("joined " + joined);
-
         Receiver publisher = new Receiver(-1);
-        publisher.open(httpClients.get(0), plan.url()).get(30, TimeUnit.SECONDS);
-        publisher.request("{\"action\":\"joinchannel\",\"channel\":\"" + plan.channel() + "\"}");
-        List<Result> results = new ArrayList<>();
         try {
+            publisher.open(httpClients.get(0), plan.url()).get(OPEN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw ClientSocket.connectFailure(plan.url(), OPEN_TIMEOUT, e.getCause());
+        } catch (TimeoutException e) {
+            throw ClientSocket.connectFailure(plan.url(), OPEN_TIMEOUT, e);
+        }
+        try {
+            long start = System.nanoTime();
+            connectAll();
+            long connectMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            int connected = (int) receivers.stream().filter(r -> r.socket != null).count();
+            progress.accept("connected " + connected + "/" + plan.connections() + " in " + connectMillis + " ms");
+            int joined = joinAll();
+            progress.accept("joined " + joined);
+
+            publisher.request("{\"action\":\"joinchannel\",\"channel\":\"" + plan.channel() + "\"}");
+            List<Result> results = new ArrayList<>();
             for (int b = 1; b <= plan.broadcasts(); b++) {
                 results.add(broadcast(publisher, b));
                 Result r = results.get(results.size() - 1);
                 progress.accept("broadcast " + b + ": delivered " + r.delivered() + ", p50 " + r.p50()
                         + " ms, p99 " + r.p99() + " ms");
             }
+            return new Report(connected, joined, results, connectMillis);
         } finally {
             publisher.close();
             receivers.forEach(Receiver::close);
         }
-        return new Report(connected, joined, results, connectMillis);
     }
 
     private void connectAll() throws InterruptedException {
@@ -213,7 +230,7 @@ public final class BroadcastBench {
         }
 
         CompletableFuture<WebSocket> open(HttpClient http, URI url) {
-            return http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(30)).buildAsync(url, this)
+            return http.newWebSocketBuilder().connectTimeout(OPEN_TIMEOUT).buildAsync(url, this)
                     .thenApply(ws -> socket = ws);
         }
 

@@ -1,6 +1,7 @@
 package dev.wsctl.cli;
 
 import dev.wsctl.bench.BroadcastBench;
+import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.runtime.ChannelName;
 import dev.wsctl.runtime.Json;
 import picocli.CommandLine.Command;
@@ -9,9 +10,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code wsctl bench}: many sockets on one channel, a few broadcasts, delivery and latency per broadcast. */
@@ -19,7 +22,9 @@ import java.util.concurrent.Callable;
         description = {
                 "Load-test a stack: open N client sockets, join them to one channel, publish K broadcasts",
                 "from one more client, and report per broadcast how many arrived and how fast.",
-                "Without --url it targets the stack that `wsctl local` runs from this directory."},
+                "Without --url it targets the stack that `wsctl local` runs from this directory.",
+                "On a stack with auth.mode: jwt every socket connects with --token (or $WSCTL_TOKEN); exit 1 when",
+                "the stack refuses the first one."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class BenchCommand implements Callable<Integer> {
@@ -32,6 +37,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     StateDirOption state;
+
+    @Mixin
+    TokenOption token;
 
     @Option(names = {"-n", "--connections"}, defaultValue = "1000", description = "Client sockets to open (default: ${DEFAULT-VALUE}).")
     int connections;
@@ -54,6 +62,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
     String output;
 
+    private final Context context;
+
+    public BenchCommand() {
+        this(Context.system());
+    }
+
+    public BenchCommand(Context context) {
+        this.context = context;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (connections < 1 || broadcasts < 1 || connectRate < 1) {
@@ -68,14 +86,22 @@ public final class BenchCommand implements Callable<Integer> {
         if (!output.equals("table") && !output.equals("json")) {
             throw CliException.usage("--output must be table or json");
         }
-        URI target = url != null ? url : LocalState.read(state.path()).url();
+        Optional<String> jwt = token.value(context.env());
+        URI target = TokenOption.connectUrl(url != null ? url : LocalState.read(state.path()).url(), jwt);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        BroadcastBench.Report report = new BroadcastBench(new BroadcastBench.Plan(target, connections, channel,
-                payloadBytes, broadcasts, connectRate, timeout), line -> {
-            err.println("bench: " + line);
-            err.flush();
-        }).run();
+        BroadcastBench.Report report;
+        try {
+            report = new BroadcastBench(new BroadcastBench.Plan(target, connections, channel,
+                    payloadBytes, broadcasts, connectRate, timeout), line -> {
+                err.println("bench: " + line);
+                err.flush();
+            }).run();
+        } catch (ClientSocket.Refused e) {
+            throw TokenOption.refused(e);
+        } catch (IOException e) {
+            throw new CliException(ExitCode.FAILED, e.getMessage(), e);
+        }
         if (output.equals("json")) {
             out.println(Json.write(report.toJson()));
         } else {

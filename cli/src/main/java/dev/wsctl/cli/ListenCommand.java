@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code wsctl listen}: a client on one channel that prints what it receives, one JSON line per frame. */
@@ -24,8 +25,8 @@ import java.util.concurrent.Callable;
                 "Connect as a client, join a channel and print every frame received, one JSON line each",
                 "(a frame that is not JSON as a JSON string), until interrupted, --count frames or --timeout.",
                 "Envelopes of other channels (the connection's default channel) are not printed.",
-                "Exit 1 when it cannot connect or join, or the server closes the connection,",
-                "or fewer than --count frames came within --timeout."},
+                "Exit 1 when it cannot connect (e.g. the stack refuses its token) or join, or the server closes",
+                "the connection, or fewer than --count frames came within --timeout."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class ListenCommand implements Callable<Integer> {
@@ -51,6 +52,9 @@ public final class ListenCommand implements Callable<Integer> {
     Duration connectTimeout;
 
     @Mixin
+    TokenOption token;
+
+    @Mixin
     TargetOptions target;
 
     private final Context context;
@@ -74,12 +78,13 @@ public final class ListenCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        URI endpoint = websocketUrl(url, target, context);
+        Optional<String> jwt = token.value(context.env());
+        URI endpoint = TokenOption.connectUrl(websocketUrl(url, target, context), jwt);
         long end = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         int printed = 0;
         try (ClientSocket socket = ClientSocket.connect(endpoint, connectTimeout)) {
             join(socket, channel, System.nanoTime() + connectTimeout.toNanos());
-            err.println("listen: joined " + channel + " at " + endpoint + (count == null ? "" : ", waiting for " + count + " frames"));
+            err.println("listen: joined " + channel + " at " + socket.shownUrl() + (count == null ? "" : ", waiting for " + count + " frames"));
             err.flush();
             while (count == null || printed < count) {
                 JsonNode frame = socket.next(end);
@@ -93,6 +98,8 @@ public final class ListenCommand implements Callable<Integer> {
                 out.flush();
                 printed++;
             }
+        } catch (ClientSocket.Refused e) {
+            throw TokenOption.refused(e);
         } catch (IOException e) {
             throw new CliException(ExitCode.FAILED, e.getMessage(), e);
         }
@@ -117,7 +124,7 @@ public final class ListenCommand implements Callable<Integer> {
         JsonNode answer = socket.await(f -> f.path("type").asText().equals("error")
                 || (f.path("type").asText().equals("joined") && channel.equals(f.path("channel").asText())), deadline);
         if (answer == null) {
-            throw new IOException("The stack at " + socket.url() + " did not answer joinchannel " + channel + " in time.");
+            throw new IOException("The stack at " + socket.shownUrl() + " did not answer joinchannel " + channel + " in time.");
         }
         if (answer.path("type").asText().equals("error")) {
             throw new IOException("Could not join channel " + channel + ": " + answer.path("code").asText() + ": "

@@ -3,7 +3,9 @@ package dev.wsctl.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.ops.ClientSocket;
+import dev.wsctl.ops.ClientUrl;
 import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.auth.TokenVerifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,6 +16,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -27,10 +31,16 @@ import java.util.concurrent.TimeUnit;
                 "End-to-end check: two clients connect and join a fresh channel (smoke-<random>), one publishes",
                 "with an id and must get an ack with recipients 1, the other must receive the message; both",
                 "leave and disconnect. Prints connectMillis, joinMillis, deliverMillis and totalMillis.",
+                "On a stack with auth.mode: jwt the clients connect with --token; without one (and without --url)",
+                "smoke signs its own 5-minute token (sub wsctl-smoke, joining and publishing on its channel only)",
+                "with the target's wsctl secret: the local one with --local, else the deployed stack's, if any.",
                 "Exit 0 ok; 1 with one sentence when a step fails or the stack cannot be reached."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class SmokeCommand implements Callable<Integer> {
+    /** Who smoke's own tokens are for, and how long they last: long enough for one run. */
+    static final String SUB = "wsctl-smoke";
+    static final Duration TOKEN_TTL = Duration.ofMinutes(5);
 
     @Spec
     CommandSpec spec;
@@ -41,6 +51,9 @@ public final class SmokeCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "10s", converter = DurationConverter.class,
             description = "How long each step may take (default: ${DEFAULT-VALUE}).")
     Duration timeout;
+
+    @Mixin
+    TokenOption token;
 
     @Mixin
     TargetOptions target;
@@ -55,12 +68,12 @@ public final class SmokeCommand implements Callable<Integer> {
         this.context = context;
     }
 
-    /** Timings in milliseconds; JSON fields: ok, url, channel, connectMillis, joinMillis, deliverMillis, totalMillis. */
-    record Result(URI url, String channel, long connectMillis, long joinMillis, long deliverMillis, long totalMillis) {
+    /** Timings in milliseconds; JSON fields: ok, url (the stack's, without token), channel, connectMillis, joinMillis, deliverMillis, totalMillis. */
+    record Result(String url, String channel, long connectMillis, long joinMillis, long deliverMillis, long totalMillis) {
         ObjectNode toJson() {
             ObjectNode o = Json.object();
             o.put("ok", true);
-            o.put("url", url.toString());
+            o.put("url", url);
             o.put("channel", channel);
             o.put("connectMillis", connectMillis);
             o.put("joinMillis", joinMillis);
@@ -72,8 +85,11 @@ public final class SmokeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        URI endpoint = ListenCommand.websocketUrl(url, target, context);
+        Optional<String> given = token.value(context.env());
+        URI stack = ListenCommand.websocketUrl(url, target, context);
         String channel = "smoke-" + UUID.randomUUID().toString().substring(0, 8);
+        URI endpoint = TokenOption.connectUrl(stack, given.isPresent() || url != null ? given : ownToken(channel));
+        String shown = ClientUrl.shown(endpoint);
         String step = "connect";
         long start = System.nanoTime();
         ClientSocket publisher = null;
@@ -125,11 +141,14 @@ public final class SmokeCommand implements Callable<Integer> {
             publisher.close();
             receiver.close();
             long end = System.nanoTime();
-            print(new Result(endpoint, channel, millis(start, connected), millis(connected, joined),
+            print(new Result(ClientUrl.shown(stack), channel, millis(start, connected), millis(connected, joined),
                     millis(sent, delivered), millis(start, end)));
             return ExitCode.OK;
+        } catch (ClientSocket.Refused e) {
+            throw new CliException(ExitCode.FAILED, "Smoke test failed at step " + step + " on " + shown + ": "
+                    + e.refusal() + TokenOption.advice(e) + ".", e);
         } catch (IOException e) {
-            throw new CliException(ExitCode.FAILED, "Smoke test failed at step " + step + " on " + endpoint + ": "
+            throw new CliException(ExitCode.FAILED, "Smoke test failed at step " + step + " on " + shown + ": "
                     + e.getMessage(), e);
         } finally {
             if (publisher != null) {
@@ -139,6 +158,19 @@ public final class SmokeCommand implements Callable<Integer> {
                 receiver.close();
             }
         }
+    }
+
+    /** A token for this run, signed with the target's wsctl secret; empty when it has none (then it needs none). */
+    private Optional<String> ownToken(String channel) {
+        Optional<String> own = target.signingSecret(context).secret()
+                .map(secret -> TokenVerifier.mint(secret, SUB, List.of(channel), List.of(channel), TOKEN_TTL));
+        if (own.isPresent() && target.output().verbose()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("smoke: connecting with a " + TOKEN_TTL.toMinutes() + "-minute token for " + SUB
+                    + ", signed with the " + (target.local ? "local" : "stack's") + " auth secret");
+            err.flush();
+        }
+        return own;
     }
 
     private void leave(ClientSocket socket, String channel) throws IOException, InterruptedException {

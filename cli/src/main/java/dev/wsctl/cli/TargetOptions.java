@@ -1,20 +1,26 @@
 package dev.wsctl.cli;
 
 import dev.wsctl.aws.AwsClients;
+import dev.wsctl.aws.AwsErrors;
+import dev.wsctl.aws.AwsSetupException;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.deploy.DeployService;
 import dev.wsctl.deploy.FunctionCode;
 import dev.wsctl.local.SqliteConnectionStore;
+import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
 import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
+import dev.wsctl.runtime.auth.AuthSettings;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 
 import java.net.URI;
+import java.util.Optional;
 
 /**
  * Which running stack an operations command works on: the deployed {app}-{stage} (resolved from the
@@ -61,8 +67,7 @@ public final class TargetOptions {
             var outputs = new DeployService(config, aws, FunctionCode.of(new byte[0]), context.roleRetry())
                     .plan().outputs();
             if (outputs.get("api.id") == null) {
-                throw new CliException(ExitCode.FAILED, "Stack " + config.prefix() + " is not deployed in "
-                        + aws.region() + ". Run `wsctl deploy`, or pass --local for the local stack.");
+                throw notDeployed(config, aws);
             }
             URI callback = URI.create("https://" + outputs.get("api.id") + ".execute-api." + aws.region()
                     + ".amazonaws.com/" + config.stage());
@@ -77,6 +82,60 @@ public final class TargetOptions {
         } catch (RuntimeException e) {
             aws.close();
             throw e;
+        }
+    }
+
+    private static CliException notDeployed(StackConfig config, AwsClients aws) {
+        return new CliException(ExitCode.FAILED, "Stack " + config.prefix() + " is not deployed in "
+                + aws.region() + ". Run `wsctl deploy`, or pass --local for the local stack.");
+    }
+
+    /**
+     * The secret that signs tokens for the target stack, or why there is none.
+     *
+     * @param absent one sentence saying why {@code secret} is empty
+     */
+    record SigningSecret(Optional<byte[]> secret, String absent) {
+        /** The secret; without one, exit 1 saying why. */
+        byte[] require() {
+            return secret.orElseThrow(() -> new CliException(ExitCode.FAILED, absent));
+        }
+    }
+
+    /**
+     * The HS256 secret of the target: with --local the one {@code wsctl local} keeps in the state directory,
+     * else the deployed stack's (its authorize function's {@code WSCTL_AUTH_SECRET}). Never printed.
+     */
+    SigningSecret signingSecret(Context context) {
+        if (local) {
+            return new SigningSecret(LocalSecret.load(stateDir.path()), "There is no local auth secret ("
+                    + LocalSecret.file(stateDir.path()) + "): `wsctl local` creates it when wsctl.yaml sets auth.mode: jwt.");
+        }
+        StackConfig config = stack.stack.load(context.env(), stack.aws);
+        AuthorizerSecret.Lookup lookup;
+        try (AwsClients aws = context.aws().connect(stack.aws, config, context.env())) {
+            lookup = AuthorizerSecret.read(aws.lambda(), config);
+            if (lookup.found() == AuthorizerSecret.Found.NOT_DEPLOYED) {
+                throw notDeployed(config, aws);
+            }
+        } catch (AwsSetupException e) {
+            throw new CliException(ExitCode.FAILED, e.getMessage(), e);
+        } catch (SdkException e) {
+            throw new CliException(ExitCode.FAILED, AwsErrors.explain("read the configuration of function "
+                    + config.functionName(AuthorizerSecret.FUNCTION), e), e);
+        }
+        if (lookup.secret().isEmpty()) {
+            String why = lookup.found() == AuthorizerSecret.Found.NO_FUNCTION
+                    ? "there is no function " + lookup.functionName()
+                    : "function " + lookup.functionName() + " has no " + AuthSettings.ENV_SECRET;
+            return new SigningSecret(Optional.empty(), "Stack " + config.prefix() + " uses no wsctl-managed secret ("
+                    + why + "): tokens come from your identity provider (auth.jwksUrl) or auth is off.");
+        }
+        try {
+            return new SigningSecret(Optional.of(AuthSettings.decodeSecret(lookup.secret().get())), null);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.FAILED, "The " + AuthSettings.ENV_SECRET + " of function "
+                    + lookup.functionName() + " is not a valid secret: " + e.getMessage() + ".");
         }
     }
 }

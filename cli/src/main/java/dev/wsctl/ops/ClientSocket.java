@@ -25,7 +25,7 @@ import java.util.function.Predicate;
 /**
  * One client connection to a stack, as a person's app would open it: the JDK's WebSocket, text frames
  * queued as they arrive. What {@code wsctl listen} and {@code wsctl smoke} use; every failure is an
- * {@link IOException} whose message is one readable sentence.
+ * {@link IOException} whose message is one readable sentence, with any token in the URL redacted.
  */
 public final class ClientSocket implements AutoCloseable {
     private volatile int closeCode = -1;
@@ -34,12 +34,43 @@ public final class ClientSocket implements AutoCloseable {
     private record Closed(String why) {
     }
 
-    private final URI url;
+    /** The stack answered the upgrade with an HTTP status instead of 101, e.g. 401 from its authorizer. */
+    public static final class Refused extends IOException {
+        private final int status;
+
+        Refused(String url, int status, Throwable cause) {
+            super("Could not connect to " + url + ": " + refusal(status), cause);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        /** "the stack refused the connection: 401 Unauthorized" */
+        public String refusal() {
+            return refusal(status);
+        }
+
+        private static String refusal(int status) {
+            return "the stack refused the connection: " + status + switch (status) {
+                case 401 -> " Unauthorized";
+                case 403 -> " Forbidden";
+                case 404 -> " Not Found";
+                case 429 -> " Too Many Requests";
+                case 500 -> " Internal Server Error";
+                case 503 -> " Service Unavailable";
+                default -> "";
+            };
+        }
+    }
+
+    private final String shown;
     private final BlockingQueue<Object> frames = new LinkedBlockingQueue<>();
     private WebSocket socket;
 
     private ClientSocket(URI url) {
-        this.url = url;
+        this.shown = ClientUrl.shown(url);
     }
 
     /** Connects to {@code url}, waiting up to {@code timeout} for the upgrade. */
@@ -52,22 +83,39 @@ public final class ClientSocket implements AutoCloseable {
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return client;
         } catch (TimeoutException e) {
-            throw new IOException("Could not connect to " + url + ": no answer within " + timeout.toMillis() + " ms", e);
+            throw connectFailure(url, timeout, e);
         } catch (ExecutionException e) {
-            throw new IOException("Could not connect to " + url + ": " + reason(e.getCause()), e.getCause());
+            throw connectFailure(url, timeout, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("Interrupted while connecting to " + url, e);
+            throw new IOException("Interrupted while connecting to " + client.shown, e);
         } catch (IllegalArgumentException e) {
-            throw new IOException("Could not connect to " + url + ": " + e.getMessage(), e);
+            throw new IOException("Could not connect to " + client.shown + ": "
+                    + String.valueOf(e.getMessage()).replace(url.toString(), client.shown), e);
         }
+    }
+
+    /**
+     * Why opening a WebSocket to {@code url} failed, in one sentence ({@link Refused} when the stack answered
+     * with an HTTP status), for every client wsctl opens.
+     *
+     * @param timeout how long the opener waited, for a {@link TimeoutException}
+     */
+    public static IOException connectFailure(URI url, Duration timeout, Throwable cause) {
+        String shown = ClientUrl.shown(url);
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof WebSocketHandshakeException h) {
+                return new Refused(shown, h.getResponse().statusCode(), cause);
+            }
+        }
+        if (cause instanceof TimeoutException) {
+            return new IOException("Could not connect to " + shown + ": no answer within " + timeout.toMillis() + " ms", cause);
+        }
+        return new IOException("Could not connect to " + shown + ": " + reason(cause), cause);
     }
 
     private static String reason(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof WebSocketHandshakeException h) {
-                return "the server refused the WebSocket upgrade with HTTP " + h.getResponse().statusCode();
-            }
             if (t instanceof ConnectException) {
                 return "connection refused (is the stack running?)";
             }
@@ -87,18 +135,19 @@ public final class ClientSocket implements AutoCloseable {
         return code < 0 ? OptionalInt.empty() : OptionalInt.of(code);
     }
 
-    public URI url() {
-        return url;
+    /** The URL connected to, for messages: any token redacted. */
+    public String shownUrl() {
+        return shown;
     }
 
     public void send(String text) throws IOException {
         try {
             socket.sendText(text, true).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IOException("Could not send to " + url + ": " + reason(e.getCause() != null ? e.getCause() : e), e);
+            throw new IOException("Could not send to " + shown + ": " + reason(e.getCause() != null ? e.getCause() : e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("Interrupted while sending to " + url, e);
+            throw new IOException("Interrupted while sending to " + shown, e);
         }
     }
 
@@ -111,7 +160,7 @@ public final class ClientSocket implements AutoCloseable {
         Object next = frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         if (next instanceof Closed c) {
             frames.add(c); // every later read sees it too
-            throw new IOException("The connection to " + url + " closed: " + c.why());
+            throw new IOException("The connection to " + shown + " closed: " + c.why());
         }
         return (String) next;
     }
