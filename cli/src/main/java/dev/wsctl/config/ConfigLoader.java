@@ -12,14 +12,17 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.wsctl.config.StackConfig.Architecture;
 import dev.wsctl.config.StackConfig.Auth;
 import dev.wsctl.runtime.Settings;
+import dev.wsctl.runtime.auth.AuthSettings;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -92,7 +95,7 @@ public final class ConfigLoader {
         this.env = Map.copyOf(env);
     }
 
-    /** The keys of the configuration, dotted, in the file's order: app, stage, …, memory.all, …, auth.mode. */
+    /** The keys of the configuration, dotted, in the file's order: app, stage, …, memory.all, …, auth.mode, …, publish. */
     public static List<String> keys() {
         return FileConfig.leafKeys();
     }
@@ -121,6 +124,12 @@ public final class ConfigLoader {
                     Map<String, String> fileTags = (Map<String, String>) e.getValue();
                     fileTags.forEach((k, v) -> tags.put(k, new Given(v == null ? "" : v,
                             new Origin.InFile(file.outline.where("tags." + k)))));
+                } else if (e.getValue() instanceof List<?> list) {
+                    List<Given> entries = new ArrayList<>();
+                    for (int i = 0; i < list.size(); i++) {
+                        entries.add(new Given(list.get(i), new Origin.InFile(file.outline.where(e.getKey() + "[" + i + "]"))));
+                    }
+                    given.put(e.getKey(), new Given(entries, origin));
                 } else {
                     given.put(e.getKey(), new Given(e.getValue(), origin));
                 }
@@ -239,10 +248,13 @@ public final class ConfigLoader {
                     .min(Comparator.comparingInt(k -> distance(k, name)))
                     .map(k -> "; did you mean '" + (section.isEmpty() ? "" : section + ".") + k + "'?")
                     .orElse("");
-            String authHint = section.equals("auth") ? "; jwt auth and its settings come with a later version of wsctl" : "";
+            String secretHint = key.equals("auth.secret")
+                    ? "; secrets do not belong in a file that is checked in: with auth.mode jwt and no auth.jwksUrl, "
+                    + "deploy generates the secret and keeps it in the stack's authorize function"
+                    : "";
             throw new ConfigException(outline.where(key) + ": unknown key '" + key + "' (known"
                     + (section.isEmpty() ? "" : " in " + section) + ": " + String.join(", ", known) + ")"
-                    + guess + authHint);
+                    + guess + secretHint);
         } catch (JsonMappingException e) {
             String key = path(e);
             Class<?> type = FileConfig.typeOf(key);
@@ -297,6 +309,9 @@ public final class ConfigLoader {
         if (type == Map.class) {
             return "a section of name: value lines";
         }
+        if (type == List.class) {
+            return "a list ([a, b], or one '- a' line each)";
+        }
         return "a section with the keys " + String.join(", ", FileConfig.keys(type));
     }
 
@@ -336,6 +351,14 @@ public final class ConfigLoader {
                 tags.put(pair.substring(0, eq).trim(), new Given(pair.substring(eq + 1).trim(), origin));
             }
             return origin;
+        } else if (type == List.class) {
+            List<Given> entries = new ArrayList<>();
+            for (String entry : v.split(",")) {
+                if (!entry.isBlank()) {
+                    entries.add(new Given(entry.trim(), origin));
+                }
+            }
+            value = entries;
         } else {
             value = v;
         }
@@ -379,11 +402,29 @@ public final class ConfigLoader {
         int burst = whole(given, "throttling.burst", d.throttling().burst(), Rules::burst);
         int concurrency = whole(given, "fanout.concurrency", d.fanout().concurrency(), Rules::fanoutConcurrency);
 
-        text(given, "auth.mode", "none", m -> switch (m) {
-            case "none" -> null;
-            case "jwt" -> "is jwt, which comes with a later version of wsctl; for now the only mode is none";
-            default -> "must be none (jwt auth comes with a later version of wsctl), not '" + m + "'";
-        });
+        AuthSettings.Mode mode = AuthSettings.Mode.parse(text(given, "auth.mode", "none",
+                m -> m.equals("none") || m.equals("jwt") ? null : "must be none or jwt, not '" + m + "'"));
+        Optional<URI> jwksUrl = optionalText(given, "auth.jwksUrl", Rules::jwksUrl).map(URI::create);
+        Optional<String> issuer = optionalText(given, "auth.issuer", Rules::notEmpty);
+        Optional<String> audience = optionalText(given, "auth.audience", Rules::notEmpty);
+        List<String> allowedOrigins = new ArrayList<>();
+        if (given.containsKey("auth.allowedOrigins")) {
+            @SuppressWarnings("unchecked")
+            List<Given> entries = (List<Given>) given.get("auth.allowedOrigins").value();
+            for (Given entry : entries) {
+                String origin = entry.value() == null ? null : String.valueOf(entry.value());
+                fail(entry.origin(), "auth.allowedOrigins", Rules.origin(origin));
+                allowedOrigins.add(origin.strip());
+            }
+        }
+        String missingOrigin = text(given, "auth.missingOrigin", "allow",
+                v -> v.equals("allow") || v.equals("deny") ? null : "must be allow or deny, not '" + v + "'");
+        Rules.Problem authProblem = Rules.auth(mode, jwksUrl.isPresent(), issuer.isPresent(), audience.isPresent());
+        if (authProblem != null) {
+            fail(given.get(authProblem.key()).origin(), authProblem.key(), authProblem.problem());
+        }
+        String publish = text(given, "publish", "members", v -> v.equals("members") || v.equals("any")
+                || v.equals("none") ? null : "must be members, any or none, not '" + v + "'");
 
         Map<String, String> tagValues = new TreeMap<>();
         tags.forEach((k, g) -> {
@@ -397,12 +438,19 @@ public final class ConfigLoader {
         return new StackConfig(app, stage, region, runtime, Architecture.parse(arch).orElseThrow(),
                 new StackConfig.Memory(all, functions), timeout, snapStart, defaultChannel,
                 Settings.Delivery.parse(delivery), maxMessageBytes, new StackConfig.Throttling(rate, burst),
-                new StackConfig.Fanout(concurrency), tagValues, new Auth(Auth.Mode.NONE));
+                new StackConfig.Fanout(concurrency), tagValues,
+                new Auth(mode, jwksUrl, issuer, audience, allowedOrigins, AuthSettings.parseMissingOrigin(missingOrigin)),
+                Settings.Publish.parse(publish));
     }
 
     private static String text(Map<String, Given> given, String key, String fallback, Function<String, String> rule) {
         Given g = given.get(key);
         return g == null ? fallback : check(g, key, (String) g.value(), rule);
+    }
+
+    private static Optional<String> optionalText(Map<String, Given> given, String key, Function<String, String> rule) {
+        Given g = given.get(key);
+        return g == null ? Optional.empty() : Optional.of(check(g, key, (String) g.value(), rule).strip());
     }
 
     private static int whole(Map<String, Given> given, String key, int fallback, IntFunction<String> rule) {
@@ -448,6 +496,14 @@ public final class ConfigLoader {
         m.put("WSCTL_THROTTLING_BURST", "throttling.burst");
         m.put(Settings.ENV_FANOUT_CONCURRENCY, "fanout.concurrency");
         m.put(ENV_TAGS, "tags");
+        // the authorize function's own variables, but never its secret: that stays in the function
+        m.put(AuthSettings.ENV_MODE, "auth.mode");
+        m.put(AuthSettings.ENV_JWKS_URL, "auth.jwksUrl");
+        m.put(AuthSettings.ENV_ISSUER, "auth.issuer");
+        m.put(AuthSettings.ENV_AUDIENCE, "auth.audience");
+        m.put(AuthSettings.ENV_ALLOWED_ORIGINS, "auth.allowedOrigins");
+        m.put(AuthSettings.ENV_MISSING_ORIGIN, "auth.missingOrigin");
+        m.put(Settings.ENV_PUBLISH, "publish");
         return java.util.Collections.unmodifiableMap(m);
     }
 

@@ -28,7 +28,8 @@ record FileConfig(
         ThrottlingFile throttling,
         FanoutFile fanout,
         Map<String, String> tags,
-        AuthFile auth) {
+        AuthFile auth,
+        String publish) {
 
     record MemoryFile(
             Integer all,
@@ -37,7 +38,8 @@ record FileConfig(
             Integer channels,
             Integer send,
             // "default" is the function of the $default route, and a Java keyword
-            @JsonProperty("default") Integer defaultFunction) {
+            @JsonProperty("default") Integer defaultFunction,
+            Integer authorize) {
     }
 
     record ThrottlingFile(Double rate, Integer burst) {
@@ -46,11 +48,13 @@ record FileConfig(
     record FanoutFile(Integer concurrency) {
     }
 
-    record AuthFile(String mode) {
+    // no secret: secrets do not belong in a file that is checked in (deploy generates it)
+    record AuthFile(String mode, String jwksUrl, String issuer, String audience, List<String> allowedOrigins,
+                    String missingOrigin) {
     }
 
     static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null);
+            null, null, null, null, null, null);
 
     /** The keys of a section (a record type above), in the order they are declared. */
     static List<String> keys(Class<?> section) {
@@ -63,7 +67,8 @@ record FileConfig(
 
     /**
      * The Java type of the value at a dotted key ({@code memory.send} → Integer, {@code tags} → Map,
-     * {@code tags.team} → String, {@code memory} → MemoryFile); null when there is no such key.
+     * {@code tags.team} → String, {@code memory} → MemoryFile, {@code auth.allowedOrigins} → List,
+     * {@code auth.allowedOrigins[0]} → String); null when there is no such key.
      */
     static Class<?> typeOf(String path) {
         Class<?> type = FileConfig.class;
@@ -78,14 +83,20 @@ record FileConfig(
             int dot = rest.indexOf('.');
             String key = dot < 0 ? rest : rest.substring(0, dot);
             rest = dot < 0 ? "" : rest.substring(dot + 1);
+            int bracket = key.indexOf('[');
+            String name = bracket < 0 ? key : key.substring(0, bracket);
             Class<?> next = null;
             for (RecordComponent c : type.getRecordComponents()) {
-                if (keyOf(c).equals(key)) {
+                if (keyOf(c).equals(name)) {
                     next = c.getType();
                 }
             }
             if (next == null) {
                 return null;
+            }
+            if (bracket >= 0) {
+                // an entry of a list: every list in the file is a list of text
+                return next == List.class && rest.isEmpty() ? String.class : null;
             }
             type = next;
         }
@@ -99,7 +110,7 @@ record FileConfig(
         return leaves;
     }
 
-    /** The values given, by dotted key; sections are flattened, tags stay one map. */
+    /** The values given, by dotted key; sections are flattened, tags stay one map, lists stay lists. */
     Map<String, Object> flatten() {
         Map<String, Object> values = new LinkedHashMap<>();
         flatten(this, "", values);

@@ -1,7 +1,13 @@
 package dev.wsctl.config;
 
 import dev.wsctl.runtime.ChannelName;
+import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.runtime.auth.OriginPolicy;
 
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -133,6 +139,78 @@ final class Rules {
         return count <= MAX_USER_TAGS ? null
                 : "has " + count + " tags; AWS allows 50 per resource and wsctl adds 2 (wsctl:app, wsctl:stage), so at most "
                 + MAX_USER_TAGS;
+    }
+
+    /**
+     * Where the authorizer fetches an identity provider's keys. https, because keys read in the clear could be
+     * swapped for an attacker's; plain http only on this machine, for a test identity provider.
+     */
+    static String jwksUrl(String value) {
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || !uri.isAbsolute() || uri.getHost() == null || uri.getScheme() == null) {
+            return "must be the URL of your identity provider's JWKS, such as "
+                    + "https://YOUR-TENANT.auth0.com/.well-known/jwks.json, not '" + value + "'";
+        }
+        if (uri.getRawUserInfo() != null) {
+            return "must not hold a user name or password, not '" + value + "'";
+        }
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        String host = uri.getHost().toLowerCase(Locale.ROOT);
+        if (scheme.equals("https") || scheme.equals("http") && (host.equals("localhost") || host.equals("127.0.0.1"))) {
+            return null;
+        }
+        return "must be an https URL (keys fetched in the clear could be swapped; http only for localhost or "
+                + "127.0.0.1), not '" + value + "'";
+    }
+
+    static String notEmpty(String value) {
+        return value.isBlank() ? "must not be empty" : null;
+    }
+
+    /** One entry of {@code auth.allowedOrigins}, as the authorizer will read it. */
+    static String origin(String entry) {
+        if (entry == null || entry.isBlank()) {
+            return "has an empty entry; write origins such as https://app.example.com or https://*.example.com";
+        }
+        try {
+            OriginPolicy.of(List.of(entry), OriginPolicy.MissingOrigin.ALLOW);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "has an " + e.getMessage();
+        }
+    }
+
+    /** A rule that concerns several keys: the one to name (always one that is set) and what is wrong. */
+    record Problem(String key, String problem) {
+    }
+
+    /** How the auth keys go together; null when they do. */
+    static Problem auth(AuthSettings.Mode mode, boolean jwksUrl, boolean issuer, boolean audience) {
+        if (mode == AuthSettings.Mode.NONE) {
+            String set = jwksUrl ? "jwksUrl" : issuer ? "issuer" : audience ? "audience" : null;
+            return set == null ? null : new Problem("auth." + set, "is set, but auth.mode is none, so no token is "
+                    + "checked; set auth.mode: jwt, or remove auth." + set);
+        }
+        if (jwksUrl) {
+            List<String> missing = new ArrayList<>();
+            if (!issuer) {
+                missing.add("auth.issuer");
+            }
+            if (!audience) {
+                missing.add("auth.audience");
+            }
+            return missing.isEmpty() ? null : new Problem("auth.jwksUrl", "needs " + String.join(" and ", missing)
+                    + " too: without them a token your identity provider issued to anyone, for any application, "
+                    + "would pass");
+        }
+        String set = issuer ? "issuer" : audience ? "audience" : null;
+        return set == null ? null : new Problem("auth." + set, "is checked only on an identity provider's tokens, "
+                + "with auth.jwksUrl; without it, tokens are signed with the secret deploy generates");
     }
 
     private static String between(long value, long min, long max) {

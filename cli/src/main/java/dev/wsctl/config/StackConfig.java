@@ -2,6 +2,8 @@ package dev.wsctl.config;
 
 import dev.wsctl.runtime.ConnectionTable;
 import dev.wsctl.runtime.Settings;
+import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.runtime.auth.OriginPolicy;
 
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -30,6 +32,8 @@ import java.util.Collections;
  * @param delivery        what subscribers receive
  * @param maxMessageBytes largest message a client may publish, 1-131072
  * @param tags            the user's tags (without wsctl's own, see {@link #allTags()})
+ * @param auth            who may connect: the {@code $connect} authorizer's settings
+ * @param publish         where clients may publish
  */
 public record StackConfig(
         String app,
@@ -46,7 +50,8 @@ public record StackConfig(
         Throttling throttling,
         Fanout fanout,
         Map<String, String> tags,
-        Auth auth) {
+        Auth auth,
+        Settings.Publish publish) {
 
     public static final String DEFAULT_APP = "wsctl";
     public static final String DEFAULT_STAGE = "dev";
@@ -57,8 +62,15 @@ public record StackConfig(
     public static final double DEFAULT_THROTTLING_RATE = 500.0;
     public static final int DEFAULT_THROTTLING_BURST = 1000;
 
-    /** The functions whose memory can be set one by one ({@code memory.send: 2048}). */
-    public static final List<String> FUNCTIONS = List.of("connect", "disconnect", "channels", "send", "default");
+    /** The {@code $connect} authorizer's function, deployed when {@link Auth#enabled()}. */
+    public static final String AUTHORIZE = "authorize";
+
+    /**
+     * Every function a stack may have, in the order deploy creates them; their memory can be set one by one
+     * ({@code memory.send: 2048}). {@link #functions()} says which this stack has.
+     */
+    public static final List<String> FUNCTIONS = List.of("connect", "disconnect", "channels", "send", "default",
+            AUTHORIZE);
 
     public static final String TAG_APP = "wsctl:app";
     public static final String TAG_STAGE = "wsctl:stage";
@@ -131,15 +143,75 @@ public record StackConfig(
         }
     }
 
-    /** Who may connect. Only {@link Mode#NONE} for now; JWT comes with a later version. */
-    public record Auth(Mode mode) {
-        public enum Mode {
-            /** anyone who knows the URL */
-            NONE
-        }
+    /**
+     * Who may connect, checked by the {@code $connect} authorizer; {@link #settings} turns it into the settings that
+     * function runs with. Mode and missing-origin policy are the runtime's own types.
+     *
+     * @param mode           none: no token; jwt: every connection needs one
+     * @param jwksUrl        jwt with an identity provider's keys (RS256/ES256); without it, jwt is HS256 with a
+     *                       secret that deploy generates and keeps in the function, never in the config
+     * @param issuer         the {@code iss} every token must carry; with {@code jwksUrl} only, and required there
+     * @param audience       the {@code aud} every token must carry; with {@code jwksUrl} only, and required there
+     * @param allowedOrigins exact origins and {@code https://*.example.com} wildcards; empty allows every origin
+     * @param missingOrigin  what a handshake without an Origin header (a non-browser client) gets
+     */
+    public record Auth(
+            AuthSettings.Mode mode,
+            Optional<URI> jwksUrl,
+            Optional<String> issuer,
+            Optional<String> audience,
+            List<String> allowedOrigins,
+            OriginPolicy.MissingOrigin missingOrigin) {
 
         public Auth {
             Objects.requireNonNull(mode, "auth.mode");
+            Objects.requireNonNull(jwksUrl, "auth.jwksUrl");
+            Objects.requireNonNull(issuer, "auth.issuer");
+            Objects.requireNonNull(audience, "auth.audience");
+            allowedOrigins = List.copyOf(allowedOrigins);
+            Objects.requireNonNull(missingOrigin, "auth.missingOrigin");
+            jwksUrl.ifPresent(u -> check("auth.jwksUrl", Rules.jwksUrl(u.toString())));
+            issuer.ifPresent(i -> check("auth.issuer", Rules.notEmpty(i)));
+            audience.ifPresent(a -> check("auth.audience", Rules.notEmpty(a)));
+            allowedOrigins.forEach(o -> check("auth.allowedOrigins", Rules.origin(o)));
+            Rules.Problem p = Rules.auth(mode, jwksUrl.isPresent(), issuer.isPresent(), audience.isPresent());
+            if (p != null) {
+                check(p.key(), p.problem());
+            }
+        }
+
+        /** Anyone who has the URL may connect, from any page or none: no authorizer. */
+        public static Auth none() {
+            return new Auth(AuthSettings.Mode.NONE, Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
+                    OriginPolicy.MissingOrigin.ALLOW);
+        }
+
+        /** True when connections must pass the authorizer: a token is needed or origins are restricted. */
+        public boolean enabled() {
+            return mode == AuthSettings.Mode.JWT || !allowedOrigins.isEmpty()
+                    || missingOrigin == OriginPolicy.MissingOrigin.DENY;
+        }
+
+        /** True for jwt without a JWKS URL: tokens are HS256, signed with the secret deploy generates and keeps. */
+        public boolean usesSecret() {
+            return mode == AuthSettings.Mode.JWT && jwksUrl.isEmpty();
+        }
+
+        /**
+         * The settings the authorizer runs with.
+         *
+         * @param secret the HS256 secret (base64url), which {@link #usesSecret()} needs: the deployed one, or a new
+         *               one from {@link AuthSettings#newSecret()}; ignored otherwise
+         * @throws IllegalArgumentException when a secret is needed and missing or malformed (the message never
+         *                                  holds it)
+         */
+        public AuthSettings settings(Optional<String> secret) {
+            Objects.requireNonNull(secret, "secret");
+            if (usesSecret() && secret.isEmpty()) {
+                throw new IllegalArgumentException("auth.mode jwt without auth.jwksUrl needs the stack's secret");
+            }
+            return new AuthSettings(mode, usesSecret() ? secret : Optional.empty(), jwksUrl, issuer, audience,
+                    allowedOrigins, missingOrigin);
         }
     }
 
@@ -155,6 +227,7 @@ public record StackConfig(
         Objects.requireNonNull(throttling, "throttling");
         Objects.requireNonNull(fanout, "fanout");
         Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(publish, "publish");
         check("app", Rules.app(app));
         check("stage", Rules.stage(stage));
         region.ifPresent(r -> check("region", Rules.region(r)));
@@ -176,7 +249,7 @@ public record StackConfig(
                 Memory.of(DEFAULT_MEMORY_MB), DEFAULT_TIMEOUT_SECONDS, true, Optional.of(Settings.DEFAULT_CHANNEL),
                 Settings.Delivery.ENVELOPE, Settings.DEFAULT_MAX_MESSAGE_BYTES,
                 new Throttling(DEFAULT_THROTTLING_RATE, DEFAULT_THROTTLING_BURST),
-                new Fanout(Settings.DEFAULT_FANOUT_CONCURRENCY), Map.of(), new Auth(Auth.Mode.NONE));
+                new Fanout(Settings.DEFAULT_FANOUT_CONCURRENCY), Map.of(), Auth.none(), Settings.Publish.MEMBERS);
     }
 
     /** {@code {app}-{stage}}, the start of every resource name. */
@@ -184,7 +257,12 @@ public record StackConfig(
         return app + "-" + stage;
     }
 
-    /** {@code {app}-{stage}-{fn}}, e.g. {@code wsctl-dev-send}. */
+    /** The functions this stack has: every one of {@link #FUNCTIONS} but {@code authorize}, which needs auth. */
+    public List<String> functions() {
+        return auth.enabled() ? FUNCTIONS : FUNCTIONS.stream().filter(fn -> !fn.equals(AUTHORIZE)).toList();
+    }
+
+    /** {@code {app}-{stage}-{fn}}, e.g. {@code wsctl-dev-send}, {@code wsctl-dev-authorize}. */
     public String functionName(String fn) {
         if (fn == null || fn.isEmpty()) {
             throw new IllegalArgumentException("function name must not be empty");
@@ -208,11 +286,12 @@ public record StackConfig(
     /** The runtime settings the handlers of this stack run with. */
     public Settings settings(URI callbackUrl) {
         return new Settings(tableName(), callbackUrl, defaultChannel, maxMessageBytes, fanout.concurrency(), delivery,
-                Settings.Publish.MEMBERS);
+                publish);
     }
 
     /**
-     * The environment of every function, read back by {@link Settings#fromEnvironment}:
+     * The environment of every function but {@code authorize} (whose environment is
+     * {@link Auth#settings}{@code .toEnvironment()}), read back by {@link Settings#fromEnvironment}:
      * {@code Settings.fromEnvironment(functionEnvironment(url))} equals {@link #settings(URI) settings(url)}.
      */
     public Map<String, String> functionEnvironment(URI callbackUrl) {
@@ -223,6 +302,7 @@ public record StackConfig(
         env.put(Settings.ENV_MAX_MESSAGE_BYTES, String.valueOf(maxMessageBytes));
         env.put(Settings.ENV_FANOUT_CONCURRENCY, String.valueOf(fanout.concurrency()));
         env.put(Settings.ENV_DELIVERY, delivery.name().toLowerCase(Locale.ROOT));
+        env.put(Settings.ENV_PUBLISH, publish.value());
         return Collections.unmodifiableMap(env);
     }
 

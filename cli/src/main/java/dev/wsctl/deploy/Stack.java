@@ -30,15 +30,15 @@ public final class Stack {
         List<Resource<?>> resources = new ArrayList<>();
         resources.add(new TableResource(aws.dynamoDb(), config.tableName(), tags));
         resources.add(new ApiResource(aws.apiGateway(), config.prefix(), tags));
-        for (String fn : StackConfig.FUNCTIONS) {
+        for (String fn : StackConfig.defaults().functions()) { // authorize: not deployed yet
             resources.add(new RoleResource(aws.iam(), fn, config.functionName(fn), config.stage(), tags));
         }
-        for (String fn : StackConfig.FUNCTIONS) {
+        for (String fn : StackConfig.defaults().functions()) { // authorize: not deployed yet
             resources.add(new FunctionResource(aws.lambda(), new FunctionResource.Spec(fn, config.functionName(fn),
                     HANDLERS.get(fn), config.runtime(), config.architecture().value(), config.memory().of(fn),
                     config.timeoutSeconds(), config.snapStart(), config::functionEnvironment, tags), code, roleRetry));
         }
-        for (String fn : StackConfig.FUNCTIONS) {
+        for (String fn : StackConfig.defaults().functions()) { // authorize: not deployed yet
             resources.add(new PermissionResource(aws.lambda(), config.functionName(fn),
                     config.snapStart() ? FunctionResource.ALIAS : null));
         }

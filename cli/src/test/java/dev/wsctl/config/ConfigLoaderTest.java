@@ -3,6 +3,8 @@ package dev.wsctl.config;
 import dev.wsctl.config.ConfigLoader.Flag;
 import dev.wsctl.config.StackConfig.Architecture;
 import dev.wsctl.runtime.Settings;
+import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.runtime.auth.OriginPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,7 +75,13 @@ class ConfigLoaderTest {
         assertThat(c.throttling()).isEqualTo(new StackConfig.Throttling(500.0, 1000));
         assertThat(c.fanout().concurrency()).isEqualTo(128);
         assertThat(c.tags()).isEmpty();
-        assertThat(c.auth().mode()).isEqualTo(StackConfig.Auth.Mode.NONE);
+        assertThat(c.auth()).isEqualTo(StackConfig.Auth.none());
+        assertThat(c.auth().mode()).isEqualTo(AuthSettings.Mode.NONE);
+        assertThat(c.auth().allowedOrigins()).isEmpty();
+        assertThat(c.auth().missingOrigin()).isEqualTo(OriginPolicy.MissingOrigin.ALLOW);
+        assertThat(c.auth().enabled()).isFalse();
+        assertThat(c.functions()).containsExactly("connect", "disconnect", "channels", "send", "default");
+        assertThat(c.publish()).isEqualTo(Settings.Publish.MEMBERS);
     }
 
     @Test
@@ -94,6 +102,7 @@ class ConfigLoaderTest {
                   all: 512
                   send: 2048
                   default: 256
+                  authorize: 384
                 timeoutSeconds: 10
                 snapStart: false
                 defaultChannel: lobby
@@ -109,7 +118,15 @@ class ConfigLoaderTest {
                   cost-center: 4711
                   empty:
                 auth:
-                  mode: none
+                  mode: jwt
+                  jwksUrl: https://idp.example.com/.well-known/jwks.json
+                  issuer: https://idp.example.com/
+                  audience: chat-api
+                  allowedOrigins:
+                    - https://app.example.com
+                    - https://*.example.com
+                  missingOrigin: deny
+                publish: any
                 """, Map.of());
         assertThat(c.app()).isEqualTo("chat");
         assertThat(c.stage()).isEqualTo("prod");
@@ -127,6 +144,15 @@ class ConfigLoaderTest {
         assertThat(c.throttling()).isEqualTo(new StackConfig.Throttling(50.0, 100));
         assertThat(c.fanout().concurrency()).isEqualTo(64);
         assertThat(c.tags()).containsOnly(entry("team", "realtime"), entry("cost-center", "4711"), entry("empty", ""));
+        assertThat(c.memory().of("authorize")).isEqualTo(384);
+        assertThat(c.auth()).isEqualTo(new StackConfig.Auth(AuthSettings.Mode.JWT,
+                Optional.of(java.net.URI.create("https://idp.example.com/.well-known/jwks.json")),
+                Optional.of("https://idp.example.com/"), Optional.of("chat-api"),
+                List.of("https://app.example.com", "https://*.example.com"), OriginPolicy.MissingOrigin.DENY));
+        assertThat(c.auth().enabled()).isTrue();
+        assertThat(c.auth().usesSecret()).isFalse();
+        assertThat(c.functions()).endsWith("authorize");
+        assertThat(c.publish()).isEqualTo(Settings.Publish.ANY);
     }
 
     /** One key: its flag, its variable, a file line and three distinct values. */
@@ -158,7 +184,22 @@ class ConfigLoaderTest {
                 new Layered("snapStart", "--snap-start", "WSCTL_SNAP_START", "snapStart: false", "false", "TRUE",
                         StackConfig::snapStart, false, true, false, true),
                 new Layered("throttling.rate", "--rate", "WSCTL_THROTTLING_RATE", "throttling: {rate: 10}", "30", "20.5",
-                        c -> c.throttling().rate(), 10.0, 20.5, 30.0, 500.0));
+                        c -> c.throttling().rate(), 10.0, 20.5, 30.0, 500.0),
+                new Layered("publish", "--publish", "WSCTL_PUBLISH", "publish: none", "any", "none",
+                        StackConfig::publish, Settings.Publish.NONE, Settings.Publish.NONE, Settings.Publish.ANY,
+                        Settings.Publish.MEMBERS),
+                new Layered("auth.mode", "--auth", "WSCTL_AUTH_MODE", "auth: {mode: jwt}", "none", "jwt",
+                        c -> c.auth().mode(), AuthSettings.Mode.JWT, AuthSettings.Mode.JWT, AuthSettings.Mode.NONE,
+                        AuthSettings.Mode.NONE),
+                new Layered("auth.allowedOrigins", "--origins", "WSCTL_ALLOWED_ORIGINS",
+                        "auth: {allowedOrigins: ['https://a.example.com']}", "https://c.example.com",
+                        "https://b.example.com, https://*.b.example.com", c -> c.auth().allowedOrigins(),
+                        List.of("https://a.example.com"), List.of("https://b.example.com", "https://*.b.example.com"),
+                        List.of("https://c.example.com"), List.of()),
+                new Layered("auth.missingOrigin", "--missing-origin", "WSCTL_MISSING_ORIGIN",
+                        "auth: {missingOrigin: deny}", "allow", "deny", c -> c.auth().missingOrigin(),
+                        OriginPolicy.MissingOrigin.DENY, OriginPolicy.MissingOrigin.DENY,
+                        OriginPolicy.MissingOrigin.ALLOW, OriginPolicy.MissingOrigin.ALLOW));
         for (Layered k : keys) {
             Map<String, String> env = Map.of(k.env(), k.envValue());
             Flag flag = new Flag(k.key(), k.option(), k.flagValue());
@@ -225,13 +266,26 @@ class ConfigLoaderTest {
         assertThat(error("app: chat\nstage: dev\nmemroy: 2048\n")).isEqualTo(
                 "wsctl.yaml line 3: unknown key 'memroy' (known: app, stage, region, runtime, architecture, memory, "
                         + "timeoutSeconds, snapStart, defaultChannel, delivery, maxMessageBytes, throttling, fanout, "
-                        + "tags, auth); did you mean 'memory'?");
+                        + "tags, auth, publish); did you mean 'memory'?");
         assertThat(error("app: chat\nmemory:\n  all: 1024\n  sned: 2048\n")).isEqualTo(
                 "wsctl.yaml line 4: unknown key 'memory.sned' (known in memory: all, connect, disconnect, channels, "
-                        + "send, default); did you mean 'memory.send'?");
-        assertThat(error("auth:\n  mode: none\n  secret: s3cret\n"))
-                .startsWith("wsctl.yaml line 3: unknown key 'auth.secret' (known in auth: mode)")
-                .contains("jwt");
+                        + "send, default, authorize); did you mean 'memory.send'?");
+        assertThat(error("auth:\n  mode: jwt\n  jwks_url: https://idp.example.com/jwks.json\n"))
+                .startsWith("wsctl.yaml line 3: unknown key 'auth.jwks_url'").endsWith("did you mean 'auth.jwksUrl'?");
+    }
+
+    @Test
+    void aSecretInTheFileIsRefusedWithTheReason() {
+        String secret = "c2VjcmV0LXRoYXQtc2hvdWxkLW5vdC1iZS1pbi1hLWZpbGU";
+        assertThat(error("auth:\n  mode: jwt\n  secret: " + secret + "\n"))
+                .isEqualTo("wsctl.yaml line 3: unknown key 'auth.secret' (known in auth: mode, jwksUrl, issuer, "
+                        + "audience, allowedOrigins, missingOrigin); secrets do not belong in a file that is checked "
+                        + "in: with auth.mode jwt and no auth.jwksUrl, deploy generates the secret and keeps it in the "
+                        + "stack's authorize function")
+                .doesNotContain(secret);
+        assertThat(ConfigLoader.ENVIRONMENT).doesNotContainKey(AuthSettings.ENV_SECRET);
+        assertThat(load(null, Map.of(AuthSettings.ENV_SECRET, secret, "WSCTL_AUTH_MODE", "jwt")).auth().usesSecret())
+                .as("the deployer's environment is not where the stack's secret comes from").isTrue();
     }
 
     @Test
@@ -247,7 +301,7 @@ class ConfigLoaderTest {
                 .isEqualTo("wsctl.yaml line 2: throttling.rate must be a number, not 'fast'");
         assertThat(error("memory: 2048\n")).startsWith(
                 "wsctl.yaml line 1: memory must be a section with the keys all, connect, disconnect, channels, send, "
-                        + "default, not 2048").contains("all: 2048");
+                        + "default, authorize, not 2048").contains("all: 2048");
         assertThat(error("tags: [a, b]\n"))
                 .isEqualTo("wsctl.yaml line 1: tags must be a section of name: value lines, not a list");
         assertThat(error("app:\n  - chat\n")).isEqualTo("wsctl.yaml line 1: app must be a single value, not a list");
@@ -319,11 +373,82 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void jwtAuthIsNotYetHere() {
-        assertThat(error("app: chat\nauth:\n  mode: jwt\n")).isEqualTo("wsctl.yaml line 3: auth.mode is jwt, which "
-                + "comes with a later version of wsctl; for now the only mode is none");
-        assertThat(error("auth:\n  mode: oauth\n")).isEqualTo("wsctl.yaml line 2: auth.mode must be none "
-                + "(jwt auth comes with a later version of wsctl), not 'oauth'");
+    void jwtWithoutAJwksUrlUsesTheSecretDeployGenerates() {
+        StackConfig c = load("auth:\n  mode: jwt\n", Map.of());
+        assertThat(c.auth().mode()).isEqualTo(AuthSettings.Mode.JWT);
+        assertThat(c.auth().usesSecret()).isTrue();
+        assertThat(c.auth().enabled()).isTrue();
+        assertThat(c.auth().jwksUrl()).isEmpty();
+        assertThat(load("auth:\n  mode: jwt\n  jwksUrl: http://127.0.0.1:9000/jwks\n  issuer: me\n  audience: you\n",
+                Map.of()).auth().jwksUrl()).contains(java.net.URI.create("http://127.0.0.1:9000/jwks"));
+        assertThat(load("auth:\n  mode: jwt\n  jwksUrl: http://localhost/jwks\n  issuer: me\n  audience: you\n",
+                Map.of()).auth().usesSecret()).isFalse();
+    }
+
+    @Test
+    void originsAloneOrDenyingAMissingOriginTurnTheAuthorizerOn() {
+        StackConfig origins = load("auth:\n  allowedOrigins: [https://app.example.com]\n", Map.of());
+        assertThat(origins.auth().mode()).isEqualTo(AuthSettings.Mode.NONE);
+        assertThat(origins.auth().enabled()).isTrue();
+        assertThat(origins.functions()).contains("authorize");
+        assertThat(load("auth:\n  missingOrigin: deny\n", Map.of()).auth().enabled()).isTrue();
+        assertThat(load("auth:\n  allowedOrigins: []\n  missingOrigin: allow\n", Map.of()).auth().enabled()).isFalse();
+    }
+
+    @Test
+    void badAuthValuesNameTheKeyAndTheLine() {
+        assertThat(error("app: chat\nauth:\n  mode: oauth\n"))
+                .isEqualTo("wsctl.yaml line 3: auth.mode must be none or jwt, not 'oauth'");
+        assertThat(error("auth:\n  mode: jwt\n  jwksUrl: https://idp.example.com/jwks.json\n"))
+                .isEqualTo("wsctl.yaml line 3: auth.jwksUrl needs auth.issuer and auth.audience too: without them a "
+                        + "token your identity provider issued to anyone, for any application, would pass");
+        assertThat(error("auth:\n  mode: jwt\n  jwksUrl: https://idp.example.com/jwks.json\n  issuer: https://idp\n"))
+                .startsWith("wsctl.yaml line 3: auth.jwksUrl needs auth.audience too");
+        assertThat(error("auth:\n  mode: jwt\n  jwksUrl: http://idp.example.com/jwks.json\n  issuer: i\n  audience: a\n"))
+                .startsWith("wsctl.yaml line 3: auth.jwksUrl must be an https URL").endsWith("not 'http://idp.example.com/jwks.json'");
+        assertThat(error("auth:\n  mode: jwt\n  jwksUrl: /jwks.json\n  issuer: i\n  audience: a\n"))
+                .startsWith("wsctl.yaml line 3: auth.jwksUrl must be the URL of your identity provider's JWKS");
+        assertThat(error("auth:\n  mode: jwt\n  jwksUrl: https://idp.example.com/jwks.json\n  issuer: ''\n  audience: a\n"))
+                .isEqualTo("wsctl.yaml line 4: auth.issuer must not be empty");
+        assertThat(error("auth:\n  mode: none\n  jwksUrl: https://idp.example.com/jwks.json\n"))
+                .isEqualTo("wsctl.yaml line 3: auth.jwksUrl is set, but auth.mode is none, so no token is checked; "
+                        + "set auth.mode: jwt, or remove auth.jwksUrl");
+        assertThat(error("auth:\n  issuer: https://idp.example.com/\n"))
+                .startsWith("wsctl.yaml line 2: auth.issuer is set, but auth.mode is none");
+        assertThat(error("auth:\n  mode: jwt\n  audience: chat\n"))
+                .startsWith("wsctl.yaml line 3: auth.audience is checked only on an identity provider's tokens");
+        assertThat(error("auth:\n  missingOrigin: refuse\n"))
+                .isEqualTo("wsctl.yaml line 2: auth.missingOrigin must be allow or deny, not 'refuse'");
+        assertThat(error("publish: everyone\n"))
+                .isEqualTo("wsctl.yaml line 1: publish must be members, any or none, not 'everyone'");
+        assertThat(error(null, Map.of("WSCTL_PUBLISH", "all")))
+                .isEqualTo("WSCTL_PUBLISH must be members, any or none, not 'all'");
+        assertThat(error(null, Map.of("WSCTL_AUTH_MODE", "JWT!"))).isEqualTo("WSCTL_AUTH_MODE must be none or jwt, not 'JWT!'");
+    }
+
+    @Test
+    void aBadOriginIsNamedWithItsOwnLine() {
+        assertThat(error("""
+                auth:
+                  allowedOrigins:
+                    - https://app.example.com
+                    - https://app.example.com/login
+                """)).isEqualTo("wsctl.yaml line 4: auth.allowedOrigins has an invalid allowed origin "
+                + "'https://app.example.com/login': must not have a path (expected scheme://host[:port] or "
+                + "scheme://*.domain[:port], scheme http or https)");
+        assertThat(error("auth:\n  allowedOrigins: [https://ok.example.com, 'ftp://files.example.com']\n"))
+                .startsWith("wsctl.yaml line 2: auth.allowedOrigins has an invalid allowed origin 'ftp://files.example.com'")
+                .contains("scheme must be http or https");
+        assertThat(error("auth:\n  allowedOrigins:\n    - https://*.*.example.com\n"))
+                .startsWith("wsctl.yaml line 3: auth.allowedOrigins has an invalid allowed origin 'https://*.*.example.com'");
+        assertThat(error("auth:\n  allowedOrigins:\n    -\n")).startsWith("wsctl.yaml line 3: auth.allowedOrigins has an empty entry");
+        assertThat(error(null, Map.of("WSCTL_ALLOWED_ORIGINS", "https://a.example.com,app.example.com")))
+                .startsWith("WSCTL_ALLOWED_ORIGINS has an invalid allowed origin 'app.example.com': missing scheme://");
+        assertThat(error("auth:\n  allowedOrigins: https://app.example.com\n"))
+                .isEqualTo("wsctl.yaml line 2: auth.allowedOrigins must be a list ([a, b], or one '- a' line each), "
+                        + "not 'https://app.example.com'");
+        assertThat(error("auth:\n  allowedOrigins:\n    - https://a.example.com\n    - {host: b.example.com}\n"))
+                .isEqualTo("wsctl.yaml line 4: auth.allowedOrigins[1] must be a single value, not a section of keys");
     }
 
     @Test
@@ -359,7 +484,8 @@ class ConfigLoaderTest {
     @Test
     void flagsMustNameAKey() {
         assertThatThrownBy(() -> new Flag("memroy", "--memory", "1")).isInstanceOf(IllegalArgumentException.class);
-        assertThat(ConfigLoader.keys()).startsWith("app", "stage", "region").contains("memory.default", "tags", "auth.mode");
+        assertThat(ConfigLoader.keys()).startsWith("app", "stage", "region").contains("memory.default", "tags", "auth.mode",
+                "auth.allowedOrigins").endsWith("publish");
         assertThat(ConfigLoader.ENVIRONMENT.values()).allSatisfy(key -> assertThat(ConfigLoader.keys()).contains(key));
     }
 
@@ -381,14 +507,23 @@ class ConfigLoaderTest {
     void theStarterFilesExamplesLoadWhenUncommented() {
         String uncommented = ConfigLoader.starterFile()
                 .replace("tags: {}\n", "")
+                .replace("  mode: none ", "  mode: jwt ")
+                .replace("  allowedOrigins: []\n", "")
                 .replaceAll("(?m)^# (region: .*)$", "$1")
-                .replaceAll("(?m)^  # ([a-z]+: .*)$", "  $1")
+                .replaceAll("(?m)^  # ([a-zA-Z]+: .*)$", "  $1")
                 .replaceAll("(?m)^# (tags:)$", "$1")
-                .replaceAll("(?m)^# ( {2}\\S+: .*)$", "$1");
+                .replaceAll("(?m)^# ( {2}\\S+: .*)$", "$1")
+                .replaceAll("(?m)^  # (allowedOrigins:)$", "  $1")
+                .replaceAll("(?m)^  # ( {2}- .*)$", "  $1");
         StackConfig c = load(uncommented, Map.of());
         assertThat(c.region()).isPresent();
         assertThat(c.memory().functions()).containsOnlyKeys(StackConfig.FUNCTIONS.toArray(String[]::new));
         assertThat(c.tags()).containsOnlyKeys("team", "cost-center");
+        assertThat(c.auth().mode()).isEqualTo(AuthSettings.Mode.JWT);
+        assertThat(c.auth().jwksUrl()).get().asString().startsWith("https://cognito-idp.");
+        assertThat(c.auth().issuer()).isPresent();
+        assertThat(c.auth().audience()).isPresent();
+        assertThat(c.auth().allowedOrigins()).containsExactly("https://app.example.com", "https://*.example.com");
     }
 
     @Test
@@ -396,12 +531,43 @@ class ConfigLoaderTest {
         StackConfig c = load("app: chat\nstage: prod\ntags:\n  team: rt\n", Map.of());
         assertThat(c.prefix()).isEqualTo("chat-prod");
         assertThat(c.functionName("send")).isEqualTo("chat-prod-send");
+        assertThat(c.functionName("authorize")).isEqualTo("chat-prod-authorize");
         assertThat(c.tableName()).isEqualTo("chat-prod-connections");
         assertThat(c.allTags()).containsExactly(entry("team", "rt"), entry("wsctl:app", "chat"), entry("wsctl:stage", "prod"));
         java.net.URI callback = java.net.URI.create("https://abc.execute-api.eu-central-1.amazonaws.com/prod");
         assertThat(Settings.fromEnvironment(c.functionEnvironment(callback))).isEqualTo(c.settings(callback));
-        StackConfig off = load("defaultChannel: none\ndelivery: raw\n", Map.of());
+        StackConfig off = load("defaultChannel: none\ndelivery: raw\npublish: none\n", Map.of());
         assertThat(Settings.fromEnvironment(off.functionEnvironment(callback))).isEqualTo(off.settings(callback));
+        assertThat(off.functionEnvironment(callback)).containsEntry("WSCTL_PUBLISH", "none");
+        assertThat(off.settings(callback).publish()).isEqualTo(Settings.Publish.NONE);
+    }
+
+    @Test
+    void authGivesTheAuthorizersRuntimeSettings() {
+        String secret = AuthSettings.encodeSecret(AuthSettings.newSecret());
+        StackConfig.Auth hs256 = load("auth:\n  mode: jwt\n  allowedOrigins: [https://app.example.com]\n", Map.of()).auth();
+        AuthSettings settings = hs256.settings(Optional.of(secret));
+        assertThat(settings.usesSecret()).isTrue();
+        assertThat(settings.secret()).contains(secret);
+        assertThat(settings.allowedOrigins()).containsExactly("https://app.example.com");
+        assertThat(settings.enabled()).isEqualTo(hs256.enabled()).isTrue();
+        assertThat(AuthSettings.fromEnvironment(settings.toEnvironment())).isEqualTo(settings);
+        assertThatThrownBy(() -> hs256.settings(Optional.empty())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("secret");
+        assertThatThrownBy(() -> hs256.settings(Optional.of("short"))).isInstanceOf(IllegalArgumentException.class)
+                .message().doesNotContain("short");
+
+        StackConfig.Auth jwks = load("auth:\n  mode: jwt\n  jwksUrl: https://idp.example.com/jwks\n  issuer: i\n"
+                + "  audience: a\n  missingOrigin: deny\n", Map.of()).auth();
+        AuthSettings fromIdp = jwks.settings(Optional.of(secret));
+        assertThat(fromIdp.secret()).as("no secret with a JWKS").isEmpty();
+        assertThat(fromIdp.toEnvironment()).containsEntry(AuthSettings.ENV_JWKS_URL, "https://idp.example.com/jwks")
+                .containsEntry(AuthSettings.ENV_ISSUER, "i").containsEntry(AuthSettings.ENV_AUDIENCE, "a")
+                .containsEntry(AuthSettings.ENV_MISSING_ORIGIN, "deny").doesNotContainKey(AuthSettings.ENV_SECRET);
+
+        StackConfig.Auth none = StackConfig.Auth.none();
+        assertThat(none.settings(Optional.empty())).isEqualTo(AuthSettings.none());
+        assertThat(none.enabled()).isEqualTo(AuthSettings.none().enabled()).isFalse();
     }
 
     @Test
@@ -409,17 +575,27 @@ class ConfigLoaderTest {
         StackConfig d = StackConfig.defaults();
         assertThatThrownBy(() -> new StackConfig("Bad", d.stage(), d.region(), d.runtime(), d.architecture(), d.memory(),
                 d.timeoutSeconds(), d.snapStart(), d.defaultChannel(), d.delivery(), d.maxMessageBytes(),
-                d.throttling(), d.fanout(), d.tags(), d.auth()))
+                d.throttling(), d.fanout(), d.tags(), d.auth(), d.publish()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("app must be");
         assertThatThrownBy(() -> new StackConfig.Memory(1024, Map.of("send", 64)))
                 .hasMessage("memory.send must be between 128 and 10240, not 64");
-        assertThatThrownBy(() -> new StackConfig.Memory(1024, Map.of("authorize", 256)))
+        assertThat(new StackConfig.Memory(1024, Map.of("authorize", 256)).of("authorize")).isEqualTo(256);
+        assertThatThrownBy(() -> new StackConfig.Memory(1024, Map.of("fanout", 256)))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new StackConfig.Auth(AuthSettings.Mode.JWT, Optional.of(java.net.URI.create("http://idp.example.com/k")),
+                Optional.of("i"), Optional.of("a"), List.of(), OriginPolicy.MissingOrigin.ALLOW))
+                .hasMessageStartingWith("auth.jwksUrl must be an https URL");
+        assertThatThrownBy(() -> new StackConfig.Auth(AuthSettings.Mode.NONE, Optional.empty(), Optional.empty(),
+                Optional.empty(), List.of("https://a.example.com/x"), OriginPolicy.MissingOrigin.ALLOW))
+                .hasMessageStartingWith("auth.allowedOrigins has an invalid allowed origin");
+        assertThatThrownBy(() -> new StackConfig.Auth(AuthSettings.Mode.JWT, Optional.of(java.net.URI.create("https://idp.example.com/k")),
+                Optional.empty(), Optional.of("a"), List.of(), OriginPolicy.MissingOrigin.ALLOW))
+                .hasMessageStartingWith("auth.jwksUrl needs auth.issuer too");
         Map<String, String> tags = new HashMap<>();
         tags.put("aws:x", "1");
         assertThatThrownBy(() -> new StackConfig(d.app(), d.stage(), d.region(), d.runtime(), d.architecture(),
                 d.memory(), d.timeoutSeconds(), d.snapStart(), d.defaultChannel(), d.delivery(), d.maxMessageBytes(),
-                d.throttling(), d.fanout(), tags, d.auth())).hasMessageStartingWith("tags.aws:x");
+                d.throttling(), d.fanout(), tags, d.auth(), d.publish())).hasMessageStartingWith("tags.aws:x");
         assertThatThrownBy(() -> d.tags().put("a", "b")).isInstanceOf(UnsupportedOperationException.class);
     }
 }

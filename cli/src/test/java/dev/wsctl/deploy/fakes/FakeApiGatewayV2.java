@@ -12,17 +12,21 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * API Gateway v2 (WebSocket and HTTP) APIs with their integrations, routes, route responses, stages,
+ * API Gateway v2 (WebSocket and HTTP) APIs with their integrations, authorizers, routes, route responses, stages,
  * deployments and tags. Updates are PATCHes (members left out stay as they are), list calls page with
  * {@code nextToken} ({@link #pageSize}), and it refuses what API Gateway refuses: a second route with the
- * same key (ConflictException), deleting an integration a route targets (ConflictException), deleting a
- * deployment a stage points at, deploying an API without routes (BadRequestException).
+ * same key (ConflictException), deleting an integration a route targets or an authorizer a route uses
+ * (ConflictException), deleting a deployment a stage points at, deploying an API without routes, a WebSocket
+ * authorizer that is not REQUEST or caches results, a route authorized by an authorizer that does not exist, a
+ * WebSocket route other than {@code $connect} with an authorizer, an authorizer id without an authorization type
+ * (BadRequestException). Setting a route's authorization type to NONE detaches its authorizer, as on AWS.
  */
 public final class FakeApiGatewayV2 implements ApiGatewayV2Client {
 
     private static final class ApiState {
         Api api;
         final Map<String, Integration> integrations = new LinkedHashMap<>();
+        final Map<String, Authorizer> authorizers = new LinkedHashMap<>();
         final Map<String, Route> routes = new LinkedHashMap<>();
         final Map<String, Map<String, RouteResponse>> routeResponses = new LinkedHashMap<>(); // routeId -> id -> response
         final Map<String, Stage> stages = new LinkedHashMap<>();
@@ -63,6 +67,8 @@ public final class FakeApiGatewayV2 implements ApiGatewayV2Client {
         apis.forEach((id, a) -> {
             out.add("apigateway api " + a.api.name() + " (" + id + ")");
             a.integrations.values().forEach(i -> out.add("apigateway integration " + id + "/" + i.integrationId() + " " + i.integrationUri()));
+            a.authorizers.values().forEach(z -> out.add("apigateway authorizer " + id + "/" + z.authorizerId() + " "
+                    + z.name() + " " + z.authorizerUri()));
             a.routes.values().forEach(r -> out.add("apigateway route " + id + "/" + r.routeKey()));
             a.stages.keySet().forEach(s -> out.add("apigateway stage " + id + "/" + s));
             a.deployments.keySet().forEach(d -> out.add("apigateway deployment " + id + "/" + d));
@@ -191,6 +197,113 @@ public final class FakeApiGatewayV2 implements ApiGatewayV2Client {
         return DeleteIntegrationResponse.builder().build();
     }
 
+    // ---- authorizers
+
+    @Override
+    public synchronized CreateAuthorizerResponse createAuthorizer(CreateAuthorizerRequest r) {
+        account.log().mutate("apigateway:CreateAuthorizer");
+        ApiState a = api(r.apiId());
+        if (r.name() == null || r.authorizerType() == null) {
+            throw badRequest("Invalid input: " + (r.name() == null ? "Name" : "AuthorizerType") + " is required");
+        }
+        Authorizer z = Pojos.copy(r, Authorizer.builder()).authorizerId(FakeAccount.id(++ids * 8 + 6, 6)).build();
+        checkAuthorizer(a, z, r.authorizerResultTtlInSeconds() != null || r.enableSimpleResponses() != null
+                || r.authorizerPayloadFormatVersion() != null);
+        a.authorizers.put(z.authorizerId(), z);
+        return Pojos.copy(z, CreateAuthorizerResponse.builder()).build();
+    }
+
+    @Override
+    public synchronized GetAuthorizerResponse getAuthorizer(GetAuthorizerRequest r) {
+        account.log().read("apigateway:GetAuthorizer");
+        return Pojos.copy(authorizer(api(r.apiId()), r.authorizerId()), GetAuthorizerResponse.builder()).build();
+    }
+
+    @Override
+    public synchronized GetAuthorizersResponse getAuthorizers(GetAuthorizersRequest r) {
+        account.log().read("apigateway:GetAuthorizers");
+        Page<Authorizer> page = page(api(r.apiId()).authorizers.values(), r.maxResults(), r.nextToken());
+        return GetAuthorizersResponse.builder().items(page.items()).nextToken(page.nextToken()).build();
+    }
+
+    @Override
+    public synchronized UpdateAuthorizerResponse updateAuthorizer(UpdateAuthorizerRequest r) {
+        account.log().mutate("apigateway:UpdateAuthorizer");
+        ApiState a = api(r.apiId());
+        Authorizer z = Pojos.patch(r, authorizer(a, r.authorizerId()).toBuilder()).build();
+        checkAuthorizer(a, z, r.authorizerResultTtlInSeconds() != null || r.enableSimpleResponses() != null
+                || r.authorizerPayloadFormatVersion() != null);
+        a.authorizers.put(z.authorizerId(), z);
+        return Pojos.copy(z, UpdateAuthorizerResponse.builder()).build();
+    }
+
+    @Override
+    public synchronized DeleteAuthorizerResponse deleteAuthorizer(DeleteAuthorizerRequest r) {
+        account.log().mutate("apigateway:DeleteAuthorizer");
+        ApiState a = api(r.apiId());
+        String id = authorizer(a, r.authorizerId()).authorizerId();
+        List<String> users = a.routes.values().stream().filter(rt -> id.equals(rt.authorizerId()))
+                .map(Route::routeId).toList();
+        if (!users.isEmpty()) {
+            throw conflict("Cannot delete Authorizer because it is referenced by the following Routes with Ids: " + users);
+        }
+        a.authorizers.remove(id);
+        return DeleteAuthorizerResponse.builder().build();
+    }
+
+    /** What API Gateway checks of an authorizer (created, or as it would be after an update). */
+    private void checkAuthorizer(ApiState a, Authorizer z, boolean httpOnlyMembers) {
+        if (a.api.protocolType() != ProtocolType.WEBSOCKET) {
+            return; // HTTP API authorizers are not modelled further
+        }
+        if (z.authorizerType() != AuthorizerType.REQUEST) {
+            throw badRequest("Only REQUEST authorizers are supported for WebSocket APIs, not " + z.authorizerTypeAsString());
+        }
+        if (httpOnlyMembers) {
+            throw badRequest("AuthorizerResultTtlInSeconds, EnableSimpleResponses and AuthorizerPayloadFormatVersion "
+                    + "are supported only for HTTP APIs");
+        }
+        if (z.authorizerUri() == null || !z.authorizerUri().matches("arn:aws:apigateway:[a-z0-9-]+:lambda:path/"
+                + "2015-03-31/functions/arn:aws:lambda:[a-z0-9-]+:\\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?/invocations")) {
+            throw badRequest("Invalid authorizer URI " + z.authorizerUri() + ". Authorizer URI should be a valid API "
+                    + "Gateway ARN that represents a Lambda function invocation.");
+        }
+        for (String source : z.identitySource()) {
+            if (!source.matches("(route\\.request\\.(header|querystring)|stageVariables|context)\\.[A-Za-z0-9._-]+")) {
+                throw badRequest("Invalid identity source " + source + " for a WebSocket API: use route.request.header.*, "
+                        + "route.request.querystring.*, stageVariables.* or context.*");
+            }
+        }
+    }
+
+    private Authorizer authorizer(ApiState a, String id) {
+        Authorizer z = id == null ? null : a.authorizers.get(id);
+        if (z == null) {
+            throw notFound("Authorizer", "Invalid Authorizer identifier specified " + account.accountId() + ":"
+                    + a.api.apiId() + ":" + id);
+        }
+        return z;
+    }
+
+    /**
+     * A route's authorization as API Gateway keeps it: NONE drops the authorizer; CUSTOM needs one that exists, and on
+     * a WebSocket API only {@code $connect} may have one.
+     */
+    private Route authorize(ApiState a, Route route) {
+        String type = route.authorizationTypeAsString() == null ? AuthorizationType.NONE.toString()
+                : route.authorizationTypeAsString();
+        if (type.equals(AuthorizationType.NONE.toString())) {
+            return route.toBuilder().authorizationType(type).authorizerId(null).build();
+        }
+        if (route.authorizerId() == null || !a.authorizers.containsKey(route.authorizerId())) {
+            throw badRequest("Invalid authorizer id " + route.authorizerId() + " for authorization type " + type);
+        }
+        if (a.api.protocolType() == ProtocolType.WEBSOCKET && !"$connect".equals(route.routeKey())) {
+            throw badRequest("Currently, authorization is restricted to the $connect route only");
+        }
+        return route;
+    }
+
     // ---- routes
 
     @Override
@@ -202,10 +315,13 @@ public final class FakeApiGatewayV2 implements ApiGatewayV2Client {
         }
         checkRouteKey(a, r.routeKey(), null);
         checkTarget(a, r.target());
-        Route route = Pojos.copy(r, Route.builder()).routeId(FakeAccount.id(++ids * 8 + 3, 7))
+        if (r.authorizerId() != null && r.authorizationType() == null) {
+            throw badRequest("Unable to create route. Authorizer type is invalid or null.");
+        }
+        Route route = authorize(a, Pojos.copy(r, Route.builder()).routeId(FakeAccount.id(++ids * 8 + 3, 7))
                 .apiKeyRequired(Boolean.TRUE.equals(r.apiKeyRequired()))
                 .authorizationType(r.authorizationType() == null ? AuthorizationType.NONE.toString() : r.authorizationTypeAsString())
-                .build();
+                .build());
         a.routes.put(route.routeId(), route);
         return Pojos.copy(route, CreateRouteResponse.builder()).build();
     }
@@ -234,7 +350,10 @@ public final class FakeApiGatewayV2 implements ApiGatewayV2Client {
         if (r.target() != null) {
             checkTarget(a, r.target());
         }
-        Route route = Pojos.patch(r, current.toBuilder()).build();
+        if (r.authorizerId() != null && r.authorizationType() == null) {
+            throw badRequest("Unable to update route. Authorizer type is invalid or null.");
+        }
+        Route route = authorize(a, Pojos.patch(r, current.toBuilder()).build());
         a.routes.put(route.routeId(), route);
         return Pojos.copy(route, UpdateRouteResponse.builder()).build();
     }

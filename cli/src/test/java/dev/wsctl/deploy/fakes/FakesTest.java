@@ -358,6 +358,73 @@ class FakesTest {
     }
 
     @Test
+    void apiGatewayKeepsAuthorizersAndRefusesToDeleteOneARouteUses() {
+        String id = aws.apiGateway().createApi(r -> r.name("app-dev").protocolType(ProtocolType.WEBSOCKET)
+                .routeSelectionExpression("$request.body.action")).apiId();
+        String fn = "arn:aws:lambda:us-east-1:123456789012:function:app-dev-authorize:live";
+        String uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + fn + "/invocations";
+        String integration = aws.apiGateway().createIntegration(r -> r.apiId(id).integrationType("AWS_PROXY")
+                .integrationUri(uri.replace("authorize", "connect"))).integrationId();
+
+        assertThatThrownBy(() -> aws.apiGateway().createAuthorizer(r -> r.apiId(id).name("jwt").authorizerType("JWT")
+                .identitySource("route.request.header.Host")))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("REQUEST");
+        assertThatThrownBy(() -> aws.apiGateway().createAuthorizer(r -> r.apiId(id).name("a").authorizerType("REQUEST")
+                .authorizerUri(uri).identitySource("route.request.header.Host").authorizerResultTtlInSeconds(300)))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("only for HTTP APIs");
+        assertThatThrownBy(() -> aws.apiGateway().createAuthorizer(r -> r.apiId(id).name("a").authorizerType("REQUEST")
+                .authorizerUri(uri).identitySource("$request.header.Authorization")))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("identity source");
+        assertThatThrownBy(() -> aws.apiGateway().createAuthorizer(r -> r.apiId(id).name("a").authorizerType("REQUEST")
+                .authorizerUri("https://example.com").identitySource("route.request.header.Host")))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("Invalid authorizer URI");
+
+        var created = aws.apiGateway().createAuthorizer(r -> r.apiId(id).name("app-dev-authorize").authorizerType("REQUEST")
+                .authorizerUri(uri).identitySource("route.request.header.Host"));
+        String authorizer = created.authorizerId();
+        assertThat(created.identitySource()).containsExactly("route.request.header.Host");
+        assertThat(aws.apiGateway().getAuthorizers(r -> r.apiId(id)).items()).singleElement()
+                .satisfies(z -> assertThat(z.name()).isEqualTo("app-dev-authorize"));
+        aws.apiGateway().updateAuthorizer(r -> r.apiId(id).authorizerId(authorizer).authorizerUri(uri.replace(":live", "")));
+        var got = aws.apiGateway().getAuthorizer(r -> r.apiId(id).authorizerId(authorizer));
+        assertThat(got.authorizerUri()).doesNotContain(":live");
+        assertThat(got.authorizerTypeAsString()).as("a PATCH keeps the rest").isEqualTo("REQUEST");
+        assertThatThrownBy(() -> aws.apiGateway().getAuthorizer(r -> r.apiId(id).authorizerId("nope12")))
+                .isInstanceOf(NotFoundException.class);
+
+        assertThatThrownBy(() -> aws.apiGateway().createRoute(r -> r.apiId(id).routeKey("$connect")
+                .target("integrations/" + integration).authorizationType("CUSTOM").authorizerId("nope12")))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("authorizer");
+        assertThatThrownBy(() -> aws.apiGateway().createRoute(r -> r.apiId(id).routeKey("sendmessage")
+                .target("integrations/" + integration).authorizationType("CUSTOM").authorizerId(authorizer)))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("$connect route only");
+        var connect = aws.apiGateway().createRoute(r -> r.apiId(id).routeKey("$connect")
+                .target("integrations/" + integration).authorizationType("CUSTOM").authorizerId(authorizer));
+        assertThat(connect.authorizationTypeAsString()).isEqualTo("CUSTOM");
+        assertThat(connect.authorizerId()).isEqualTo(authorizer);
+        assertThatThrownBy(() -> aws.apiGateway().updateRoute(r -> r.apiId(id).routeId(connect.routeId()).authorizerId(authorizer)))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("Authorizer type is invalid or null");
+        assertThatThrownBy(() -> aws.apiGateway().deleteAuthorizer(r -> r.apiId(id).authorizerId(authorizer)))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.statusCode()).isEqualTo(409))
+                .hasMessageContaining("referenced by the following Routes with Ids: [" + connect.routeId() + "]");
+
+        aws.apiGateway().updateRoute(r -> r.apiId(id).routeId(connect.routeId()).authorizationType("NONE"));
+        var detached = aws.apiGateway().getRoute(r -> r.apiId(id).routeId(connect.routeId()));
+        assertThat(detached.authorizationTypeAsString()).isEqualTo("NONE");
+        assertThat(detached.authorizerId()).as("NONE lets go of the authorizer").isNull();
+        assertThat(aws.log().mutatingCalls()).contains("apigateway:CreateAuthorizer", "apigateway:UpdateAuthorizer");
+        aws.apiGateway().deleteAuthorizer(r -> r.apiId(id).authorizerId(authorizer));
+        assertThat(aws.apiGateway().getAuthorizers(r -> r.apiId(id)).items()).isEmpty();
+        assertThatThrownBy(() -> aws.apiGateway().deleteAuthorizer(r -> r.apiId(id).authorizerId(authorizer)))
+                .isInstanceOf(NotFoundException.class);
+
+        aws.apiGateway().createAuthorizer(r -> r.apiId(id).name("again").authorizerType("REQUEST").authorizerUri(uri));
+        assertThat(aws.inventory()).anyMatch(l -> l.startsWith("apigateway authorizer " + id + "/"));
+        aws.apiGateway().deleteApi(r -> r.apiId(id));
+        assertThat(aws.inventory()).as("deleting the API deletes its authorizers").isEmpty();
+    }
+
+    @Test
     void apiGatewayRefusesDeployingWithoutRoutesAndPagesLists() {
         String id = aws.apiGateway().createApi(r -> r.name("a").protocolType(ProtocolType.WEBSOCKET)
                 .routeSelectionExpression("$request.body.action")).apiId();
