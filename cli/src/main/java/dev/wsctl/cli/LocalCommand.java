@@ -1,5 +1,8 @@
 package dev.wsctl.cli;
 
+import dev.wsctl.config.ConfigException;
+import dev.wsctl.config.ConfigLoader;
+import dev.wsctl.config.StackConfig;
 import dev.wsctl.local.Limits;
 import dev.wsctl.local.LocalStack;
 import dev.wsctl.runtime.ChannelName;
@@ -22,6 +25,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -53,17 +58,27 @@ public final class LocalCommand implements Callable<Integer> {
     @Mixin
     StateDirOption state;
 
-    @Option(names = "--default-channel", defaultValue = "default", description = "Channel every connection joins on connect; 'none' turns that off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout, publish and auth (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
+    Path configFile;
+
+    @Option(names = "--default-channel", paramLabel = "NAME", description = "Channel every connection joins on connect; 'none' turns that off (default: defaultChannel of the config, else default).")
     String defaultChannel;
 
-    @Option(names = "--max-message-bytes", defaultValue = "32768", description = "Largest message a client may publish, in bytes of its JSON (default: ${DEFAULT-VALUE}).")
-    int maxMessageBytes;
+    @Option(names = "--max-message-bytes", paramLabel = "N", description = "Largest message a client may publish, in bytes of its JSON (default: maxMessageBytes of the config, else 32768).")
+    String maxMessageBytes;
 
-    @Option(names = "--delivery", defaultValue = "envelope", description = "What subscribers receive: 'envelope' (type, channel, message, sender, sentAt) or 'raw' (the bare message) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--delivery", paramLabel = "MODE", description = "What subscribers receive: 'envelope' (type, channel, message, sender, sentAt) or 'raw' (the bare message) (default: delivery of the config, else envelope).")
     String delivery;
 
-    @Option(names = "--fanout-concurrency", defaultValue = "128", description = "@connections calls in flight per broadcast (default: ${DEFAULT-VALUE}).")
-    int fanoutConcurrency;
+    @Option(names = "--fanout-concurrency", paramLabel = "N", description = "@connections calls in flight per broadcast (default: fanout.concurrency of the config, else 128).")
+    String fanoutConcurrency;
+
+    @Option(names = "--publish", paramLabel = "POLICY", description = "Where clients may publish: members (channels they joined), any, or none (only `wsctl broadcast`) (default: publish of the config, else members).")
+    String publish;
+
+    @Option(names = "--no-auth", description = "Ignore the config's auth section: no token, any origin.")
+    boolean noAuth;
 
     @Option(names = {"-v", "--verbose"}, description = "Also print each handler's JSON log line on stderr.")
     boolean verbose;
@@ -131,7 +146,15 @@ public final class LocalCommand implements Callable<Integer> {
         err.println("wsctl local: listening on " + stack.websocketUri()
                 + "  (@connections: " + stack.callbackUri() + "/@connections/{id})");
         err.println("  store " + config.db() + ", log " + logFile + "; Ctrl-C to stop");
-        err.println("  try:  npx wscat -c " + stack.websocketUri());
+        if (config.auth().usesSecret()) {
+            err.println("  auth: jwt; a token for a user:  TOKEN=$(wsctl token --local --sub me)");
+            err.println("  try:  npx wscat -c \"" + stack.websocketUri() + "?token=$TOKEN\"");
+        } else if (config.auth().mode() == AuthSettings.Mode.JWT) {
+            err.println("  auth: jwt with tokens from " + config.auth().jwksUrl().orElseThrow());
+            err.println("  try:  npx wscat -c \"" + stack.websocketUri() + "?token=…\"");
+        } else {
+            err.println("  try:  npx wscat -c " + stack.websocketUri());
+        }
         err.println("        > {\"action\":\"joinchannel\",\"channel\":\"news\"}");
         err.println("        > {\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"hello\"}");
         err.flush();
@@ -149,21 +172,15 @@ public final class LocalCommand implements Callable<Integer> {
         if (!stage.matches("[A-Za-z0-9_-]{1,128}")) {
             throw CliException.usage("--stage may contain only letters, digits, '-' and '_' (1-128 characters)");
         }
-        Optional<String> channel = defaultChannel.equals("none") ? Optional.empty() : Optional.of(defaultChannel);
-        if (channel.isPresent() && !ChannelName.isValid(channel.get())) {
-            throw CliException.usage("--default-channel '" + defaultChannel + "': " + ChannelName.problem(defaultChannel));
-        }
-        if (maxMessageBytes < 1) {
-            throw CliException.usage("--max-message-bytes must be at least 1");
-        }
-        if (fanoutConcurrency < 1 || fanoutConcurrency > 10_000) {
-            throw CliException.usage("--fanout-concurrency must be between 1 and 10000");
-        }
-        Settings.Delivery mode;
-        try {
-            mode = Settings.Delivery.parse(delivery);
-        } catch (IllegalArgumentException e) {
-            throw CliException.usage("--delivery: " + e.getMessage());
+        StackConfig stack = stackConfig();
+        AuthSettings auth = AuthSettings.none();
+        if (!noAuth) {
+            // jwt with wsctl's own secret: the local stack keeps one in the state directory, which
+            // `wsctl token --local` signs with
+            Optional<String> secret = stack.auth().usesSecret()
+                    ? Optional.of(AuthSettings.encodeSecret(LocalSecret.loadOrCreate(state.path())))
+                    : Optional.empty();
+            auth = stack.auth().settings(secret);
         }
         Limits limits = Limits.aws();
         if (idleTimeout != null) {
@@ -172,7 +189,29 @@ public final class LocalCommand implements Callable<Integer> {
         if (maxConnectionDuration != null) {
             limits = limits.withMaxConnectionDuration(maxConnectionDuration);
         }
-        return new LocalStack.Config(host, port, stage, state.path().resolve("local.db"), channel, maxMessageBytes,
-                mode, Settings.Publish.MEMBERS, fanoutConcurrency, limits, AuthSettings.none(), JsonLog.discard());
+        return new LocalStack.Config(host, port, stage, state.path().resolve("local.db"), stack.defaultChannel(),
+                stack.maxMessageBytes(), stack.delivery(), stack.publish(), stack.fanout().concurrency(), limits, auth,
+                JsonLog.discard());
+    }
+
+    /** wsctl.yaml (or --config), the WSCTL_* environment and the flags above, validated as deploy validates them. */
+    private StackConfig stackConfig() {
+        List<ConfigLoader.Flag> flags = new ArrayList<>();
+        addFlag(flags, "defaultChannel", "--default-channel", defaultChannel);
+        addFlag(flags, "maxMessageBytes", "--max-message-bytes", maxMessageBytes);
+        addFlag(flags, "delivery", "--delivery", delivery);
+        addFlag(flags, "fanout.concurrency", "--fanout-concurrency", fanoutConcurrency);
+        addFlag(flags, "publish", "--publish", publish);
+        try {
+            return new ConfigLoader(System.getenv()).load(configFile, flags);
+        } catch (ConfigException e) {
+            throw CliException.usage(e.getMessage());
+        }
+    }
+
+    private static void addFlag(List<ConfigLoader.Flag> flags, String key, String option, String value) {
+        if (value != null) {
+            flags.add(new ConfigLoader.Flag(key, option, value));
+        }
     }
 }

@@ -36,13 +36,13 @@ class LocalProcessTest {
         }
     }
 
-    @Test
-    void servesUntilInterruptedThenDisconnectsEveryClientAndCleansUp() throws Exception {
+    /** Starts {@code wsctl local --port 0 --state-dir DIR EXTRA…} and returns the URL it prints. */
+    private String startLocal(String... extra) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                Wsctl.class.getName(), "local", "--port", "0", "--state-dir", dir.toString()))
-                .redirectError(dir.resolve("stderr.txt").toFile())
-                .start();
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                Wsctl.class.getName(), "local", "--port", "0", "--state-dir", dir.toString()));
+        command.addAll(List.of(extra));
+        process = new ProcessBuilder(command).redirectError(dir.resolve("stderr.txt").toFile()).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String url = CompletableFuture.supplyAsync(() -> {
             try {
@@ -51,7 +51,39 @@ class LocalProcessTest {
                 throw new IllegalStateException(e);
             }
         }).get(60, TimeUnit.SECONDS);
-        assertThat(url).matches("ws://127\\.0\\.0\\.1:\\d+/local");
+        assertThat(url).as(Files.readString(dir.resolve("stderr.txt"))).matches("ws://127\\.0\\.0\\.1:\\d+/local");
+        return url;
+    }
+
+    @Test
+    void withJwtInTheConfigItRefusesConnectionsWithoutATokenFromWsctlToken() throws Exception {
+        Path config = dir.resolve("wsctl.yaml");
+        Files.writeString(config, "auth:\n  mode: jwt\n  allowedOrigins: [\"https://app.example.com\"]\npublish: members\n");
+        String url = startLocal("--config", config.toString());
+        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("wsctl token --local");
+        HttpClient http = HttpClient.newHttpClient();
+        var refused = http.newWebSocketBuilder().buildAsync(URI.create(url), new WebSocket.Listener() { });
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(refused::join))
+                .hasCauseInstanceOf(java.net.http.WebSocketHandshakeException.class);
+        assertThat(((java.net.http.WebSocketHandshakeException) org.assertj.core.api.Assertions.catchThrowable(refused::join)
+                .getCause()).getResponse().statusCode()).isEqualTo(401);
+
+        CliRun token = CliRun.wsctl("token", "--local", "--state-dir", dir.toString(), "--sub", "alice");
+        assertThat(token.code()).as(token.err()).isZero();
+        WebSocket socket = http.newWebSocketBuilder()
+                .buildAsync(URI.create(url + "?token=" + token.out().strip()), new WebSocket.Listener() { })
+                .get(10, TimeUnit.SECONDS);
+        socket.abort();
+
+        CliRun smoke = CliRun.wsctl("smoke", "--local", "--state-dir", dir.toString());
+        assertThat(smoke.code()).as(smoke.out() + smoke.err()).isZero();
+        assertThat(Files.readString(dir.resolve("local.log")))
+                .contains("\"decision\":\"deny\"", "\"reason\":\"missing_token\"", "\"sub\":\"alice\"");
+    }
+
+    @Test
+    void servesUntilInterruptedThenDisconnectsEveryClientAndCleansUp() throws Exception {
+        String url = startLocal();
 
         JsonNode state = Json.MAPPER.readTree(dir.resolve("local.json").toFile());
         assertThat(state.get("url").asText()).isEqualTo(url);
