@@ -26,6 +26,11 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     /** Route key → function, in the order they are created. */
     static final Map<String, String> ROUTES = routes();
 
+    /** The output that holds the {@link #fingerprint} of the routes as they were read, before this run changed them. */
+    static final String FINGERPRINT_READ = "routes.fingerprint.read";
+    /** The output that holds the {@link #fingerprint} of the routes as they are (read, or just reconciled). */
+    static final String FINGERPRINT = "routes.fingerprint";
+
     /** @param routes route key → "integration uri, one-way|two-way, authorization" */
     record State(Map<String, String> routes) {
     }
@@ -115,7 +120,19 @@ final class RoutesResource implements Resource<RoutesResource.State> {
                     && !api.getRouteResponses(r -> r.apiId(apiId).routeId(route.routeId())).items().isEmpty();
             routes.put(route.routeKey(), describe(uris.getOrDefault(target, "none"), responds, Authorization.of(route)));
         }
-        return routes.isEmpty() ? Optional.empty() : Optional.of(new State(routes));
+        if (routes.isEmpty()) {
+            return Optional.empty();
+        }
+        State state = new State(routes);
+        outputs.put(FINGERPRINT_READ, fingerprint(state));
+        outputs.put(FINGERPRINT, fingerprint(state));
+        return Optional.of(state);
+    }
+
+    /** Identifies a routing table; a stage's deployment records the one it was made from. */
+    static String fingerprint(State state) {
+        return "wsctl routes " + FunctionCode.of(new TreeMap<>(state.routes()).toString()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).sha256();
     }
 
     @Override
@@ -126,11 +143,13 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     @Override
     public void create(State desired, Outputs outputs) {
         reconcile(outputs);
+        outputs.put(FINGERPRINT, fingerprint(desired));
     }
 
     @Override
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
         reconcile(outputs);
+        outputs.put(FINGERPRINT, fingerprint(desired));
     }
 
     /** Creates or corrects every integration and route; removes routes wsctl does not define. */

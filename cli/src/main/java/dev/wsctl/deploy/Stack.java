@@ -62,7 +62,8 @@ public final class Stack {
         RoutesResource routes = new RoutesResource(aws.apiGateway(), config.prefix(), config.auth().enabled());
         resources.add(routes);
         resources.add(new StageResource(aws.apiGateway(), config.stage(), config.throttling().rate(),
-                config.throttling().burst(), tags, Engine.changed(routes)));
+                config.throttling().burst(), tags, Engine.changed(routes), RoutesResource.FINGERPRINT_READ,
+                RoutesResource.FINGERPRINT));
         return new Engine(resources, Map.of("region", aws.region(), "account", account, "stage", config.stage()));
     }
 
