@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code wsctl status}: each resource present, missing or drifted, and the endpoints. */
 @Command(name = "status",
-        description = "Show each resource of the stack as present, missing or drifted (and how), and its endpoints.",
+        description = "Show each resource of the stack as present, missing, drifted (and how) or unwanted, and its endpoints.",
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class StatusCommand implements Callable<Integer> {
@@ -73,6 +73,7 @@ public final class StatusCommand implements Callable<Integer> {
         return switch (s.action()) {
             case CREATE -> "missing";
             case UPDATE -> "drifted";
+            case DELETE -> "unwanted"; // exists, but the config says it must not (the authorizer, with auth off)
             default -> "present";
         };
     }

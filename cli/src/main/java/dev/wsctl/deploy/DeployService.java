@@ -63,7 +63,7 @@ public final class DeployService {
             out.put("callbackUrl", "https://" + apiId + ".execute-api." + aws.region() + ".amazonaws.com/" + config.stage());
         }
         out.put("table", config.tableName());
-        for (String fn : StackConfig.defaults().functions()) { // authorize: not deployed yet
+        for (String fn : config.functions()) {
             out.put("function." + fn, config.functionName(fn));
         }
         return out;

@@ -13,6 +13,10 @@ import java.util.function.Consumer;
  * dependency order). It has no per-resource branches. Planning and applying run the same steps, so a
  * dry run shows exactly what apply will do; apply recomputes each step just before it acts, once the
  * resources before it have published their outputs.
+ *
+ * <p>Resources the stack must not have ({@link Resource#wanted()} false) come after all the others, last declared
+ * first, as in a destroy: by then nothing refers to them any more (the {@code $connect} route has let go of the
+ * authorizer before the authorizer goes). One that exists is deleted; one that does not is no step at all.
  */
 public final class Engine {
     private final List<Resource<?>> resources;
@@ -35,8 +39,13 @@ public final class Engine {
     public Result plan() {
         Outputs outputs = outputs();
         List<Plan.Step> steps = new ArrayList<>();
-        for (Resource<?> r : resources) {
+        for (Resource<?> r : wanted()) {
             steps.add(step(r, outputs));
+        }
+        for (Resource<?> r : unwantedLastFirst()) {
+            if (read(r, outputs)) {
+                steps.add(deletion(r));
+            }
         }
         return new Result(new Plan(steps), outputs.all());
     }
@@ -49,19 +58,27 @@ public final class Engine {
     public Result apply(Consumer<Plan.Step> progress) {
         Outputs outputs = outputs();
         List<Plan.Step> steps = new ArrayList<>();
-        for (Resource<?> r : resources) {
+        for (Resource<?> r : wanted()) {
             steps.add(applyOne(r, outputs, progress));
+        }
+        for (Resource<?> r : unwantedLastFirst()) {
+            if (read(r, outputs)) {
+                steps.add(delete(r, outputs, progress));
+            }
         }
         return new Result(new Plan(steps), outputs.all());
     }
 
-    /** What {@link #destroy} would delete, last resource first. */
+    /** What {@link #destroy} would delete, last resource first (a resource the stack must not have: if it exists). */
     public Plan destroyPlan() {
         Outputs outputs = outputs();
         List<Plan.Step> steps = new ArrayList<>();
         for (Resource<?> r : resources) {
-            boolean present = at("read " + r.kind() + " " + r.name(), () -> r.actual(outputs)).isPresent();
-            steps.add(0, new Plan.Step(present ? Plan.Action.DELETE : Plan.Action.ABSENT, r.kind(), r.name(), List.of()));
+            boolean present = read(r, outputs);
+            if (present || r.wanted()) {
+                steps.add(0, new Plan.Step(present ? Plan.Action.DELETE : Plan.Action.ABSENT, r.kind(), r.name(),
+                        List.of()));
+            }
         }
         return new Plan(steps);
     }
@@ -69,21 +86,46 @@ public final class Engine {
     /** Deletes every resource, last first; resources already gone count as deleted. */
     public Plan destroy(Consumer<Plan.Step> progress) {
         Outputs outputs = outputs();
+        List<Resource<?>> doomed = new ArrayList<>();
         for (Resource<?> r : resources) {
-            at("read " + r.kind() + " " + r.name(), () -> r.actual(outputs)); // ids the deletes need
+            if (read(r, outputs) || r.wanted()) { // reading also publishes the ids the deletes need
+                doomed.add(0, r);
+            }
         }
         List<Plan.Step> steps = new ArrayList<>();
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            Resource<?> r = resources.get(i);
-            Plan.Step step = new Plan.Step(Plan.Action.DELETE, r.kind(), r.name(), List.of());
-            progress.accept(step);
-            at("delete " + r.kind() + " " + r.name(), () -> {
-                r.delete(outputs);
-                return null;
-            });
-            steps.add(step);
+        for (Resource<?> r : doomed) {
+            steps.add(delete(r, outputs, progress));
         }
         return new Plan(steps);
+    }
+
+    private List<Resource<?>> wanted() {
+        return resources.stream().filter(Resource::wanted).toList();
+    }
+
+    private List<Resource<?>> unwantedLastFirst() {
+        List<Resource<?>> unwanted = new ArrayList<>(resources.stream().filter(r -> !r.wanted()).toList());
+        java.util.Collections.reverse(unwanted);
+        return unwanted;
+    }
+
+    /** Reads the resource (publishing its outputs); true when it exists. */
+    private static boolean read(Resource<?> r, Outputs outputs) {
+        return at("read " + r.kind() + " " + r.name(), () -> r.actual(outputs)).isPresent();
+    }
+
+    private static Plan.Step deletion(Resource<?> r) {
+        return new Plan.Step(Plan.Action.DELETE, r.kind(), r.name(), List.of());
+    }
+
+    private static Plan.Step delete(Resource<?> r, Outputs outputs, Consumer<Plan.Step> progress) {
+        Plan.Step step = deletion(r);
+        progress.accept(step);
+        at("delete " + r.kind() + " " + r.name(), () -> {
+            r.delete(outputs);
+            return null;
+        });
+        return step;
     }
 
     /** Runs {@code work}; an AWS failure in it becomes a {@link StepFailedException} that says what was being done. */
@@ -104,7 +146,7 @@ public final class Engine {
         S desired = r.desired(outputs);
         if (actual.isEmpty()) {
             outputs.put(changed(r), "true");
-            return new Plan.Step(Plan.Action.CREATE, r.kind(), r.name(), List.of());
+            return new Plan.Step(Plan.Action.CREATE, r.kind(), r.name(), r.creating(desired));
         }
         List<Change> changes = r.diff(actual.get(), desired);
         if (!changes.isEmpty()) {
@@ -119,7 +161,7 @@ public final class Engine {
         S desired = r.desired(outputs);
         if (actual.isEmpty()) {
             outputs.put(changed(r), "true");
-            Plan.Step step = new Plan.Step(Plan.Action.CREATE, r.kind(), r.name(), List.of());
+            Plan.Step step = new Plan.Step(Plan.Action.CREATE, r.kind(), r.name(), r.creating(desired));
             progress.accept(step);
             at("create " + r.kind() + " " + r.name(), () -> {
                 r.create(desired, outputs);

@@ -17,12 +17,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Function;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * One Lambda function running a handler from {@code handlers.jar}. Code is uploaded only when its
  * SHA-256 differs from the deployed one. With SnapStart on, every change publishes a version and
  * points the alias {@code live} at it; API Gateway invokes the alias.
+ *
+ * <p>A function may keep a {@link Secret} in its environment (the authorizer's HS256 secret): the one deployed is
+ * kept as long as it is valid, whatever else changes; a new one is generated only when there is none. Plans show
+ * what happens to it ({@code WSCTL_AUTH_SECRET: (kept)}, {@code (none) → (generated)}), never its value.
  */
 public final class FunctionResource implements Resource<FunctionResource.State> {
     static final String ALIAS = "live";
@@ -45,18 +51,51 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
             return new State(handler, runtime, architecture, memory, timeout, role, environment, logFormat, snapStart,
                     codeSha256, aliasVersion, tags);
         }
+
+        /** Without the environment's values, which may hold a secret. */
+        @Override
+        public String toString() {
+            return "State[handler=" + handler + ", memory=" + memory + ", environment=" + environment.keySet()
+                    + ", code=" + codeSha256 + ", alias=" + aliasVersion + "]";
+        }
     }
 
-    /** How a function is configured, from the stack's config. */
+    /**
+     * How a function is configured, from the stack's config.
+     *
+     * @param environment the function's environment from the callback URL and, for a function with a {@code secret},
+     *                    the secret's value (the deployed one, kept, or a new one)
+     * @param secret      an environment variable whose value deploy generates once and then keeps
+     */
     record Spec(String function, String name, String handler, String runtime, String architecture, int memory,
-                int timeout, boolean snapStart, Function<URI, Map<String, String>> environment,
-                Map<String, String> tags) {
+                int timeout, boolean snapStart, BiFunction<URI, Optional<String>, Map<String, String>> environment,
+                Optional<Secret> secret, Map<String, String> tags) {
     }
+
+    /**
+     * A secret in a function's environment that deploy generates and then keeps.
+     *
+     * @param variable its environment variable, e.g. {@code WSCTL_AUTH_SECRET}
+     * @param generate a new secret
+     * @param valid    whether a deployed value is one to keep (a malformed or too short one is replaced)
+     */
+    record Secret(String variable, Supplier<String> generate, Predicate<String> valid) {
+    }
+
+    /** What plans say of a secret in place of its value. */
+    static final String SECRET_NONE = "(none)";
+    static final String SECRET_INVALID = "(invalid)";
+    static final String SECRET_KEPT = "(kept)";
+    static final String SECRET_GENERATED = "(generated)";
 
     private final LambdaClient lambda;
     private final Spec spec;
     private final FunctionCode code;
     private final Retry roleRetry;
+    /** The valid secret the last {@link #actual} found deployed, which {@link #desired} keeps; null if none. */
+    private String deployedSecret;
+    /** The secret generated for this run when none is deployed: at most one, so plan and apply agree. */
+    private String generatedSecret;
 
     FunctionResource(LambdaClient lambda, Spec spec, FunctionCode code, Retry roleRetry) {
         this.lambda = lambda;
@@ -82,7 +121,8 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         URI callback = URI.create("https://" + apiId + ".execute-api." + outputs.get("region")
                 + ".amazonaws.com/" + outputs.get("stage"));
         State desired = new State(spec.handler(), spec.runtime(), spec.architecture(), spec.memory(), spec.timeout(),
-                outputs.get("role." + spec.function() + ".arn"), new TreeMap<>(spec.environment().apply(callback)),
+                outputs.get("role." + spec.function() + ".arn"),
+                new TreeMap<>(spec.environment().apply(callback, spec.secret().map(this::secretToWrite))),
                 LogFormat.JSON.toString(), spec.snapStart(), code.sha256(), "none", spec.tags());
         return spec.snapStart() ? desired.withAlias(desired.fingerprint()) : desired;
     }
@@ -90,12 +130,18 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
     @Override
     public Optional<State> actual(Outputs outputs) {
         GetFunctionResponse got;
+        deployedSecret = null;
         try {
             got = lambda.getFunction(r -> r.functionName(spec.name()));
         } catch (ResourceNotFoundException absent) {
             return Optional.empty();
         }
         FunctionConfiguration c = got.configuration();
+        Map<String, String> environment = c.environment() == null ? Map.of() : c.environment().variables();
+        spec.secret().ifPresent(s -> {
+            String deployed = environment.get(s.variable());
+            deployedSecret = deployed != null && s.valid().test(deployed) ? deployed : null;
+        });
         String aliasVersion = "none";
         outputs.put("function." + spec.function() + ".arn", c.functionArn());
         outputs.put("function." + spec.function() + ".target", c.functionArn());
@@ -109,28 +155,73 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         return Optional.of(new State(c.handler(), c.runtimeAsString(),
                 c.architectures().isEmpty() ? "x86_64" : c.architectures().get(0).toString(),
                 c.memorySize(), c.timeout(), c.role(),
-                new TreeMap<>(c.environment() == null ? Map.of() : c.environment().variables()),
+                new TreeMap<>(environment),
                 c.loggingConfig() == null ? "Text" : c.loggingConfig().logFormatAsString(),
                 c.snapStart() != null && c.snapStart().applyOn() == SnapStartApplyOn.PUBLISHED_VERSIONS,
                 c.codeSha256(), aliasVersion, got.tags() == null ? Map.of() : got.tags()));
     }
 
+    /** The deployed secret if it is valid, else the one generated for this run. */
+    private String secretToWrite(Secret secret) {
+        if (deployedSecret != null) {
+            return deployedSecret;
+        }
+        if (generatedSecret == null) {
+            generatedSecret = secret.generate().get();
+        }
+        return generatedSecret;
+    }
+
     @Override
     public List<Change> diff(State actual, State desired) {
-        return new Diff()
+        String secret = spec.secret().map(Secret::variable).orElse(null);
+        List<Change> changes = new Diff()
                 .field("handler", actual.handler(), desired.handler())
                 .field("runtime", actual.runtime(), desired.runtime())
                 .field("architecture", actual.architecture(), desired.architecture())
                 .field("memory", actual.memory(), desired.memory())
                 .field("timeout", actual.timeout(), desired.timeout())
                 .field("role", actual.role(), desired.role())
-                .map("environment", actual.environment(), desired.environment())
+                .map("environment", without(actual.environment(), secret), without(desired.environment(), secret))
                 .field("log format", actual.logFormat(), desired.logFormat())
                 .field("snapstart", actual.snapStart(), desired.snapStart())
                 .field("code", actual.codeSha256(), desired.codeSha256())
                 .field("alias live", actual.aliasVersion(), desired.aliasVersion())
                 .map("tags", actual.tags(), desired.tags())
                 .changes();
+        if (secret == null) {
+            return changes;
+        }
+        List<Change> all = new java.util.ArrayList<>(changes);
+        String deployed = actual.environment().get(secret);
+        String wanted = desired.environment().get(secret);
+        if (!java.util.Objects.equals(deployed, wanted)) {
+            all.add(new Change(secret, deployed == null ? SECRET_NONE : SECRET_INVALID,
+                    wanted == null ? SECRET_NONE : SECRET_GENERATED));
+        } else if (wanted != null && changes.stream().anyMatch(FunctionResource::sendsConfiguration)) {
+            all.add(new Change(secret, SECRET_KEPT, SECRET_KEPT)); // the environment is sent again, the secret stays
+        }
+        return List.copyOf(all);
+    }
+
+    @Override
+    public List<Change> creating(State desired) {
+        return spec.secret().filter(s -> desired.environment().containsKey(s.variable()))
+                .map(s -> List.of(new Change(s.variable(), SECRET_NONE, SECRET_GENERATED))).orElse(List.of());
+    }
+
+    private static Map<String, String> without(Map<String, String> environment, String variable) {
+        if (variable == null) {
+            return environment;
+        }
+        Map<String, String> rest = new TreeMap<>(environment);
+        rest.remove(variable);
+        return rest;
+    }
+
+    /** A change that UpdateFunctionConfiguration sends (with the whole environment); code, tags and alias are apart. */
+    private static boolean sendsConfiguration(Change c) {
+        return !List.of("code", "tags", "alias live").contains(c.field());
     }
 
     @Override
@@ -163,7 +254,7 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
     @Override
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
         awaitUpdated(); // an update still in progress (say, from an interrupted deploy) refuses another
-        boolean configuration = changes.stream().anyMatch(c -> !List.of("code", "tags", "alias live").contains(c.field()));
+        boolean configuration = changes.stream().anyMatch(FunctionResource::sendsConfiguration);
         if (configuration) {
             lambda.updateFunctionConfiguration(r -> r.functionName(spec.name())
                     .handler(desired.handler())

@@ -10,9 +10,16 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 
-/** Lets this API, and only this API, invoke one function (its {@code live} alias with SnapStart). */
+/**
+ * Lets this API, and only this API, invoke one function (its {@code live} alias with SnapStart): from its routes'
+ * integrations ({@link #ROUTES}), or, for the authorize function, from its authorizers only ({@link #AUTHORIZERS}).
+ */
 final class PermissionResource implements Resource<PermissionResource.State> {
     static final String STATEMENT = "wsctl-apigateway";
+    /** Source ARN path of integrations: any stage, route and method of this API. */
+    static final String ROUTES = "*";
+    /** Source ARN path of this API's authorizers. */
+    static final String AUTHORIZERS = "authorizers/*";
 
     record State(String principal, String action, String sourceArn) {
     }
@@ -20,12 +27,17 @@ final class PermissionResource implements Resource<PermissionResource.State> {
     private final LambdaClient lambda;
     private final String functionName;
     private final String qualifier;
+    private final String source;
 
-    /** @param qualifier the alias to grant on, or null for the unqualified function */
-    PermissionResource(LambdaClient lambda, String functionName, String qualifier) {
+    /**
+     * @param qualifier the alias to grant on, or null for the unqualified function
+     * @param source    what of this API may invoke it: {@link #ROUTES} or {@link #AUTHORIZERS}
+     */
+    PermissionResource(LambdaClient lambda, String functionName, String qualifier, String source) {
         this.lambda = lambda;
         this.functionName = functionName;
         this.qualifier = qualifier;
+        this.source = source;
     }
 
     @Override
@@ -41,7 +53,7 @@ final class PermissionResource implements Resource<PermissionResource.State> {
     @Override
     public State desired(Outputs outputs) {
         return new State("apigateway.amazonaws.com", "lambda:InvokeFunction", "arn:aws:execute-api:"
-                + outputs.get("region") + ":" + outputs.get("account") + ":" + outputs.get("api.id") + "/*");
+                + outputs.get("region") + ":" + outputs.get("account") + ":" + outputs.get("api.id") + "/" + source);
     }
 
     @Override

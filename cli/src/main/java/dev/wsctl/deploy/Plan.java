@@ -12,13 +12,16 @@ public record Plan(List<Step> steps) {
         /** {@code + create role chat-dev-send}, {@code ~ update function chat-dev-send (memory: 512 → 1024)}. */
         public String line() {
             return switch (action) {
-                case CREATE -> "+ create " + kind + " " + name;
-                case UPDATE -> "~ update " + kind + " " + name + " ("
-                        + String.join(", ", changes.stream().map(Change::toString).toList()) + ")";
+                case CREATE -> "+ create " + kind + " " + name + (changes.isEmpty() ? "" : " (" + changeList() + ")");
+                case UPDATE -> "~ update " + kind + " " + name + " (" + changeList() + ")";
                 case UNCHANGED -> "= unchanged " + kind + " " + name;
                 case DELETE -> "- delete " + kind + " " + name;
                 case ABSENT -> "= absent " + kind + " " + name;
             };
+        }
+
+        private String changeList() {
+            return String.join(", ", changes.stream().map(Change::toString).toList());
         }
     }
 

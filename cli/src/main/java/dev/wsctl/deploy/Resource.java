@@ -27,6 +27,22 @@ public interface Resource<S> {
     /** What differs; empty when the actual state matches the desired one. */
     List<Change> diff(S actual, S desired);
 
+    /**
+     * What the plan should say about creating it beyond "create", such as a secret it will generate (never its
+     * value); empty for most resources.
+     */
+    default List<Change> creating(S desired) {
+        return List.of();
+    }
+
+    /**
+     * False for a resource the stack must not have, such as the authorizer of a stack without auth: deploy deletes
+     * it if it exists and never creates or updates it. See {@link Absent}.
+     */
+    default boolean wanted() {
+        return true;
+    }
+
     /** Creates the resource; publishes its outputs. */
     void create(S desired, Outputs outputs);
 

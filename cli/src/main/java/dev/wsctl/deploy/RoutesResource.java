@@ -1,6 +1,7 @@
 package dev.wsctl.deploy;
 
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.apigatewayv2.model.AuthorizationType;
 import software.amazon.awssdk.services.apigatewayv2.model.Integration;
 import software.amazon.awssdk.services.apigatewayv2.model.IntegrationType;
 import software.amazon.awssdk.services.apigatewayv2.model.Route;
@@ -15,24 +16,34 @@ import java.util.TreeMap;
 /**
  * The API's routing table: one AWS_PROXY integration per function and the routes that target them.
  * Every route but {@code $connect} and {@code $disconnect} is two-way (a {@code $default} route
- * response), so a handler's result body reaches the sender. Kept as one resource because routes and
- * integrations change together and one change redeploys the stage once.
+ * response), so a handler's result body reaches the sender. With auth, {@code $connect} is authorized by the
+ * stack's authorizer ({@link AuthorizerResource}); every other route is NONE (a WebSocket API authorizes the
+ * handshake only). Kept as one resource because routes and integrations change together and one change redeploys
+ * the stage once.
  */
 final class RoutesResource implements Resource<RoutesResource.State> {
 
     /** Route key → function, in the order they are created. */
     static final Map<String, String> ROUTES = routes();
 
-    /** @param routes route key → "integration uri, one-way|two-way" */
+    /** The output that holds the {@link #fingerprint} of the routes as they were read, before this run changed them. */
+    static final String FINGERPRINT_READ = "routes.fingerprint.read";
+    /** The output that holds the {@link #fingerprint} of the routes as they are (read, or just reconciled). */
+    static final String FINGERPRINT = "routes.fingerprint";
+
+    /** @param routes route key → "integration uri, one-way|two-way, authorization" */
     record State(Map<String, String> routes) {
     }
 
     private final ApiGatewayV2Client api;
     private final String name;
+    private final boolean authorized;
 
-    RoutesResource(ApiGatewayV2Client api, String name) {
+    /** @param authorized whether {@code $connect} goes through the authorizer, which publishes {@code authorizer.id} */
+    RoutesResource(ApiGatewayV2Client api, String name, boolean authorized) {
         this.api = api;
         this.name = name;
+        this.authorized = authorized;
     }
 
     private static Map<String, String> routes() {
@@ -49,6 +60,25 @@ final class RoutesResource implements Resource<RoutesResource.State> {
 
     static boolean twoWay(String routeKey) {
         return !routeKey.equals("$connect") && !routeKey.equals("$disconnect");
+    }
+
+    /** The route's authorization: CUSTOM with the authorizer's id, or NONE. */
+    private record Authorization(String type, String authorizerId) {
+        static Authorization of(Route route) {
+            return new Authorization(route.authorizationTypeAsString() == null ? AuthorizationType.NONE.toString()
+                    : route.authorizationTypeAsString(), route.authorizerId());
+        }
+
+        @Override
+        public String toString() {
+            return authorizerId == null ? type : type + " " + authorizerId;
+        }
+    }
+
+    private Authorization authorization(String routeKey, Outputs outputs) {
+        return authorized && routeKey.equals("$connect")
+                ? new Authorization(AuthorizationType.CUSTOM.toString(), outputs.get("authorizer.id"))
+                : new Authorization(AuthorizationType.NONE.toString(), null);
     }
 
     /** The URI by which API Gateway invokes a Lambda function (or alias). */
@@ -70,7 +100,8 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     public State desired(Outputs outputs) {
         Map<String, String> routes = new TreeMap<>();
         ROUTES.forEach((key, fn) -> routes.put(key, describe(
-                integrationUri(outputs.get("region"), outputs.get("function." + fn + ".target")), twoWay(key))));
+                integrationUri(outputs.get("region"), outputs.get("function." + fn + ".target")), twoWay(key),
+                authorization(key, outputs))));
         return new State(routes);
     }
 
@@ -87,9 +118,21 @@ final class RoutesResource implements Resource<RoutesResource.State> {
             String target = route.target() == null ? "" : route.target().replace("integrations/", "");
             boolean responds = "$default".equals(route.routeResponseSelectionExpression())
                     && !api.getRouteResponses(r -> r.apiId(apiId).routeId(route.routeId())).items().isEmpty();
-            routes.put(route.routeKey(), describe(uris.getOrDefault(target, "none"), responds));
+            routes.put(route.routeKey(), describe(uris.getOrDefault(target, "none"), responds, Authorization.of(route)));
         }
-        return routes.isEmpty() ? Optional.empty() : Optional.of(new State(routes));
+        if (routes.isEmpty()) {
+            return Optional.empty();
+        }
+        State state = new State(routes);
+        outputs.put(FINGERPRINT_READ, fingerprint(state));
+        outputs.put(FINGERPRINT, fingerprint(state));
+        return Optional.of(state);
+    }
+
+    /** Identifies a routing table; a stage's deployment records the one it was made from. */
+    static String fingerprint(State state) {
+        return "wsctl routes " + FunctionCode.of(new TreeMap<>(state.routes()).toString()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).sha256();
     }
 
     @Override
@@ -100,11 +143,13 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     @Override
     public void create(State desired, Outputs outputs) {
         reconcile(outputs);
+        outputs.put(FINGERPRINT, fingerprint(desired));
     }
 
     @Override
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
         reconcile(outputs);
+        outputs.put(FINGERPRINT, fingerprint(desired));
     }
 
     /** Creates or corrects every integration and route; removes routes wsctl does not define. */
@@ -135,17 +180,21 @@ final class RoutesResource implements Resource<RoutesResource.State> {
             String key = e.getKey();
             String target = "integrations/" + integrationIds.get(e.getValue());
             String selection = twoWay(key) ? "$default" : null;
+            Authorization auth = authorization(key, outputs);
             Route route = existingRoutes.remove(key);
             String routeId;
             if (route == null) {
                 routeId = api.createRoute(r -> r.apiId(apiId).routeKey(key).target(target)
-                        .routeResponseSelectionExpression(selection)).routeId();
+                        .routeResponseSelectionExpression(selection)
+                        .authorizationType(auth.type()).authorizerId(auth.authorizerId())).routeId();
             } else {
                 routeId = route.routeId();
                 if (!target.equals(route.target()) || !java.util.Objects.equals(selection,
-                        route.routeResponseSelectionExpression())) {
+                        route.routeResponseSelectionExpression()) || !auth.equals(Authorization.of(route))) {
+                    // the type goes with the id, always: API Gateway refuses an id alone, and NONE detaches
                     api.updateRoute(r -> r.apiId(apiId).routeId(route.routeId()).target(target)
-                            .routeResponseSelectionExpression(selection));
+                            .routeResponseSelectionExpression(selection)
+                            .authorizationType(auth.type()).authorizerId(auth.authorizerId()));
                 }
             }
             if (twoWay(key) && api.getRouteResponses(r -> r.apiId(apiId).routeId(routeId)).items().isEmpty()) {
@@ -170,7 +219,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
         return api.getRoutes(r -> r.apiId(apiId).maxResults("500")).items();
     }
 
-    private static String describe(String uri, boolean twoWay) {
-        return uri + (twoWay ? ", two-way" : ", one-way");
+    private static String describe(String uri, boolean twoWay, Authorization authorization) {
+        return uri + (twoWay ? ", two-way" : ", one-way") + ", " + authorization;
     }
 }

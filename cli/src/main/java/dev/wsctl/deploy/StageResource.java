@@ -10,10 +10,14 @@ import java.util.Optional;
 
 /**
  * The stage clients connect to, with default route throttling, and its deployment. A new deployment
- * is created only when the routing table changed in this run (or the stage has none).
+ * is created only when the routing table changed in this run, or the stage's deployment was made from other
+ * routes than those there are (a deploy stopped between changing the routes and deploying them: until the next
+ * deployment clients would still meet the old routes, say a {@code $connect} without its authorizer). Each
+ * deployment's description records the routes' fingerprint ({@link RoutesResource#fingerprint}).
  */
 final class StageResource implements Resource<StageResource.State> {
     static final String CURRENT = "current";
+    static final String OUTDATED = "outdated";
 
     record State(double rate, int burst, String deployment, Map<String, String> tags) {
     }
@@ -24,15 +28,26 @@ final class StageResource implements Resource<StageResource.State> {
     private final int burst;
     private final Map<String, String> tags;
     private final String routesChanged;
+    private final String routesRead;
+    private final String routesNow;
 
+    /**
+     * @param routesChanged the output set when the routes change in this run
+     * @param routesRead    the output that holds the fingerprint of the routes as read, before this run changed
+     *                      them: what the deployment is compared with, so that plan and apply say the same
+     * @param routesNow     the output that holds the fingerprint of the routes as they are: what a new deployment
+     *                      records
+     */
     StageResource(ApiGatewayV2Client api, String stage, double rate, int burst, Map<String, String> tags,
-                  String routesChanged) {
+                  String routesChanged, String routesRead, String routesNow) {
         this.api = api;
         this.stage = stage;
         this.rate = rate;
         this.burst = burst;
         this.tags = Map.copyOf(tags);
         this.routesChanged = routesChanged;
+        this.routesRead = routesRead;
+        this.routesNow = routesNow;
     }
 
     @Override
@@ -64,7 +79,21 @@ final class StageResource implements Resource<StageResource.State> {
         var settings = got.defaultRouteSettings();
         return Optional.of(new State(settings == null || settings.throttlingRateLimit() == null ? 0 : settings.throttlingRateLimit(),
                 settings == null || settings.throttlingBurstLimit() == null ? 0 : settings.throttlingBurstLimit(),
-                got.deploymentId() == null ? "none" : CURRENT, got.tags() == null ? Map.of() : got.tags()));
+                deployment(outputs.get("api.id"), got.deploymentId(), outputs), got.tags() == null ? Map.of() : got.tags()));
+    }
+
+    /** Whether the stage's deployment was made from the routes there are. */
+    private String deployment(String apiId, String deploymentId, Outputs outputs) {
+        if (deploymentId == null) {
+            return "none";
+        }
+        String madeFrom;
+        try {
+            madeFrom = api.getDeployment(r -> r.apiId(apiId).deploymentId(deploymentId)).description();
+        } catch (NotFoundException gone) {
+            return "none";
+        }
+        return outputs.known(routesRead) && !outputs.get(routesRead).equals(madeFrom) ? OUTDATED : CURRENT;
     }
 
     @Override
@@ -78,7 +107,7 @@ final class StageResource implements Resource<StageResource.State> {
     @Override
     public void create(State desired, Outputs outputs) {
         String apiId = outputs.get("api.id");
-        String deployment = deploy(apiId);
+        String deployment = deploy(apiId, outputs);
         api.createStage(r -> r.apiId(apiId).stageName(stage).deploymentId(deployment).tags(desired.tags())
                 .defaultRouteSettings(s -> s.throttlingRateLimit(desired.rate()).throttlingBurstLimit(desired.burst())));
     }
@@ -86,7 +115,7 @@ final class StageResource implements Resource<StageResource.State> {
     @Override
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
         String apiId = outputs.get("api.id");
-        String deployment = Diff.names(changes, "deployment") ? deploy(apiId) : null;
+        String deployment = Diff.names(changes, "deployment") ? deploy(apiId, outputs) : null;
         if (deployment != null || Diff.names(changes, "throttling rate") || Diff.names(changes, "throttling burst")) {
             api.updateStage(r -> r.apiId(apiId).stageName(stage).deploymentId(deployment)
                     .defaultRouteSettings(s -> s.throttlingRateLimit(desired.rate()).throttlingBurstLimit(desired.burst())));
@@ -103,7 +132,8 @@ final class StageResource implements Resource<StageResource.State> {
     public void delete(Outputs outputs) {
     }
 
-    private String deploy(String apiId) {
-        return api.createDeployment(r -> r.apiId(apiId).description("wsctl")).deploymentId();
+    private String deploy(String apiId, Outputs outputs) {
+        String routes = outputs.known(routesNow) ? outputs.get(routesNow) : "wsctl";
+        return api.createDeployment(r -> r.apiId(apiId).description(routes)).deploymentId();
     }
 }

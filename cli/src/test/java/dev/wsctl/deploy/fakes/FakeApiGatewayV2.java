@@ -31,6 +31,7 @@ public final class FakeApiGatewayV2 implements ApiGatewayV2Client {
         final Map<String, Map<String, RouteResponse>> routeResponses = new LinkedHashMap<>(); // routeId -> id -> response
         final Map<String, Stage> stages = new LinkedHashMap<>();
         final Map<String, Deployment> deployments = new LinkedHashMap<>();
+        final Map<String, List<Route>> deployedRoutes = new LinkedHashMap<>(); // deploymentId -> routes as deployed
     }
 
     private final FakeAccount account;
@@ -59,6 +60,16 @@ public final class FakeApiGatewayV2 implements ApiGatewayV2Client {
 
     public synchronized List<String> apiNames() {
         return apis.values().stream().map(a -> a.api.name()).toList();
+    }
+
+    /**
+     * The routes clients of a stage meet: those of the deployment the stage points at, as they were when it was
+     * created (a deployment is a snapshot; changing a route changes nothing live until the next one).
+     */
+    public synchronized List<Route> liveRoutes(String apiId, String stageName) {
+        ApiState a = api(apiId);
+        String deployment = stage(a, stageName).deploymentId();
+        return deployment == null ? List.of() : a.deployedRoutes.getOrDefault(deployment, List.of());
     }
 
     /** One line per resource, for "nothing left" assertions. */
@@ -489,6 +500,7 @@ public final class FakeApiGatewayV2 implements ApiGatewayV2Client {
         Deployment d = Deployment.builder().deploymentId(FakeAccount.id(++ids * 8 + 5, 6)).description(r.description())
                 .createdDate(account.now()).deploymentStatus(DeploymentStatus.DEPLOYED).autoDeployed(false).build();
         a.deployments.put(d.deploymentId(), d);
+        a.deployedRoutes.put(d.deploymentId(), List.copyOf(a.routes.values()));
         if (r.stageName() != null) {
             a.stages.put(r.stageName(), a.stages.get(r.stageName()).toBuilder().deploymentId(d.deploymentId())
                     .lastUpdatedDate(account.now()).build());
@@ -518,6 +530,7 @@ public final class FakeApiGatewayV2 implements ApiGatewayV2Client {
             throw badRequest("Active stages pointing to this deployment must be moved or deleted");
         }
         a.deployments.remove(id);
+        a.deployedRoutes.remove(id);
         return DeleteDeploymentResponse.builder().build();
     }
 
