@@ -2,6 +2,7 @@ package dev.wsctl.deploy;
 
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.apigatewayv2.model.Api;
+import software.amazon.awssdk.services.apigatewayv2.model.GetApisResponse;
 import software.amazon.awssdk.services.apigatewayv2.model.NotFoundException;
 import software.amazon.awssdk.services.apigatewayv2.model.ProtocolType;
 
@@ -50,18 +51,8 @@ final class ApiResource implements Resource<ApiResource.State> {
     }
 
     private Optional<Api> find() {
-        String token = null;
-        do {
-            String current = token;
-            var page = api.getApis(r -> r.nextToken(current).maxResults("500"));
-            for (Api a : page.items()) {
-                if (name.equals(a.name())) {
-                    return Optional.of(a);
-                }
-            }
-            token = page.nextToken();
-        } while (token != null);
-        return Optional.empty();
+        return Listings.find(token -> api.getApis(r -> r.nextToken(token).maxResults("500")),
+                GetApisResponse::items, GetApisResponse::nextToken, a -> name.equals(a.name()));
     }
 
     @Override

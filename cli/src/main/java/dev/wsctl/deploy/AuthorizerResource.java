@@ -3,6 +3,7 @@ package dev.wsctl.deploy;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.apigatewayv2.model.AuthorizationType;
 import software.amazon.awssdk.services.apigatewayv2.model.Authorizer;
+import software.amazon.awssdk.services.apigatewayv2.model.GetAuthorizersResponse;
 import software.amazon.awssdk.services.apigatewayv2.model.AuthorizerType;
 import software.amazon.awssdk.services.apigatewayv2.model.NotFoundException;
 import software.amazon.awssdk.services.apigatewayv2.model.Route;
@@ -72,18 +73,8 @@ final class AuthorizerResource implements Resource<AuthorizerResource.State> {
     }
 
     private Optional<Authorizer> find(String apiId) {
-        String token = null;
-        do {
-            String current = token;
-            var page = api.getAuthorizers(r -> r.apiId(apiId).nextToken(current).maxResults("500"));
-            for (Authorizer a : page.items()) {
-                if (name.equals(a.name())) {
-                    return Optional.of(a);
-                }
-            }
-            token = page.nextToken();
-        } while (token != null);
-        return Optional.empty();
+        return Listings.find(token -> api.getAuthorizers(r -> r.apiId(apiId).nextToken(token).maxResults("500")),
+                GetAuthorizersResponse::items, GetAuthorizersResponse::nextToken, a -> name.equals(a.name()));
     }
 
     @Override

@@ -12,14 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
-import software.amazon.awssdk.services.iam.IamClient;
-import software.amazon.awssdk.services.lambda.LambdaClient;
-import software.amazon.awssdk.services.sts.StsClient;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -277,37 +270,6 @@ class TokenCommandTest {
     }
 
     private AwsClients clients() {
-        return new AwsClients() {
-            public String region() {
-                return "us-east-1";
-            }
-
-            public AwsCredentialsProvider credentials() {
-                return AnonymousCredentialsProvider.create();
-            }
-
-            public StsClient sts() {
-                return aws.sts();
-            }
-
-            public IamClient iam() {
-                return aws.iam();
-            }
-
-            public LambdaClient lambda() {
-                return aws.lambda();
-            }
-
-            public ApiGatewayV2Client apiGateway() {
-                return aws.apiGateway();
-            }
-
-            public DynamoDbAsyncClient dynamoDb() {
-                return aws.dynamo();
-            }
-
-            public void close() {
-            }
-        };
+        return aws.clients();
     }
 }

@@ -17,14 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.apigatewayv2.model.Authorizer;
 import software.amazon.awssdk.services.apigatewayv2.model.Route;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
-import software.amazon.awssdk.services.iam.IamClient;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
-import software.amazon.awssdk.services.sts.StsClient;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -114,38 +109,7 @@ class DeployTest {
     }
 
     private AwsClients clients() {
-        return new AwsClients() {
-            public String region() {
-                return "us-east-1";
-            }
-
-            public software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials() {
-                return software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create();
-            }
-
-            public StsClient sts() {
-                return aws.sts();
-            }
-
-            public IamClient iam() {
-                return aws.iam();
-            }
-
-            public LambdaClient lambda() {
-                return aws.lambda();
-            }
-
-            public ApiGatewayV2Client apiGateway() {
-                return aws.apiGateway();
-            }
-
-            public DynamoDbAsyncClient dynamoDb() {
-                return aws.dynamo();
-            }
-
-            public void close() {
-            }
-        };
+        return aws.clients();
     }
 
     private String apiId() {

@@ -1,5 +1,14 @@
 package dev.wsctl.deploy.fakes;
 
+import dev.wsctl.aws.AwsClients;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.sts.StsClient;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,6 +63,43 @@ public final class FakeAws implements AutoCloseable {
 
     public FakeSts sts() {
         return sts;
+    }
+
+    /** This account as the CLI's {@link AwsClients}, in us-east-1 with anonymous credentials. */
+    public AwsClients clients() {
+        FakeAws aws = this;
+        return new AwsClients() {
+            public String region() {
+                return "us-east-1";
+            }
+
+            public AwsCredentialsProvider credentials() {
+                return AnonymousCredentialsProvider.create();
+            }
+
+            public StsClient sts() {
+                return aws.sts();
+            }
+
+            public IamClient iam() {
+                return aws.iam();
+            }
+
+            public LambdaClient lambda() {
+                return aws.lambda();
+            }
+
+            public ApiGatewayV2Client apiGateway() {
+                return aws.apiGateway();
+            }
+
+            public DynamoDbAsyncClient dynamoDb() {
+                return aws.dynamo();
+            }
+
+            public void close() {
+            }
+        };
     }
 
     /** The mutating calls since the last {@link CallLog#reset}, e.g. {@code ["iam:CreateRole", …]}. */
