@@ -286,7 +286,7 @@ public record StackConfig(
     /** The runtime settings the handlers of this stack run with. */
     public Settings settings(URI callbackUrl) {
         return new Settings(tableName(), callbackUrl, defaultChannel, maxMessageBytes, fanout.concurrency(), delivery,
-                publish);
+                publish, Settings.Sharding.defaults());
     }
 
     /**

@@ -92,7 +92,8 @@ public final class LocalStack implements AutoCloseable {
         int port = config.port() == 0 ? freePort(config.host()) : config.port();
         URI callback = URI.create("http://" + hostForUri(config.host()) + ":" + port + "/" + config.stage());
         Settings settings = new Settings("local", callback, config.defaultChannel(), config.maxMessageBytes(),
-                config.fanoutConcurrency(), config.delivery(), config.publish());
+                config.fanoutConcurrency(), config.delivery(), config.publish(),
+                Settings.Sharding.defaults());
         store = new SqliteConnectionStore(config.db());
         // what DynamoDB's TTL does on AWS: rows of connections that ended without $disconnect go
         store.deleteExpired(System.currentTimeMillis() / 1000);

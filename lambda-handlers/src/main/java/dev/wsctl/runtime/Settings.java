@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param fanoutConcurrency PostToConnection calls in flight at once per fan-out
  * @param delivery          what subscribers receive
  * @param publish           where clients may publish
+ * @param sharding          how a large fan-out is split over worker functions and how fast it may go
  */
 public record Settings(
         String table,
@@ -23,7 +24,8 @@ public record Settings(
         int maxMessageBytes,
         int fanoutConcurrency,
         Delivery delivery,
-        Publish publish) {
+        Publish publish,
+        Sharding sharding) {
 
     public static final String DEFAULT_CHANNEL = "default";
     /** API Gateway's WebSocket frame size. */
@@ -37,6 +39,44 @@ public record Settings(
     public static final String ENV_FANOUT_CONCURRENCY = "WSCTL_FANOUT_CONCURRENCY";
     public static final String ENV_DELIVERY = "WSCTL_DELIVERY";
     public static final String ENV_PUBLISH = "WSCTL_PUBLISH";
+    public static final String ENV_FANOUT_SHARD_SIZE = "WSCTL_FANOUT_SHARD_SIZE";
+    public static final String ENV_FANOUT_MAX_RATE = "WSCTL_FANOUT_MAX_RATE";
+    public static final String ENV_FANOUT_BURST = "WSCTL_FANOUT_BURST";
+    public static final String ENV_FANOUT_FUNCTION = "WSCTL_FANOUT_FUNCTION";
+
+    /**
+     * Sharded fan-out and the client-side rate cap.
+     *
+     * @param shardSize above this many recipients the send path splits the channel into batches of this size
+     *                  and hands each to a {@code fanout} worker
+     * @param maxRate   PostToConnection calls per second that all fan-outs of one broadcast share (the account's
+     *                  default @connections limit is 10,000/s)
+     * @param burst     calls allowed at once above that rate (the account's default burst is 5,000)
+     * @param function  the worker function to invoke asynchronously ({@code {app}-{stage}-fanout}); empty where
+     *                  workers run in-process ({@code wsctl local}) or sharding is off
+     */
+    public record Sharding(int shardSize, double maxRate, int burst, Optional<String> function) {
+        public static final int DEFAULT_SHARD_SIZE = 2_000;
+        public static final double DEFAULT_MAX_RATE = 9_000;
+        public static final int DEFAULT_BURST = 2_000;
+
+        public Sharding {
+            if (shardSize < 1) {
+                throw new IllegalArgumentException("fan-out shard size must be at least 1, not " + shardSize);
+            }
+            if (!(maxRate > 0)) {
+                throw new IllegalArgumentException("fan-out max rate must be above 0, not " + maxRate);
+            }
+            if (burst < 1) {
+                throw new IllegalArgumentException("fan-out burst must be at least 1, not " + burst);
+            }
+            java.util.Objects.requireNonNull(function, "function");
+        }
+
+        public static Sharding defaults() {
+            return new Sharding(DEFAULT_SHARD_SIZE, DEFAULT_MAX_RATE, DEFAULT_BURST, Optional.empty());
+        }
+    }
 
     /** How a published message reaches subscribers. */
     public enum Delivery {
@@ -81,6 +121,7 @@ public record Settings(
 
     public Settings {
         java.util.Objects.requireNonNull(publish, "publish");
+        java.util.Objects.requireNonNull(sharding, "sharding");
         if (maxMessageBytes < 1) {
             throw new IllegalArgumentException("max message bytes must be at least 1, not " + maxMessageBytes);
         }
@@ -98,7 +139,7 @@ public record Settings(
     /** Settings with every default, for the given table and endpoint. */
     public static Settings defaults(String table, URI callbackUrl) {
         return new Settings(table, callbackUrl, Optional.of(DEFAULT_CHANNEL), DEFAULT_MAX_MESSAGE_BYTES,
-                DEFAULT_FANOUT_CONCURRENCY, Delivery.ENVELOPE, Publish.MEMBERS);
+                DEFAULT_FANOUT_CONCURRENCY, Delivery.ENVELOPE, Publish.MEMBERS, Sharding.defaults());
     }
 
     /**
@@ -120,7 +161,12 @@ public record Settings(
                     integer(env, ENV_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGE_BYTES),
                     integer(env, ENV_FANOUT_CONCURRENCY, DEFAULT_FANOUT_CONCURRENCY),
                     Delivery.parse(env.getOrDefault(ENV_DELIVERY, "envelope")),
-                    Publish.parse(env.getOrDefault(ENV_PUBLISH, "members")));
+                    Publish.parse(env.getOrDefault(ENV_PUBLISH, "members")),
+                    new Sharding(integer(env, ENV_FANOUT_SHARD_SIZE, Sharding.DEFAULT_SHARD_SIZE),
+                            decimal(env, ENV_FANOUT_MAX_RATE, Sharding.DEFAULT_MAX_RATE),
+                            integer(env, ENV_FANOUT_BURST, Sharding.DEFAULT_BURST),
+                            Optional.ofNullable(env.get(ENV_FANOUT_FUNCTION)).map(String::trim)
+                                    .filter(f -> !f.isEmpty())));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Bad function environment: " + e.getMessage(), e);
         }
@@ -132,6 +178,18 @@ public record Settings(
             throw new IllegalArgumentException("Bad function environment: " + name + " is not set");
         }
         return value.trim();
+    }
+
+    private static double decimal(Map<String, String> env, String name, double fallback) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, not '" + value + "'");
+        }
     }
 
     private static int integer(Map<String, String> env, String name, int fallback) {
