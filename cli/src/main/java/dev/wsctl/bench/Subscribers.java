@@ -50,9 +50,9 @@ import java.util.function.Consumer;
  * long after the publisher stamped it.
  *
  * <p>Netty rather than the JDK's {@code java.net.http} WebSocket: the JDK client keeps about 60 KiB of
- * heap per socket (measured: 134 MB live after GC for 2,000 sockets, 258 MB for 4,000), Netty about
- * 3 KiB (46 MB for 12,000), so one process holds its ~12,000 sockets in a small heap. Each socket is one
- * file descriptor.
+ * heap per socket (measured live after a full GC: 131 MiB for 2,000 sockets, 252 MiB for 4,000), Netty
+ * about 3.5 KiB (45 MiB for 12,000; see BENCHMARKS.md), so one process holds its ~12,000 sockets in a
+ * small heap. Each socket is one file descriptor.
  */
 final class Subscribers implements AutoCloseable {
     private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
