@@ -7,12 +7,17 @@ import dev.wsctl.deploy.FunctionCode;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.Target;
 import dev.wsctl.runtime.Clients;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
 import java.net.URI;
 
@@ -45,8 +50,11 @@ public final class TargetOptions {
         SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
         var http = Clients.http(concurrency + 16, loops);
         // the local gateway checks no signatures
-        var api = Clients.managementApi(state.callbackUrl(), http, Region.US_EAST_1, AnonymousCredentialsProvider.create());
-        return new Target("local stack " + state.url(), new SqliteConnectionStore(state.db()), api, state.url(), () -> {
+        AwsCredentialsProvider anonymous = AnonymousCredentialsProvider.create();
+        var api = managementApi(state.callbackUrl(), http, Region.US_EAST_1, anonymous);
+        var connections = new ConnectionsApi(state.callbackUrl(), http, Region.US_EAST_1, anonymous);
+        return new Target("local stack " + state.url(), new SqliteConnectionStore(state.db()), api, connections,
+                state.url(), () -> {
             api.close();
             http.close();
             Clients.shutdown(loops);
@@ -67,9 +75,10 @@ public final class TargetOptions {
             URI callback = URI.create("https://" + outputs.get("api.id") + ".execute-api." + aws.region()
                     + ".amazonaws.com/" + config.stage());
             var http = Clients.http(concurrency + 16);
-            var api = Clients.managementApi(callback, http, Region.of(aws.region()), aws.credentials());
+            var api = managementApi(callback, http, Region.of(aws.region()), aws.credentials());
+            var connections = new ConnectionsApi(callback, http, Region.of(aws.region()), aws.credentials());
             return new Target("stack " + config.prefix(), new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
-                    api, URI.create(outputs.get("api.endpoint") + "/" + config.stage()), () -> {
+                    api, connections, URI.create(outputs.get("api.endpoint") + "/" + config.stage()), () -> {
                         api.close();
                         http.close();
                         aws.close();
@@ -78,5 +87,17 @@ public final class TargetOptions {
             aws.close();
             throw e;
         }
+    }
+
+    /** The SDK's @connections client, without retries of its own: a retried post could arrive twice. */
+    private static ApiGatewayManagementApiAsyncClient managementApi(URI callbackUrl, SdkAsyncHttpClient http,
+                                                                   Region region, AwsCredentialsProvider credentials) {
+        return ApiGatewayManagementApiAsyncClient.builder()
+                .httpClient(http)
+                .region(region)
+                .credentialsProvider(credentials)
+                .endpointOverride(callbackUrl)
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
     }
 }

@@ -7,6 +7,7 @@ import dev.wsctl.handlers.DefaultHandler;
 import dev.wsctl.handlers.DisconnectHandler;
 import dev.wsctl.handlers.SendHandler;
 import dev.wsctl.runtime.Clients;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.PubSub;
@@ -17,7 +18,6 @@ import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +31,7 @@ import java.util.Optional;
 /**
  * The whole service on one machine: the same handlers as on AWS, a SQLite connection store, and the
  * local gateway in place of API Gateway. The handlers reach the gateway's @connections API through
- * the real SDK client, exactly as they reach API Gateway's on AWS.
+ * the same fan-out engine and HTTP client as they reach API Gateway's on AWS, with the same rate cap.
  */
 public final class LocalStack implements AutoCloseable {
 
@@ -84,7 +84,6 @@ public final class LocalStack implements AutoCloseable {
     private final SqliteConnectionStore store;
     private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
     private final SdkAsyncHttpClient http;
-    private final ApiGatewayManagementApiAsyncClient api;
     private final PubSub pubSub;
     private final LocalGateway gateway;
 
@@ -98,9 +97,8 @@ public final class LocalStack implements AutoCloseable {
         store.deleteExpired(System.currentTimeMillis() / 1000);
         try {
             http = Clients.http(config.fanoutConcurrency() + 16, eventLoops);
-            // The local gateway checks no signatures: unsigned requests spare the SDK its SigV4 work,
-            // a fifth of its CPU per PostToConnection.
-            api = Clients.managementApi(callback, http, Region.US_EAST_1, AnonymousCredentialsProvider.create());
+            // the local gateway checks no signatures
+            var api = new ConnectionsApi(callback, http, Region.US_EAST_1, AnonymousCredentialsProvider.create());
             Fanout fanout = new Fanout(store, api, Fanout.Options.withConcurrency(config.fanoutConcurrency()),
                     config.log());
             pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
@@ -165,9 +163,6 @@ public final class LocalStack implements AutoCloseable {
     private void closeQuietly() {
         if (gateway != null) {
             gateway.close();
-        }
-        if (api != null) {
-            api.close();
         }
         if (http != null) {
             http.close();

@@ -2,6 +2,7 @@ package dev.wsctl.handlers;
 
 import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.JsonLog;
@@ -35,7 +36,7 @@ final class Services {
                     Clients.dynamoDb(http, region, credentials, null), settings.table());
             JsonLog log = JsonLog.stdout();
             Fanout fanout = new Fanout(store,
-                    Clients.managementApi(settings.callbackUrl(), http, region, credentials),
+                    new ConnectionsApi(settings.callbackUrl(), http, region, credentials),
                     Fanout.Options.withConcurrency(settings.fanoutConcurrency()), log);
             pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
         }

@@ -3,8 +3,10 @@ package dev.wsctl.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionTable;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Dynalite;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.Fanout;
@@ -17,8 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 import java.io.ByteArrayInputStream;
@@ -41,7 +43,7 @@ class HandlersTest {
     static final Dynalite DYNALITE = new Dynalite();
     private static DynamoDbAsyncClient dynamo;
     private static ConnectionStore store;
-    private static ApiGatewayManagementApiAsyncClient api;
+    private static SdkAsyncHttpClient http;
     private static final List<String> LOG = new ArrayList<>();
     private static PubSub pubSub;
 
@@ -52,17 +54,16 @@ class HandlersTest {
         ConnectionTable.create(dynamo, table, Map.of(), false);
         store = new DynamoDbConnectionStore(dynamo, table);
         // Nobody else is subscribed in these tests, so the fan-out never calls this endpoint.
-        api = ApiGatewayManagementApiAsyncClient.builder().region(Region.US_EAST_1)
-                .credentialsProvider(AnonymousCredentialsProvider.create())
-                .endpointOverride(URI.create("http://127.0.0.1:9")).build();
+        http = Clients.http(8);
         Settings settings = Settings.defaults(table, URI.create("http://127.0.0.1:9/dev"));
+        var api = new ConnectionsApi(settings.callbackUrl(), http, Region.US_EAST_1, AnonymousCredentialsProvider.create());
         pubSub = new PubSub(settings, store, new Fanout(store, api, Fanout.Options.withConcurrency(4),
                 new JsonLog(LOG::add)), Clock.systemUTC());
     }
 
     @AfterAll
     static void close() {
-        api.close();
+        http.close();
         dynamo.close();
     }
 

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 import java.nio.charset.StandardCharsets;
@@ -27,7 +26,7 @@ class FanoutTest {
     private static ConnectionStore store;
 
     private FakeConnectionsEndpoint endpoint;
-    private ApiGatewayManagementApiAsyncClient api;
+    private ConnectionsApi api;
     private final List<String> logLines = new ArrayList<>();
     private final String channel = "news-" + UUID.randomUUID();
 
@@ -52,13 +51,16 @@ class FanoutTest {
 
     @AfterEach
     void stop() {
-        api.close();
         endpoint.close();
     }
 
     private Fanout fanout(int concurrency, int attempts) {
-        return new Fanout(store, api, new Fanout.Options(concurrency, attempts, Duration.ofMillis(5),
-                Duration.ofMillis(50)), new JsonLog(logLines::add));
+        return new Fanout(store, api, options(concurrency, attempts), new JsonLog(logLines::add));
+    }
+
+    private static Fanout.Options options(int concurrency, int attempts) {
+        return new Fanout.Options(concurrency, attempts, Duration.ofMillis(5), Duration.ofMillis(50),
+                Double.POSITIVE_INFINITY, 1);
     }
 
     private String connect(boolean live, String... channels) {
