@@ -48,14 +48,15 @@ public final class TargetOptions {
     private Target openLocal(int concurrency) {
         LocalState state = LocalState.read(stateDir.path());
         SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
-        var http = Clients.http(concurrency + 16, loops);
+        var http = Clients.http(16, loops);
         // the local gateway checks no signatures
         AwsCredentialsProvider anonymous = AnonymousCredentialsProvider.create();
         var api = managementApi(state.callbackUrl(), http, Region.US_EAST_1, anonymous);
-        var connections = new ConnectionsApi(state.callbackUrl(), http, Region.US_EAST_1, anonymous);
+        var connections = new ConnectionsApi(state.callbackUrl(), loops, concurrency, Region.US_EAST_1, anonymous);
         return new Target("local stack " + state.url(), new SqliteConnectionStore(state.db()), api, connections,
                 state.url(), () -> {
             api.close();
+            connections.close();
             http.close();
             Clients.shutdown(loops);
         });
@@ -74,13 +75,17 @@ public final class TargetOptions {
             }
             URI callback = URI.create("https://" + outputs.get("api.id") + ".execute-api." + aws.region()
                     + ".amazonaws.com/" + config.stage());
-            var http = Clients.http(concurrency + 16);
+            SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
+            var http = Clients.http(16, loops);
             var api = managementApi(callback, http, Region.of(aws.region()), aws.credentials());
-            var connections = new ConnectionsApi(callback, http, Region.of(aws.region()), aws.credentials());
+            var connections = new ConnectionsApi(callback, loops, concurrency, Region.of(aws.region()),
+                    aws.credentials());
             return new Target("stack " + config.prefix(), new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
                     api, connections, URI.create(outputs.get("api.endpoint") + "/" + config.stage()), () -> {
                         api.close();
+                        connections.close();
                         http.close();
+                        Clients.shutdown(loops);
                         aws.close();
                     });
         } catch (RuntimeException e) {

@@ -15,7 +15,6 @@ import dev.wsctl.runtime.Settings;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.Authorizer;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 
@@ -83,7 +82,7 @@ public final class LocalStack implements AutoCloseable {
 
     private final SqliteConnectionStore store;
     private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
-    private final SdkAsyncHttpClient http;
+    private final ConnectionsApi api;
     private final PubSub pubSub;
     private final LocalGateway gateway;
 
@@ -96,9 +95,9 @@ public final class LocalStack implements AutoCloseable {
         // what DynamoDB's TTL does on AWS: rows of connections that ended without $disconnect go
         store.deleteExpired(System.currentTimeMillis() / 1000);
         try {
-            http = Clients.http(config.fanoutConcurrency() + 16, eventLoops);
             // the local gateway checks no signatures
-            var api = new ConnectionsApi(callback, http, Region.US_EAST_1, AnonymousCredentialsProvider.create());
+            api = new ConnectionsApi(callback, eventLoops, config.fanoutConcurrency(), Region.US_EAST_1,
+                    AnonymousCredentialsProvider.create());
             Fanout fanout = new Fanout(store, api, Fanout.Options.withConcurrency(config.fanoutConcurrency()),
                     config.log());
             pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
@@ -164,8 +163,8 @@ public final class LocalStack implements AutoCloseable {
         if (gateway != null) {
             gateway.close();
         }
-        if (http != null) {
-            http.close();
+        if (api != null) {
+            api.close();
         }
         Clients.shutdown(eventLoops);
         store.close();

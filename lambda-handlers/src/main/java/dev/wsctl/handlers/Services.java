@@ -10,6 +10,7 @@ import dev.wsctl.runtime.PubSub;
 import dev.wsctl.runtime.Settings;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 
 import java.time.Clock;
@@ -27,7 +28,9 @@ final class Services {
     static synchronized PubSub fromEnvironment() {
         if (pubSub == null) {
             Settings settings = Settings.fromEnvironment(System.getenv());
-            SdkAsyncHttpClient http = Clients.http(settings.fanoutConcurrency() + 16);
+            // one set of event loops for DynamoDB's client and the fan-out's connections
+            SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
+            SdkAsyncHttpClient http = Clients.http(16, loops);
             var region = new DefaultAwsRegionProviderChain().getRegion();
             // The Lambda environment carries the role's credentials in variables: no need to walk
             // the default provider chain (profiles, IMDS) at init.
@@ -36,7 +39,7 @@ final class Services {
                     Clients.dynamoDb(http, region, credentials, null), settings.table());
             JsonLog log = JsonLog.stdout();
             Fanout fanout = new Fanout(store,
-                    new ConnectionsApi(settings.callbackUrl(), http, region, credentials),
+                    new ConnectionsApi(settings.callbackUrl(), loops, settings.fanoutConcurrency(), region, credentials),
                     Fanout.Options.withConcurrency(settings.fanoutConcurrency()), log);
             pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
         }

@@ -20,7 +20,7 @@ public final class Clients {
     private Clients() {
     }
 
-    /** The HTTP client; {@code maxConcurrency} must cover the fan-out's calls in flight. */
+    /** The SDK's HTTP client, for DynamoDB and the admin calls; the fan-out has its own connections. */
     public static SdkAsyncHttpClient http(int maxConcurrency) {
         return httpBuilder(maxConcurrency).build();
     }

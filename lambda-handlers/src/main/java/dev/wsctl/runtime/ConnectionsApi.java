@@ -1,25 +1,21 @@
 package dev.wsctl.runtime;
 
-import org.reactivestreams.Subscriber;
-import org.reactivestreams.Subscription;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.SdkHttpResponse;
-import software.amazon.awssdk.http.async.AsyncExecuteRequest;
-import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
-import software.amazon.awssdk.http.async.SdkAsyncHttpResponseHandler;
-import software.amazon.awssdk.http.async.SdkHttpContentPublisher;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.regions.Region;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,17 +26,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * PostToConnection straight over the SDK's HTTP client: {@code POST {callbackUrl}/@connections/{id}} with
- * the payload as the body, signed with SigV4 ({@code execute-api}) by the SDK's own signer, or unsigned
- * when the credentials are anonymous (the local gateway checks no signatures).
+ * PostToConnection without the SDK's service client: {@code POST {callbackUrl}/@connections/{id}} with the
+ * payload as the body, signed with SigV4 ({@code execute-api}) by the SDK's own signer with the SDK client's
+ * settings, or unsigned when the credentials are anonymous (the local gateway checks no signatures).
  *
- * <p>This is the fan-out's hot path, so it skips the SDK service client's request pipeline (marshalling,
- * interceptors, endpoint rules, retries, metrics), which cost most of the CPU per call: the URL prefix
- * and the fixed headers are built once, the payload is one read-only buffer shared by every call, and
- * the resolved credentials are kept until the provider says they expire. The admin operations
- * (GetConnection, DeleteConnection) stay on the SDK client.
+ * <p>This is the fan-out's hot path. The SDK's service client and its HTTP client spent most of the CPU
+ * per call on their pipelines (marshalling, interceptors, endpoint rules, reactive streams, per-request
+ * handlers), so the calls go over a minimal HTTP/1.1 client ({@link Http1Pool}) on the same Netty event
+ * loops: the request line's prefix and the fixed headers are encoded once, the payload is one buffer
+ * shared by every call, and the resolved credentials are kept until the provider says they expire. The
+ * admin operations (GetConnection, DeleteConnection) stay on the SDK client. No retries here: the
+ * fan-out decides what may be repeated.
  */
-public final class ConnectionsApi {
+public final class ConnectionsApi implements AutoCloseable {
 
     /** What a PostToConnection came to, as the fan-out sees it. */
     public enum Outcome {
@@ -65,14 +63,18 @@ public final class ConnectionsApi {
     /** One payload, prepared once and posted to many connections. */
     public static final class Payload {
         private final byte[] bytes;
-        private final ByteBuffer buffer;
+        /** shared by every call; each writes its own view of it, and nobody can free it */
+        private final ByteBuf body;
         private final String length;
+        private final byte[] lengthAndEnd;
         private final ContentStreamProvider stream;
 
         private Payload(byte[] bytes) {
             this.bytes = bytes;
-            this.buffer = ByteBuffer.wrap(bytes).asReadOnlyBuffer();
+            // direct, so that a plain socket writes it as it is (a heap buffer is copied on every write)
+            this.body = Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes));
             this.length = Integer.toString(bytes.length);
+            this.lengthAndEnd = ("Content-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
             this.stream = () -> new ByteArrayInputStream(bytes);
         }
 
@@ -86,9 +88,14 @@ public final class ConnectionsApi {
             Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?");
     /** Credentials are resolved again this long before they expire. */
     private static final Duration REFRESH_BEFORE_EXPIRY = Duration.ofMinutes(5);
-    private static final int MAX_ERROR_CHARS = 512;
+    /** A call that hears nothing for this long fails (as the SDK's 30-second read timeout did). */
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final byte[] POST = "POST ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HTTP11 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] COLON = ": ".getBytes(StandardCharsets.US_ASCII);
 
-    private final SdkAsyncHttpClient http;
+    private final Http1Pool http;
     private final AwsCredentialsProvider credentials;
     private final boolean anonymous;
     private final String region;
@@ -96,27 +103,35 @@ public final class ConnectionsApi {
     private final Clock clock;
     /** {@code /{stage}/@connections/}, already URL-encoded */
     private final String pathPrefix;
-    /** Method, scheme, host, port and the headers every call carries. */
+    /** Method, scheme, host, port and the headers every call carries, for the signer. */
     private final SdkHttpRequest template;
+    /** The same fixed headers, encoded, for unsigned calls: {@code " HTTP/1.1\r\nHost: …\r\n…"} */
+    private final byte[] fixedHeaders;
     private volatile AwsCredentialsIdentity identity;
     private volatile Instant refreshAt = Instant.MIN;
 
     /**
-     * @param callbackUrl the stage's @connections base, {@code https://{api}.execute-api.{region}.amazonaws.com/{stage}}
-     * @param region      signing region when the host does not name one (a custom domain, a local endpoint)
-     * @param credentials {@link AnonymousCredentialsProvider} for unsigned requests
+     * @param callbackUrl    the stage's @connections base, {@code https://{api}.execute-api.{region}.amazonaws.com/{stage}}
+     * @param loops          the event loops to run on (the SDK clients' own, shared); the caller shuts them down
+     * @param maxConnections connections to the endpoint at most: as many as the calls in flight
+     * @param region         signing region when the host does not name one (a custom domain, a local endpoint)
+     * @param credentials    {@link AnonymousCredentialsProvider} for unsigned requests
      */
-    public ConnectionsApi(URI callbackUrl, SdkAsyncHttpClient http, Region region, AwsCredentialsProvider credentials) {
-        this(callbackUrl, http, region, credentials, Clock.systemUTC());
+    public ConnectionsApi(URI callbackUrl, SdkEventLoopGroup loops, int maxConnections, Region region,
+                          AwsCredentialsProvider credentials) {
+        this(callbackUrl, loops, maxConnections, region, credentials, Clock.systemUTC(), TIMEOUT);
     }
 
-    ConnectionsApi(URI callbackUrl, SdkAsyncHttpClient http, Region region, AwsCredentialsProvider credentials,
-                   Clock clock) {
+    ConnectionsApi(URI callbackUrl, SdkEventLoopGroup loops, int maxConnections, Region region,
+                   AwsCredentialsProvider credentials, Clock clock, Duration timeout) {
         String scheme = callbackUrl.getScheme();
         if (callbackUrl.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
             throw new IllegalArgumentException("The @connections URL must be http(s)://host[:port]/stage, not " + callbackUrl);
         }
-        this.http = http;
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("at least one connection, not " + maxConnections);
+        }
+        this.http = new Http1Pool(callbackUrl, loops, maxConnections, timeout);
         this.credentials = credentials;
         this.anonymous = credentials instanceof AnonymousCredentialsProvider;
         this.region = regionOf(callbackUrl, region).id();
@@ -135,6 +150,9 @@ public final class ConnectionsApi {
                 .putHeader("Content-Type", "application/json")
                 .putHeader("User-Agent", "wsctl-fanout")
                 .build();
+        StringBuilder fixed = new StringBuilder(" HTTP/1.1\r\n");
+        template.forEachHeader((name, values) -> fixed.append(name).append(": ").append(values.get(0)).append("\r\n"));
+        this.fixedHeaders = fixed.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The region in an {@code execute-api} host name, else {@code fallback}. */
@@ -149,28 +167,63 @@ public final class ConnectionsApi {
 
     /**
      * Posts {@code payload} to one connection. The future completes with the endpoint's answer, or
-     * exceptionally when there was none (the connection failed, was refused, timed out).
+     * exceptionally when there was none: {@link Http1Pool.NotSent} (or a {@link java.net.ConnectException}
+     * inside it) when the request certainly did not arrive, another error when it may have.
      */
     public CompletableFuture<Answer> post(String connectionId, Payload payload) {
-        SdkHttpRequest request = template.toBuilder()
-                .encodedPath(pathPrefix + encodeSegment(connectionId))
-                .putHeader("Content-Length", payload.length)
-                .build();
-        if (!anonymous) {
-            request = signer.sign(SignRequest.builder(identity())
-                    .request(request)
-                    .payload(payload.stream)
-                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
-                    .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                    .build()).request();
+        String path = pathPrefix + encodeSegment(connectionId);
+        ByteBuf head;
+        if (anonymous) {
+            head = ByteBufAllocator.DEFAULT.ioBuffer(POST.length + path.length() + fixedHeaders.length
+                    + payload.lengthAndEnd.length);
+            head.writeBytes(POST);
+            head.writeCharSequence(path, StandardCharsets.US_ASCII);
+            head.writeBytes(fixedHeaders).writeBytes(payload.lengthAndEnd);
+        } else {
+            head = signedHead(path, payload);
         }
-        ResponseReader reader = new ResponseReader();
-        CompletableFuture<Void> call = http.execute(AsyncExecuteRequest.builder()
-                .request(request)
-                .requestContentPublisher(new BodyPublisher(payload))
-                .responseHandler(reader)
-                .build());
-        return call.thenApply(done -> reader.answer());
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        http.send(head, payload.body.duplicate(), new Http1Pool.Call() {
+            @Override
+            public void answered(int status, String errorType, String body) {
+                answer.complete(classify(status, errorType, body));
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                answer.completeExceptionally(error);
+            }
+        });
+        return answer;
+    }
+
+    /** The request line and every header of the request as the SDK's signer signed it. */
+    private ByteBuf signedHead(String path, Payload payload) {
+        SdkHttpRequest signed = signer.sign(SignRequest.builder(identity())
+                .request(template.toBuilder().encodedPath(path).putHeader("Content-Length", payload.length).build())
+                .payload(payload.stream)
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
+                .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                .build()).request();
+        ByteBuf head = ByteBufAllocator.DEFAULT.ioBuffer(1024);
+        head.writeBytes(POST);
+        head.writeCharSequence(path, StandardCharsets.US_ASCII);
+        head.writeBytes(HTTP11);
+        signed.forEachHeader((name, values) -> {
+            for (String value : values) {
+                head.writeCharSequence(name, StandardCharsets.US_ASCII);
+                head.writeBytes(COLON);
+                head.writeCharSequence(value, StandardCharsets.US_ASCII);
+                head.writeBytes(CRLF);
+            }
+        });
+        head.writeBytes(CRLF);
+        return head;
+    }
+
+    @Override
+    public void close() {
+        http.close();
     }
 
     /**
@@ -232,95 +285,5 @@ public final class ConnectionsApi {
         Outcome outcome = status == 410 ? Outcome.GONE : throttled ? Outcome.THROTTLED : Outcome.FAILED;
         String text = status + (type.isEmpty() ? "" : " " + type) + (body == null || body.isEmpty() ? "" : ": " + body);
         return new Answer(outcome, status, text);
-    }
-
-    /** The payload as a one-element stream; every call gets its own view of the shared buffer. */
-    private static final class BodyPublisher implements SdkHttpContentPublisher {
-        private final Payload payload;
-
-        BodyPublisher(Payload payload) {
-            this.payload = payload;
-        }
-
-        @Override
-        public Optional<Long> contentLength() {
-            return Optional.of((long) payload.bytes.length);
-        }
-
-        @Override
-        public void subscribe(Subscriber<? super ByteBuffer> subscriber) {
-            subscriber.onSubscribe(new Subscription() {
-                private boolean done;
-
-                @Override
-                public void request(long n) {
-                    if (done) {
-                        return;
-                    }
-                    done = true;
-                    if (n <= 0) {
-                        subscriber.onError(new IllegalArgumentException("request(" + n + ")"));
-                        return;
-                    }
-                    if (payload.bytes.length > 0) {
-                        subscriber.onNext(payload.buffer.duplicate());
-                    }
-                    subscriber.onComplete();
-                }
-
-                @Override
-                public void cancel() {
-                    done = true;
-                }
-            });
-        }
-    }
-
-    /** Reads the status, and the body only when it explains an error. */
-    private static final class ResponseReader implements SdkAsyncHttpResponseHandler, Subscriber<ByteBuffer> {
-        private int status;
-        private String errorType;
-        private StringBuilder body;
-
-        @Override
-        public void onHeaders(SdkHttpResponse response) {
-            status = response.statusCode();
-            if (!response.isSuccessful()) {
-                errorType = response.firstMatchingHeader("x-amzn-ErrorType").orElse(null);
-                body = new StringBuilder();
-            }
-        }
-
-        @Override
-        public void onStream(org.reactivestreams.Publisher<ByteBuffer> stream) {
-            stream.subscribe(this);
-        }
-
-        /** For the response and for its body: the call's future fails with the same error. */
-        @Override
-        public void onError(Throwable error) {
-        }
-
-        @Override
-        public void onSubscribe(Subscription s) {
-            s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(ByteBuffer chunk) {
-            if (body != null && body.length() < MAX_ERROR_CHARS) {
-                byte[] bytes = new byte[Math.min(chunk.remaining(), MAX_ERROR_CHARS - body.length())];
-                chunk.get(bytes);
-                body.append(new String(bytes, StandardCharsets.UTF_8));
-            }
-        }
-
-        @Override
-        public void onComplete() {
-        }
-
-        Answer answer() {
-            return classify(status, errorType, body == null ? null : body.toString().strip());
-        }
     }
 }

@@ -252,7 +252,7 @@ public final class Fanout {
     /** A call that certainly did not reach the endpoint, so that retrying it cannot deliver twice. */
     static boolean isUnsent(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException) {
+            if (t instanceof ConnectException || t instanceof Http1Pool.NotSent) {
                 return true;
             }
         }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
@@ -43,7 +43,8 @@ class HandlersTest {
     static final Dynalite DYNALITE = new Dynalite();
     private static DynamoDbAsyncClient dynamo;
     private static ConnectionStore store;
-    private static SdkAsyncHttpClient http;
+    private static SdkEventLoopGroup loops;
+    private static ConnectionsApi api;
     private static final List<String> LOG = new ArrayList<>();
     private static PubSub pubSub;
 
@@ -54,16 +55,17 @@ class HandlersTest {
         ConnectionTable.create(dynamo, table, Map.of(), false);
         store = new DynamoDbConnectionStore(dynamo, table);
         // Nobody else is subscribed in these tests, so the fan-out never calls this endpoint.
-        http = Clients.http(8);
+        loops = SdkEventLoopGroup.builder().numberOfThreads(1).build();
         Settings settings = Settings.defaults(table, URI.create("http://127.0.0.1:9/dev"));
-        var api = new ConnectionsApi(settings.callbackUrl(), http, Region.US_EAST_1, AnonymousCredentialsProvider.create());
+        api = new ConnectionsApi(settings.callbackUrl(), loops, 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
         pubSub = new PubSub(settings, store, new Fanout(store, api, Fanout.Options.withConcurrency(4),
                 new JsonLog(LOG::add)), Clock.systemUTC());
     }
 
     @AfterAll
     static void close() {
-        http.close();
+        api.close();
+        Clients.shutdown(loops);
         dynamo.close();
     }
 

@@ -6,7 +6,6 @@ import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 
@@ -46,7 +45,7 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
     final AtomicInteger calls = new AtomicInteger();
     volatile long delayMillis;
     private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
-    private final SdkAsyncHttpClient http = Clients.http(256, eventLoops);
+    private final List<ConnectionsApi> clients = new CopyOnWriteArrayList<>();
 
     FakeConnectionsEndpoint() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
@@ -78,12 +77,15 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
         return client(AnonymousCredentialsProvider.create());
     }
 
+    /** Each client is closed with the endpoint. */
     ConnectionsApi client(AwsCredentialsProvider credentials) {
-        return new ConnectionsApi(callbackUrl(), http, Region.US_EAST_1, credentials);
+        ConnectionsApi api = new ConnectionsApi(callbackUrl(), eventLoops, 256, Region.US_EAST_1, credentials);
+        clients.add(api);
+        return api;
     }
 
-    SdkAsyncHttpClient http() {
-        return http;
+    SdkEventLoopGroup eventLoops() {
+        return eventLoops;
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -155,7 +157,7 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        http.close();
+        clients.forEach(ConnectionsApi::close);
         Clients.shutdown(eventLoops);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
