@@ -48,7 +48,12 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
     private final List<ConnectionsApi> clients = new CopyOnWriteArrayList<>();
 
     FakeConnectionsEndpoint() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+        this(0);
+    }
+
+    /** On {@code port} (0: a free one). */
+    FakeConnectionsEndpoint(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 512);
         server.setExecutor(Executors.newFixedThreadPool(64));
         server.createContext("/test/@connections/", this::handle);
         server.start();
