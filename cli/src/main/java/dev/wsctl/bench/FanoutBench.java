@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -64,15 +66,16 @@ public final class FanoutBench {
      * @param engineCpuMillis CPU time of this whole JVM during the run (engine, HTTP client, GC)
      * @param endpointCpuMillis the endpoint process's CPU time, or -1 when it runs in this JVM
      * @param allocatedBytes  bytes allocated by this JVM's live threads during the run
+     * @param threadCpuMillis CPU time per thread name (numbers folded), 10 ms or more
      */
     public record Result(int recipients, FanoutReport report, double callsPerSecond, long engineCpuMillis,
-                         long endpointCpuMillis, long allocatedBytes, long gcMillis) {
+                         long endpointCpuMillis, long allocatedBytes, long gcMillis, Map<String, Long> threadCpuMillis) {
         String line() {
             return String.format(Locale.ROOT,
                     "%,9d recipients  %,8.0f calls/s  %,7d ms  delivered %,d  throttled %,d  failed %,d  "
-                            + "engine CPU %,d ms (%.1f µs/call)  endpoint CPU %s  alloc %,d B/call  GC %d ms",
+                            + "engine CPU %,d ms (%.1f µs/call; by thread %s)  endpoint CPU %s  alloc %,d B/call  GC %d ms",
                     recipients, callsPerSecond, report.millis(), report.delivered(), report.throttled(), report.failed(),
-                    engineCpuMillis, engineCpuMillis * 1000.0 / Math.max(1, recipients),
+                    engineCpuMillis, engineCpuMillis * 1000.0 / Math.max(1, recipients), threadCpuMillis,
                     endpointCpuMillis < 0 ? "(same JVM)" : String.format(Locale.ROOT, "%,d ms", endpointCpuMillis),
                     allocatedBytes / Math.max(1, recipients), gcMillis);
         }
@@ -89,12 +92,13 @@ public final class FanoutBench {
     public List<Result> run() throws Exception {
         try (Endpoint endpoint = plan.inProcess() ? Endpoint.inProcess(plan) : Endpoint.child(plan)) {
             SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
+            ConnectionsApi api = null;
             try {
                 AwsCredentialsProvider credentials = plan.signed()
                         // the endpoint checks nothing: made-up keys sign like real ones
                         ? StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDBENCHMARK", "bench-secret"))
                         : AnonymousCredentialsProvider.create();
-                ConnectionsApi api = new ConnectionsApi(endpoint.url(), loops, plan.concurrency(), Region.US_EAST_1,
+                api = new ConnectionsApi(endpoint.url(), loops, plan.concurrency(), Region.US_EAST_1,
                         credentials);
                 Fanout.Options options = Fanout.Options.withConcurrency(plan.concurrency())
                         .withRateCap(plan.maxRate(), plan.burst());
@@ -106,11 +110,13 @@ public final class FanoutBench {
                         plan.payloadBytes(), plan.inProcess() ? "in this JVM" : "in a second JVM",
                         plan.throttling() ? String.format(Locale.ROOT, " answering 429 above %.0f/s (burst %d)",
                                 plan.throttleRate(), plan.throttleBurst()) : ""));
+                // warm-up without the engine's cap (a cap would only slow it down), but under a throttling
+                // endpoint's limit, so that its bucket is not emptied before the runs
+                Fanout.Options warmup = options.withRateCap(
+                        plan.throttling() ? plan.throttleRate() * 0.9 : Double.POSITIVE_INFINITY, 1);
                 for (int done = 0, size = Math.min(10_000, Math.max(1, plan.warmupCalls())); done < plan.warmupCalls();
                      done += size) {
-                    // warm-up runs without the cap, or it would take minutes and prove nothing
-                    new Fanout(store(), api, options.withRateCap(Double.POSITIVE_INFINITY, 1), JsonLog.discard())
-                            .send("warmup", pages(size), payload, null);
+                    new Fanout(store(), api, warmup, JsonLog.discard()).send("warmup", pages(size), payload, null);
                 }
                 if (plan.warmupCalls() > 0) {
                     out.accept("warm-up: " + plan.warmupCalls() + " calls");
@@ -128,6 +134,9 @@ public final class FanoutBench {
                 }
                 return results;
             } finally {
+                if (api != null) {
+                    api.close();
+                }
                 Clients.shutdown(loops);
             }
         }
@@ -141,18 +150,17 @@ public final class FanoutBench {
         long endpointCpu0 = endpoint.cpuNanos();
         long alloc0 = allocatedBytes();
         long gc0 = gcMillis();
-        java.util.Map<String, Long> threads0 = threadCpu();
+        Map<String, Long> threads0 = threadCpu();
         long t0 = System.nanoTime();
         FanoutReport report = fanout.send("bench", pages, payload, null);
         long nanos = System.nanoTime() - t0;
         long cpu = os.getProcessCpuTime() - cpu0;
-        java.util.Map<String, Long> threads = threadCpu();
+        Map<String, Long> threads = threadCpu();
         threads.replaceAll((k, v) -> (v - threads0.getOrDefault(k, 0L)) / 1_000_000);
         threads.values().removeIf(v -> v < 10);
-        System.err.println("thread CPU ms: " + threads);
         long endpointCpu = endpointCpu0 < 0 ? -1 : endpoint.cpuNanos() - endpointCpu0;
         return new Result(n, report, n / (nanos / 1e9), cpu / 1_000_000, endpointCpu < 0 ? -1 : endpointCpu / 1_000_000,
-                allocatedBytes() - alloc0, gcMillis() - gc0);
+                allocatedBytes() - alloc0, gcMillis() - gc0, threads);
     }
 
     /** N made-up connection ids (API Gateway's are 16 characters ending in '='), in pages of 1,000. */
@@ -176,9 +184,9 @@ public final class FanoutBench {
                 });
     }
 
-    private static java.util.Map<String, Long> threadCpu() {
+    private static Map<String, Long> threadCpu() {
         var mx = ManagementFactory.getThreadMXBean();
-        java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+        Map<String, Long> byName = new TreeMap<>();
         for (var info : mx.getThreadInfo(mx.getAllThreadIds())) {
             if (info != null) {
                 byName.merge(info.getThreadName().replaceAll("[0-9]+", "N"), Math.max(0, mx.getThreadCpuTime(info.getThreadId())), Long::sum);
