@@ -60,10 +60,14 @@ public final class ConnectionsApi implements AutoCloseable {
         static final Answer DELIVERED = new Answer(Outcome.DELIVERED, 200, null);
     }
 
-    /** One payload, prepared once and posted to many connections. */
-    public static final class Payload {
+    /**
+     * One payload, prepared once and posted to many connections; close it once no call is in flight (it
+     * holds native memory).
+     */
+    public static final class Payload implements AutoCloseable {
         private final byte[] bytes;
-        /** shared by every call; each writes its own view of it, and nobody can free it */
+        private final ByteBuf direct;
+        /** shared by every call; each writes its own view of it, and no call can free it */
         private final ByteBuf body;
         private final String length;
         private final byte[] lengthAndEnd;
@@ -72,7 +76,8 @@ public final class ConnectionsApi implements AutoCloseable {
         private Payload(byte[] bytes) {
             this.bytes = bytes;
             // direct, so that a plain socket writes it as it is (a heap buffer is copied on every write)
-            this.body = Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes));
+            this.direct = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+            this.body = Unpooled.unreleasableBuffer(direct);
             this.length = Integer.toString(bytes.length);
             this.lengthAndEnd = ("Content-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
             this.stream = () -> new ByteArrayInputStream(bytes);
@@ -80,6 +85,13 @@ public final class ConnectionsApi implements AutoCloseable {
 
         public int size() {
             return bytes.length;
+        }
+
+        @Override
+        public void close() {
+            if (direct.refCnt() > 0) {
+                direct.release();
+            }
         }
     }
 

@@ -131,6 +131,7 @@ public final class Fanout {
         } finally {
             run.inFlight.acquireUninterruptibly(options.concurrency());
             run.inFlight.release(options.concurrency());
+            run.payload.close();
         }
         for (String id; (id = run.goneIds.poll()) != null; ) {
             store.disconnect(id);

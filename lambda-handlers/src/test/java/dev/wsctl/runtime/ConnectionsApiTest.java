@@ -52,7 +52,9 @@ class ConnectionsApiTest {
     }
 
     private static ConnectionsApi.Answer post(ConnectionsApi api, String id, String body) {
-        return api.post(id, ConnectionsApi.payload(body.getBytes(StandardCharsets.UTF_8))).join();
+        try (ConnectionsApi.Payload payload = ConnectionsApi.payload(body.getBytes(StandardCharsets.UTF_8))) {
+            return api.post(id, payload).join();
+        }
     }
 
     @Test
@@ -162,8 +164,8 @@ class ConnectionsApiTest {
         }
         ConnectionsApi api = new ConnectionsApi(URI.create("http://127.0.0.1:" + port + "/dev"), endpoint.eventLoops(), 4,
                 Region.US_EAST_1, software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create());
-        try {
-            CompletableFuture<ConnectionsApi.Answer> call = api.post("abc", ConnectionsApi.payload(new byte[] {'x'}));
+        try (ConnectionsApi.Payload payload = ConnectionsApi.payload(new byte[] {'x'})) {
+            CompletableFuture<ConnectionsApi.Answer> call = api.post("abc", payload);
             assertThatThrownBy(call::join).isInstanceOf(CompletionException.class)
                     .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause())).as(e.toString()).isTrue());
         } finally {
