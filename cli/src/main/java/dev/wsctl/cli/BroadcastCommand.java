@@ -78,6 +78,11 @@ public final class BroadcastCommand implements Callable<Integer> {
             description = "PostToConnection calls in flight at once (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
+    @Option(names = "--max-rate", paramLabel = "CALLS", defaultValue = "9000",
+            description = {"PostToConnection calls per second at most, retries included (default: ${DEFAULT-VALUE},",
+                    "under API Gateway's default account limit of 10,000/s); 0 for no cap."})
+    int maxRate;
+
     @Mixin
     TargetOptions target;
 
@@ -107,6 +112,9 @@ public final class BroadcastCommand implements Callable<Integer> {
         if (concurrency < 1) {
             throw CliException.usage("--concurrency must be at least 1");
         }
+        if (maxRate < 0) {
+            throw CliException.usage("--max-rate must be 0 (no cap) or more");
+        }
         JsonNode message = message(readSource());
         int messageBytes = Json.bytes(message).length;
         if (messageBytes > Settings.DEFAULT_MAX_MESSAGE_BYTES) {
@@ -124,7 +132,8 @@ public final class BroadcastCommand implements Callable<Integer> {
             if (output.verbose()) {
                 say(err, "broadcast: to channel " + channel + " on " + t.name());
             }
-            Fanout fanout = new Fanout(t.store(), t.api(), Fanout.Options.withConcurrency(concurrency), log);
+            Fanout fanout = new Fanout(t.store(), t.connections(), Fanout.Options.withConcurrency(concurrency)
+                    .withRateCap(maxRate == 0 ? Double.POSITIVE_INFINITY : maxRate, Fanout.DEFAULT_BURST), log);
             if (System.console() != null) {
                 // a terminal: a live bar (count and rate; the channel's size is not read beforehand)
                 try (ProgressBar bar = new ProgressBarBuilder().setTaskName("broadcast " + channel)

@@ -10,14 +10,19 @@ import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
 import dev.wsctl.runtime.Clients;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.auth.AuthSettings;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
 import java.net.URI;
 import java.util.Optional;
@@ -49,11 +54,15 @@ public final class TargetOptions {
     private Target openLocal(int concurrency) {
         LocalState state = LocalState.read(stateDir.path());
         SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
-        var http = Clients.http(concurrency + 16, loops);
+        var http = Clients.http(16, loops);
         // the local gateway checks no signatures
-        var api = Clients.managementApi(state.callbackUrl(), http, Region.US_EAST_1, AnonymousCredentialsProvider.create());
-        return new Target("local stack " + state.url(), new SqliteConnectionStore(state.db()), api, state.url(), () -> {
+        AwsCredentialsProvider anonymous = AnonymousCredentialsProvider.create();
+        var api = managementApi(state.callbackUrl(), http, Region.US_EAST_1, anonymous);
+        var connections = new ConnectionsApi(state.callbackUrl(), loops, concurrency, Region.US_EAST_1, anonymous);
+        return new Target("local stack " + state.url(), new SqliteConnectionStore(state.db()), api, connections,
+                state.url(), () -> {
             api.close();
+            connections.close();
             http.close();
             Clients.shutdown(loops);
         });
@@ -71,12 +80,17 @@ public final class TargetOptions {
             }
             URI callback = URI.create("https://" + outputs.get("api.id") + ".execute-api." + aws.region()
                     + ".amazonaws.com/" + config.stage());
-            var http = Clients.http(concurrency + 16);
-            var api = Clients.managementApi(callback, http, Region.of(aws.region()), aws.credentials());
+            SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
+            var http = Clients.http(16, loops);
+            var api = managementApi(callback, http, Region.of(aws.region()), aws.credentials());
+            var connections = new ConnectionsApi(callback, loops, concurrency, Region.of(aws.region()),
+                    aws.credentials());
             return new Target("stack " + config.prefix(), new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
-                    api, URI.create(outputs.get("api.endpoint") + "/" + config.stage()), () -> {
+                    api, connections, URI.create(outputs.get("api.endpoint") + "/" + config.stage()), () -> {
                         api.close();
+                        connections.close();
                         http.close();
+                        Clients.shutdown(loops);
                         aws.close();
                     });
         } catch (RuntimeException e) {
@@ -137,5 +151,17 @@ public final class TargetOptions {
             throw new CliException(ExitCode.FAILED, "The " + AuthSettings.ENV_SECRET + " of function "
                     + lookup.functionName() + " is not a valid secret: " + e.getMessage() + ".");
         }
+    }
+
+    /** The SDK's @connections client, without retries of its own: a retried post could arrive twice. */
+    private static ApiGatewayManagementApiAsyncClient managementApi(URI callbackUrl, SdkAsyncHttpClient http,
+                                                                   Region region, AwsCredentialsProvider credentials) {
+        return ApiGatewayManagementApiAsyncClient.builder()
+                .httpClient(http)
+                .region(region)
+                .credentialsProvider(credentials)
+                .endpointOverride(callbackUrl)
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
     }
 }

@@ -7,6 +7,7 @@ import dev.wsctl.handlers.DefaultHandler;
 import dev.wsctl.handlers.DisconnectHandler;
 import dev.wsctl.handlers.SendHandler;
 import dev.wsctl.runtime.Clients;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.PubSub;
@@ -14,10 +15,8 @@ import dev.wsctl.runtime.Settings;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.Authorizer;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +30,7 @@ import java.util.Optional;
 /**
  * The whole service on one machine: the same handlers as on AWS, a SQLite connection store, and the
  * local gateway in place of API Gateway. The handlers reach the gateway's @connections API through
- * the real SDK client, exactly as they reach API Gateway's on AWS.
+ * the same fan-out engine and HTTP client as they reach API Gateway's on AWS, with the same rate cap.
  */
 public final class LocalStack implements AutoCloseable {
 
@@ -83,12 +82,11 @@ public final class LocalStack implements AutoCloseable {
 
     private final SqliteConnectionStore store;
     private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
-    private final SdkAsyncHttpClient http;
-    private final ApiGatewayManagementApiAsyncClient api;
+    private final ConnectionsApi api;
     private final PubSub pubSub;
     private final LocalGateway gateway;
 
-    private LocalStack(Config config) throws Exception {
+    private LocalStack(Config config, Integration authorizer) throws Exception {
         int port = config.port() == 0 ? freePort(config.host()) : config.port();
         URI callback = URI.create("http://" + hostForUri(config.host()) + ":" + port + "/" + config.stage());
         Settings settings = new Settings("local", callback, config.defaultChannel(), config.maxMessageBytes(),
@@ -98,16 +96,16 @@ public final class LocalStack implements AutoCloseable {
         // what DynamoDB's TTL does on AWS: rows of connections that ended without $disconnect go
         store.deleteExpired(System.currentTimeMillis() / 1000);
         try {
-            http = Clients.http(config.fanoutConcurrency() + 16, eventLoops);
-            // The local gateway checks no signatures: unsigned requests spare the SDK its SigV4 work,
-            // a fifth of its CPU per PostToConnection.
-            api = Clients.managementApi(callback, http, Region.US_EAST_1, AnonymousCredentialsProvider.create());
-            Fanout fanout = new Fanout(store, api, Fanout.Options.withConcurrency(config.fanoutConcurrency()),
-                    config.log());
+            // the local gateway checks no signatures
+            api = new ConnectionsApi(callback, eventLoops, config.fanoutConcurrency(), Region.US_EAST_1,
+                    AnonymousCredentialsProvider.create());
+            Fanout fanout = new Fanout(store, api, Fanout.Options.of(settings), config.log());
             pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
             JsonLog log = config.log();
             LocalGateway.Builder builder = LocalGateway.builder();
-            if (config.auth().enabled()) {
+            if (authorizer != null) {
+                builder.authorizer(authorizer);
+            } else if (config.auth().enabled()) {
                 // the same authorizer as the deployed authorize function, on every upgrade
                 builder.authorizer(LambdaIntegration.of("authorize",
                         new AuthorizeHandler(new Authorizer(config.auth(), log))));
@@ -134,7 +132,15 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts the stack; it serves until {@link #close()}. */
     public static LocalStack start(Config config) throws Exception {
-        return new LocalStack(config);
+        return new LocalStack(config, null);
+    }
+
+    /**
+     * Starts the stack with {@code authorizer} as the gateway's REQUEST authorizer in place of the one the
+     * config describes, e.g. one that records what reaches it.
+     */
+    public static LocalStack start(Config config, Integration authorizer) throws Exception {
+        return new LocalStack(config, java.util.Objects.requireNonNull(authorizer, "authorizer"));
     }
 
     public URI websocketUri() {
@@ -169,9 +175,6 @@ public final class LocalStack implements AutoCloseable {
         }
         if (api != null) {
             api.close();
-        }
-        if (http != null) {
-            http.close();
         }
         Clients.shutdown(eventLoops);
         store.close();

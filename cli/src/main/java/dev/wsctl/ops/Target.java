@@ -1,19 +1,22 @@
 package dev.wsctl.ops;
 
 import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.ConnectionsApi;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
 import java.net.URI;
 
 /**
  * A running stack as the operations commands see it, deployed or local: its connection store, its
- * @connections client, and its WebSocket URL. One code path serves both.
+ * @connections clients, and its WebSocket URL. One code path serves both.
  *
  * @param name         what to call it in messages ("local stack ws://…" or "stack chat-dev")
+ * @param api          the SDK's @connections client, for one-off calls (GetConnection, DeleteConnection)
+ * @param connections  the fan-out's @connections client
  * @param websocketUrl where clients connect
  */
-public record Target(String name, ConnectionStore store, ApiGatewayManagementApiAsyncClient api, URI websocketUrl,
-                     AutoCloseable resources) implements AutoCloseable {
+public record Target(String name, ConnectionStore store, ApiGatewayManagementApiAsyncClient api,
+                     ConnectionsApi connections, URI websocketUrl, AutoCloseable resources) implements AutoCloseable {
 
     @Override
     public void close() {

@@ -2,6 +2,7 @@ package dev.wsctl.handlers;
 
 import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.JsonLog;
@@ -9,6 +10,7 @@ import dev.wsctl.runtime.PubSub;
 import dev.wsctl.runtime.Settings;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 
 import java.time.Clock;
@@ -26,7 +28,9 @@ final class Services {
     static synchronized PubSub fromEnvironment() {
         if (pubSub == null) {
             Settings settings = Settings.fromEnvironment(System.getenv());
-            SdkAsyncHttpClient http = Clients.http(settings.fanoutConcurrency() + 16);
+            // one set of event loops for DynamoDB's client and the fan-out's connections
+            SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
+            SdkAsyncHttpClient http = Clients.http(16, loops);
             var region = new DefaultAwsRegionProviderChain().getRegion();
             // The Lambda environment carries the role's credentials in variables: no need to walk
             // the default provider chain (profiles, IMDS) at init.
@@ -35,8 +39,8 @@ final class Services {
                     Clients.dynamoDb(http, region, credentials, null), settings.table());
             JsonLog log = JsonLog.stdout();
             Fanout fanout = new Fanout(store,
-                    Clients.managementApi(settings.callbackUrl(), http, region, credentials),
-                    Fanout.Options.withConcurrency(settings.fanoutConcurrency()), log);
+                    new ConnectionsApi(settings.callbackUrl(), loops, settings.fanoutConcurrency(), region, credentials),
+                    Fanout.Options.of(settings), log);
             pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
         }
         return pubSub;

@@ -1,12 +1,10 @@
 package dev.wsctl.runtime;
 
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 import java.net.URI;
@@ -15,13 +13,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the runtime's SDK clients. Every client shares one Netty HTTP client (one event loop, one
- * connection pool per host), and is built once per process, never per invocation.
+ * connection pool per host), and is built once per process, never per invocation. The fan-out posts
+ * through the same HTTP client, without a service client ({@link ConnectionsApi}).
  */
 public final class Clients {
     private Clients() {
     }
 
-    /** The HTTP client; {@code maxConcurrency} must cover the fan-out's calls in flight. */
+    /** The SDK's HTTP client, for DynamoDB and the admin calls; the fan-out has its own connections. */
     public static SdkAsyncHttpClient http(int maxConcurrency) {
         return httpBuilder(maxConcurrency).build();
     }
@@ -45,22 +44,6 @@ public final class Clients {
                 .maxConcurrency(Math.max(maxConcurrency, 16))
                 .connectionAcquisitionTimeout(Duration.ofSeconds(30))
                 .maxPendingConnectionAcquires(100_000);
-    }
-
-    /**
-     * The @connections client for {@code callbackUrl}. It makes no retries of its own: {@link Fanout}
-     * retries throttled and transient calls itself so that it can count them.
-     */
-    public static ApiGatewayManagementApiAsyncClient managementApi(URI callbackUrl, SdkAsyncHttpClient http,
-                                                                  Region region,
-                                                                  AwsCredentialsProvider credentials) {
-        return ApiGatewayManagementApiAsyncClient.builder()
-                .httpClient(http)
-                .region(region)
-                .credentialsProvider(credentials)
-                .endpointOverride(callbackUrl)
-                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
     }
 
     /**

@@ -1,12 +1,6 @@
 package dev.wsctl.runtime;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.exception.SdkServiceException;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
-import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
-import software.amazon.awssdk.services.apigatewaymanagementapi.model.LimitExceededException;
-import software.amazon.awssdk.services.apigatewaymanagementapi.model.PostToConnectionRequest;
 
 import java.net.ConnectException;
 import java.time.Duration;
@@ -15,6 +9,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -36,32 +31,70 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Fanout {
 
     /**
+     * API Gateway's default account limit is 10,000 requests/s with a burst of 5,000, shared by every
+     * caller in the account and region: stay under it with room for the rest.
+     */
+    public static final double DEFAULT_MAX_RATE = Settings.Sharding.DEFAULT_MAX_RATE;
+    public static final int DEFAULT_BURST = Settings.Sharding.DEFAULT_BURST;
+
+    /**
      * @param concurrency PostToConnection calls in flight at once
      * @param maxAttempts attempts per connection before it counts as failed
      * @param baseBackoff first retry waits up to this long; each further retry doubles the cap
      * @param maxBackoff  no retry waits longer than this
+     * @param maxRate     calls per second that may start, retries included; {@link Double#POSITIVE_INFINITY}
+     *                    for no cap
+     * @param burst       calls that may start at once after a quiet spell
      */
-    public record Options(int concurrency, int maxAttempts, Duration baseBackoff, Duration maxBackoff) {
+    public record Options(int concurrency, int maxAttempts, Duration baseBackoff, Duration maxBackoff,
+                          double maxRate, int burst) {
         public Options {
             if (concurrency < 1 || maxAttempts < 1) {
                 throw new IllegalArgumentException("fan-out concurrency and attempts must be at least 1");
             }
+            if (!(maxRate > 0) || burst < 1) {
+                throw new IllegalArgumentException("fan-out max rate must be above 0 and burst at least 1");
+            }
         }
 
+        /** The defaults, capped at {@value #DEFAULT_MAX_RATE} calls/s with a burst of {@value #DEFAULT_BURST}. */
         public static Options withConcurrency(int concurrency) {
-            return new Options(concurrency, 6, Duration.ofMillis(25), Duration.ofSeconds(2));
+            return new Options(concurrency, 6, Duration.ofMillis(25), Duration.ofSeconds(2), DEFAULT_MAX_RATE,
+                    DEFAULT_BURST);
+        }
+
+        /** What a stack's settings ask for: their concurrency and rate cap. */
+        public static Options of(Settings settings) {
+            return withConcurrency(settings.fanoutConcurrency())
+                    .withRateCap(settings.sharding().maxRate(), settings.sharding().burst());
+        }
+
+        public Options withRateCap(double maxRate, int burst) {
+            return new Options(concurrency, maxAttempts, baseBackoff, maxBackoff, maxRate, burst);
+        }
+
+        public RateCap rateCap() {
+            return new RateCap(maxRate, burst);
         }
     }
 
     private final ConnectionStore store;
-    private final ApiGatewayManagementApiAsyncClient api;
+    private final ConnectionsApi api;
     private final Options options;
+    private final RateCap rateCap;
     private final JsonLog log;
 
-    public Fanout(ConnectionStore store, ApiGatewayManagementApiAsyncClient api, Options options, JsonLog log) {
+    /** An engine with a rate cap of its own, from {@code options}. */
+    public Fanout(ConnectionStore store, ConnectionsApi api, Options options, JsonLog log) {
+        this(store, api, options, options.rateCap(), log);
+    }
+
+    /** An engine that shares {@code rateCap} (its options' rate and burst are then not used). */
+    public Fanout(ConnectionStore store, ConnectionsApi api, Options options, RateCap rateCap, JsonLog log) {
         this.store = store;
         this.api = api;
         this.options = options;
+        this.rateCap = rateCap;
         this.log = log;
     }
 
@@ -78,7 +111,7 @@ public final class Fanout {
         return send(label, pages, payload, exceptConnectionId, settled -> { });
     }
 
-    /** Told how many connections are settled (delivered, gone or failed) so far, from the SDK's threads. */
+    /** Told how many connections are settled (delivered, gone or failed) so far, from the HTTP client's threads. */
     @FunctionalInterface
     public interface Progress {
         void settled(long connections);
@@ -88,7 +121,7 @@ public final class Fanout {
     public FanoutReport send(String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId,
                              Progress progress) {
         long start = System.nanoTime();
-        Run run = new Run(SdkBytes.fromByteArrayUnsafe(payload), progress);
+        Run run = new Run(ConnectionsApi.payload(payload), progress);
         try {
             for (List<String> page : pages) {
                 for (String id : page) {
@@ -97,12 +130,14 @@ public final class Fanout {
                     }
                     run.recipients.incrementAndGet();
                     run.inFlight.acquireUninterruptibly();
+                    rateCap.acquire();
                     run.post(id, 1);
                 }
             }
         } finally {
             run.inFlight.acquireUninterruptibly(options.concurrency());
             run.inFlight.release(options.concurrency());
+            run.payload.close();
         }
         for (String id; (id = run.goneIds.poll()) != null; ) {
             store.disconnect(id);
@@ -119,9 +154,9 @@ public final class Fanout {
         return report;
     }
 
-    /** The state of one fan-out; callbacks run on the SDK's completion threads. */
+    /** The state of one fan-out; callbacks run on the HTTP client's threads. */
     private final class Run {
-        final SdkBytes data;
+        final ConnectionsApi.Payload payload;
         final Semaphore inFlight = new Semaphore(options.concurrency());
         final AtomicLong recipients = new AtomicLong();
         final AtomicLong delivered = new AtomicLong();
@@ -133,8 +168,8 @@ public final class Fanout {
         final AtomicLong settled = new AtomicLong();
         final Progress progress;
 
-        Run(SdkBytes data, Progress progress) {
-            this.data = data;
+        Run(ConnectionsApi.Payload payload, Progress progress) {
+            this.payload = payload;
             this.progress = progress;
         }
 
@@ -144,43 +179,74 @@ public final class Fanout {
             progress.settled(settled.incrementAndGet());
         }
 
-        /** Posts to one connection; the caller holds a permit, released when this connection is settled. */
+        void fail(String error) {
+            failed.incrementAndGet();
+            firstError.compareAndSet(null, error);
+            settle();
+        }
+
+        /**
+         * Posts to one connection; the caller holds a permit, released when this connection is settled,
+         * and has taken the call's token from the rate cap.
+         */
         void post(String connectionId, int attempt) {
-            CompletableFuture<?> call;
+            CompletableFuture<ConnectionsApi.Answer> call;
             try {
-                call = api.postToConnection(PostToConnectionRequest.builder()
-                        .connectionId(connectionId).data(data).build());
+                call = api.post(connectionId, payload);
             } catch (RuntimeException e) {
                 call = CompletableFuture.failedFuture(e);
             }
-            call.whenComplete((ok, error) -> {
-                if (error == null) {
-                    delivered.incrementAndGet();
-                    settle();
+            call.whenComplete((answer, error) -> {
+                if (error != null) {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (isUnsent(cause) && attempt < options.maxAttempts()) {
+                        retry(connectionId, attempt);
+                    } else {
+                        fail(cause.toString());
+                    }
                     return;
                 }
-                Throwable cause = error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
-                if (cause instanceof GoneException) {
-                    gone.incrementAndGet();
-                    goneIds.add(connectionId);
-                    settle();
-                    return;
+                switch (answer.outcome()) {
+                    case DELIVERED -> {
+                        delivered.incrementAndGet();
+                        settle();
+                    }
+                    case GONE -> {
+                        gone.incrementAndGet();
+                        goneIds.add(connectionId);
+                        settle();
+                    }
+                    case THROTTLED -> {
+                        throttled.incrementAndGet();
+                        if (attempt < options.maxAttempts()) {
+                            retry(connectionId, attempt);
+                        } else {
+                            fail(answer.error());
+                        }
+                    }
+                    case FAILED -> fail(answer.error());
                 }
-                boolean throttle = isThrottling(cause);
-                if (throttle) {
-                    throttled.incrementAndGet();
-                }
-                if ((throttle || isUnsent(cause)) && attempt < options.maxAttempts()) {
-                    CompletableFuture.delayedExecutor(backoffMillis(attempt), TimeUnit.MILLISECONDS)
-                            .execute(() -> post(connectionId, attempt + 1));
-                    return;
-                }
-                failed.incrementAndGet();
-                firstError.compareAndSet(null, cause.toString());
-                settle();
             });
         }
+
+        /**
+         * Posts again after a random backoff, then after the rate cap's wait: scheduled, never blocking
+         * the HTTP client's thread that runs this.
+         */
+        void retry(String connectionId, int attempt) {
+            after(TimeUnit.MILLISECONDS.toNanos(backoffMillis(attempt)), () ->
+                    after(rateCap.reserve(), () -> post(connectionId, attempt + 1)));
+        }
+    }
+
+    private static void after(long nanos, Runnable task) {
+        if (nanos <= 0) {
+            task.run();
+            return;
+        }
+        Executor later = CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS);
+        later.execute(task);
     }
 
     /** Full jitter: a random wait up to an exponentially growing cap. */
@@ -190,15 +256,10 @@ public final class Fanout {
         return ThreadLocalRandom.current().nextLong(cap + 1);
     }
 
-    static boolean isThrottling(Throwable e) {
-        return e instanceof LimitExceededException
-                || e instanceof SdkServiceException s && (s.isThrottlingException() || s.statusCode() == 429);
-    }
-
     /** A call that certainly did not reach the endpoint, so that retrying it cannot deliver twice. */
     static boolean isUnsent(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException) {
+            if (t instanceof ConnectException || t instanceof Http1Pool.NotSent) {
                 return true;
             }
         }

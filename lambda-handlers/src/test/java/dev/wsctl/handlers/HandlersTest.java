@@ -3,8 +3,10 @@ package dev.wsctl.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionTable;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Dynalite;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.Fanout;
@@ -17,8 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 import java.io.ByteArrayInputStream;
@@ -41,7 +43,8 @@ class HandlersTest {
     static final Dynalite DYNALITE = new Dynalite();
     private static DynamoDbAsyncClient dynamo;
     private static ConnectionStore store;
-    private static ApiGatewayManagementApiAsyncClient api;
+    private static SdkEventLoopGroup loops;
+    private static ConnectionsApi api;
     private static final List<String> LOG = new ArrayList<>();
     private static PubSub pubSub;
 
@@ -52,10 +55,9 @@ class HandlersTest {
         ConnectionTable.create(dynamo, table, Map.of(), false);
         store = new DynamoDbConnectionStore(dynamo, table);
         // Nobody else is subscribed in these tests, so the fan-out never calls this endpoint.
-        api = ApiGatewayManagementApiAsyncClient.builder().region(Region.US_EAST_1)
-                .credentialsProvider(AnonymousCredentialsProvider.create())
-                .endpointOverride(URI.create("http://127.0.0.1:9")).build();
+        loops = SdkEventLoopGroup.builder().numberOfThreads(1).build();
         Settings settings = Settings.defaults(table, URI.create("http://127.0.0.1:9/dev"));
+        api = new ConnectionsApi(settings.callbackUrl(), loops, 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
         pubSub = new PubSub(settings, store, new Fanout(store, api, Fanout.Options.withConcurrency(4),
                 new JsonLog(LOG::add)), Clock.systemUTC());
     }
@@ -63,6 +65,7 @@ class HandlersTest {
     @AfterAll
     static void close() {
         api.close();
+        Clients.shutdown(loops);
         dynamo.close();
     }
 

@@ -2,12 +2,12 @@ package dev.wsctl.runtime;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,8 +18,10 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An @connections endpoint on 127.0.0.1 that answers like API Gateway: 200 for live connections,
  * 410 GoneException for unknown ones, 429 LimitExceededException while a connection is throttled.
- * It records what each connection received and the highest number of calls in flight.
+ * It records what each connection received, every request's signing headers, and the highest number of
+ * calls in flight.
  */
 final class FakeConnectionsEndpoint implements AutoCloseable {
     private final HttpServer server;
@@ -36,15 +39,21 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
     /** Connections whose posts are delivered but answered 500, as when API Gateway fails after delivery. */
     final Set<String> failAfterDelivery = ConcurrentHashMap.newKeySet();
     final Map<String, List<byte[]>> received = new ConcurrentHashMap<>();
+    final Queue<Seen> requests = new ConcurrentLinkedQueue<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     final AtomicInteger calls = new AtomicInteger();
     volatile long delayMillis;
     private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
-    private final SdkAsyncHttpClient http = Clients.http(256, eventLoops);
+    private final List<ConnectionsApi> clients = new CopyOnWriteArrayList<>();
 
     FakeConnectionsEndpoint() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+        this(0);
+    }
+
+    /** On {@code port} (0: a free one). */
+    FakeConnectionsEndpoint(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 512);
         server.setExecutor(Executors.newFixedThreadPool(64));
         server.createContext("/test/@connections/", this::handle);
         server.start();
@@ -54,15 +63,41 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/test");
     }
 
-    ApiGatewayManagementApiAsyncClient client() {
-        return Clients.managementApi(callbackUrl(), http, Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")));
+    /** One request as it arrived; header names in lower case, {@code null} for a header that was absent. */
+    record Seen(String method, String rawPath, Map<String, String> headers, byte[] body) {
+        String header(String name) {
+            return headers.get(name);
+        }
+    }
+
+    static final String ACCESS_KEY = "AKIDTESTFANOUT";
+    static final String SECRET_KEY = "test-secret-not-a-real-one";
+
+    /** A client that signs with {@link #ACCESS_KEY} / {@link #SECRET_KEY}. */
+    ConnectionsApi client() {
+        return client(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)));
+    }
+
+    ConnectionsApi anonymousClient() {
+        return client(AnonymousCredentialsProvider.create());
+    }
+
+    /** Each client is closed with the endpoint. */
+    ConnectionsApi client(AwsCredentialsProvider credentials) {
+        ConnectionsApi api = new ConnectionsApi(callbackUrl(), eventLoops, 256, Region.US_EAST_1, credentials);
+        clients.add(api);
+        return api;
+    }
+
+    SdkEventLoopGroup eventLoops() {
+        return eventLoops;
     }
 
     private void handle(HttpExchange exchange) throws IOException {
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
         calls.incrementAndGet();
+        boolean counted = true;
         try (exchange) {
             String raw = exchange.getRequestURI().getRawPath();
             String id = URLDecoder.decode(raw.substring(raw.lastIndexOf('/') + 1), StandardCharsets.UTF_8);
@@ -70,26 +105,47 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
             }
+            Map<String, String> headers = new java.util.TreeMap<>();
+            exchange.getRequestHeaders().forEach((name, values) ->
+                    headers.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
+            requests.add(new Seen(exchange.getRequestMethod(), raw, headers, body));
             if (delayMillis > 0) {
                 Thread.sleep(delayMillis);
             }
+            int status = 200;
+            String type = null;
+            String answer = null;
             AtomicInteger throttles = throttleNext.get(id);
             if (throttles != null && throttles.getAndDecrement() > 0) {
-                reply(exchange, 429, "LimitExceededException", "{\"message\":\"Rate exceeded\"}");
+                status = 429;
+                type = "LimitExceededException";
+                answer = "{\"message\":\"Rate exceeded\"}";
             } else if (!live.contains(id)) {
-                reply(exchange, 410, "GoneException", "{\"message\":null}");
+                status = 410;
+                type = "GoneException";
+                answer = "{\"message\":null}";
             } else {
                 received.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(body);
                 if (failAfterDelivery.contains(id)) {
-                    reply(exchange, 500, "InternalServerErrorException", "{\"message\":\"Internal server error\"}");
-                } else {
-                    exchange.sendResponseHeaders(200, -1);
+                    status = 500;
+                    type = "InternalServerErrorException";
+                    answer = "{\"message\":\"Internal server error\"}";
                 }
+            }
+            // before answering: the client may start its next call as soon as it has the answer
+            inFlight.decrementAndGet();
+            counted = false;
+            if (type == null) {
+                exchange.sendResponseHeaders(status, -1);
+            } else {
+                reply(exchange, status, type, answer);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            inFlight.decrementAndGet();
+            if (counted) {
+                inFlight.decrementAndGet();
+            }
         }
     }
 
@@ -106,7 +162,7 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        http.close();
+        clients.forEach(ConnectionsApi::close);
         Clients.shutdown(eventLoops);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }

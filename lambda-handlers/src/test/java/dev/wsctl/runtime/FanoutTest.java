@@ -6,9 +6,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +29,7 @@ class FanoutTest {
     private static ConnectionStore store;
 
     private FakeConnectionsEndpoint endpoint;
-    private ApiGatewayManagementApiAsyncClient api;
+    private ConnectionsApi api;
     private final List<String> logLines = new ArrayList<>();
     private final String channel = "news-" + UUID.randomUUID();
 
@@ -52,13 +54,16 @@ class FanoutTest {
 
     @AfterEach
     void stop() {
-        api.close();
         endpoint.close();
     }
 
     private Fanout fanout(int concurrency, int attempts) {
-        return new Fanout(store, api, new Fanout.Options(concurrency, attempts, Duration.ofMillis(5),
-                Duration.ofMillis(50)), new JsonLog(logLines::add));
+        return new Fanout(store, api, options(concurrency, attempts), new JsonLog(logLines::add));
+    }
+
+    private static Fanout.Options options(int concurrency, int attempts) {
+        return new Fanout.Options(concurrency, attempts, Duration.ofMillis(5), Duration.ofMillis(50),
+                Double.POSITIVE_INFINITY, 1);
     }
 
     private String connect(boolean live, String... channels) {
@@ -182,5 +187,63 @@ class FanoutTest {
         assertThat(report.recipients()).isEqualTo(4_999);
         assertThat(report.delivered()).isEqualTo(4_999);
         assertThat(endpoint.received).hasSize(4_999).doesNotContainKey(ids.get(17));
+    }
+
+    @Test
+    void callsThatNeverReachedTheEndpointAreRetriedUntilItListens() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String a = connect(true, channel);
+        ConnectionsApi refused = new ConnectionsApi(URI.create("http://127.0.0.1:" + port + "/test"),
+                endpoint.eventLoops(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
+        // ~20 attempts with waits of up to 20, 40, 80, then 100 ms: about a second in all, never less than
+        // the moment it takes the endpoint below to start listening
+        Fanout fanout = new Fanout(store, refused, new Fanout.Options(4, 20, Duration.ofMillis(20),
+                Duration.ofMillis(100), Double.POSITIVE_INFINITY, 1), new JsonLog(logLines::add));
+        var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> fanout.toChannel(channel, new byte[] {'x'}, null));
+        Thread.sleep(150);
+        try (FakeConnectionsEndpoint late = new FakeConnectionsEndpoint(port)) {
+            late.live.add(a);
+            FanoutReport report = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(report).extracting(FanoutReport::delivered, FanoutReport::failed, FanoutReport::throttled)
+                    .containsExactly(1L, 0L, 0L);
+            assertThat(late.received.get(a)).hasSize(1);
+        } finally {
+            refused.close();
+        }
+    }
+
+    @Test
+    void everyCallAndRetryTakesATokenFromTheRateCapThatFanoutsShare() {
+        List<String> first = new ArrayList<>();
+        List<String> second = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            first.add("first-" + i);
+            second.add("second-" + i);
+        }
+        endpoint.live.addAll(first);
+        endpoint.live.addAll(second);
+        endpoint.throttleNext.put("first-3", new AtomicInteger(1));
+        long[] clock = {0};
+        List<Long> sleeps = java.util.Collections.synchronizedList(new ArrayList<>());
+        // a fake clock: only the cap's own waits move it, so the count of waits is exact
+        RateCap shared = new RateCap(1_000, 10, () -> clock[0], nanos -> {
+            sleeps.add(nanos);
+            clock[0] += nanos;
+        });
+        Fanout.Options options = options(8, 3);
+
+        FanoutReport a = new Fanout(store, api, options, shared, JsonLog.discard()).send("a", List.of(first), new byte[] {'x'}, null);
+        FanoutReport b = new Fanout(store, api, options, shared, JsonLog.discard()).send("b", List.of(second), new byte[] {'x'}, null);
+
+        assertThat(a.delivered() + b.delivered()).isEqualTo(60);
+        assertThat(a.throttled()).isEqualTo(1);
+        // 61 calls (one a retry) through one bucket of 10 at 1,000/s: the dispatching threads waited 50
+        // times, 51 ms in all, since the retry took its token from the same bucket (it is scheduled, not slept)
+        assertThat(sleeps).hasSize(50);
+        assertThat(clock[0]).isEqualTo(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(51));
     }
 }

@@ -1,0 +1,301 @@
+package dev.wsctl.runtime;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.regions.Region;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * PostToConnection without the SDK's service client: {@code POST {callbackUrl}/@connections/{id}} with the
+ * payload as the body, signed with SigV4 ({@code execute-api}) by the SDK's own signer with the SDK client's
+ * settings, or unsigned when the credentials are anonymous (the local gateway checks no signatures).
+ *
+ * <p>This is the fan-out's hot path. The SDK's service client and its HTTP client spent most of the CPU
+ * per call on their pipelines (marshalling, interceptors, endpoint rules, reactive streams, per-request
+ * handlers), so the calls go over a minimal HTTP/1.1 client ({@link Http1Pool}) on the same Netty event
+ * loops: the request line's prefix and the fixed headers are encoded once, the payload is one buffer
+ * shared by every call, and the resolved credentials are kept until the provider says they expire. The
+ * admin operations (GetConnection, DeleteConnection) stay on the SDK client. No retries here: the
+ * fan-out decides what may be repeated.
+ */
+public final class ConnectionsApi implements AutoCloseable {
+
+    /** What a PostToConnection came to, as the fan-out sees it. */
+    public enum Outcome {
+        /** 2xx */
+        DELIVERED,
+        /** 410: the connection is gone */
+        GONE,
+        /** 429, or an answer whose error type says LimitExceeded / Throttling: safe to retry later */
+        THROTTLED,
+        /** anything else: the call reached the endpoint, so it is not repeated */
+        FAILED
+    }
+
+    /**
+     * @param status the HTTP status
+     * @param error  {@code "<status> <error type>: <body>"} for an answer that is not 2xx, else null
+     */
+    public record Answer(Outcome outcome, int status, String error) {
+        static final Answer DELIVERED = new Answer(Outcome.DELIVERED, 200, null);
+    }
+
+    /**
+     * One payload, prepared once and posted to many connections; close it once no call is in flight (it
+     * holds native memory).
+     */
+    public static final class Payload implements AutoCloseable {
+        private final byte[] bytes;
+        private final ByteBuf direct;
+        /** shared by every call; each writes its own view of it, and no call can free it */
+        private final ByteBuf body;
+        private final String length;
+        private final byte[] lengthAndEnd;
+        private final ContentStreamProvider stream;
+
+        private Payload(byte[] bytes) {
+            this.bytes = bytes;
+            // direct, so that a plain socket writes it as it is (a heap buffer is copied on every write)
+            this.direct = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+            this.body = Unpooled.unreleasableBuffer(direct);
+            this.length = Integer.toString(bytes.length);
+            this.lengthAndEnd = ("Content-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            this.stream = () -> new ByteArrayInputStream(bytes);
+        }
+
+        public int size() {
+            return bytes.length;
+        }
+
+        @Override
+        public void close() {
+            if (direct.refCnt() > 0) {
+                direct.release();
+            }
+        }
+    }
+
+    static final String SERVICE = "execute-api";
+    private static final Pattern EXECUTE_API_HOST =
+            Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?");
+    /** Credentials are resolved again this long before they expire. */
+    private static final Duration REFRESH_BEFORE_EXPIRY = Duration.ofMinutes(5);
+    /** A call that hears nothing for this long fails (as the SDK's 30-second read timeout did). */
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final byte[] POST = "POST ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HTTP11 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] COLON = ": ".getBytes(StandardCharsets.US_ASCII);
+
+    private final Http1Pool http;
+    private final AwsCredentialsProvider credentials;
+    private final boolean anonymous;
+    private final String region;
+    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+    private final Clock clock;
+    /** {@code /{stage}/@connections/}, already URL-encoded */
+    private final String pathPrefix;
+    /** Method, scheme, host, port and the headers every call carries, for the signer. */
+    private final SdkHttpRequest template;
+    /** The same fixed headers, encoded, for unsigned calls: {@code " HTTP/1.1\r\nHost: …\r\n…"} */
+    private final byte[] fixedHeaders;
+    private volatile AwsCredentialsIdentity identity;
+    private volatile Instant refreshAt = Instant.MIN;
+
+    /**
+     * @param callbackUrl    the stage's @connections base, {@code https://{api}.execute-api.{region}.amazonaws.com/{stage}}
+     * @param loops          the event loops to run on (the SDK clients' own, shared); the caller shuts them down
+     * @param maxConnections connections to the endpoint at most: as many as the calls in flight
+     * @param region         signing region when the host does not name one (a custom domain, a local endpoint)
+     * @param credentials    {@link AnonymousCredentialsProvider} for unsigned requests
+     */
+    public ConnectionsApi(URI callbackUrl, SdkEventLoopGroup loops, int maxConnections, Region region,
+                          AwsCredentialsProvider credentials) {
+        this(callbackUrl, loops, maxConnections, region, credentials, Clock.systemUTC(), TIMEOUT);
+    }
+
+    ConnectionsApi(URI callbackUrl, SdkEventLoopGroup loops, int maxConnections, Region region,
+                   AwsCredentialsProvider credentials, Clock clock, Duration timeout) {
+        String scheme = callbackUrl.getScheme();
+        if (callbackUrl.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
+            throw new IllegalArgumentException("The @connections URL must be http(s)://host[:port]/stage, not " + callbackUrl);
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("at least one connection, not " + maxConnections);
+        }
+        this.http = new Http1Pool(callbackUrl, loops, maxConnections, timeout);
+        this.credentials = credentials;
+        this.anonymous = credentials instanceof AnonymousCredentialsProvider;
+        this.region = regionOf(callbackUrl, region).id();
+        this.clock = clock;
+        String base = callbackUrl.getRawPath() == null ? "" : callbackUrl.getRawPath();
+        this.pathPrefix = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/@connections/";
+        int port = callbackUrl.getPort();
+        this.template = SdkHttpRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .protocol(scheme)
+                .host(callbackUrl.getHost())
+                .port(port)
+                .encodedPath(pathPrefix)
+                // what the SDK's client sends; the signer would add Host on every call otherwise
+                .putHeader("Host", port == -1 ? callbackUrl.getHost() : callbackUrl.getHost() + ":" + port)
+                .putHeader("Content-Type", "application/json")
+                .putHeader("User-Agent", "wsctl-fanout")
+                .build();
+        StringBuilder fixed = new StringBuilder(" HTTP/1.1\r\n");
+        template.forEachHeader((name, values) -> fixed.append(name).append(": ").append(values.get(0)).append("\r\n"));
+        this.fixedHeaders = fixed.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The region in an {@code execute-api} host name, else {@code fallback}. */
+    static Region regionOf(URI callbackUrl, Region fallback) {
+        Matcher m = EXECUTE_API_HOST.matcher(callbackUrl.getHost());
+        return m.matches() ? Region.of(m.group(1)) : fallback;
+    }
+
+    public static Payload payload(byte[] bytes) {
+        return new Payload(bytes);
+    }
+
+    /**
+     * Posts {@code payload} to one connection. The future completes with the endpoint's answer, or
+     * exceptionally when there was none: {@link Http1Pool.NotSent} (or a {@link java.net.ConnectException}
+     * inside it) when the request certainly did not arrive, another error when it may have.
+     */
+    public CompletableFuture<Answer> post(String connectionId, Payload payload) {
+        String path = pathPrefix + encodeSegment(connectionId);
+        ByteBuf head;
+        if (anonymous) {
+            head = ByteBufAllocator.DEFAULT.ioBuffer(POST.length + path.length() + fixedHeaders.length
+                    + payload.lengthAndEnd.length);
+            head.writeBytes(POST);
+            head.writeCharSequence(path, StandardCharsets.US_ASCII);
+            head.writeBytes(fixedHeaders).writeBytes(payload.lengthAndEnd);
+        } else {
+            head = signedHead(path, payload);
+        }
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        http.send(head, payload.body.duplicate(), new Http1Pool.Call() {
+            @Override
+            public void answered(int status, String errorType, String body) {
+                answer.complete(classify(status, errorType, body));
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                answer.completeExceptionally(error);
+            }
+        });
+        return answer;
+    }
+
+    /** The request line and every header of the request as the SDK's signer signed it. */
+    private ByteBuf signedHead(String path, Payload payload) {
+        SdkHttpRequest signed = signer.sign(SignRequest.builder(identity())
+                .request(template.toBuilder().encodedPath(path).putHeader("Content-Length", payload.length).build())
+                .payload(payload.stream)
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
+                .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                .build()).request();
+        ByteBuf head = ByteBufAllocator.DEFAULT.ioBuffer(1024);
+        head.writeBytes(POST);
+        head.writeCharSequence(path, StandardCharsets.US_ASCII);
+        head.writeBytes(HTTP11);
+        signed.forEachHeader((name, values) -> {
+            for (String value : values) {
+                head.writeCharSequence(name, StandardCharsets.US_ASCII);
+                head.writeBytes(COLON);
+                head.writeCharSequence(value, StandardCharsets.US_ASCII);
+                head.writeBytes(CRLF);
+            }
+        });
+        head.writeBytes(CRLF);
+        return head;
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    /**
+     * The resolved credentials, kept until shortly before the expiry the provider gave them (never
+     * again resolved when it gave none: such credentials do not expire while the process runs).
+     */
+    private AwsCredentialsIdentity identity() {
+        AwsCredentialsIdentity current = identity;
+        if (current != null && clock.instant().isBefore(refreshAt)) {
+            return current;
+        }
+        synchronized (this) {
+            if (identity == null || !clock.instant().isBefore(refreshAt)) {
+                AwsCredentialsIdentity fresh = credentials.resolveCredentials();
+                Optional<Instant> expires = fresh.expirationTime();
+                refreshAt = expires.map(e -> e.minus(REFRESH_BEFORE_EXPIRY)).orElse(Instant.MAX);
+                identity = fresh;
+            }
+            return identity;
+        }
+    }
+
+    /** A path segment as API Gateway expects it: everything but RFC 3986's unreserved characters escaped. */
+    static String encodeSegment(String s) {
+        int i = 0;
+        while (i < s.length() && unreserved(s.charAt(i))) {
+            i++;
+        }
+        if (i == s.length()) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder(s.length() + 8).append(s, 0, i);
+        for (byte b : s.substring(i).getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (unreserved(c)) {
+                out.append(c);
+            } else {
+                out.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
+            }
+        }
+        return out.toString();
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    private static boolean unreserved(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                || c == '-' || c == '_' || c == '.' || c == '~';
+    }
+
+    static Answer classify(int status, String errorType, String body) {
+        if (status >= 200 && status < 300) {
+            return Answer.DELIVERED;
+        }
+        String type = errorType == null ? "" : errorType;
+        // the header may carry a namespace or a suffix: "LimitExceededException:http://…"
+        boolean throttled = status == 429 || type.contains("LimitExceeded") || type.contains("Throttl")
+                || type.contains("TooManyRequests");
+        Outcome outcome = status == 410 ? Outcome.GONE : throttled ? Outcome.THROTTLED : Outcome.FAILED;
+        String text = status + (type.isEmpty() ? "" : " " + type) + (body == null || body.isEmpty() ? "" : ": " + body);
+        return new Answer(outcome, status, text);
+    }
+}
