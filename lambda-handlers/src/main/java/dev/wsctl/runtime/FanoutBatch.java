@@ -28,8 +28,8 @@ public record FanoutBatch(String channel, byte[] payload, List<String> ids, Stri
                           long sentAt, int batch, int batches) {
 
     /**
-     * A batch is kept under this many bytes of JSON, half the 256 KB that asynchronous invocation took for years
-     * (it is 1 MB since 2025): a default batch (2,000 ids of API Gateway's 16 characters and a 32 KiB message)
+     * A batch is kept under this many bytes of JSON, half of the 256 KB asynchronous invocation long allowed
+     * (Lambda's documentation now gives 1 MB): a default batch (2,000 ids of API Gateway's 16 characters and a 32 KiB message)
      * is about 82 KB, and {@link #split} makes batches smaller where that would not fit.
      */
     public static final int MAX_BYTES = 128 * 1024;
