@@ -29,28 +29,30 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 410 GoneException for unknown ones, 429 LimitExceededException while a connection is throttled.
  * It records what each connection received and the highest number of calls in flight.
  */
-final class FakeConnectionsEndpoint implements AutoCloseable {
+public final class FakeConnectionsEndpoint implements AutoCloseable {
     private final HttpServer server;
-    final Set<String> live = ConcurrentHashMap.newKeySet();
+    /** Connections that answer 200; every other id answers 410. */
+    public final Set<String> live = ConcurrentHashMap.newKeySet();
     final Map<String, AtomicInteger> throttleNext = new ConcurrentHashMap<>();
     /** Connections whose posts are delivered but answered 500, as when API Gateway fails after delivery. */
     final Set<String> failAfterDelivery = ConcurrentHashMap.newKeySet();
     final Map<String, List<byte[]>> received = new ConcurrentHashMap<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
-    final AtomicInteger calls = new AtomicInteger();
+    public final AtomicInteger calls = new AtomicInteger();
     volatile long delayMillis;
     private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
     private final SdkAsyncHttpClient http = Clients.http(256, eventLoops);
 
-    FakeConnectionsEndpoint() throws IOException {
+    public FakeConnectionsEndpoint() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
         server.setExecutor(Executors.newFixedThreadPool(64));
         server.createContext("/test/@connections/", this::handle);
         server.start();
     }
 
-    URI callbackUrl() {
+    /** {@code http://127.0.0.1:<port>/test}, the stage URL a function gets as its callback URL. */
+    public URI callbackUrl() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/test");
     }
 
