@@ -18,6 +18,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,19 +32,23 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Collectors;
 import java.util.zip.ZipFile;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 /**
  * Benchmark 5, cold start: for each function, a fresh JVM on {@code handlers.jar} with the environment a
  * deployed function gets (table, callback URL, region, credentials in variables), pointed at dynalite
  * ({@code AWS_ENDPOINT_URL_DYNAMODB}, which the SDK honours) and at a local @connections endpoint. The
+ * endpoint is HTTPS with a self-signed certificate that the functions' JVMs trust, as API Gateway's is;
+ * dynalite is plain HTTP (DynamoDB on AWS is HTTPS, and the functions' first TLS handshake is to it). The
  * JVM runs {@link ColdStartRunner} from a one-class jar next to handlers.jar, which builds the handler
  * with its no-argument constructor and hands it the function's event fixture. Reported per run, in
  * milliseconds from the launch of {@code java}: when {@code main} ran, when the handler was built, when
  * the first event was handled; and how long the same event took a second time.
  *
- * <p>Run by {@code scripts/bench cold-start}; {@code ColdStartIT} runs one function after handlers.jar is
- * built. Before every run the table holds the same rows: the sender of the fixtures, joined to
+ * <p>Run by {@code scripts/bench cold-start}; {@code ColdStartIT} runs send and authorize after
+ * handlers.jar is built. Before every run the table holds the same rows: the sender of the fixtures, joined to
  * {@code default} and {@code news}, and {@value #SUBSCRIBERS} other subscribers of {@code news}, all live
  * at the @connections endpoint, so that {@code send} posts to ten connections.
  */
@@ -57,6 +63,7 @@ public final class ColdStart implements AutoCloseable {
     /** The connection id of the connect, disconnect, joinchannel, sendmessage and ping fixtures. */
     static final String SENDER = "TQ0MFePzoAMCJ-w=";
     private static final String TABLE = ConnectionTable.name("bench", "cold");
+    private static final String STORE_PASSWORD = "cold-start";
 
     /** A function of the stack: its handler class, its event fixture, and what its answer must contain. */
     public enum Function {
@@ -133,7 +140,7 @@ public final class ColdStart implements AutoCloseable {
         this.client = dynalite.newClient();
         ConnectionTable.create(client, TABLE, Map.of(), false);
         this.store = new DynamoDbConnectionStore(client, TABLE);
-        this.endpoint = new FakeConnectionsEndpoint();
+        this.endpoint = new FakeConnectionsEndpoint(selfSignedTls());
     }
 
     /** Starts dynalite and the @connections endpoint; {@code handlersJar} is the shaded jar under test. */
@@ -145,8 +152,11 @@ public final class ColdStart implements AutoCloseable {
         }
     }
 
-    /** The environment of a deployed function (see StackConfig.functionEnvironment), plus Lambda's own. */
-    Map<String, String> environment(Function f) {
+    /**
+     * The environment of a deployed function (see StackConfig.functionEnvironment), plus Lambda's own;
+     * {@code initializationType} is what Lambda sets in AWS_LAMBDA_INITIALIZATION_TYPE.
+     */
+    Map<String, String> environment(Function f, String initializationType) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("AWS_REGION", "us-east-1");
         env.put("AWS_DEFAULT_REGION", "us-east-1");
@@ -155,7 +165,7 @@ public final class ColdStart implements AutoCloseable {
         env.put("AWS_SESSION_TOKEN", "bench-session-token");
         env.put("AWS_LAMBDA_FUNCTION_NAME", "bench-cold-" + f.label());
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024");
-        env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        env.put("AWS_LAMBDA_INITIALIZATION_TYPE", initializationType);
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_java21");
         env.put("TZ", ":UTC");
         env.put("LANG", "en_US.UTF-8");
@@ -173,8 +183,12 @@ public final class ColdStart implements AutoCloseable {
         return env;
     }
 
-    /** One cold start of {@code f} in a new JVM with {@code jvmFlags}; fails unless the event was handled. */
-    public Run run(Function f, List<String> jvmFlags) {
+    /**
+     * One cold start of {@code f} in a new JVM with {@code jvmFlags}; fails unless the event was handled.
+     * {@code initializationType}: {@code on-demand}, or {@code snap-start} to see what init does when it
+     * builds a SnapStart snapshot (the restore itself cannot be measured here).
+     */
+    public Run run(Function f, List<String> jvmFlags, String initializationType) {
         seed();
         Path result = work.resolve(f.label() + ".result");
         Path out = work.resolve(f.label() + ".out");
@@ -183,12 +197,15 @@ public final class ColdStart implements AutoCloseable {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmFlags);
+            // the @connections endpoint's certificate, in place of the JDK's CA list
+            command.addAll(List.of("-Djavax.net.ssl.trustStore=" + work.resolve("trust.p12"),
+                    "-Djavax.net.ssl.trustStorePassword=" + STORE_PASSWORD, "-Djavax.net.ssl.trustStoreType=PKCS12"));
             command.addAll(List.of("-cp", handlersJar + java.io.File.pathSeparator + runnerJar,
                     ColdStartRunner.class.getName(), f.handler, events.get(f).toString(), result.toString()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(out.toFile()).directory(work.toFile());
             builder.environment().clear();
-            builder.environment().putAll(environment(f));
+            builder.environment().putAll(environment(f, initializationType));
             long launched = micros();
             Process process = builder.start();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
@@ -256,19 +273,22 @@ public final class ColdStart implements AutoCloseable {
 
     /**
      * {@code scripts/bench cold-start [--jar handlers.jar] [--runs N] [--functions connect,send,...]
-     * [--jvm-flags "..."]}: prints one line per run and the medians per function.
+     * [--jvm-flags "..."] [--init-type on-demand|snap-start]}: prints one line per run and the medians per
+     * function.
      */
     public static void main(String[] args) {
         Path jar = Path.of("lambda-handlers/target/handlers.jar");
         int runs = 5;
         List<Function> functions = List.of(Function.values());
         List<String> flags = LAMBDA_JVM_FLAGS;
+        String initializationType = "on-demand";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--jar" -> jar = Path.of(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--functions" -> functions = Arrays.stream(args[++i].split(","))
                         .map(s -> Function.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT))).toList();
+                case "--init-type" -> initializationType = args[++i];
                 case "--jvm-flags" -> flags = Arrays.stream(args[++i].trim().split("\\s+"))
                         .filter(s -> !s.isEmpty()).toList();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -276,7 +296,8 @@ public final class ColdStart implements AutoCloseable {
         }
         try (ColdStart bench = start(jar); ZipFile zip = new ZipFile(jar.toFile())) {
             System.out.printf("handlers.jar: %,d bytes, %,d entries (%s)%n", Files.size(jar), zip.size(), jar);
-            System.out.println("JVM flags: " + (flags.isEmpty() ? "(none)" : String.join(" ", flags)));
+            System.out.println("JVM flags: " + (flags.isEmpty() ? "(none)" : String.join(" ", flags))
+                    + "; AWS_LAMBDA_INITIALIZATION_TYPE=" + initializationType);
             System.out.println("| function | run | JVM up ms | handler built ms | first event handled ms"
                     + " | init ms | first event ms | same event again ms | CPU ms |");
             System.out.println("|---|---|---|---|---|---|---|---|---|");
@@ -284,7 +305,7 @@ public final class ColdStart implements AutoCloseable {
             // round-robin, so that a burst of load from other work on the machine spreads over functions
             for (int r = 1; r <= runs; r++) {
                 for (Function f : functions) {
-                    Run run = bench.run(f, flags);
+                    Run run = bench.run(f, flags, initializationType);
                     all.computeIfAbsent(f, k -> new ArrayList<>()).add(run);
                     System.out.printf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.1f | %.0f |%n", f.label(),
                             r, run.main(), run.constructed(), run.handled(), run.initMs(), run.firstEventMs(),
@@ -328,6 +349,50 @@ public final class ColdStart implements AutoCloseable {
                 throw new IllegalStateException("no event fixture /events/" + name + " on the classpath");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * A key and self-signed certificate for 127.0.0.1 (made by keytool), and a trust store with the
+     * certificate for the functions' JVMs: @connections is HTTPS on AWS, and TLS is part of what a
+     * function loads for its first post (and needs classes that trimming handlers.jar could remove).
+     */
+    private SSLContext selfSignedTls() throws IOException {
+        Path keys = work.resolve("keys.p12");
+        Path cert = work.resolve("cert.pem");
+        keytool("-genkeypair", "-alias", "endpoint", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", keys.toString(), "-storepass", STORE_PASSWORD);
+        keytool("-exportcert", "-rfc", "-alias", "endpoint", "-file", cert.toString(),
+                "-storetype", "PKCS12", "-keystore", keys.toString(), "-storepass", STORE_PASSWORD);
+        keytool("-importcert", "-noprompt", "-alias", "endpoint", "-file", cert.toString(),
+                "-storetype", "PKCS12", "-keystore", work.resolve("trust.p12").toString(), "-storepass", STORE_PASSWORD);
+        try (InputStream in = Files.newInputStream(keys)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, STORE_PASSWORD.toCharArray());
+            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            factory.init(store, STORE_PASSWORD.toCharArray());
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(factory.getKeyManagers(), null, null);
+            return tls;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("could not load the key keytool made", e);
+        }
+    }
+
+    private static void keytool(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("keytool failed: " + String.join(" ", command) + "\n" + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 

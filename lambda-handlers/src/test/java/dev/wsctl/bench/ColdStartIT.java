@@ -34,7 +34,7 @@ class ColdStartIT {
     void aFreshJvmOnHandlersJarHandlesTheFunctionsEvent(ColdStart.Function function) {
         int postsBefore = bench.postsReceived();
 
-        ColdStart.Run run = bench.run(function, ColdStart.LAMBDA_JVM_FLAGS);
+        ColdStart.Run run = bench.run(function, ColdStart.LAMBDA_JVM_FLAGS, "on-demand");
 
         // run() has checked the answer; send also reached every subscriber, twice (first and second event)
         assertThat(run.response()).contains(function.expected);

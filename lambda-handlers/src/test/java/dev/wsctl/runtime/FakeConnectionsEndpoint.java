@@ -2,6 +2,8 @@ package dev.wsctl.runtime;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
@@ -23,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * An @connections endpoint on 127.0.0.1 that answers like API Gateway: 200 for live connections,
@@ -45,15 +48,28 @@ public final class FakeConnectionsEndpoint implements AutoCloseable {
     private final SdkAsyncHttpClient http = Clients.http(256, eventLoops);
 
     public FakeConnectionsEndpoint() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+        this(null);
+    }
+
+    /** Over HTTPS with {@code tls}'s key (as API Gateway is), or plain HTTP when {@code tls} is null. */
+    public FakeConnectionsEndpoint(SSLContext tls) throws IOException {
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
+        if (tls == null) {
+            server = HttpServer.create(address, 512);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 512);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.setExecutor(Executors.newFixedThreadPool(64));
         server.createContext("/test/@connections/", this::handle);
         server.start();
     }
 
-    /** {@code http://127.0.0.1:<port>/test}, the stage URL a function gets as its callback URL. */
+    /** {@code http(s)://127.0.0.1:<port>/test}, the stage URL a function gets as its callback URL. */
     public URI callbackUrl() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/test");
+        String scheme = server instanceof HttpsServer ? "https" : "http";
+        return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort() + "/test");
     }
 
     ApiGatewayManagementApiAsyncClient client() {
