@@ -16,6 +16,9 @@ public final class DefaultHandler extends WsHandler {
      */
     public DefaultHandler() {
         super(null, Services.log(), ROUTE);
+        if (Priming.pays(System.getenv())) {
+            Priming.events();
+        }
     }
 
     public DefaultHandler(PubSub pubSub, JsonLog log) {

@@ -38,6 +38,9 @@ final class Services {
                     Clients.managementApi(settings.callbackUrl(), http, region, credentials),
                     Fanout.Options.withConcurrency(settings.fanoutConcurrency()), log);
             pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
+            if (Priming.pays(System.getenv())) {
+                Priming.sdkClients();
+            }
         }
         return pubSub;
     }

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A small run of the cold-start benchmark ({@code scripts/bench cold-start}) on the shaded handlers.jar,
@@ -29,12 +29,13 @@ class ColdStartIT {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(value = ColdStart.Function.class, names = {"SEND", "AUTHORIZE"})
-    void aFreshJvmOnHandlersJarHandlesTheFunctionsEvent(ColdStart.Function function) {
+    /** snap-start: init primes (see Priming) as it would for a SnapStart snapshot. */
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource({"SEND, on-demand", "AUTHORIZE, on-demand", "CHANNELS, snap-start"})
+    void aFreshJvmOnHandlersJarHandlesTheFunctionsEvent(ColdStart.Function function, String initializationType) {
         int postsBefore = bench.postsReceived();
 
-        ColdStart.Run run = bench.run(function, ColdStart.LAMBDA_JVM_FLAGS, "on-demand");
+        ColdStart.Run run = bench.run(function, ColdStart.LAMBDA_JVM_FLAGS, initializationType);
 
         // run() has checked the answer; send also reached every subscriber, twice (first and second event)
         assertThat(run.response()).contains(function.expected);
