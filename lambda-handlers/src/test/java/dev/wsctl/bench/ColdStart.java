@@ -100,9 +100,10 @@ public final class ColdStart implements AutoCloseable {
      * @param cpuMs       CPU time of the JVM (all threads) until the first event was handled; less
      *                    sensitive than wall time to other work on the machine
      * @param response    what the handler wrote for the first event
+     * @param output      what the JVM wrote to stdout and stderr: the function's log lines
      */
     public record Run(Function function, double main, double constructed, double handled, double againMs,
-                      double cpuMs, String response) {
+                      double cpuMs, String response, String output) {
         public double initMs() {
             return constructed - main;
         }
@@ -225,7 +226,7 @@ public final class ColdStart implements AutoCloseable {
             }
             return new Run(f, ms(r, "main", launched), ms(r, "constructed", launched), ms(r, "handled", launched),
                     (Long.parseLong(r.get("again")) - Long.parseLong(r.get("handled"))) / 1000.0,
-                    Long.parseLong(r.get("handledCpu")) / 1000.0, response);
+                    Long.parseLong(r.get("handledCpu")) / 1000.0, response, Files.readString(out));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -273,8 +274,8 @@ public final class ColdStart implements AutoCloseable {
 
     /**
      * {@code scripts/bench cold-start [--jar handlers.jar] [--runs N] [--functions connect,send,...]
-     * [--jvm-flags "..."] [--init-type on-demand|snap-start]}: prints one line per run and the medians per
-     * function.
+     * [--jvm-flags "..."] [--init-type on-demand|snap-start] [--show-log]}: prints one line per run and the
+     * medians per function; {@code --show-log} also the functions' log lines (to stderr).
      */
     public static void main(String[] args) {
         Path jar = Path.of("lambda-handlers/target/handlers.jar");
@@ -282,6 +283,7 @@ public final class ColdStart implements AutoCloseable {
         List<Function> functions = List.of(Function.values());
         List<String> flags = LAMBDA_JVM_FLAGS;
         String initializationType = "on-demand";
+        boolean showLog = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--jar" -> jar = Path.of(args[++i]);
@@ -289,6 +291,7 @@ public final class ColdStart implements AutoCloseable {
                 case "--functions" -> functions = Arrays.stream(args[++i].split(","))
                         .map(s -> Function.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT))).toList();
                 case "--init-type" -> initializationType = args[++i];
+                case "--show-log" -> showLog = true;
                 case "--jvm-flags" -> flags = Arrays.stream(args[++i].trim().split("\\s+"))
                         .filter(s -> !s.isEmpty()).toList();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -307,6 +310,9 @@ public final class ColdStart implements AutoCloseable {
                 for (Function f : functions) {
                     Run run = bench.run(f, flags, initializationType);
                     all.computeIfAbsent(f, k -> new ArrayList<>()).add(run);
+                    if (showLog) {
+                        System.err.print(run.output());
+                    }
                     System.out.printf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.1f | %.0f |%n", f.label(),
                             r, run.main(), run.constructed(), run.handled(), run.initMs(), run.firstEventMs(),
                             run.againMs(), run.cpuMs());
