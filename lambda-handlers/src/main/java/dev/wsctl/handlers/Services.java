@@ -65,6 +65,9 @@ final class Services {
             log.write(line);
             pubSub = new PubSub(settings, store,
                     new ShardedFanout(fanout, store, sharding, dispatcher, log, Clock.systemUTC()), Clock.systemUTC());
+            if (Priming.pays(System.getenv())) {
+                Priming.sdkClients();
+            }
         }
         return pubSub;
     }

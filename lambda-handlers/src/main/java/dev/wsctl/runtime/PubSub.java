@@ -152,8 +152,11 @@ public final class PubSub {
         return value == null || !value.isTextual() ? Grants.none() : Grants.decode(value.asText());
     }
 
-    /** {@code $default} (and {@code ping}): pong, or the error that says what was wrong. */
-    public String other(WsEvent event) {
+    /**
+     * {@code $default} (and {@code ping}): pong, or the error that says what was wrong. Static: it reads
+     * no settings, no store and no @connections client, so the {@code default} function builds none.
+     */
+    public static String other(WsEvent event) {
         JsonNode frame = frame(event);
         String action = frame.path("action").asText();
         if (action.equals("ping")) {
