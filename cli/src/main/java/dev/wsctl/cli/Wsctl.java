@@ -13,7 +13,8 @@ import java.io.PrintWriter;
         description = "Run a serverless WebSocket pub/sub service on your own AWS account, or on this machine.",
         subcommands = {InitCommand.class, DeployCommand.class, StatusCommand.class, DestroyCommand.class,
                 LocalCommand.class, BenchCommand.class, BroadcastCommand.class, ListenCommand.class, SmokeCommand.class,
-                ConnectionsCommand.class, ChannelsCommand.class, TokenCommand.class, BenchWorkerCommand.class,
+                ConnectionsCommand.class, ChannelsCommand.class, TokenCommand.class, CompletionCommand.class,
+                BenchWorkerCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 usage or configuration error, 3 partly failed."})
 public final class Wsctl {

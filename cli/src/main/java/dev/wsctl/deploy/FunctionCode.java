@@ -11,10 +11,12 @@ import java.util.Base64;
 
 /** The handlers' code: the jar embedded in wsctl, or a customised build given with {@code --handlers-jar}. */
 public record FunctionCode(byte[] jar, String sha256) {
+    /** Where the build puts {@code handlers.jar} inside the wsctl jar. */
+    public static final String EMBEDDED = "/dev/wsctl/cli/handlers.jar";
 
     /** {@code handlers.jar} as embedded in the wsctl jar at build time. */
     public static FunctionCode embedded() {
-        try (InputStream in = FunctionCode.class.getResourceAsStream("/dev/wsctl/cli/handlers.jar")) {
+        try (InputStream in = FunctionCode.class.getResourceAsStream(EMBEDDED)) {
             if (in == null) {
                 throw new DeployException("This wsctl build has no embedded handlers.jar; build it with `mvn package`"
                         + " or pass --handlers-jar PATH.");
