@@ -38,7 +38,8 @@ import java.util.concurrent.CountDownLatch;
                 "that behaves like API Gateway's WebSocket API, with connections kept in SQLite.",
                 "",
                 "Clients connect to ws://HOST:PORT/STAGE; the @connections API is at",
-                "http://HOST:PORT/STAGE/@connections/{id}. Ctrl-C closes every socket cleanly."},
+                "http://HOST:PORT/STAGE/@connections/{id}; a demo page is at http://HOST:PORT/.",
+                "Ctrl-C closes every socket cleanly."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class LocalCommand implements Callable<Integer> {
@@ -146,6 +147,8 @@ public final class LocalCommand implements Callable<Integer> {
         err.println("wsctl local: listening on " + stack.websocketUri()
                 + "  (@connections: " + stack.callbackUri() + "/@connections/{id})");
         err.println("  store " + config.db() + ", log " + logFile + "; Ctrl-C to stop");
+        err.println("  demo page: " + stack.demoPageUri()
+                + (config.auth().mode() == AuthSettings.Mode.JWT ? "  (paste a token into it)" : ""));
         if (config.auth().usesSecret()) {
             err.println("  auth: jwt; a token for a user:  TOKEN=$(wsctl token --local --sub me)");
             err.println("  try:  npx wscat -c \"" + stack.websocketUri() + "?token=$TOKEN\"");

@@ -52,6 +52,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       connection, however it ends.</li>
  *   <li>{@code http://host:port/{stage}/@connections/{id}}: the management API, for the AWS SDK's
  *       ApiGatewayManagementApi client with {@code endpointOverride(callbackUri())}.</li>
+ *   <li>{@code http://host:port/} and {@code /index.html}: the demo page, when the builder asked for it
+ *       ({@link Builder#demoPage(boolean)}); API Gateway has nothing there.</li>
  * </ul>
  *
  * <p>{@code requestContext.domainName} is the host of the client's Host header without its port (as on AWS,
@@ -79,6 +81,7 @@ public final class LocalGateway implements AutoCloseable {
     private final Map<String, Integration> routes;
     private final Integration authorizer;
     private final GatewayEvents events;
+    private final DemoPage demoPage;
 
     private final ConcurrentHashMap<String, LocalConnection> connections = new ConcurrentHashMap<>();
     private final Set<String> suppressedDisconnects = ConcurrentHashMap.newKeySet();
@@ -102,6 +105,7 @@ public final class LocalGateway implements AutoCloseable {
         this.routes = Map.copyOf(b.routes);
         this.authorizer = b.authorizer;
         this.events = new GatewayEvents(b.stage, b.apiId);
+        this.demoPage = b.demoPage ? DemoPage.forStage(b.stage) : null;
 
         this.invoker = Executors.newFixedThreadPool(b.invokerThreads, daemonThreads("wsctl-invoker-"));
         this.invokeExecutor = task -> {
@@ -183,6 +187,11 @@ public final class LocalGateway implements AutoCloseable {
         return URI.create("http://" + uriHost() + ":" + port() + "/" + stage);
     }
 
+    /** {@code http://host:port/}: the demo page, when there is one. */
+    public URI demoPageUri() {
+        return URI.create("http://" + uriHost() + ":" + port() + "/");
+    }
+
     /** A snapshot of the ids of the open connections. */
     public Set<String> connectionIds() {
         return Set.copyOf(connections.keySet());
@@ -249,7 +258,7 @@ public final class LocalGateway implements AutoCloseable {
         }
     }
 
-    // ---- HTTP: upgrade, management API, 404 ----
+    // ---- HTTP: upgrade, management API, demo page, 404 ----
 
     private boolean dispatch(Request request, Response response, Callback callback) {
         String path = request.getHttpURI().getDecodedPath();
@@ -259,6 +268,10 @@ public final class LocalGateway implements AutoCloseable {
         String prefix = stagePath + "/@connections/";
         if (path.startsWith(prefix) && path.length() > prefix.length() && path.indexOf('/', prefix.length()) < 0) {
             management.handle(request, response, callback, path.substring(prefix.length()));
+            return true;
+        }
+        if (demoPage != null && (path.equals("/") || path.equals("/index.html"))) {
+            demoPage.handle(request, response, callback);
             return true;
         }
         reply(response, callback, HttpStatus.NOT_FOUND_404);
@@ -569,6 +582,7 @@ public final class LocalGateway implements AutoCloseable {
         private final Map<String, Integration> routes = new LinkedHashMap<>();
         private Integration authorizer;
         private int invokerThreads = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
+        private boolean demoPage;
 
         private Builder() {
         }
@@ -616,6 +630,12 @@ public final class LocalGateway implements AutoCloseable {
          */
         public Builder authorizer(Integration authorizer) {
             this.authorizer = authorizer;
+            return this;
+        }
+
+        /** Serve the demo page ({@code examples/demo.html}) at {@code GET /}, set up to connect to this gateway. */
+        public Builder demoPage(boolean serve) {
+            this.demoPage = serve;
             return this;
         }
 

@@ -96,6 +96,11 @@ public final class LocalStack implements AutoCloseable {
                     fanoutConcurrency, limits, auth, log, sharding);
         }
 
+        public Config withLimits(Limits limits) {
+            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
+                    fanoutConcurrency, limits, auth, log);
+        }
+
         public Config withLog(JsonLog log) {
             return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
                     fanoutConcurrency, limits, auth, log, sharding);
@@ -147,6 +152,7 @@ public final class LocalStack implements AutoCloseable {
                     .port(port)
                     .stage(config.stage())
                     .limits(config.limits())
+                    .demoPage(true)
                     .route("$connect", LambdaIntegration.of("connect", new ConnectHandler(pubSub, log)))
                     .route("$disconnect", LambdaIntegration.of("disconnect", new DisconnectHandler(pubSub, log)))
                     .route("joinchannel", LambdaIntegration.of("channels", new ChannelsHandler(pubSub, log)))
@@ -181,6 +187,11 @@ public final class LocalStack implements AutoCloseable {
 
     public URI callbackUri() {
         return gateway.callbackUri();
+    }
+
+    /** {@code http://host:port/}: the demo page. */
+    public URI demoPageUri() {
+        return gateway.demoPageUri();
     }
 
     public LocalGateway gateway() {

@@ -88,7 +88,8 @@ class LocalProcessTest {
         JsonNode state = Json.MAPPER.readTree(dir.resolve("local.json").toFile());
         assertThat(state.get("url").asText()).isEqualTo(url);
         assertThat(state.get("pid").asLong()).isEqualTo(process.pid());
-        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("listening on " + url, "Ctrl-C");
+        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("listening on " + url, "Ctrl-C",
+                "demo page: " + url.replace("ws://", "http://").replace("/local", "/"));
 
         LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
         CompletableFuture<Integer> closed = new CompletableFuture<>();

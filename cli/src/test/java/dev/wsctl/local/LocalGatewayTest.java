@@ -379,6 +379,7 @@ class LocalGatewayTest {
         LocalGateway gateway = start(standard());
         String base = "http://127.0.0.1:" + gateway.port();
         assertThat(httpStatus("GET", base + "/other")).isEqualTo(404);
+        assertThat(httpStatus("GET", base + "/")).as("no demo page unless asked for").isEqualTo(404);
         assertThat(httpStatus("GET", base + "/test/extra")).isEqualTo(404);
         assertThat(httpStatus("GET", base + "/test")).isEqualTo(426);
         assertThat(httpStatus("PUT", base + "/test/@connections/abc")).isEqualTo(405);
@@ -386,6 +387,53 @@ class LocalGatewayTest {
         assertThat(TestClient.refusedHandshake(URI.create("ws://127.0.0.1:" + gateway.port() + "/prod")).statusCode())
                 .isEqualTo(404);
         assertThat(connectEvents).isEmpty();
+    }
+
+    @Test
+    void servesTheDemoPageAtTheRootUnderAStrictPolicy() throws Exception {
+        LocalGateway gateway = start(standard().demoPage(true));
+        assertThat(gateway.demoPageUri()).isEqualTo(URI.create("http://127.0.0.1:" + gateway.port() + "/"));
+        HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(gateway.demoPageUri()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(page.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
+        String html = page.body();
+        assertThat(html).contains("<body data-app=\"wsctl-demo\">", "<meta name=\"wsctl-stage\" content=\"test\">");
+
+        // only the page's own inline script and style, by hash; sockets, nothing else
+        String csp = page.headers().firstValue("Content-Security-Policy").orElseThrow();
+        String script = html.substring(html.indexOf("<script>") + 8, html.indexOf("</script>"));
+        String style = html.substring(html.indexOf("<style>") + 7, html.indexOf("</style>"));
+        assertThat(csp).isEqualTo("default-src 'none'; script-src 'sha256-" + sha256(script) + "'; style-src 'sha256-"
+                + sha256(style) + "'; connect-src ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+        assertThat(html).doesNotContain("innerHTML", "eval(", "style=\"", "<script src", "<link");
+
+        HttpResponse<String> index = HTTP.send(HttpRequest.newBuilder(URI.create(gateway.demoPageUri() + "index.html")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(index.statusCode()).isEqualTo(200);
+        assertThat(index.body()).isEqualTo(html);
+        HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(gateway.demoPageUri())
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(httpStatus("POST", gateway.demoPageUri().toString())).isEqualTo(405);
+
+        // every other path answers as before
+        String base = "http://127.0.0.1:" + gateway.port();
+        assertThat(httpStatus("GET", base + "/other")).isEqualTo(404);
+        assertThat(httpStatus("GET", base + "/index.htm")).isEqualTo(404);
+        assertThat(httpStatus("GET", base + "/test")).isEqualTo(426);
+        assertThat(httpStatus("GET", base + "/test/@connections/unknown")).isEqualTo(410);
+        TestClient client = connect(gateway);
+        client.send("hi");
+        assertThat(client.next().get("requestContext").get("routeKey").asText()).isEqualTo("$default");
+    }
+
+    private static String sha256(String text) throws Exception {
+        return Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     // ---- $disconnect on every kind of close ----

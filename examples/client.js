@@ -1,0 +1,280 @@
+// A small client for a wsctl stack, for browsers and Node >= 22 (both have a global WebSocket); no dependencies.
+// It speaks the wire protocol of README.md: connect (optionally with a token), join and leave channels, send
+// with an id and wait for the ack, a handler per channel, a ping every 5 minutes (API Gateway closes sockets
+// idle for 10), and reconnection with exponential backoff and jitter after every close it was not asked for
+// (API Gateway's 2-hour limit, a dropped network, a restarted server), rejoining every channel it had joined.
+//
+//   import { WsClient } from './client.js';   // browsers: <script type="module">
+//   const client = new WsClient('wss://abc123.execute-api.eu-west-1.amazonaws.com/prod', { token });
+//   client.on('status', s => console.log(s.state, s.code ?? ''));      // connecting | open | reconnecting | closed
+//   client.on('error', e => console.error(e.code, e.message));         // {"type":"error"} frames of the service
+//   client.onChannel('news', m => console.log(m.message, 'from', m.sender));
+//   client.connect();
+//   client.join('news');                          // also rejoined after every reconnect
+//   const { recipients } = await client.send('news', { text: 'hello' });
+//   client.close();                               // no reconnect after this
+//
+// Node 20 has no global WebSocket: `npm i ws`, then, before the first connect():
+//   globalThis.WebSocket ??= (await import('ws')).WebSocket;
+//
+// examples/demo.html carries the class below verbatim (DemoPageTest checks that the two copies are equal).
+
+// ---- begin WsClient ----
+class WsClient {
+  /**
+   * @param {string} url ws:// or wss:// URL of the stage, e.g. ws://127.0.0.1:8080/local
+   * @param {object} [options]
+   * @param {string} [options.token] sent as ?token= on the WebSocket URL (browsers cannot set headers), nowhere else
+   * @param {number} [options.pingIntervalMs] keep-alive ping period; 0 turns it off (default 5 minutes)
+   * @param {number} [options.backoffBaseMs] first reconnect delay (default 500 ms), doubled per failed attempt
+   * @param {number} [options.backoffCapMs] longest reconnect delay (default 30 s)
+   * @param {number} [options.stableAfterMs] a connection open this long resets the backoff (default 10 s)
+   * @param {number} [options.ackTimeoutMs] how long send() waits for its ack (default 10 s)
+   * @param {Function} [options.WebSocket] the WebSocket constructor (default: the global one)
+   */
+  constructor(url, options = {}) {
+    this.url = url;
+    this.token = options.token || '';
+    this.pingIntervalMs = options.pingIntervalMs ?? 5 * 60 * 1000;
+    this.backoffBaseMs = options.backoffBaseMs ?? 500;
+    this.backoffCapMs = options.backoffCapMs ?? 30 * 1000;
+    this.stableAfterMs = options.stableAfterMs ?? 10 * 1000;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10 * 1000;
+    this.WebSocket = options.WebSocket || globalThis.WebSocket;
+    /** Channels joined through join(), rejoined after every reconnect. */
+    this.channels = new Set();
+    /** The id the service gave this connection (it comes with every "joined" frame), or null. */
+    this.connectionId = null;
+    this.state = 'closed';
+    this.socket = null;
+    this.wanted = false; // connect() was called, close() was not: every other close is followed by a reconnect
+    this.attempt = 0;
+    this.openedAt = 0;
+    this.retryTimer = null;
+    this.pingTimer = null;
+    this.listeners = new Map();
+    this.channelListeners = new Map();
+    this.pending = new Map(); // send id -> { resolve, reject, timer }
+    this.sendPrefix = Math.random().toString(36).slice(2, 8);
+    this.sendCount = 0;
+  }
+
+  /**
+   * Events: 'status' ({state, attempt, delayMs, code, reason}), 'message' (a delivery envelope), 'joined',
+   * 'left', 'ack', 'pong', 'error' ({code, message}: the service refused a frame), 'kicked' ({reason}) and
+   * 'frame' (every frame received, parsed when it is JSON). Returns a function that removes the listener.
+   */
+  on(event, listener) {
+    if (!this.listeners.has(event)) this.listeners.set(event, new Set());
+    this.listeners.get(event).add(listener);
+    return () => this.listeners.get(event).delete(listener);
+  }
+
+  /** Calls listener with every {"type":"message"} envelope of one channel. */
+  onChannel(channel, listener) {
+    if (!this.channelListeners.has(channel)) this.channelListeners.set(channel, new Set());
+    this.channelListeners.get(channel).add(listener);
+    return () => this.channelListeners.get(channel).delete(listener);
+  }
+
+  /** Opens the socket; from now on every close not asked for by close() is followed by a reconnect. */
+  connect() {
+    if (this.wanted) return this;
+    this.socketUrl(); // a malformed URL throws here, to the caller, instead of reconnecting forever
+    this.wanted = true;
+    this.attempt = 0;
+    this.open();
+    return this;
+  }
+
+  /** Closes the socket with 1000 and stops reconnecting. Joined channels are kept for the next connect(). */
+  close() {
+    this.wanted = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const socket = this.socket;
+    if (socket) {
+      this.detach(socket);
+      socket.close(1000);
+      this.dropped();
+    }
+    if (this.state !== 'closed') this.status('closed', { code: 1000 });
+  }
+
+  /** Joins now if connected, and after every reconnect. */
+  join(channel) {
+    this.channels.add(channel);
+    this.frame({ action: 'joinchannel', channel });
+  }
+
+  leave(channel) {
+    this.channels.delete(channel);
+    this.frame({ action: 'leavechannel', channel });
+  }
+
+  /**
+   * Publishes message (any JSON value) on channel. Resolves with the ack ({id, recipients}); rejects when not
+   * connected, when the socket closes first, or after ackTimeoutMs (the service's error frames carry no id:
+   * they arrive as 'error' events).
+   */
+  send(channel, message) {
+    if (!this.isOpen()) return Promise.reject(new Error('not connected'));
+    const id = this.sendPrefix + '-' + (++this.sendCount);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error('no ack for message ' + id + ' within ' + this.ackTimeoutMs + ' ms'));
+      }, this.ackTimeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.frame({ action: 'sendmessage', channel, message, id });
+    });
+  }
+
+  ping() {
+    this.frame({ action: 'ping' });
+  }
+
+  isOpen() {
+    return this.socket !== null && this.socket.readyState === 1;
+  }
+
+  /** The URL the socket opens: url with ?token= added (encoded) when there is a token. */
+  socketUrl() {
+    const url = new URL(this.url);
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new SyntaxError('the URL must start with ws:// or wss://');
+    if (this.token) url.searchParams.set('token', this.token);
+    return url.toString();
+  }
+
+  // ---- internals ----
+
+  open() {
+    this.retryTimer = null;
+    this.status('connecting', { attempt: this.attempt });
+    let socket;
+    try {
+      socket = new this.WebSocket(this.socketUrl());
+    } catch (e) {
+      this.scheduleReconnect({ code: 0, reason: String(e && e.message || e) });
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.openedAt = Date.now();
+      if (this.pingIntervalMs > 0) this.pingTimer = setInterval(() => this.ping(), this.pingIntervalMs);
+      this.status('open', { attempt: this.attempt });
+      for (const channel of this.channels) this.frame({ action: 'joinchannel', channel });
+    };
+    socket.onmessage = (event) => this.received(event.data);
+    socket.onerror = () => {}; // a close event follows; it decides
+    socket.onclose = (event) => {
+      this.detach(socket);
+      const stable = this.openedAt > 0 && Date.now() - this.openedAt >= this.stableAfterMs;
+      this.dropped();
+      if (stable) this.attempt = 0;
+      if (this.wanted) this.scheduleReconnect({ code: event.code, reason: event.reason });
+      else this.status('closed', { code: event.code, reason: event.reason });
+    };
+  }
+
+  scheduleReconnect(cause) {
+    // exponential backoff with "equal jitter": half the delay fixed, half random, so clients that lost
+    // their sockets together (a server restart) do not all come back in the same instant
+    const delay = Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** Math.min(this.attempt, 30));
+    const delayMs = Math.round(delay / 2 + Math.random() * delay / 2);
+    this.attempt++;
+    this.status('reconnecting', { attempt: this.attempt, delayMs, code: cause.code, reason: cause.reason });
+    this.retryTimer = setTimeout(() => this.open(), delayMs);
+  }
+
+  detach(socket) {
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    socket.onerror = () => {};
+  }
+
+  /** Forgets the socket: its timer, its id, and the sends still waiting for an ack. */
+  dropped() {
+    clearInterval(this.pingTimer);
+    this.pingTimer = null;
+    this.socket = null;
+    this.openedAt = 0;
+    this.connectionId = null;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new Error('the connection closed before the ack of message ' + id));
+    }
+    this.pending.clear();
+  }
+
+  received(data) {
+    let frame = data;
+    if (typeof data === 'string') {
+      try { frame = JSON.parse(data); } catch { frame = data; }
+    }
+    this.emit('frame', frame);
+    if (frame === null || typeof frame !== 'object') return;
+    switch (frame.type) {
+      case 'message': {
+        this.emit('message', frame);
+        for (const listener of this.channelListeners.get(frame.channel) || []) this.call(listener, frame);
+        return;
+      }
+      case 'joined':
+        this.connectionId = frame.connectionId || this.connectionId;
+        this.emit('joined', frame);
+        return;
+      case 'left':
+        this.emit('left', frame);
+        return;
+      case 'ack': {
+        const p = this.pending.get(String(frame.id));
+        if (p) {
+          this.pending.delete(String(frame.id));
+          clearTimeout(p.timer);
+          p.resolve({ id: frame.id, recipients: frame.recipients });
+        }
+        this.emit('ack', frame);
+        return;
+      }
+      case 'pong':
+        this.emit('pong', frame);
+        return;
+      case 'error':
+        this.emit('error', { code: frame.code, message: frame.message });
+        return;
+      case 'kicked':
+        // an operator closed this connection on purpose (wsctl connections kick --reason): do not come back
+        this.wanted = false;
+        this.emit('kicked', { reason: frame.reason });
+        return;
+      default:
+        // API Gateway's own answer to a frame no route took: {"message": "Forbidden", "connectionId", "requestId"}
+        if (frame.type === undefined && typeof frame.message === 'string' && frame.requestId)
+          this.emit('error', { code: 'gateway', message: frame.message });
+    }
+  }
+
+  frame(object) {
+    if (this.isOpen()) this.socket.send(JSON.stringify(object));
+  }
+
+  status(state, details = {}) {
+    this.state = state;
+    this.emit('status', { state, ...details });
+  }
+
+  emit(event, value) {
+    for (const listener of this.listeners.get(event) || []) this.call(listener, value);
+  }
+
+  call(listener, value) {
+    try {
+      listener(value);
+    } catch (e) {
+      console.error('WsClient listener failed:', e);
+    }
+  }
+}
+// ---- end WsClient ----
+
+export { WsClient };

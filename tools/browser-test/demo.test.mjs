@@ -1,0 +1,139 @@
+// Drives the demo page in headless Chromium against a running local stack:
+//   node demo.test.mjs http://127.0.0.1:8080/
+// Chromium: $CHROMIUM, else /usr/bin/chromium (Debian's package). Exit 0 when every check passed.
+// Two pages connect and join "room"; A's message shows under "room" on B; after A leaves, B's does not reach A;
+// the server closes A's socket (DELETE @connections/{id}) and A reconnects and rejoins "room" by itself.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+
+const demoUrl = process.argv[2];
+if (!demoUrl) {
+  console.error('usage: node demo.test.mjs DEMO_PAGE_URL');
+  process.exit(2);
+}
+const TOKEN = 'not-a-real-token-7d3f';
+const WAIT = { timeout: 10_000 };
+const started = Date.now();
+const step = (text) => console.log(`${((Date.now() - started) / 1000).toFixed(1)} s  ${text}`);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox'], // CI runs as root, where Chromium's sandbox cannot start
+});
+try {
+  const a = await openPage('A', `${demoUrl}?token=${TOKEN}`);
+  const b = await openPage('B', demoUrl);
+  step('pages loaded');
+
+  // the page's script ran under the served CSP, and the token left the address bar for the field only
+  assert.equal(await a.page.locator('[data-testid=token]').inputValue(), TOKEN);
+  assert.ok(!a.page.url().includes(TOKEN), 'the token stays out of the address bar');
+
+  const wsUrl = await b.page.locator('[data-testid=url]').inputValue();
+  assert.match(wsUrl, /^ws:\/\/127\.0\.0\.1:\d+\/\w+$/, 'the URL defaults to this gateway');
+  const callback = wsUrl.replace(/^ws:/, 'http:') + '/@connections/';
+
+  for (const p of [a, b]) await connect(p);
+  for (const p of [a, b]) await join(p, 'room');
+  const idA = await a.page.locator('[data-testid=connection-id]').textContent();
+  step('both connected and joined room');
+
+  await send(a, 'room', 'hello from A');
+  await expectMessage(b, 'room', 'hello from A');
+  step('B got A\'s message under room');
+
+  // data is rendered as text, never as markup
+  const markup = '<img src=x data-x=1>';
+  await send(a, 'room', markup);
+  await expectMessage(b, 'room', markup);
+  assert.equal(await b.page.locator('[data-channel=room] img').count(), 0, 'no element was made from a message');
+
+  // the service's error frames are shown: publishing on a channel B did not join is forbidden
+  await send(b, 'elsewhere', 'nobody');
+  await b.page.locator('[data-testid=error]').filter({ hasText: 'forbidden' }).waitFor(WAIT);
+  step('error frame shown');
+
+  await a.page.locator('[data-testid=channel-input]').fill('room');
+  await a.page.locator('[data-testid=leave]').click();
+  await a.page.locator('[data-channel=room] [data-testid=channel-state]').filter({ hasText: 'left' }).waitFor(WAIT);
+  await send(b, 'room', 'after A left');
+  // the ack comes after the fan-out: when B has it, A would have had the message
+  await b.page.locator('[data-channel=room] [data-testid=sent]').filter({ hasText: 'after A left' })
+    .locator('[data-testid=ack]').filter({ hasText: 'delivered to 0' }).waitFor(WAIT);
+  assert.equal(await messages(a, 'room').filter({ hasText: 'after A left' }).count(), 0, 'A left room');
+  step('after leaving, A does not get room\'s messages');
+
+  // the server closes A's socket; A reconnects with backoff and rejoins room by itself
+  await join(a, 'room');
+  const closed = await fetch(callback + encodeURIComponent(idA), { method: 'DELETE' });
+  assert.equal(closed.status, 204, 'DELETE @connections/' + idA);
+  await a.page.locator('[data-testid=status][data-state=reconnecting]').waitFor(WAIT);
+  await a.page.locator('[data-testid=status][data-state=open]').waitFor(WAIT);
+  await a.page.locator('[data-channel=room][data-joined=true]').waitFor(WAIT);
+  const idA2 = await a.page.locator('[data-testid=connection-id]').textContent();
+  assert.ok(idA2 && idA2 !== idA, `a new connection (${idA} -> ${idA2})`);
+  await send(b, 'room', 'after reconnect');
+  await expectMessage(a, 'room', 'after reconnect');
+  step('A reconnected, rejoined room and got B\'s message');
+
+  await a.page.locator('[data-testid=disconnect]').click();
+  await a.page.locator('[data-testid=status][data-state=closed]').waitFor(WAIT);
+
+  // the token went out only on A's WebSocket URL, and never into the log
+  for (const p of [a, b]) {
+    assert.equal(p.leaks.length, 0, `${p.name} sent the token elsewhere: ${p.leaks.join(', ')}`);
+    assert.ok(!(await p.page.locator('[data-testid=log]').textContent()).includes(TOKEN), 'the log shows no token');
+    assert.deepEqual(p.pageErrors, [], `${p.name}: no script errors`);
+  }
+  assert.ok(a.sockets.length >= 2 && a.sockets.every((u) => new URL(u).searchParams.get('token') === TOKEN),
+    'every socket of A carried the token');
+  step('ok');
+} finally {
+  await browser.close();
+}
+
+async function openPage(name, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const p = { name, page, sockets: [], leaks: [], pageErrors: [] };
+  page.on('websocket', (ws) => p.sockets.push(ws.url()));
+  page.on('request', (r) => {
+    if (r.url().includes(TOKEN) && r.url() !== url) p.leaks.push(r.url());
+  });
+  page.on('pageerror', (e) => p.pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().includes('404')) p.pageErrors.push(m.text());
+  });
+  const response = await page.goto(url);
+  assert.equal(response.status(), 200);
+  await page.locator('body[data-app=wsctl-demo]').waitFor(WAIT);
+  return p;
+}
+
+async function connect(p) {
+  await p.page.locator('[data-testid=connect]').click();
+  await p.page.locator('[data-testid=status][data-state=open]').waitFor(WAIT);
+}
+
+async function join(p, channel) {
+  await p.page.locator('[data-testid=channel-input]').fill(channel);
+  await p.page.locator('[data-testid=join]').click();
+  await p.page.locator(`[data-channel="${channel}"][data-joined=true]`).waitFor(WAIT);
+}
+
+async function send(p, channel, text) {
+  await p.page.locator('[data-testid=channel-input]').fill(channel);
+  await p.page.locator('[data-testid=message-input]').fill(text);
+  await p.page.locator('[data-testid=send]').click();
+}
+
+function messages(p, channel) {
+  return p.page.locator(`[data-channel="${channel}"] [data-testid=message] [data-testid=text]`);
+}
+
+async function expectMessage(p, channel, text) {
+  await messages(p, channel).filter({ hasText: text }).first().waitFor(WAIT);
+  const texts = await messages(p, channel).allTextContents();
+  assert.ok(texts.includes(text), `${p.name} shows ${JSON.stringify(text)} under ${channel}: ${JSON.stringify(texts)}`);
+}
