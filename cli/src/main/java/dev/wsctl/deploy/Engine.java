@@ -153,7 +153,7 @@ public final class Engine {
     }
 
     /** Runs {@code work}; an AWS failure in it becomes a {@link StepFailedException} that says what was being done. */
-    private static <T> T at(String doing, java.util.function.Supplier<T> work) {
+    static <T> T at(String doing, java.util.function.Supplier<T> work) {
         try {
             return work.get();
         } catch (SdkException e) {
