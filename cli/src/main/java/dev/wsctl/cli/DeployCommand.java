@@ -27,9 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
                 "WebSocket API with its routes and stage, and one Lambda function and IAM role per handler.",
                 "Prints the plan (+ create, ~ update, = unchanged), applies it in dependency order and prints",
                 "the endpoints. Safe to run again: a deploy with nothing to change changes nothing.",
-                "With --engine cloudformation the same stack goes through CloudFormation instead: the jar to",
-                "--code-bucket, a change set (shown; --dry-run stops there), then its execution, with the stack's",
-                "events as progress."},
+                "With --engine cloudformation the same stack goes through CloudFormation:",
+                "the jar to --code-bucket, a change set (shown; --dry-run stops there),",
+                "then its execution, with the stack's events as progress."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class DeployCommand implements Callable<Integer> {
@@ -55,8 +55,9 @@ public final class DeployCommand implements Callable<Integer> {
     }
 
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "sdk", converter = EngineConverter.class,
-            description = {"sdk: wsctl's own calls (default); cloudformation: a CloudFormation stack {app}-{stage} from",
-                    "the template wsctl template prints, changed through change sets (needs --code-bucket)."})
+            description = "sdk: wsctl's own calls (default); cloudformation: a CloudFormation stack"
+                    + " {app}-{stage} of the template wsctl template prints, changed by change sets"
+                    + " (needs --code-bucket).")
     DeployEngine engine = DeployEngine.SDK;
 
     @Option(names = "--code-bucket", paramLabel = "BUCKET",
