@@ -64,7 +64,8 @@ public final class Stack {
     public static Template template(StackConfig config) {
         Template template = new Template("wsctl " + config.prefix() + ": serverless WebSocket pub/sub (wsctl template)");
         template.parameter(Template.CODE_BUCKET, "S3 bucket that holds the handlers' jar");
-        template.parameter(Template.CODE_KEY, "Key of the handlers' jar in CodeS3Bucket");
+        template.parameter(Template.CODE_KEY, "Key of the handlers' jar in CodeS3Bucket; a new build needs a new key"
+                + " (wsctl uses wsctl/{app}-{stage}/handlers-{sha256}.jar)");
         if (config.auth().usesSecret()) {
             template.secretParameter(Template.AUTH_SECRET, "The authorizer's HS256 secret: 32 random bytes, base64url;"
                     + " generate it once and keep it", "[A-Za-z0-9_-]{43,}");
