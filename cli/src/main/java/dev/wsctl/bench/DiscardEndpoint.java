@@ -101,7 +101,8 @@ public final class DiscardEndpoint implements AutoCloseable {
 
     /**
      * Serves until standard input closes: {@code DiscardEndpoint [RATE BURST]} (both: throttle above RATE
-     * calls/s with a bucket of BURST). Prints its callback URL as the first line of standard output.
+     * calls/s with a bucket of BURST). Prints its callback URL as the first line of standard output, and
+     * {@code answered <200s> <429s>} as the last.
      */
     public static void main(String[] args) throws Exception {
         RateCap limit = args.length >= 2 ? new RateCap(Double.parseDouble(args[0]), Integer.parseInt(args[1])) : null;
@@ -111,6 +112,8 @@ public final class DiscardEndpoint implements AutoCloseable {
             while (System.in.read() != -1) {
                 // until the parent closes our stdin (or dies)
             }
+            System.out.println("answered " + endpoint.accepted.sum() + " " + endpoint.throttled.sum());
+            System.out.flush();
         }
     }
 }

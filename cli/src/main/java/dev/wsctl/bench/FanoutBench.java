@@ -213,18 +213,30 @@ public final class FanoutBench {
     }
 
     /** The endpoint under test, in this JVM or a child one. */
-    private interface Endpoint extends AutoCloseable {
+    interface Endpoint extends AutoCloseable {
         URI url();
 
         /** CPU time used so far, or -1 when it cannot be told apart from the engine's. */
         long cpuNanos();
 
+        /** Calls it answered 200 and 429 in all; known once it is closed when it runs in a child JVM, else -1. */
+        long[] answered();
+
         @Override
         void close() throws IOException, InterruptedException;
 
         static Endpoint inProcess(Plan plan) throws InterruptedException {
-            DiscardEndpoint e = new DiscardEndpoint(plan.throttling()
-                    ? new dev.wsctl.runtime.RateCap(plan.throttleRate(), plan.throttleBurst()) : null, 1);
+            return inProcess(plan.throttleRate(), plan.throttleBurst());
+        }
+
+        static Endpoint child(Plan plan) throws IOException {
+            return child(plan.throttleRate(), plan.throttleBurst());
+        }
+
+        /** @param throttleRate 0 to accept everything */
+        static Endpoint inProcess(double throttleRate, int throttleBurst) throws InterruptedException {
+            DiscardEndpoint e = new DiscardEndpoint(throttleRate > 0
+                    ? new dev.wsctl.runtime.RateCap(throttleRate, throttleBurst) : null, 1);
             return new Endpoint() {
                 public URI url() {
                     return e.callbackUrl();
@@ -234,27 +246,34 @@ public final class FanoutBench {
                     return -1;
                 }
 
+                public long[] answered() {
+                    return new long[] {e.accepted.sum(), e.throttled.sum()};
+                }
+
                 public void close() {
                     e.close();
                 }
             };
         }
 
-        static Endpoint child(Plan plan) throws IOException {
+        /** @param throttleRate 0 to accept everything */
+        static Endpoint child(double throttleRate, int throttleBurst) throws IOException {
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                     "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                     DiscardEndpoint.class.getName()));
-            if (plan.throttling()) {
-                command.add(Double.toString(plan.throttleRate()));
-                command.add(Integer.toString(plan.throttleBurst()));
+            if (throttleRate > 0) {
+                command.add(Double.toString(throttleRate));
+                command.add(Integer.toString(throttleBurst));
             }
             Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            String first = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            BufferedReader stdout = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String first = stdout.readLine();
             if (first == null) {
                 p.destroy();
                 throw new IOException("the endpoint process ended before it listened");
             }
             URI url = URI.create(first.trim());
+            long[] answered = {-1, -1};
             return new Endpoint() {
                 public URI url() {
                     return url;
@@ -264,8 +283,20 @@ public final class FanoutBench {
                     return p.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
                 }
 
+                public long[] answered() {
+                    return answered.clone();
+                }
+
                 public void close() throws IOException, InterruptedException {
                     p.getOutputStream().close();
+                    // its last line: "answered <200s> <429s>"
+                    for (String line; (line = stdout.readLine()) != null; ) {
+                        String[] words = line.trim().split(" ");
+                        if (words.length == 3 && words[0].equals("answered")) {
+                            answered[0] = Long.parseLong(words[1]);
+                            answered[1] = Long.parseLong(words[2]);
+                        }
+                    }
                     if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
                         p.destroy();
                     }

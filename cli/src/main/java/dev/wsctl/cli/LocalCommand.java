@@ -59,7 +59,7 @@ public final class LocalCommand implements Callable<Integer> {
     StateDirOption state;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout, publish and auth (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
+            description = "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout (concurrency, shardSize, maxRate, burst), publish and auth (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
     Path configFile;
 
     @Option(names = "--default-channel", paramLabel = "NAME", description = "Channel every connection joins on connect; 'none' turns that off (default: defaultChannel of the config, else default).")
@@ -189,9 +189,13 @@ public final class LocalCommand implements Callable<Integer> {
         if (maxConnectionDuration != null) {
             limits = limits.withMaxConnectionDuration(maxConnectionDuration);
         }
+        StackConfig.Fanout fanout = stack.fanout();
+        // workers run in-process here, all under one rate cap
         return new LocalStack.Config(host, port, stage, state.path().resolve("local.db"), stack.defaultChannel(),
-                stack.maxMessageBytes(), stack.delivery(), stack.publish(), stack.fanout().concurrency(), limits, auth,
-                JsonLog.discard());
+                stack.maxMessageBytes(), stack.delivery(), stack.publish(), fanout.concurrency(), limits, auth,
+                JsonLog.discard())
+                .withSharding(new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(),
+                        Optional.empty()));
     }
 
     /** wsctl.yaml (or --config), the WSCTL_* environment and the flags above, validated as deploy validates them. */

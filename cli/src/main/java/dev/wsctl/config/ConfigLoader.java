@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.DoubleFunction;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -396,11 +397,12 @@ public final class ConfigLoader {
                 v -> v.equals("envelope") || v.equals("raw") ? null : "must be envelope or raw, not '" + v + "'");
         int maxMessageBytes = whole(given, "maxMessageBytes", d.maxMessageBytes(), Rules::maxMessageBytes);
 
-        double rate = given.containsKey("throttling.rate")
-                ? check(given.get("throttling.rate"), "throttling.rate", (Double) given.get("throttling.rate").value(), Rules::rate)
-                : d.throttling().rate();
+        double rate = decimal(given, "throttling.rate", d.throttling().rate(), Rules::rate);
         int burst = whole(given, "throttling.burst", d.throttling().burst(), Rules::burst);
         int concurrency = whole(given, "fanout.concurrency", d.fanout().concurrency(), Rules::fanoutConcurrency);
+        int shardSize = whole(given, "fanout.shardSize", d.fanout().shardSize(), Rules::shardSize);
+        double maxRate = decimal(given, "fanout.maxRate", d.fanout().maxRate(), Rules::rate);
+        int fanoutBurst = whole(given, "fanout.burst", d.fanout().burst(), Rules::burst);
 
         AuthSettings.Mode mode = AuthSettings.Mode.parse(text(given, "auth.mode", "none",
                 m -> m.equals("none") || m.equals("jwt") ? null : "must be none or jwt, not '" + m + "'"));
@@ -438,7 +440,7 @@ public final class ConfigLoader {
         return new StackConfig(app, stage, region, runtime, Architecture.parse(arch).orElseThrow(),
                 new StackConfig.Memory(all, functions), timeout, snapStart, defaultChannel,
                 Settings.Delivery.parse(delivery), maxMessageBytes, new StackConfig.Throttling(rate, burst),
-                new StackConfig.Fanout(concurrency), tagValues,
+                new StackConfig.Fanout(concurrency, shardSize, maxRate, fanoutBurst), tagValues,
                 new Auth(mode, jwksUrl, issuer, audience, allowedOrigins, AuthSettings.parseMissingOrigin(missingOrigin)),
                 Settings.Publish.parse(publish));
     }
@@ -459,6 +461,16 @@ public final class ConfigLoader {
             return fallback;
         }
         int value = (Integer) g.value();
+        fail(g.origin(), key, rule.apply(value));
+        return value;
+    }
+
+    private static double decimal(Map<String, Given> given, String key, double fallback, DoubleFunction<String> rule) {
+        Given g = given.get(key);
+        if (g == null) {
+            return fallback;
+        }
+        double value = (Double) g.value();
         fail(g.origin(), key, rule.apply(value));
         return value;
     }
@@ -495,6 +507,9 @@ public final class ConfigLoader {
         m.put("WSCTL_THROTTLING_RATE", "throttling.rate");
         m.put("WSCTL_THROTTLING_BURST", "throttling.burst");
         m.put(Settings.ENV_FANOUT_CONCURRENCY, "fanout.concurrency");
+        m.put(Settings.ENV_FANOUT_SHARD_SIZE, "fanout.shardSize");
+        m.put(Settings.ENV_FANOUT_MAX_RATE, "fanout.maxRate");
+        m.put(Settings.ENV_FANOUT_BURST, "fanout.burst");
         m.put(ENV_TAGS, "tags");
         // the authorize function's own variables, but never its secret: that stays in the function
         m.put(AuthSettings.ENV_MODE, "auth.mode");

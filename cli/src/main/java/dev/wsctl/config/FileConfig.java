@@ -39,13 +39,14 @@ record FileConfig(
             Integer send,
             // "default" is the function of the $default route, and a Java keyword
             @JsonProperty("default") Integer defaultFunction,
-            Integer authorize) {
+            Integer authorize,
+            Integer fanout) {
     }
 
     record ThrottlingFile(Double rate, Integer burst) {
     }
 
-    record FanoutFile(Integer concurrency) {
+    record FanoutFile(Integer concurrency, Integer shardSize, Double maxRate, Integer burst) {
     }
 
     // no secret: secrets do not belong in a file that is checked in (deploy generates it)

@@ -64,13 +64,17 @@ public record StackConfig(
 
     /** The {@code $connect} authorizer's function, deployed when {@link Auth#enabled()}. */
     public static final String AUTHORIZE = "authorize";
+    /** The fan-out worker: the send path hands it batches of a large channel by asynchronous invoke; no route. */
+    public static final String FANOUT = "fanout";
+    /** The alias every function is invoked through when SnapStart publishes versions. */
+    public static final String ALIAS = "live";
 
     /**
      * Every function a stack may have, in the order deploy creates them; their memory can be set one by one
      * ({@code memory.send: 2048}). {@link #functions()} says which this stack has.
      */
     public static final List<String> FUNCTIONS = List.of("connect", "disconnect", "channels", "send", "default",
-            AUTHORIZE);
+            AUTHORIZE, FANOUT);
 
     public static final String TAG_APP = "wsctl:app";
     public static final String TAG_STAGE = "wsctl:stage";
@@ -136,10 +140,25 @@ public record StackConfig(
         }
     }
 
-    /** @param concurrency PostToConnection calls in flight per broadcast */
-    public record Fanout(int concurrency) {
+    /**
+     * Broadcasts: see {@link Settings.Sharding} for how the send path uses the last three.
+     *
+     * @param concurrency PostToConnection calls in flight per broadcast
+     * @param shardSize   above this many recipients, batches of this many go to the {@code fanout} worker
+     * @param maxRate     PostToConnection calls per second that the workers of one broadcast share
+     * @param burst       calls allowed at once above that rate
+     */
+    public record Fanout(int concurrency, int shardSize, double maxRate, int burst) {
         public Fanout {
             check("fanout.concurrency", Rules.fanoutConcurrency(concurrency));
+            check("fanout.shardSize", Rules.shardSize(shardSize));
+            check("fanout.maxRate", Rules.rate(maxRate));
+            check("fanout.burst", Rules.burst(burst));
+        }
+
+        public static Fanout defaults() {
+            return new Fanout(Settings.DEFAULT_FANOUT_CONCURRENCY, Settings.Sharding.DEFAULT_SHARD_SIZE,
+                    Settings.Sharding.DEFAULT_MAX_RATE, Settings.Sharding.DEFAULT_BURST);
         }
     }
 
@@ -249,7 +268,7 @@ public record StackConfig(
                 Memory.of(DEFAULT_MEMORY_MB), DEFAULT_TIMEOUT_SECONDS, true, Optional.of(Settings.DEFAULT_CHANNEL),
                 Settings.Delivery.ENVELOPE, Settings.DEFAULT_MAX_MESSAGE_BYTES,
                 new Throttling(DEFAULT_THROTTLING_RATE, DEFAULT_THROTTLING_BURST),
-                new Fanout(Settings.DEFAULT_FANOUT_CONCURRENCY), Map.of(), Auth.none(), Settings.Publish.MEMBERS);
+                Fanout.defaults(), Map.of(), Auth.none(), Settings.Publish.MEMBERS);
     }
 
     /** {@code {app}-{stage}}, the start of every resource name. */
@@ -270,6 +289,14 @@ public record StackConfig(
         return prefix() + "-" + fn;
     }
 
+    /**
+     * What the stack invokes function {@code fn} by: its alias {@code {app}-{stage}-{fn}:live} with SnapStart
+     * (only published versions are snapshotted), else the function itself.
+     */
+    public String functionTarget(String fn) {
+        return snapStart ? functionName(fn) + ":" + ALIAS : functionName(fn);
+    }
+
     /** The connection table, {@code {app}-{stage}-connections}. */
     public String tableName() {
         return ConnectionTable.name(app, stage);
@@ -286,7 +313,8 @@ public record StackConfig(
     /** The runtime settings the handlers of this stack run with. */
     public Settings settings(URI callbackUrl) {
         return new Settings(tableName(), callbackUrl, defaultChannel, maxMessageBytes, fanout.concurrency(), delivery,
-                publish, Settings.Sharding.defaults());
+                publish, new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(),
+                        Optional.of(functionTarget(FANOUT))));
     }
 
     /**
@@ -311,6 +339,10 @@ public record StackConfig(
         env.put(Settings.ENV_FANOUT_CONCURRENCY, String.valueOf(fanout.concurrency()));
         env.put(Settings.ENV_DELIVERY, delivery.name().toLowerCase(Locale.ROOT));
         env.put(Settings.ENV_PUBLISH, publish.value());
+        env.put(Settings.ENV_FANOUT_SHARD_SIZE, String.valueOf(fanout.shardSize()));
+        env.put(Settings.ENV_FANOUT_MAX_RATE, String.valueOf(fanout.maxRate()));
+        env.put(Settings.ENV_FANOUT_BURST, String.valueOf(fanout.burst()));
+        env.put(Settings.ENV_FANOUT_FUNCTION, functionTarget(FANOUT));
         return Collections.unmodifiableMap(env);
     }
 

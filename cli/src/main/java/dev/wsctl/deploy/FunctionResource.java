@@ -1,5 +1,6 @@
 package dev.wsctl.deploy;
 
+import dev.wsctl.config.StackConfig;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionResponse;
@@ -30,7 +31,7 @@ import java.util.function.Supplier;
  * what happens to it ({@code WSCTL_AUTH_SECRET: (kept)}, {@code (none) → (generated)}), never its value.
  */
 public final class FunctionResource implements Resource<FunctionResource.State> {
-    static final String ALIAS = "live";
+    static final String ALIAS = StackConfig.ALIAS;
 
     record State(String handler, String runtime, String architecture, int memory, int timeout, String role,
                  Map<String, String> environment, String logFormat, boolean snapStart, String codeSha256,

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * The IAM policy documents in {@code templates/policies/}: one per function, scoped to this stack's
- * table, index, API and log group, plus the logging statements every function gets.
+ * table, index, API, log group and fan-out worker, plus the logging statements every function gets.
  */
 final class Policies {
     private Policies() {

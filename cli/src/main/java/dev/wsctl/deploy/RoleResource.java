@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 
 /**
  * One function's execution role: Lambda may assume it, and its one inline policy allows only what that
- * function does, on this stack's table, index, API and log group. No {@code *} resources.
+ * function does, on this stack's table, index, API, log group and (for send) fan-out worker. No {@code *} resources.
  */
 final class RoleResource implements Resource<RoleResource.State> {
     static final String POLICY_NAME = "wsctl";
@@ -26,17 +26,21 @@ final class RoleResource implements Resource<RoleResource.State> {
     private final String function;
     private final String name;
     private final String stage;
+    private final String worker;
     private final Map<String, String> tags;
 
     /**
      * @param function the function's short name (connect, send, …): picks its policy template
      * @param name     the role's name, which is also the function's full name
+     * @param worker   the fan-out worker's function name, which the send policy may invoke (its ARN is known before
+     *                 the function exists, so the send role need not wait for it)
      */
-    RoleResource(IamClient iam, String function, String name, String stage, Map<String, String> tags) {
+    RoleResource(IamClient iam, String function, String name, String stage, String worker, Map<String, String> tags) {
         this.iam = iam;
         this.function = function;
         this.name = name;
         this.stage = stage;
+        this.worker = worker;
         this.tags = Map.copyOf(tags);
     }
 
@@ -58,7 +62,9 @@ final class RoleResource implements Resource<RoleResource.State> {
                 "function", name,
                 "stage", stage,
                 "tableArn", outputs.get("table.arn"),
-                "apiId", outputs.get("api.id"))), tags);
+                "apiId", outputs.get("api.id"),
+                "worker", worker,
+                "alias", FunctionResource.ALIAS)), tags);
     }
 
     @Override

@@ -5,13 +5,17 @@ import dev.wsctl.handlers.ChannelsHandler;
 import dev.wsctl.handlers.ConnectHandler;
 import dev.wsctl.handlers.DefaultHandler;
 import dev.wsctl.handlers.DisconnectHandler;
+import dev.wsctl.handlers.FanoutHandler;
 import dev.wsctl.handlers.SendHandler;
 import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Fanout;
+import dev.wsctl.runtime.FanoutWorker;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.PubSub;
+import dev.wsctl.runtime.RateCap;
 import dev.wsctl.runtime.Settings;
+import dev.wsctl.runtime.ShardedFanout;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.Authorizer;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
@@ -30,17 +34,30 @@ import java.util.Optional;
 /**
  * The whole service on one machine: the same handlers as on AWS, a SQLite connection store, and the
  * local gateway in place of API Gateway. The handlers reach the gateway's @connections API through
- * the same fan-out engine and HTTP client as they reach API Gateway's on AWS, with the same rate cap.
+ * the same fan-out engine and HTTP client as they reach API Gateway's on AWS, with the same rate cap. A
+ * fan-out above the shard size is split into batches as on AWS, which the worker function's handler runs on
+ * threads of this process ({@link InProcessDispatcher}).
  */
 public final class LocalStack implements AutoCloseable {
 
     /**
      * @param port 0 picks a free port
      * @param db   the SQLite file; a second wsctl process may open it while the stack runs
+     * @param sharding shard size and rate cap of the fan-out; its batches run on in-process workers that share
+     *                 one rate cap (the function to invoke is not used)
      */
     public record Config(String host, int port, String stage, Path db, Optional<String> defaultChannel,
                          int maxMessageBytes, Settings.Delivery delivery, Settings.Publish publish,
-                         int fanoutConcurrency, Limits limits, AuthSettings auth, JsonLog log) {
+                         int fanoutConcurrency, Limits limits, AuthSettings auth, JsonLog log,
+                         Settings.Sharding sharding) {
+
+        /** With the default sharding. */
+        public Config(String host, int port, String stage, Path db, Optional<String> defaultChannel,
+                      int maxMessageBytes, Settings.Delivery delivery, Settings.Publish publish,
+                      int fanoutConcurrency, Limits limits, AuthSettings auth, JsonLog log) {
+            this(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish, fanoutConcurrency, limits,
+                    auth, log, Settings.Sharding.defaults());
+        }
 
         public static Config defaults() {
             return new Config("127.0.0.1", 8080, "local", SqliteConnectionStore.DEFAULT_FILE,
@@ -49,40 +66,46 @@ public final class LocalStack implements AutoCloseable {
                     Limits.aws(), AuthSettings.none(), JsonLog.discard());
         }
 
+        public Config withSharding(Settings.Sharding sharding) {
+            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
+                    fanoutConcurrency, limits, auth, log, sharding);
+        }
+
         public Config withPort(int port) {
             return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log);
+                    fanoutConcurrency, limits, auth, log, sharding);
         }
 
         public Config withDb(Path db) {
             return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log);
+                    fanoutConcurrency, limits, auth, log, sharding);
         }
 
         public Config withSettings(Optional<String> defaultChannel, int maxMessageBytes, Settings.Delivery delivery) {
             return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log);
+                    fanoutConcurrency, limits, auth, log, sharding);
         }
 
         public Config withPublish(Settings.Publish publish) {
             return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log);
+                    fanoutConcurrency, limits, auth, log, sharding);
         }
 
         public Config withAuth(AuthSettings auth) {
             return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log);
+                    fanoutConcurrency, limits, auth, log, sharding);
         }
 
         public Config withLog(JsonLog log) {
             return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log);
+                    fanoutConcurrency, limits, auth, log, sharding);
         }
     }
 
     private final SqliteConnectionStore store;
     private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
     private final ConnectionsApi api;
+    private final InProcessDispatcher workers;
     private final PubSub pubSub;
     private final LocalGateway gateway;
 
@@ -91,7 +114,8 @@ public final class LocalStack implements AutoCloseable {
         URI callback = URI.create("http://" + hostForUri(config.host()) + ":" + port + "/" + config.stage());
         Settings settings = new Settings("local", callback, config.defaultChannel(), config.maxMessageBytes(),
                 config.fanoutConcurrency(), config.delivery(), config.publish(),
-                Settings.Sharding.defaults());
+                new Settings.Sharding(config.sharding().shardSize(), config.sharding().maxRate(),
+                        config.sharding().burst(), Optional.empty()));
         store = new SqliteConnectionStore(config.db());
         // what DynamoDB's TTL does on AWS: rows of connections that ended without $disconnect go
         store.deleteExpired(System.currentTimeMillis() / 1000);
@@ -99,9 +123,17 @@ public final class LocalStack implements AutoCloseable {
             // the local gateway checks no signatures
             api = new ConnectionsApi(callback, eventLoops, config.fanoutConcurrency(), Region.US_EAST_1,
                     AnonymousCredentialsProvider.create());
-            Fanout fanout = new Fanout(store, api, Fanout.Options.of(settings), config.log());
-            pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
             JsonLog log = config.log();
+            // one rate cap for the whole stack: the send path's own fan-outs and every worker's batch share it,
+            // which in one process is exact (on AWS each worker gets its batch's share instead)
+            RateCap rateCap = Fanout.Options.of(settings).rateCap();
+            Fanout fanout = new Fanout(store, api, Fanout.Options.of(settings), rateCap, log);
+            workers = new InProcessDispatcher(LambdaIntegration.of("fanout",
+                    new FanoutHandler(FanoutWorker.sharing(fanout, rateCap), log)),
+                    InProcessDispatcher.DEFAULT_WORKERS, InProcessDispatcher.DEFAULT_QUEUE, result -> { });
+            pubSub = new PubSub(settings, store,
+                    new ShardedFanout(fanout, store, settings.sharding(), workers, log, Clock.systemUTC()),
+                    Clock.systemUTC());
             LocalGateway.Builder builder = LocalGateway.builder();
             if (authorizer != null) {
                 builder.authorizer(authorizer);
@@ -163,6 +195,11 @@ public final class LocalStack implements AutoCloseable {
         return pubSub;
     }
 
+    /** The in-process fan-out workers that run a sharded fan-out's batches. */
+    public InProcessDispatcher workers() {
+        return workers;
+    }
+
     /** Closes every socket (each one's {@code $disconnect} runs), then the store. */
     @Override
     public void close() {
@@ -172,6 +209,9 @@ public final class LocalStack implements AutoCloseable {
     private void closeQuietly() {
         if (gateway != null) {
             gateway.close();
+        }
+        if (workers != null) {
+            workers.close();
         }
         if (api != null) {
             api.close();

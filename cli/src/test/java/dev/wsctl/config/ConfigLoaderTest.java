@@ -73,14 +73,14 @@ class ConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(Settings.Delivery.ENVELOPE);
         assertThat(c.maxMessageBytes()).isEqualTo(32768);
         assertThat(c.throttling()).isEqualTo(new StackConfig.Throttling(500.0, 1000));
-        assertThat(c.fanout().concurrency()).isEqualTo(128);
+        assertThat(c.fanout()).isEqualTo(new StackConfig.Fanout(128, 2000, 9000.0, 2000));
         assertThat(c.tags()).isEmpty();
         assertThat(c.auth()).isEqualTo(StackConfig.Auth.none());
         assertThat(c.auth().mode()).isEqualTo(AuthSettings.Mode.NONE);
         assertThat(c.auth().allowedOrigins()).isEmpty();
         assertThat(c.auth().missingOrigin()).isEqualTo(OriginPolicy.MissingOrigin.ALLOW);
         assertThat(c.auth().enabled()).isFalse();
-        assertThat(c.functions()).containsExactly("connect", "disconnect", "channels", "send", "default");
+        assertThat(c.functions()).containsExactly("connect", "disconnect", "channels", "send", "default", "fanout");
         assertThat(c.publish()).isEqualTo(Settings.Publish.MEMBERS);
     }
 
@@ -103,6 +103,7 @@ class ConfigLoaderTest {
                   send: 2048
                   default: 256
                   authorize: 384
+                  fanout: 3008
                 timeoutSeconds: 10
                 snapStart: false
                 defaultChannel: lobby
@@ -113,6 +114,9 @@ class ConfigLoaderTest {
                   burst: 100
                 fanout:
                   concurrency: 64
+                  shardSize: 500
+                  maxRate: 2500.5
+                  burst: 800
                 tags:
                   team: realtime
                   cost-center: 4711
@@ -142,7 +146,8 @@ class ConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(Settings.Delivery.RAW);
         assertThat(c.maxMessageBytes()).isEqualTo(65536);
         assertThat(c.throttling()).isEqualTo(new StackConfig.Throttling(50.0, 100));
-        assertThat(c.fanout().concurrency()).isEqualTo(64);
+        assertThat(c.fanout()).isEqualTo(new StackConfig.Fanout(64, 500, 2500.5, 800));
+        assertThat(c.memory().of("fanout")).isEqualTo(3008);
         assertThat(c.tags()).containsOnly(entry("team", "realtime"), entry("cost-center", "4711"), entry("empty", ""));
         assertThat(c.memory().of("authorize")).isEqualTo(384);
         assertThat(c.auth()).isEqualTo(new StackConfig.Auth(AuthSettings.Mode.JWT,
@@ -151,7 +156,7 @@ class ConfigLoaderTest {
                 List.of("https://app.example.com", "https://*.example.com"), OriginPolicy.MissingOrigin.DENY));
         assertThat(c.auth().enabled()).isTrue();
         assertThat(c.auth().usesSecret()).isFalse();
-        assertThat(c.functions()).endsWith("authorize");
+        assertThat(c.functions()).endsWith("authorize", "fanout");
         assertThat(c.publish()).isEqualTo(Settings.Publish.ANY);
     }
 
@@ -185,6 +190,14 @@ class ConfigLoaderTest {
                         StackConfig::snapStart, false, true, false, true),
                 new Layered("throttling.rate", "--rate", "WSCTL_THROTTLING_RATE", "throttling: {rate: 10}", "30", "20.5",
                         c -> c.throttling().rate(), 10.0, 20.5, 30.0, 500.0),
+                new Layered("fanout.shardSize", "--shard-size", "WSCTL_FANOUT_SHARD_SIZE", "fanout: {shardSize: 100}",
+                        "300", "200", c -> c.fanout().shardSize(), 100, 200, 300, 2000),
+                new Layered("fanout.maxRate", "--max-rate", "WSCTL_FANOUT_MAX_RATE", "fanout: {maxRate: 100}",
+                        "300.5", "200", c -> c.fanout().maxRate(), 100.0, 200.0, 300.5, 9000.0),
+                new Layered("fanout.burst", "--fanout-burst", "WSCTL_FANOUT_BURST", "fanout: {burst: 100}",
+                        "300", "200", c -> c.fanout().burst(), 100, 200, 300, 2000),
+                new Layered("memory.fanout", "--memory-fanout", "WSCTL_MEMORY_FANOUT", "memory: {fanout: 256}",
+                        "512", "384", c -> c.memory().of("fanout"), 256, 384, 512, 1024),
                 new Layered("publish", "--publish", "WSCTL_PUBLISH", "publish: none", "any", "none",
                         StackConfig::publish, Settings.Publish.NONE, Settings.Publish.NONE, Settings.Publish.ANY,
                         Settings.Publish.MEMBERS),
@@ -269,7 +282,9 @@ class ConfigLoaderTest {
                         + "tags, auth, publish); did you mean 'memory'?");
         assertThat(error("app: chat\nmemory:\n  all: 1024\n  sned: 2048\n")).isEqualTo(
                 "wsctl.yaml line 4: unknown key 'memory.sned' (known in memory: all, connect, disconnect, channels, "
-                        + "send, default, authorize); did you mean 'memory.send'?");
+                        + "send, default, authorize, fanout); did you mean 'memory.send'?");
+        assertThat(error("fanout:\n  shardsize: 100\n")).isEqualTo("wsctl.yaml line 2: unknown key 'fanout.shardsize' "
+                + "(known in fanout: concurrency, shardSize, maxRate, burst); did you mean 'fanout.shardSize'?");
         assertThat(error("auth:\n  mode: jwt\n  jwks_url: https://idp.example.com/jwks.json\n"))
                 .startsWith("wsctl.yaml line 3: unknown key 'auth.jwks_url'").endsWith("did you mean 'auth.jwksUrl'?");
     }
@@ -301,7 +316,11 @@ class ConfigLoaderTest {
                 .isEqualTo("wsctl.yaml line 2: throttling.rate must be a number, not 'fast'");
         assertThat(error("memory: 2048\n")).startsWith(
                 "wsctl.yaml line 1: memory must be a section with the keys all, connect, disconnect, channels, send, "
-                        + "default, authorize, not 2048").contains("all: 2048");
+                        + "default, authorize, fanout, not 2048").contains("all: 2048");
+        assertThat(error("fanout:\n  maxRate: fast\n"))
+                .isEqualTo("wsctl.yaml line 2: fanout.maxRate must be a number, not 'fast'");
+        assertThat(error("fanout:\n  shardSize: 1.5\n"))
+                .isEqualTo("wsctl.yaml line 2: fanout.shardSize must be a whole number, not 1.5");
         assertThat(error("tags: [a, b]\n"))
                 .isEqualTo("wsctl.yaml line 1: tags must be a section of name: value lines, not a list");
         assertThat(error("app:\n  - chat\n")).isEqualTo("wsctl.yaml line 1: app must be a single value, not a list");
@@ -321,6 +340,16 @@ class ConfigLoaderTest {
         assertThat(error("fanout:\n  concurrency: 0\n"))
                 .isEqualTo("wsctl.yaml line 2: fanout.concurrency must be between 1 and 10000, not 0");
         assertThat(error("throttling:\n  burst: 5\n  rate: 0\n")).startsWith("wsctl.yaml line 3: throttling.rate must be");
+        assertThat(error("fanout:\n  concurrency: 64\n  shardSize: 5000\n"))
+                .isEqualTo("wsctl.yaml line 3: fanout.shardSize must be between 1 and 4000, not 5000");
+        assertThat(error("fanout:\n  shardSize: 0\n"))
+                .isEqualTo("wsctl.yaml line 2: fanout.shardSize must be between 1 and 4000, not 0");
+        assertThat(error("fanout:\n  maxRate: 0\n"))
+                .isEqualTo("wsctl.yaml line 2: fanout.maxRate must be a number of requests per second above 0, not 0.0");
+        assertThat(error("\nfanout:\n  burst: 0\n"))
+                .isEqualTo("wsctl.yaml line 3: fanout.burst must be a whole number of requests of at least 1, not 0");
+        assertThat(load("fanout:\n  shardSize: 4000\n  maxRate: 0.5\n  burst: 1\n", Map.of()).fanout())
+                .isEqualTo(new StackConfig.Fanout(128, 4000, 0.5, 1));
     }
 
     @Test
@@ -471,6 +500,12 @@ class ConfigLoaderTest {
         assertThat(error(null, Map.of("WSCTL_SNAP_START", "yes"))).isEqualTo("WSCTL_SNAP_START must be true or false, not 'yes'");
         assertThat(error(null, Map.of("WSCTL_DELIVERY", "raw!"))).isEqualTo("WSCTL_DELIVERY must be envelope or raw, not 'raw!'");
         assertThat(error(null, Map.of("WSCTL_THROTTLING_RATE", "fast"))).isEqualTo("WSCTL_THROTTLING_RATE must be a number, not 'fast'");
+        assertThat(error(null, Map.of("WSCTL_FANOUT_SHARD_SIZE", "4001")))
+                .isEqualTo("WSCTL_FANOUT_SHARD_SIZE must be between 1 and 4000, not 4001");
+        assertThat(error(null, Map.of("WSCTL_FANOUT_MAX_RATE", "-1")))
+                .isEqualTo("WSCTL_FANOUT_MAX_RATE must be a number of requests per second above 0, not -1.0");
+        assertThat(error(null, Map.of("WSCTL_FANOUT_MAX_RATE", "lots"))).isEqualTo("WSCTL_FANOUT_MAX_RATE must be a number, not 'lots'");
+        assertThat(error(null, Map.of("WSCTL_FANOUT_BURST", "2k"))).isEqualTo("WSCTL_FANOUT_BURST must be a whole number, not '2k'");
         assertThat(error("app: good\n", Map.of(), new Flag("app", "--app", "Bad"))).startsWith("--app must be 1 to 20");
     }
 
@@ -543,6 +578,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theFunctionsLearnTheShardingSettingsAndTheWorkerTheyInvoke() {
+        java.net.URI callback = java.net.URI.create("https://abc.execute-api.eu-central-1.amazonaws.com/prod");
+        StackConfig c = load("app: chat\nstage: prod\nfanout:\n  shardSize: 500\n  maxRate: 2500.5\n  burst: 300\n",
+                Map.of());
+        assertThat(c.functionEnvironment(callback)).containsEntry("WSCTL_FANOUT_SHARD_SIZE", "500")
+                .containsEntry("WSCTL_FANOUT_MAX_RATE", "2500.5").containsEntry("WSCTL_FANOUT_BURST", "300")
+                .containsEntry("WSCTL_FANOUT_FUNCTION", "chat-prod-fanout:live");
+        assertThat(c.settings(callback).sharding())
+                .isEqualTo(new Settings.Sharding(500, 2500.5, 300, Optional.of("chat-prod-fanout:live")));
+        assertThat(Settings.fromEnvironment(c.functionEnvironment(callback))).isEqualTo(c.settings(callback));
+
+        StackConfig noSnapStart = load("app: chat\nstage: prod\nsnapStart: false\n", Map.of());
+        assertThat(noSnapStart.functionTarget("fanout")).as("without SnapStart there is no alias")
+                .isEqualTo("chat-prod-fanout");
+        assertThat(noSnapStart.settings(callback).sharding()).isEqualTo(new Settings.Sharding(2000, 9000.0, 2000,
+                Optional.of("chat-prod-fanout")));
+        assertThat(Settings.fromEnvironment(noSnapStart.functionEnvironment(callback)))
+                .isEqualTo(noSnapStart.settings(callback));
+    }
+
+    @Test
     void authGivesTheAuthorizersRuntimeSettings() {
         String secret = AuthSettings.encodeSecret(AuthSettings.newSecret());
         StackConfig.Auth hs256 = load("auth:\n  mode: jwt\n  allowedOrigins: [https://app.example.com]\n", Map.of()).auth();
@@ -580,8 +636,14 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> new StackConfig.Memory(1024, Map.of("send", 64)))
                 .hasMessage("memory.send must be between 128 and 10240, not 64");
         assertThat(new StackConfig.Memory(1024, Map.of("authorize", 256)).of("authorize")).isEqualTo(256);
-        assertThatThrownBy(() -> new StackConfig.Memory(1024, Map.of("fanout", 256)))
+        assertThat(new StackConfig.Memory(1024, Map.of("fanout", 256)).of("fanout")).isEqualTo(256);
+        assertThatThrownBy(() -> new StackConfig.Memory(1024, Map.of("worker", 256)))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new StackConfig.Fanout(128, 4001, 9000, 2000))
+                .hasMessage("fanout.shardSize must be between 1 and 4000, not 4001");
+        assertThatThrownBy(() -> new StackConfig.Fanout(128, 2000, Double.NaN, 2000))
+                .hasMessageStartingWith("fanout.maxRate must be");
+        assertThatThrownBy(() -> new StackConfig.Fanout(128, 2000, 9000, 0)).hasMessageStartingWith("fanout.burst must be");
         assertThatThrownBy(() -> new StackConfig.Auth(AuthSettings.Mode.JWT, Optional.of(java.net.URI.create("http://idp.example.com/k")),
                 Optional.of("i"), Optional.of("a"), List.of(), OriginPolicy.MissingOrigin.ALLOW))
                 .hasMessageStartingWith("auth.jwksUrl must be an https URL");

@@ -42,7 +42,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * SDK clients that keep state like the services.
  */
 class DeployTest {
+    /** The functions behind routes; the fan-out worker ({@link #WORKER}) is behind none. */
     private static final List<String> FUNCTIONS = List.of("connect", "disconnect", "channels", "send", "default");
+    private static final String WORKER = "chat-dev-fanout";
+    private static final String WORKER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:" + WORKER;
 
     @TempDir
     Path dir;
@@ -132,14 +135,16 @@ class DeployTest {
         assertThat(aws.dynamo().describeTimeToLive(t -> t.tableName("chat-dev-connections")).join()
                 .timeToLiveDescription().attributeName()).isEqualTo("expiresAt");
 
+        for (String fn : aws.lambda().functionNames()) {
+            JsonNode policy = parse(aws.iam().policyDocument(fn, RoleResource.POLICY_NAME));
+            assertThat(policy.toString()).contains("log-group:/aws/lambda/" + fn);
+            for (JsonNode statement : policy.get("Statement")) {
+                assertThat(resources(statement)).as(fn).isNotEmpty().allSatisfy(resource -> assertThat(resource)
+                        .isNotEqualTo("*").doesNotContain(":*:").startsWith("arn:aws:"));
+            }
+        }
         for (String fn : FUNCTIONS) {
             String name = "chat-dev-" + fn;
-            JsonNode policy = parse(aws.iam().policyDocument(name, RoleResource.POLICY_NAME));
-            for (JsonNode statement : policy.get("Statement")) {
-                assertThat(statement.get("Resource").asText()).as(name).isNotEqualTo("*")
-                        .doesNotContain(":*:").startsWith("arn:aws:");
-            }
-            assertThat(policy.toString()).contains("log-group:/aws/lambda/" + name);
             FunctionConfiguration f = aws.lambda().getFunction(g -> g.functionName(name)).configuration();
             assertThat(f.runtimeAsString()).isEqualTo("java21");
             assertThat(f.architecturesAsStrings()).containsExactly("arm64");
@@ -163,6 +168,7 @@ class DeployTest {
                 "ping", "joinchannel", "leavechannel", "sendmessage");
         var integrations = aws.apiGateway().getIntegrations(g -> g.apiId(api)).items();
         assertThat(integrations).hasSize(5).allSatisfy(i -> {
+            assertThat(i.integrationUri()).doesNotContain("fanout");
             assertThat(i.integrationTypeAsString()).isEqualTo("AWS_PROXY");
             assertThat(i.integrationUri()).contains(":function:chat-dev-").endsWith(":live/invocations");
         });
@@ -189,7 +195,7 @@ class DeployTest {
         CliRun again = deploy();
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(aws.mutatingCalls()).isEmpty();
-        assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count()).isEqualTo(19);
+        assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count()).isEqualTo(22);
         assertThat(again.out()).doesNotContain("+ create", "~ update");
     }
 
@@ -205,6 +211,9 @@ class DeployTest {
             assertThat(aws.lambda().getPolicy(p -> p.functionName("chat-dev-" + fn)).policy()).contains(api);
         }
         assertThat(aws.inventory()).noneMatch(l -> l.startsWith("lambda alias"));
+        assertThat(workerEnvironment()).containsEntry("WSCTL_FANOUT_FUNCTION", WORKER);
+        assertThat(aws.lambda().getFunctionEventInvokeConfig(g -> g.functionName(WORKER)).maximumRetryAttempts())
+                .as("the function itself is what the send path invokes").isZero();
         aws.log().reset();
         assertThat(deploy().code()).isZero();
         assertThat(aws.mutatingCalls()).isEmpty();
@@ -226,7 +235,7 @@ class DeployTest {
 
         assertThat(r.code()).as(r.err()).isZero();
         List<String> changed = r.out().lines().filter(l -> l.startsWith("~ ") || l.startsWith("+ ")).toList();
-        assertThat(changed).hasSize(8);
+        assertThat(changed).hasSize(9);
         assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update function chat-dev-send (")
                 .contains("memory: 1024 → 2048", "code: "));
         assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update role chat-dev-channels (tags"));
@@ -234,7 +243,7 @@ class DeployTest {
         // the ping route deleted by hand: the live deployment was made from other routes than there are
         assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update stage dev (deployment: outdated → new"));
         assertThat(changed.stream().filter(l -> l.startsWith("~ update function")).count())
-                .as("code changed in all five").isEqualTo(5);
+                .as("code changed in all six").isEqualTo(6);
         assertThat(aws.lambda().getFunction(g -> g.functionName("chat-dev-send")).configuration().memorySize())
                 .isEqualTo(2048);
         assertThat(aws.apiGateway().getRoutes(g -> g.apiId(api)).items()).extracting(Route::routeKey).contains("ping");
@@ -299,7 +308,7 @@ class DeployTest {
         aws.lambda().rejectNewRolesFor(3);
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(aws.log().count("lambda:CreateFunction")).isEqualTo(5 + 3);
+        assertThat(aws.log().count("lambda:CreateFunction")).isEqualTo(6 + 3);
     }
 
     @Test
@@ -308,6 +317,8 @@ class DeployTest {
         assertThat(dry.code()).as(dry.err()).isZero();
         assertThat(aws.mutatingCalls()).isEmpty();
         assertThat(aws.inventory()).isEmpty();
+        assertThat(dry.out()).contains("+ create role chat-dev-fanout", "+ create function chat-dev-fanout",
+                "+ create async chat-dev-fanout:live").doesNotContain("permission chat-dev-fanout");
         CliRun real = deploy();
         List<String> planned = dry.out().lines().filter(l -> !l.isBlank()).toList();
         assertThat(real.out().lines().limit(planned.size()).toList()).isEqualTo(planned);
@@ -316,7 +327,7 @@ class DeployTest {
 
         CliRun dryJson = deploy("--dry-run", "-o", "json");
         JsonNode plan = parse(dryJson.out()).get("plan");
-        assertThat(plan).hasSize(19).allSatisfy(s -> assertThat(s.get("action").asText()).isEqualTo("unchanged"));
+        assertThat(plan).hasSize(22).allSatisfy(s -> assertThat(s.get("action").asText()).isEqualTo("unchanged"));
     }
 
     @Test
@@ -346,7 +357,7 @@ class DeployTest {
         aws.iam().untagRole(u -> u.roleName("chat-dev-send").tagKeys("wsctl:app"));
         CliRun after = wsctl("status", "-o", "json");
         JsonNode json = parse(after.out());
-        assertThat(json.get("resources")).hasSize(19);
+        assertThat(json.get("resources")).hasSize(22);
         assertThat(json.get("resources").findValuesAsText("state")).containsOnly("present", "drifted");
         assertThat(json.get("endpoints").get("url").asText()).startsWith("wss://");
         assertThat(json.get("connections").asLong()).isZero();
@@ -505,7 +516,7 @@ class DeployTest {
         CliRun again = deploy();
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(aws.mutatingCalls()).isEmpty();
-        assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count()).isEqualTo(23);
+        assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count()).isEqualTo(26);
         assertThat(secret()).isEqualTo(secret);
         assertThat(again.out() + again.err()).doesNotContain(secret);
     }
@@ -711,7 +722,7 @@ class DeployTest {
                 "+ create function chat-dev-authorize (WSCTL_AUTH_SECRET: (none) → (generated))",
                 "+ create permission chat-dev-authorize:live", "+ create authorizer chat-dev-authorize");
         JsonNode planned = parse(deploy("--dry-run", "-o", "json").out()).get("plan");
-        assertThat(planned).hasSize(23).anySatisfy(step -> {
+        assertThat(planned).hasSize(26).anySatisfy(step -> {
             assertThat(step.get("kind").asText()).isEqualTo("authorizer");
             assertThat(step.get("action").asText()).isEqualTo("create");
         });
@@ -738,6 +749,129 @@ class DeployTest {
             assertThat(run.err()).doesNotContain(secret);
         }
         assertThat(aws.inventory()).as("destroy removes the authorizer too").isEmpty();
+    }
+
+    // ---- the fan-out worker
+
+    private Map<String, String> workerEnvironment() {
+        return aws.lambda().getFunctionConfiguration(g -> g.functionName(WORKER)).environment().variables();
+    }
+
+    /** A statement's Resource: one ARN or a list of them. */
+    private static List<String> resources(JsonNode statement) {
+        JsonNode resource = statement.get("Resource");
+        List<String> all = new ArrayList<>();
+        if (resource.isArray()) {
+            resource.forEach(r -> all.add(r.asText()));
+        } else {
+            all.add(resource.asText());
+        }
+        return all;
+    }
+
+    /** The statements of a role's policy by Sid, each as "actions on resources". */
+    private Map<String, String> statements(String role) {
+        Map<String, String> bySid = new java.util.TreeMap<>();
+        for (JsonNode st : parse(aws.iam().policyDocument(role, RoleResource.POLICY_NAME)).get("Statement")) {
+            assertThat(st.get("Effect").asText()).isEqualTo("Allow");
+            List<String> actions = new ArrayList<>();
+            st.get("Action").forEach(a -> actions.add(a.asText()));
+            bySid.put(st.get("Sid").asText(), actions + " on " + resources(st));
+        }
+        return bySid;
+    }
+
+    @Test
+    void theFanoutWorkerIsAFunctionThatOnlyTheSendRoleMayInvoke() {
+        CliRun r = deploy();
+        assertThat(r.code()).as(r.err()).isZero();
+        String api = apiId();
+
+        FunctionConfiguration f = aws.lambda().getFunction(g -> g.functionName(WORKER)).configuration();
+        assertThat(f.handler()).isEqualTo("dev.wsctl.handlers.FanoutHandler");
+        assertThat(f.runtimeAsString()).isEqualTo("java21");
+        assertThat(f.architecturesAsStrings()).containsExactly("arm64");
+        assertThat(f.memorySize()).isEqualTo(1024);
+        assertThat(f.role()).endsWith(":role/" + WORKER);
+        assertThat(f.loggingConfig().logFormatAsString()).isEqualTo("JSON");
+        assertThat(aws.lambda().getAlias(a -> a.functionName(WORKER).name("live")).functionVersion()).isNotBlank();
+        Map<String, String> send = aws.lambda().getFunctionConfiguration(g -> g.functionName("chat-dev-send"))
+                .environment().variables();
+        assertThat(workerEnvironment()).as("the stack's settings, as every function but the authorizer has them")
+                .isEqualTo(send)
+                .containsEntry("WSCTL_FANOUT_FUNCTION", WORKER + ":live")
+                .containsEntry("WSCTL_FANOUT_SHARD_SIZE", "2000")
+                .containsEntry("WSCTL_FANOUT_MAX_RATE", "9000.0")
+                .containsEntry("WSCTL_FANOUT_BURST", "2000")
+                .containsEntry("WSCTL_CALLBACK_URL", "https://" + api + ".execute-api.us-east-1.amazonaws.com/dev");
+
+        assertThat(statements(WORKER)).containsExactly(
+                Map.entry("OwnLogGroup", "[logs:CreateLogGroup] on "
+                        + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/chat-dev-fanout]"),
+                Map.entry("OwnLogStreams", "[logs:CreateLogStream, logs:PutLogEvents] on "
+                        + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/chat-dev-fanout:*]"),
+                Map.entry("PostToConnections", "[execute-api:ManageConnections] on "
+                        + "[arn:aws:execute-api:us-east-1:123456789012:" + api + "/dev/POST/@connections/*]"),
+                Map.entry("RemoveGoneConnection", "[dynamodb:Query, dynamodb:BatchWriteItem, dynamodb:DeleteItem] on "
+                        + "[arn:aws:dynamodb:us-east-1:123456789012:table/chat-dev-connections]"));
+        assertThat(statements("chat-dev-send")).containsEntry("InvokeFanoutWorker",
+                "[lambda:InvokeFunction] on [" + WORKER_ARN + ", " + WORKER_ARN + ":live]");
+        for (String fn : List.of("connect", "disconnect", "channels", "default")) {
+            assertThat(aws.iam().policyDocument("chat-dev-" + fn, RoleResource.POLICY_NAME)).as(fn)
+                    .doesNotContain("lambda:", "fanout");
+        }
+
+        assertThatThrownBy(() -> aws.lambda().getPolicy(p -> p.functionName(WORKER).qualifier("live")))
+                .as("no resource policy: API Gateway may not invoke the worker")
+                .isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
+        assertThatThrownBy(() -> aws.lambda().getPolicy(p -> p.functionName(WORKER)))
+                .isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
+        assertThat(aws.apiGateway().getIntegrations(g -> g.apiId(api)).items())
+                .noneSatisfy(i -> assertThat(i.integrationUri()).contains("fanout"));
+
+        var async = aws.lambda().getFunctionEventInvokeConfig(g -> g.functionName(WORKER).qualifier("live"));
+        assertThat(async.maximumRetryAttempts()).as("a retried batch would be delivered twice").isZero();
+        assertThat(async.maximumEventAgeInSeconds()).isEqualTo(300);
+        assertThat(aws.inventory()).filteredOn(l -> l.startsWith("lambda async config"))
+                .containsExactly("lambda async config " + WORKER + ":live");
+
+        assertThat(r.out()).contains("+ create role chat-dev-fanout", "+ create function chat-dev-fanout",
+                "+ create async chat-dev-fanout:live", "function.fanout").doesNotContain("permission chat-dev-fanout");
+    }
+
+    @Test
+    void changingTheRateCapUpdatesTheFunctionsEnvironmentsOnly() {
+        assertThat(deploy().code()).isZero();
+        env.put("WSCTL_FANOUT_MAX_RATE", "4500");
+        aws.log().reset();
+
+        CliRun r = deploy();
+
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> changed = r.out().lines().filter(l -> l.startsWith("~ ") || l.startsWith("+ ")
+                || l.startsWith("- ")).toList();
+        assertThat(changed).hasSize(6).allSatisfy(l -> assertThat(l).startsWith("~ update function chat-dev-")
+                .contains(" (environment: differs in WSCTL_FANOUT_MAX_RATE → as configured, alias live: wsctl ")
+                .doesNotContain("role:", "memory:", "code:"));
+        assertThat(aws.mutatingCalls()).containsOnly("lambda:UpdateFunctionConfiguration", "lambda:PublishVersion",
+                "lambda:UpdateAlias");
+        assertThat(aws.log().count("lambda:UpdateFunctionConfiguration")).isEqualTo(6);
+        for (String fn : aws.lambda().functionNames()) {
+            assertThat(aws.lambda().getFunctionConfiguration(g -> g.functionName(fn + ":live")).environment()
+                    .variables()).as(fn + ", as published").containsEntry("WSCTL_FANOUT_MAX_RATE", "4500.0");
+        }
+
+        aws.lambda().updateFunctionEventInvokeConfig(u -> u.functionName(WORKER).qualifier("live")
+                .maximumRetryAttempts(2));
+        aws.log().reset();
+        CliRun drift = deploy();
+        assertThat(drift.out().lines().filter(l -> l.startsWith("~ "))).containsExactly(
+                "~ update async chat-dev-fanout:live (retries: 2 → 0)");
+        assertThat(aws.mutatingCalls()).containsExactly("lambda:UpdateFunctionEventInvokeConfig");
+
+        aws.log().reset();
+        assertThat(deploy().code()).isZero();
+        assertThat(aws.mutatingCalls()).isEmpty();
     }
 
     private static JsonNode parse(String text) {

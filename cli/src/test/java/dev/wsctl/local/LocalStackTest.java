@@ -6,6 +6,7 @@ import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.Settings;
+import dev.wsctl.runtime.Ttl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -214,6 +215,58 @@ class LocalStackTest {
         assertThat(stack.store().channelsOf(ghost)).isEmpty();
         assertThat(log).anySatisfy(line -> assertThat(line)
                 .contains("\"event\":\"fanout\"", "\"recipients\":2", "\"delivered\":1", "\"gone\":1"));
+    }
+
+    @Test
+    void aChannelAboveTheShardSizeIsSentByWorkersToEveryoneButTheSenderOnce() throws Exception {
+        start(LocalStack.Config.defaults().withSharding(new Settings.Sharding(40, 5_000, 500, Optional.empty())));
+        List<TestClient> crowd = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            crowd.add(client());
+        }
+        TestClient sender = crowd.get(0);
+        List<TestClient> receivers = crowd.subList(1, crowd.size());
+        // rows of connections that ended without $disconnect: the gateway answers 410 for them from inside a batch
+        List<String> ghosts = List.of("ghost-1=", "ghost-2=");
+        for (String ghost : ghosts) {
+            stack.store().connect(new ConnectionInfo(ghost, System.currentTimeMillis(), "127.0.0.1", null, null,
+                    List.of(), Ttl.expiresAt(System.currentTimeMillis())), List.of("default", "other"));
+        }
+
+        JsonNode ack = sender.request("{\"action\":\"sendmessage\",\"message\":\"to all\",\"id\":\"big\"}");
+
+        // 149 sockets and 2 ghosts addressed, in ceil(151 / 40) = 4 batches of 38 or 37
+        assertThat(ack).isEqualTo(Json.MAPPER.readTree(
+                "{\"type\":\"ack\",\"id\":\"big\",\"recipients\":151,\"shards\":4}"));
+        for (TestClient receiver : receivers) {
+            assertThat(receiver.next().get("message").asText()).isEqualTo("to all");
+        }
+        assertThat(stack.workers().awaitIdle(TestClient.WAIT)).isTrue();
+        Thread.sleep(QUIET.toMillis());
+        assertThat(receivers).as("received once").allSatisfy(r -> assertThat(r.nextText(Duration.ZERO)).isNull());
+        assertThat(sender.drain(QUIET)).as("the sender does not receive its own message").isEmpty();
+        for (String ghost : ghosts) {
+            assertThat(stack.store().connection(ghost)).isEmpty();
+            assertThat(stack.store().channelsOf(ghost)).isEmpty();
+        }
+        assertThat(log).filteredOn(line -> line.contains("\"event\":\"shard\"")).singleElement()
+                .satisfies(line -> assertThat(line).contains("\"recipients\":151", "\"batches\":4",
+                        "\"handedOff\":151", "\"refused\":0"));
+        List<JsonNode> batches = new ArrayList<>();
+        for (String line : log) {
+            JsonNode node = Json.MAPPER.readTree(line);
+            if (node.path("event").asText().equals("fanout") && node.has("batch")) {
+                batches.add(node);
+            }
+        }
+        assertThat(batches).hasSize(4).allSatisfy(b -> {
+            assertThat(b.get("batches").asInt()).isEqualTo(4);
+            assertThat(b.get("recipients").asInt()).isBetween(37, 38);
+            assertThat(b.get("failed").asInt()).isZero();
+        });
+        assertThat(batches).extracting(b -> b.get("batch").asInt()).containsExactlyInAnyOrder(1, 2, 3, 4);
+        assertThat(batches.stream().mapToLong(b -> b.get("delivered").asLong()).sum()).isEqualTo(149);
+        assertThat(batches.stream().mapToLong(b -> b.get("gone").asLong()).sum()).isEqualTo(2);
     }
 
     @Test

@@ -21,6 +21,9 @@ public final class AuthorizeHandler implements RequestStreamHandler {
     /** Used by Lambda. */
     public AuthorizeHandler() {
         this(new Authorizer(AuthSettings.fromEnvironment(System.getenv()), JsonLog.stdout()));
+        if (Priming.pays(System.getenv())) {
+            Priming.authorizer(authorizer.settings());
+        }
     }
 
     public AuthorizeHandler(Authorizer authorizer) {

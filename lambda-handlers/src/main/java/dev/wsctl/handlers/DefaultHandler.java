@@ -8,11 +8,17 @@ import java.util.function.BiFunction;
 
 /** $default and ping: pong, or an error frame that says what was wrong. */
 public final class DefaultHandler extends WsHandler {
-    private static final BiFunction<PubSub, WsEvent, String> ROUTE = PubSub::other;
+    private static final BiFunction<PubSub, WsEvent, String> ROUTE = (pubSub, event) -> PubSub.other(event);
 
-    /** Used by Lambda: the services come from the function's environment, built once at init. */
+    /**
+     * Used by Lambda. The route touches neither the table nor @connections, so no SDK client is built:
+     * the function's init is the JVM, Jackson and this class (see BENCHMARKS.md, cold start).
+     */
     public DefaultHandler() {
-        super(Services.fromEnvironment(), Services.log(), ROUTE);
+        super(null, Services.log(), ROUTE);
+        if (Priming.pays(System.getenv())) {
+            Priming.events();
+        }
     }
 
     public DefaultHandler(PubSub pubSub, JsonLog log) {

@@ -1,13 +1,18 @@
 package dev.wsctl.handlers;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.Fanout;
+import dev.wsctl.runtime.FanoutWorker;
+import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.LambdaDispatcher;
 import dev.wsctl.runtime.PubSub;
 import dev.wsctl.runtime.Settings;
+import dev.wsctl.runtime.ShardedFanout;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
@@ -28,7 +33,7 @@ final class Services {
     static synchronized PubSub fromEnvironment() {
         if (pubSub == null) {
             Settings settings = Settings.fromEnvironment(System.getenv());
-            // one set of event loops for DynamoDB's client and the fan-out's connections
+            // one set of event loops for DynamoDB's client, the fan-out's connections and the workers' invokes
             SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
             SdkAsyncHttpClient http = Clients.http(16, loops);
             var region = new DefaultAwsRegionProviderChain().getRegion();
@@ -37,13 +42,39 @@ final class Services {
             var credentials = EnvironmentVariableCredentialsProvider.create();
             ConnectionStore store = new DynamoDbConnectionStore(
                     Clients.dynamoDb(http, region, credentials, null), settings.table());
-            JsonLog log = JsonLog.stdout();
+            JsonLog log = log();
             Fanout fanout = new Fanout(store,
                     new ConnectionsApi(settings.callbackUrl(), loops, settings.fanoutConcurrency(), region, credentials),
                     Fanout.Options.of(settings), log);
-            pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
+            Settings.Sharding sharding = settings.sharding();
+            LambdaDispatcher dispatcher = sharding.function()
+                    .map(function -> new LambdaDispatcher(function, LambdaDispatcher.endpoint(System.getenv(), region),
+                            region, credentials, loops, log))
+                    .orElse(null);
+            ObjectNode line = Json.object();
+            line.put("event", "sharding");
+            line.put("enabled", dispatcher != null);
+            if (dispatcher == null) {
+                line.put("reason", Settings.ENV_FANOUT_FUNCTION + " is not set: every fan-out runs in this function");
+            } else {
+                line.put("function", sharding.function().get());
+                line.put("shardSize", sharding.shardSize());
+                line.put("maxRate", sharding.maxRate());
+                line.put("burst", sharding.burst());
+            }
+            log.write(line);
+            pubSub = new PubSub(settings, store,
+                    new ShardedFanout(fanout, store, sharding, dispatcher, log, Clock.systemUTC()), Clock.systemUTC());
+            if (Priming.pays(System.getenv())) {
+                Priming.sdkClients();
+            }
         }
         return pubSub;
+    }
+
+    /** The worker function's: the engine of this environment, each batch under its own share of the rate cap. */
+    static FanoutWorker worker() {
+        return FanoutWorker.ofBatchShares(fromEnvironment().fanout());
     }
 
     static JsonLog log() {

@@ -29,7 +29,8 @@ public abstract class WsHandler implements RequestStreamHandler {
     private final BiFunction<PubSub, WsEvent, String> route;
 
     /**
-     * @param route what the route does: returns the frame for the sender, or null for none
+     * @param pubSub the service the route runs on; null for a route that needs none ({@code default})
+     * @param route  what the route does: returns the frame for the sender, or null for none
      */
     protected WsHandler(PubSub pubSub, JsonLog log, BiFunction<PubSub, WsEvent, String> route) {
         this.pubSub = pubSub;

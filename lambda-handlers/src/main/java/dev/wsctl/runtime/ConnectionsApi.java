@@ -8,10 +8,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.regions.Region;
 
 import java.io.ByteArrayInputStream;
@@ -19,8 +16,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -98,29 +93,18 @@ public final class ConnectionsApi implements AutoCloseable {
     static final String SERVICE = "execute-api";
     private static final Pattern EXECUTE_API_HOST =
             Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?");
-    /** Credentials are resolved again this long before they expire. */
-    private static final Duration REFRESH_BEFORE_EXPIRY = Duration.ofMinutes(5);
     /** A call that hears nothing for this long fails (as the SDK's 30-second read timeout did). */
     static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final byte[] POST = "POST ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] HTTP11 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] COLON = ": ".getBytes(StandardCharsets.US_ASCII);
 
     private final Http1Pool http;
-    private final AwsCredentialsProvider credentials;
-    private final boolean anonymous;
-    private final String region;
-    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
-    private final Clock clock;
+    private final SigV4 sigV4;
     /** {@code /{stage}/@connections/}, already URL-encoded */
     private final String pathPrefix;
     /** Method, scheme, host, port and the headers every call carries, for the signer. */
     private final SdkHttpRequest template;
     /** The same fixed headers, encoded, for unsigned calls: {@code " HTTP/1.1\r\nHost: …\r\n…"} */
     private final byte[] fixedHeaders;
-    private volatile AwsCredentialsIdentity identity;
-    private volatile Instant refreshAt = Instant.MIN;
 
     /**
      * @param callbackUrl    the stage's @connections base, {@code https://{api}.execute-api.{region}.amazonaws.com/{stage}}
@@ -144,10 +128,7 @@ public final class ConnectionsApi implements AutoCloseable {
             throw new IllegalArgumentException("at least one connection, not " + maxConnections);
         }
         this.http = new Http1Pool(callbackUrl, loops, maxConnections, timeout);
-        this.credentials = credentials;
-        this.anonymous = credentials instanceof AnonymousCredentialsProvider;
-        this.region = regionOf(callbackUrl, region).id();
-        this.clock = clock;
+        this.sigV4 = new SigV4(credentials, SERVICE, regionOf(callbackUrl, region).id(), false, clock);
         String base = callbackUrl.getRawPath() == null ? "" : callbackUrl.getRawPath();
         this.pathPrefix = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/@connections/";
         int port = callbackUrl.getPort();
@@ -185,7 +166,7 @@ public final class ConnectionsApi implements AutoCloseable {
     public CompletableFuture<Answer> post(String connectionId, Payload payload) {
         String path = pathPrefix + encodeSegment(connectionId);
         ByteBuf head;
-        if (anonymous) {
+        if (sigV4.anonymous()) {
             head = ByteBufAllocator.DEFAULT.ioBuffer(POST.length + path.length() + fixedHeaders.length
                     + payload.lengthAndEnd.length);
             head.writeBytes(POST);
@@ -211,51 +192,14 @@ public final class ConnectionsApi implements AutoCloseable {
 
     /** The request line and every header of the request as the SDK's signer signed it. */
     private ByteBuf signedHead(String path, Payload payload) {
-        SdkHttpRequest signed = signer.sign(SignRequest.builder(identity())
-                .request(template.toBuilder().encodedPath(path).putHeader("Content-Length", payload.length).build())
-                .payload(payload.stream)
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
-                .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                .build()).request();
-        ByteBuf head = ByteBufAllocator.DEFAULT.ioBuffer(1024);
-        head.writeBytes(POST);
-        head.writeCharSequence(path, StandardCharsets.US_ASCII);
-        head.writeBytes(HTTP11);
-        signed.forEachHeader((name, values) -> {
-            for (String value : values) {
-                head.writeCharSequence(name, StandardCharsets.US_ASCII);
-                head.writeBytes(COLON);
-                head.writeCharSequence(value, StandardCharsets.US_ASCII);
-                head.writeBytes(CRLF);
-            }
-        });
-        head.writeBytes(CRLF);
-        return head;
+        return SigV4.head(sigV4.sign(
+                template.toBuilder().encodedPath(path).putHeader("Content-Length", payload.length).build(),
+                payload.stream));
     }
 
     @Override
     public void close() {
         http.close();
-    }
-
-    /**
-     * The resolved credentials, kept until shortly before the expiry the provider gave them (never
-     * again resolved when it gave none: such credentials do not expire while the process runs).
-     */
-    private AwsCredentialsIdentity identity() {
-        AwsCredentialsIdentity current = identity;
-        if (current != null && clock.instant().isBefore(refreshAt)) {
-            return current;
-        }
-        synchronized (this) {
-            if (identity == null || !clock.instant().isBefore(refreshAt)) {
-                AwsCredentialsIdentity fresh = credentials.resolveCredentials();
-                Optional<Instant> expires = fresh.expirationTime();
-                refreshAt = expires.map(e -> e.minus(REFRESH_BEFORE_EXPIRY)).orElse(Instant.MAX);
-                identity = fresh;
-            }
-            return identity;
-        }
     }
 
     /** A path segment as API Gateway expects it: everything but RFC 3986's unreserved characters escaped. */

@@ -98,6 +98,14 @@ public final class Fanout {
         this.log = log;
     }
 
+    /**
+     * The same engine (store, client, options, log) under another rate cap: a fan-out worker's, of its batch's
+     * share or shared with the other workers of its process.
+     */
+    public Fanout withRateCap(RateCap cap) {
+        return new Fanout(store, api, options, cap, log);
+    }
+
     /** Sends {@code payload} to every subscriber of {@code channel} but {@code exceptConnectionId}. */
     public FanoutReport toChannel(String channel, byte[] payload, String exceptConnectionId) {
         return send(channel, store.subscriberPages(channel), payload, exceptConnectionId);
@@ -120,6 +128,15 @@ public final class Fanout {
     /** As {@link #send(String, Iterable, byte[], String)}, reporting each settled connection to {@code progress}. */
     public FanoutReport send(String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId,
                              Progress progress) {
+        return send(label, pages, payload, exceptConnectionId, progress, null);
+    }
+
+    /**
+     * As {@link #send(String, Iterable, byte[], String, Progress)}; the fields of {@code logFields} (may be null)
+     * join the fan-out's log line, so that a worker logs its report and its batch in one line.
+     */
+    public FanoutReport send(String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId,
+                             Progress progress, ObjectNode logFields) {
         long start = System.nanoTime();
         Run run = new Run(ConnectionsApi.payload(payload), progress);
         try {
@@ -147,6 +164,9 @@ public final class Fanout {
         ObjectNode line = report.toJson();
         line.put("event", "fanout");
         line.put("channel", label);
+        if (logFields != null) {
+            line.setAll(logFields);
+        }
         if (run.firstError.get() != null) {
             line.put("firstError", run.firstError.get());
         }

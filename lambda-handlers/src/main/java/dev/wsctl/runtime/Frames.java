@@ -36,6 +36,15 @@ public final class Frames {
         return Json.write(f);
     }
 
+    /** The ack of a sharded send: {@code recipients} connections in {@code shards} batches handed to workers. */
+    public static String ack(JsonNode id, long recipients, int shards) {
+        ObjectNode f = type("ack");
+        f.set("id", id);
+        f.put("recipients", recipients);
+        f.put("shards", shards);
+        return Json.write(f);
+    }
+
     public static String pong() {
         return Json.write(type("pong"));
     }

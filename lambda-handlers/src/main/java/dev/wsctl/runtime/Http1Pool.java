@@ -303,12 +303,16 @@ final class Http1Pool implements AutoCloseable {
             }
             call = null;
             since = System.nanoTime();
+            // read before the connection is reused: the next request's begin() resets them
+            int answeredStatus = status;
+            String answeredType = errorType;
+            String answeredBody = body == null ? null : body.toString();
             if (keepAlive) {
                 reuse(channel);
             } else {
                 channel.close();
             }
-            done.answered(status, errorType, body == null ? null : body.toString());
+            done.answered(answeredStatus, answeredType, answeredBody);
         }
 
         void fail(Throwable error) {

@@ -17,14 +17,20 @@ import java.util.List;
 public final class PubSub {
     private final Settings settings;
     private final ConnectionStore store;
-    private final Fanout fanout;
+    private final ShardedFanout fanout;
     private final Clock clock;
 
-    public PubSub(Settings settings, ConnectionStore store, Fanout fanout, Clock clock) {
+    /** @param fanout the send path's fan-out: sharded over workers above its shard size, or not */
+    public PubSub(Settings settings, ConnectionStore store, ShardedFanout fanout, Clock clock) {
         this.settings = settings;
         this.store = store;
         this.fanout = fanout;
         this.clock = clock;
+    }
+
+    /** Every fan-out by {@code fanout}, in this process (no workers). */
+    public PubSub(Settings settings, ConnectionStore store, Fanout fanout, Clock clock) {
+        this(settings, store, ShardedFanout.off(fanout, store), clock);
     }
 
     public Settings settings() {
@@ -35,8 +41,9 @@ public final class PubSub {
         return store;
     }
 
+    /** The fan-out engine (the one a sharded send's workers run too). */
     public Fanout fanout() {
-        return fanout;
+        return fanout.fanout();
     }
 
     /** {@code $connect}: the meta row, and the default channel unless that is off. */
@@ -77,7 +84,10 @@ public final class PubSub {
         }
     }
 
-    /** {@code sendmessage}: fan out to the channel's subscribers but the sender; an ack when asked for. */
+    /**
+     * {@code sendmessage}: fan out to the channel's subscribers but the sender; an ack when asked for, with the
+     * connections delivered to, or (a sharded fan-out) the connections and batches handed to workers.
+     */
     public String send(WsEvent event) {
         JsonNode frame = frame(event);
         if (!"sendmessage".equals(frame.path("action").asText())) {
@@ -100,8 +110,11 @@ public final class PubSub {
                     "message is " + size + " bytes; the limit is " + settings.maxMessageBytes());
         }
         byte[] payload = Frames.delivery(settings.delivery(), channel, message, sub(event), clock.millis());
-        FanoutReport report = fanout.toChannel(channel, payload, event.connectionId());
-        return id == null || id.isNull() ? null : Frames.ack(id, report.delivered());
+        ShardedFanout.Result sent = fanout.toChannel(channel, payload, event.connectionId());
+        if (id == null || id.isNull()) {
+            return null;
+        }
+        return sent.sharded() ? Frames.ack(id, sent.recipients(), sent.shards()) : Frames.ack(id, sent.recipients());
     }
 
     /**
@@ -139,8 +152,11 @@ public final class PubSub {
         return value == null || !value.isTextual() ? Grants.none() : Grants.decode(value.asText());
     }
 
-    /** {@code $default} (and {@code ping}): pong, or the error that says what was wrong. */
-    public String other(WsEvent event) {
+    /**
+     * {@code $default} (and {@code ping}): pong, or the error that says what was wrong. Static: it reads
+     * no settings, no store and no @connections client, so the {@code default} function builds none.
+     */
+    public static String other(WsEvent event) {
         JsonNode frame = frame(event);
         String action = frame.path("action").asText();
         if (action.equals("ping")) {

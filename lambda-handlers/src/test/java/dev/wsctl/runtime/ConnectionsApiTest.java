@@ -58,6 +58,28 @@ class ConnectionsApiTest {
     }
 
     @Test
+    void requestsWaitingForABusyConnectionGetTheirOwnAnswers() {
+        endpoint.live.add("live=");
+        ConnectionsApi one = new ConnectionsApi(endpoint.callbackUrl(), endpoint.eventLoops(), 1, Region.US_EAST_1,
+                software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create());
+        try (ConnectionsApi.Payload payload = ConnectionsApi.payload(new byte[] {'x'})) {
+            // more calls than connections: each waits for the one before it on the same connection
+            List<CompletableFuture<ConnectionsApi.Answer>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                calls.add(one.post(i % 2 == 0 ? "live=" : "gone=", payload));
+            }
+            for (int i = 0; i < 20; i++) {
+                ConnectionsApi.Answer answer = calls.get(i).join();
+                assertThat(answer.outcome()).as("call %d: %s", i, answer.error())
+                        .isEqualTo(i % 2 == 0 ? ConnectionsApi.Outcome.DELIVERED : ConnectionsApi.Outcome.GONE);
+                assertThat(answer.status()).isEqualTo(i % 2 == 0 ? 200 : 410);
+            }
+        } finally {
+            one.close();
+        }
+    }
+
+    @Test
     void signedRequestsCarryASigV4SignatureOverExactlyWhatWasSent() throws Exception {
         endpoint.live.add("abc=");
         ConnectionsApi api = endpoint.client();

@@ -3,6 +3,8 @@ package dev.wsctl.runtime;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -25,6 +27,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * An @connections endpoint on 127.0.0.1 that answers like API Gateway: 200 for live connections,
@@ -32,9 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * It records what each connection received, every request's signing headers, and the highest number of
  * calls in flight.
  */
-final class FakeConnectionsEndpoint implements AutoCloseable {
+public final class FakeConnectionsEndpoint implements AutoCloseable {
     private final HttpServer server;
-    final Set<String> live = ConcurrentHashMap.newKeySet();
+    /** Connections that answer 200; every other id answers 410. */
+    public final Set<String> live = ConcurrentHashMap.newKeySet();
     final Map<String, AtomicInteger> throttleNext = new ConcurrentHashMap<>();
     /** Connections whose posts are delivered but answered 500, as when API Gateway fails after delivery. */
     final Set<String> failAfterDelivery = ConcurrentHashMap.newKeySet();
@@ -42,25 +46,43 @@ final class FakeConnectionsEndpoint implements AutoCloseable {
     final Queue<Seen> requests = new ConcurrentLinkedQueue<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
-    final AtomicInteger calls = new AtomicInteger();
+    public final AtomicInteger calls = new AtomicInteger();
     volatile long delayMillis;
     private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
     private final List<ConnectionsApi> clients = new CopyOnWriteArrayList<>();
 
-    FakeConnectionsEndpoint() throws IOException {
-        this(0);
+    public FakeConnectionsEndpoint() throws IOException {
+        this(0, null);
     }
 
     /** On {@code port} (0: a free one). */
     FakeConnectionsEndpoint(int port) throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 512);
+        this(port, null);
+    }
+
+    /** Over HTTPS with {@code tls}'s key (as API Gateway is), or plain HTTP when {@code tls} is null. */
+    public FakeConnectionsEndpoint(SSLContext tls) throws IOException {
+        this(0, tls);
+    }
+
+    private FakeConnectionsEndpoint(int port, SSLContext tls) throws IOException {
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+        if (tls == null) {
+            server = HttpServer.create(address, 512);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 512);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.setExecutor(Executors.newFixedThreadPool(64));
         server.createContext("/test/@connections/", this::handle);
         server.start();
     }
 
-    URI callbackUrl() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/test");
+    /** {@code http(s)://127.0.0.1:<port>/test}, the stage URL a function gets as its callback URL. */
+    public URI callbackUrl() {
+        String scheme = server instanceof HttpsServer ? "https" : "http";
+        return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort() + "/test");
     }
 
     /** One request as it arrived; header names in lower case, {@code null} for a header that was absent. */

@@ -22,7 +22,8 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Lambda functions ($LATEST and published versions), aliases, resource policies and tags, with Lambda's
+ * Lambda functions ($LATEST and published versions), aliases, resource policies, asynchronous invocation settings
+ * (event invoke configs, per qualifier; gone with their function, version or alias) and tags, with Lambda's
  * state machine: right after CreateFunction a function is {@code State=Pending}, right after an update of
  * code or configuration it is {@code LastUpdateStatus=InProgress}; the {@link #readsToSettle}-th read
  * (GetFunction or GetFunctionConfiguration) after that settles it ({@code Active}/{@code Successful}, and
@@ -46,6 +47,7 @@ public final class FakeLambda implements LambdaClient {
         final Map<String, AliasConfiguration> aliases = new TreeMap<>();
         final Map<String, Map<String, ObjectNode>> policies = new TreeMap<>(); // qualifier ("" = none) -> sid -> statement
         final Map<String, String> tags = new TreeMap<>();
+        final Map<String, FunctionEventInvokeConfig> invokeConfigs = new TreeMap<>(); // qualifier ($LATEST = none) -> config
     }
 
     private final FakeAccount account;
@@ -119,6 +121,7 @@ public final class FakeLambda implements LambdaClient {
             fn.aliases.keySet().forEach(a -> out.add("lambda alias " + name + ":" + a));
             fn.policies.forEach((q, sids) -> sids.keySet().forEach(
                     sid -> out.add("lambda permission " + name + (q.isEmpty() ? "" : ":" + q) + " " + sid)));
+            fn.invokeConfigs.keySet().forEach(q -> out.add("lambda async config " + name + ":" + q));
         });
         return out;
     }
@@ -276,6 +279,7 @@ public final class FakeLambda implements LambdaClient {
         }
         fn.versions.remove(v);
         fn.policies.remove(ref.qualifier());
+        fn.invokeConfigs.remove(ref.qualifier());
         return DeleteFunctionResponse.builder().statusCode(204).build();
     }
 
@@ -367,6 +371,7 @@ public final class FakeLambda implements LambdaClient {
         Fn fn = fn(unqualified(r.functionName()));
         fn.aliases.remove(r.name()); // Lambda answers 204 for an alias that does not exist
         fn.policies.remove(r.name());
+        fn.invokeConfigs.remove(r.name());
         return DeleteAliasResponse.builder().build();
     }
 
@@ -447,6 +452,54 @@ public final class FakeLambda implements LambdaClient {
             throw notFound("The resource you requested does not exist.");
         }
         return GetPolicyResponse.builder().policy(policyJson(fn, q)).revisionId(fn.latest.revisionId()).build();
+    }
+
+    // ---- asynchronous invocation
+
+    @Override
+    public synchronized PutFunctionEventInvokeConfigResponse putFunctionEventInvokeConfig(PutFunctionEventInvokeConfigRequest r) {
+        account.log().mutate("lambda:PutFunctionEventInvokeConfig");
+        Ref ref = ref(r.functionName(), r.qualifier());
+        Fn fn = fn(ref.unqualified());
+        String q = invokeQualifier(fn, ref);
+        checkAsyncLimits(r.maximumRetryAttempts(), r.maximumEventAgeInSeconds());
+        // Put replaces the whole config: what it leaves out is back to Lambda's default (2 retries, 6 hours)
+        FunctionEventInvokeConfig c = Pojos.copy(r, FunctionEventInvokeConfig.builder())
+                .functionArn(arn(fn.latest.functionName()) + ":" + q).lastModified(account.now()).build();
+        fn.invokeConfigs.put(q, c);
+        return Pojos.copy(c, PutFunctionEventInvokeConfigResponse.builder()).build();
+    }
+
+    @Override
+    public synchronized UpdateFunctionEventInvokeConfigResponse updateFunctionEventInvokeConfig(UpdateFunctionEventInvokeConfigRequest r) {
+        account.log().mutate("lambda:UpdateFunctionEventInvokeConfig");
+        Ref ref = ref(r.functionName(), r.qualifier());
+        Fn fn = fn(ref.unqualified());
+        String q = invokeQualifier(fn, ref);
+        FunctionEventInvokeConfig current = invokeConfig(fn, q);
+        checkAsyncLimits(r.maximumRetryAttempts(), r.maximumEventAgeInSeconds());
+        FunctionEventInvokeConfig c = Pojos.patch(r, current.toBuilder()).lastModified(account.now()).build();
+        fn.invokeConfigs.put(q, c);
+        return Pojos.copy(c, UpdateFunctionEventInvokeConfigResponse.builder()).build();
+    }
+
+    @Override
+    public synchronized GetFunctionEventInvokeConfigResponse getFunctionEventInvokeConfig(GetFunctionEventInvokeConfigRequest r) {
+        account.log().read("lambda:GetFunctionEventInvokeConfig");
+        Ref ref = ref(r.functionName(), r.qualifier());
+        Fn fn = fn(ref.unqualified());
+        return Pojos.copy(invokeConfig(fn, invokeQualifier(fn, ref)), GetFunctionEventInvokeConfigResponse.builder()).build();
+    }
+
+    @Override
+    public synchronized DeleteFunctionEventInvokeConfigResponse deleteFunctionEventInvokeConfig(DeleteFunctionEventInvokeConfigRequest r) {
+        account.log().mutate("lambda:DeleteFunctionEventInvokeConfig");
+        Ref ref = ref(r.functionName(), r.qualifier());
+        Fn fn = fn(ref.unqualified());
+        String q = invokeQualifier(fn, ref);
+        invokeConfig(fn, q);
+        fn.invokeConfigs.remove(q);
+        return DeleteFunctionEventInvokeConfigResponse.builder().build();
     }
 
     // ---- tags (by function ARN)
@@ -630,6 +683,35 @@ public final class FakeLambda implements LambdaClient {
             throw notFound("Function not found: " + arn(ref.name()) + ":" + q);
         }
         return q;
+    }
+
+    /** The qualifier an event invoke config is kept under: $LATEST for none, else an existing alias or version. */
+    private String invokeQualifier(Fn fn, Ref ref) {
+        String q = ref.qualifier() == null ? LATEST : ref.qualifier();
+        Integer version = versionNumber(q);
+        if (!LATEST.equals(q) && !fn.aliases.containsKey(q) && (version == null || !fn.versions.containsKey(version))) {
+            throw notFound("Function not found: " + arn(ref.name()) + ":" + q);
+        }
+        return q;
+    }
+
+    private FunctionEventInvokeConfig invokeConfig(Fn fn, String q) {
+        FunctionEventInvokeConfig c = fn.invokeConfigs.get(q);
+        if (c == null) {
+            throw notFound("The function " + arn(fn.latest.functionName()) + ":" + q + " doesn't have an EventInvokeConfig");
+        }
+        return c;
+    }
+
+    private void checkAsyncLimits(Integer retries, Integer maxAgeSeconds) {
+        if (retries != null && (retries < 0 || retries > 2)) {
+            throw validation("maximumRetryAttempts", retries, "Member must have value " + (retries < 0
+                    ? "greater than or equal to 0" : "less than or equal to 2"));
+        }
+        if (maxAgeSeconds != null && (maxAgeSeconds < 60 || maxAgeSeconds > 21600)) {
+            throw validation("maximumEventAgeInSeconds", maxAgeSeconds, "Member must have value " + (maxAgeSeconds < 60
+                    ? "greater than or equal to 60" : "less than or equal to 21600"));
+        }
     }
 
     private String policyJson(Fn fn, String q) {

@@ -306,6 +306,74 @@ class FakesTest {
         assertThat(aws.lambda().inventory()).isEmpty();
     }
 
+    @Test
+    void lambdaKeepsAsyncInvokeConfigsPerQualifierUntilTheirFunctionGoes() {
+        createFunction("fn", role("fn-role"), zip("a"));
+        aws.lambda().getFunction(r -> r.functionName("fn"));
+        aws.lambda().publishVersion(r -> r.functionName("fn"));
+        aws.lambda().createAlias(r -> r.functionName("fn").name("live").functionVersion("1"));
+        String arn = "arn:aws:lambda:us-east-1:123456789012:function:fn";
+
+        aws.log().reset();
+        assertThatThrownBy(() -> aws.lambda().getFunctionEventInvokeConfig(r -> r.functionName("fn").qualifier("live")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class,
+                        e -> assertThat(e.statusCode()).isEqualTo(404))
+                .hasMessageStartingWith("The function " + arn + ":live doesn't have an EventInvokeConfig");
+        assertThatThrownBy(() -> aws.lambda().updateFunctionEventInvokeConfig(r -> r.functionName("fn").qualifier("live")
+                .maximumRetryAttempts(0))).isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
+        assertThatThrownBy(() -> aws.lambda().deleteFunctionEventInvokeConfig(r -> r.functionName("fn").qualifier("live")))
+                .isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
+        assertThatThrownBy(() -> aws.lambda().putFunctionEventInvokeConfig(r -> r.functionName("fn").qualifier("next")
+                .maximumRetryAttempts(0))).isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class)
+                .hasMessageStartingWith("Function not found: " + arn + ":next");
+        assertThatThrownBy(() -> aws.lambda().putFunctionEventInvokeConfig(r -> r.functionName("fn").maximumRetryAttempts(3)))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.lambda.model.LambdaException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(400);
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException");
+                }).hasMessageContaining("maximumRetryAttempts");
+        assertThatThrownBy(() -> aws.lambda().putFunctionEventInvokeConfig(r -> r.functionName("fn").maximumEventAgeInSeconds(59)))
+                .hasMessageContaining("maximumEventAgeInSeconds");
+
+        var put = aws.lambda().putFunctionEventInvokeConfig(r -> r.functionName("fn").qualifier("live")
+                .maximumRetryAttempts(0).maximumEventAgeInSeconds(300));
+        assertThat(put.functionArn()).isEqualTo(arn + ":live");
+        assertThat(put.lastModified()).isNotNull();
+        aws.lambda().putFunctionEventInvokeConfig(r -> r.functionName(arn).maximumRetryAttempts(1));
+        var unqualified = aws.lambda().getFunctionEventInvokeConfig(r -> r.functionName("fn"));
+        assertThat(unqualified.functionArn()).isEqualTo(arn + ":$LATEST");
+        assertThat(unqualified.maximumRetryAttempts()).isEqualTo(1);
+        assertThat(unqualified.maximumEventAgeInSeconds()).as("left to Lambda's default").isNull();
+
+        aws.lambda().updateFunctionEventInvokeConfig(r -> r.functionName("fn:live").maximumEventAgeInSeconds(600));
+        var live = aws.lambda().getFunctionEventInvokeConfig(r -> r.functionName("fn").qualifier("live"));
+        assertThat(live.maximumRetryAttempts()).as("an update keeps what it does not name").isZero();
+        assertThat(live.maximumEventAgeInSeconds()).isEqualTo(600);
+        aws.lambda().putFunctionEventInvokeConfig(r -> r.functionName("fn").qualifier("live").maximumRetryAttempts(2));
+        assertThat(aws.lambda().getFunctionEventInvokeConfig(r -> r.functionName("fn").qualifier("live"))
+                .maximumEventAgeInSeconds()).as("a put replaces the whole config").isNull();
+        assertThat(aws.lambda().inventory()).contains("lambda async config fn:live", "lambda async config fn:$LATEST");
+        assertThat(aws.log().mutatingCalls()).containsOnly("lambda:PutFunctionEventInvokeConfig",
+                "lambda:UpdateFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig");
+        assertThat(aws.log().count("lambda:GetFunctionEventInvokeConfig")).isEqualTo(4);
+
+        aws.lambda().deleteFunctionEventInvokeConfig(r -> r.functionName("fn"));
+        assertThatThrownBy(() -> aws.lambda().getFunctionEventInvokeConfig(r -> r.functionName("fn")))
+                .isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
+        aws.lambda().deleteAlias(r -> r.functionName("fn").name("live"));
+        assertThat(aws.lambda().inventory()).noneMatch(l -> l.startsWith("lambda async config"));
+        aws.lambda().createAlias(r -> r.functionName("fn").name("live").functionVersion("1"));
+        assertThatThrownBy(() -> aws.lambda().getFunctionEventInvokeConfig(r -> r.functionName("fn").qualifier("live")))
+                .as("gone with its alias").isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
+
+        aws.lambda().putFunctionEventInvokeConfig(r -> r.functionName("fn").qualifier("live").maximumRetryAttempts(0));
+        aws.lambda().putFunctionEventInvokeConfig(r -> r.functionName("fn").maximumRetryAttempts(0));
+        aws.lambda().deleteFunction(r -> r.functionName("fn"));
+        assertThat(aws.lambda().inventory()).isEmpty();
+        createFunction("fn", role("fn-role-2"), zip("a"));
+        assertThatThrownBy(() -> aws.lambda().getFunctionEventInvokeConfig(r -> r.functionName("fn")))
+                .as("gone with its function").isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
+    }
+
     // ---- API Gateway v2
 
     @Test

@@ -1,0 +1,52 @@
+package dev.wsctl.handlers;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.FanoutBatch;
+import dev.wsctl.runtime.FanoutReport;
+import dev.wsctl.runtime.FanoutWorker;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.JsonLog;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * The {@code fanout} worker function: one batch of a sharded fan-out ({@link FanoutBatch}, invoked asynchronously
+ * by the send path), run by the same engine. Its log line is the engine's (report and batch). It never fails the
+ * invocation: a retried batch would deliver twice what it already delivered, so failures are counted and logged
+ * (the deployed function's event-invoke config allows no retries either). The result is the report, for a
+ * synchronous invoke.
+ */
+public final class FanoutHandler implements RequestStreamHandler {
+    private final FanoutWorker worker;
+    private final JsonLog log;
+
+    /** Used by Lambda: the services come from the function's environment, built once at init. */
+    public FanoutHandler() {
+        this(Services.worker(), Services.log());
+    }
+
+    public FanoutHandler(FanoutWorker worker, JsonLog log) {
+        this.worker = worker;
+        this.log = log;
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        ObjectNode result;
+        try {
+            FanoutReport report = worker.run(FanoutBatch.parse(input.readAllBytes()));
+            result = report.toJson();
+        } catch (RuntimeException e) {
+            result = Json.object();
+            result.put("event", "fanout");
+            result.put("outcome", e instanceof IllegalArgumentException ? "bad_batch" : "internal");
+            result.put("error", e.toString());
+            log.write(result);
+        }
+        Json.MAPPER.writeValue(output, result);
+    }
+}

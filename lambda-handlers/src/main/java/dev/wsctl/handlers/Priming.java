@@ -1,0 +1,80 @@
+package dev.wsctl.handlers;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.PubSub;
+import dev.wsctl.runtime.WsEvent;
+import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.runtime.auth.TokenVerifier;
+import software.amazon.awssdk.core.warmup.SdkWarmUp;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Work done at init so that the first event does not pay for loading and first running its code: the
+ * SDK's own warm-up ({@link SdkWarmUp}: each client's request and response path against a canned
+ * response, and one unsigned request through the HTTP client; no credentials, no service call), one
+ * API Gateway event through Jackson, and for the authorizer one token through the JOSE library.
+ *
+ * <p>Only when init is not on an event's path: a SnapStart snapshot, where what init loaded is in every
+ * restored environment, or provisioned concurrency. On an on-demand cold start the event waits for init,
+ * and the warm-up does more than the first call it would save (clients of its own, a request to STS).
+ * Nothing here touches the table, @connections, or the clients the handlers use, so no connection is
+ * open when the snapshot is taken. See BENCHMARKS.md, cold start.
+ */
+final class Priming {
+    /** Set by Lambda: {@code on-demand}, {@code provisioned-concurrency} or {@code snap-start}. */
+    static final String INITIALIZATION_TYPE = "AWS_LAMBDA_INITIALIZATION_TYPE";
+
+    private static final String EVENT = """
+            {"requestContext":{"routeKey":"ping","eventType":"MESSAGE","connectionId":"priming","stage":"prime",
+             "requestId":"priming","domainName":"localhost","connectedAt":0,"identity":{"sourceIp":"127.0.0.1"}},
+             "headers":{"Origin":"https://localhost"},"body":"{\\"action\\":\\"ping\\"}","isBase64Encoded":false}
+            """;
+
+    private Priming() {
+    }
+
+    /** True when init is not on an event's path (SnapStart, provisioned concurrency). */
+    static boolean pays(Map<String, String> env) {
+        String type = env.getOrDefault(INITIALIZATION_TYPE, "on-demand");
+        return type.equals("snap-start") || type.equals("provisioned-concurrency");
+    }
+
+    /** The SDK client of the runtime (the store; @connections posts go through wsctl's own HTTP client), then the event path. */
+    static void sdkClients() {
+        SdkWarmUp.warmUp(DynamoDbAsyncClient.class);
+        events();
+    }
+
+    /** An event parsed and routed ({@code ping}: no store), a proxy result written, all in memory. */
+    static void events() {
+        try {
+            WsEvent event = WsEvent.parse(new ByteArrayInputStream(EVENT.getBytes(StandardCharsets.UTF_8)));
+            ObjectNode result = Json.object();
+            result.put("statusCode", 200);
+            result.put("body", PubSub.other(event));
+            Json.MAPPER.writeValue(OutputStream.nullOutputStream(), result);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The event path, and with an HS256 secret one token minted and verified (a JWKS would need the network). */
+    static void authorizer(AuthSettings settings) {
+        events();
+        if (settings.usesSecret()) {
+            byte[] secret = AuthSettings.decodeSecret(settings.secret().orElseThrow());
+            String token = TokenVerifier.mint(secret, "priming", List.of("priming"), List.of(), Duration.ofMinutes(1));
+            TokenVerifier.hs256(secret).verify(token);
+        }
+    }
+}

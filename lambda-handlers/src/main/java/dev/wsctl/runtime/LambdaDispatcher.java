@@ -1,0 +1,171 @@
+package dev.wsctl.runtime;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.Unpooled;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
+import software.amazon.awssdk.regions.Region;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Hands batches to the {@code fanout} worker function: Lambda's Invoke with {@code X-Amz-Invocation-Type: Event}
+ * ({@code POST /2015-03-31/functions/{name or name:qualifier}/invocations}, 202 when Lambda queued the event),
+ * over {@link Http1Pool} and signed by {@link SigV4} ({@code lambda}), like the fan-out's own calls: no Lambda
+ * SDK client in handlers.jar.
+ *
+ * <p>A hand-off that Lambda did not take is tried again, with backoff and jitter, only when it certainly was not
+ * taken: throttled (429 TooManyRequestsException and the like) or never sent. Anything else (another error, no
+ * answer in time) counts as refused and is logged: an event Lambda may have queued is not sent twice, since its
+ * worker would deliver the message twice. Each hand-off ends within about {@code timeout} plus the backoffs.
+ */
+public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
+    static final String SERVICE = "lambda";
+    public static final String ENV_ENDPOINT_LAMBDA = "AWS_ENDPOINT_URL_LAMBDA";
+    public static final String ENV_ENDPOINT = "AWS_ENDPOINT_URL";
+    /** Lambda answers an Event invoke once it has queued it: well within this. */
+    static final Duration TIMEOUT = Duration.ofSeconds(5);
+    static final int MAX_ATTEMPTS = 3;
+    static final Duration BASE_BACKOFF = Duration.ofMillis(100);
+    /** Batches in flight to Lambda at once; more wait for a connection. */
+    static final int MAX_CONNECTIONS = 16;
+
+    private final String function;
+    private final Http1Pool http;
+    private final SigV4 sigV4;
+    private final SdkHttpRequest template;
+    private final JsonLog log;
+    private final Duration baseBackoff;
+
+    /**
+     * @param function the function to invoke: its name, ARN, or either with {@code :qualifier} (an alias)
+     * @param endpoint Lambda's endpoint ({@link #endpoint(Map, Region)})
+     * @param loops    the event loops to run on; the caller shuts them down
+     */
+    public LambdaDispatcher(String function, URI endpoint, Region region, AwsCredentialsProvider credentials,
+                            SdkEventLoopGroup loops, JsonLog log) {
+        this(function, endpoint, region, credentials, loops, log, TIMEOUT, BASE_BACKOFF, Clock.systemUTC());
+    }
+
+    LambdaDispatcher(String function, URI endpoint, Region region, AwsCredentialsProvider credentials,
+                     SdkEventLoopGroup loops, JsonLog log, Duration timeout, Duration baseBackoff, Clock clock) {
+        String scheme = endpoint.getScheme();
+        if (endpoint.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
+            throw new IllegalArgumentException("Lambda's endpoint must be http(s)://host[:port], not " + endpoint);
+        }
+        this.function = function;
+        this.http = new Http1Pool(endpoint, loops, MAX_CONNECTIONS, timeout);
+        this.sigV4 = new SigV4(credentials, SERVICE, region.id(), true, clock);
+        this.log = log;
+        this.baseBackoff = baseBackoff;
+        String base = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
+        int port = endpoint.getPort();
+        this.template = SdkHttpRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .protocol(scheme)
+                .host(endpoint.getHost())
+                .port(port)
+                .encodedPath((base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
+                        + "/2015-03-31/functions/" + ConnectionsApi.encodeSegment(function) + "/invocations")
+                .putHeader("Host", port == -1 ? endpoint.getHost() : endpoint.getHost() + ":" + port)
+                .putHeader("Content-Type", "application/json")
+                .putHeader("X-Amz-Invocation-Type", "Event")
+                .putHeader("User-Agent", "wsctl-fanout")
+                .build();
+    }
+
+    /**
+     * Lambda's endpoint as the SDK would pick it: {@code AWS_ENDPOINT_URL_LAMBDA}, else {@code AWS_ENDPOINT_URL}
+     * (an emulator), else {@code https://lambda.{region}.amazonaws.com} ({@code .com.cn} in China).
+     */
+    public static URI endpoint(Map<String, String> env, Region region) {
+        for (String name : new String[] {ENV_ENDPOINT_LAMBDA, ENV_ENDPOINT}) {
+            String value = env.get(name);
+            if (value != null && !value.isBlank()) {
+                try {
+                    return URI.create(value.trim());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(name + " is not a URL: " + e.getMessage());
+                }
+            }
+        }
+        return URI.create("https://lambda." + region.id() + ".amazonaws.com" + (region.id().startsWith("cn-") ? ".cn" : ""));
+    }
+
+    @Override
+    public CompletableFuture<Handoff> dispatch(FanoutBatch batch) {
+        byte[] body = batch.toJson();
+        CompletableFuture<Handoff> done = new CompletableFuture<>();
+        attempt(batch, body, 1, done);
+        return done;
+    }
+
+    private void attempt(FanoutBatch batch, byte[] body, int attempt, CompletableFuture<Handoff> done) {
+        SdkHttpRequest request;
+        try {
+            request = sigV4.sign(template.toBuilder().putHeader("Content-Length", Integer.toString(body.length)).build(),
+                    () -> new ByteArrayInputStream(body));
+        } catch (RuntimeException e) {
+            // e.g. no credentials: nothing was sent, and trying again would not help
+            refused(batch, attempt, e.toString(), done);
+            return;
+        }
+        http.send(SigV4.head(request), Unpooled.wrappedBuffer(body), new Http1Pool.Call() {
+            @Override
+            public void answered(int status, String errorType, String text) {
+                ConnectionsApi.Answer answer = ConnectionsApi.classify(status, errorType, text);
+                if (answer.outcome() == ConnectionsApi.Outcome.DELIVERED) {
+                    done.complete(Handoff.accepted(attempt));
+                } else if (answer.outcome() == ConnectionsApi.Outcome.THROTTLED && attempt < MAX_ATTEMPTS) {
+                    retry(batch, body, attempt, done);
+                } else {
+                    refused(batch, attempt, answer.error(), done);
+                }
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                if (Fanout.isUnsent(error) && attempt < MAX_ATTEMPTS) {
+                    retry(batch, body, attempt, done);
+                } else {
+                    refused(batch, attempt, error.toString(), done);
+                }
+            }
+        });
+    }
+
+    /** Full jitter up to a cap that doubles with each attempt. */
+    private void retry(FanoutBatch batch, byte[] body, int attempt, CompletableFuture<Handoff> done) {
+        long cap = baseBackoff.toMillis() << (attempt - 1);
+        CompletableFuture.delayedExecutor(ThreadLocalRandom.current().nextLong(cap + 1), TimeUnit.MILLISECONDS)
+                .execute(() -> attempt(batch, body, attempt + 1, done));
+    }
+
+    private void refused(FanoutBatch batch, int attempts, String error, CompletableFuture<Handoff> done) {
+        ObjectNode line = Json.object();
+        line.put("event", "dispatch");
+        line.put("function", function);
+        line.put("channel", batch.channel());
+        line.put("batch", batch.batch());
+        line.put("batches", batch.batches());
+        line.put("ids", batch.ids().size());
+        line.put("attempts", attempts);
+        line.put("error", error);
+        log.write(line);
+        done.complete(Handoff.failed(attempts, error));
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

@@ -1,0 +1,36 @@
+package dev.wsctl.handlers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.runtime.auth.OriginPolicy;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When init primes, and that the in-memory priming runs. The SDK's warm-up (which also sends a request
+ * to STS) runs in {@code ColdStartIT}, on handlers.jar, with {@code AWS_LAMBDA_INITIALIZATION_TYPE=snap-start}.
+ */
+class PrimingTest {
+    @Test
+    void primesOnlyWhenInitIsOffTheEventsPath() {
+        assertThat(Priming.pays(Map.of(Priming.INITIALIZATION_TYPE, "snap-start"))).isTrue();
+        assertThat(Priming.pays(Map.of(Priming.INITIALIZATION_TYPE, "provisioned-concurrency"))).isTrue();
+        assertThat(Priming.pays(Map.of(Priming.INITIALIZATION_TYPE, "on-demand"))).isFalse();
+        assertThat(Priming.pays(Map.of())).isFalse();
+    }
+
+    @Test
+    void theEventAndTokenPathsRunInMemory() {
+        byte[] secret = new byte[32];
+        Arrays.fill(secret, (byte) 3);
+
+        assertThatCode(Priming::events).doesNotThrowAnyException();
+        assertThatCode(() -> Priming.authorizer(AuthSettings.hs256(secret, List.of(), OriginPolicy.MissingOrigin.ALLOW)))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> Priming.authorizer(AuthSettings.none())).doesNotThrowAnyException();
+    }
+}
