@@ -131,7 +131,7 @@ class CloudFormationDeployTest {
         assertThat(aws.cloudFormation().parameter(STACK, Template.CODE_KEY)).isEqualTo(key());
         assertThat(aws.cloudFormation().template(STACK)).as("the stack is wsctl template's")
                 .isEqualTo(YAML.readTree(wsctl("template").out()));
-        assertThat(aws.cloudFormation().resources(STACK)).hasSize(46);
+        assertThat(aws.cloudFormation().resources(STACK)).hasSize(51);
 
         assertThat(r.out()).startsWith("Change set (CREATE) of stack chat-dev:\n")
                 .contains("+ add AWS::DynamoDB::Table ConnectionsTable", "+ add AWS::Lambda::Function SendFunction",
@@ -144,7 +144,7 @@ class CloudFormationDeployTest {
         assertThat(events.get(events.size() - 1)).matches("CREATE_COMPLETE +AWS::CloudFormation::Stack +chat-dev");
         assertThat(events).doesNotHaveDuplicates();
         assertThat(aws.log().count("cloudformation:CreateChangeSet")).isEqualTo(1);
-        assertThat(aws.log().count("cloudformation:DescribeStacks")).as("the waiter polled").isGreaterThan(46);
+        assertThat(aws.log().count("cloudformation:DescribeStacks")).as("the waiter polled").isGreaterThan(51);
     }
 
     @Test

@@ -154,6 +154,40 @@ class TemplateTest {
     }
 
     @Test
+    void theFanoutWorkerIsInvokedBySendAloneAndNeverRetried() throws IOException {
+        JsonNode template = YAML.readTree(render());
+        JsonNode resources = template.get("Resources");
+        assertThat(resources.has("FanoutRole")).isTrue();
+        assertThat(resources.at("/FanoutFunction/Properties/Handler").asText())
+                .isEqualTo("dev.wsctl.handlers.FanoutHandler");
+        assertThat(resources.has("FanoutPermission")).as("API Gateway never invokes the worker").isFalse();
+        assertThat(resources.at("/SendFunction/Properties/Environment/Variables/WSCTL_FANOUT_FUNCTION").asText())
+                .isEqualTo("wsctl-dev-fanout:live");
+        JsonNode invoke = findStatement(resources.at("/SendRole/Properties/Policies/0/PolicyDocument/Statement"),
+                "lambda:InvokeFunction");
+        assertThat(invoke).as("the send role may invoke the worker").isNotNull();
+        assertThat(invoke.toString()).contains("function:wsctl-dev-fanout:live");
+        JsonNode async = resources.get("FanoutAsyncConfig");
+        assertThat(async.get("Type").asText()).isEqualTo("AWS::Lambda::EventInvokeConfig");
+        assertThat(async.at("/Properties/FunctionName")).isEqualTo(Json.object().put("Ref", "FanoutFunction"));
+        assertThat(async.at("/Properties/Qualifier").asText()).isEqualTo("live");
+        assertThat(async.at("/Properties/MaximumRetryAttempts").asInt()).isZero();
+        assertThat(async.at("/Properties/MaximumEventAgeInSeconds").asInt()).isEqualTo(300);
+        assertThat(async.at("/DependsOn/0").asText()).as("names the alias, so waits for it").isEqualTo("FanoutAlias");
+        deploy();
+        compare(template);
+    }
+
+    private static JsonNode findStatement(JsonNode statements, String action) {
+        for (JsonNode statement : statements) {
+            if (statement.path("Action").toString().contains("\"" + action + "\"")) {
+                return statement;
+            }
+        }
+        return null;
+    }
+
+    @Test
     void withJwtTheTemplateHasTheAuthorizerAndTakesTheSecretAsANoEchoParameter() throws IOException {
         env.put("WSCTL_AUTH_MODE", "jwt");
         String rendered = render();
@@ -196,6 +230,8 @@ class TemplateTest {
         env.put("WSCTL_SNAP_START", "false");
         JsonNode template = YAML.readTree(render());
         assertThat(types(template)).doesNotContainKeys("AWS::Lambda::Version", "AWS::Lambda::Alias");
+        assertThat(template.at("/Resources/FanoutAsyncConfig/Properties/Qualifier").asText()).isEqualTo("$LATEST");
+        assertThat(template.at("/Resources/FanoutAsyncConfig/DependsOn").isMissingNode()).isTrue();
         deploy();
         compare(template);
     }
@@ -206,7 +242,7 @@ class TemplateTest {
         CliRun r = wsctl("template", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).contains("wrote " + out, "46 resources");
+        assertThat(r.err()).contains("wrote " + out, "51 resources");
         assertThat(Files.readString(out)).isEqualTo(render());
     }
 
@@ -349,6 +385,7 @@ class TemplateTest {
                 case "AWS::Lambda::Version" -> version(logicalId, p);
                 case "AWS::Lambda::Alias" -> alias(p);
                 case "AWS::Lambda::Permission" -> permission(p);
+                case "AWS::Lambda::EventInvokeConfig" -> eventInvokeConfig(resources, e.getValue());
                 case "AWS::ApiGatewayV2::Authorizer" -> authorizer(p);
                 case "AWS::ApiGatewayV2::Integration" -> integration(p);
                 case "AWS::ApiGatewayV2::Route" -> route(p);
@@ -363,11 +400,16 @@ class TemplateTest {
 
     /** What deploy created, counted by the CloudFormation type that describes it (versions and deployments aside). */
     private Map<String, Long> deployedTypes() {
-        Map<String, String> kinds = Map.of("iam role", "AWS::IAM::Role", "lambda function", "AWS::Lambda::Function",
-                "lambda alias", "AWS::Lambda::Alias", "lambda permission", "AWS::Lambda::Permission",
-                "apigateway api", "AWS::ApiGatewayV2::Api", "apigateway integration", "AWS::ApiGatewayV2::Integration",
-                "apigateway authorizer", "AWS::ApiGatewayV2::Authorizer", "apigateway route", "AWS::ApiGatewayV2::Route",
-                "apigateway stage", "AWS::ApiGatewayV2::Stage", "dynamodb table", "AWS::DynamoDB::Table");
+        Map<String, String> kinds = Map.ofEntries(Map.entry("iam role", "AWS::IAM::Role"),
+                Map.entry("lambda function", "AWS::Lambda::Function"), Map.entry("lambda alias", "AWS::Lambda::Alias"),
+                Map.entry("lambda permission", "AWS::Lambda::Permission"),
+                Map.entry("lambda async", "AWS::Lambda::EventInvokeConfig"),
+                Map.entry("apigateway api", "AWS::ApiGatewayV2::Api"),
+                Map.entry("apigateway integration", "AWS::ApiGatewayV2::Integration"),
+                Map.entry("apigateway authorizer", "AWS::ApiGatewayV2::Authorizer"),
+                Map.entry("apigateway route", "AWS::ApiGatewayV2::Route"),
+                Map.entry("apigateway stage", "AWS::ApiGatewayV2::Stage"),
+                Map.entry("dynamodb table", "AWS::DynamoDB::Table"));
         Map<String, Long> counts = new TreeMap<>();
         for (String line : aws.inventory()) {
             String kind = line.split(" ")[0] + " " + line.split(" ")[1];
@@ -498,6 +540,30 @@ class TemplateTest {
         assertThat(statement.get("Action").asText()).isEqualTo(p.get("Action").asText());
         assertThat(statement.at("/Condition/ArnLike/AWS:SourceArn").asText()).isEqualTo(p.get("SourceArn").asText());
         assertThat(statement.get("Resource").asText()).isEqualTo(target);
+    }
+
+    /** The config deploy put on the same qualifier; one the template names waits for the alias that has that name. */
+    private void eventInvokeConfig(JsonNode resources, JsonNode resource) {
+        JsonNode p = resource.get("Properties");
+        String name = p.get("FunctionName").asText();
+        String qualifier = p.get("Qualifier").asText();
+        var config = aws.lambda().getFunctionEventInvokeConfig(g -> g.functionName(name)
+                .qualifier(qualifier.equals("$LATEST") ? null : qualifier));
+        assertThat(config.functionArn()).as(name).endsWith(":function:" + name + ":" + qualifier);
+        assertThat(config.maximumRetryAttempts()).as(name).isEqualTo(p.get("MaximumRetryAttempts").asInt());
+        assertThat(config.maximumEventAgeInSeconds()).as(name).isEqualTo(p.get("MaximumEventAgeInSeconds").asInt());
+        assertThat(config.destinationConfig()).as(name + ": neither sets destinations").isNull();
+        if (!qualifier.equals("$LATEST")) {
+            List<String> aliases = new ArrayList<>();
+            resource.path("DependsOn").forEach(d -> {
+                JsonNode other = resources.get(d.asText());
+                if (other.get("Type").asText().equals("AWS::Lambda::Alias")
+                        && other.at("/Properties/FunctionName").asText().equals(name)) {
+                    aliases.add(other.at("/Properties/Name").asText());
+                }
+            });
+            assertThat(aliases).as(name + ": waits for the alias it names").containsExactly(qualifier);
+        }
     }
 
     private void authorizer(JsonNode p) {

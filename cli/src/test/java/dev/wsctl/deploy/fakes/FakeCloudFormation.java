@@ -99,6 +99,7 @@ public final class FakeCloudFormation implements CloudFormationClient {
             "AWS::Lambda::Version", Set.of("FunctionName", "Description", "CodeSha256"),
             "AWS::Lambda::Alias", Set.of("FunctionName", "Name"),
             "AWS::Lambda::Permission", Set.of("FunctionName", "Action", "Principal", "SourceArn"),
+            "AWS::Lambda::EventInvokeConfig", Set.of("FunctionName", "Qualifier"),
             "AWS::ApiGatewayV2::Route", Set.of("ApiId"),
             "AWS::ApiGatewayV2::Deployment", Set.of("ApiId"),
             "AWS::ApiGatewayV2::Stage", Set.of("ApiId", "StageName"));
