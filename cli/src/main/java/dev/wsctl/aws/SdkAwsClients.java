@@ -15,9 +15,11 @@ import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
 import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
 import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sts.StsClient;
 
 import java.net.URI;
@@ -40,6 +42,8 @@ public final class SdkAwsClients implements AwsClients {
     private LambdaClient lambda;
     private ApiGatewayV2Client apiGateway;
     private DynamoDbAsyncClient dynamoDb;
+    private S3Client s3;
+    private CloudFormationClient cloudFormation;
 
     /**
      * @param region   {@code --region} or the config's; empty: the SDK's region chain (AWS_REGION, the profile)
@@ -115,9 +119,21 @@ public final class SdkAwsClients implements AwsClients {
         return dynamoDb == null ? dynamoDb = build(DynamoDbAsyncClient.builder().httpClient(asyncHttp)) : dynamoDb;
     }
 
+    /** Path-style addressing with an endpoint: emulators serve buckets under their own host name. */
+    @Override
+    public synchronized S3Client s3() {
+        return s3 == null ? s3 = build(S3Client.builder().httpClient(http).forcePathStyle(endpoint != null)) : s3;
+    }
+
+    @Override
+    public synchronized CloudFormationClient cloudFormation() {
+        return cloudFormation == null ? cloudFormation = build(CloudFormationClient.builder().httpClient(http))
+                : cloudFormation;
+    }
+
     @Override
     public synchronized void close() {
-        for (AutoCloseable c : new AutoCloseable[] {sts, iam, lambda, apiGateway, dynamoDb}) {
+        for (AutoCloseable c : new AutoCloseable[] {sts, iam, lambda, apiGateway, dynamoDb, s3, cloudFormation}) {
             if (c != null) {
                 try {
                     c.close();

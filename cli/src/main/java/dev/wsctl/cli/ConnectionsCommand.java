@@ -33,6 +33,10 @@ import java.util.function.Function;
         subcommands = {ConnectionsCommand.ListConnections.class, ConnectionsCommand.ShowConnection.class, ConnectionsCommand.KickConnection.class,
                 ConnectionsCommand.SweepConnections.class})
 public final class ConnectionsCommand implements Runnable {
+    /** Local ids are base64url and may start with '-', which picocli would read as an option but for {@code --}. */
+    static final String ID_HELP = "The connection id; one that starts with '-' goes after --"
+            + " (connections kick -- -AbC…=).";
+
     @Spec
     CommandSpec spec;
 
@@ -136,7 +140,7 @@ public final class ConnectionsCommand implements Runnable {
         CommandSpec spec;
         @Mixin
         TargetOptions target;
-        @Parameters(paramLabel = "ID", description = "The connection id.")
+        @Parameters(paramLabel = "ID", description = ID_HELP)
         String id;
 
         private final Context context;
@@ -163,7 +167,8 @@ public final class ConnectionsCommand implements Runnable {
                     err.println("connection " + id + " is gone (no socket); its rows: "
                             + (rows.info().isPresent() ? "meta row" : "no meta row") + ", channels "
                             + (rows.channels().isEmpty() ? "none" : String.join(",", rows.channels()))
-                            + ". `wsctl connections kick " + id + "` or `gc` removes them.");
+                            + ". `wsctl connections kick " + (id.startsWith("-") ? "-- " : "") + id
+                            + "` or `gc` removes them.");
                     err.flush();
                 }
                 ObjectNode json = json(rows, true);
@@ -208,7 +213,7 @@ public final class ConnectionsCommand implements Runnable {
         CommandSpec spec;
         @Mixin
         TargetOptions target;
-        @Parameters(paramLabel = "ID", description = "The connection id.")
+        @Parameters(paramLabel = "ID", description = ID_HELP)
         String id;
         @Option(names = "--reason", paramLabel = "TEXT",
                 description = "Tell the client why, in a final {\"type\":\"kicked\",\"reason\":TEXT} frame.")

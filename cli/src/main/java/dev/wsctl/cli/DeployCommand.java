@@ -1,7 +1,12 @@
 package dev.wsctl.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.deploy.CloudFormationDeploy;
 import dev.wsctl.deploy.Engine;
 import dev.wsctl.deploy.Plan;
+import dev.wsctl.deploy.Template;
+import dev.wsctl.runtime.Json;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,6 +15,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,7 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
                 "Create or update the stack {app}-{stage} in your AWS account: the connection table, the",
                 "WebSocket API with its routes and stage, and one Lambda function and IAM role per handler.",
                 "Prints the plan (+ create, ~ update, = unchanged), applies it in dependency order and prints",
-                "the endpoints. Safe to run again: a deploy with nothing to change changes nothing."},
+                "the endpoints. Safe to run again: a deploy with nothing to change changes nothing.",
+                "With --engine cloudformation the same stack goes through CloudFormation:",
+                "the jar to --code-bucket, a change set (shown; --dry-run stops there),",
+                "then its execution, with the stack's events as progress."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class DeployCommand implements Callable<Integer> {
@@ -33,6 +43,26 @@ public final class DeployCommand implements Callable<Integer> {
 
     @Option(names = "--handlers-jar", paramLabel = "PATH", description = "Deploy this build of the handlers instead of the one inside wsctl.")
     Path handlersJar;
+
+    /** Who makes the AWS calls: wsctl's own engine, or CloudFormation with the template of {@code wsctl template}. */
+    enum DeployEngine {
+        SDK, CLOUDFORMATION;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "sdk", converter = EngineConverter.class,
+            description = "sdk: wsctl's own calls (default); cloudformation: a CloudFormation stack"
+                    + " {app}-{stage} of the template wsctl template prints, changed by change sets"
+                    + " (needs --code-bucket).")
+    DeployEngine engine = DeployEngine.SDK;
+
+    @Option(names = "--code-bucket", paramLabel = "BUCKET",
+            description = "With --engine cloudformation: the S3 bucket the handlers' jar is uploaded to (it must exist).")
+    String codeBucket;
 
     private final Context context;
 
@@ -48,6 +78,13 @@ public final class DeployCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (engine == DeployEngine.CLOUDFORMATION) {
+            return throughCloudFormation(out, err);
+        }
+        if (codeBucket != null) {
+            throw CliException.usage("--code-bucket is for --engine cloudformation; the sdk engine uploads the code"
+                    + " to Lambda itself");
+        }
         return StackCommand.run(context, target, handlersJar, service -> {
             Engine.Result planned = service.plan();
             Plan plan = planned.plan();
@@ -65,15 +102,79 @@ public final class DeployCommand implements Callable<Integer> {
             if (!plan.changesAnything()) {
                 err.println("No changes: the stack is as configured.");
             }
-            if (target.output.format() == OutputOptions.Format.TABLE) {
-                out.println();
-                endpoints.forEach((k, v) -> out.printf("%-18s %s%n", k, v));
-            } else {
-                StackCommand.print(out, StackCommand.map(endpoints), target.output);
-            }
-            out.flush();
+            printEndpoints(out, endpoints);
             return ExitCode.OK;
         });
+    }
+
+    private int throughCloudFormation(PrintWriter out, PrintWriter err) {
+        if (codeBucket == null || codeBucket.isBlank()) {
+            throw CliException.usage("--engine cloudformation needs --code-bucket BUCKET: the S3 bucket that"
+                    + " CloudFormation takes the handlers' jar from");
+        }
+        return StackCommand.connect(context, target, handlersJar, (config, clients, code) -> {
+            var deploy = new CloudFormationDeploy(config, clients, code, codeBucket, context.cloudFormationPolling(),
+                    CloudFormationDeploy.timestampedNames());
+            var result = deploy.deploy(dryRun, changeSet -> printChangeSet(out, changeSet), line -> {
+                err.println(line);
+                err.flush();
+            });
+            if (result.outcome() == CloudFormationDeploy.Outcome.DRY_RUN) {
+                err.println("Dry run: change set deleted, stack " + config.prefix() + " unchanged.");
+                return ExitCode.OK;
+            }
+            if (result.outcome() == CloudFormationDeploy.Outcome.NO_CHANGES) {
+                err.println("No changes: stack " + config.prefix() + " is as configured.");
+            }
+            printEndpoints(out, result.endpoints());
+            return ExitCode.OK;
+        });
+    }
+
+    /** The change set as the plan is shown: a line per resource, or JSON/YAML. */
+    private void printChangeSet(PrintWriter out, CloudFormationDeploy.ChangeSet changeSet) {
+        if (target.output.format() == OutputOptions.Format.TABLE) {
+            out.println("Change set (" + changeSet.type() + ") of stack " + changeSet.stack() + ":");
+            changeSet.changes().forEach(c -> out.println(c.line()));
+            changeSet.secret().ifPresent(s -> out.println("  " + Template.AUTH_SECRET + ": " + s));
+            out.flush();
+            return;
+        }
+        if (!dryRun) {
+            return; // the endpoints are the JSON/YAML of a deploy
+        }
+        ObjectNode json = Json.object().put("stack", changeSet.stack()).put("changeSetType", changeSet.type());
+        var changes = json.putArray("changes");
+        for (var c : changeSet.changes()) {
+            ObjectNode change = changes.addObject().put("action", c.action()).put("logicalId", c.logicalId())
+                    .put("type", c.type()).put("replacement", c.replaced());
+            c.properties().forEach(change.putArray("properties")::add);
+        }
+        changeSet.secret().ifPresent(s -> json.put("authSecret", s));
+        StackCommand.print(out, json, target.output);
+        out.flush();
+    }
+
+    private void printEndpoints(PrintWriter out, Map<String, String> endpoints) {
+        if (target.output.format() == OutputOptions.Format.TABLE) {
+            out.println();
+            endpoints.forEach((k, v) -> out.printf("%-18s %s%n", k, v));
+        } else {
+            StackCommand.print(out, StackCommand.map(endpoints), target.output);
+        }
+        out.flush();
+    }
+
+    static final class EngineConverter implements CommandLine.ITypeConverter<DeployEngine> {
+        @Override
+        public DeployEngine convert(String value) {
+            for (DeployEngine e : DeployEngine.values()) {
+                if (e.toString().equals(value.trim().toLowerCase(Locale.ROOT))) {
+                    return e;
+                }
+            }
+            throw new CommandLine.TypeConversionException("must be sdk or cloudformation, not '" + value + "'");
+        }
     }
 
     private static Engine.Result apply(dev.wsctl.deploy.DeployService service, Plan plan, PrintWriter err) {

@@ -31,12 +31,22 @@ final class StackCommand {
 
     /** Runs {@code work} against the stack; AWS and deploy failures become exit code 1 with a sentence. */
     static <T> T run(Context context, StackTarget target, Path handlersJar, Function<DeployService, T> work) {
+        return connect(context, target, handlersJar, (config, clients, code) -> work.apply(new DeployService(config,
+                clients, code, context.roleRetry())));
+    }
+
+    /** What a command does with the stack's config, the clients and the handlers' code. */
+    @FunctionalInterface
+    interface Work<T> {
+        T apply(StackConfig config, AwsClients clients, FunctionCode code);
+    }
+
+    /** As {@link #run}, for work that needs more than the {@link DeployService}. */
+    static <T> T connect(Context context, StackTarget target, Path handlersJar, Work<T> work) {
         StackConfig config = target.stack.load(context.env(), target.aws);
         FunctionCode code = handlersJar == null ? null : FunctionCode.file(handlersJar);
         try (AwsClients clients = context.aws().connect(target.aws, config, context.env())) {
-            DeployService service = new DeployService(config, clients,
-                    code != null ? code : FunctionCode.embedded(), context.roleRetry());
-            return work.apply(service);
+            return work.apply(config, clients, code != null ? code : FunctionCode.embedded());
         } catch (AwsSetupException | DeployException e) {
             throw new CliException(ExitCode.FAILED, e.getMessage(), e);
         } catch (StepFailedException e) {

@@ -11,7 +11,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Run a serverless WebSocket pub/sub service on your own AWS account, or on this machine.",
-        subcommands = {InitCommand.class, DeployCommand.class, StatusCommand.class, DestroyCommand.class,
+        subcommands = {InitCommand.class, DeployCommand.class, StatusCommand.class, DestroyCommand.class, TemplateCommand.class,
                 LocalCommand.class, BenchCommand.class, BroadcastCommand.class, ListenCommand.class, SmokeCommand.class,
                 ConnectionsCommand.class, ChannelsCommand.class, TokenCommand.class, CompletionCommand.class,
                 BenchWorkerCommand.class,

@@ -323,9 +323,17 @@ public record StackConfig(
      * {@code Settings.fromEnvironment(functionEnvironment(url))} equals {@link #settings(URI) settings(url)}.
      */
     public Map<String, String> functionEnvironment(URI callbackUrl) {
+        return functionEnvironment(callbackUrl.toString());
+    }
+
+    /**
+     * As {@link #functionEnvironment(URI)}, with the callback URL as text: in a CloudFormation template it holds
+     * references ({@code https://${Api}.execute-api.${AWS::Region}…}), which no URI can.
+     */
+    public Map<String, String> functionEnvironment(String callbackUrl) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(Settings.ENV_TABLE, tableName());
-        env.put(Settings.ENV_CALLBACK_URL, callbackUrl.toString());
+        env.put(Settings.ENV_CALLBACK_URL, callbackUrl);
         env.put(Settings.ENV_DEFAULT_CHANNEL, defaultChannel.orElse("none"));
         env.put(Settings.ENV_MAX_MESSAGE_BYTES, String.valueOf(maxMessageBytes));
         env.put(Settings.ENV_FANOUT_CONCURRENCY, String.valueOf(fanout.concurrency()));

@@ -66,4 +66,10 @@ final class Absent<S> implements Resource<S> {
     public void update(S actual, S desired, List<Change> changes, Outputs outputs) {
         throw new IllegalStateException(kind() + " " + name() + " must not exist");
     }
+
+    /** A template leaves it out, and CloudFormation deletes what a stack no longer describes. */
+    @Override
+    public void template(S desired, Template template, Outputs outputs) {
+        throw new IllegalStateException(kind() + " " + name() + " must not exist");
+    }
 }

@@ -13,6 +13,8 @@ import java.util.Optional;
 /** The WebSocket API: routes on {@code $request.body.action}. Found by name, since API ids are generated. */
 final class ApiResource implements Resource<ApiResource.State> {
     static final String ROUTE_SELECTION = "$request.body.action";
+    static final String LOGICAL_ID = "Api";
+    private static final String DESCRIPTION = "wsctl WebSocket pub/sub";
 
     record State(String protocol, String routeSelection, Map<String, String> tags) {
     }
@@ -69,7 +71,7 @@ final class ApiResource implements Resource<ApiResource.State> {
     public void create(State desired, Outputs outputs) {
         var created = api.createApi(r -> r.name(name).protocolType(ProtocolType.WEBSOCKET)
                 .routeSelectionExpression(desired.routeSelection()).tags(desired.tags())
-                .description("wsctl WebSocket pub/sub"));
+                .description(DESCRIPTION));
         publish(created.apiId(), created.apiEndpoint(), outputs);
     }
 
@@ -84,6 +86,17 @@ final class ApiResource implements Resource<ApiResource.State> {
             Diff.syncTags(actual.tags(), desired.tags(), stale -> api.untagResource(r -> r.resourceArn(arn).tagKeys(stale)),
                     () -> api.tagResource(r -> r.resourceArn(arn).tags(desired.tags())));
         }
+    }
+
+    @Override
+    public void template(State desired, Template template, Outputs outputs) {
+        var p = template.resource(LOGICAL_ID, "AWS::ApiGatewayV2::Api");
+        p.put("Name", name);
+        p.put("ProtocolType", desired.protocol());
+        p.put("RouteSelectionExpression", desired.routeSelection());
+        p.put("Description", DESCRIPTION);
+        p.set("Tags", Template.object(desired.tags()));
+        publish(Template.ref(LOGICAL_ID), Template.attribute(LOGICAL_ID, "ApiEndpoint"), outputs);
     }
 
     @Override

@@ -22,13 +22,21 @@ final class AsyncInvokeResource implements Resource<AsyncInvokeResource.State> {
     record State(Integer maxRetryAttempts, Integer maxEventAgeSeconds) {
     }
 
+    /** The qualifier of the unpublished function, which an unqualified call configures. */
+    static final String LATEST = "$LATEST";
+
     private final LambdaClient lambda;
+    private final String function;
     private final String functionName;
     private final String qualifier;
 
-    /** @param qualifier the alias that is invoked, or null for the unqualified function */
-    AsyncInvokeResource(LambdaClient lambda, String functionName, String qualifier) {
+    /**
+     * @param function  the function's short name (fanout), whose logical ids a template refers to
+     * @param qualifier the alias that is invoked, or null for the unqualified function
+     */
+    AsyncInvokeResource(LambdaClient lambda, String function, String functionName, String qualifier) {
         this.lambda = lambda;
+        this.function = function;
         this.functionName = functionName;
         this.qualifier = qualifier;
     }
@@ -77,6 +85,24 @@ final class AsyncInvokeResource implements Resource<AsyncInvokeResource.State> {
         lambda.updateFunctionEventInvokeConfig(r -> r.functionName(functionName).qualifier(qualifier)
                 .maximumRetryAttempts(Diff.names(changes, "retries") ? desired.maxRetryAttempts() : null)
                 .maximumEventAgeInSeconds(Diff.names(changes, "max event age") ? desired.maxEventAgeSeconds() : null));
+    }
+
+    /**
+     * On the function (its {@code Ref} is its name, which EventInvokeConfig takes, not an ARN) and the qualifier deploy
+     * configures: the alias, which the config must wait for since it names it rather than refers to it, or
+     * {@code $LATEST}, what an unqualified call configures.
+     */
+    @Override
+    public void template(State desired, Template template, Outputs outputs) {
+        String id = Template.logicalId(function, "AsyncConfig");
+        template.resource(id, "AWS::Lambda::EventInvokeConfig")
+                .put("FunctionName", Template.ref(Template.logicalId(function, "Function")))
+                .put("Qualifier", qualifier == null ? LATEST : qualifier)
+                .put("MaximumRetryAttempts", desired.maxRetryAttempts())
+                .put("MaximumEventAgeInSeconds", desired.maxEventAgeSeconds());
+        if (qualifier != null) {
+            template.dependsOn(id, List.of(Template.logicalId(function, "Alias")));
+        }
     }
 
     @Override

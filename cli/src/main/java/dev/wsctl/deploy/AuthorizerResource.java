@@ -26,6 +26,7 @@ import java.util.Optional;
 final class AuthorizerResource implements Resource<AuthorizerResource.State> {
     /** A header every handshake carries; see the class comment for why it is the only identity source. */
     static final String IDENTITY_SOURCE = "route.request.header.Host";
+    static final String LOGICAL_ID = "Authorizer";
 
     record State(String type, String uri, List<String> identitySource) {
     }
@@ -99,6 +100,18 @@ final class AuthorizerResource implements Resource<AuthorizerResource.State> {
                 .authorizerType(Diff.names(changes, "type") ? desired.type() : null)
                 .authorizerUri(Diff.names(changes, "uri") ? desired.uri() : null)
                 .identitySource(Diff.names(changes, "identity source") ? desired.identitySource() : null));
+    }
+
+    @Override
+    public void template(State desired, Template template, Outputs outputs) {
+        var p = template.resource(LOGICAL_ID, "AWS::ApiGatewayV2::Authorizer");
+        p.put("ApiId", outputs.get("api.id"));
+        p.put("Name", name);
+        p.put("AuthorizerType", desired.type());
+        p.put("AuthorizerUri", desired.uri());
+        var sources = p.putArray("IdentitySource");
+        desired.identitySource().forEach(sources::add);
+        outputs.put("authorizer.id", Template.ref(LOGICAL_ID));
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
@@ -56,16 +55,6 @@ public final class DeployService {
 
     /** What a pipeline needs after a deploy: endpoints and names. */
     public Map<String, String> endpoints(Map<String, String> outputs) {
-        Map<String, String> out = new LinkedHashMap<>();
-        String apiId = outputs.get("api.id");
-        if (apiId != null) {
-            out.put("url", outputs.get("api.endpoint") + "/" + config.stage());
-            out.put("callbackUrl", "https://" + apiId + ".execute-api." + aws.region() + ".amazonaws.com/" + config.stage());
-        }
-        out.put("table", config.tableName());
-        for (String fn : config.functions()) {
-            out.put("function." + fn, config.functionName(fn));
-        }
-        return out;
+        return Stack.endpoints(config, outputs);
     }
 }

@@ -69,6 +69,30 @@ public final class Engine {
         return new Result(new Plan(steps), outputs.all());
     }
 
+    /**
+     * Describes every resource the stack must have in {@code template}, in declared order, reading nothing from AWS:
+     * each one's desired state is computed from the outputs of those before it, which here are references
+     * (given outputs included: the region and account are {@code ${AWS::Region}} and {@code ${AWS::AccountId}}).
+     * Returns those outputs. A resource that adds nothing to the template is an error: deploying its stack through
+     * CloudFormation would leave it out.
+     */
+    public Map<String, String> template(Template template) {
+        Outputs outputs = outputs();
+        for (Resource<?> r : wanted()) {
+            describe(r, template, outputs);
+        }
+        return outputs.all();
+    }
+
+    private static <S> void describe(Resource<S> r, Template template, Outputs outputs) {
+        int before = template.size();
+        r.template(r.desired(outputs), template, outputs);
+        if (template.size() == before) {
+            throw new IllegalStateException(r.kind() + " " + r.name() + " added nothing to the CloudFormation template;"
+                    + " its class must describe it there (Resource#template)");
+        }
+    }
+
     /** What {@link #destroy} would delete, last resource first (a resource the stack must not have: if it exists). */
     public Plan destroyPlan() {
         Outputs outputs = outputs();
@@ -129,7 +153,7 @@ public final class Engine {
     }
 
     /** Runs {@code work}; an AWS failure in it becomes a {@link StepFailedException} that says what was being done. */
-    private static <T> T at(String doing, java.util.function.Supplier<T> work) {
+    static <T> T at(String doing, java.util.function.Supplier<T> work) {
         try {
             return work.get();
         } catch (SdkException e) {

@@ -12,7 +12,6 @@ import software.amazon.awssdk.services.lambda.model.LogFormat;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.SnapStartApplyOn;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +68,7 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
      * @param secret      an environment variable whose value deploy generates once and then keeps
      */
     record Spec(String function, String name, String handler, String runtime, String architecture, int memory,
-                int timeout, boolean snapStart, BiFunction<URI, Optional<String>, Map<String, String>> environment,
+                int timeout, boolean snapStart, BiFunction<String, Optional<String>, Map<String, String>> environment,
                 Optional<Secret> secret, Map<String, String> tags) {
     }
 
@@ -119,8 +118,8 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
     public State desired(Outputs outputs) {
         // before the API exists (a dry run on an empty account) its id is a placeholder that fits in a URL
         String apiId = outputs.known("api.id") ? outputs.get("api.id") : "api-id-known-after-apply";
-        URI callback = URI.create("https://" + apiId + ".execute-api." + outputs.get("region")
-                + ".amazonaws.com/" + outputs.get("stage"));
+        String callback = "https://" + apiId + ".execute-api." + outputs.get("region") + ".amazonaws.com/"
+                + outputs.get("stage");
         State desired = new State(spec.handler(), spec.runtime(), spec.architecture(), spec.memory(), spec.timeout(),
                 outputs.get("role." + spec.function() + ".arn"),
                 new TreeMap<>(spec.environment().apply(callback, spec.secret().map(this::secretToWrite))),
@@ -242,7 +241,7 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
                         .snapStart(s -> s.applyOn(desired.snapStart() ? SnapStartApplyOn.PUBLISHED_VERSIONS
                                 : SnapStartApplyOn.NONE))
                         .code(c -> c.zipFile(SdkBytes.fromByteArray(code.jar())))
-                        .description("wsctl " + spec.function() + " handler")
+                        .description(description())
                         .tags(desired.tags())));
         outputs.put("function." + spec.function() + ".arn", created.functionArn());
         outputs.put("function." + spec.function() + ".target", created.functionArn());
@@ -284,6 +283,50 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         if (desired.snapStart() && (changedRuntime || Diff.names(changes, "alias live"))) {
             publish(desired, outputs);
         }
+    }
+
+    /**
+     * The function, and with SnapStart a version and the alias {@code live} on it. CloudFormation publishes a version
+     * when it replaces the Version resource, which it does when the version's description changes: the description
+     * is the fingerprint of the frozen settings (the alias's description in deploy too) followed by the code's
+     * identity, which in a template is the jar's S3 key (named by its SHA-256; a fingerprint cannot see through a
+     * reference).
+     */
+    @Override
+    public void template(State desired, Template template, Outputs outputs) {
+        String id = Template.logicalId(spec.function(), "Function");
+        var p = template.resource(id, "AWS::Lambda::Function");
+        p.put("FunctionName", spec.name());
+        p.put("Description", description());
+        p.put("Handler", desired.handler());
+        p.put("Runtime", desired.runtime());
+        p.putArray("Architectures").add(desired.architecture());
+        p.put("MemorySize", desired.memory());
+        p.put("Timeout", desired.timeout());
+        p.put("Role", desired.role());
+        p.putObject("Environment").set("Variables", Template.object(desired.environment()));
+        p.putObject("LoggingConfig").put("LogFormat", desired.logFormat());
+        p.putObject("SnapStart").put("ApplyOn", (desired.snapStart() ? SnapStartApplyOn.PUBLISHED_VERSIONS
+                : SnapStartApplyOn.NONE).toString());
+        p.putObject("Code").put("S3Bucket", Template.ref(Template.CODE_BUCKET)).put("S3Key", Template.ref(Template.CODE_KEY));
+        p.set("Tags", Template.tagList(desired.tags()));
+        outputs.put("function." + spec.function() + ".arn", Template.attribute(id, "Arn"));
+        outputs.put("function." + spec.function() + ".target", Template.attribute(id, "Arn"));
+        if (!desired.snapStart()) {
+            return;
+        }
+        String version = Template.logicalId(spec.function(), "Version");
+        template.resource(version, "AWS::Lambda::Version").put("FunctionName", Template.ref(id))
+                .put("Description", desired.aliasVersion() + " " + desired.codeSha256());
+        String alias = Template.logicalId(spec.function(), "Alias");
+        template.resource(alias, "AWS::Lambda::Alias").put("FunctionName", Template.ref(id))
+                .put("FunctionVersion", Template.attribute(version, "Version")).put("Name", ALIAS)
+                .put("Description", desired.aliasVersion());
+        outputs.put("function." + spec.function() + ".target", Template.ref(alias)); // an alias's Ref is its ARN
+    }
+
+    private String description() {
+        return "wsctl " + spec.function() + " handler";
     }
 
     /** Publishes the current code and configuration as a version and points {@code live} at it. */

@@ -25,16 +25,19 @@ final class PermissionResource implements Resource<PermissionResource.State> {
     }
 
     private final LambdaClient lambda;
+    private final String function;
     private final String functionName;
     private final String qualifier;
     private final String source;
 
     /**
+     * @param function  the function's short name (connect, authorize, …), whose target it reads
      * @param qualifier the alias to grant on, or null for the unqualified function
      * @param source    what of this API may invoke it: {@link #ROUTES} or {@link #AUTHORIZERS}
      */
-    PermissionResource(LambdaClient lambda, String functionName, String qualifier, String source) {
+    PermissionResource(LambdaClient lambda, String function, String functionName, String qualifier, String source) {
         this.lambda = lambda;
+        this.function = function;
         this.functionName = functionName;
         this.qualifier = qualifier;
         this.source = source;
@@ -96,6 +99,16 @@ final class PermissionResource implements Resource<PermissionResource.State> {
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
         delete(outputs);
         create(desired, outputs);
+    }
+
+    /** On the function's target: its alias with SnapStart, as deploy grants on the qualifier. */
+    @Override
+    public void template(State desired, Template template, Outputs outputs) {
+        template.resource(Template.logicalId(function, "Permission"), "AWS::Lambda::Permission")
+                .put("FunctionName", outputs.get("function." + function + ".target"))
+                .put("Action", desired.action())
+                .put("Principal", desired.principal())
+                .put("SourceArn", desired.sourceArn());
     }
 
     @Override

@@ -49,6 +49,14 @@ public interface Resource<S> {
     /** Sends only what {@code changes} name. */
     void update(S actual, S desired, List<Change> changes, Outputs outputs);
 
+    /**
+     * Describes {@code desired} as CloudFormation resources in {@code template}, and publishes the outputs later
+     * resources need as references ({@link Template#ref}, {@link Template#attribute}), as {@link #create} publishes
+     * values. {@code desired} was computed from outputs that are references too, so it is the same model deploy
+     * applies; every resource adds at least one CloudFormation resource ({@link Engine#template} checks).
+     */
+    void template(S desired, Template template, Outputs outputs);
+
     /** Deletes the resource; a resource that is already gone counts as deleted. */
     void delete(Outputs outputs);
 }

@@ -101,7 +101,7 @@ final class RoleResource implements Resource<RoleResource.State> {
     public void create(State desired, Outputs outputs) {
         Role role = iam.createRole(r -> r.roleName(name)
                 .assumeRolePolicyDocument(Json.write(desired.trust()))
-                .description("wsctl: execution role of function " + name)
+                .description(description())
                 .tags(tagList(desired.tags()))).role();
         outputs.put("role." + function + ".arn", role.arn());
         putPolicy(desired);
@@ -119,6 +119,22 @@ final class RoleResource implements Resource<RoleResource.State> {
             Diff.syncTags(actual.tags(), desired.tags(), stale -> iam.untagRole(r -> r.roleName(name).tagKeys(stale)),
                     () -> iam.tagRole(r -> r.roleName(name).tags(tagList(desired.tags()))));
         }
+    }
+
+    @Override
+    public void template(State desired, Template template, Outputs outputs) {
+        String id = Template.logicalId(function, "Role");
+        var p = template.resource(id, "AWS::IAM::Role");
+        p.put("RoleName", name);
+        p.put("Description", description());
+        p.set("AssumeRolePolicyDocument", desired.trust());
+        p.putArray("Policies").addObject().put("PolicyName", POLICY_NAME).set("PolicyDocument", desired.policy());
+        p.set("Tags", Template.tagList(desired.tags()));
+        outputs.put("role." + function + ".arn", Template.attribute(id, "Arn"));
+    }
+
+    private String description() {
+        return "wsctl: execution role of function " + name;
     }
 
     @Override

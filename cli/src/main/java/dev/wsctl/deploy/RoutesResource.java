@@ -23,6 +23,11 @@ import java.util.TreeMap;
  */
 final class RoutesResource implements Resource<RoutesResource.State> {
 
+    /** The route response key, and route response selection, of a two-way route. */
+    static final String TWO_WAY = "$default";
+    /** How API Gateway calls a Lambda integration. */
+    private static final String INTEGRATION_METHOD = "POST";
+
     /** Route key → function, in the order they are created. */
     static final Map<String, String> ROUTES = routes();
 
@@ -116,7 +121,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
         Map<String, String> routes = new TreeMap<>();
         for (Route route : routes(apiId)) {
             String target = route.target() == null ? "" : route.target().replace("integrations/", "");
-            boolean responds = "$default".equals(route.routeResponseSelectionExpression())
+            boolean responds = TWO_WAY.equals(route.routeResponseSelectionExpression())
                     && !api.getRouteResponses(r -> r.apiId(apiId).routeId(route.routeId())).items().isEmpty();
             routes.put(route.routeKey(), describe(uris.getOrDefault(target, "none"), responds, Authorization.of(route)));
         }
@@ -166,7 +171,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
             if (existing == null) {
                 integrationIds.put(fn, api.createIntegration(r -> r.apiId(apiId).description(fn)
                         .integrationType(IntegrationType.AWS_PROXY).integrationUri(uri)
-                        .integrationMethod("POST")).integrationId());
+                        .integrationMethod(INTEGRATION_METHOD)).integrationId());
             } else {
                 if (!uri.equals(existing.integrationUri())) {
                     api.updateIntegration(r -> r.apiId(apiId).integrationId(existing.integrationId()).integrationUri(uri));
@@ -179,7 +184,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
         for (Map.Entry<String, String> e : ROUTES.entrySet()) {
             String key = e.getKey();
             String target = "integrations/" + integrationIds.get(e.getValue());
-            String selection = twoWay(key) ? "$default" : null;
+            String selection = twoWay(key) ? TWO_WAY : null;
             Authorization auth = authorization(key, outputs);
             Route route = existingRoutes.remove(key);
             String routeId;
@@ -198,12 +203,49 @@ final class RoutesResource implements Resource<RoutesResource.State> {
                 }
             }
             if (twoWay(key) && api.getRouteResponses(r -> r.apiId(apiId).routeId(routeId)).items().isEmpty()) {
-                api.createRouteResponse(r -> r.apiId(apiId).routeId(routeId).routeResponseKey("$default"));
+                api.createRouteResponse(r -> r.apiId(apiId).routeId(routeId).routeResponseKey(TWO_WAY));
             }
         }
         for (Route stray : existingRoutes.values()) {
             api.deleteRoute(r -> r.apiId(apiId).routeId(stray.routeId()));
         }
+    }
+
+    /** As {@link #reconcile} makes them: an integration per function, the routes on them, two-way routes' responses. */
+    @Override
+    public void template(State desired, Template template, Outputs outputs) {
+        String apiId = outputs.get("api.id");
+        for (String fn : new java.util.LinkedHashSet<>(ROUTES.values())) {
+            template.resource(Template.logicalId(fn, "Integration"), "AWS::ApiGatewayV2::Integration")
+                    .put("ApiId", apiId)
+                    .put("Description", fn)
+                    .put("IntegrationType", IntegrationType.AWS_PROXY.toString())
+                    .put("IntegrationUri", integrationUri(outputs.get("region"), outputs.get("function." + fn + ".target")))
+                    .put("IntegrationMethod", INTEGRATION_METHOD);
+        }
+        for (Map.Entry<String, String> e : ROUTES.entrySet()) {
+            String key = e.getKey();
+            String route = Template.logicalId(key, "Route");
+            var p = template.resource(route, "AWS::ApiGatewayV2::Route")
+                    .put("ApiId", apiId)
+                    .put("RouteKey", key)
+                    .put("Target", "integrations/" + Template.ref(Template.logicalId(e.getValue(), "Integration")));
+            if (twoWay(key)) {
+                p.put("RouteResponseSelectionExpression", TWO_WAY);
+            }
+            Authorization auth = authorization(key, outputs);
+            p.put("AuthorizationType", auth.type());
+            if (auth.authorizerId() != null) {
+                p.put("AuthorizerId", auth.authorizerId());
+            }
+            if (twoWay(key)) {
+                template.resource(Template.logicalId(key, "RouteResponse"), "AWS::ApiGatewayV2::RouteResponse")
+                        .put("ApiId", apiId)
+                        .put("RouteId", Template.ref(route))
+                        .put("RouteResponseKey", TWO_WAY);
+            }
+        }
+        outputs.put(FINGERPRINT, fingerprint(desired));
     }
 
     /** Deleting the API deletes its routes and integrations. */

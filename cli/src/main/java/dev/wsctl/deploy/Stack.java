@@ -4,8 +4,9 @@ import dev.wsctl.aws.AwsClients;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.runtime.auth.AuthSettings;
 
-import java.net.URI;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,12 +35,69 @@ public final class Stack {
     private static final FunctionResource.Secret AUTH_SECRET = new FunctionResource.Secret(AuthSettings.ENV_SECRET,
             () -> AuthSettings.encodeSecret(AuthSettings.newSecret()), Stack::validSecret);
 
+    /**
+     * In a template the authorizer's secret is the {@link Template#AUTH_SECRET} parameter's: whoever creates the stack
+     * generates it (deploy --engine cloudformation does, once, and keeps it with UsePreviousValue).
+     */
+    private static final FunctionResource.Secret SECRET_PARAMETER = new FunctionResource.Secret(AuthSettings.ENV_SECRET,
+            () -> Template.ref(Template.AUTH_SECRET), s -> false);
+
+    /** Stands in for a reference to the secret where AuthSettings checks it: 32 zero bytes, base64url. */
+    private static final String SECRET_STAND_IN = AuthSettings.encodeSecret(new byte[32]);
+
+    /** Clients for a template, which reads nothing from AWS: a call on one is a bug, and says so. */
+    private static final AwsClients NO_AWS = unreachable(AwsClients.class);
+
     private Stack() {
     }
 
     /** The engine for this stack; {@code account} comes from STS. */
     public static Engine engine(StackConfig config, AwsClients aws, String account, FunctionCode code,
                                 FunctionResource.Retry roleRetry) {
+        return engine(config, aws, aws.region(), account, code, roleRetry, AUTH_SECRET);
+    }
+
+    /**
+     * This stack as a CloudFormation template: the engine's resources, each describing its desired state computed
+     * from references instead of values read from AWS (the region, the account, the API's id, a role's ARN, …), with
+     * the handlers' code in S3 ({@link Template#CODE_BUCKET}, {@link Template#CODE_KEY}) and the same endpoints as
+     * deploy prints, as outputs.
+     */
+    public static Template template(StackConfig config) {
+        Template template = new Template("wsctl " + config.prefix() + ": serverless WebSocket pub/sub (wsctl template)");
+        template.parameter(Template.CODE_BUCKET, "S3 bucket that holds the handlers' jar");
+        template.parameter(Template.CODE_KEY, "Key of the handlers' jar in CodeS3Bucket; a new build needs a new key"
+                + " (wsctl uses wsctl/{app}-{stage}/handlers-{sha256}.jar)");
+        if (config.auth().usesSecret()) {
+            template.secretParameter(Template.AUTH_SECRET, "The authorizer's HS256 secret: 32 random bytes, base64url;"
+                    + " generate it once and keep it", "[A-Za-z0-9_-]{43,}");
+        }
+        // in a template the code is known by its S3 key, which names it by its SHA-256
+        FunctionCode inS3 = new FunctionCode(new byte[0], Template.ref(Template.CODE_KEY));
+        Engine engine = engine(config, NO_AWS, Template.ref("AWS::Region"), Template.ref("AWS::AccountId"), inS3, null,
+                SECRET_PARAMETER);
+        endpoints(config, engine.template(template)).forEach(template::output);
+        return template;
+    }
+
+    /** What a pipeline needs after a deploy: endpoints and names, from the engine's outputs. */
+    public static Map<String, String> endpoints(StackConfig config, Map<String, String> outputs) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String apiId = outputs.get("api.id");
+        if (apiId != null) {
+            out.put("url", outputs.get("api.endpoint") + "/" + config.stage());
+            out.put("callbackUrl", "https://" + apiId + ".execute-api." + outputs.get("region") + ".amazonaws.com/"
+                    + config.stage());
+        }
+        out.put("table", config.tableName());
+        for (String fn : config.functions()) {
+            out.put("function." + fn, config.functionName(fn));
+        }
+        return out;
+    }
+
+    private static Engine engine(StackConfig config, AwsClients aws, String region, String account, FunctionCode code,
+                                 FunctionResource.Retry roleRetry, FunctionResource.Secret authSecret) {
         Map<String, String> tags = config.allTags();
         List<String> deployed = config.functions();
         String alias = config.snapStart() ? FunctionResource.ALIAS : null;
@@ -52,17 +110,17 @@ public final class Stack {
                     new RoleResource(aws.iam(), fn, config.functionName(fn), config.stage(), worker, tags)));
         }
         for (String fn : StackConfig.FUNCTIONS) {
-            resources.add(Absent.unless(deployed.contains(fn), new FunctionResource(aws.lambda(), spec(config, fn, tags),
-                    code, roleRetry)));
+            resources.add(Absent.unless(deployed.contains(fn), new FunctionResource(aws.lambda(),
+                    spec(config, fn, tags, authSecret), code, roleRetry)));
         }
         for (String fn : StackConfig.FUNCTIONS) {
             if (!fn.equals(StackConfig.FANOUT)) { // the send function invokes the worker; API Gateway never does
-                resources.add(Absent.unless(deployed.contains(fn), new PermissionResource(aws.lambda(),
+                resources.add(Absent.unless(deployed.contains(fn), new PermissionResource(aws.lambda(), fn,
                         config.functionName(fn), alias, authorizes(fn) ? PermissionResource.AUTHORIZERS
                         : PermissionResource.ROUTES)));
             }
         }
-        resources.add(new AsyncInvokeResource(aws.lambda(), worker, alias));
+        resources.add(new AsyncInvokeResource(aws.lambda(), StackConfig.FANOUT, worker, alias));
         resources.add(Absent.unless(config.auth().enabled(), new AuthorizerResource(aws.apiGateway(),
                 config.functionName(StackConfig.AUTHORIZE), StackConfig.AUTHORIZE)));
         RoutesResource routes = new RoutesResource(aws.apiGateway(), config.prefix(), config.auth().enabled());
@@ -70,19 +128,41 @@ public final class Stack {
         resources.add(new StageResource(aws.apiGateway(), config.stage(), config.throttling().rate(),
                 config.throttling().burst(), tags, Engine.changed(routes), RoutesResource.FINGERPRINT_READ,
                 RoutesResource.FINGERPRINT));
-        return new Engine(resources, Map.of("region", aws.region(), "account", account, "stage", config.stage()));
+        return new Engine(resources, Map.of("region", region, "account", account, "stage", config.stage()));
     }
 
-    private static FunctionResource.Spec spec(StackConfig config, String fn, Map<String, String> tags) {
+    private static FunctionResource.Spec spec(StackConfig config, String fn, Map<String, String> tags,
+                                              FunctionResource.Secret authSecret) {
         // the authorizer runs with AuthSettings' environment alone; the others with the stack's settings
-        BiFunction<URI, Optional<String>, Map<String, String>> environment = authorizes(fn)
-                ? (callback, secret) -> config.auth().settings(secret).toEnvironment()
+        BiFunction<String, Optional<String>, Map<String, String>> environment = authorizes(fn)
+                ? (callback, secret) -> authorizerEnvironment(config, secret)
                 : (callback, secret) -> config.functionEnvironment(callback);
         Optional<FunctionResource.Secret> secret = authorizes(fn) && config.auth().usesSecret()
-                ? Optional.of(AUTH_SECRET) : Optional.empty();
+                ? Optional.of(authSecret) : Optional.empty();
         return new FunctionResource.Spec(fn, config.functionName(fn), HANDLERS.get(fn), config.runtime(),
                 config.architecture().value(), config.memory().of(fn), config.timeoutSeconds(), config.snapStart(),
                 environment, secret, tags);
+    }
+
+    /** AuthSettings checks a secret it is given; a template's is a reference, checked as a stand-in, then put back. */
+    private static Map<String, String> authorizerEnvironment(StackConfig config, Optional<String> secret) {
+        if (secret.isEmpty() || !Template.isReference(secret.get())) {
+            return config.auth().settings(secret).toEnvironment();
+        }
+        Map<String, String> environment = new LinkedHashMap<>(config.auth().settings(Optional.of(SECRET_STAND_IN))
+                .toEnvironment());
+        environment.put(AuthSettings.ENV_SECRET, secret.get());
+        return environment;
+    }
+
+    private static <T> T unreachable(Class<T> type) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            if (method.getReturnType().isInterface()) {
+                return unreachable(method.getReturnType());
+            }
+            throw new IllegalStateException("a template reads nothing from AWS, yet " + type.getSimpleName() + "."
+                    + method.getName() + " was called");
+        }));
     }
 
     private static boolean authorizes(String fn) {

@@ -18,6 +18,7 @@ import java.util.Optional;
 final class StageResource implements Resource<StageResource.State> {
     static final String CURRENT = "current";
     static final String OUTDATED = "outdated";
+    static final String LOGICAL_ID = "Stage";
 
     record State(double rate, int burst, String deployment, Map<String, String> tags) {
     }
@@ -125,6 +126,30 @@ final class StageResource implements Resource<StageResource.State> {
             Diff.syncTags(actual.tags(), desired.tags(), stale -> api.untagResource(r -> r.resourceArn(arn).tagKeys(stale)),
                     () -> api.tagResource(r -> r.resourceArn(arn).tags(desired.tags())));
         }
+    }
+
+    /**
+     * The stage, on a deployment made after every route and route response. CloudFormation makes a deployment once
+     * per Deployment resource, so the deployment's logical id holds a digest of the routes' fingerprint (which its
+     * description records, as in deploy): other routes, another Deployment resource, a new deployment.
+     */
+    @Override
+    public void template(State desired, Template template, Outputs outputs) {
+        String routes = outputs.get(routesNow);
+        String deployment = Template.logicalId("Deployment", Template.digest(routes));
+        template.resource(deployment, "AWS::ApiGatewayV2::Deployment")
+                .put("ApiId", outputs.get("api.id"))
+                .put("Description", routes);
+        List<String> routing = new java.util.ArrayList<>(template.logicalIds("AWS::ApiGatewayV2::Route"));
+        routing.addAll(template.logicalIds("AWS::ApiGatewayV2::RouteResponse"));
+        template.dependsOn(deployment, routing);
+        var p = template.resource(LOGICAL_ID, "AWS::ApiGatewayV2::Stage")
+                .put("ApiId", outputs.get("api.id"))
+                .put("StageName", stage)
+                .put("DeploymentId", Template.ref(deployment));
+        p.putObject("DefaultRouteSettings").put("ThrottlingRateLimit", desired.rate())
+                .put("ThrottlingBurstLimit", desired.burst());
+        p.set("Tags", Template.tagList(desired.tags()));
     }
 
     /** Deleting the API deletes its stages and deployments. */

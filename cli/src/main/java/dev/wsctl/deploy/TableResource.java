@@ -1,10 +1,14 @@
 package dev.wsctl.deploy;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.runtime.ConnectionTable;
 
 import static dev.wsctl.runtime.Futures.join;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.Tag;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
@@ -16,6 +20,7 @@ import java.util.stream.Collectors;
 
 /** The connection table: on demand, the {@code by-channel} index, TTL on {@code expiresAt}, tags. */
 final class TableResource implements Resource<TableResource.State> {
+    static final String LOGICAL_ID = "ConnectionsTable";
 
     /** @param keys the key schema and index, as one comparable string; cannot change in place */
     record State(String keys, boolean ttl, Map<String, String> tags) {
@@ -97,6 +102,38 @@ final class TableResource implements Resource<TableResource.State> {
                     () -> join(dynamo.tagResource(r -> r.resourceArn(arn).tags(desired.tags().entrySet().stream()
                             .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList()))));
         }
+    }
+
+    /** From the same CreateTable and UpdateTimeToLive requests that {@link #create} sends. */
+    @Override
+    public void template(State desired, Template template, Outputs outputs) {
+        var request = ConnectionTable.createTableRequest(name, tags);
+        ObjectNode p = template.resource(LOGICAL_ID, "AWS::DynamoDB::Table");
+        p.put("TableName", name);
+        p.put("BillingMode", request.billingModeAsString());
+        ArrayNode attributes = p.putArray("AttributeDefinitions");
+        request.attributeDefinitions().forEach(a -> attributes.addObject().put("AttributeName", a.attributeName())
+                .put("AttributeType", a.attributeTypeAsString()));
+        p.set("KeySchema", keySchema(request.keySchema()));
+        ArrayNode indexes = p.putArray("GlobalSecondaryIndexes");
+        for (var index : request.globalSecondaryIndexes()) {
+            ObjectNode i = indexes.addObject().put("IndexName", index.indexName());
+            i.set("KeySchema", keySchema(index.keySchema()));
+            i.putObject("Projection").put("ProjectionType", index.projection().projectionTypeAsString());
+        }
+        if (desired.ttl()) {
+            var ttl = ConnectionTable.enableTtlRequest(name).timeToLiveSpecification();
+            p.putObject("TimeToLiveSpecification").put("AttributeName", ttl.attributeName()).put("Enabled", ttl.enabled());
+        }
+        p.set("Tags", Template.tagList(desired.tags()));
+        outputs.put("table.arn", Template.attribute(LOGICAL_ID, "Arn"));
+        outputs.put("table.name", Template.ref(LOGICAL_ID));
+    }
+
+    private static ArrayNode keySchema(List<KeySchemaElement> keys) {
+        ArrayNode list = JsonNodeFactory.instance.arrayNode();
+        keys.forEach(k -> list.addObject().put("AttributeName", k.attributeName()).put("KeyType", k.keyTypeAsString()));
+        return list;
     }
 
     @Override

@@ -66,7 +66,7 @@ class ConnectionsCommandTest {
         assertThat(news.get("subscribers").get(0).has("sub")).isTrue();
         assertThat(news.get("subscribers").get(0).get("connectedAt").asText()).isNotEmpty();
 
-        JsonNode shown = json(local.wsctl("connections", "show", idA, "-o", "json"));
+        JsonNode shown = json(local.wsctl("connections", "show", "-o", "json", "--", idA));
         assertThat(shown.get("connectionId").asText()).isEqualTo(idA);
         assertThat(shown.get("gone").asBoolean()).isFalse();
         assertThat(shown.get("channels")).extracting(JsonNode::asText).containsExactly("default", "news");
@@ -94,7 +94,7 @@ class ConnectionsCommandTest {
         ClientSocket c = local.client(null);
         String id = LocalTarget.join(c, "news");
 
-        JsonNode kicked = json(local.wsctl("connections", "kick", id, "--reason", "maintenance", "-o", "json"));
+        JsonNode kicked = json(local.wsctl("connections", "kick", "--reason", "maintenance", "-o", "json", "--", id));
 
         assertThat(kicked.get("connectionId").asText()).isEqualTo(id);
         assertThat(kicked.get("gone").asBoolean()).isFalse();
@@ -106,10 +106,10 @@ class ConnectionsCommandTest {
         assertThat(local.store().connection(id)).isEmpty();
         assertThat(local.store().channelsOf(id)).isEmpty();
 
-        CliRun again = local.wsctl("connections", "kick", id);
+        CliRun again = local.wsctl("connections", "kick", "--", id);
         assertThat(again.code()).isEqualTo(ExitCode.FAILED);
         assertThat(again.err()).contains("is gone").doesNotContain("Exception");
-        CliRun show = local.wsctl("connections", "show", id);
+        CliRun show = local.wsctl("connections", "show", "--", id);
         assertThat(show.code()).isEqualTo(ExitCode.FAILED);
         assertThat(show.err()).contains("is gone");
     }
@@ -118,7 +118,7 @@ class ConnectionsCommandTest {
     void kickWithoutReasonJustClosesAndAGhostOnlyLosesItsRows() throws Exception {
         ClientSocket c = local.client(null);
         String id = LocalTarget.join(c, "news");
-        CliRun r = local.wsctl("connections", "kick", id);
+        CliRun r = local.wsctl("connections", "kick", "--", id);
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("kicked " + id);
         LocalTarget.Closed closed = LocalTarget.awaitClose(c);
@@ -128,10 +128,29 @@ class ConnectionsCommandTest {
         String ghost = "GhostKick0000A=";
         local.store().connect(new ConnectionInfo(ghost, System.currentTimeMillis(), "10.0.0.9", null, "user-9",
                 List.of(), System.currentTimeMillis() / 1000 + 3600), List.of("news"));
-        JsonNode gone = json(local.wsctl("connections", "kick", ghost, "--reason", "x", "-o", "json"));
+        JsonNode gone = json(local.wsctl("connections", "kick", "--reason", "x", "-o", "json", "--", ghost));
         assertThat(gone.get("gone").asBoolean()).isTrue();
         assertThat(gone.get("rowsRemoved").asInt()).isEqualTo(2);
         assertThat(local.store().connection(ghost)).isEmpty();
+    }
+
+    @Test
+    void anIdThatStartsWithADashGoesAfterDoubleDash() throws Exception {
+        String ghost = "-GhostDash000A="; // base64url ids may start with '-'
+        local.store().connect(new ConnectionInfo(ghost, System.currentTimeMillis(), "10.0.0.9", null, "user-9",
+                List.of(), System.currentTimeMillis() / 1000 + 3600), List.of("news"));
+        CliRun show = local.wsctl("connections", "show", "-o", "json", "--", ghost);
+        assertThat(show.code()).as(show.err()).isZero();
+        assertThat(show.err()).contains("`wsctl connections kick -- " + ghost + "`");
+        assertThat(json(show).get("connectionId").asText()).isEqualTo(ghost);
+        JsonNode gone = json(local.wsctl("connections", "kick", "-o", "json", "--", ghost));
+        assertThat(gone.get("rowsRemoved").asInt()).isEqualTo(2);
+        assertThat(local.store().connection(ghost)).isEmpty();
+        for (String command : List.of("show", "kick")) {
+            CliRun help = CliRun.wsctl("connections", command, "--help");
+            assertThat(help.code()).isZero();
+            assertThat(help.out().replaceAll("\\s+", " ")).as(command).contains("starts with '-' goes after --");
+        }
     }
 
     @Test
@@ -145,7 +164,7 @@ class ConnectionsCommandTest {
                     now / 1000 + 3600), List.of("news"));
         }
 
-        CliRun show = local.wsctl("connections", "show", ghosts.get(0), "-o", "json");
+        CliRun show = local.wsctl("connections", "show", "-o", "json", "--", ghosts.get(0));
         assertThat(show.code()).as(show.err()).isZero();
         assertThat(show.err()).contains("connection " + ghosts.get(0) + " is gone (no socket); its rows:");
         JsonNode shown = Json.MAPPER.readTree(show.out());

@@ -61,13 +61,12 @@ final class LocalTarget implements BeforeEachCallback, AfterEachCallback {
     }
 
     /** {@code wsctl args… --local --state-dir dir}. */
+    /** Runs wsctl on this local stack: its options go before a {@code --}, after which all is positional. */
     CliRun wsctl(String... args) {
-        String[] all = new String[args.length + 3];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--local";
-        all[args.length + 1] = "--state-dir";
-        all[args.length + 2] = dir.toString();
-        return CliRun.wsctl(all);
+        List<String> all = new ArrayList<>(List.of(args));
+        int end = all.indexOf("--");
+        all.addAll(end < 0 ? all.size() : end, List.of("--local", "--state-dir", dir.toString()));
+        return CliRun.wsctl(all.toArray(String[]::new));
     }
 
     URI url() {

@@ -4,9 +4,11 @@ import dev.wsctl.aws.AwsClients;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sts.StsClient;
 
 import java.util.ArrayList;
@@ -14,7 +16,7 @@ import java.util.List;
 
 /**
  * One fake AWS account: IAM, Lambda (which checks roles against this IAM), API Gateway v2, DynamoDB's
- * control plane and STS, sharing the account id, region and {@link CallLog}.
+ * control plane, STS, S3 and CloudFormation, sharing the account id, region and {@link CallLog}.
  */
 public final class FakeAws implements AutoCloseable {
     private final FakeAccount account;
@@ -23,6 +25,8 @@ public final class FakeAws implements AutoCloseable {
     private final FakeApiGatewayV2 apiGateway;
     private final FakeDynamoDbControlPlane dynamo;
     private final FakeSts sts;
+    private final FakeS3 s3;
+    private final FakeCloudFormation cloudFormation;
 
     public FakeAws() {
         this(new FakeAccount());
@@ -35,6 +39,8 @@ public final class FakeAws implements AutoCloseable {
         this.apiGateway = new FakeApiGatewayV2(account);
         this.dynamo = new FakeDynamoDbControlPlane(account);
         this.sts = new FakeSts(account);
+        this.s3 = new FakeS3(account);
+        this.cloudFormation = new FakeCloudFormation(account);
     }
 
     public FakeAccount account() {
@@ -63,6 +69,14 @@ public final class FakeAws implements AutoCloseable {
 
     public FakeSts sts() {
         return sts;
+    }
+
+    public FakeS3 s3() {
+        return s3;
+    }
+
+    public FakeCloudFormation cloudFormation() {
+        return cloudFormation;
     }
 
     /** This account as the CLI's {@link AwsClients}, in us-east-1 with anonymous credentials. */
@@ -97,6 +111,14 @@ public final class FakeAws implements AutoCloseable {
                 return aws.dynamo();
             }
 
+            public S3Client s3() {
+                return aws.s3();
+            }
+
+            public CloudFormationClient cloudFormation() {
+                return aws.cloudFormation();
+            }
+
             public void close() {
             }
         };
@@ -119,6 +141,8 @@ public final class FakeAws implements AutoCloseable {
         all.addAll(lambda.inventory());
         all.addAll(apiGateway.inventory());
         all.addAll(dynamo.inventory());
+        all.addAll(s3.inventory());
+        all.addAll(cloudFormation.inventory());
         return all;
     }
 

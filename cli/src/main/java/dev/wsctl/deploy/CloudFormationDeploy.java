@@ -1,0 +1,428 @@
+package dev.wsctl.deploy;
+
+import dev.wsctl.aws.AwsClients;
+import dev.wsctl.config.StackConfig;
+import dev.wsctl.runtime.auth.AuthSettings;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.Capability;
+import software.amazon.awssdk.services.cloudformation.model.ChangeSetStatus;
+import software.amazon.awssdk.services.cloudformation.model.ChangeSetType;
+import software.amazon.awssdk.services.cloudformation.model.DescribeChangeSetRequest;
+import software.amazon.awssdk.services.cloudformation.model.DescribeChangeSetResponse;
+import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsResponse;
+import software.amazon.awssdk.services.cloudformation.model.DescribeStacksRequest;
+import software.amazon.awssdk.services.cloudformation.model.Output;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
+import software.amazon.awssdk.services.cloudformation.model.StackEvent;
+import software.amazon.awssdk.services.cloudformation.model.StackStatus;
+import software.amazon.awssdk.services.cloudformation.model.Tag;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Deploys the stack through CloudFormation instead of the engine's own calls, for teams whose accounts only change
+ * through it: the template is {@link Stack#template}, the same model deploy applies.
+ *
+ * <p>Steps: the handlers' jar goes to {@code s3://BUCKET/wsctl/{app}-{stage}/handlers-{sha256}.jar} unless that key
+ * is there already (not in a dry run); a change set (CREATE for a new stack, else UPDATE; CAPABILITY_NAMED_IAM, since
+ * the roles have names) is waited for with the SDK's waiter and reported; a dry run deletes it and stops there (and
+ * deletes the stack a CREATE change set made, which holds nothing). Otherwise the change set is executed, and the
+ * stack waited for with the SDK's waiter while its new events are reported. A change set without changes means the
+ * stack is as configured: it is deleted, and nothing else happens.
+ *
+ * <p>With auth jwt (no JWKS URL) the template takes the authorizer's secret as the NoEcho parameter
+ * {@link Template#AUTH_SECRET}: generated here when the stack is created (or has none yet), kept on every update with
+ * UsePreviousValue; it never appears in output, the template or the change set.
+ */
+public final class CloudFormationDeploy {
+    /** CloudFormation's limit for a template passed in the request. */
+    static final int MAX_TEMPLATE_BODY = 51_200;
+    private static final List<String> NO_CHANGES = List.of("didn't contain changes", "No updates are to be performed");
+
+    /** How often the waiters and the event reader look, and for how long at most. */
+    public record Polling(Duration interval, Duration timeout) {
+        public static Polling standard() {
+            return new Polling(Duration.ofSeconds(5), Duration.ofHours(1));
+        }
+
+        WaiterOverrideConfiguration waiter() {
+            long attempts = Math.max(1, timeout.toMillis() / Math.max(1, interval.toMillis()));
+            return WaiterOverrideConfiguration.builder()
+                    .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(interval))
+                    .maxAttempts((int) Math.min(Integer.MAX_VALUE, attempts))
+                    .waitTimeout(timeout)
+                    .build();
+        }
+    }
+
+    /** One resource's change, as the change set describes it. */
+    public record ResourceChange(String action, String logicalId, String type, boolean replaced,
+                                 List<String> properties) {
+        /** {@code ~ modify AWS::Lambda::Function SendFunction (MemorySize)}, {@code + add …}, {@code - remove …}. */
+        public String line() {
+            String verb = switch (action) {
+                case "Add" -> "+ add";
+                case "Modify" -> "~ modify";
+                case "Remove" -> "- remove";
+                default -> "~ " + action.toLowerCase(java.util.Locale.ROOT);
+            };
+            String details = properties.isEmpty() ? "" : " (" + String.join(", ", properties) + ")";
+            return verb + " " + type + " " + logicalId + details + (replaced ? ", replaced" : "");
+        }
+    }
+
+    /**
+     * What a change set would do.
+     *
+     * @param type   CREATE or UPDATE
+     * @param secret what happens to the authorizer's secret ({@code (generated)}, {@code (kept)}); empty without one
+     */
+    public record ChangeSet(String stack, String type, List<ResourceChange> changes, Optional<String> secret) {
+    }
+
+    public enum Outcome { DRY_RUN, NO_CHANGES, DEPLOYED }
+
+    /** @param endpoints as deploy prints them, from the stack's outputs; empty after a dry run */
+    public record Result(Outcome outcome, Optional<ChangeSet> changeSet, Map<String, String> endpoints) {
+    }
+
+    private final StackConfig config;
+    private final AwsClients aws;
+    private final CloudFormationClient cloudFormation;
+    private final FunctionCode code;
+    private final String bucket;
+    private final Polling polling;
+    private final String stackName;
+    private final Supplier<String> changeSetName;
+
+    /**
+     * @param bucket        where the handlers' jar goes; it must exist
+     * @param changeSetName a new change set name each call
+     */
+    public CloudFormationDeploy(StackConfig config, AwsClients aws, FunctionCode code, String bucket, Polling polling,
+                                Supplier<String> changeSetName) {
+        this.config = config;
+        this.aws = aws;
+        this.cloudFormation = aws.cloudFormation();
+        this.code = code;
+        this.bucket = bucket;
+        this.polling = polling;
+        this.stackName = config.prefix();
+        this.changeSetName = changeSetName;
+    }
+
+    /** Change set names that say when they were made: {@code wsctl-1767225600000}. */
+    public static Supplier<String> timestampedNames() {
+        return () -> "wsctl-" + System.currentTimeMillis();
+    }
+
+    /** The object the handlers' jar is uploaded to: named by its SHA-256, so a new build is a new key. */
+    public String codeKey() {
+        String hex = HexFormat.of().formatHex(Base64.getDecoder().decode(code.sha256()));
+        return "wsctl/" + stackName + "/handlers-" + hex + ".jar";
+    }
+
+    /**
+     * Plans the change, shows it to {@code planned}, and unless {@code dryRun} carries it out, telling
+     * {@code progress} what happens (uploads, stack events).
+     *
+     * @throws DeployException when the stack cannot be changed, or the change failed (with the failed resource's
+     *                         reason)
+     */
+    public Result deploy(boolean dryRun, Consumer<ChangeSet> planned, Consumer<String> progress) {
+        Template template = Stack.template(config);
+        String body = template.yaml();
+        int size = body.getBytes(StandardCharsets.UTF_8).length;
+        if (size > MAX_TEMPLATE_BODY) {
+            throw new DeployException("The template of stack " + stackName + " is " + size + " bytes, over"
+                    + " CloudFormation's " + MAX_TEMPLATE_BODY + " for a template sent with the request; fewer tags"
+                    + " would make it smaller.");
+        }
+        Optional<software.amazon.awssdk.services.cloudformation.model.Stack> existing = describe();
+        existing.ifPresent(this::checkChangeable);
+        boolean create = existing.isEmpty() || existing.get().stackStatus() == StackStatus.REVIEW_IN_PROGRESS;
+        boolean keepSecret = !create && existing.get().parameters().stream()
+                .anyMatch(p -> p.parameterKey().equals(Template.AUTH_SECRET));
+        String name = changeSetName.get();
+        String key = codeKey();
+        if (!dryRun) {
+            upload(key, progress); // first: a change set whose code is missing would fail only when executed
+        }
+        Engine.at("create change set " + name + " for stack " + stackName, () -> cloudFormation.createChangeSet(r -> r
+                .stackName(stackName).changeSetName(name)
+                .changeSetType(create ? ChangeSetType.CREATE : ChangeSetType.UPDATE)
+                .templateBody(body)
+                .parameters(parameters(template, key, keepSecret))
+                .capabilities(Capability.CAPABILITY_NAMED_IAM)
+                .tags(config.allTags().entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue())
+                        .build()).toList())
+                .description("wsctl deploy --engine cloudformation")));
+        Optional<String> secret = template.hasParameter(Template.AUTH_SECRET)
+                ? Optional.of(keepSecret ? FunctionResource.SECRET_KEPT : FunctionResource.SECRET_GENERATED)
+                : Optional.empty();
+        Optional<ChangeSet> changeSet = awaitChangeSet(name, create ? "CREATE" : "UPDATE", secret);
+        if (changeSet.isEmpty()) {
+            deleteChangeSet(name);
+            return new Result(Outcome.NO_CHANGES, Optional.empty(), endpoints(template, describe().orElseThrow()));
+        }
+        planned.accept(changeSet.get());
+        if (dryRun) {
+            deleteChangeSet(name);
+            if (existing.isEmpty()) { // the CREATE change set made the stack, in review; nothing is in it
+                Engine.at("delete stack " + stackName + " (in review)", () -> cloudFormation.deleteStack(r -> r
+                        .stackName(stackName)));
+            }
+            return new Result(Outcome.DRY_RUN, changeSet, Map.of());
+        }
+        Events events = new Events(latestEventId());
+        Engine.at("execute change set " + name + " of stack " + stackName, () -> cloudFormation.executeChangeSet(r -> r
+                .stackName(stackName).changeSetName(name)));
+        software.amazon.awssdk.services.cloudformation.model.Stack done = awaitStack(create, events, progress);
+        return new Result(Outcome.DEPLOYED, changeSet, endpoints(template, done));
+    }
+
+    private Optional<software.amazon.awssdk.services.cloudformation.model.Stack> describe() {
+        try {
+            return Optional.of(cloudFormation.describeStacks(r -> r.stackName(stackName)).stacks().get(0));
+        } catch (AwsServiceException e) {
+            if (e.awsErrorDetails() != null && "ValidationError".equals(e.awsErrorDetails().errorCode())
+                    && String.valueOf(e.awsErrorDetails().errorMessage()).contains("does not exist")) {
+                return Optional.empty();
+            }
+            throw new StepFailedException("read stack " + stackName, e);
+        }
+    }
+
+    /** A stack that is busy, or whose first deploy failed, cannot take a change set. */
+    private void checkChangeable(software.amazon.awssdk.services.cloudformation.model.Stack stack) {
+        String status = stack.stackStatusAsString();
+        if (stack.stackStatus() == StackStatus.ROLLBACK_COMPLETE || stack.stackStatus() == StackStatus.ROLLBACK_FAILED) {
+            throw new DeployException("Stack " + stackName + " is " + status + " after a first deploy that failed, and"
+                    + " CloudFormation cannot update it: delete it (aws cloudformation delete-stack --stack-name "
+                    + stackName + ") and deploy again.");
+        }
+        if (status.endsWith("_IN_PROGRESS") && stack.stackStatus() != StackStatus.REVIEW_IN_PROGRESS) {
+            throw new DeployException("Stack " + stackName + " is " + status + ": wait until CloudFormation is done"
+                    + " with it, then deploy again.");
+        }
+        if (status.endsWith("_FAILED")) {
+            throw new DeployException("Stack " + stackName + " is " + status + (stack.stackStatusReason() == null ? ""
+                    : " (" + stack.stackStatusReason() + ")") + "; fix it in CloudFormation, then deploy again.");
+        }
+    }
+
+    private List<Parameter> parameters(Template template, String key, boolean keepSecret) {
+        List<Parameter> parameters = new ArrayList<>(List.of(
+                Parameter.builder().parameterKey(Template.CODE_BUCKET).parameterValue(bucket).build(),
+                Parameter.builder().parameterKey(Template.CODE_KEY).parameterValue(key).build()));
+        if (template.hasParameter(Template.AUTH_SECRET)) {
+            parameters.add(keepSecret
+                    ? Parameter.builder().parameterKey(Template.AUTH_SECRET).usePreviousValue(true).build()
+                    : Parameter.builder().parameterKey(Template.AUTH_SECRET)
+                    .parameterValue(AuthSettings.encodeSecret(AuthSettings.newSecret())).build());
+        }
+        return parameters;
+    }
+
+    /** The change set once CloudFormation has planned it; empty when it found nothing to change. */
+    private Optional<ChangeSet> awaitChangeSet(String name, String type, Optional<String> secret) {
+        try {
+            cloudFormation.waiter().waitUntilChangeSetCreateComplete(DescribeChangeSetRequest.builder()
+                    .stackName(stackName).changeSetName(name).build(), polling.waiter());
+        } catch (SdkClientException notCreated) {
+            // the waiter's failure state (FAILED) or its time running out: the change set says which
+        }
+        DescribeChangeSetResponse described = Engine.at("read change set " + name, () -> cloudFormation.describeChangeSet(
+                r -> r.stackName(stackName).changeSetName(name)));
+        if (described.status() == ChangeSetStatus.FAILED && described.statusReason() != null
+                && NO_CHANGES.stream().anyMatch(described.statusReason()::contains)) {
+            return Optional.empty();
+        }
+        if (described.status() != ChangeSetStatus.CREATE_COMPLETE) {
+            throw new DeployException("CloudFormation could not plan the change of stack " + stackName + ": change set "
+                    + name + " is " + described.statusAsString() + (described.statusReason() == null ? "."
+                    : ": " + described.statusReason()));
+        }
+        List<ResourceChange> changes = new ArrayList<>();
+        String token = null;
+        do {
+            String page = token;
+            DescribeChangeSetResponse r = page == null ? described : Engine.at("read change set " + name,
+                    () -> cloudFormation.describeChangeSet(d -> d.stackName(stackName).changeSetName(name)
+                            .nextToken(page)));
+            r.changes().forEach(c -> {
+                var rc = c.resourceChange();
+                changes.add(new ResourceChange(rc.actionAsString(), rc.logicalResourceId(), rc.resourceType(),
+                        "True".equals(rc.replacementAsString()), rc.details().stream()
+                        .map(d -> d.target() == null || d.target().name() == null ? d.target().attributeAsString()
+                                : d.target().name()).distinct().toList()));
+            });
+            token = r.nextToken();
+        } while (token != null);
+        return Optional.of(new ChangeSet(stackName, type, changes, secret));
+    }
+
+    private void deleteChangeSet(String name) {
+        Engine.at("delete change set " + name, () -> cloudFormation.deleteChangeSet(r -> r.stackName(stackName)
+                .changeSetName(name)));
+    }
+
+    /** Puts the jar where the template's CodeS3Key says, unless an earlier deploy did. */
+    private void upload(String key, Consumer<String> progress) {
+        String where = "s3://" + bucket + "/" + key;
+        try {
+            aws.s3().headObject(r -> r.bucket(bucket).key(key));
+            progress.accept("handlers.jar is in " + where + " already");
+            return;
+        } catch (NoSuchKeyException absent) {
+            // not uploaded yet
+        } catch (SdkException e) {
+            throw new StepFailedException("look for " + where, e);
+        }
+        Engine.at("upload the handlers' jar to " + where, () -> aws.s3().putObject(r -> r.bucket(bucket).key(key)
+                .contentType("application/java-archive"), RequestBody.fromBytes(code.jar())));
+        progress.accept("uploaded handlers.jar to " + where);
+    }
+
+    /** The stack's newest event before this deploy, so that only this deploy's events are reported. */
+    private String latestEventId() {
+        List<StackEvent> newest = Engine.at("read the events of stack " + stackName,
+                () -> cloudFormation.describeStackEvents(r -> r.stackName(stackName))).stackEvents();
+        return newest.isEmpty() ? null : newest.get(0).eventId();
+    }
+
+    /** Reads the events that came after the last one seen, oldest first. */
+    private final class Events {
+        private String lastSeen;
+        private final List<StackEvent> all = new ArrayList<>();
+
+        Events(String lastSeen) {
+            this.lastSeen = lastSeen;
+        }
+
+        synchronized List<StackEvent> next() {
+            List<StackEvent> fresh = new ArrayList<>();
+            String token = null;
+            page:
+            do {
+                String page = token;
+                DescribeStackEventsResponse r = cloudFormation.describeStackEvents(d -> d.stackName(stackName)
+                        .nextToken(page));
+                for (StackEvent e : r.stackEvents()) { // newest first
+                    if (e.eventId().equals(lastSeen)) {
+                        break page;
+                    }
+                    fresh.add(e);
+                }
+                token = r.nextToken();
+            } while (token != null);
+            Collections.reverse(fresh);
+            if (!fresh.isEmpty()) {
+                lastSeen = fresh.get(fresh.size() - 1).eventId();
+            }
+            all.addAll(fresh);
+            return fresh;
+        }
+
+        /** The first failure since the deploy began: the cause, where later ones are cancellations and rollbacks. */
+        synchronized Optional<StackEvent> firstFailure() {
+            return all.stream().filter(e -> e.resourceStatusAsString().endsWith("_FAILED")
+                    && e.resourceStatusReason() != null).findFirst();
+        }
+    }
+
+    /**
+     * Waits with the SDK's waiter for the stack to be created or updated, reporting new events meanwhile; returns
+     * the stack when it is, or says in one sentence which resource failed and why.
+     */
+    private software.amazon.awssdk.services.cloudformation.model.Stack awaitStack(boolean create, Events events,
+                                                                                   Consumer<String> progress) {
+        ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "wsctl-stack-events");
+            t.setDaemon(true);
+            return t;
+        });
+        reader.scheduleWithFixedDelay(() -> report(events, progress), polling.interval().toMillis(),
+                polling.interval().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            DescribeStacksRequest request = DescribeStacksRequest.builder().stackName(stackName).build();
+            if (create) {
+                cloudFormation.waiter().waitUntilStackCreateComplete(request, polling.waiter());
+            } else {
+                cloudFormation.waiter().waitUntilStackUpdateComplete(request, polling.waiter());
+            }
+        } catch (SdkClientException stopped) {
+            // a failure state, or time running out: the stack's status says which
+        } finally {
+            reader.shutdown();
+            try {
+                reader.awaitTermination(polling.interval().toMillis() + 10_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        report(events, progress);
+        var stack = describe().orElseThrow(() -> new DeployException("Stack " + stackName + " is gone."));
+        StackStatus status = stack.stackStatus();
+        if (status == StackStatus.CREATE_COMPLETE || status == StackStatus.UPDATE_COMPLETE) {
+            return stack;
+        }
+        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")) {
+            throw new DeployException("Stack " + stackName + " is still " + status + " after "
+                    + polling.timeout().toMinutes() + " minutes; wsctl stopped waiting: follow it in CloudFormation.");
+        }
+        String cause = events.firstFailure().map(e -> e.logicalResourceId() + " (" + e.resourceType() + ") "
+                + e.resourceStatusAsString() + ": " + e.resourceStatusReason())
+                .orElse(stack.stackStatusReason() == null ? "no reason given" : stack.stackStatusReason());
+        throw new DeployException("Stack " + stackName + " was not " + (create ? "created" : "updated") + ": " + cause
+                + (cause.endsWith(".") ? "" : ".") + " It is " + status + (status == StackStatus.ROLLBACK_COMPLETE
+                ? ": delete it (aws cloudformation delete-stack --stack-name " + stackName + ") before deploying again."
+                : "."));
+    }
+
+    private void report(Events events, Consumer<String> progress) {
+        try {
+            for (StackEvent e : events.next()) {
+                progress.accept(String.format("%-28s %-34s %s%s", e.resourceStatusAsString(), e.resourceType(),
+                        e.logicalResourceId(), e.resourceStatusReason() == null ? "" : "  " + e.resourceStatusReason()));
+            }
+        } catch (SdkException e) {
+            progress.accept("(could not read the stack's events: " + e.getMessage() + ")");
+        }
+    }
+
+    /** The endpoints deploy prints, from the stack's outputs, which the template names after them. */
+    private static Map<String, String> endpoints(Template template,
+                                                 software.amazon.awssdk.services.cloudformation.model.Stack stack) {
+        Map<String, String> values = new LinkedHashMap<>();
+        stack.outputs().forEach((Output o) -> values.put(o.outputKey(), o.outputValue()));
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        template.outputNames().forEach((key, output) -> {
+            if (values.containsKey(output)) {
+                endpoints.put(key, values.get(output));
+            }
+        });
+        return endpoints;
+    }
+}

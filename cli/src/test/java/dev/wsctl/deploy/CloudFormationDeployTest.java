@@ -1,0 +1,323 @@
+package dev.wsctl.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.wsctl.cli.CliRun;
+import dev.wsctl.cli.Context;
+import dev.wsctl.cli.DeployCommand;
+import dev.wsctl.cli.TemplateCommand;
+import dev.wsctl.deploy.fakes.FakeAws;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.auth.AuthSettings;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import software.amazon.awssdk.services.cloudformation.model.StackStatus;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code wsctl deploy --engine cloudformation} through {@link dev.wsctl.cli.Wsctl#run} against fakes of S3 and
+ * CloudFormation that keep state like the services; the SDK's waiters poll them every millisecond.
+ */
+class CloudFormationDeployTest {
+    private static final String BUCKET = "chat-artifacts";
+    private static final String STACK = "chat-dev";
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    @TempDir
+    Path dir;
+    private FakeAws aws;
+    private Path jar;
+    private final Map<String, String> env = new HashMap<>();
+
+    @BeforeEach
+    void account() throws IOException {
+        aws = new FakeAws();
+        aws.s3().createBucket(b -> b.bucket(BUCKET));
+        jar = handlersJar("v1");
+    }
+
+    @AfterEach
+    void close() {
+        aws.close();
+    }
+
+    private Path handlersJar(String content) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            zip.putNextEntry(new ZipEntry("dev/wsctl/handlers/version.txt"));
+            zip.write(content.getBytes());
+            zip.closeEntry();
+        }
+        Path file = dir.resolve("handlers-" + content + ".jar");
+        Files.write(file, bytes.toByteArray());
+        return file;
+    }
+
+    private CliRun wsctl(String... args) {
+        Context context = new Context(env, (options, config, e) -> aws.clients(), new FunctionResource.Retry(1,
+                Duration.ofMillis(1), Duration.ofMillis(1), d -> { }),
+                new CloudFormationDeploy.Polling(Duration.ofMillis(1), Duration.ofSeconds(30)));
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                if (type == DeployCommand.class) {
+                    return type.cast(new DeployCommand(context));
+                }
+                if (type == TemplateCommand.class) {
+                    return type.cast(new TemplateCommand(context));
+                }
+                return CommandLine.defaultFactory().create(type);
+            }
+        };
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--app", "chat", "--stage", "dev", "--config", dir.resolve("wsctl.yaml").toString()));
+        try {
+            Files.writeString(dir.resolve("wsctl.yaml"), "app: chat\n");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return CliRun.wsctl(factory, all.toArray(String[]::new));
+    }
+
+    private CliRun deploy(String... extra) {
+        List<String> args = new ArrayList<>(List.of("deploy", "--handlers-jar", jar.toString(), "--region", "us-east-1"));
+        args.addAll(List.of(extra));
+        return wsctl(args.toArray(String[]::new));
+    }
+
+    private CliRun cloudFormation(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--engine", "cloudformation", "--code-bucket", BUCKET));
+        args.addAll(List.of(extra));
+        return deploy(args.toArray(String[]::new));
+    }
+
+    /** Where the jar should be: under the stack's prefix, named by its SHA-256 in hex. */
+    private String key() {
+        try {
+            return "wsctl/chat-dev/handlers-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(jar))) + ".jar";
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void theFirstDeployUploadsTheJarAndCreatesTheStackFromTheTemplate() throws Exception {
+        CliRun r = cloudFormation();
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(aws.cloudFormation().status(STACK)).isEqualTo(StackStatus.CREATE_COMPLETE);
+        assertThat(aws.s3().object(BUCKET, key())).isEqualTo(Files.readAllBytes(jar));
+        assertThat(aws.cloudFormation().parameter(STACK, Template.CODE_BUCKET)).isEqualTo(BUCKET);
+        assertThat(aws.cloudFormation().parameter(STACK, Template.CODE_KEY)).isEqualTo(key());
+        assertThat(aws.cloudFormation().template(STACK)).as("the stack is wsctl template's")
+                .isEqualTo(YAML.readTree(wsctl("template").out()));
+        assertThat(aws.cloudFormation().resources(STACK)).hasSize(51);
+
+        assertThat(r.out()).startsWith("Change set (CREATE) of stack chat-dev:\n")
+                .contains("+ add AWS::DynamoDB::Table ConnectionsTable", "+ add AWS::Lambda::Function SendFunction",
+                        "+ add AWS::ApiGatewayV2::Stage Stage")
+                .contains("url                wss://", "callbackUrl        https://", "function.send      chat-dev-send");
+        assertThat(r.err()).contains("uploaded handlers.jar to s3://" + BUCKET + "/" + key());
+        List<String> events = r.err().lines().filter(l -> l.matches("[A-Z_]+ +AWS::.*")).toList();
+        assertThat(events.get(0)).matches("CREATE_IN_PROGRESS +AWS::CloudFormation::Stack +chat-dev  User Initiated");
+        assertThat(events).anyMatch(l -> l.matches("CREATE_COMPLETE +AWS::Lambda::Function +SendFunction"));
+        assertThat(events.get(events.size() - 1)).matches("CREATE_COMPLETE +AWS::CloudFormation::Stack +chat-dev");
+        assertThat(events).doesNotHaveDuplicates();
+        assertThat(aws.log().count("cloudformation:CreateChangeSet")).isEqualTo(1);
+        assertThat(aws.log().count("cloudformation:DescribeStacks")).as("the waiter polled").isGreaterThan(51);
+    }
+
+    @Test
+    void aSecondDeployWithoutChangesExecutesNothing() {
+        assertThat(cloudFormation().code()).isZero();
+        aws.log().reset();
+
+        CliRun again = cloudFormation();
+
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.err()).contains("No changes: stack chat-dev is as configured.", "already");
+        assertThat(again.out()).doesNotContain("Change set").contains("url                wss://");
+        assertThat(aws.mutatingCalls()).containsExactly("cloudformation:CreateChangeSet",
+                "cloudformation:DeleteChangeSet");
+        assertThat(aws.cloudFormation().changeSets(STACK)).isEmpty();
+    }
+
+    @Test
+    void aConfigChangeIsAnUpdateOfTheResourcesItTouches() {
+        assertThat(cloudFormation().code()).isZero();
+        env.put("WSCTL_MEMORY_SEND", "2048");
+        aws.log().reset();
+
+        CliRun r = cloudFormation();
+
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> changes = r.out().lines().filter(l -> l.matches("[+~-] .*")).toList();
+        assertThat(changes).contains("~ modify AWS::Lambda::Function SendFunction (MemorySize)",
+                "~ modify AWS::Lambda::Version SendVersion (Description), replaced",
+                "~ modify AWS::Lambda::Alias SendAlias (Description)");
+        assertThat(changes).as("nothing but the send function's").allMatch(l -> l.contains(" Send"));
+        assertThat(r.out()).startsWith("Change set (UPDATE) of stack chat-dev:\n");
+        assertThat(aws.cloudFormation().status(STACK)).isEqualTo(StackStatus.UPDATE_COMPLETE);
+        assertThat(aws.cloudFormation().template(STACK).at("/Resources/SendFunction/Properties/MemorySize").asInt())
+                .isEqualTo(2048);
+        assertThat(aws.mutatingCalls()).as("the jar is there already").doesNotContain("s3:PutObject");
+        assertThat(r.err()).contains("UPDATE_COMPLETE");
+    }
+
+    @Test
+    void newCodeIsANewObjectAndNewVersions() throws IOException {
+        assertThat(cloudFormation().code()).isZero();
+        jar = handlersJar("v2");
+
+        CliRun r = cloudFormation();
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(aws.s3().keys(BUCKET)).hasSize(2).contains(key());
+        assertThat(r.out()).contains("~ modify AWS::Lambda::Function ConnectFunction (Code)",
+                "~ modify AWS::Lambda::Version ConnectVersion (Description), replaced");
+        assertThat(aws.cloudFormation().parameter(STACK, Template.CODE_KEY)).isEqualTo(key());
+    }
+
+    @Test
+    void aDryRunShowsTheChangeSetAndLeavesNothingBehind() throws IOException {
+        CliRun dry = cloudFormation("--dry-run");
+
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(dry.out()).startsWith("Change set (CREATE) of stack chat-dev:\n")
+                .contains("+ add AWS::Lambda::Function SendFunction").doesNotContain("url ");
+        assertThat(dry.err()).contains("Dry run");
+        assertThat(aws.cloudFormation().status(STACK)).as("the stack the change set made is gone").isNull();
+        assertThat(aws.s3().keys(BUCKET)).isEmpty();
+        assertThat(aws.log().count("cloudformation:ExecuteChangeSet")).isZero();
+
+        assertThat(cloudFormation().code()).isZero();
+        JsonNode deployed = aws.cloudFormation().template(STACK);
+        env.put("WSCTL_THROTTLING_RATE", "50");
+        CliRun json = cloudFormation("--dry-run", "-o", "json");
+        assertThat(json.code()).as(json.err()).isZero();
+        JsonNode changeSet = Json.MAPPER.readTree(json.out());
+        assertThat(changeSet.get("changeSetType").asText()).isEqualTo("UPDATE");
+        assertThat(changeSet.get("changes")).singleElement().satisfies(c -> {
+            assertThat(c.get("logicalId").asText()).isEqualTo("Stage");
+            assertThat(c.get("action").asText()).isEqualTo("Modify");
+            assertThat(c.get("properties").toString()).contains("DefaultRouteSettings");
+        });
+        assertThat(aws.cloudFormation().template(STACK)).isEqualTo(deployed);
+        assertThat(aws.cloudFormation().status(STACK)).isEqualTo(StackStatus.CREATE_COMPLETE);
+        assertThat(aws.cloudFormation().changeSets(STACK)).isEmpty();
+    }
+
+    @Test
+    void aFailedCreateIsOneSentenceWithTheResourceAndItsReason() {
+        aws.cloudFormation().failOnExecution("SendFunction", "Resource handler returned message: \"Code storage"
+                + " limit exceeded.\" (RequestToken: 1, HandlerErrorCode: ServiceLimitExceeded)");
+
+        CliRun r = cloudFormation();
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("wsctl: Stack chat-dev was not created: SendFunction (AWS::Lambda::Function)"
+                + " CREATE_FAILED: Resource handler returned message: \"Code storage limit exceeded.\"",
+                "It is ROLLBACK_COMPLETE: delete it").doesNotContain("\tat ");
+        assertThat(aws.cloudFormation().status(STACK)).isEqualTo(StackStatus.ROLLBACK_COMPLETE);
+
+        CliRun again = cloudFormation();
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("is ROLLBACK_COMPLETE after a first deploy that failed",
+                "aws cloudformation delete-stack --stack-name chat-dev");
+    }
+
+    @Test
+    void aFailedUpdateRollsBackAndTheNextDeployGoesThrough() {
+        assertThat(cloudFormation().code()).isZero();
+        env.put("WSCTL_MEMORY_SEND", "2048");
+        aws.cloudFormation().failOnExecution("SendFunction", "Memory size is over the account's limit");
+
+        CliRun failed = cloudFormation();
+
+        assertThat(failed.code()).isEqualTo(1);
+        assertThat(failed.err()).contains("Stack chat-dev was not updated: SendFunction (AWS::Lambda::Function)"
+                + " UPDATE_FAILED: Memory size is over the account's limit. It is UPDATE_ROLLBACK_COMPLETE.");
+        assertThat(aws.cloudFormation().template(STACK).at("/Resources/SendFunction/Properties/MemorySize").asInt())
+                .as("rolled back").isEqualTo(1024);
+
+        CliRun r = cloudFormation();
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(aws.cloudFormation().status(STACK)).isEqualTo(StackStatus.UPDATE_COMPLETE);
+    }
+
+    @Test
+    void jwtGetsASecretOnceAndKeepsItThroughUpdates() {
+        env.put("WSCTL_AUTH_MODE", "jwt");
+        CliRun first = cloudFormation();
+        assertThat(first.code()).as(first.err()).isZero();
+        String secret = aws.cloudFormation().parameter(STACK, Template.AUTH_SECRET);
+        assertThat(AuthSettings.decodeSecret(secret)).hasSize(32);
+        assertThat(first.out()).contains("+ add AWS::ApiGatewayV2::Authorizer Authorizer",
+                "AuthSecret: (generated)");
+
+        env.put("WSCTL_ALLOWED_ORIGINS", "https://app.example.com");
+        CliRun update = cloudFormation();
+        assertThat(update.code()).as(update.err()).isZero();
+        assertThat(update.out()).contains("~ modify AWS::Lambda::Function AuthorizeFunction (Environment)",
+                "AuthSecret: (kept)");
+        assertThat(aws.cloudFormation().parameter(STACK, Template.AUTH_SECRET)).isEqualTo(secret);
+
+        CliRun same = cloudFormation();
+        assertThat(same.code()).as(same.err()).isZero();
+        assertThat(same.err()).contains("No changes");
+        for (CliRun run : List.of(first, update, same, cloudFormation("-o", "json"), cloudFormation("--dry-run"))) {
+            assertThat(run.out() + run.err()).doesNotContain(secret);
+        }
+    }
+
+    @Test
+    void jsonOutputIsTheEndpoints() throws IOException {
+        CliRun r = cloudFormation("-o", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode endpoints = Json.MAPPER.readTree(r.out());
+        assertThat(endpoints.get("url").asText()).startsWith("wss://").endsWith(".execute-api.us-east-1.amazonaws.com/dev");
+        assertThat(endpoints.get("table").asText()).isEqualTo("chat-dev-connections");
+        assertThat(endpoints.get("function.send").asText()).isEqualTo("chat-dev-send");
+    }
+
+    @Test
+    void theBucketIsRequiredAndMustExist() {
+        CliRun none = deploy("--engine", "cloudformation");
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("--engine cloudformation needs --code-bucket BUCKET");
+
+        CliRun wrongEngine = deploy("--code-bucket", BUCKET);
+        assertThat(wrongEngine.code()).isEqualTo(2);
+        assertThat(wrongEngine.err()).contains("--code-bucket is for --engine cloudformation");
+
+        CliRun unknownEngine = deploy("--engine", "terraform");
+        assertThat(unknownEngine.code()).isEqualTo(2);
+        assertThat(unknownEngine.err()).contains("must be sdk or cloudformation");
+
+        CliRun missing = deploy("--engine", "cloudformation", "--code-bucket", "no-such-bucket");
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).contains("Could not upload the handlers' jar to s3://no-such-bucket/wsctl/chat-dev/",
+                "NoSuchBucket").doesNotContain("\tat ");
+        assertThat(aws.cloudFormation().status(STACK)).as("no change set was made").isNull();
+    }
+}
