@@ -12,6 +12,23 @@ public record CliRun(int code, String out, String err) {
         return wsctl(CommandLine.defaultFactory(), args);
     }
 
+    /**
+     * With every command that can take a {@link Context} (its public {@code (Context)} constructor) given
+     * {@code context}: the environment and the AWS clients (fakes) the test chooses.
+     */
+    public static CliRun wsctl(Context context, String... args) {
+        return wsctl(new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                try {
+                    return type.getConstructor(Context.class).newInstance(context);
+                } catch (NoSuchMethodException e) {
+                    return CommandLine.defaultFactory().create(type);
+                }
+            }
+        }, args);
+    }
+
     /** With commands made by {@code factory}, which hands them fakes. */
     public static CliRun wsctl(CommandLine.IFactory factory, String... args) {
         StringWriter out = new StringWriter();

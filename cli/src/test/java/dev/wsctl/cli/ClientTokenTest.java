@@ -7,7 +7,6 @@ import dev.wsctl.runtime.auth.TokenVerifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -47,21 +46,7 @@ class ClientTokenTest {
         Context context = new Context(env, (options, config, e) -> {
             throw new AssertionError("no AWS here");
         }, null);
-        return CliRun.wsctl(new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> type) throws Exception {
-                if (type == ListenCommand.class) {
-                    return type.cast(new ListenCommand(context));
-                }
-                if (type == SmokeCommand.class) {
-                    return type.cast(new SmokeCommand(context));
-                }
-                if (type == BenchCommand.class) {
-                    return type.cast(new BenchCommand(context));
-                }
-                return CommandLine.defaultFactory().create(type);
-            }
-        }, args);
+        return CliRun.wsctl(context, args);
     }
 
     private static CliRun wsctl(String... args) {

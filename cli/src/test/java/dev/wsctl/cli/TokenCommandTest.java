@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 import software.amazon.awssdk.core.SdkBytes;
 
 import java.io.ByteArrayOutputStream;
@@ -184,13 +183,7 @@ class TokenCommandTest {
         all.addAll(List.of(args));
         all.addAll(List.of("--app", "chat", "--stage", "dev", "--region", "us-east-1",
                 "--config", dir.resolve("wsctl.yaml").toString()));
-        return CliRun.wsctl(new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> type) throws Exception {
-                return type == TokenCommand.class ? type.cast(new TokenCommand(context))
-                        : CommandLine.defaultFactory().create(type);
-            }
-        }, all.toArray(String[]::new));
+        return CliRun.wsctl(context, all.toArray(String[]::new));
     }
 
     private void function(String name, Map<String, String> environment) throws IOException {

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
-import dev.wsctl.cli.DeployCommand;
-import dev.wsctl.cli.TemplateCommand;
 import dev.wsctl.deploy.fakes.FakeAws;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.auth.AuthSettings;
@@ -13,10 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import software.amazon.awssdk.services.cloudformation.model.StackStatus;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +24,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,33 +55,13 @@ class CloudFormationDeployTest {
     }
 
     private Path handlersJar(String content) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            zip.putNextEntry(new ZipEntry("dev/wsctl/handlers/version.txt"));
-            zip.write(content.getBytes());
-            zip.closeEntry();
-        }
-        Path file = dir.resolve("handlers-" + content + ".jar");
-        Files.write(file, bytes.toByteArray());
-        return file;
+        return FakeAws.handlersJar(dir, content);
     }
 
     private CliRun wsctl(String... args) {
         Context context = new Context(env, (options, config, e) -> aws.clients(), new FunctionResource.Retry(1,
                 Duration.ofMillis(1), Duration.ofMillis(1), d -> { }),
                 new CloudFormationDeploy.Polling(Duration.ofMillis(1), Duration.ofSeconds(30)));
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> type) throws Exception {
-                if (type == DeployCommand.class) {
-                    return type.cast(new DeployCommand(context));
-                }
-                if (type == TemplateCommand.class) {
-                    return type.cast(new TemplateCommand(context));
-                }
-                return CommandLine.defaultFactory().create(type);
-            }
-        };
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--app", "chat", "--stage", "dev", "--config", dir.resolve("wsctl.yaml").toString()));
         try {
@@ -95,7 +69,7 @@ class CloudFormationDeployTest {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
-        return CliRun.wsctl(factory, all.toArray(String[]::new));
+        return CliRun.wsctl(context, all.toArray(String[]::new));
     }
 
     private CliRun deploy(String... extra) {

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
-import dev.wsctl.cli.DeployCommand;
-import dev.wsctl.cli.DestroyCommand;
-import dev.wsctl.cli.StatusCommand;
 import dev.wsctl.cli.Wsctl;
 import dev.wsctl.deploy.fakes.FakeAws;
 import dev.wsctl.runtime.Json;
@@ -16,12 +13,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import software.amazon.awssdk.services.apigatewayv2.model.Authorizer;
 import software.amazon.awssdk.services.apigatewayv2.model.Route;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -65,35 +58,12 @@ class DeployTest {
     }
 
     private Path handlersJar(String content) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            zip.putNextEntry(new ZipEntry("dev/wsctl/handlers/version.txt"));
-            zip.write(content.getBytes());
-            zip.closeEntry();
-        }
-        Path file = dir.resolve("handlers-" + content + ".jar");
-        Files.write(file, bytes.toByteArray());
-        return file;
+        return FakeAws.handlersJar(dir, content);
     }
 
     private CliRun wsctl(String... args) {
         Context context = new Context(env, (options, config, e) -> clients(), new FunctionResource.Retry(12,
                 Duration.ofMillis(1), Duration.ofMillis(1), d -> { }));
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> type) throws Exception {
-                if (type == DeployCommand.class) {
-                    return type.cast(new DeployCommand(context));
-                }
-                if (type == StatusCommand.class) {
-                    return type.cast(new StatusCommand(context));
-                }
-                if (type == DestroyCommand.class) {
-                    return type.cast(new DestroyCommand(context));
-                }
-                return CommandLine.defaultFactory().create(type);
-            }
-        };
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--app", "chat", "--stage", "dev", "--region", "us-east-1",
                 "--config", dir.resolve("none.yaml").toString()));
@@ -102,7 +72,7 @@ class DeployTest {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
-        return CliRun.wsctl(factory, all.toArray(String[]::new));
+        return CliRun.wsctl(context, all.toArray(String[]::new));
     }
 
     private CliRun deploy(String... extra) {

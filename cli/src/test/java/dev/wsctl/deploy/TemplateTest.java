@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
-import dev.wsctl.cli.DeployCommand;
-import dev.wsctl.cli.TemplateCommand;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.deploy.fakes.FakeAccount;
 import dev.wsctl.deploy.fakes.FakeAws;
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import software.amazon.awssdk.services.apigatewayv2.model.Api;
 import software.amazon.awssdk.services.apigatewayv2.model.Authorizer;
 import software.amazon.awssdk.services.apigatewayv2.model.Integration;
@@ -73,21 +70,9 @@ class TemplateTest {
     private CliRun wsctl(String... args) {
         Context context = new Context(env, (options, config, e) -> aws.clients(), new FunctionResource.Retry(12,
                 Duration.ofMillis(1), Duration.ofMillis(1), d -> { }));
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> type) throws Exception {
-                if (type == DeployCommand.class) {
-                    return type.cast(new DeployCommand(context));
-                }
-                if (type == TemplateCommand.class) {
-                    return type.cast(new TemplateCommand(context));
-                }
-                return CommandLine.defaultFactory().create(type);
-            }
-        };
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--config", config().toString()));
-        return CliRun.wsctl(factory, all.toArray(String[]::new));
+        return CliRun.wsctl(context, all.toArray(String[]::new));
     }
 
     /** A configuration file that sets nothing but what the defaults say: app wsctl, stage dev. */

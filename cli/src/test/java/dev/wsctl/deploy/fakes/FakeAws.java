@@ -124,6 +124,19 @@ public final class FakeAws implements AutoCloseable {
         };
     }
 
+    /** A stand-in handlers.jar in {@code dir}: a zip whose one entry holds {@code content}, so contents differ by it. */
+    public static java.nio.file.Path handlersJar(java.nio.file.Path dir, String content) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("dev/wsctl/handlers/version.txt"));
+            zip.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+        java.nio.file.Path file = dir.resolve("handlers-" + content + ".jar");
+        java.nio.file.Files.write(file, bytes.toByteArray());
+        return file;
+    }
+
     /** The mutating calls since the last {@link CallLog#reset}, e.g. {@code ["iam:CreateRole", …]}. */
     public List<String> mutatingCalls() {
         return log().mutatingCalls();
