@@ -13,9 +13,11 @@ import dev.wsctl.runtime.LambdaDispatcher;
 import dev.wsctl.runtime.PubSub;
 import dev.wsctl.runtime.Settings;
 import dev.wsctl.runtime.ShardedFanout;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 
 import java.time.Clock;
@@ -43,33 +45,42 @@ final class Services {
             ConnectionStore store = new DynamoDbConnectionStore(
                     Clients.dynamoDb(http, region, credentials, null), settings.table());
             JsonLog log = log();
-            Fanout fanout = new Fanout(store,
-                    new ConnectionsApi(settings.callbackUrl(), loops, settings.fanoutConcurrency(), region, credentials),
-                    Fanout.Options.of(settings), log);
-            Settings.Sharding sharding = settings.sharding();
-            LambdaDispatcher dispatcher = sharding.function()
-                    .map(function -> new LambdaDispatcher(function, LambdaDispatcher.endpoint(System.getenv(), region),
-                            region, credentials, loops, log))
-                    .orElse(null);
-            ObjectNode line = Json.object();
-            line.put("event", "sharding");
-            line.put("enabled", dispatcher != null);
-            if (dispatcher == null) {
-                line.put("reason", Settings.ENV_FANOUT_FUNCTION + " is not set: every fan-out runs in this function");
-            } else {
-                line.put("function", sharding.function().get());
-                line.put("shardSize", sharding.shardSize());
-                line.put("maxRate", sharding.maxRate());
-                line.put("burst", sharding.burst());
-            }
-            log.write(line);
             pubSub = new PubSub(settings, store,
-                    new ShardedFanout(fanout, store, sharding, dispatcher, log, Clock.systemUTC()), Clock.systemUTC());
+                    () -> fanOut(settings, store, loops, region, credentials, log), Clock.systemUTC());
             if (Priming.pays(System.getenv())) {
+                // init is not on an event's path here: build what a send needs now, into the snapshot
+                pubSub.fanout();
                 Priming.sdkClients();
             }
         }
         return pubSub;
+    }
+
+    /** The send path's fan-out: the engine, and the dispatcher to the worker function when one is deployed. */
+    private static ShardedFanout fanOut(Settings settings, ConnectionStore store, SdkEventLoopGroup loops,
+                                        Region region, AwsCredentialsProvider credentials,
+                                        JsonLog log) {
+        Fanout fanout = new Fanout(store,
+                new ConnectionsApi(settings.callbackUrl(), loops, settings.fanoutConcurrency(), region, credentials),
+                Fanout.Options.of(settings), log);
+        Settings.Sharding sharding = settings.sharding();
+        LambdaDispatcher dispatcher = sharding.function()
+                .map(function -> new LambdaDispatcher(function, LambdaDispatcher.endpoint(System.getenv(), region),
+                        region, credentials, loops, log))
+                .orElse(null);
+        ObjectNode line = Json.object();
+        line.put("event", "sharding");
+        line.put("enabled", dispatcher != null);
+        if (dispatcher == null) {
+            line.put("reason", Settings.ENV_FANOUT_FUNCTION + " is not set: every fan-out runs in this function");
+        } else {
+            line.put("function", sharding.function().get());
+            line.put("shardSize", sharding.shardSize());
+            line.put("maxRate", sharding.maxRate());
+            line.put("burst", sharding.burst());
+        }
+        log.write(line);
+        return new ShardedFanout(fanout, store, sharding, dispatcher, log, Clock.systemUTC());
     }
 
     /** The worker function's: the engine of this environment, each batch under its own share of the rate cap. */

@@ -17,14 +17,25 @@ import java.util.List;
 public final class PubSub {
     private final Settings settings;
     private final ConnectionStore store;
-    private final ShardedFanout fanout;
+    private final java.util.function.Supplier<ShardedFanout> build;
     private final Clock clock;
+    private volatile ShardedFanout fanout;
 
     /** @param fanout the send path's fan-out: sharded over workers above its shard size, or not */
     public PubSub(Settings settings, ConnectionStore store, ShardedFanout fanout, Clock clock) {
+        this(settings, store, () -> fanout, clock);
+        this.fanout = fanout;
+    }
+
+    /**
+     * With the fan-out built on first use: functions that never publish ({@code $connect}, {@code $disconnect},
+     * channels) then never pay for its clients at init.
+     */
+    public PubSub(Settings settings, ConnectionStore store, java.util.function.Supplier<ShardedFanout> fanout,
+                  Clock clock) {
         this.settings = settings;
         this.store = store;
-        this.fanout = fanout;
+        this.build = fanout;
         this.clock = clock;
     }
 
@@ -43,7 +54,21 @@ public final class PubSub {
 
     /** The fan-out engine (the one a sharded send's workers run too). */
     public Fanout fanout() {
-        return fanout.fanout();
+        return sharded().fanout();
+    }
+
+    private ShardedFanout sharded() {
+        ShardedFanout f = fanout;
+        if (f == null) {
+            synchronized (this) {
+                f = fanout;
+                if (f == null) {
+                    f = build.get();
+                    fanout = f;
+                }
+            }
+        }
+        return f;
     }
 
     /** {@code $connect}: the meta row, and the default channel unless that is off. */
@@ -110,7 +135,7 @@ public final class PubSub {
                     "message is " + size + " bytes; the limit is " + settings.maxMessageBytes());
         }
         byte[] payload = Frames.delivery(settings.delivery(), channel, message, sub(event), clock.millis());
-        ShardedFanout.Result sent = fanout.toChannel(channel, payload, event.connectionId());
+        ShardedFanout.Result sent = sharded().toChannel(channel, payload, event.connectionId());
         if (id == null || id.isNull()) {
             return null;
         }
