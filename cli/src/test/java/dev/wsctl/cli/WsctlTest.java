@@ -70,4 +70,35 @@ class WsctlTest {
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.USAGE);
         assertThat(r.err()).contains(mention).doesNotContain("\tat ");
     }
+
+    @Test
+    void localTakesItsSettingsFromTheConfigAndFlagsWin() throws Exception {
+        java.nio.file.Path config = dir.resolve("wsctl.yaml");
+        java.nio.file.Files.writeString(config, """
+                defaultChannel: lobby
+                publish: any
+                fanout:
+                  shardSize: 500
+                  maxRate: 1234
+                  burst: 99
+                auth:
+                  allowedOrigins: ["https://app.example.com"]
+                """);
+        LocalCommand local = new LocalCommand();
+        new picocli.CommandLine(local).parseArgs("--config", config.toString(), "--state-dir", dir.toString(),
+                "--publish", "none");
+        dev.wsctl.local.LocalStack.Config c = local.config();
+        assertThat(c.defaultChannel()).contains("lobby");
+        assertThat(c.publish()).isEqualTo(dev.wsctl.runtime.Settings.Publish.NONE);
+        assertThat(c.sharding().shardSize()).isEqualTo(500);
+        assertThat(c.sharding().maxRate()).isEqualTo(1234.0);
+        assertThat(c.sharding().burst()).isEqualTo(99);
+        assertThat(c.auth().allowedOrigins()).containsExactly("https://app.example.com");
+        assertThat(c.auth().enabled()).isTrue();
+
+        LocalCommand noAuth = new LocalCommand();
+        new picocli.CommandLine(noAuth).parseArgs("--config", config.toString(), "--state-dir", dir.toString(),
+                "--no-auth");
+        assertThat(noAuth.config().auth().enabled()).isFalse();
+    }
 }
