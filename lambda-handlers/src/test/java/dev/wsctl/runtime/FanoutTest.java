@@ -241,9 +241,11 @@ class FanoutTest {
 
         assertThat(a.delivered() + b.delivered()).isEqualTo(60);
         assertThat(a.throttled()).isEqualTo(1);
-        // 61 calls (one a retry) through one bucket of 10 at 1,000/s: the dispatching threads waited 50
-        // times, 51 ms in all, since the retry took its token from the same bucket (it is scheduled, not slept)
-        assertThat(sleeps).hasSize(50);
+        // 61 calls (one a retry) through one bucket of 10 at 1,000/s: 51 ms in all, since the retry took its
+        // token from the same bucket (it is scheduled, not slept). How many waits that took depends on when the
+        // retry, on the HTTP thread, reserved its token: from the initial bucket (51 waits of 1 ms) or a future
+        // slot (50 waits, one of them 2 ms long).
+        assertThat(sleeps).hasSizeBetween(50, 51);
         assertThat(clock[0]).isEqualTo(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(51));
     }
 }
