@@ -36,8 +36,6 @@ final class Services {
     static synchronized PubSub fromEnvironment() {
         if (pubSub == null) {
             Settings settings = Settings.fromEnvironment(System.getenv());
-            // one set of event loops for the store's connections, the fan-out's and the workers' invokes
-            SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
             // Lambda sets AWS_REGION: no provider chain (system properties, profile files, IMDS) at init
             Region region = Clients.region(System.getenv());
             // The Lambda environment carries the role's credentials in variables: no need to walk
@@ -45,11 +43,11 @@ final class Services {
             var credentials = EnvironmentVariableCredentialsProvider.create();
             // the store's calls without the SDK's client pipeline, whose build and first call were most of a cold start
             ConnectionStore store = new DynamoDbConnectionStore(new DynamoDbJsonClient(
-                    Clients.dynamoDbEndpoint(System.getenv(), region), loops, STORE_CONNECTIONS, region, credentials),
+                    Clients.dynamoDbEndpoint(System.getenv(), region), STORE_CONNECTIONS, region, credentials),
                     settings.table());
             JsonLog log = log();
             pubSub = new PubSub(settings, store,
-                    () -> fanOut(settings, store, loops, region, credentials, log), Clock.systemUTC());
+                    () -> fanOut(settings, store, region, credentials, log), Clock.systemUTC());
             if (Priming.pays(System.getenv())) {
                 // init is not on an event's path here: build what a send needs now, into the snapshot
                 pubSub.fanout();
@@ -60,9 +58,11 @@ final class Services {
     }
 
     /** The send path's fan-out: the engine, and the dispatcher to the worker function when one is deployed. */
-    private static ShardedFanout fanOut(Settings settings, ConnectionStore store, SdkEventLoopGroup loops,
-                                        Region region, AwsCredentialsProvider credentials,
-                                        JsonLog log) {
+    private static ShardedFanout fanOut(Settings settings, ConnectionStore store, Region region,
+                                        AwsCredentialsProvider credentials, JsonLog log) {
+        // Netty's event loops for the fan-out's connections and the workers' invokes, only in a function that
+        // publishes: the store's calls do not need them
+        SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
         Fanout fanout = new Fanout(store,
                 new ConnectionsApi(settings.callbackUrl(), loops, settings.fanoutConcurrency(), region, credentials),
                 Fanout.Options.of(settings), log);

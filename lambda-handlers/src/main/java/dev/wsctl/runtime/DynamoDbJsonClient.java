@@ -1,8 +1,6 @@
 package dev.wsctl.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.HttpHeaders;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -11,7 +9,6 @@ import software.amazon.awssdk.core.SdkPojo;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -41,6 +38,11 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.MalformedURLException;
+import java.net.URL;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -49,14 +51,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
 
 /**
  * The DynamoDB operations of {@link DynamoDbConnectionStore} (GetItem, PutItem, DeleteItem, Query, Scan,
- * BatchGetItem, BatchWriteItem) as DynamoDB's JSON protocol over {@link Http1Pool}, signed by {@link SigV4}:
+ * BatchGetItem, BatchWriteItem) as DynamoDB's JSON protocol over the JDK's {@link HttpURLConnection} (keep-alive
+ * connections, TLS, proxies: the JDK's own, which load in a fraction of the time Netty takes), signed by {@link SigV4}:
  * the store's client in the Lambda functions. The SDK's client costs a Lambda function ≈0.5 s to build
  * and ≈0.6 s more on its first call (its request pipeline, endpoint rules, interceptors), most of a cold
  * start; this one sends the same requests, built from the SDK's own request and response classes
@@ -79,34 +86,46 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final String TARGET_PREFIX = "DynamoDB_20120810.";
 
+    /** Connecting gives up after this long. */
+    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    /** Of a body that is not DynamoDB's JSON error, this much goes into the exception's message. */
+    private static final int MAX_MESSAGE_BYTES = 512;
+
     private final URI endpoint;
-    private final Http1Pool http;
+    private final URL url;
+    private final int readTimeoutMillis;
     private final SigV4 sigV4;
     private final SdkHttpRequest template;
+    /** Runs the calls, at most {@code maxConnections} at once; threads start on demand and end when idle. */
+    private final ThreadPoolExecutor calls;
 
     /**
      * @param endpoint       DynamoDB's endpoint, {@code https://dynamodb.{region}.amazonaws.com} or a compatible
      *                       server's ({@link Clients#dynamoDbEndpoint})
-     * @param loops          the event loops to run on; the caller shuts them down
-     * @param maxConnections connections to the endpoint at most; further calls wait for one
+     * @param maxConnections calls in flight at most (one connection each); further calls wait for one
      */
-    public DynamoDbJsonClient(URI endpoint, SdkEventLoopGroup loops, int maxConnections, Region region,
-                              AwsCredentialsProvider credentials) {
-        this(endpoint, loops, maxConnections, region, credentials, TIMEOUT);
+    public DynamoDbJsonClient(URI endpoint, int maxConnections, Region region, AwsCredentialsProvider credentials) {
+        this(endpoint, maxConnections, region, credentials, TIMEOUT);
     }
 
-    DynamoDbJsonClient(URI endpoint, SdkEventLoopGroup loops, int maxConnections, Region region,
-                       AwsCredentialsProvider credentials, Duration timeout) {
+    DynamoDbJsonClient(URI endpoint, int maxConnections, Region region, AwsCredentialsProvider credentials,
+                       Duration timeout) {
         String scheme = endpoint.getScheme();
         if (endpoint.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
             throw new IllegalArgumentException("DynamoDB's endpoint must be http(s)://host[:port], not " + endpoint);
         }
         this.endpoint = endpoint;
-        this.http = new Http1Pool(endpoint, loops, maxConnections, timeout);
+        String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
+        try {
+            this.url = new URL(scheme, endpoint.getHost(), endpoint.getPort(), path);
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException("DynamoDB's endpoint " + endpoint + ": " + e.getMessage(), e);
+        }
+        this.readTimeoutMillis = (int) timeout.toMillis();
         // the body is hashed into the signature, as the SDK's DynamoDB client does
         this.sigV4 = new SigV4(credentials, SERVICE_NAME, region.id(), true, Clock.systemUTC());
-        int port = endpoint.getPort();
-        String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
+        // the Host header as HttpURLConnection writes it: the port only when it is not the scheme's
+        int port = endpoint.getPort() == url.getDefaultPort() ? -1 : endpoint.getPort();
         this.template = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .protocol(scheme)
@@ -117,6 +136,14 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
                 .putHeader("Content-Type", "application/x-amz-json-1.0")
                 .putHeader("User-Agent", "wsctl")
                 .build();
+        AtomicInteger threads = new AtomicInteger();
+        this.calls = new ThreadPoolExecutor(maxConnections, maxConnections, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), task -> {
+                    Thread t = new Thread(task, "wsctl-dynamodb-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.calls.allowCoreThreadTimeOut(true);
     }
 
     @Override
@@ -126,7 +153,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
 
     @Override
     public void close() {
-        http.close();
+        calls.shutdown();
     }
 
     @Override
@@ -209,6 +236,15 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
     }
 
     private void attempt(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done) {
+        try {
+            calls.execute(() -> exchange(operation, body, attempt, done));
+        } catch (RejectedExecutionException closed) {
+            done.completeExceptionally(SdkClientException.create(operation + ": the DynamoDB client is closed", closed));
+        }
+    }
+
+    /** One attempt, on a thread of {@link #calls}: the request, its answer read in full, then done, retried or failed. */
+    private void exchange(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done) {
         SdkHttpRequest signed;
         try {
             signed = sigV4.sign(template.toBuilder()
@@ -219,37 +255,59 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
             done.completeExceptionally(e); // the credentials could not be resolved: no retry helps
             return;
         }
-        http.send(SigV4.head(signed), Unpooled.wrappedBuffer(body), new Http1Pool.WholeCall() {
-            @Override
-            public void answered(int status, HttpHeaders headers, byte[] answer) {
-                RuntimeException error;
-                if (!checksumMatches(headers, answer)) {
-                    error = SdkClientException.create(operation + ": the answer's CRC32 does not match its x-amz-crc32 header");
-                } else if (status >= 200 && status < 300) {
-                    try {
-                        done.complete(Json.MAPPER.readTree(answer));
-                    } catch (IOException | RuntimeException e) {
-                        done.completeExceptionally(SdkClientException.create(
-                                operation + ": DynamoDB's answer is not JSON: " + e.getMessage(), e));
-                    }
-                    return;
-                } else {
-                    DynamoDbException e = error(operation, status, headers, answer);
-                    if (!retryable(status, e.awsErrorDetails().errorCode())) {
-                        done.completeExceptionally(e);
-                        return;
-                    }
-                    error = e;
+        int status;
+        byte[] answer;
+        String crc32;
+        String errorType;
+        try {
+            HttpURLConnection http = (HttpURLConnection) url.openConnection();
+            http.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+            http.setReadTimeout(readTimeoutMillis);
+            http.setRequestMethod("POST");
+            http.setDoOutput(true);
+            http.setUseCaches(false);
+            http.setFixedLengthStreamingMode(body.length);
+            // Host and Content-Length are the connection's own, and have the values signed
+            signed.forEachHeader((name, values) -> {
+                if (!name.equalsIgnoreCase("Host") && !name.equalsIgnoreCase("Content-Length")) {
+                    http.setRequestProperty(name, values.get(0));
                 }
-                retryOrFail(operation, body, attempt, done, error);
+            });
+            try (OutputStream out = http.getOutputStream()) {
+                out.write(body);
             }
-
-            @Override
-            public void failed(Throwable cause) {
-                retryOrFail(operation, body, attempt, done, SdkClientException.create(
-                        operation + " on DynamoDB at " + endpoint + " got no answer: " + cause.getMessage(), cause));
+            status = http.getResponseCode();
+            crc32 = http.getHeaderField("x-amz-crc32");
+            errorType = http.getHeaderField("x-amzn-ErrorType");
+            // read to the end, so that the connection is kept for the next call
+            try (InputStream in = status >= 400 ? http.getErrorStream() : http.getInputStream()) {
+                answer = in == null ? new byte[0] : in.readAllBytes();
             }
-        });
+        } catch (IOException | RuntimeException e) {
+            retryOrFail(operation, body, attempt, done, SdkClientException.create(
+                    operation + " on DynamoDB at " + endpoint + " got no answer: " + e, e));
+            return;
+        }
+        RuntimeException error;
+        if (!checksumMatches(crc32, answer)) {
+            error = SdkClientException.create(operation + ": the answer's CRC32 does not match its x-amz-crc32 header");
+        } else if (status >= 200 && status < 300) {
+            try {
+                done.complete(Json.MAPPER.readTree(answer));
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(SdkClientException.create(
+                        operation + ": DynamoDB's answer is not JSON: " + e.getMessage(), e));
+            }
+            return;
+        } else {
+            DynamoDbException e = error(operation, status, errorType, answer);
+            if (!retryable(status, e.awsErrorDetails().errorCode())) {
+                done.completeExceptionally(e);
+                return;
+            }
+            error = e;
+        }
+        retryOrFail(operation, body, attempt, done, error);
     }
 
     private void retryOrFail(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done,
@@ -278,8 +336,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
     }
 
     /** DynamoDB sends the CRC32 of the body it sent in {@code x-amz-crc32}; the SDK checks it too. */
-    private static boolean checksumMatches(HttpHeaders headers, byte[] body) {
-        String expected = headers == null ? null : headers.get("x-amz-crc32");
+    private static boolean checksumMatches(String expected, byte[] body) {
         if (expected == null) {
             return true;
         }
@@ -293,7 +350,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
     }
 
     /** The SDK's exception for DynamoDB's error: {@code {"__type": "…#Code", "message": "…"}}. */
-    static DynamoDbException error(String operation, int status, HttpHeaders headers, byte[] body) {
+    static DynamoDbException error(String operation, int status, String errorType, byte[] body) {
         String code = null;
         String message = null;
         try {
@@ -306,10 +363,10 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
                 }
             }
         } catch (IOException | RuntimeException notJson) {
-            message = new String(body, 0, Math.min(body.length, Http1Pool.MAX_BODY_CHARS), StandardCharsets.UTF_8);
+            message = new String(body, 0, Math.min(body.length, MAX_MESSAGE_BYTES), StandardCharsets.UTF_8);
         }
-        if (code == null && headers != null) {
-            code = headers.get("x-amzn-ErrorType");
+        if (code == null) {
+            code = errorType;
         }
         if (code != null) {
             code = code.substring(code.indexOf('#') + 1);

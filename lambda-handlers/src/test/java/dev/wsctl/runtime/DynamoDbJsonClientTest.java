@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -42,7 +41,6 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
             StaticCredentialsProvider.create(AwsBasicCredentials.create("dummy", "dummy"));
 
     private static Dynalite dynalite;
-    private static SdkEventLoopGroup loops;
     private static DynamoDbJsonClient client;
 
     @BeforeAll
@@ -51,17 +49,13 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
         try (DynamoDbAsyncClient sdk = dynalite.newClient()) {
             ConnectionTable.create(sdk, TABLE, Map.of(), false);
         }
-        loops = SdkEventLoopGroup.builder().build();
-        client = new DynamoDbJsonClient(dynalite.endpoint(), loops, 16, Region.US_EAST_1, CREDENTIALS);
+        client = new DynamoDbJsonClient(dynalite.endpoint(), 16, Region.US_EAST_1, CREDENTIALS);
     }
 
     @AfterAll
     static void stopDynalite() {
         if (client != null) {
             client.close();
-        }
-        if (loops != null) {
-            Clients.shutdown(loops);
         }
         if (dynalite != null) {
             dynalite.close();
@@ -182,7 +176,7 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
             acceptor.setDaemon(true);
             acceptor.start();
             URI endpoint = URI.create("http://127.0.0.1:" + hangUp.getLocalPort());
-            try (DynamoDbJsonClient hungUp = new DynamoDbJsonClient(endpoint, loops, 1, Region.US_EAST_1, CREDENTIALS)) {
+            try (DynamoDbJsonClient hungUp = new DynamoDbJsonClient(endpoint, 1, Region.US_EAST_1, CREDENTIALS)) {
                 assertThatThrownBy(() -> hungUp.getItem(r -> r.tableName("t")).join())
                         .hasCauseInstanceOf(SdkClientException.class)
                         .hasMessageContaining("GetItem on DynamoDB at " + endpoint + " got no answer");
@@ -229,7 +223,7 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
                 exchange.close();
             });
             server.start();
-            client = new DynamoDbJsonClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), loops, 2,
+            client = new DynamoDbJsonClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), 2,
                     Region.US_EAST_1, CREDENTIALS);
         }
 
