@@ -10,7 +10,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpUtil;
@@ -68,23 +67,7 @@ final class Http1Pool implements AutoCloseable {
         void failed(Throwable error);
     }
 
-    /**
-     * A call that hears the whole answer, whatever its status, for an API that answers in its body
-     * (DynamoDB's JSON protocol). Its answer is taken in full up to {@value #MAX_WHOLE_BODY_BYTES} bytes; a
-     * longer one fails the call and closes its connection.
-     */
-    interface WholeCall extends Call {
-        void answered(int status, HttpHeaders headers, byte[] body);
-
-        @Override
-        default void answered(int status, String errorType, String body) {
-            throw new UnsupportedOperationException("a WholeCall hears the whole answer");
-        }
-    }
-
     static final int MAX_BODY_CHARS = 512;
-    /** Largest answer a {@link WholeCall} takes (DynamoDB's are at most 16 MB). */
-    static final int MAX_WHOLE_BODY_BYTES = 64 << 20;
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -269,10 +252,6 @@ final class Http1Pool implements AutoCloseable {
         private boolean keepAlive;
         private String errorType;
         private StringBuilder body;
-        /** a {@link WholeCall}'s answer: its headers, and its body so far */
-        private HttpHeaders headers;
-        private byte[] whole;
-        private int wholeLength;
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
@@ -291,9 +270,6 @@ final class Http1Pool implements AutoCloseable {
             status = 0;
             errorType = null;
             body = null;
-            headers = null;
-            whole = null;
-            wholeLength = 0;
         }
 
         @Override
@@ -302,18 +278,12 @@ final class Http1Pool implements AutoCloseable {
                 if (msg instanceof HttpResponse r) {
                     status = r.status().code();
                     keepAlive = HttpUtil.isKeepAlive(r);
-                    if (call instanceof WholeCall) {
-                        headers = r.headers();
-                        long length = HttpUtil.getContentLength(r, -1L);
-                        whole = new byte[length >= 0 && length <= MAX_WHOLE_BODY_BYTES ? (int) length : 8192];
-                    } else if (status < 200 || status >= 300) {
+                    if (status < 200 || status >= 300) {
                         errorType = r.headers().get("x-amzn-ErrorType");
                         body = new StringBuilder();
                     }
                 }
-                if (msg instanceof HttpContent c && whole != null) {
-                    take(c.content());
-                } else if (msg instanceof HttpContent c && body != null && body.length() < MAX_BODY_CHARS) {
+                if (msg instanceof HttpContent c && body != null && body.length() < MAX_BODY_CHARS) {
                     ByteBuf content = c.content();
                     int n = Math.min(content.readableBytes(), MAX_BODY_CHARS - body.length());
                     body.append(content.toString(content.readerIndex(), n, StandardCharsets.UTF_8));
@@ -324,21 +294,6 @@ final class Http1Pool implements AutoCloseable {
             } finally {
                 ReferenceCountUtil.release(msg);
             }
-        }
-
-        private void take(ByteBuf content) {
-            int n = content.readableBytes();
-            if (wholeLength + n > whole.length) {
-                if ((long) wholeLength + n > MAX_WHOLE_BODY_BYTES) {
-                    whole = null;
-                    fail(new IOException("an answer longer than " + MAX_WHOLE_BODY_BYTES + " bytes"));
-                    return;
-                }
-                whole = java.util.Arrays.copyOf(whole, (int) Math.min(MAX_WHOLE_BODY_BYTES,
-                        Math.max((long) wholeLength + n, 2L * whole.length)));
-            }
-            content.getBytes(content.readerIndex(), whole, wholeLength, n);
-            wholeLength += n;
         }
 
         private void finish() {
@@ -352,19 +307,12 @@ final class Http1Pool implements AutoCloseable {
             int answeredStatus = status;
             String answeredType = errorType;
             String answeredBody = body == null ? null : body.toString();
-            HttpHeaders answeredHeaders = headers;
-            byte[] answeredWhole = whole == null ? null
-                    : wholeLength == whole.length ? whole : java.util.Arrays.copyOf(whole, wholeLength);
             if (keepAlive) {
                 reuse(channel);
             } else {
                 channel.close();
             }
-            if (done instanceof WholeCall w) {
-                w.answered(answeredStatus, answeredHeaders, answeredWhole);
-            } else {
-                done.answered(answeredStatus, answeredType, answeredBody);
-            }
+            done.answered(answeredStatus, answeredType, answeredBody);
         }
 
         void fail(Throwable error) {
