@@ -57,6 +57,29 @@ final class Services {
         return pubSub;
     }
 
+    /**
+     * The send function's runtime: as {@link #fromEnvironment()}, and on an on-demand cold start the fan-out
+     * (Netty's event loops, the TLS context, the signer) built on a thread of its own, which then opens one
+     * connection to @connections, while init and the first event's store calls run on Lambda's. Every send
+     * publishes, so this is work its first event would do anyway; with SnapStart or provisioned concurrency the
+     * fan-out is already built at init (no connection is opened into a snapshot).
+     */
+    static PubSub publisher() {
+        PubSub pubSub = fromEnvironment();
+        if (!Priming.pays(System.getenv())) {
+            Thread early = new Thread(() -> {
+                try {
+                    pubSub.fanout().preconnect();
+                } catch (RuntimeException e) {
+                    // the send path builds it again, and reports what is wrong
+                }
+            }, "wsctl-fanout-init");
+            early.setDaemon(true);
+            early.start();
+        }
+        return pubSub;
+    }
+
     /** The send path's fan-out: the engine, and the dispatcher to the worker function when one is deployed. */
     private static ShardedFanout fanOut(Settings settings, ConnectionStore store, Region region,
                                         AwsCredentialsProvider credentials, JsonLog log) {

@@ -197,6 +197,11 @@ public final class ConnectionsApi implements AutoCloseable {
                 payload.stream));
     }
 
+    /** Opens one connection to the endpoint ahead of the first post (see {@link Http1Pool#preconnect()}). */
+    public void preconnect() {
+        http.preconnect();
+    }
+
     @Override
     public void close() {
         http.close();
