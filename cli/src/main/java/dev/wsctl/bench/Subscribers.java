@@ -281,7 +281,7 @@ final class Subscribers implements AutoCloseable {
             long now = BenchMessage.epochMicros();
             JsonNode json;
             try {
-                json = Json.MAPPER.readTree(frame.text());
+                json = Json.mapper().readTree(frame.text());
             } catch (IOException notJson) {
                 return;
             }

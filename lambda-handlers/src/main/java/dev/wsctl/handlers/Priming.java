@@ -64,7 +64,7 @@ final class Priming {
             ObjectNode result = Json.object();
             result.put("statusCode", 200);
             result.put("body", PubSub.other(event));
-            Json.MAPPER.writeValue(OutputStream.nullOutputStream(), result);
+            Json.write(OutputStream.nullOutputStream(), result);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -208,7 +208,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
                 WriteRequest.builder().putRequest(p -> p.item(key)).build(),
                 WriteRequest.builder().deleteRequest(d -> d.key(key)).build()))).build());
         try {
-            SdkJson.read(Json.MAPPER.readTree("{\"Items\":[{\"connectionId\":{\"S\":\"priming\"}}],\"Count\":1,"
+            SdkJson.read(Json.read("{\"Items\":[{\"connectionId\":{\"S\":\"priming\"}}],\"Count\":1,"
                     + "\"LastEvaluatedKey\":{\"channel\":{\"S\":\"priming\"}}}"), QueryResponse::builder);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -225,8 +225,8 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
     private <T> CompletableFuture<T> call(String operation, SdkPojo request, Supplier<? extends SdkPojo> response) {
         byte[] body;
         try {
-            body = Json.MAPPER.writeValueAsBytes(SdkJson.write(request));
-        } catch (IOException | RuntimeException e) {
+            body = Json.bytes(SdkJson.write(request));
+        } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(SdkClientException.create(
                     operation + ": the request could not be written: " + e.getMessage(), e));
         }
@@ -293,7 +293,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
             error = SdkClientException.create(operation + ": the answer's CRC32 does not match its x-amz-crc32 header");
         } else if (status >= 200 && status < 300) {
             try {
-                done.complete(Json.MAPPER.readTree(answer));
+                done.complete(Json.read(answer));
             } catch (IOException | RuntimeException e) {
                 done.completeExceptionally(SdkClientException.create(
                         operation + ": DynamoDB's answer is not JSON: " + e.getMessage(), e));
@@ -354,7 +354,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
         String code = null;
         String message = null;
         try {
-            JsonNode json = body == null || body.length == 0 ? null : Json.MAPPER.readTree(body);
+            JsonNode json = body == null || body.length == 0 ? null : Json.read(body);
             if (json != null && json.isObject()) {
                 code = text(json, "__type");
                 message = text(json, "message");

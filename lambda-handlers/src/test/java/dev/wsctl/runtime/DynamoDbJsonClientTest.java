@@ -116,7 +116,7 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
 
     @Test
     void answersAreReadIntoTheSdksResponses() throws IOException {
-        GetItemResponse response = SdkJson.read(Json.MAPPER.readTree(
+        GetItemResponse response = SdkJson.read(Json.mapper().readTree(
                 "{\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"7\"},\"g\":{\"L\":[{\"S\":\"x\"}]},\"b\":{\"BOOL\":true},"
                         + "\"nothing\":{\"NULL\":true},\"bytes\":{\"B\":\"AQI=\"}},\"Unknown\":1}"),
                 GetItemResponse::builder);
