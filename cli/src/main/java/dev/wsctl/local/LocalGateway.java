@@ -2,6 +2,7 @@ package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.ConnectionsApi;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -190,6 +191,11 @@ public final class LocalGateway implements AutoCloseable {
     /** {@code http://host:port/}: the demo page, when there is one. */
     public URI demoPageUri() {
         return URI.create("http://" + uriHost() + ":" + port() + "/");
+    }
+
+    /** PostToConnection from this process: see {@link GatewayEndpoint}. */
+    ConnectionsApi.Answer post(String connectionId, ConnectionsApi.Payload payload) {
+        return management.post(connectionId, payload);
     }
 
     /** A snapshot of the ids of the open connections. */

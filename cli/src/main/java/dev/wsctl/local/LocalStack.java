@@ -7,8 +7,6 @@ import dev.wsctl.handlers.DefaultHandler;
 import dev.wsctl.handlers.DisconnectHandler;
 import dev.wsctl.handlers.FanoutHandler;
 import dev.wsctl.handlers.SendHandler;
-import dev.wsctl.runtime.Clients;
-import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.FanoutWorker;
 import dev.wsctl.runtime.JsonLog;
@@ -18,9 +16,6 @@ import dev.wsctl.runtime.Settings;
 import dev.wsctl.runtime.ShardedFanout;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.Authorizer;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
-import software.amazon.awssdk.regions.Region;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,10 +28,11 @@ import java.util.Optional;
 
 /**
  * The whole service on one machine: the same handlers as on AWS, a SQLite connection store, and the
- * local gateway in place of API Gateway. The handlers reach the gateway's @connections API through
- * the same fan-out engine and HTTP client as they reach API Gateway's on AWS, with the same rate cap. A
- * fan-out above the shard size is split into batches as on AWS, which the worker function's handler runs on
- * threads of this process ({@link InProcessDispatcher}).
+ * local gateway in place of API Gateway. The handlers' fan-out is the same engine as on AWS, with the same
+ * rate cap; its posts reach the gateway's sockets in this process ({@link GatewayEndpoint}: what the
+ * gateway's @connections API does, without an HTTP request to itself). A fan-out above the shard size is
+ * split into batches as on AWS, which the worker function's handler runs on threads of this process
+ * ({@link InProcessDispatcher}).
  */
 public final class LocalStack implements AutoCloseable {
 
@@ -108,8 +104,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private final SqliteConnectionStore store;
-    private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
-    private final ConnectionsApi api;
+    private final GatewayEndpoint endpoint = new GatewayEndpoint();
     private final InProcessDispatcher workers;
     private final PubSub pubSub;
     private final LocalGateway gateway;
@@ -125,14 +120,11 @@ public final class LocalStack implements AutoCloseable {
         // what DynamoDB's TTL does on AWS: rows of connections that ended without $disconnect go
         store.deleteExpired(System.currentTimeMillis() / 1000);
         try {
-            // the local gateway checks no signatures
-            api = new ConnectionsApi(callback, eventLoops, config.fanoutConcurrency(), Region.US_EAST_1,
-                    AnonymousCredentialsProvider.create());
             JsonLog log = config.log();
             // one rate cap for the whole stack: the send path's own fan-outs and every worker's batch share it,
             // which in one process is exact (on AWS each worker gets its batch's share instead)
             RateCap rateCap = Fanout.Options.of(settings).rateCap();
-            Fanout fanout = new Fanout(store, api, Fanout.Options.of(settings), rateCap, log);
+            Fanout fanout = new Fanout(store, endpoint, Fanout.Options.of(settings), rateCap, log);
             workers = new InProcessDispatcher(LambdaIntegration.of("fanout",
                     new FanoutHandler(FanoutWorker.sharing(fanout, rateCap), log)),
                     InProcessDispatcher.DEFAULT_WORKERS, InProcessDispatcher.DEFAULT_QUEUE, result -> { });
@@ -161,6 +153,7 @@ public final class LocalStack implements AutoCloseable {
                     .route("ping", LambdaIntegration.of("default", new DefaultHandler(pubSub, log)))
                     .route("$default", LambdaIntegration.of("default", new DefaultHandler(pubSub, log)))
                     .build();
+            endpoint.attach(gateway);
             gateway.start();
         } catch (Exception | Error e) {
             closeQuietly();
@@ -224,10 +217,7 @@ public final class LocalStack implements AutoCloseable {
         if (workers != null) {
             workers.close();
         }
-        if (api != null) {
-            api.close();
-        }
-        Clients.shutdown(eventLoops);
+        endpoint.close();
         store.close();
     }
 

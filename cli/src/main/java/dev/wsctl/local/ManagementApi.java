@@ -1,6 +1,7 @@
 package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.ConnectionsApi;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -30,6 +31,8 @@ final class ManagementApi {
     private static final DateTimeFormatter ISO_MILLIS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final String JSON_TYPE = "application/json";
+    private static final String GONE = "{\"message\":null}";
+    private static final String TOO_LARGE = "{\"message\":\"Request entity too large\"}";
 
     private final Function<String, LocalConnection> connections;
     private final int maxPostBytes;
@@ -64,14 +67,37 @@ final class ManagementApi {
                     callback.failed(failure);
                 return;
             }
-            LocalConnection c = connections.apply(connectionId);
-            if (c == null || !c.send(new String(body, StandardCharsets.UTF_8))) {
-                gone(response, callback);
-                return;
+            switch (post(connectionId, new String(body, StandardCharsets.UTF_8), body.length)) {
+                case HttpStatus.OK_200 -> {
+                    response.setStatus(HttpStatus.OK_200);
+                    callback.succeeded();
+                }
+                case HttpStatus.PAYLOAD_TOO_LARGE_413 -> tooLarge(response, callback);
+                default -> gone(response, callback);
             }
-            response.setStatus(HttpStatus.OK_200);
-            callback.succeeded();
         }));
+    }
+
+    /**
+     * PostToConnection, however it arrived (an HTTP request, or the local stack's own fan-out in this
+     * process): 200 once the message is queued on the socket, 410 when no such connection is open, 413 when
+     * the message is above the limit.
+     */
+    int post(String connectionId, String text, int bytes) {
+        if (bytes > maxPostBytes)
+            return HttpStatus.PAYLOAD_TOO_LARGE_413;
+        LocalConnection c = connections.apply(connectionId);
+        return c != null && c.send(text) ? HttpStatus.OK_200 : HttpStatus.GONE_410;
+    }
+
+    /** {@link #post(String, String, int)} as the fan-out reads an answer. */
+    ConnectionsApi.Answer post(String connectionId, ConnectionsApi.Payload payload) {
+        return switch (post(connectionId, payload.text(), payload.size())) {
+            case HttpStatus.OK_200 -> ConnectionsApi.Answer.DELIVERED;
+            case HttpStatus.PAYLOAD_TOO_LARGE_413 ->
+                    ConnectionsApi.classify(HttpStatus.PAYLOAD_TOO_LARGE_413, "PayloadTooLargeException", TOO_LARGE);
+            default -> ConnectionsApi.classify(HttpStatus.GONE_410, "GoneException", GONE);
+        };
     }
 
     private void get(Response response, Callback callback, String connectionId) {
@@ -101,12 +127,11 @@ final class ManagementApi {
     }
 
     private static void gone(Response response, Callback callback) {
-        error(response, callback, HttpStatus.GONE_410, "GoneException", "{\"message\":null}");
+        error(response, callback, HttpStatus.GONE_410, "GoneException", GONE);
     }
 
     private static void tooLarge(Response response, Callback callback) {
-        error(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, "PayloadTooLargeException",
-                "{\"message\":\"Request entity too large\"}");
+        error(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, "PayloadTooLargeException", TOO_LARGE);
     }
 
     private static void error(Response response, Callback callback, int status, String errorType, String body) {

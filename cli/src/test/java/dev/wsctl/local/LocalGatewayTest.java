@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -608,6 +609,38 @@ class LocalGatewayTest {
         // the connection is unaffected
         sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String("after"))).join();
         assertThat(client.nextText()).isEqualTo("after");
+    }
+
+    @Test
+    void theInProcessEndpointAnswersAsThePostOfTheManagementApi() throws Exception {
+        LocalGateway gateway = start(standard());
+        GatewayEndpoint endpoint = new GatewayEndpoint();
+        endpoint.attach(gateway);
+        TestClient client = connect(gateway);
+
+        try (var hello = ConnectionsApi.payload("{\"type\":\"hello\",\"text\":\"é€\"}".getBytes(StandardCharsets.UTF_8));
+             var exactlyMax = ConnectionsApi.payload("é".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8));
+             var tooLarge = ConnectionsApi.payload(new byte[128 * 1024 + 1])) {
+            assertThat(endpoint.post(id(client), hello).join()).isEqualTo(ConnectionsApi.Answer.DELIVERED);
+            assertThat(client.nextText()).isEqualTo("{\"type\":\"hello\",\"text\":\"é€\"}");
+            assertThat(endpoint.post(id(client), exactlyMax).join()).isEqualTo(ConnectionsApi.Answer.DELIVERED);
+            assertThat(client.nextText()).isEqualTo("é".repeat(64 * 1024));
+
+            ConnectionsApi.Answer refused = endpoint.post(id(client), tooLarge).join();
+            assertThat(refused.outcome()).isEqualTo(ConnectionsApi.Outcome.FAILED);
+            assertThat(refused.status()).isEqualTo(413);
+            assertThat(refused.error()).contains("PayloadTooLargeException");
+
+            ConnectionsApi.Answer gone = endpoint.post("bm90LWFuLWlkAAA=", hello).join();
+            assertThat(gone.outcome()).isEqualTo(ConnectionsApi.Outcome.GONE);
+            assertThat(gone.status()).isEqualTo(410);
+
+            // once the socket is closed, the same id is gone too
+            String closedId = id(client);
+            client.close();
+            assertThat(disconnects.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
+            assertThat(endpoint.post(closedId, hello).join().outcome()).isEqualTo(ConnectionsApi.Outcome.GONE);
+        }
     }
 
     @Test

@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  * admin operations (GetConnection, DeleteConnection) stay on the SDK client. No retries here: the
  * fan-out decides what may be repeated.
  */
-public final class ConnectionsApi implements AutoCloseable {
+public final class ConnectionsApi implements ConnectionsEndpoint {
 
     /** What a PostToConnection came to, as the fan-out sees it. */
     public enum Outcome {
@@ -52,7 +52,7 @@ public final class ConnectionsApi implements AutoCloseable {
      * @param error  {@code "<status> <error type>: <body>"} for an answer that is not 2xx, else null
      */
     public record Answer(Outcome outcome, int status, String error) {
-        static final Answer DELIVERED = new Answer(Outcome.DELIVERED, 200, null);
+        public static final Answer DELIVERED = new Answer(Outcome.DELIVERED, 200, null);
     }
 
     /**
@@ -67,6 +67,7 @@ public final class ConnectionsApi implements AutoCloseable {
         private final String length;
         private final byte[] lengthAndEnd;
         private final ContentStreamProvider stream;
+        private volatile String text;
 
         private Payload(byte[] bytes) {
             this.bytes = bytes;
@@ -80,6 +81,16 @@ public final class ConnectionsApi implements AutoCloseable {
 
         public int size() {
             return bytes.length;
+        }
+
+        /** The payload as text (UTF-8), decoded once for every in-process delivery. */
+        public String text() {
+            String t = text;
+            if (t == null) {
+                t = new String(bytes, StandardCharsets.UTF_8);
+                text = t;
+            }
+            return t;
         }
 
         @Override
@@ -163,6 +174,7 @@ public final class ConnectionsApi implements AutoCloseable {
      * exceptionally when there was none: {@link Http1Pool.NotSent} (or a {@link java.net.ConnectException}
      * inside it) when the request certainly did not arrive, another error when it may have.
      */
+    @Override
     public CompletableFuture<Answer> post(String connectionId, Payload payload) {
         String path = pathPrefix + encodeSegment(connectionId);
         ByteBuf head;
@@ -235,7 +247,8 @@ public final class ConnectionsApi implements AutoCloseable {
                 || c == '-' || c == '_' || c == '.' || c == '~';
     }
 
-    static Answer classify(int status, String errorType, String body) {
+    /** The answer of a call that got {@code status}, the {@code x-amzn-ErrorType} (may be null) and {@code body}. */
+    public static Answer classify(int status, String errorType, String body) {
         if (status >= 200 && status < 300) {
             return Answer.DELIVERED;
         }

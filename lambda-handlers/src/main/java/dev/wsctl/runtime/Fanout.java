@@ -79,18 +79,18 @@ public final class Fanout {
     }
 
     private final ConnectionStore store;
-    private final ConnectionsApi api;
+    private final ConnectionsEndpoint api;
     private final Options options;
     private final RateCap rateCap;
     private final JsonLog log;
 
     /** An engine with a rate cap of its own, from {@code options}. */
-    public Fanout(ConnectionStore store, ConnectionsApi api, Options options, JsonLog log) {
+    public Fanout(ConnectionStore store, ConnectionsEndpoint api, Options options, JsonLog log) {
         this(store, api, options, options.rateCap(), log);
     }
 
     /** An engine that shares {@code rateCap} (its options' rate and burst are then not used). */
-    public Fanout(ConnectionStore store, ConnectionsApi api, Options options, RateCap rateCap, JsonLog log) {
+    public Fanout(ConnectionStore store, ConnectionsEndpoint api, Options options, RateCap rateCap, JsonLog log) {
         this.store = store;
         this.api = api;
         this.options = options;
