@@ -210,6 +210,7 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
     }
 
     /** Opens one connection to the endpoint ahead of the first post (see {@link Http1Pool#preconnect()}). */
+    @Override
     public void preconnect() {
         http.preconnect();
     }
