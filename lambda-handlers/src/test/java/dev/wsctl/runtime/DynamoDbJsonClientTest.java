@@ -146,6 +146,46 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
         }
     }
 
+    /** The signature covers what went over the wire: the SDK's signer, given the headers that arrived, signs the same. */
+    @Test
+    void theSignatureIsTheSdksForTheHeadersThatArrived() throws IOException {
+        var session = StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsSessionCredentials.create("AKID", "secret", "token"));
+        try (Scripted server = new Scripted(new ArrayList<>(List.of("200")), session)) {
+            server.client.getItem(r -> r.tableName("t").key(Map.of("connectionId", s("é/+=")))).join();
+
+            Map<String, String> headers = server.received.get(0);
+            String authorization = headers.get("Authorization");
+            String signedHeaders = authorization.replaceAll(".*SignedHeaders=([^,]+),.*", "$1");
+            assertThat(signedHeaders.split(";")).contains("host", "x-amz-date", "x-amz-security-token",
+                    "x-amz-target", "content-type");
+            assertThat(headers.get("Host")).isEqualTo("127.0.0.1:" + server.server.getAddress().getPort());
+            var request = software.amazon.awssdk.http.SdkHttpRequest.builder()
+                    .method(software.amazon.awssdk.http.SdkHttpMethod.POST).protocol("http").host("127.0.0.1")
+                    .port(server.server.getAddress().getPort()).encodedPath("/");
+            for (String name : signedHeaders.split(";")) {
+                request.putHeader(name, headers.get(name));
+            }
+            java.time.Instant at = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                    .withZone(java.time.ZoneOffset.UTC).parse(headers.get("X-Amz-Date"), java.time.Instant::from);
+            byte[] body = server.bodies.get(0);
+            var signer = software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.create();
+            String expected = signer.sign(r -> r.identity(session.resolveCredentials())
+                    .request(request.build())
+                    .payload(() -> new java.io.ByteArrayInputStream(body))
+                    .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.SERVICE_SIGNING_NAME, "dynamodb")
+                    .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                    .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, true)
+                    .putProperty(software.amazon.awssdk.http.auth.spi.signer.HttpSigner.SIGNING_CLOCK,
+                            java.time.Clock.fixed(at, java.time.ZoneOffset.UTC)))
+                    .request().firstMatchingHeader("Authorization").orElseThrow();
+
+            assertThat(authorization).isEqualTo(expected);
+            assertThat(new String(body, StandardCharsets.UTF_8))
+                    .isEqualTo("{\"TableName\":\"t\",\"Key\":{\"connectionId\":{\"S\":\"é/+=\"}}}");
+        }
+    }
+
     @Test
     void aClientErrorIsNotRetried() throws IOException {
         try (Scripted server = new Scripted(new ArrayList<>(List.of(
@@ -196,14 +236,24 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
         final AtomicInteger requests = new AtomicInteger();
         final List<String> targets = Collections.synchronizedList(new ArrayList<>());
         final List<String> authorizations = Collections.synchronizedList(new ArrayList<>());
+        final List<Map<String, String>> received = Collections.synchronizedList(new ArrayList<>());
+        final List<byte[]> bodies = Collections.synchronizedList(new ArrayList<>());
 
         Scripted(List<String> script) throws IOException {
+            this(script, CREDENTIALS);
+        }
+
+        Scripted(List<String> script, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials)
+                throws IOException {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/", exchange -> {
                 requests.incrementAndGet();
-                exchange.getRequestBody().readAllBytes();
+                bodies.add(exchange.getRequestBody().readAllBytes());
                 targets.add(exchange.getRequestHeaders().getFirst("X-Amz-Target"));
                 authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
+                Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                exchange.getRequestHeaders().forEach((name, values) -> headers.put(name, values.get(0)));
+                received.add(headers);
                 String step = script.isEmpty() ? "200" : script.remove(0);
                 int status;
                 byte[] body;
@@ -224,7 +274,7 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
             });
             server.start();
             client = new DynamoDbJsonClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), 2,
-                    Region.US_EAST_1, CREDENTIALS);
+                    Region.US_EAST_1, credentials);
         }
 
         @Override
