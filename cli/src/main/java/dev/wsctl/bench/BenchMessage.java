@@ -63,7 +63,7 @@ final class BenchMessage {
      * thousands of these per second on the machine whose server it measures.
      */
     static Arrival arrival(ByteBuf utf8) {
-        try (JsonParser p = Json.MAPPER.getFactory().createParser((InputStream) new ByteBufInputStream(utf8.duplicate()))) {
+        try (JsonParser p = Json.mapper().getFactory().createParser((InputStream) new ByteBufInputStream(utf8.duplicate()))) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }

@@ -58,13 +58,13 @@ public final class BenchWorker {
                     case "connect" -> {
                         share = new Subscribers(URI.create(op.path("url").asText()), op.path("channel").asText(),
                                 op.path("connections").asInt(), () -> ended);
-                        answer(out, READY, Json.MAPPER.valueToTree(share.open(op.path("connectRate").asDouble(), progress)));
+                        answer(out, READY, Json.mapper().valueToTree(share.open(op.path("connectRate").asDouble(), progress)));
                     }
                     case "collect" -> {
                         if (share == null) {
                             throw new IOException("collect before connect");
                         }
-                        answer(out, ARRIVALS, Json.MAPPER.valueToTree(share.collect(op.path("broadcast").asInt(),
+                        answer(out, ARRIVALS, Json.mapper().valueToTree(share.collect(op.path("broadcast").asInt(),
                                 Duration.ofMillis(op.path("timeoutMillis").asLong()))));
                     }
                     default -> throw new IOException("unknown op from the coordinator: " + op);
@@ -80,7 +80,7 @@ public final class BenchWorker {
     private void read(BufferedReader in) {
         try {
             for (String line; (line = in.readLine()) != null; ) {
-                ops.add(Optional.of(Json.MAPPER.readTree(line)));
+                ops.add(Optional.of(Json.mapper().readTree(line)));
             }
         } catch (IOException e) {
             // the coordinator is gone, or spoke garbage: end either way

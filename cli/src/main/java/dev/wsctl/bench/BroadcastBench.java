@@ -45,8 +45,8 @@ public final class BroadcastBench {
             o.put("procs", procs);
             o.put("connectMillis", connectMillis);
             var list = o.putArray("broadcasts");
-            broadcasts.forEach(r -> list.add(Json.MAPPER.valueToTree(r)));
-            ObjectNode all = Json.MAPPER.valueToTree(total);
+            broadcasts.forEach(r -> list.add(Json.mapper().valueToTree(r)));
+            ObjectNode all = Json.mapper().valueToTree(total);
             all.remove("broadcast");
             o.set("total", all);
             return o;
@@ -137,7 +137,7 @@ public final class BroadcastBench {
                 JsonNode arrivals = w.receive(BenchWorker.ARRIVALS, "before reporting broadcast " + b, reportBy);
                 delivered += arrivals.path("delivered").asInt();
                 duplicated += arrivals.path("duplicated").asInt();
-                arrived.add(Json.MAPPER.treeToValue(arrivals.path("latencyMicros"), long[].class));
+                arrived.add(Json.mapper().treeToValue(arrivals.path("latencyMicros"), long[].class));
             }
             long[] sorted = sorted(arrived);
             latencies.add(sorted);

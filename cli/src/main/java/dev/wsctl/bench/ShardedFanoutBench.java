@@ -212,7 +212,7 @@ public final class ShardedFanoutBench {
 
     private static JsonNode read(byte[] json) {
         try {
-            return Json.MAPPER.readTree(json);
+            return Json.mapper().readTree(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

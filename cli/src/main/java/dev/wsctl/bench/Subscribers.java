@@ -290,7 +290,7 @@ final class Subscribers implements AutoCloseable {
             }
             JsonNode json;
             try {
-                json = Json.MAPPER.readTree(frame.text());
+                json = Json.mapper().readTree(frame.text());
             } catch (IOException notJson) {
                 return;
             }

@@ -35,7 +35,7 @@ final class WorkerProcess implements AutoCloseable {
         Thread stdoutPump = daemon("bench-worker-" + number + "-out", () -> {
             try (BufferedReader out = reader(process.getInputStream())) {
                 for (String line; (line = out.readLine()) != null; ) {
-                    events.add(Optional.of(Json.MAPPER.readTree(line)));
+                    events.add(Optional.of(Json.mapper().readTree(line)));
                 }
             } catch (IOException e) {
                 lastWords = "its output was not JSON lines: " + e.getMessage();

@@ -49,7 +49,7 @@ import java.util.concurrent.Callable;
         sortOptions = false)
 public final class BroadcastCommand implements Callable<Integer> {
     static final int PROGRESS_EVERY = 5_000;
-    private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader STRICT = Json.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     @Spec
     CommandSpec spec;

@@ -34,7 +34,7 @@ public record LocalState(long pid, URI url, URI callbackUrl, Path db) {
         Path file = stateDir.resolve(FILE);
         JsonNode state;
         try {
-            state = Json.MAPPER.readTree(file.toFile());
+            state = Json.mapper().readTree(file.toFile());
         } catch (IOException e) {
             throw new CliException(ExitCode.FAILED, "No wsctl local is running from this directory ("
                     + file + " not found). Start one with `wsctl local`, or pass --url.");

@@ -132,7 +132,7 @@ public final class TokenCommand implements Callable<Integer> {
     /** The token's own exp claim, so that what is printed is what the stack will check. */
     private static Instant expiresAt(String token) {
         try {
-            JsonNode claims = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+            JsonNode claims = Json.mapper().readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
             return Instant.ofEpochSecond(claims.get("exp").asLong());
         } catch (IOException e) {
             throw new IllegalStateException("a freshly minted token has no readable exp", e);

@@ -68,7 +68,7 @@ final class PermissionResource implements Resource<PermissionResource.State> {
             return Optional.empty();
         }
         try {
-            for (JsonNode statement : Json.MAPPER.readTree(policy).path("Statement")) {
+            for (JsonNode statement : Json.mapper().readTree(policy).path("Statement")) {
                 if (STATEMENT.equals(statement.path("Sid").asText())) {
                     return Optional.of(new State(statement.path("Principal").path("Service").asText(),
                             statement.path("Action").asText(),

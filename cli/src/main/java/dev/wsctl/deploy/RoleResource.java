@@ -81,7 +81,7 @@ final class RoleResource implements Resource<RoleResource.State> {
             policy = Policies.parseReturned(iam.getRolePolicy(r -> r.roleName(name).policyName(POLICY_NAME))
                     .policyDocument());
         } catch (NoSuchEntityException noPolicy) {
-            policy = Json.MAPPER.nullNode();
+            policy = Json.mapper().nullNode();
         }
         Map<String, String> actualTags = iam.listRoleTags(r -> r.roleName(name)).tags().stream()
                 .collect(Collectors.toMap(Tag::key, Tag::value));

@@ -192,7 +192,7 @@ public final class Template {
         t.set("Parameters", parameters.deepCopy());
         t.set("Resources", intrinsics(resources));
         ObjectNode out = t.putObject("Outputs");
-        outputs.forEach((key, value) -> out.putObject(logicalId(key)).set("Value", intrinsics(Json.MAPPER.getNodeFactory()
+        outputs.forEach((key, value) -> out.putObject(logicalId(key)).set("Value", intrinsics(Json.mapper().getNodeFactory()
                 .textNode(value))));
         return t;
     }

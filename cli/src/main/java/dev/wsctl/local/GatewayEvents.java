@@ -21,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class GatewayEvents {
 
-    static final ObjectMapper JSON = Json.MAPPER;
+    static final ObjectMapper JSON = Json.mapper();
 
     /** Account and region of the local ARNs; handlers only ever see them inside the authorizer's methodArn. */
     static final String REGION = "us-east-1";

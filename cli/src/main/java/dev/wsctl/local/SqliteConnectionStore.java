@@ -52,7 +52,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
     public static final int BUSY_TIMEOUT_MS = 5000;
     private static final int READERS = 4;
 
-    private static final ObjectMapper JSON = Json.MAPPER;
+    private static final ObjectMapper JSON = Json.mapper();
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
     };
 

@@ -184,7 +184,7 @@ public final class ClientSocket implements AutoCloseable {
     /** A frame's text as JSON; text that is not JSON becomes a JSON string, so every frame prints as one JSON value. */
     public static JsonNode parse(String text) {
         try {
-            JsonNode node = Json.MAPPER.readTree(text);
+            JsonNode node = Json.mapper().readTree(text);
             return node == null || node.isMissingNode() ? TextNode.valueOf(text) : node;
         } catch (IOException e) {
             return TextNode.valueOf(text);

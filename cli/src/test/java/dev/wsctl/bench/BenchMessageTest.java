@@ -15,7 +15,7 @@ class BenchMessageTest {
 
     /** What the send handler delivers for a bench broadcast: the envelope around the published message. */
     private static String delivered(int number, int payloadBytes) throws Exception {
-        JsonNode sent = Json.MAPPER.readTree(BenchMessage.broadcast("bench", number, payloadBytes));
+        JsonNode sent = Json.mapper().readTree(BenchMessage.broadcast("bench", number, payloadBytes));
         ObjectNode envelope = Json.object();
         envelope.put("type", "message");
         envelope.put("channel", "bench");

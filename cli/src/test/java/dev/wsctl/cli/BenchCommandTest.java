@@ -27,7 +27,7 @@ class BenchCommandTest {
                     "--connections", "25", "--broadcasts", "2", "--payload-bytes", "512", "--connect-rate", "500",
                     "-o", "json");
             assertThat(r.code()).as(r.err()).isZero();
-            JsonNode report = Json.MAPPER.readTree(r.out());
+            JsonNode report = Json.mapper().readTree(r.out());
             assertThat(report.get("connected").asInt()).isEqualTo(25);
             assertThat(report.get("joined").asInt()).isEqualTo(25);
             assertThat(report.get("broadcasts")).hasSize(2).allSatisfy(b -> {
@@ -48,7 +48,7 @@ class BenchCommandTest {
                     "--connections", "200", "--broadcasts", "3", "--payload-bytes", "256", "--connect-rate", "1000",
                     "-o", "json");
             assertThat(r.code()).as(r.err()).isZero();
-            JsonNode report = Json.MAPPER.readTree(r.out());
+            JsonNode report = Json.mapper().readTree(r.out());
             assertThat(report.get("procs").asInt()).isEqualTo(2);
             assertThat(report.get("connected").asInt()).isEqualTo(200);
             assertThat(report.get("joined").asInt()).isEqualTo(200);

@@ -36,7 +36,7 @@ class BroadcastCommandTest {
         CliRun r = local.wsctl("broadcast", "--channel", "news", "--message", "{\"headline\":\"hi\"}", "-o", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
-        JsonNode report = Json.MAPPER.readTree(r.out());
+        JsonNode report = Json.mapper().readTree(r.out());
         assertThat(report.fieldNames()).toIterable()
                 .containsExactly("recipients", "delivered", "gone", "failed", "throttled", "millis");
         assertThat(report.get("recipients").asLong()).isEqualTo(3);
@@ -47,7 +47,7 @@ class BroadcastCommandTest {
             JsonNode m = c.next(LocalTarget.deadline());
             assertThat(m.get("type").asText()).isEqualTo("message");
             assertThat(m.get("channel").asText()).isEqualTo("news");
-            assertThat(m.get("message")).isEqualTo(Json.MAPPER.readTree("{\"headline\":\"hi\"}"));
+            assertThat(m.get("message")).isEqualTo(Json.mapper().readTree("{\"headline\":\"hi\"}"));
             assertThat(m.get("sender").asText()).isEqualTo("server");
             assertThat(m.get("sentAt").asLong()).isPositive();
             assertThat(LocalTarget.drain(c, QUIET)).as("once").isEmpty();
@@ -61,7 +61,7 @@ class BroadcastCommandTest {
     void textIsAJsonStringJsonIsJsonAndRawSendsTheBareMessage() throws Exception {
         ClientSocket a = local.client("news");
         assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "hello there").code()).isZero();
-        assertThat(a.next(LocalTarget.deadline()).get("message")).isEqualTo(Json.MAPPER.readTree("\"hello there\""));
+        assertThat(a.next(LocalTarget.deadline()).get("message")).isEqualTo(Json.mapper().readTree("\"hello there\""));
 
         assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "42").code()).isZero();
         assertThat(a.next(LocalTarget.deadline()).get("message").isInt()).isTrue();

@@ -27,7 +27,7 @@ class ConnectionsCommandTest {
 
     private static JsonNode json(CliRun r) throws IOException {
         assertThat(r.code()).as(r.err()).isZero();
-        return Json.MAPPER.readTree(r.out());
+        return Json.mapper().readTree(r.out());
     }
 
     private static List<String> ids(JsonNode array) {
@@ -167,7 +167,7 @@ class ConnectionsCommandTest {
         CliRun show = local.wsctl("connections", "show", "-o", "json", "--", ghosts.get(0));
         assertThat(show.code()).as(show.err()).isZero();
         assertThat(show.err()).contains("connection " + ghosts.get(0) + " is gone (no socket); its rows:");
-        JsonNode shown = Json.MAPPER.readTree(show.out());
+        JsonNode shown = Json.mapper().readTree(show.out());
         assertThat(shown.get("gone").asBoolean()).isTrue();
         assertThat(shown.get("sub").asText()).isEqualTo("user-1");
         assertThat(shown.get("socket").isNull()).isTrue();

@@ -85,7 +85,7 @@ class LocalProcessTest {
     void servesUntilInterruptedThenDisconnectsEveryClientAndCleansUp() throws Exception {
         String url = startLocal();
 
-        JsonNode state = Json.MAPPER.readTree(dir.resolve("local.json").toFile());
+        JsonNode state = Json.mapper().readTree(dir.resolve("local.json").toFile());
         assertThat(state.get("url").asText()).isEqualTo(url);
         assertThat(state.get("pid").asLong()).isEqualTo(process.pid());
         assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("listening on " + url, "Ctrl-C",
@@ -109,7 +109,7 @@ class LocalProcessTest {
                     }
                 }).get(10, TimeUnit.SECONDS);
         socket.sendText("{\"action\":\"joinchannel\",\"channel\":\"news\"}", true);
-        JsonNode joined = Json.MAPPER.readTree(frames.poll(10, TimeUnit.SECONDS));
+        JsonNode joined = Json.mapper().readTree(frames.poll(10, TimeUnit.SECONDS));
         String id = joined.get("connectionId").asText();
         try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
             assertThat(store.channelsOf(id)).containsExactly("default", "news");

@@ -189,7 +189,7 @@ class CloudFormationDeployTest {
         env.put("WSCTL_THROTTLING_RATE", "50");
         CliRun json = cloudFormation("--dry-run", "-o", "json");
         assertThat(json.code()).as(json.err()).isZero();
-        JsonNode changeSet = Json.MAPPER.readTree(json.out());
+        JsonNode changeSet = Json.mapper().readTree(json.out());
         assertThat(changeSet.get("changeSetType").asText()).isEqualTo("UPDATE");
         assertThat(changeSet.get("changes")).singleElement().satisfies(c -> {
             assertThat(c.get("logicalId").asText()).isEqualTo("Stage");
@@ -268,7 +268,7 @@ class CloudFormationDeployTest {
     void jsonOutputIsTheEndpoints() throws IOException {
         CliRun r = cloudFormation("-o", "json");
         assertThat(r.code()).as(r.err()).isZero();
-        JsonNode endpoints = Json.MAPPER.readTree(r.out());
+        JsonNode endpoints = Json.mapper().readTree(r.out());
         assertThat(endpoints.get("url").asText()).startsWith("wss://").endsWith(".execute-api.us-east-1.amazonaws.com/dev");
         assertThat(endpoints.get("table").asText()).isEqualTo("chat-dev-connections");
         assertThat(endpoints.get("function.send").asText()).isEqualTo("chat-dev-send");

@@ -846,7 +846,7 @@ class DeployTest {
 
     private static JsonNode parse(String text) {
         try {
-            return Json.MAPPER.readTree(text);
+            return Json.mapper().readTree(text);
         } catch (IOException e) {
             throw new AssertionError(text, e);
         }

@@ -475,7 +475,7 @@ class TemplateTest {
 
     private static JsonNode parse(String json) {
         try {
-            return Json.MAPPER.readTree(json);
+            return Json.mapper().readTree(json);
         } catch (IOException e) {
             throw new AssertionError(json, e);
         }

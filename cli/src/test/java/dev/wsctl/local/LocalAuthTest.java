@@ -187,7 +187,7 @@ class LocalAuthTest {
     private static List<String> received(TestClient c) throws Exception {
         List<String> texts = new ArrayList<>();
         for (String frame : c.drain(QUIET)) {
-            texts.add(Json.MAPPER.readTree(frame).get("message").asText());
+            texts.add(Json.mapper().readTree(frame).get("message").asText());
         }
         return texts;
     }

@@ -56,7 +56,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 class LocalGatewayTest {
 
-    private static final ObjectMapper JSON = Json.MAPPER;
+    private static final ObjectMapper JSON = Json.mapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** One Netty client for every SDK client of the class: shutting Netty down takes seconds. */
     private static SdkAsyncHttpClient netty;

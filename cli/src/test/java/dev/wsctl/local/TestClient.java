@@ -132,7 +132,7 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
     JsonNode next() {
         String frame = nextText();
         try {
-            return Json.MAPPER.readTree(frame);
+            return Json.mapper().readTree(frame);
         } catch (IOException e) {
             throw new UncheckedIOException("not JSON: " + frame, e);
         }

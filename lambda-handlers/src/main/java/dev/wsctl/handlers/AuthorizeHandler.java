@@ -33,6 +33,6 @@ public final class AuthorizeHandler implements RequestStreamHandler {
     /** Throws {@link Authorizer.Unauthorized} for a 401; a Deny policy is a 403. */
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        Json.MAPPER.writeValue(output, authorizer.authorize(Json.MAPPER.readTree(input)));
+        Json.write(output, authorizer.authorize(Json.read(input)));
     }
 }

@@ -47,6 +47,6 @@ public final class FanoutHandler implements RequestStreamHandler {
             result.put("error", e.toString());
             log.write(result);
         }
-        Json.MAPPER.writeValue(output, result);
+        Json.write(output, result);
     }
 }

@@ -1,13 +1,12 @@
 package dev.wsctl.handlers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.DynamoDbJsonClient;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.PubSub;
 import dev.wsctl.runtime.WsEvent;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.TokenVerifier;
-import software.amazon.awssdk.core.warmup.SdkWarmUp;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -20,15 +19,15 @@ import java.util.Map;
 
 /**
  * Work done at init so that the first event does not pay for loading and first running its code: the
- * SDK's own warm-up ({@link SdkWarmUp}: each client's request and response path against a canned
- * response, and one unsigned request through the HTTP client; no credentials, no service call), one
- * API Gateway event through Jackson, and for the authorizer one token through the JOSE library.
+ * store's DynamoDB client in memory ({@link DynamoDbJsonClient#prime()}: requests written, an answer and an
+ * error read, a request signed with throwaway credentials; no connection, no service call), one API Gateway
+ * event through Jackson, and for the authorizer one token through the JOSE library.
  *
  * <p>Only when init is not on an event's path: a SnapStart snapshot, where what init loaded is in every
  * restored environment, or provisioned concurrency. On an on-demand cold start the event waits for init,
- * and the warm-up does more than the first call it would save (clients of its own, a request to STS).
- * Nothing here touches the table, @connections, or the clients the handlers use, so no connection is
- * open when the snapshot is taken. See BENCHMARKS.md, cold start.
+ * and priming does more than the first call it would save. Nothing here touches the table, @connections,
+ * or the function's credentials, so no connection is open and no credentials are resolved when the
+ * snapshot is taken. See BENCHMARKS.md, cold start.
  */
 final class Priming {
     /** Set by Lambda: {@code on-demand}, {@code provisioned-concurrency} or {@code snap-start}. */
@@ -49,9 +48,12 @@ final class Priming {
         return type.equals("snap-start") || type.equals("provisioned-concurrency");
     }
 
-    /** The SDK client of the runtime (the store; @connections posts go through wsctl's own HTTP client), then the event path. */
-    static void sdkClients() {
-        SdkWarmUp.warmUp(DynamoDbAsyncClient.class);
+    /**
+     * The store's DynamoDB client (wsctl's own, {@link DynamoDbJsonClient}: its requests, answers and signer in
+     * memory; @connections posts go through wsctl's own HTTP client too), then the event path.
+     */
+    static void storeClient() {
+        DynamoDbJsonClient.prime();
         events();
     }
 
@@ -62,7 +64,7 @@ final class Priming {
             ObjectNode result = Json.object();
             result.put("statusCode", 200);
             result.put("body", PubSub.other(event));
-            Json.MAPPER.writeValue(OutputStream.nullOutputStream(), result);
+            Json.write(OutputStream.nullOutputStream(), result);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

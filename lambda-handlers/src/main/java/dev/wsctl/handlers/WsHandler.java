@@ -79,6 +79,6 @@ public abstract class WsHandler implements RequestStreamHandler {
         if (body != null) {
             result.put("body", body);
         }
-        Json.MAPPER.writeValue(output, result);
+        Json.write(output, result);
     }
 }

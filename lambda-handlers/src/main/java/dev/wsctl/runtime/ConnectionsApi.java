@@ -209,6 +209,12 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
                 payload.stream));
     }
 
+    /** Opens one connection to the endpoint ahead of the first post (see {@link Http1Pool#preconnect()}). */
+    @Override
+    public void preconnect() {
+        http.preconnect();
+    }
+
     @Override
     public void close() {
         http.close();

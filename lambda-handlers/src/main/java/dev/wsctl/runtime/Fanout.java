@@ -106,6 +106,11 @@ public final class Fanout {
         return new Fanout(store, api, options, cap, log);
     }
 
+    /** Opens one @connections connection ahead of the first post, when none is open. */
+    public void preconnect() {
+        api.preconnect();
+    }
+
     /** Sends {@code payload} to every subscriber of {@code channel} but {@code exceptConnectionId}. */
     public FanoutReport toChannel(String channel, byte[] payload, String exceptConnectionId) {
         return send(channel, store.subscriberPages(channel), payload, exceptConnectionId);

@@ -70,11 +70,9 @@ public record FanoutBatch(String channel, byte[] payload, List<String> ids, Stri
     public static FanoutBatch parse(byte[] json) {
         JsonNode o;
         try {
-            o = Json.MAPPER.readTree(json);
+            o = Json.read(json);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("a fan-out batch must be JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
         if (o == null || !o.isObject()) {
             throw new IllegalArgumentException("a fan-out batch must be a JSON object");

@@ -168,6 +168,41 @@ final class Http1Pool implements AutoCloseable {
     }
 
     private void connect(Request first) {
+        ChannelFuture connecting = open();
+        connecting.addListener(f -> {
+            if (f.isSuccess()) {
+                start(ch(connecting), first);
+            } else {
+                first.notSent("no connection", f.cause());
+            }
+        });
+    }
+
+    /**
+     * Opens one connection ahead of the first request, when none is open: the connect (and TLS handshake,
+     * which runs as soon as it is connected) overlap with what the caller does before its first request. The
+     * connection is then idle, or serves a request that waits.
+     */
+    void preconnect() {
+        loop.execute(() -> {
+            if (closed || open > 0 || maxConnections < 1) {
+                return;
+            }
+            ChannelFuture connecting = open();
+            connecting.addListener(f -> {
+                if (f.isSuccess()) {
+                    reuse(ch(connecting));
+                }
+            });
+        });
+    }
+
+    private static Channel ch(ChannelFuture connecting) {
+        return connecting.channel();
+    }
+
+    /** A new connection, counted in {@link #open} until it closes. */
+    private ChannelFuture open() {
         open++;
         ChannelFuture connecting = bootstrap.connect();
         Channel ch = connecting.channel();
@@ -179,13 +214,7 @@ final class Http1Pool implements AutoCloseable {
                 dispatch(next);
             }
         });
-        connecting.addListener(f -> {
-            if (f.isSuccess()) {
-                start(ch, first);
-            } else {
-                first.notSent("no connection", f.cause());
-            }
-        });
+        return connecting;
     }
 
     private void start(Channel ch, Request request) {

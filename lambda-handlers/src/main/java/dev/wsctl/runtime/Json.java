@@ -1,36 +1,215 @@
 package dev.wsctl.runtime;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.Map;
 
-/** The one ObjectMapper of the runtime: building mappers is slow, so every class shares this one. */
+/**
+ * JSON for the runtime: trees ({@link JsonNode}) read and written with Jackson's streaming parser and generator
+ * alone. Building an {@link ObjectMapper} costs a cold JVM about 0.2 s (its configuration, type factory,
+ * serializer and deserializer caches), a fifth of a Lambda function's cold start, and the message path needs
+ * none of it: it reads and writes trees only. The same trees as the mapper's: numbers as int, long,
+ * BigInteger or double nodes, a repeated key keeps its last value, an empty input is a {@link MissingNode}.
+ * {@link #mapper()} is the shared mapper, built on first use, for code that binds data (the CLI, tests).
+ */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private Json() {
     }
 
-    public static ObjectNode object() {
-        return JsonNodeFactory.instance.objectNode();
+    /** The one ObjectMapper of the process, built on first use: building mappers is slow. */
+    public static ObjectMapper mapper() {
+        return Mapper.MAPPER;
     }
 
+    private static final class Mapper {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
+    public static ObjectNode object() {
+        return NODES.objectNode();
+    }
+
+    public static JsonNode read(InputStream in) throws IOException {
+        try (JsonParser p = FACTORY.createParser(in)) {
+            return tree(p);
+        }
+    }
+
+    /** From memory: the only failure is JSON that does not parse. */
+    public static JsonNode read(byte[] json) throws JsonProcessingException {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            return tree(p);
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** From memory: the only failure is JSON that does not parse. */
+    public static JsonNode read(String json) throws JsonProcessingException {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            return tree(p);
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode tree(JsonParser p) throws IOException {
+        JsonToken first = p.nextToken();
+        return first == null ? MissingNode.getInstance() : value(p, first);
+    }
+
+    private static JsonNode value(JsonParser p, JsonToken token) throws IOException {
+        switch (token) {
+            case START_OBJECT -> {
+                ObjectNode object = NODES.objectNode();
+                for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                    String name = p.currentName();
+                    object.set(name, value(p, p.nextToken()));
+                }
+                return object;
+            }
+            case START_ARRAY -> {
+                ArrayNode array = NODES.arrayNode();
+                for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                    array.add(value(p, t));
+                }
+                return array;
+            }
+            case VALUE_STRING -> {
+                return NODES.textNode(p.getText());
+            }
+            case VALUE_NUMBER_INT -> {
+                return switch (p.getNumberType()) {
+                    case INT -> NODES.numberNode(p.getIntValue());
+                    case LONG -> NODES.numberNode(p.getLongValue());
+                    default -> NODES.numberNode(p.getBigIntegerValue());
+                };
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return NODES.numberNode(p.getDoubleValue());
+            }
+            case VALUE_TRUE -> {
+                return NODES.booleanNode(true);
+            }
+            case VALUE_FALSE -> {
+                return NODES.booleanNode(false);
+            }
+            case VALUE_NULL -> {
+                return NODES.nullNode();
+            }
+            default -> throw new JsonParseFailure(p, "unexpected " + token);
+        }
+    }
+
+    private static final class JsonParseFailure extends com.fasterxml.jackson.core.JsonParseException {
+        JsonParseFailure(JsonParser p, String message) {
+            super(p, message);
+        }
+    }
+
+    /** {@code value} as JSON text: a tree by the generator alone, anything else by the mapper. */
     public static String write(Object value) {
+        if (value instanceof JsonNode node) {
+            StringWriter out = new StringWriter();
+            try (JsonGenerator g = FACTORY.createGenerator(out)) {
+                serialize(node, g);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return out.toString();
+        }
         try {
-            return MAPPER.writeValueAsString(value);
+            return mapper().writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** {@code value} as UTF-8 JSON: a tree by the generator alone, anything else by the mapper. */
     public static byte[] bytes(Object value) {
+        if (value instanceof JsonNode node) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+            try {
+                write(out, node);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return out.toByteArray();
+        }
         try {
-            return MAPPER.writeValueAsBytes(value);
+            return mapper().writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code node} as UTF-8 JSON to {@code out}, which stays open. */
+    public static void write(OutputStream out, JsonNode node) throws IOException {
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            serialize(node, g);
+        }
+    }
+
+    /** A tree as the mapper writes it with its defaults (every member, nulls too). */
+    private static void serialize(JsonNode node, JsonGenerator g) throws IOException {
+        switch (node.getNodeType()) {
+            case OBJECT -> {
+                g.writeStartObject();
+                for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> member = it.next();
+                    g.writeFieldName(member.getKey());
+                    serialize(member.getValue(), g);
+                }
+                g.writeEndObject();
+            }
+            case ARRAY -> {
+                g.writeStartArray();
+                for (JsonNode element : node) {
+                    serialize(element, g);
+                }
+                g.writeEndArray();
+            }
+            case STRING -> g.writeString(node.textValue());
+            case NUMBER -> {
+                switch (node.numberType()) {
+                    case INT -> g.writeNumber(node.intValue());
+                    case LONG -> g.writeNumber(node.longValue());
+                    case BIG_INTEGER -> g.writeNumber(node.bigIntegerValue());
+                    case FLOAT -> g.writeNumber(node.floatValue());
+                    case BIG_DECIMAL -> g.writeNumber(node.decimalValue());
+                    default -> g.writeNumber(node.doubleValue());
+                }
+            }
+            case BOOLEAN -> g.writeBoolean(node.booleanValue());
+            case BINARY -> g.writeBinary(node.binaryValue());
+            case POJO -> g.writeRawValue(mapper().writeValueAsString(((POJONode) node).getPojo()));
+            default -> g.writeNull(); // NULL, MISSING
         }
     }
 }

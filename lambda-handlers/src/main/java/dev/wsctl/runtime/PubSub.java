@@ -197,7 +197,7 @@ public final class PubSub {
         }
         JsonNode frame;
         try {
-            frame = event.body() == null ? null : Json.MAPPER.readTree(event.body());
+            frame = event.body() == null ? null : Json.read(event.body());
         } catch (JsonProcessingException e) {
             throw ClientError.badRequest("frame is not valid JSON");
         }

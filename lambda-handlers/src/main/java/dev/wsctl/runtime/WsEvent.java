@@ -34,7 +34,7 @@ public record WsEvent(
         boolean base64Encoded) {
 
     public static WsEvent parse(InputStream in) throws IOException {
-        return of(Json.MAPPER.readTree(in));
+        return of(Json.read(in));
     }
 
     public static WsEvent of(JsonNode event) {

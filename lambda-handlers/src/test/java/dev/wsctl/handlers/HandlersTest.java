@@ -78,7 +78,7 @@ class HandlersTest {
     private static JsonNode invoke(RequestStreamHandler handler, byte[] event) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         handler.handleRequest(new ByteArrayInputStream(event), out, null);
-        return Json.MAPPER.readTree(out.toByteArray());
+        return Json.mapper().readTree(out.toByteArray());
     }
 
     @Test
@@ -100,8 +100,8 @@ class HandlersTest {
                 "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1}")).isEqualTo("forbidden");
         invoke(new ChannelsHandler(pubSub, log), message("{\"action\":\"joinchannel\",\"channel\":\"news\"}"));
         JsonNode sent = invoke(new SendHandler(pubSub, log), "sendmessage.json");
-        assertThat(Json.MAPPER.readTree(sent.get("body").asText()))
-                .isEqualTo(Json.MAPPER.readTree("{\"type\":\"ack\",\"id\":\"m1\",\"recipients\":0}"));
+        assertThat(Json.mapper().readTree(sent.get("body").asText()))
+                .isEqualTo(Json.mapper().readTree("{\"type\":\"ack\",\"id\":\"m1\",\"recipients\":0}"));
 
         JsonNode gone = invoke(new DisconnectHandler(pubSub, log), "disconnect.json");
         assertThat(gone.get("statusCode").asInt()).isEqualTo(200);
@@ -156,7 +156,7 @@ class HandlersTest {
     private static String errorCode(RequestStreamHandler handler, String body) throws IOException {
         JsonNode result = invoke(handler, message(body));
         assertThat(result.get("statusCode").asInt()).isEqualTo(200);
-        JsonNode frame = Json.MAPPER.readTree(result.get("body").asText());
+        JsonNode frame = Json.mapper().readTree(result.get("body").asText());
         assertThat(frame.get("type").asText()).isEqualTo("error");
         assertThat(frame.get("message").asText()).isNotBlank();
         return frame.get("code").asText();
@@ -165,7 +165,7 @@ class HandlersTest {
     private static byte[] message(String body) throws IOException {
         ObjectNode event;
         try (InputStream in = HandlersTest.class.getResourceAsStream("/events/sendmessage.json")) {
-            event = (ObjectNode) Json.MAPPER.readTree(in);
+            event = (ObjectNode) Json.mapper().readTree(in);
         }
         event.put("body", body);
         return Json.bytes(event);

@@ -11,8 +11,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * When init primes, and that the in-memory priming runs. The SDK's warm-up (which also sends a request
- * to STS) runs in {@code ColdStartIT}, on handlers.jar, with {@code AWS_LAMBDA_INITIALIZATION_TYPE=snap-start}.
+ * When init primes, and that the in-memory priming runs. The store client's priming runs in
+ * {@code ColdStartIT} too, on handlers.jar, with {@code AWS_LAMBDA_INITIALIZATION_TYPE=snap-start}.
  */
 class PrimingTest {
     @Test
@@ -29,6 +29,7 @@ class PrimingTest {
         Arrays.fill(secret, (byte) 3);
 
         assertThatCode(Priming::events).doesNotThrowAnyException();
+        assertThatCode(Priming::storeClient).doesNotThrowAnyException();
         assertThatCode(() -> Priming.authorizer(AuthSettings.hs256(secret, List.of(), OriginPolicy.MissingOrigin.ALLOW)))
                 .doesNotThrowAnyException();
         assertThatCode(() -> Priming.authorizer(AuthSettings.none())).doesNotThrowAnyException();

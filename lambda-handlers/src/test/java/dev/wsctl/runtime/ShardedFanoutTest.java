@@ -130,7 +130,7 @@ class ShardedFanoutTest {
         // the largest message the default settings accept, on the longest channel name, from a long user name
         String channel = "c".repeat(164);
         String text = "x".repeat(Settings.DEFAULT_MAX_MESSAGE_BYTES - 2);
-        JsonNode message = Json.MAPPER.getNodeFactory().textNode(text);
+        JsonNode message = Json.mapper().getNodeFactory().textNode(text);
         assertThat(Json.bytes(message)).hasSize(Settings.DEFAULT_MAX_MESSAGE_BYTES);
         byte[] payload = Frames.delivery(Settings.Delivery.ENVELOPE, channel, message, "u".repeat(128),
                 System.currentTimeMillis());
@@ -250,7 +250,7 @@ class ShardedFanoutTest {
     private JsonNode invokeWorker(FanoutWorker worker, byte[] event) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new FanoutHandler(worker, new JsonLog(log::add)).handleRequest(new ByteArrayInputStream(event), out, null);
-        return Json.MAPPER.readTree(out.toByteArray());
+        return Json.mapper().readTree(out.toByteArray());
     }
 
     @Test
@@ -288,7 +288,7 @@ class ShardedFanoutTest {
 
     private static JsonNode readTree(byte[] json) {
         try {
-            return Json.MAPPER.readTree(json);
+            return Json.mapper().readTree(json);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

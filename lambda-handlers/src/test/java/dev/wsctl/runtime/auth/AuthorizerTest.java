@@ -48,7 +48,7 @@ class AuthorizerTest {
 
     private static ObjectNode event() throws IOException {
         try (InputStream in = AuthorizerTest.class.getResourceAsStream("/events/authorize.json")) {
-            return (ObjectNode) Json.MAPPER.readTree(in);
+            return (ObjectNode) Json.mapper().readTree(in);
         }
     }
 
@@ -71,8 +71,8 @@ class AuthorizerTest {
 
     private static JsonNode invoke(AuthorizeHandler h, JsonNode event) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        h.handleRequest(new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(event)), out, null);
-        return Json.MAPPER.readTree(out.toByteArray());
+        h.handleRequest(new ByteArrayInputStream(Json.mapper().writeValueAsBytes(event)), out, null);
+        return Json.mapper().readTree(out.toByteArray());
     }
 
     private static String token(String sub, List<String> channels, List<String> publish) {
@@ -80,7 +80,7 @@ class AuthorizerTest {
     }
 
     private JsonNode lastLog() throws IOException {
-        return Json.MAPPER.readTree(log.get(log.size() - 1));
+        return Json.mapper().readTree(log.get(log.size() - 1));
     }
 
     @Test
