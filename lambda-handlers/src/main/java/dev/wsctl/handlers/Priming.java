@@ -1,6 +1,7 @@
 package dev.wsctl.handlers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.DynamoDbJsonClient;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.PubSub;
@@ -20,14 +21,15 @@ import java.util.Map;
 /**
  * Work done at init so that the first event does not pay for loading and first running its code: the
  * store's DynamoDB client in memory ({@link DynamoDbJsonClient#prime()}: requests written, an answer and an
- * error read, a request signed with throwaway credentials; no connection, no service call), one API Gateway
- * event through Jackson, and for the authorizer one token through the JOSE library.
+ * error read, a request signed with throwaway credentials; no connection, no service call), in functions that
+ * publish one unsigned request to @connections ({@link #connections}), one API Gateway event through Jackson,
+ * and for the authorizer one token through the JOSE library.
  *
  * <p>Only when init is not on an event's path: a SnapStart snapshot, where what init loaded is in every
  * restored environment, or provisioned concurrency. On an on-demand cold start the event waits for init,
- * and priming does more than the first call it would save. Nothing here touches the table, @connections,
- * or the function's credentials, so no connection is open and no credentials are resolved when the
- * snapshot is taken. See BENCHMARKS.md, cold start.
+ * and priming does more than the first call it would save. Nothing here touches the table or the function's
+ * credentials, and the one request to @connections is unsigned and its connection closed, so no connection is
+ * open and no credentials are resolved when the snapshot is taken. See BENCHMARKS.md, cold start.
  */
 final class Priming {
     /** Set by Lambda: {@code on-demand}, {@code provisioned-concurrency} or {@code snap-start}. */
@@ -38,6 +40,9 @@ final class Priming {
              "requestId":"priming","domainName":"localhost","connectedAt":0,"identity":{"sourceIp":"127.0.0.1"}},
              "headers":{"Origin":"https://localhost"},"body":"{\\"action\\":\\"ping\\"}","isBase64Encoded":false}
             """;
+
+    /** How long priming waits for the @connections endpoint at most, per step. */
+    static final Duration PRIMING_TIMEOUT = Duration.ofSeconds(2);
 
     private Priming() {
     }
@@ -55,6 +60,15 @@ final class Priming {
     static void storeClient() {
         DynamoDbJsonClient.prime();
         events();
+    }
+
+    /**
+     * The fan-out's @connections client: one unsigned request to the endpoint over TLS, all connections closed
+     * after it ({@link ConnectionsApi#prime}), so that a restored environment's first send finds the TLS
+     * handshake and the HTTP path loaded. No credentials, no open connection in the snapshot.
+     */
+    static void connections(ConnectionsApi api) {
+        api.prime(PRIMING_TIMEOUT);
     }
 
     /** An event parsed and routed ({@code ping}: no store), a proxy result written, all in memory. */

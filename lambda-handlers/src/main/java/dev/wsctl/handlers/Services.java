@@ -86,9 +86,12 @@ final class Services {
         // Netty's event loops for the fan-out's connections and the workers' invokes, only in a function that
         // publishes: the store's calls do not need them
         SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
-        Fanout fanout = new Fanout(store,
-                new ConnectionsApi(settings.callbackUrl(), loops, settings.fanoutConcurrency(), region, credentials),
-                Fanout.Options.of(settings), log);
+        ConnectionsApi connections =
+                new ConnectionsApi(settings.callbackUrl(), loops, settings.fanoutConcurrency(), region, credentials);
+        if (Priming.pays(System.getenv())) {
+            Priming.connections(connections);
+        }
+        Fanout fanout = new Fanout(store, connections, Fanout.Options.of(settings), log);
         Settings.Sharding sharding = settings.sharding();
         LambdaDispatcher dispatcher = sharding.function()
                 .map(function -> new LambdaDispatcher(function, LambdaDispatcher.endpoint(System.getenv(), region),

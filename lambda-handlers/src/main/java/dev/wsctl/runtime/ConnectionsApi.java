@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -177,16 +178,10 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
     @Override
     public CompletableFuture<Answer> post(String connectionId, Payload payload) {
         String path = pathPrefix + encodeSegment(connectionId);
-        ByteBuf head;
-        if (sigV4.anonymous()) {
-            head = ByteBufAllocator.DEFAULT.ioBuffer(POST.length + path.length() + fixedHeaders.length
-                    + payload.lengthAndEnd.length);
-            head.writeBytes(POST);
-            head.writeCharSequence(path, StandardCharsets.US_ASCII);
-            head.writeBytes(fixedHeaders).writeBytes(payload.lengthAndEnd);
-        } else {
-            head = signedHead(path, payload);
-        }
+        return send(sigV4.anonymous() ? unsignedHead(path, payload) : signedHead(path, payload), payload);
+    }
+
+    private CompletableFuture<Answer> send(ByteBuf head, Payload payload) {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         http.send(head, payload.body.duplicate(), new Http1Pool.Call() {
             @Override
@@ -202,6 +197,15 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
         return answer;
     }
 
+    /** The request line and the fixed headers, unsigned. */
+    private ByteBuf unsignedHead(String path, Payload payload) {
+        ByteBuf head = ByteBufAllocator.DEFAULT.ioBuffer(POST.length + path.length() + fixedHeaders.length
+                + payload.lengthAndEnd.length);
+        head.writeBytes(POST);
+        head.writeCharSequence(path, StandardCharsets.US_ASCII);
+        return head.writeBytes(fixedHeaders).writeBytes(payload.lengthAndEnd);
+    }
+
     /** The request line and every header of the request as the SDK's signer signed it. */
     private ByteBuf signedHead(String path, Payload payload) {
         return SigV4.head(sigV4.sign(
@@ -213,6 +217,36 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
     @Override
     public void preconnect() {
         http.preconnect();
+    }
+
+    /**
+     * Priming for a SnapStart snapshot (or provisioned concurrency): one unsigned POST to the connection id
+     * {@code priming}, which API Gateway refuses (403, no signature; an endpoint that checks none answers
+     * 410), so that the TLS handshake and the request and answer path are loaded and have run before the
+     * snapshot, as AWS's SnapStart guide suggests; no credentials are used. Then every connection is closed,
+     * so that none is in the snapshot (a restored environment opens new ones). Waits at most {@code timeout}
+     * for each step; a failure is no error, since priming only saves time.
+     *
+     * @return the status heard, or -1 when there was no answer
+     */
+    public int prime(Duration timeout) {
+        int status = -1;
+        Payload payload = payload("{}".getBytes(StandardCharsets.UTF_8));
+        try {
+            status = send(unsignedHead(pathPrefix + "priming", payload), payload)
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).status();
+        } catch (Exception noAnswer) {
+            // the first send after a restore pays for what was not primed
+        } finally {
+            http.disconnectAll(timeout);
+            payload.close(); // no call is in flight any more
+        }
+        return status;
+    }
+
+    /** Connections open or being opened (for tests). */
+    int openConnections() {
+        return http.openConnections();
     }
 
     @Override

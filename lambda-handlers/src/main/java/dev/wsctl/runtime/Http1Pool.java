@@ -32,8 +32,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The least HTTP/1.1 client that a fan-out needs, on Netty (which the jar carries for the SDK anyway):
@@ -250,6 +253,50 @@ final class Http1Pool implements AutoCloseable {
                     e.channel.close();
                 }
             }
+        }
+    }
+
+    /**
+     * Closes every connection (a request in progress fails as closed) and waits up to {@code timeout} until
+     * they are closed; the pool stays usable and opens new ones for later requests.
+     */
+    void disconnectAll(Duration timeout) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            List<ChannelFuture> closing = new ArrayList<>();
+            for (Exchange e : new ArrayList<>(connections)) {
+                e.fail(new IOException("the connection was closed by the client"));
+                closing.add(e.channel.close());
+            }
+            if (closing.isEmpty()) {
+                done.complete(null);
+                return;
+            }
+            AtomicInteger left = new AtomicInteger(closing.size());
+            closing.forEach(f -> f.addListener(closed -> {
+                if (left.decrementAndGet() == 0) {
+                    done.complete(null);
+                }
+            }));
+        });
+        try {
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // left to close on their own
+        }
+    }
+
+    /** Connections open or being opened; read on the pool's event loop. */
+    int openConnections() {
+        try {
+            return loop.submit(() -> open).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return open;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
         }
     }
 

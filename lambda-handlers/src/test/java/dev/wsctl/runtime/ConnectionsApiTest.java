@@ -196,6 +196,41 @@ class ConnectionsApiTest {
     }
 
     @Test
+    void primingSendsOneUnsignedRequestThenClosesEveryConnection() {
+        ConnectionsApi api = endpoint.client(); // one that signs its posts
+
+        assertThat(api.prime(Duration.ofSeconds(5))).isEqualTo(410); // the fake's answer for an unknown id
+
+        assertThat(endpoint.requests).singleElement().satisfies(request -> {
+            assertThat(request.rawPath()).isEqualTo("/test/@connections/priming");
+            assertThat(request.header("authorization")).isNull();
+            assertThat(request.headers().keySet()).noneMatch(h -> h.startsWith("x-amz-"));
+        });
+        assertThat(api.openConnections()).as("no connection left for a snapshot").isZero();
+
+        // the client goes on as before, on a new connection
+        endpoint.live.add("abc=");
+        assertThat(post(api, "abc=", "hello").outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED);
+        assertThat(api.openConnections()).isEqualTo(1);
+    }
+
+    @Test
+    void primingWithoutAnEndpointGivesUpQuietly() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ConnectionsApi api = new ConnectionsApi(URI.create("http://127.0.0.1:" + port + "/dev"), endpoint.eventLoops(), 4,
+                Region.US_EAST_1, software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create());
+        try {
+            assertThat(api.prime(Duration.ofSeconds(5))).isEqualTo(-1);
+            assertThat(api.openConnections()).isZero();
+        } finally {
+            api.close();
+        }
+    }
+
+    @Test
     void credentialsAreResolvedOnceAndAgainOnlyBeforeTheyExpire() {
         endpoint.live.add("abc=");
         AtomicInteger resolved = new AtomicInteger();
