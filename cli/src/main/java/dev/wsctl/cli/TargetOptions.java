@@ -18,7 +18,6 @@ import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
@@ -153,7 +152,11 @@ public final class TargetOptions {
         }
     }
 
-    /** The SDK's @connections client, without retries of its own: a retried post could arrive twice. */
+    /**
+     * The SDK's @connections client, for GetConnection and DeleteConnection, which are safe to repeat: it keeps
+     * the SDK's standard retries (a kept-alive connection closed under a request, throttling). Posts go through
+     * the fan-out's client ({@link ConnectionsApi}), which never repeats one that may have arrived.
+     */
     private static ApiGatewayManagementApiAsyncClient managementApi(URI callbackUrl, SdkAsyncHttpClient http,
                                                                    Region region, AwsCredentialsProvider credentials) {
         return ApiGatewayManagementApiAsyncClient.builder()
@@ -161,7 +164,6 @@ public final class TargetOptions {
                 .region(region)
                 .credentialsProvider(credentials)
                 .endpointOverride(callbackUrl)
-                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build();
     }
 }

@@ -2,18 +2,22 @@ package dev.wsctl.ops;
 
 import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Futures;
 import dev.wsctl.runtime.Json;
-import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.ApiGatewayManagementApiException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -110,12 +114,19 @@ public final class ConnectionAdmin {
         boolean notified = false;
         if (reason.isPresent()) {
             String frame = Json.write(Json.object().put("type", "kicked").put("reason", reason.get()));
-            try {
-                Futures.join(target.api().postToConnection(b -> b.connectionId(connectionId)
-                        .data(SdkBytes.fromUtf8String(frame))));
-                notified = true;
-            } catch (GoneException e) {
-                gone = true;
+            // through the fan-out's client, which never repeats a post that may have arrived
+            ConnectionsApi.Answer answer;
+            try (ConnectionsApi.Payload payload = ConnectionsApi.payload(frame.getBytes(StandardCharsets.UTF_8))) {
+                answer = target.connections().post(connectionId, payload).join();
+            } catch (CompletionException e) {
+                throw SdkClientException.create("PostToConnection got no answer: " + e.getCause(), e.getCause());
+            }
+            switch (answer.outcome()) {
+                case DELIVERED -> notified = true;
+                case GONE -> gone = true;
+                // as the SDK's client would have reported it, so that it is explained the same way
+                default -> throw ApiGatewayManagementApiException.builder().statusCode(answer.status())
+                        .message("PostToConnection failed: " + answer.error()).build();
             }
         }
         if (!gone) {

@@ -11,8 +11,9 @@ import java.net.URI;
  * @connections clients, and its WebSocket URL. One code path serves both.
  *
  * @param name         what to call it in messages ("local stack ws://…" or "stack chat-dev")
- * @param api          the SDK's @connections client, for one-off calls (GetConnection, DeleteConnection)
- * @param connections  the fan-out's @connections client
+ * @param api          the SDK's @connections client, for the calls that may be repeated (GetConnection,
+ *                     DeleteConnection)
+ * @param connections  the fan-out's @connections client, for every post
  * @param websocketUrl where clients connect
  */
 public record Target(String name, ConnectionStore store, ApiGatewayManagementApiAsyncClient api,
