@@ -39,6 +39,8 @@ public final class LocalStack implements AutoCloseable {
     /**
      * @param port 0 picks a free port
      * @param db   the SQLite file; a second wsctl process may open it while the stack runs
+     * @param fanoutConcurrency the handlers' setting, as on AWS; the fan-out's posts complete in-process here, so
+     *                          it bounds nothing
      * @param sharding shard size and rate cap of the fan-out; its batches run on in-process workers that share
      *                 one rate cap (the function to invoke is not used)
      */
@@ -94,7 +96,7 @@ public final class LocalStack implements AutoCloseable {
 
         public Config withLimits(Limits limits) {
             return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log);
+                    fanoutConcurrency, limits, auth, log, sharding);
         }
 
         public Config withLog(JsonLog log) {

@@ -328,6 +328,18 @@ class LocalStackTest {
     }
 
     @Test
+    void everyConfigWitherKeepsTheOtherSettings() {
+        Settings.Sharding sharding = new Settings.Sharding(500, 1234, 77, Optional.empty());
+        LocalStack.Config config = LocalStack.Config.defaults().withSharding(sharding)
+                .withLimits(Limits.aws().withMaxFrameBytes(1024))
+                .withPort(9999).withPublish(Settings.Publish.ANY).withLog(JsonLog.discard());
+        assertThat(config.sharding()).isEqualTo(sharding);
+        assertThat(config.limits().maxFrameBytes()).isEqualTo(1024);
+        assertThat(config.port()).isEqualTo(9999);
+        assertThat(config.publish()).isEqualTo(Settings.Publish.ANY);
+    }
+
+    @Test
     void startingRemovesRowsPastTheirTtlLikeDynamoDb() throws Exception {
         try (SqliteConnectionStore earlier = new SqliteConnectionStore(dir.resolve("local.db"))) {
             long now = System.currentTimeMillis();
