@@ -60,7 +60,7 @@ public final class LocalCommand implements Callable<Integer> {
     StateDirOption state;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout (concurrency, shardSize, maxRate, burst), publish and auth (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
+            description = "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout (shardSize, maxRate, burst; concurrency bounds the posts in flight on AWS only, since the local stack delivers in-process), publish and auth (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
     Path configFile;
 
     @Option(names = "--default-channel", paramLabel = "NAME", description = "Channel every connection joins on connect; 'none' turns that off (default: defaultChannel of the config, else default).")
@@ -71,9 +71,6 @@ public final class LocalCommand implements Callable<Integer> {
 
     @Option(names = "--delivery", paramLabel = "MODE", description = "What subscribers receive: 'envelope' (type, channel, message, sender, sentAt) or 'raw' (the bare message) (default: delivery of the config, else envelope).")
     String delivery;
-
-    @Option(names = "--fanout-concurrency", paramLabel = "N", description = "@connections calls in flight per broadcast (default: fanout.concurrency of the config, else 128).")
-    String fanoutConcurrency;
 
     @Option(names = "--publish", paramLabel = "POLICY", description = "Where clients may publish: members (channels they joined), any, or none (only `wsctl broadcast`) (default: publish of the config, else members).")
     String publish;
@@ -207,7 +204,6 @@ public final class LocalCommand implements Callable<Integer> {
         addFlag(flags, "defaultChannel", "--default-channel", defaultChannel);
         addFlag(flags, "maxMessageBytes", "--max-message-bytes", maxMessageBytes);
         addFlag(flags, "delivery", "--delivery", delivery);
-        addFlag(flags, "fanout.concurrency", "--fanout-concurrency", fanoutConcurrency);
         addFlag(flags, "publish", "--publish", publish);
         try {
             return new ConfigLoader(System.getenv()).load(configFile, flags);

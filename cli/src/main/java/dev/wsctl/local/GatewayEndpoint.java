@@ -25,7 +25,7 @@ final class GatewayEndpoint implements ConnectionsEndpoint {
     public CompletableFuture<ConnectionsApi.Answer> post(String connectionId, ConnectionsApi.Payload payload) {
         LocalGateway g = gateway;
         if (g == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("the local gateway has not started"));
+            return CompletableFuture.failedFuture(new IllegalStateException("the local gateway is not running"));
         }
         try {
             return CompletableFuture.completedFuture(g.post(connectionId, payload));
