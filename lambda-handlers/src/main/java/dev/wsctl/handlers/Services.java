@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionsApi;
+import dev.wsctl.runtime.ConnectionsEndpoint;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.DynamoDbJsonClient;
 import dev.wsctl.runtime.Fanout;
+import dev.wsctl.runtime.FanoutDispatcher;
 import dev.wsctl.runtime.FanoutWorker;
+import dev.wsctl.runtime.HandoverEndpoint;
+import dev.wsctl.runtime.JdkConnectionsApi;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.LambdaDispatcher;
@@ -18,8 +22,10 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.utils.Lazy;
 
 import java.time.Clock;
+import java.util.function.Supplier;
 
 /**
  * The runtime of one Lambda execution environment, built once at init from the function's
@@ -28,12 +34,23 @@ import java.time.Clock;
 final class Services {
     /** Connections to DynamoDB at most (the store has up to 16 batch requests in flight). */
     private static final int STORE_CONNECTIONS = 16;
+    /**
+     * Connections to @connections over the JDK's client after an on-demand cold start (the JDK keeps five idle
+     * ones per host), and the posts waiting for them at which the Netty client is built to take over.
+     */
+    private static final int QUICK_START_CONNECTIONS = 4;
+    private static final int HANDOVER_AT = 64;
     private static volatile PubSub pubSub;
 
     private Services() {
     }
 
-    static synchronized PubSub fromEnvironment() {
+    /** The runtime of a function that publishes rarely or never ({@code $connect}, {@code $disconnect}, channels). */
+    static PubSub fromEnvironment() {
+        return runtime(false);
+    }
+
+    private static synchronized PubSub runtime(boolean quickStart) {
         if (pubSub == null) {
             Settings settings = Settings.fromEnvironment(System.getenv());
             // Lambda sets AWS_REGION: no provider chain (system properties, profile files, IMDS) at init
@@ -41,13 +58,22 @@ final class Services {
             // The Lambda environment carries the role's credentials in variables: no need to walk
             // the default provider chain (profiles, IMDS) at init.
             var credentials = EnvironmentVariableCredentialsProvider.create();
+            JdkConnectionsApi quick = null;
+            if (quickStart) {
+                quick = new JdkConnectionsApi(settings.callbackUrl(), QUICK_START_CONNECTIONS, region, credentials);
+                // the JDK's TLS context and a first handshake on a thread of its own, from the start of init
+                Thread early = new Thread(quick::preconnect, "wsctl-preconnect");
+                early.setDaemon(true);
+                early.start();
+            }
             // the store's calls without the SDK's client pipeline, whose build and first call were most of a cold start
             ConnectionStore store = new DynamoDbConnectionStore(new DynamoDbJsonClient(
                     Clients.dynamoDbEndpoint(System.getenv(), region), STORE_CONNECTIONS, region, credentials),
                     settings.table());
             JsonLog log = log();
+            JdkConnectionsApi first = quick;
             pubSub = new PubSub(settings, store,
-                    () -> fanOut(settings, store, region, credentials, log), Clock.systemUTC());
+                    () -> fanOut(settings, store, region, credentials, log, first), Clock.systemUTC());
             if (Priming.pays(System.getenv())) {
                 // init is not on an event's path here: build what a send needs now, into the snapshot
                 pubSub.fanout();
@@ -58,44 +84,47 @@ final class Services {
     }
 
     /**
-     * The send function's runtime: as {@link #fromEnvironment()}, and on an on-demand cold start the fan-out
-     * (Netty's event loops, the TLS context, the signer) built on a thread of its own, which then opens one
-     * connection to @connections, while init and the first event's store calls run on Lambda's. Every send
-     * publishes, so this is work its first event would do anyway; with SnapStart or provisioned concurrency the
-     * fan-out is already built at init (no connection is opened into a snapshot).
+     * The send function's runtime. With SnapStart or provisioned concurrency, as {@link #fromEnvironment()}: the
+     * fan-out and its Netty client are built and primed at init. On an on-demand cold start the first posts go
+     * over the JDK's HTTP client instead ({@link HandoverEndpoint}), and a thread of its own makes a first TLS
+     * handshake with @connections while init and the first event's store calls run on Lambda's. See
+     * BENCHMARKS.md, cold start.
      */
     static PubSub publisher() {
-        PubSub pubSub = fromEnvironment();
-        if (!Priming.pays(System.getenv())) {
-            Thread early = new Thread(() -> {
-                try {
-                    pubSub.fanout().preconnect();
-                } catch (RuntimeException e) {
-                    // the send path builds it again, and reports what is wrong
-                }
-            }, "wsctl-fanout-init");
-            early.setDaemon(true);
-            early.start();
-        }
-        return pubSub;
+        return runtime(!Priming.pays(System.getenv()));
     }
 
-    /** The send path's fan-out: the engine, and the dispatcher to the worker function when one is deployed. */
+    /**
+     * The send path's fan-out: the engine, and the dispatcher to the worker function when one is deployed.
+     * With {@code quick} (else null) the engine posts over the JDK's HTTP client until a fan-out is large enough
+     * for Netty's.
+     */
     private static ShardedFanout fanOut(Settings settings, ConnectionStore store, Region region,
-                                        AwsCredentialsProvider credentials, JsonLog log) {
-        // Netty's event loops for the fan-out's connections and the workers' invokes, only in a function that
-        // publishes: the store's calls do not need them
-        SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
-        ConnectionsApi connections =
-                new ConnectionsApi(settings.callbackUrl(), loops, settings.fanoutConcurrency(), region, credentials);
-        if (Priming.pays(System.getenv())) {
-            Priming.connections(connections);
+                                        AwsCredentialsProvider credentials, JsonLog log, JdkConnectionsApi quick) {
+        // Netty's event loops for the fan-out's connections and the workers' invokes, built when first needed:
+        // the store's calls, and the first posts after an on-demand cold start, do without them
+        Lazy<SdkEventLoopGroup> loops = new Lazy<>(() -> SdkEventLoopGroup.builder().build());
+        Supplier<ConnectionsApi> netty = () -> new ConnectionsApi(settings.callbackUrl(), loops.getValue(),
+                settings.fanoutConcurrency(), region, credentials);
+        ConnectionsEndpoint connections;
+        if (quick != null) {
+            connections = new HandoverEndpoint(quick, netty, HANDOVER_AT, log);
+        } else {
+            ConnectionsApi api = netty.get();
+            if (Priming.pays(System.getenv())) {
+                Priming.connections(api);
+            }
+            connections = api;
         }
         Fanout fanout = new Fanout(store, connections, Fanout.Options.of(settings), log);
         Settings.Sharding sharding = settings.sharding();
-        LambdaDispatcher dispatcher = sharding.function()
-                .map(function -> new LambdaDispatcher(function, LambdaDispatcher.endpoint(System.getenv(), region),
-                        region, credentials, loops, log))
+        FanoutDispatcher dispatcher = sharding.function()
+                .map(function -> {
+                    Lazy<LambdaDispatcher> lambda = new Lazy<>(() -> new LambdaDispatcher(function,
+                            LambdaDispatcher.endpoint(System.getenv(), region), region, credentials,
+                            loops.getValue(), log));
+                    return (FanoutDispatcher) batch -> lambda.getValue().dispatch(batch);
+                })
                 .orElse(null);
         ObjectNode line = Json.object();
         line.put("event", "sharding");

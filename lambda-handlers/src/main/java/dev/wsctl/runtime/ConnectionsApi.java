@@ -6,8 +6,6 @@ import io.netty.buffer.Unpooled;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 
@@ -18,8 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * PostToConnection without the SDK's service client: {@code POST {callbackUrl}/@connections/{id}} with the
@@ -32,7 +28,8 @@ import java.util.regex.Pattern;
  * loops: the request line's prefix and the fixed headers are encoded once, the payload is one buffer
  * shared by every call, and the resolved credentials are kept until the provider says they expire. The
  * admin operations (GetConnection, DeleteConnection) stay on the SDK client. No retries here: the
- * fan-out decides what may be repeated.
+ * fan-out decides what may be repeated. {@link JdkConnectionsApi} sends the same requests over the JDK's own
+ * HTTP client, which a cold JVM loads in a fraction of Netty's time, for a send function's first posts.
  */
 public final class ConnectionsApi implements ConnectionsEndpoint {
 
@@ -58,23 +55,21 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
 
     /**
      * One payload, prepared once and posted to many connections; close it once no call is in flight (it
-     * holds native memory).
+     * may hold native memory).
      */
     public static final class Payload implements AutoCloseable {
         private final byte[] bytes;
-        private final ByteBuf direct;
-        /** shared by every call; each writes its own view of it, and no call can free it */
-        private final ByteBuf body;
         private final String length;
         private final byte[] lengthAndEnd;
         private final ContentStreamProvider stream;
+        /** Netty's copy, made by the first post over Netty: a post over the JDK's client needs none */
+        private ByteBuf direct;
+        /** shared by every call over Netty; each writes its own view of it, and no call can free it */
+        private volatile ByteBuf body;
         private volatile String text;
 
         private Payload(byte[] bytes) {
             this.bytes = bytes;
-            // direct, so that a plain socket writes it as it is (a heap buffer is copied on every write)
-            this.direct = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
-            this.body = Unpooled.unreleasableBuffer(direct);
             this.length = Integer.toString(bytes.length);
             this.lengthAndEnd = ("Content-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
             this.stream = () -> new ByteArrayInputStream(bytes);
@@ -82,6 +77,35 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
 
         public int size() {
             return bytes.length;
+        }
+
+        /** The bytes themselves (not a copy: not to be changed). */
+        byte[] bytes() {
+            return bytes;
+        }
+
+        String length() {
+            return length;
+        }
+
+        ContentStreamProvider stream() {
+            return stream;
+        }
+
+        /** The payload for Netty: direct, so that a plain socket writes it as it is (a heap buffer is copied on every write). */
+        ByteBuf body() {
+            ByteBuf b = body;
+            if (b == null) {
+                synchronized (this) {
+                    b = body;
+                    if (b == null) {
+                        direct = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+                        b = Unpooled.unreleasableBuffer(direct);
+                        body = b;
+                    }
+                }
+            }
+            return b;
         }
 
         /** The payload as text (UTF-8), decoded once for every in-process delivery. */
@@ -95,27 +119,20 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
         }
 
         @Override
-        public void close() {
-            if (direct.refCnt() > 0) {
+        public synchronized void close() {
+            if (direct != null && direct.refCnt() > 0) {
                 direct.release();
             }
         }
     }
 
-    static final String SERVICE = "execute-api";
-    private static final Pattern EXECUTE_API_HOST =
-            Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?");
     /** A call that hears nothing for this long fails (as the SDK's 30-second read timeout did). */
     static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final byte[] POST = "POST ".getBytes(StandardCharsets.US_ASCII);
 
     private final Http1Pool http;
-    private final SigV4 sigV4;
-    /** {@code /{stage}/@connections/}, already URL-encoded */
-    private final String pathPrefix;
-    /** Method, scheme, host, port and the headers every call carries, for the signer. */
-    private final SdkHttpRequest template;
-    /** The same fixed headers, encoded, for unsigned calls: {@code " HTTP/1.1\r\nHost: …\r\n…"} */
+    private final ConnectionsTarget target;
+    /** The fixed headers, encoded, for unsigned calls: {@code " HTTP/1.1\r\nHost: …\r\n…"} */
     private final byte[] fixedHeaders;
 
     /**
@@ -132,38 +149,15 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
 
     ConnectionsApi(URI callbackUrl, SdkEventLoopGroup loops, int maxConnections, Region region,
                    AwsCredentialsProvider credentials, Clock clock, Duration timeout) {
-        String scheme = callbackUrl.getScheme();
-        if (callbackUrl.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
-            throw new IllegalArgumentException("The @connections URL must be http(s)://host[:port]/stage, not " + callbackUrl);
-        }
+        this.target = new ConnectionsTarget(callbackUrl, region, credentials, clock);
         if (maxConnections < 1) {
             throw new IllegalArgumentException("at least one connection, not " + maxConnections);
         }
         this.http = new Http1Pool(callbackUrl, loops, maxConnections, timeout);
-        this.sigV4 = new SigV4(credentials, SERVICE, regionOf(callbackUrl, region).id(), false, clock);
-        String base = callbackUrl.getRawPath() == null ? "" : callbackUrl.getRawPath();
-        this.pathPrefix = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/@connections/";
-        int port = callbackUrl.getPort();
-        this.template = SdkHttpRequest.builder()
-                .method(SdkHttpMethod.POST)
-                .protocol(scheme)
-                .host(callbackUrl.getHost())
-                .port(port)
-                .encodedPath(pathPrefix)
-                // what the SDK's client sends; the signer would add Host on every call otherwise
-                .putHeader("Host", port == -1 ? callbackUrl.getHost() : callbackUrl.getHost() + ":" + port)
-                .putHeader("Content-Type", "application/json")
-                .putHeader("User-Agent", "wsctl-fanout")
-                .build();
         StringBuilder fixed = new StringBuilder(" HTTP/1.1\r\n");
-        template.forEachHeader((name, values) -> fixed.append(name).append(": ").append(values.get(0)).append("\r\n"));
+        target.template().forEachHeader((name, values) ->
+                fixed.append(name).append(": ").append(values.get(0)).append("\r\n"));
         this.fixedHeaders = fixed.toString().getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** The region in an {@code execute-api} host name, else {@code fallback}. */
-    static Region regionOf(URI callbackUrl, Region fallback) {
-        Matcher m = EXECUTE_API_HOST.matcher(callbackUrl.getHost());
-        return m.matches() ? Region.of(m.group(1)) : fallback;
     }
 
     public static Payload payload(byte[] bytes) {
@@ -172,18 +166,18 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
 
     /**
      * Posts {@code payload} to one connection. The future completes with the endpoint's answer, or
-     * exceptionally when there was none: {@link Http1Pool.NotSent} (or a {@link java.net.ConnectException}
+     * exceptionally when there was none: {@link NotSent} (or a {@link java.net.ConnectException}
      * inside it) when the request certainly did not arrive, another error when it may have.
      */
     @Override
     public CompletableFuture<Answer> post(String connectionId, Payload payload) {
-        String path = pathPrefix + encodeSegment(connectionId);
-        return send(sigV4.anonymous() ? unsignedHead(path, payload) : signedHead(path, payload), payload);
+        String path = target.path(connectionId);
+        return send(target.signs() ? signedHead(path, payload) : unsignedHead(path, payload), payload);
     }
 
     private CompletableFuture<Answer> send(ByteBuf head, Payload payload) {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
-        http.send(head, payload.body.duplicate(), new Http1Pool.Call() {
+        http.send(head, payload.body().duplicate(), new Http1Pool.Call() {
             @Override
             public void answered(int status, String errorType, String body) {
                 answer.complete(classify(status, errorType, body));
@@ -208,15 +202,7 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
 
     /** The request line and every header of the request as the SDK's signer signed it. */
     private ByteBuf signedHead(String path, Payload payload) {
-        return SigV4.head(sigV4.sign(
-                template.toBuilder().encodedPath(path).putHeader("Content-Length", payload.length).build(),
-                payload.stream));
-    }
-
-    /** Opens one connection to the endpoint ahead of the first post (see {@link Http1Pool#preconnect()}). */
-    @Override
-    public void preconnect() {
-        http.preconnect();
+        return SigV4.head(target.request(path, payload.length(), payload.stream()));
     }
 
     /**
@@ -233,7 +219,7 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
         int status = -1;
         Payload payload = payload("{}".getBytes(StandardCharsets.UTF_8));
         try {
-            status = send(unsignedHead(pathPrefix + "priming", payload), payload)
+            status = send(unsignedHead(target.path("priming"), payload), payload)
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS).status();
         } catch (Exception noAnswer) {
             // the first send after a restore pays for what was not primed
@@ -252,34 +238,6 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
     @Override
     public void close() {
         http.close();
-    }
-
-    /** A path segment as API Gateway expects it: everything but RFC 3986's unreserved characters escaped. */
-    static String encodeSegment(String s) {
-        int i = 0;
-        while (i < s.length() && unreserved(s.charAt(i))) {
-            i++;
-        }
-        if (i == s.length()) {
-            return s;
-        }
-        StringBuilder out = new StringBuilder(s.length() + 8).append(s, 0, i);
-        for (byte b : s.substring(i).getBytes(StandardCharsets.UTF_8)) {
-            char c = (char) (b & 0xff);
-            if (unreserved(c)) {
-                out.append(c);
-            } else {
-                out.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
-            }
-        }
-        return out.toString();
-    }
-
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
-
-    private static boolean unreserved(char c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                || c == '-' || c == '_' || c == '.' || c == '~';
     }
 
     /** The answer of a call that got {@code status}, the {@code x-amzn-ErrorType} (may be null) and {@code body}. */

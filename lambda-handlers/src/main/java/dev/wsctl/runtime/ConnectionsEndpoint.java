@@ -15,10 +15,6 @@ public interface ConnectionsEndpoint extends AutoCloseable {
      */
     CompletableFuture<ConnectionsApi.Answer> post(String connectionId, ConnectionsApi.Payload payload);
 
-    /** Opens a connection ahead of the first post, where there are connections to open; nothing by default. */
-    default void preconnect() {
-    }
-
     @Override
     void close();
 }

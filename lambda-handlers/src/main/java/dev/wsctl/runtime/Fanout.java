@@ -106,11 +106,6 @@ public final class Fanout {
         return new Fanout(store, api, options, cap, log);
     }
 
-    /** Opens one @connections connection ahead of the first post, when none is open. */
-    public void preconnect() {
-        api.preconnect();
-    }
-
     /** Sends {@code payload} to every subscriber of {@code channel} but {@code exceptConnectionId}. */
     public FanoutReport toChannel(String channel, byte[] payload, String exceptConnectionId) {
         return send(channel, store.subscriberPages(channel), payload, exceptConnectionId);
@@ -284,7 +279,7 @@ public final class Fanout {
     /** A call that certainly did not reach the endpoint, so that retrying it cannot deliver twice. */
     static boolean isUnsent(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof Http1Pool.NotSent) {
+            if (t instanceof ConnectException || t instanceof NotSent) {
                 return true;
             }
         }

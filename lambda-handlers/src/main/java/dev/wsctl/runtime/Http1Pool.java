@@ -52,13 +52,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Http1Pool implements AutoCloseable {
 
-    /** The request was certainly not received: nothing, or not all of it, was written. */
-    static final class NotSent extends IOException {
-        NotSent(String message, Throwable cause) {
-            super(message + ": " + cause, cause);
-        }
-    }
-
     /** Told how a request ended, on the pool's event loop. */
     interface Call {
         /**
@@ -178,25 +171,6 @@ final class Http1Pool implements AutoCloseable {
             } else {
                 first.notSent("no connection", f.cause());
             }
-        });
-    }
-
-    /**
-     * Opens one connection ahead of the first request, when none is open: the connect (and TLS handshake,
-     * which runs as soon as it is connected) overlap with what the caller does before its first request. The
-     * connection is then idle, or serves a request that waits.
-     */
-    void preconnect() {
-        loop.execute(() -> {
-            if (closed || open > 0 || maxConnections < 1) {
-                return;
-            }
-            ChannelFuture connecting = open();
-            connecting.addListener(f -> {
-                if (f.isSuccess()) {
-                    reuse(ch(connecting));
-                }
-            });
         });
     }
 

@@ -75,7 +75,7 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
                 .host(endpoint.getHost())
                 .port(port)
                 .encodedPath((base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
-                        + "/2015-03-31/functions/" + ConnectionsApi.encodeSegment(function) + "/invocations")
+                        + "/2015-03-31/functions/" + ConnectionsTarget.encodeSegment(function) + "/invocations")
                 .putHeader("Host", port == -1 ? endpoint.getHost() : endpoint.getHost() + ":" + port)
                 .putHeader("Content-Type", "application/json")
                 .putHeader("X-Amz-Invocation-Type", "Event")
