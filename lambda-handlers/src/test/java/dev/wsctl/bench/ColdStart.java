@@ -6,6 +6,7 @@ import dev.wsctl.runtime.ConnectionTable;
 import dev.wsctl.runtime.Dynalite;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.FakeConnectionsEndpoint;
+import dev.wsctl.runtime.SelfSignedTls;
 import dev.wsctl.runtime.Settings;
 import dev.wsctl.runtime.Ttl;
 import dev.wsctl.runtime.auth.AuthSettings;
@@ -18,8 +19,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,8 +31,6 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Collectors;
 import java.util.zip.ZipFile;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 /**
@@ -63,7 +60,6 @@ public final class ColdStart implements AutoCloseable {
     /** The connection id of the connect, disconnect, joinchannel, sendmessage and ping fixtures. */
     static final String SENDER = "TQ0MFePzoAMCJ-w=";
     private static final String TABLE = ConnectionTable.name("bench", "cold");
-    private static final String STORE_PASSWORD = "cold-start";
 
     /** A function of the stack: its handler class, its event fixture, and what its answer must contain. */
     public enum Function {
@@ -119,6 +115,7 @@ public final class ColdStart implements AutoCloseable {
     private final Dynalite dynalite;
     private final DynamoDbAsyncClient client;
     private final ConnectionStore store;
+    private final SelfSignedTls tls;
     private final FakeConnectionsEndpoint endpoint;
     private final byte[] secret = new byte[32];
     private final Map<Function, Path> events = new LinkedHashMap<>();
@@ -141,7 +138,10 @@ public final class ColdStart implements AutoCloseable {
         this.client = dynalite.newClient();
         ConnectionTable.create(client, TABLE, Map.of(), false);
         this.store = new DynamoDbConnectionStore(client, TABLE);
-        this.endpoint = new FakeConnectionsEndpoint(selfSignedTls());
+        // @connections is HTTPS on AWS, and TLS is part of what a function loads for its first post (and needs
+        // classes that trimming handlers.jar could remove)
+        this.tls = SelfSignedTls.create(work);
+        this.endpoint = new FakeConnectionsEndpoint(tls.server());
     }
 
     /** Starts dynalite and the @connections endpoint; {@code handlersJar} is the shaded jar under test. */
@@ -199,8 +199,7 @@ public final class ColdStart implements AutoCloseable {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmFlags);
             // the @connections endpoint's certificate, in place of the JDK's CA list
-            command.addAll(List.of("-Djavax.net.ssl.trustStore=" + work.resolve("trust.p12"),
-                    "-Djavax.net.ssl.trustStorePassword=" + STORE_PASSWORD, "-Djavax.net.ssl.trustStoreType=PKCS12"));
+            command.addAll(tls.trustStoreFlags());
             command.addAll(List.of("-cp", handlersJar + java.io.File.pathSeparator + runnerJar,
                     ColdStartRunner.class.getName(), f.handler, events.get(f).toString(), result.toString()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -362,50 +361,6 @@ public final class ColdStart implements AutoCloseable {
                 throw new IllegalStateException("no event fixture /events/" + name + " on the classpath");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    /**
-     * A key and self-signed certificate for 127.0.0.1 (made by keytool), and a trust store with the
-     * certificate for the functions' JVMs: @connections is HTTPS on AWS, and TLS is part of what a
-     * function loads for its first post (and needs classes that trimming handlers.jar could remove).
-     */
-    private SSLContext selfSignedTls() throws IOException {
-        Path keys = work.resolve("keys.p12");
-        Path cert = work.resolve("cert.pem");
-        keytool("-genkeypair", "-alias", "endpoint", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", keys.toString(), "-storepass", STORE_PASSWORD);
-        keytool("-exportcert", "-rfc", "-alias", "endpoint", "-file", cert.toString(),
-                "-storetype", "PKCS12", "-keystore", keys.toString(), "-storepass", STORE_PASSWORD);
-        keytool("-importcert", "-noprompt", "-alias", "endpoint", "-file", cert.toString(),
-                "-storetype", "PKCS12", "-keystore", work.resolve("trust.p12").toString(), "-storepass", STORE_PASSWORD);
-        try (InputStream in = Files.newInputStream(keys)) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, STORE_PASSWORD.toCharArray());
-            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            factory.init(store, STORE_PASSWORD.toCharArray());
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(factory.getKeyManagers(), null, null);
-            return tls;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("could not load the key keytool made", e);
-        }
-    }
-
-    private static void keytool(String... args) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("keytool failed: " + String.join(" ", command) + "\n" + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 
