@@ -117,6 +117,9 @@ public final class ColdStart implements AutoCloseable {
     private final ConnectionStore store;
     private final SelfSignedTls tls;
     private final FakeConnectionsEndpoint endpoint;
+    /** dynalite over TLS, as DynamoDB is on AWS; used when {@link #dynamoDbOverTls} is set */
+    private final TlsFront dynamoDbTls;
+    private volatile boolean dynamoDbOverTls;
     private final byte[] secret = new byte[32];
     private final Map<Function, Path> events = new LinkedHashMap<>();
 
@@ -142,6 +145,7 @@ public final class ColdStart implements AutoCloseable {
         // classes that trimming handlers.jar could remove)
         this.tls = SelfSignedTls.create(work);
         this.endpoint = new FakeConnectionsEndpoint(tls.server());
+        this.dynamoDbTls = new TlsFront(tls.server(), dynalite.endpoint());
     }
 
     /** Starts dynalite and the @connections endpoint; {@code handlersJar} is the shaded jar under test. */
@@ -170,7 +174,7 @@ public final class ColdStart implements AutoCloseable {
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_java21");
         env.put("TZ", ":UTC");
         env.put("LANG", "en_US.UTF-8");
-        env.put("AWS_ENDPOINT_URL_DYNAMODB", dynalite.endpoint().toString());
+        env.put("AWS_ENDPOINT_URL_DYNAMODB", (dynamoDbOverTls ? dynamoDbTls.endpoint() : dynalite.endpoint()).toString());
         env.put(Settings.ENV_TABLE, TABLE);
         env.put(Settings.ENV_CALLBACK_URL, endpoint.callbackUrl().toString());
         env.put(Settings.ENV_DEFAULT_CHANNEL, Settings.DEFAULT_CHANNEL);
@@ -255,8 +259,17 @@ public final class ColdStart implements AutoCloseable {
         endpoint.live.addAll(subscribers);
     }
 
+    /**
+     * Whether the functions reach dynalite over TLS (a {@link TlsFront} with the @connections endpoint's
+     * certificate), as they reach DynamoDB on AWS, or over plain HTTP (the default).
+     */
+    public void dynamoDbOverTls(boolean tls) {
+        this.dynamoDbOverTls = tls;
+    }
+
     @Override
     public void close() {
+        dynamoDbTls.close();
         endpoint.close();
         store.close();
         client.close();
@@ -273,8 +286,9 @@ public final class ColdStart implements AutoCloseable {
 
     /**
      * {@code scripts/bench cold-start [--jar handlers.jar] [--runs N] [--warmup N] [--functions connect,send,...]
-     * [--jvm-flags "..."] [--init-type on-demand|snap-start] [--show-log]}: prints one line per run and the
-     * medians per function; {@code --show-log} also the functions' log lines (to stderr). The {@code --warmup}
+     * [--jvm-flags "..."] [--init-type on-demand|snap-start] [--show-log] [--dynamodb-tls]}: prints one line per run
+     * and the medians per function; {@code --show-log} also the functions' log lines (to stderr);
+     * {@code --dynamodb-tls}: the functions reach dynalite over TLS, as they reach DynamoDB on AWS. The {@code --warmup}
      * runs of each function (default 1) come first and are left out of the medians: they warm this harness's
      * own servers (dynalite, the HTTPS @connections endpoint: their JIT, the endpoint's TLS), which stand for
      * DynamoDB and API Gateway, services that are warm whenever a function starts cold.
@@ -287,6 +301,7 @@ public final class ColdStart implements AutoCloseable {
         List<String> flags = LAMBDA_JVM_FLAGS;
         String initializationType = "on-demand";
         boolean showLog = false;
+        boolean dynamoDbTls = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--jar" -> jar = Path.of(args[++i]);
@@ -296,6 +311,7 @@ public final class ColdStart implements AutoCloseable {
                         .map(s -> Function.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT))).toList();
                 case "--init-type" -> initializationType = args[++i];
                 case "--show-log" -> showLog = true;
+                case "--dynamodb-tls" -> dynamoDbTls = true;
                 case "--jvm-flags" -> flags = Arrays.stream(args[++i].trim().split("\\s+"))
                         .filter(s -> !s.isEmpty()).toList();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -303,8 +319,10 @@ public final class ColdStart implements AutoCloseable {
         }
         try (ColdStart bench = start(jar); ZipFile zip = new ZipFile(jar.toFile())) {
             System.out.printf("handlers.jar: %,d bytes, %,d entries (%s)%n", Files.size(jar), zip.size(), jar);
+            bench.dynamoDbOverTls(dynamoDbTls);
             System.out.println("JVM flags: " + (flags.isEmpty() ? "(none)" : String.join(" ", flags))
-                    + "; AWS_LAMBDA_INITIALIZATION_TYPE=" + initializationType);
+                    + "; AWS_LAMBDA_INITIALIZATION_TYPE=" + initializationType
+                    + "; DynamoDB (dynalite) over " + (dynamoDbTls ? "TLS" : "plain HTTP"));
             System.out.println("| function | run | JVM up ms | handler built ms | first event handled ms"
                     + " | init ms | first event ms | same event again ms | CPU ms |");
             System.out.println("|---|---|---|---|---|---|---|---|---|");

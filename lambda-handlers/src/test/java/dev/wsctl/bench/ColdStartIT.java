@@ -29,11 +29,17 @@ class ColdStartIT {
         }
     }
 
-    /** snap-start: init primes (see Priming) as it would for a SnapStart snapshot. */
-    @ParameterizedTest(name = "{0}, {1}")
-    @CsvSource({"SEND, on-demand", "AUTHORIZE, on-demand", "CHANNELS, snap-start", "SEND, snap-start"})
-    void aFreshJvmOnHandlersJarHandlesTheFunctionsEvent(ColdStart.Function function, String initializationType) {
+    /**
+     * snap-start: init primes (see Priming) as it would for a SnapStart snapshot. DynamoDB over TLS: the
+     * functions reach dynalite through a TLS front, as they reach DynamoDB on AWS.
+     */
+    @ParameterizedTest(name = "{0}, {1}, DynamoDB over TLS: {2}")
+    @CsvSource({"SEND, on-demand, false", "AUTHORIZE, on-demand, false", "CHANNELS, snap-start, false",
+            "SEND, snap-start, false", "CONNECT, on-demand, true", "SEND, on-demand, true"})
+    void aFreshJvmOnHandlersJarHandlesTheFunctionsEvent(ColdStart.Function function, String initializationType,
+                                                        boolean dynamoDbOverTls) {
         int postsBefore = bench.postsReceived();
+        bench.dynamoDbOverTls(dynamoDbOverTls);
 
         ColdStart.Run run = bench.run(function, ColdStart.LAMBDA_JVM_FLAGS, initializationType);
 
