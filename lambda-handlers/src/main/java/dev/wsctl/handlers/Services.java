@@ -25,6 +25,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.utils.Lazy;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -36,10 +37,12 @@ final class Services {
     private static final int STORE_CONNECTIONS = 16;
     /**
      * Connections to @connections over the JDK's client after an on-demand cold start (the JDK keeps five idle
-     * ones per host), and the posts waiting for them at which the Netty client is built to take over.
+     * ones per host); the Netty client is built to take over when that many posts wait for them, or by the
+     * first post that long after the first one (a later event's).
      */
     private static final int QUICK_START_CONNECTIONS = 4;
     private static final int HANDOVER_AT = 64;
+    private static final Duration HANDOVER_AFTER = Duration.ofSeconds(1);
     private static volatile PubSub pubSub;
 
     private Services() {
@@ -108,7 +111,7 @@ final class Services {
                 settings.fanoutConcurrency(), region, credentials);
         ConnectionsEndpoint connections;
         if (quick != null) {
-            connections = new HandoverEndpoint(quick, netty, HANDOVER_AT, log);
+            connections = new HandoverEndpoint(quick, netty, HANDOVER_AT, HANDOVER_AFTER, log);
         } else {
             ConnectionsApi api = netty.get();
             if (Priming.pays(System.getenv())) {

@@ -2,38 +2,46 @@ package dev.wsctl.runtime;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * The @connections endpoint of a send function that started cold on demand: posts go over the JDK's HTTP client
- * ({@link JdkConnectionsApi}), which is ready by the first event, until a fan-out leaves {@code handoverAt}
- * posts waiting for it; then the Netty client ({@link ConnectionsApi}, built on a thread of its own while the
- * JDK's client goes on posting) takes every post from the moment it is ready. Sends to small channels never
- * build Netty; a large one pays for it once, and every later one runs at Netty's throughput.
+ * ({@link JdkConnectionsApi}), which is ready by the first event, until the Netty client ({@link ConnectionsApi},
+ * built on a thread of its own while the JDK's client goes on posting) is ready; it then takes every post. Netty
+ * is built when a fan-out leaves {@code handoverAt} posts waiting (a large one, even in the first event), or
+ * with the first post made {@code handoverAfter} or more after the first one: by a later event, not by the cold
+ * start's. So the first event of a small channel does not wait for Netty, and every send from then on runs at
+ * Netty's parallelism and throughput.
  */
 public final class HandoverEndpoint implements ConnectionsEndpoint {
     private final JdkConnectionsApi first;
     private final Supplier<? extends ConnectionsEndpoint> bulk;
     private final int handoverAt;
+    private final long handoverAfterNanos;
     private final JsonLog log;
+    /** When the first post was made ({@link System#nanoTime()}); {@code Long.MIN_VALUE} before it. */
+    private volatile long firstPost = Long.MIN_VALUE;
     private volatile ConnectionsEndpoint current;
     private boolean building;
     private boolean closed;
 
     /**
-     * @param bulk       builds the client for large fan-outs, once, on a thread of its own
-     * @param handoverAt posts waiting for the first client that start the build
+     * @param bulk          builds the client that takes over, once, on a thread of its own
+     * @param handoverAt    posts waiting for the first client that start the build
+     * @param handoverAfter a post made this long after the first one starts the build
      */
     public HandoverEndpoint(JdkConnectionsApi first, Supplier<? extends ConnectionsEndpoint> bulk, int handoverAt,
-                            JsonLog log) {
+                            Duration handoverAfter, JsonLog log) {
         if (handoverAt < 1) {
             throw new IllegalArgumentException("the hand-over needs at least one waiting post, not " + handoverAt);
         }
         this.first = first;
         this.bulk = bulk;
         this.handoverAt = handoverAt;
+        this.handoverAfterNanos = handoverAfter.toNanos();
         this.log = log;
     }
 
@@ -43,14 +51,21 @@ public final class HandoverEndpoint implements ConnectionsEndpoint {
         if (c != null) {
             return c.post(connectionId, payload);
         }
+        long now = System.nanoTime();
+        long since = firstPost;
+        if (since == Long.MIN_VALUE) {
+            firstPost = now;
+        } else if (now - since >= handoverAfterNanos) {
+            build("later event", first.waiting());
+        }
         int waiting = first.waiting();
         if (waiting >= handoverAt) {
-            build(waiting);
+            build("backlog", waiting);
         }
         return first.post(connectionId, payload);
     }
 
-    private synchronized void build(int waiting) {
+    private synchronized void build(String reason, int waiting) {
         if (building || closed) {
             return;
         }
@@ -59,6 +74,7 @@ public final class HandoverEndpoint implements ConnectionsEndpoint {
             long start = System.nanoTime();
             ObjectNode line = Json.object();
             line.put("event", "handover");
+            line.put("reason", reason);
             line.put("waiting", waiting);
             try {
                 ConnectionsEndpoint built = bulk.get();

@@ -19,6 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The JDK's client first, Netty's once a fan-out leaves enough posts waiting. */
 class HandoverEndpointTest {
+    /** Longer than any test here: only a backlog hands over, unless a test says otherwise. */
+    private static final java.time.Duration LATER = java.time.Duration.ofMinutes(5);
     private FakeConnectionsEndpoint endpoint;
     private final List<String> log = new CopyOnWriteArrayList<>();
     private final AtomicInteger built = new AtomicInteger();
@@ -77,7 +79,7 @@ class HandoverEndpointTest {
 
     @Test
     void aSmallFanOutNeverBuildsTheBulkClient() throws Exception {
-        HandoverEndpoint api = new HandoverEndpoint(jdk(), this::netty, 32, new JsonLog(log::add));
+        HandoverEndpoint api = new HandoverEndpoint(jdk(), this::netty, 32, LATER, new JsonLog(log::add));
         try {
             assertThat(post(api, 0, 10)).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED));
             assertThat(built).hasValue(0);
@@ -91,13 +93,14 @@ class HandoverEndpointTest {
     @Test
     void aBacklogHandsTheRestOfTheFanOutAndEveryLaterOneToTheBulkClient() throws Exception {
         endpoint.delayMillis = 5;
-        HandoverEndpoint api = new HandoverEndpoint(jdk(), this::netty, 32, new JsonLog(log::add));
+        HandoverEndpoint api = new HandoverEndpoint(jdk(), this::netty, 32, LATER, new JsonLog(log::add));
         try {
             // 200 posts at once leave more than 32 waiting for the JDK's two connections
             assertThat(post(api, 0, 200)).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED));
             awaitHandoverLine();
             assertThat(api.handedOver()).isTrue();
             assertThat(built).hasValue(1);
+            assertThat(handoverLine().path("reason").asText()).isEqualTo("backlog");
             assertThat(handoverLine().path("waiting").asInt()).isGreaterThanOrEqualTo(32);
             assertThat(handoverLine().has("error")).isFalse();
 
@@ -113,12 +116,39 @@ class HandoverEndpointTest {
     }
 
     @Test
+    void theFirstPostOfALaterEventHandsOverWithoutABacklog() throws Exception {
+        HandoverEndpoint api = new HandoverEndpoint(jdk(), this::netty, 1_000,
+                java.time.Duration.ofMillis(300), new JsonLog(log::add));
+        try {
+            // the cold start's event: a small channel, on the JDK's client
+            assertThat(post(api, 0, 10)).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED));
+            assertThat(built).hasValue(0);
+
+            Thread.sleep(400);
+            // a later event: its first post starts the build, and is itself posted by the JDK's client
+            assertThat(post(api, 10, 20)).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED));
+            awaitHandoverLine();
+            assertThat(handoverLine().path("reason").asText()).isEqualTo("later event");
+            assertThat(api.handedOver()).isTrue();
+            assertThat(built).hasValue(1);
+
+            endpoint.delayMillis = 50;
+            endpoint.maxInFlight.set(0);
+            assertThat(post(api, 20, 40)).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED));
+            assertThat(endpoint.maxInFlight.get()).as("Netty's connections, all at once").isGreaterThan(4);
+            assertThat(endpoint.received).hasSize(40).allSatisfy((id, bodies) -> assertThat(bodies).hasSize(1));
+        } finally {
+            api.close();
+        }
+    }
+
+    @Test
     void whenTheBulkClientCannotBeBuiltTheJdkClientPostsEverything() throws Exception {
         endpoint.delayMillis = 2;
         HandoverEndpoint api = new HandoverEndpoint(jdk(), () -> {
             built.incrementAndGet();
             throw new IllegalStateException("no event loops");
-        }, 8, new JsonLog(log::add));
+        }, 8, LATER, new JsonLog(log::add));
         try {
             assertThat(post(api, 0, 100)).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED));
             assertThat(post(api, 100, 200)).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED));
