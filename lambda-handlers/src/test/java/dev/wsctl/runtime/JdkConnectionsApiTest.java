@@ -74,21 +74,87 @@ class JdkConnectionsApiTest extends ConnectionsEndpointContract {
         assertThat(endpoint.received).hasSize(40).allSatisfy((id, bodies) -> assertThat(bodies).hasSize(1));
     }
 
+    /** The TLS sockets a client made, over its connections. */
+    private static final class Recorded extends javax.net.ssl.SSLSocketFactory {
+        final javax.net.ssl.SSLSocketFactory factory;
+        final List<javax.net.ssl.SSLSocket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Recorded(javax.net.ssl.SSLSocketFactory factory) {
+            this.factory = factory;
+        }
+
+        private java.net.Socket record(java.net.Socket s) {
+            sockets.add((javax.net.ssl.SSLSocket) s);
+            return s;
+        }
+
+        @Override
+        public java.net.Socket createSocket(java.net.Socket s, String host, int port, boolean autoClose)
+                throws java.io.IOException {
+            return record(factory.createSocket(s, host, port, autoClose));
+        }
+
+        @Override
+        public java.net.Socket createSocket() throws java.io.IOException {
+            return record(factory.createSocket());
+        }
+
+        @Override
+        public java.net.Socket createSocket(String host, int port) throws java.io.IOException {
+            return record(factory.createSocket(host, port));
+        }
+
+        @Override
+        public java.net.Socket createSocket(String host, int port, java.net.InetAddress local, int localPort)
+                throws java.io.IOException {
+            return record(factory.createSocket(host, port, local, localPort));
+        }
+
+        @Override
+        public java.net.Socket createSocket(java.net.InetAddress host, int port) throws java.io.IOException {
+            return record(factory.createSocket(host, port));
+        }
+
+        @Override
+        public java.net.Socket createSocket(java.net.InetAddress address, int port, java.net.InetAddress local,
+                                            int localPort) throws java.io.IOException {
+            return record(factory.createSocket(address, port, local, localPort));
+        }
+
+        @Override
+        public String[] getDefaultCipherSuites() {
+            return factory.getDefaultCipherSuites();
+        }
+
+        @Override
+        public String[] getSupportedCipherSuites() {
+            return factory.getSupportedCipherSuites();
+        }
+    }
+
     @Test
     void overHttpsTheFirstHandshakeIsMadeAheadOfThePostsWithoutARequest(@TempDir Path dir) throws Exception {
         SelfSignedTls tls = SelfSignedTls.create(dir);
+        Recorded sockets = new Recorded(tls.client().getSocketFactory());
         try (FakeConnectionsEndpoint https = new FakeConnectionsEndpoint(tls.server())) {
             https.live.add("abc=");
             JdkConnectionsApi api = new JdkConnectionsApi(https.callbackUrl(), 4, Region.US_EAST_1,
-                    AnonymousCredentialsProvider.create(), Clock.systemUTC(), ConnectionsApi.TIMEOUT,
-                    tls.client().getSocketFactory());
+                    AnonymousCredentialsProvider.create(), Clock.systemUTC(), ConnectionsApi.TIMEOUT, sockets);
             try {
                 api.preconnect();
-                assertThat(https.requests).as("a handshake, no request").isEmpty();
+                assertThat(https.requests).as("no request").isEmpty();
+                assertThat(sockets.sockets).singleElement().satisfies(s -> {
+                    assertThat(s.getSession().getProtocol()).as("a handshake was made").startsWith("TLS");
+                    assertThat(s.isClosed()).isTrue();
+                });
 
                 assertThat(post(api, "abc=", "hello").outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED);
                 assertThat(post(api, "ghost", "hello").outcome()).isEqualTo(ConnectionsApi.Outcome.GONE);
                 assertThat(https.requests).hasSize(2);
+                assertThat(sockets.sockets).as("the posts' one connection, kept alive").hasSize(2);
+
+                api.preconnect();
+                assertThat(sockets.sockets).as("no second early handshake").hasSize(2);
             } finally {
                 api.close();
             }
