@@ -13,18 +13,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.MalformedURLException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,16 +34,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * PostToConnection over the JDK's {@link HttpURLConnection} (keep-alive connections, TLS: the JDK's own), the
  * same requests as {@link ConnectionsApi} sends over Netty, for the first posts of a function that started cold
  * on demand. A cold JVM has Netty's event loops, allocator and TLS handler to load before its first post, and
- * the store's client has loaded the JDK's HTTP client already; a send to a channel of a few dozen connections
- * is done before Netty would be ready. {@link HandoverEndpoint} moves the posts to {@link ConnectionsApi} when a
- * fan-out is large enough for its throughput to pay.
+ * the store's client has loaded the JDK's HTTP client already; a send to a small channel is done before Netty
+ * would be ready. {@link HandoverEndpoint} moves the posts to {@link ConnectionsApi} later.
  *
  * <p>Posts run on at most {@code maxConnections} threads, one connection each (the JDK keeps up to five idle
  * connections per host alive), starting with one. Another is added when the posts that wait would take longer
  * to send on the open connections than a new one takes to open (see {@link #grow()}): a cold JVM's first TLS
  * handshake loads and runs the JDK's TLS code, and handshakes at once on a cold JVM cost more than a few posts
- * that wait for a connection which is already open. No retries here: the fan-out decides what may be repeated, and a request
- * that failed before it was written fails with {@link NotSent}.
+ * that wait for a connection which is already open. No retries here: the fan-out decides what may be repeated,
+ * and a request that failed before it was written fails with {@link NotSent}.
  */
 public final class JdkConnectionsApi implements ConnectionsEndpoint {
     /** Connecting (TCP and TLS) gives up after this long. */
@@ -165,7 +166,7 @@ public final class JdkConnectionsApi implements ConnectionsEndpoint {
             // and resume its session
             try {
                 preconnected.get(CONNECT_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 // connect on our own
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
