@@ -61,22 +61,28 @@ final class Services {
             // The Lambda environment carries the role's credentials in variables: no need to walk
             // the default provider chain (profiles, IMDS) at init.
             var credentials = EnvironmentVariableCredentialsProvider.create();
-            JdkConnectionsApi quick = null;
-            if (quickStart) {
-                quick = new JdkConnectionsApi(settings.callbackUrl(), QUICK_START_CONNECTIONS, region, credentials);
-                // the JDK's TLS context and a first handshake on a thread of its own, from the start of init
-                Thread early = new Thread(quick::preconnect, "wsctl-preconnect");
+            // the store's calls without the SDK's client pipeline, whose build and first call were most of a cold start
+            DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(Clients.dynamoDbEndpoint(System.getenv(), region),
+                    STORE_CONNECTIONS, region, credentials);
+            JdkConnectionsApi quick = quickStart
+                    ? new JdkConnectionsApi(settings.callbackUrl(), QUICK_START_CONNECTIONS, region, credentials)
+                    : null;
+            if (!Priming.pays(System.getenv())) {
+                // on-demand: the JDK's TLS context and a first handshake with each endpoint on a thread of its
+                // own, from the start of init, while init and the first event's own work go on
+                Thread early = new Thread(() -> {
+                    dynamoDb.preconnect();
+                    if (quick != null) {
+                        quick.preconnect();
+                    }
+                }, "wsctl-preconnect");
                 early.setDaemon(true);
                 early.start();
             }
-            // the store's calls without the SDK's client pipeline, whose build and first call were most of a cold start
-            ConnectionStore store = new DynamoDbConnectionStore(new DynamoDbJsonClient(
-                    Clients.dynamoDbEndpoint(System.getenv(), region), STORE_CONNECTIONS, region, credentials),
-                    settings.table());
+            ConnectionStore store = new DynamoDbConnectionStore(dynamoDb, settings.table());
             JsonLog log = log();
-            JdkConnectionsApi first = quick;
             pubSub = new PubSub(settings, store,
-                    () -> fanOut(settings, store, region, credentials, log, first), Clock.systemUTC());
+                    () -> fanOut(settings, store, region, credentials, log, quick), Clock.systemUTC());
             if (Priming.pays(System.getenv())) {
                 // init is not on an event's path here: build what a send needs now, into the snapshot
                 pubSub.fanout();

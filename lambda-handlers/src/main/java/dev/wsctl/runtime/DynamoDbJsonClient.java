@@ -98,6 +98,9 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
     private final SdkHttpRequest template;
     /** Runs the calls, at most {@code maxConnections} at once; threads start on demand and end when idle. */
     private final ThreadPoolExecutor calls;
+    private final EarlyHandshake early;
+    /** Set once an exchange has ended: no request waits for the early handshake any more. */
+    private volatile boolean exchanged;
 
     /**
      * @param endpoint       DynamoDB's endpoint, {@code https://dynamodb.{region}.amazonaws.com} or a compatible
@@ -144,6 +147,19 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
                     return t;
                 });
         this.calls.allowCoreThreadTimeOut(true);
+        this.early = new EarlyHandshake(endpoint, null, CONNECT_TIMEOUT_MILLIS);
+    }
+
+    /**
+     * Over HTTPS, one TLS handshake with DynamoDB ahead of the first request ({@link EarlyHandshake}), which
+     * waits for it if it is under way; once only. For a function that started cold on demand, on a thread of
+     * its own while init and the first event go on (never into a SnapStart snapshot: no connection is left, but
+     * the handshake's session would be).
+     */
+    public void preconnect() {
+        if (!exchanged) {
+            early.run();
+        }
     }
 
     @Override
@@ -245,6 +261,17 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
 
     /** One attempt, on a thread of {@link #calls}: the request, its answer read in full, then done, retried or failed. */
     private void exchange(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done) {
+        if (!exchanged) {
+            early.awaitIfStarted();
+        }
+        try {
+            exchangeOnce(operation, body, attempt, done);
+        } finally {
+            exchanged = true;
+        }
+    }
+
+    private void exchangeOnce(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done) {
         SdkHttpRequest signed;
         try {
             signed = sigV4.sign(template.toBuilder()

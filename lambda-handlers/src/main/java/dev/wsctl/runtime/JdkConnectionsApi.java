@@ -5,28 +5,22 @@ import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.regions.Region;
 
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
-import java.net.InetSocketAddress;
 import java.net.MalformedURLException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -64,9 +58,7 @@ public final class JdkConnectionsApi implements ConnectionsEndpoint {
     private volatile long openNanos;
     /** A moving average of the exchanges on connections already open (ns); 0 until there was one. */
     private volatile long exchangeNanos;
-    /** The handshake of {@link #preconnect()}, done or under way; completed in any case. */
-    private final CompletableFuture<Void> preconnected = new CompletableFuture<>();
-    private final AtomicBoolean preconnecting = new AtomicBoolean();
+    private final EarlyHandshake early;
 
     /**
      * @param callbackUrl    the stage's @connections base, {@code https://{api}.execute-api.{region}.amazonaws.com/{stage}}
@@ -82,6 +74,7 @@ public final class JdkConnectionsApi implements ConnectionsEndpoint {
                       Clock clock, Duration timeout, SSLSocketFactory tls) {
         this.target = new ConnectionsTarget(callbackUrl, region, credentials, clock);
         this.tls = tls;
+        this.early = new EarlyHandshake(callbackUrl, tls, CONNECT_TIMEOUT_MILLIS);
         if (maxConnections < 1) {
             throw new IllegalArgumentException("at least one connection, not " + maxConnections);
         }
@@ -161,16 +154,8 @@ public final class JdkConnectionsApi implements ConnectionsEndpoint {
     }
 
     private ConnectionsApi.Answer exchange(String connectionId, ConnectionsApi.Payload payload) throws IOException {
-        if (!warm.get() && preconnecting.get()) {
-            // a second cold handshake at the same time would take as long on a busy CPU: wait for the first,
-            // and resume its session
-            try {
-                preconnected.get(CONNECT_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                // connect on our own
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (!warm.get()) {
+            early.awaitIfStarted();
         }
         String path = target.path(connectionId);
         SdkHttpRequest request = target.request(path, payload.length(), payload.stream());
@@ -218,32 +203,12 @@ public final class JdkConnectionsApi implements ConnectionsEndpoint {
     }
 
     /**
-     * Over HTTPS, one TLS handshake with the endpoint on a connection of its own, closed without a request:
-     * the JDK's TLS context and handshake code are loaded and have run (and the session may be resumed) by the
-     * time the first post opens its connection, which waits for this handshake if it is under way. Run it on a
-     * thread of its own while the first event does what comes before its posts; a failure is no error (the first
-     * post reports what is wrong). Once only, and not once a post was made.
+     * Over HTTPS, one TLS handshake with the endpoint ahead of the first post ({@link EarlyHandshake}), which
+     * waits for it if it is under way; once only, and not once a post was made. Run it on a thread of its own.
      */
     public void preconnect() {
-        if (!target.tls() || warm.get() || !preconnecting.compareAndSet(false, true)) {
-            return;
-        }
-        URI base = target.callbackUrl();
-        int port = base.getPort() == -1 ? 443 : base.getPort();
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(base.getHost(), port), CONNECT_TIMEOUT_MILLIS);
-            socket.setSoTimeout(CONNECT_TIMEOUT_MILLIS);
-            SSLSocketFactory factory = tls != null ? tls : HttpsURLConnection.getDefaultSSLSocketFactory();
-            try (SSLSocket layered = (SSLSocket) factory.createSocket(socket, base.getHost(), port, true)) {
-                SSLParameters parameters = layered.getSSLParameters();
-                parameters.setEndpointIdentificationAlgorithm("HTTPS");
-                layered.setSSLParameters(parameters);
-                layered.startHandshake();
-            }
-        } catch (IOException | RuntimeException e) {
-            // only time was to be saved
-        } finally {
-            preconnected.complete(null);
+        if (!warm.get()) {
+            early.run();
         }
     }
 

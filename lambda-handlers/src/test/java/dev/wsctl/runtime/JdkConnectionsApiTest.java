@@ -74,68 +74,10 @@ class JdkConnectionsApiTest extends ConnectionsEndpointContract {
         assertThat(endpoint.received).hasSize(40).allSatisfy((id, bodies) -> assertThat(bodies).hasSize(1));
     }
 
-    /** The TLS sockets a client made, over its connections. */
-    private static final class Recorded extends javax.net.ssl.SSLSocketFactory {
-        final javax.net.ssl.SSLSocketFactory factory;
-        final List<javax.net.ssl.SSLSocket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        Recorded(javax.net.ssl.SSLSocketFactory factory) {
-            this.factory = factory;
-        }
-
-        private java.net.Socket record(java.net.Socket s) {
-            sockets.add((javax.net.ssl.SSLSocket) s);
-            return s;
-        }
-
-        @Override
-        public java.net.Socket createSocket(java.net.Socket s, String host, int port, boolean autoClose)
-                throws java.io.IOException {
-            return record(factory.createSocket(s, host, port, autoClose));
-        }
-
-        @Override
-        public java.net.Socket createSocket() throws java.io.IOException {
-            return record(factory.createSocket());
-        }
-
-        @Override
-        public java.net.Socket createSocket(String host, int port) throws java.io.IOException {
-            return record(factory.createSocket(host, port));
-        }
-
-        @Override
-        public java.net.Socket createSocket(String host, int port, java.net.InetAddress local, int localPort)
-                throws java.io.IOException {
-            return record(factory.createSocket(host, port, local, localPort));
-        }
-
-        @Override
-        public java.net.Socket createSocket(java.net.InetAddress host, int port) throws java.io.IOException {
-            return record(factory.createSocket(host, port));
-        }
-
-        @Override
-        public java.net.Socket createSocket(java.net.InetAddress address, int port, java.net.InetAddress local,
-                                            int localPort) throws java.io.IOException {
-            return record(factory.createSocket(address, port, local, localPort));
-        }
-
-        @Override
-        public String[] getDefaultCipherSuites() {
-            return factory.getDefaultCipherSuites();
-        }
-
-        @Override
-        public String[] getSupportedCipherSuites() {
-            return factory.getSupportedCipherSuites();
-        }
-    }
-
     @Test
     void overHttpsTheFirstHandshakeIsMadeAheadOfThePostsWithoutARequest(@TempDir Path dir) throws Exception {
         SelfSignedTls tls = SelfSignedTls.create(dir);
-        Recorded sockets = new Recorded(tls.client().getSocketFactory());
+        RecordingSocketFactory sockets = new RecordingSocketFactory(tls.client().getSocketFactory());
         try (FakeConnectionsEndpoint https = new FakeConnectionsEndpoint(tls.server())) {
             https.live.add("abc=");
             JdkConnectionsApi api = new JdkConnectionsApi(https.callbackUrl(), 4, Region.US_EAST_1,

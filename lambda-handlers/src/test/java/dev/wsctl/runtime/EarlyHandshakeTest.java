@@ -1,0 +1,51 @@
+package dev.wsctl.runtime;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A TLS handshake ahead of a client's first request: once, closed, and nothing over plain HTTP. */
+class EarlyHandshakeTest {
+
+    @Test
+    void oneHandshakeWithTheEndpointOnASocketThatIsClosed(@TempDir Path dir) throws Exception {
+        SelfSignedTls tls = SelfSignedTls.create(dir);
+        RecordingSocketFactory sockets = new RecordingSocketFactory(tls.client().getSocketFactory());
+        try (FakeConnectionsEndpoint https = new FakeConnectionsEndpoint(tls.server())) {
+            EarlyHandshake early = new EarlyHandshake(https.callbackUrl(), sockets, 5_000);
+
+            early.awaitIfStarted(); // nothing started: returns at once
+            early.run();
+            early.run();
+            early.awaitIfStarted();
+
+            assertThat(sockets.sockets).singleElement().satisfies(s -> {
+                assertThat(s.getSession().getProtocol()).startsWith("TLS");
+                assertThat(s.isClosed()).isTrue();
+            });
+            assertThat(https.requests).isEmpty();
+        }
+    }
+
+    @Test
+    void nothingOverPlainHttpAndNoErrorWithoutAServer() throws Exception {
+        RecordingSocketFactory sockets = new RecordingSocketFactory(
+                javax.net.ssl.SSLContext.getDefault().getSocketFactory());
+        new EarlyHandshake(URI.create("http://127.0.0.1:1/test"), sockets, 1_000).run();
+        assertThat(sockets.sockets).isEmpty();
+
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        EarlyHandshake refused = new EarlyHandshake(URI.create("https://127.0.0.1:" + port + "/test"), sockets, 1_000);
+        refused.run(); // connection refused: no error, only no time saved
+        refused.awaitIfStarted();
+        assertThat(sockets.sockets).isEmpty();
+    }
+}
