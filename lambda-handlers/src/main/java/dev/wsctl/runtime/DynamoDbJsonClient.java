@@ -99,8 +99,6 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
     /** Runs the calls, at most {@code maxConnections} at once; threads start on demand and end when idle. */
     private final ThreadPoolExecutor calls;
     private final EarlyHandshake early;
-    /** Set once an exchange has ended: no request waits for the early handshake any more. */
-    private volatile boolean exchanged;
 
     /**
      * @param endpoint       DynamoDB's endpoint, {@code https://dynamodb.{region}.amazonaws.com} or a compatible
@@ -157,9 +155,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
      * the handshake's session would be).
      */
     public void preconnect() {
-        if (!exchanged) {
-            early.run();
-        }
+        early.run();
     }
 
     @Override
@@ -261,17 +257,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
 
     /** One attempt, on a thread of {@link #calls}: the request, its answer read in full, then done, retried or failed. */
     private void exchange(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done) {
-        if (!exchanged) {
-            early.awaitIfStarted();
-        }
-        try {
-            exchangeOnce(operation, body, attempt, done);
-        } finally {
-            exchanged = true;
-        }
-    }
-
-    private void exchangeOnce(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done) {
+        early.beforeRequest();
         SdkHttpRequest signed;
         try {
             signed = sigV4.sign(template.toBuilder()

@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is closed without a request: the JDK's TLS context and handshake code are loaded and have run (and the
  * session can be resumed) by the time the client's first request opens its connection. A function that started
  * cold on demand runs it on a thread of its own while init and its first event go on; the client's first request
- * waits for a handshake under way ({@link #awaitIfStarted()}) rather than make a second cold one beside it on a
- * busy CPU. Once only; over plain HTTP nothing. A failure is no error: the request reports what is wrong.
+ * waits for a handshake under way rather than make a second cold one beside it on a
+ * busy CPU ({@link #beforeRequest()}). Once only, and not once a request has begun; over plain HTTP nothing. A
+ * failure is no error: the request reports what is wrong.
  */
 final class EarlyHandshake {
     private final URI endpoint;
@@ -29,6 +30,8 @@ final class EarlyHandshake {
     private final int timeoutMillis;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Set by the client's first request: a handshake ahead of it is pointless from then on. */
+    private volatile boolean requested;
 
     EarlyHandshake(URI endpoint, SSLSocketFactory tls, int timeoutMillis) {
         this.endpoint = endpoint;
@@ -36,9 +39,9 @@ final class EarlyHandshake {
         this.timeoutMillis = timeoutMillis;
     }
 
-    /** Makes the handshake, unless it was made or the endpoint is plain HTTP; waits for it. */
+    /** Makes the handshake, unless it was made, a request has begun, or the endpoint is plain HTTP. */
     void run() {
-        if (!"https".equals(endpoint.getScheme()) || !started.compareAndSet(false, true)) {
+        if (requested || !"https".equals(endpoint.getScheme()) || !started.compareAndSet(false, true)) {
             return;
         }
         int port = endpoint.getPort() == -1 ? 443 : endpoint.getPort();
@@ -59,8 +62,15 @@ final class EarlyHandshake {
         }
     }
 
-    /** Waits (at most the timeout) for a handshake that was started; returns at once when none was. */
-    void awaitIfStarted() {
+    /**
+     * Called by the client before each request: the first waits (at most the timeout) for a handshake under
+     * way; any other returns at once.
+     */
+    void beforeRequest() {
+        if (requested) {
+            return;
+        }
+        requested = true;
         if (!started.get() || done.isDone()) {
             return;
         }

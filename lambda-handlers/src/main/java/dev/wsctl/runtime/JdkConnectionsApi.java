@@ -21,7 +21,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -49,8 +48,6 @@ public final class JdkConnectionsApi implements ConnectionsEndpoint {
     private final int readTimeoutMillis;
     private final ThreadPoolExecutor calls;
     private final SSLSocketFactory tls;
-    /** Set by the first exchange to end: the JDK's TLS code has run, and a session may be resumed. */
-    private final AtomicBoolean warm = new AtomicBoolean();
     /** Threads that have not ended an exchange yet: they are opening their connection. */
     private final AtomicInteger opening = new AtomicInteger();
     private final ThreadLocal<Boolean> connected = ThreadLocal.withInitial(() -> false);
@@ -121,7 +118,6 @@ public final class JdkConnectionsApi implements ConnectionsEndpoint {
 
     /** One exchange ended on this thread after {@code nanos}: its first opened the thread's connection. */
     private void timed(long nanos) {
-        warm.set(true);
         if (!connected.get()) {
             connected.set(true);
             openNanos = nanos;
@@ -154,9 +150,7 @@ public final class JdkConnectionsApi implements ConnectionsEndpoint {
     }
 
     private ConnectionsApi.Answer exchange(String connectionId, ConnectionsApi.Payload payload) throws IOException {
-        if (!warm.get()) {
-            early.awaitIfStarted();
-        }
+        early.beforeRequest();
         String path = target.path(connectionId);
         SdkHttpRequest request = target.request(path, payload.length(), payload.stream());
         URI base = target.callbackUrl();
@@ -207,9 +201,7 @@ public final class JdkConnectionsApi implements ConnectionsEndpoint {
      * waits for it if it is under way; once only, and not once a post was made. Run it on a thread of its own.
      */
     public void preconnect() {
-        if (!warm.get()) {
-            early.run();
-        }
+        early.run();
     }
 
     /** Posts waiting for a thread. */

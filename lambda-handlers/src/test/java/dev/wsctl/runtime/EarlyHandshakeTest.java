@@ -9,7 +9,7 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A TLS handshake ahead of a client's first request: once, closed, and nothing over plain HTTP. */
+/** A TLS handshake ahead of a client's first request: once, closed, not after a request, nothing over plain HTTP. */
 class EarlyHandshakeTest {
 
     @Test
@@ -19,16 +19,21 @@ class EarlyHandshakeTest {
         try (FakeConnectionsEndpoint https = new FakeConnectionsEndpoint(tls.server())) {
             EarlyHandshake early = new EarlyHandshake(https.callbackUrl(), sockets, 5_000);
 
-            early.awaitIfStarted(); // nothing started: returns at once
             early.run();
             early.run();
-            early.awaitIfStarted();
+            early.beforeRequest();
 
             assertThat(sockets.sockets).singleElement().satisfies(s -> {
                 assertThat(s.getSession().getProtocol()).startsWith("TLS");
                 assertThat(s.isClosed()).isTrue();
             });
             assertThat(https.requests).isEmpty();
+
+            // once a request has begun, a handshake ahead of it is pointless
+            EarlyHandshake late = new EarlyHandshake(https.callbackUrl(), sockets, 5_000);
+            late.beforeRequest();
+            late.run();
+            assertThat(sockets.sockets).hasSize(1);
         }
     }
 
@@ -45,7 +50,7 @@ class EarlyHandshakeTest {
         }
         EarlyHandshake refused = new EarlyHandshake(URI.create("https://127.0.0.1:" + port + "/test"), sockets, 1_000);
         refused.run(); // connection refused: no error, only no time saved
-        refused.awaitIfStarted();
+        refused.beforeRequest();
         assertThat(sockets.sockets).isEmpty();
     }
 }
