@@ -1,10 +1,12 @@
 package dev.wsctl.lambda;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wsctl.lambda.LambdaHarness.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -74,5 +76,20 @@ class LambdaContractTest {
         // the functions log JSON lines only: nothing else (a library's warning, the runtime's) on stdout or stderr
         assertThat(run.output().lines().filter(line -> !line.isBlank()))
                 .as(run.output()).allSatisfy(line -> assertThat(line).startsWith("{"));
+    }
+
+    /**
+     * A function whose environment lacks a variable it reads fails where Lambda would see it: here its init (no
+     * table name), which the runtime client reports through the Runtime API's init error, and the run fails.
+     */
+    @Test
+    void aVariableMissingFromTheEnvironmentFailsTheRunWithTheInitError() {
+        harness.dynamoDbOverTls(false);
+
+        assertThatThrownBy(() -> harness.run(Function.CONNECT, LambdaHarness.LAMBDA_JVM_FLAGS,
+                InitializationType.SNAP_START, env -> env.remove(dev.wsctl.runtime.Settings.ENV_TABLE)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("init/error")
+                .hasMessageContaining(dev.wsctl.runtime.Settings.ENV_TABLE);
     }
 }

@@ -38,6 +38,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -265,6 +266,11 @@ public final class LambdaHarness implements AutoCloseable {
      * given the function's event twice. Fails unless both were answered with what {@code f} expects.
      */
     public Run run(Function f, List<String> jvmFlags, InitializationType type) {
+        return run(f, jvmFlags, type, env -> { });
+    }
+
+    /** As {@link #run(Function, List, InitializationType)}, with the environment changed by {@code change} first. */
+    Run run(Function f, List<String> jvmFlags, InitializationType type, Consumer<Map<String, String>> change) {
         seed();
         DeployedFunction function = deployed(f);
         Path out = work.resolve(f.label() + ".out");
@@ -281,7 +287,9 @@ public final class LambdaHarness implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(out.toFile()).directory(taskRoot.toFile());
             builder.environment().clear();
-            builder.environment().putAll(environment(function, type, api.hostAndPort(), credentials));
+            Map<String, String> env = environment(function, type, api.hostAndPort(), credentials);
+            change.accept(env);
+            builder.environment().putAll(env);
             byte[] event = events.get(f);
             Instant launched = Instant.now();
             Process process = builder.start();
