@@ -132,7 +132,7 @@ public final class Stack {
     }
 
     static FunctionResource.Spec spec(StackConfig config, String fn, Map<String, String> tags,
-                                              FunctionResource.Secret authSecret) {
+                                      FunctionResource.Secret authSecret) {
         // the authorizer runs with AuthSettings' environment alone; the others with the stack's settings
         BiFunction<String, Optional<String>, Map<String, String>> environment = authorizes(fn)
                 ? (callback, secret) -> authorizerEnvironment(config, secret)

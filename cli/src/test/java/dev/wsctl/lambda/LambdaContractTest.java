@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * the official runtime interface client, a local Runtime API, exactly the documented environment of the initialization
  * type, the handler strings and variables from the deploy model, credentials where Lambda puts them): each function
  * on demand and under SnapStart (wsctl's default), send with provisioned concurrency too, and connect with DynamoDB
- * over TLS. One fresh JVM per case (one to two seconds each on an idle machine of two cores).
+ * over TLS. One fresh JVM per case (1–6 s each on a two-core machine shared with other builds).
  */
 class LambdaContractTest {
     private static LambdaHarness harness;
