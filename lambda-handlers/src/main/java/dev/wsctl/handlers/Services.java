@@ -19,7 +19,6 @@ import dev.wsctl.runtime.PubSub;
 import dev.wsctl.runtime.Settings;
 import dev.wsctl.runtime.ShardedFanout;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.utils.Lazy;
@@ -58,9 +57,8 @@ final class Services {
             Settings settings = Settings.fromEnvironment(System.getenv());
             // Lambda sets AWS_REGION: no provider chain (system properties, profile files, IMDS) at init
             Region region = Clients.region(System.getenv());
-            // The Lambda environment carries the role's credentials in variables: no need to walk
-            // the default provider chain (profiles, IMDS) at init.
-            var credentials = EnvironmentVariableCredentialsProvider.create();
+            // where Lambda puts the role's credentials for this initialization type; resolved at first use
+            AwsCredentialsProvider credentials = LambdaCredentials.provider(System.getenv());
             // the store's calls without the SDK's client pipeline, whose build and first call were most of a cold start
             DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(Clients.dynamoDbEndpoint(System.getenv(), region),
                     STORE_CONNECTIONS, region, credentials);

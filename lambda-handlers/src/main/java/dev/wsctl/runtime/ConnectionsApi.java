@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * per call on their pipelines (marshalling, interceptors, endpoint rules, reactive streams, per-request
  * handlers), so the calls go over a minimal HTTP/1.1 client ({@link Http1Pool}) on the same Netty event
  * loops: the request line's prefix and the fixed headers are encoded once, the payload is one buffer
- * shared by every call, and the resolved credentials are kept until the provider says they expire. The
+ * shared by every call, and the credentials come from the provider, which keeps them (see {@link SigV4}). The
  * admin operations (GetConnection, DeleteConnection) stay on the SDK client. No retries here: the
  * fan-out decides what may be repeated. {@link JdkConnectionsApi} sends the same requests over the JDK's own
  * HTTP client, which a cold JVM loads in a fraction of Netty's time, for a send function's first posts.

@@ -12,20 +12,20 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Optional;
 
 /**
  * Requests for {@link Http1Pool} signed with SigV4 by the SDK's own signer, for one service and region:
- * what {@link ConnectionsApi} ({@code execute-api}) and {@link LambdaDispatcher} ({@code lambda}) share.
- * The resolved credentials are kept until shortly before the expiry the provider gave them (never resolved
- * again when it gave none: such credentials do not expire while the process runs). Anonymous credentials
- * sign nothing (the local gateway and emulators check no signatures).
+ * what {@link ConnectionsApi} and {@link JdkConnectionsApi} ({@code execute-api}, through {@link ConnectionsTarget}),
+ * {@link DynamoDbJsonClient} ({@code dynamodb}) and {@link LambdaDispatcher} ({@code lambda}) share.
+ *
+ * <p>Every request asks the provider for the credentials: nothing is resolved before the first request (a SnapStart
+ * snapshot taken after init holds none), and no copy is kept here that could outlive them. Keeping and refreshing
+ * them is the provider's job: the SDK's {@code ContainerCredentialsProvider}, which Lambda's SnapStart functions
+ * use, caches what the endpoint gave and fetches again from 15 minutes before the expiry (one caller at a time),
+ * and makes every caller wait for new ones from one minute before it; {@code EnvironmentVariableCredentialsProvider}
+ * reads the variables. Anonymous credentials sign nothing (the local gateway and emulators check no signatures).
  */
 final class SigV4 {
-    /** Credentials are resolved again this long before they expire. */
-    private static final Duration REFRESH_BEFORE_EXPIRY = Duration.ofMinutes(5);
     private static final byte[] HTTP11 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] COLON = ": ".getBytes(StandardCharsets.US_ASCII);
@@ -37,12 +37,11 @@ final class SigV4 {
     private final boolean signPayload;
     private final Clock clock;
     private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
-    private volatile AwsCredentialsIdentity identity;
-    private volatile Instant refreshAt = Instant.MIN;
 
     /**
      * @param signPayload hash the body into the signature even over https (where the signer would otherwise
      *                    sign {@code UNSIGNED-PAYLOAD})
+     * @param clock       the signature's time
      */
     SigV4(AwsCredentialsProvider credentials, String service, String region, boolean signPayload, Clock clock) {
         this.credentials = credentials;
@@ -66,11 +65,13 @@ final class SigV4 {
         if (anonymous) {
             return request;
         }
-        SignRequest.Builder<AwsCredentialsIdentity> sign = SignRequest.builder(identity())
+        AwsCredentialsIdentity identity = credentials.resolveCredentials();
+        SignRequest.Builder<AwsCredentialsIdentity> sign = SignRequest.builder(identity)
                 .request(request)
                 .payload(payload)
                 .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
-                .putProperty(AwsV4HttpSigner.REGION_NAME, region);
+                .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, clock);
         if (signPayload) {
             sign.putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, true);
         }
@@ -94,21 +95,5 @@ final class SigV4 {
         });
         head.writeBytes(CRLF);
         return head;
-    }
-
-    private AwsCredentialsIdentity identity() {
-        AwsCredentialsIdentity current = identity;
-        if (current != null && clock.instant().isBefore(refreshAt)) {
-            return current;
-        }
-        synchronized (this) {
-            if (identity == null || !clock.instant().isBefore(refreshAt)) {
-                AwsCredentialsIdentity fresh = credentials.resolveCredentials();
-                Optional<Instant> expires = fresh.expirationTime();
-                refreshAt = expires.map(e -> e.minus(REFRESH_BEFORE_EXPIRY)).orElse(Instant.MAX);
-                identity = fresh;
-            }
-            return identity;
-        }
     }
 }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * When init primes, and that the in-memory priming runs. The store client's priming runs in
- * {@code ColdStartIT} too, on handlers.jar, with {@code AWS_LAMBDA_INITIALIZATION_TYPE=snap-start}.
+ * {@code LambdaContractTest} (cli) too, on handlers.jar through Lambda's runtime client, under SnapStart.
  */
 class PrimingTest {
     @Test

@@ -186,6 +186,35 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
         }
     }
 
+    /**
+     * Each request takes its credentials from the provider: none while the client is built, and whatever the
+     * provider holds then (here the SDK's container provider, whose credentials expire in 90 s, so that it fetches
+     * new ones for the second request: see ContainerCredentialsEndpoint).
+     */
+    @Test
+    void eachRequestIsSignedWithWhatTheProviderHoldsThen() throws IOException {
+        try (ContainerCredentialsEndpoint credentials = new ContainerCredentialsEndpoint(java.time.Duration.ofSeconds(90))) {
+            System.setProperty("aws.containerCredentialsFullUri", credentials.uri().toString());
+            System.setProperty("aws.containerAuthorizationToken", credentials.token());
+            try (Scripted server = new Scripted(new ArrayList<>(List.of("200", "200")),
+                    software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider.builder().build())) {
+                assertThat(credentials.fetches()).isEmpty();
+
+                server.client.getItem(r -> r.tableName("t")).join();
+                server.client.getItem(r -> r.tableName("t")).join();
+
+                assertThat(server.authorizations).hasSize(2);
+                assertThat(server.authorizations.get(0)).contains("Credential=ASIACONTAINER0001/");
+                assertThat(server.authorizations.get(1)).contains("Credential=ASIACONTAINER0002/");
+                assertThat(server.received.get(1).get("X-Amz-Security-Token"))
+                        .isEqualTo("container-session-ASIACONTAINER0002");
+            } finally {
+                System.clearProperty("aws.containerCredentialsFullUri");
+                System.clearProperty("aws.containerAuthorizationToken");
+            }
+        }
+    }
+
     @Test
     void aClientErrorIsNotRetried() throws IOException {
         try (Scripted server = new Scripted(new ArrayList<>(List.of(

@@ -1,4 +1,4 @@
-package dev.wsctl.bench;
+package dev.wsctl.lambda;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
