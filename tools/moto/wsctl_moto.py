@@ -9,11 +9,22 @@ API Gateway v2 (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/):
   With StageName, the stage is pointed at the new deployment, as the reference says.
 - DeploymentId on CreateStage / GetStage, and UpdateStage (resource-apis-apiid-stages-stagename.html):
   moto keeps neither the deployment id nor a way to change a stage.
+- GetStages lists each stage's DeploymentId too (resource-apis-apiid-stages.html).
+- ApiEndpoint of a WEBSOCKET API is wss://{api-id}.execute-api.{region}.amazonaws.com (moto answers https://
+  for every protocol; https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api.html).
+- UpdateRoute with AuthorizationType NONE detaches the route's authorizer, which is how AWS detaches one
+  (https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/2184); moto keeps the old
+  AuthorizerId.
 - GetRouteResponses (resource-apis-apiid-routes-routeid-routeresponses.html) and GetAuthorizers
   (resource-apis-apiid-authorizers.html): moto has the single-item calls, not the listings.
 
 Lambda (https://docs.aws.amazon.com/lambda/latest/api/): moto 5.2.1 drops SnapStart and LoggingConfig from
-CreateFunction and UpdateFunctionConfiguration and always answers SnapStart off, Text logs. Here both are
+CreateFunction and UpdateFunctionConfiguration and always answers SnapStart off, Text logs; and it answers
+an event invoke configuration's LastModified as a date string the SDKs cannot read, where the reference has a
+timestamp (API_FunctionEventInvokeConfig.html; epoch seconds in this JSON protocol). Its Put/Update of an event
+invoke configuration append a second one while reads keep answering the first; here Put replaces it and Update
+changes only the fields given (API_PutFunctionEventInvokeConfig.html, API_UpdateFunctionEventInvokeConfig.html).
+The qualifier is still ignored, as moto does: one configuration per function. Here both are
 kept and answered as FunctionConfiguration documents them (API_FunctionConfiguration.html,
 API_SnapStartResponse.html: OptimizationStatus On for published versions of a function with ApplyOn
 PublishedVersions; API_LoggingConfig.html: LogFormat Text and LogGroup /aws/lambda/{name} by default).
@@ -43,7 +54,7 @@ from moto.apigatewayv2 import urls as apigatewayv2_urls
 from moto.apigatewayv2.exceptions import APIGatewayV2Error
 from moto.apigatewayv2.models import Api, Stage
 from moto.apigatewayv2.responses import ApiGatewayV2Response
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -167,6 +178,24 @@ def _stage_json(stage: Stage) -> dict[str, Any]:
     return result
 
 
+def get_stages(self: ApiGatewayV2Response):
+    api = _api(self, -2)
+    return 200, {}, json.dumps({"items": [_stage_json(st) for st in api.stages.values()]})
+
+
+_moto_update_route = ApiGatewayV2Response.update_route
+
+
+def update_route(self: ApiGatewayV2Response):
+    status, headers, body = _moto_update_route(self)
+    if json.loads(self.body or "{}").get("authorizationType") == "NONE":
+        api = _api(self, -3)
+        route = api.get_route(self.path.split("/")[-1])
+        route.authorizer_id = None
+        body = json.dumps(route.to_json())
+    return status, headers, body
+
+
 def get_route_responses(self: ApiGatewayV2Response):
     api = _api(self, -4)
     route = api.get_route(self.path.split("/")[-2])
@@ -181,8 +210,22 @@ def get_authorizers(self: ApiGatewayV2Response):
 for _name, _method in [("create_deployment", create_deployment), ("get_deployments", get_deployments),
                        ("get_deployment", get_deployment), ("create_stage", create_stage),
                        ("update_stage", update_stage), ("get_stage", get_stage),
-                       ("get_route_responses", get_route_responses), ("get_authorizers", get_authorizers)]:
+                       ("get_route_responses", get_route_responses), ("get_authorizers", get_authorizers),
+                       ("get_stages", get_stages), ("update_route", update_route)]:
     setattr(ApiGatewayV2Response, _name, _method)
+
+
+_moto_api_to_json = Api.to_json
+
+
+def _api_to_json(self: Api) -> dict[str, Any]:
+    result = _moto_api_to_json(self)
+    if self.protocol_type == "WEBSOCKET":
+        result["apiEndpoint"] = self.api_endpoint.replace("https://", "wss://", 1)
+    return result
+
+
+Api.to_json = _api_to_json
 
 
 # ---- Lambda: SnapStart and LoggingConfig
@@ -217,6 +260,36 @@ def _get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[st
     return config
 
 
+_moto_event_invoke_response = EventInvokeConfig.response
+
+
+def _event_invoke_response(self: EventInvokeConfig) -> dict[str, Any]:
+    result = _moto_event_invoke_response(self)
+    if isinstance(result.get("LastModified"), str):
+        try:
+            result["LastModified"] = datetime.fromisoformat(result["LastModified"].replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            result["LastModified"] = datetime.now(timezone.utc).timestamp()
+    return result
+
+
+EventInvokeConfig.response = _event_invoke_response
+
+
+def _put_event_invoke_config(self: LambdaBackend, function_name: str, config: dict[str, Any]) -> dict[str, Any]:
+    fn = self.get_function(function_name)
+    fn.event_invoke_config = [EventInvokeConfig(fn.function_arn, fn.last_modified, config)]
+    return fn.event_invoke_config[0].response()
+
+
+def _update_event_invoke_config(self: LambdaBackend, function_name: str, config: dict[str, Any]) -> dict[str, Any]:
+    fn = self.get_function(function_name)
+    merged = {**(fn.event_invoke_config[0].config if fn.event_invoke_config else {}), **config}
+    return _put_event_invoke_config(self, function_name, merged)
+
+
+LambdaBackend.put_function_event_invoke_config = _put_event_invoke_config
+LambdaBackend.update_function_event_invoke_config = _update_event_invoke_config
 LambdaFunction.__init__ = _function_init
 LambdaFunction.update_configuration = _update_configuration
 LambdaFunction.get_configuration = _get_configuration

@@ -5,7 +5,9 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
@@ -23,6 +25,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sts.StsClient;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -37,6 +40,7 @@ public final class SdkAwsClients implements AwsClients {
     private final SdkAsyncHttpClient asyncHttp = Clients.http(16);
     private final AwsCredentialsProvider credentials;
     private final URI endpoint;
+    private final ClientOverrideConfiguration overrides;
     private StsClient sts;
     private IamClient iam;
     private LambdaClient lambda;
@@ -50,6 +54,16 @@ public final class SdkAwsClients implements AwsClients {
      * @param endpoint {@code --endpoint-url} / {@code AWS_ENDPOINT_URL}, or empty for AWS itself
      */
     public SdkAwsClients(Optional<String> profile, Optional<String> region, Optional<URI> endpoint) {
+        this(profile, region, endpoint, List.of());
+    }
+
+    /**
+     * @param interceptors run on every call of every client, in order (the tests count calls and inject
+     *                     failures through them)
+     */
+    public SdkAwsClients(Optional<String> profile, Optional<String> region, Optional<URI> endpoint,
+                         List<ExecutionInterceptor> interceptors) {
+        this.overrides = ClientOverrideConfiguration.builder().executionInterceptors(List.copyOf(interceptors)).build();
         this.credentials = profile.<AwsCredentialsProvider>map(ProfileCredentialsProvider::create)
                 .orElseGet(() -> DefaultCredentialsProvider.builder().build());
         this.region = region.map(Region::of).orElseGet(() -> {
@@ -69,7 +83,7 @@ public final class SdkAwsClients implements AwsClients {
     }
 
     private <B extends AwsClientBuilder<B, C>, C> C build(B builder) {
-        builder.region(region).credentialsProvider(credentials);
+        builder.region(region).credentialsProvider(credentials).overrideConfiguration(overrides);
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
         }
@@ -95,7 +109,7 @@ public final class SdkAwsClients implements AwsClients {
     public synchronized IamClient iam() {
         if (iam == null) {
             var builder = IamClient.builder().httpClient(http).credentialsProvider(credentials)
-                    .region(Region.AWS_GLOBAL);
+                    .region(Region.AWS_GLOBAL).overrideConfiguration(overrides);
             if (endpoint != null) {
                 builder.endpointOverride(endpoint).region(region);
             }
