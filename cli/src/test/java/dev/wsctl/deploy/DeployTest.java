@@ -351,7 +351,7 @@ class DeployTest {
         System.setProperty("aws.configFile", dir.resolve("no-aws-config").toString());
         try {
             assertThatThrownBy(() -> new dev.wsctl.aws.SdkAwsClients(java.util.Optional.empty(),
-                    java.util.Optional.empty(), java.util.Optional.empty()))
+                    java.util.Optional.empty(), dev.wsctl.runtime.AwsEndpoints.of(java.util.Map.of())))
                     .isInstanceOf(dev.wsctl.aws.AwsSetupException.class)
                     .hasMessageContaining("--region");
         } finally {
