@@ -73,12 +73,12 @@ public final class TargetOptions {
         try {
             // reading the outputs needs no handler code
             var outputs = new DeployService(config, aws, FunctionCode.of(new byte[0]), context.roleRetry())
-                    .plan().outputs();
+                    .apiOutputs();
             if (outputs.get("api.id") == null) {
                 throw notDeployed(config, aws);
             }
-            URI callback = URI.create("https://" + outputs.get("api.id") + ".execute-api." + aws.region()
-                    + ".amazonaws.com/" + config.stage());
+            URI callback = stack.aws.endpoints(context.env())
+                    .connections(outputs.get("api.id"), Region.of(aws.region()), config.stage());
             SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
             var http = Clients.http(16, loops);
             var api = managementApi(callback, http, Region.of(aws.region()), aws.credentials());

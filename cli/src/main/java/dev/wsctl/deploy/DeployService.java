@@ -27,6 +27,11 @@ public final class DeployService {
         return engine.plan();
     }
 
+    /** The outputs of the deployed API ({@code api.id}, {@code api.endpoint}; absent when there is none). */
+    public Map<String, String> apiOutputs() {
+        return engine.readThrough("api");
+    }
+
     public Engine.Result deploy(Consumer<Plan.Step> progress) {
         return engine.apply(progress);
     }

@@ -8,6 +8,7 @@ import dev.wsctl.aws.SdkAwsClients;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
 import dev.wsctl.cli.Wsctl;
+import dev.wsctl.runtime.AwsEndpoints;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.OriginPolicy;
@@ -92,7 +93,7 @@ class DeployTest {
 
     private CliRun wsctl(String... args) {
         Context context = new Context(env, (options, config, e) -> new SdkAwsClients(Optional.empty(), config.region(),
-                Optional.of(MotoServer.url()), List.of(calls)), new FunctionResource.Retry(12,
+                AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()), List.of(calls)), new FunctionResource.Retry(12,
                 Duration.ofMillis(1), Duration.ofMillis(1), d -> { }));
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--app", app, "--stage", "dev", "--region", "us-east-1",
@@ -402,7 +403,7 @@ class DeployTest {
         System.setProperty("aws.configFile", dir.resolve("no-aws-config").toString());
         try {
             assertThatThrownBy(() -> new dev.wsctl.aws.SdkAwsClients(java.util.Optional.empty(),
-                    java.util.Optional.empty(), java.util.Optional.empty()))
+                    java.util.Optional.empty(), dev.wsctl.runtime.AwsEndpoints.of(java.util.Map.of())))
                     .isInstanceOf(dev.wsctl.aws.AwsSetupException.class)
                     .hasMessageContaining("--region");
         } finally {

@@ -308,6 +308,7 @@ class TemplateTest {
         Map<String, String> values = new HashMap<>();
         values.put("AWS::Region", FakeAccount.DEFAULT_REGION);
         values.put("AWS::AccountId", FakeAccount.DEFAULT_ACCOUNT_ID);
+        values.put("AWS::URLSuffix", "amazonaws.com");
         values.put(Template.CODE_BUCKET, "bucket");
         values.put(Template.CODE_KEY, CODE_KEY);
         Api api = api();

@@ -1,6 +1,7 @@
 package dev.wsctl.handlers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.AwsEndpoints;
 import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionsApi;
@@ -62,7 +63,7 @@ final class Services {
             // the default provider chain (profiles, IMDS) at init.
             var credentials = EnvironmentVariableCredentialsProvider.create();
             // the store's calls without the SDK's client pipeline, whose build and first call were most of a cold start
-            DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(Clients.dynamoDbEndpoint(System.getenv(), region),
+            DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(AwsEndpoints.of(System.getenv()).dynamoDb(region),
                     STORE_CONNECTIONS, region, credentials);
             JdkConnectionsApi quick = quickStart
                     ? new JdkConnectionsApi(settings.callbackUrl(), QUICK_START_CONNECTIONS, region, credentials)
@@ -130,7 +131,7 @@ final class Services {
         FanoutDispatcher dispatcher = sharding.function()
                 .map(function -> {
                     Lazy<LambdaDispatcher> lambda = new Lazy<>(() -> new LambdaDispatcher(function,
-                            LambdaDispatcher.endpoint(System.getenv(), region), region, credentials,
+                            AwsEndpoints.of(System.getenv()).lambda(region), region, credentials,
                             loops.getValue(), log));
                     return (FanoutDispatcher) batch -> lambda.getValue().dispatch(batch);
                 })

@@ -671,6 +671,8 @@ public final class FakeCloudFormation implements CloudFormationClient {
                 return account.region();
             case "AWS::AccountId":
                 return account.accountId();
+            case "AWS::URLSuffix":
+                return "amazonaws.com";
             case "AWS::StackName":
                 return stack.name;
             case "AWS::StackId":
