@@ -1,5 +1,6 @@
 package dev.wsctl.deploy.fakes;
 
+import dev.wsctl.deploy.Intrinsics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
