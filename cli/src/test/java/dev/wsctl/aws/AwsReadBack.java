@@ -14,6 +14,7 @@ import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.Role;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
+import software.amazon.awssdk.services.s3.S3Client;
 
 import java.net.URI;
 import java.net.URLDecoder;
@@ -35,12 +36,14 @@ public final class AwsReadBack implements AutoCloseable {
     public final LambdaClient lambda;
     public final ApiGatewayV2Client apiGateway;
     public final DynamoDbClient dynamoDb;
+    public final S3Client s3;
 
     public AwsReadBack(URI endpoint) {
         this.iam = build(IamClient.builder(), endpoint);
         this.lambda = build(LambdaClient.builder(), endpoint);
         this.apiGateway = build(ApiGatewayV2Client.builder(), endpoint);
         this.dynamoDb = build(DynamoDbClient.builder(), endpoint);
+        this.s3 = build(S3Client.builder().forcePathStyle(true), endpoint);
     }
 
     /** The credentials every test signs with; moto takes any, and files them under its default account. */
@@ -171,6 +174,7 @@ public final class AwsReadBack implements AutoCloseable {
         lambda.close();
         apiGateway.close();
         dynamoDb.close();
+        s3.close();
         http.close();
     }
 }
