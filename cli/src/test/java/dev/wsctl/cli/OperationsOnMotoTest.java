@@ -152,6 +152,21 @@ class OperationsOnMotoTest {
     }
 
     @Test
+    void theEndpointFromTheEnvironmentServesConnectionsShowToo() {
+        String open = app + "-e";
+        sideDoor("POST", open);
+        subscribe(open, "news");
+        Context context = new Context(Map.of("AWS_ENDPOINT_URL", MotoServer.url().toString()), Context.system().aws(),
+                Context.system().roleRetry());
+
+        CliRun r = CliRun.wsctl(context, "connections", "show", open, "--app", app, "--stage", "dev",
+                "--region", AwsReadBack.REGION, "-o", "json");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains(open, "news", "connectedAt");
+    }
+
+    @Test
     void aTokenIsSignedWithTheDeployedSecret() throws Exception {
         CliRun r = wsctl("token", "--sub", "alice", "--channels", "private-team");
         assertThat(r.code()).as(r.err()).isZero();
