@@ -136,6 +136,11 @@ class DeployTest {
         });
         assertThat(aws.dynamoDb.describeTimeToLive(t -> t.tableName(stack + "-connections"))
                 .timeToLiveDescription().attributeName()).isEqualTo("expiresAt");
+        assertThat(table.billingModeSummary().billingModeAsString()).isEqualTo("PAY_PER_REQUEST");
+        assertThat(aws.dynamoDb.listTagsOfResource(t -> t.resourceArn(table.tableArn())).tags())
+                .extracting(tag -> tag.key() + "=" + tag.value()).contains("wsctl:app=" + app, "wsctl:stage=dev");
+        assertThat(aws.api(stack).orElseThrow().tags()).containsEntry("wsctl:app", app).containsEntry("wsctl:stage", "dev");
+        assertThat(stage().tags()).containsEntry("wsctl:app", app).containsEntry("wsctl:stage", "dev");
 
         for (String fn : aws.functions(stack).stream().map(FunctionConfiguration::functionName).toList()) {
             JsonNode policy = parse(aws.rolePolicy(fn, RoleResource.POLICY_NAME));
@@ -154,7 +159,17 @@ class DeployTest {
             assertThat(f.environment().variables()).containsEntry("WSCTL_TABLE", stack + "-connections")
                     .containsEntry("WSCTL_CALLBACK_URL", "https://" + api + ".execute-api.us-east-1.amazonaws.com/dev");
             assertThat(f.loggingConfig().logFormatAsString()).isEqualTo("JSON");
-            assertThat(aws.lambda.getAlias(a -> a.functionName(name).name("live")).functionVersion()).isNotBlank();
+            assertThat(f.memorySize()).isEqualTo(1024);
+            assertThat(f.handler()).startsWith("dev.wsctl.handlers.").endsWith("Handler");
+            assertThat(f.snapStart().applyOnAsString()).isEqualTo("PublishedVersions");
+            String live = aws.lambda.getAlias(a -> a.functionName(name).name("live")).functionVersion();
+            assertThat(live).isNotBlank().isNotEqualTo("$LATEST");
+            assertThat(aws.lambda.getFunctionConfiguration(g -> g.functionName(name).qualifier(live)).snapStart()
+                    .optimizationStatusAsString()).as("the alias serves a published, SnapStart version").isEqualTo("On");
+            assertThat(aws.lambda.listTags(t -> t.resource(f.functionArn())).tags())
+                    .containsEntry("wsctl:app", app).containsEntry("wsctl:stage", "dev");
+            assertThat(aws.iam.listRoleTags(t -> t.roleName(name)).tags()).extracting(tag -> tag.key() + "=" + tag.value())
+                    .contains("wsctl:app=" + app, "wsctl:stage=dev");
             String permission = aws.lambda.getPolicy(p -> p.functionName(name).qualifier("live")).policy();
             assertThat(permission).contains("arn:aws:execute-api:us-east-1:123456789012:" + api + "/*",
                     "apigateway.amazonaws.com");
@@ -193,10 +208,15 @@ class DeployTest {
     @Test
     void aSecondDeployChangesNothingAndMakesNoMutatingCall() {
         assertThat(deploy().code()).isZero();
+        List<String> before = aws.inventory(stack);
+        String deployment = stage().deploymentId();
         calls.reset();
         CliRun again = deploy();
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(calls.mutatingCalls()).isEmpty();
+        assertThat(calls.calls()).as("it did read").isNotEmpty();
+        assertThat(aws.inventory(stack)).isEqualTo(before);
+        assertThat(stage().deploymentId()).isEqualTo(deployment);
         assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count()).isEqualTo(22);
         assertThat(again.out()).doesNotContain("+ create", "~ update");
     }
@@ -678,6 +698,40 @@ class DeployTest {
         assertThat(again.out()).doesNotContain("authorize");
         assertThat(wsctl("status").out()).as("status uses the embedded handlers.jar, hence code drift; nothing else")
                 .doesNotContain("authorize", "unwanted");
+    }
+
+    @Test
+    void authOnOffOnLeavesWhatEachConfigurationAsks() {
+        assertThat(deploy().code()).isZero();
+        List<String> without = aws.inventory(stack);
+        assertThat(without).noneMatch(l -> l.contains("authorize"));
+
+        env.put("WSCTL_AUTH_MODE", "jwt");
+        assertThat(deploy().code()).isZero();
+        List<String> with = aws.inventory(stack);
+        assertThat(route(apiId(), "$connect").authorizationTypeAsString()).isEqualTo("CUSTOM");
+        assertThat(with).anyMatch(l -> l.startsWith("apigateway authorizer " + AUTHORIZE))
+                .anyMatch(l -> l.startsWith("lambda function " + AUTHORIZE))
+                .anyMatch(l -> l.startsWith("iam role " + AUTHORIZE))
+                .anyMatch(l -> l.startsWith("apigateway route $connect → connect auth CUSTOM " + AUTHORIZE));
+        String firstSecret = secret();
+
+        env.remove("WSCTL_AUTH_MODE");
+        assertThat(deploy().code()).isZero();
+        assertThat(aws.inventory(stack)).as("auth off: as if it had never been on").isEqualTo(without);
+
+        env.put("WSCTL_AUTH_MODE", "jwt");
+        assertThat(deploy().code()).isZero();
+        assertThat(withoutSecret(aws.inventory(stack))).as("auth on again").isEqualTo(withoutSecret(with));
+        assertThat(secret()).as("a new secret: the old one went with its function").isNotEqualTo(firstSecret);
+        calls.reset();
+        assertThat(deploy().code()).isZero();
+        assertThat(calls.mutatingCalls()).isEmpty();
+    }
+
+    private static List<String> withoutSecret(List<String> inventory) {
+        return inventory.stream().map(l -> l.replaceAll(AuthSettings.ENV_SECRET + "=[^,}]*", AuthSettings.ENV_SECRET
+                + "=…")).toList();
     }
 
     @Test
