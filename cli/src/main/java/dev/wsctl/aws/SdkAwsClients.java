@@ -10,6 +10,7 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
@@ -34,7 +35,9 @@ import java.util.Optional;
 public final class SdkAwsClients implements AwsClients {
     private final Region region;
     private final SdkHttpClient http = ApacheHttpClient.create();
-    private final SdkAsyncHttpClient asyncHttp = Clients.http(16);
+    /** Shut down without Netty's two-second quiet period, which every command would otherwise wait out on exit. */
+    private final SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
+    private final SdkAsyncHttpClient asyncHttp = Clients.http(16, loops);
     private final AwsCredentialsProvider credentials;
     private final AwsEndpoints endpoints;
     private StsClient sts;
@@ -143,5 +146,6 @@ public final class SdkAwsClients implements AwsClients {
         }
         http.close();
         asyncHttp.close();
+        Clients.shutdown(loops);
     }
 }

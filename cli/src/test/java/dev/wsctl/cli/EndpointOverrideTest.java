@@ -58,7 +58,7 @@ class EndpointOverrideTest {
     static void startMoto() throws Exception {
         moto = Moto.start();
         // the SDK's default chain reads these; a dummy key for the emulator, never a real one
-        savedProperties = Moto.setProperties(Map.of("aws.accessKeyId", "testing", "aws.secretAccessKey", "testing"));
+        savedProperties = SystemProperties.set(Map.of("aws.accessKeyId", "testing", "aws.secretAccessKey", "testing"));
         Region region = Region.US_EAST_1;
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
         try (ApiGatewayV2Client api = ApiGatewayV2Client.builder().httpClientBuilder(ApacheHttpClient.builder()).endpointOverride(moto.endpoint()).region(region)
@@ -89,7 +89,7 @@ class EndpointOverrideTest {
     @AfterAll
     static void stopMoto() {
         if (savedProperties != null) {
-            Moto.restoreProperties(savedProperties);
+            SystemProperties.restore(savedProperties);
         }
         if (moto != null) {
             moto.close();

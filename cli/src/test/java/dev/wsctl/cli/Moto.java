@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -65,23 +63,6 @@ final class Moto implements AutoCloseable {
 
     URI endpoint() {
         return endpoint;
-    }
-
-    /** Sets system properties, returning what they were (null: unset) for {@link #restoreProperties}. */
-    static Map<String, String> setProperties(Map<String, String> values) {
-        Map<String, String> before = new HashMap<>();
-        values.forEach((k, v) -> before.put(k, System.setProperty(k, v)));
-        return before;
-    }
-
-    static void restoreProperties(Map<String, String> before) {
-        before.forEach((k, v) -> {
-            if (v == null) {
-                System.clearProperty(k);
-            } else {
-                System.setProperty(k, v);
-            }
-        });
     }
 
     @Override
