@@ -149,7 +149,9 @@ final class StageResource implements Resource<StageResource.State> {
                 .put("DeploymentId", Template.ref(deployment));
         p.putObject("DefaultRouteSettings").put("ThrottlingRateLimit", desired.rate())
                 .put("ThrottlingBurstLimit", desired.burst());
-        p.set("Tags", Template.tagList(desired.tags()));
+        // a map, as for the API, not the Key/Value list most types take: the resource's schema types it Json
+        // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html)
+        p.set("Tags", Template.object(desired.tags()));
     }
 
     /** Deleting the API deletes its stages and deployments. */

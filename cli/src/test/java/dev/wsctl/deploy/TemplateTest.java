@@ -602,6 +602,6 @@ class TemplateTest {
                 .isEqualTo(p.at("/DefaultRouteSettings/ThrottlingRateLimit").asDouble());
         assertThat(stage.defaultRouteSettings().throttlingBurstLimit())
                 .isEqualTo(p.at("/DefaultRouteSettings/ThrottlingBurstLimit").asInt());
-        assertThat(stage.tags()).isEqualTo(tags(p.get("Tags")));
+        assertThat(stage.tags()).isEqualTo(strings(p.get("Tags")));
     }
 }
