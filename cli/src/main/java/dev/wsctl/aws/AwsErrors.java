@@ -58,7 +58,7 @@ public final class AwsErrors {
         if (e instanceof SdkServiceException s) {
             // an answer, but no AWS error in it: a proxy's or load balancer's page, an empty 5xx
             return "Could not " + doing + ": " + service(details) + "answered HTTP " + s.statusCode()
-                    + " without an AWS error" + attempts(e) + answer(details)
+                    + " without an AWS error" + attempts(e) + answer(e, details)
                     + " Check --endpoint-url, AWS_ENDPOINT_URL and any proxy between wsctl and AWS, then run again.";
         }
         if (e instanceof SdkClientException && e.getMessage() != null && e.getMessage().contains("credentials")) {
@@ -79,12 +79,14 @@ public final class AwsErrors {
         return n == null || n < 2 ? "" : " (" + n + " attempts)";
     }
 
-    /** A short, tag-free piece of the answer's body, when there is one. */
-    private static String answer(AwsErrorDetails details) {
-        if (details == null || details.rawResponse() == null) {
+    /** A short, tag-free piece of the answer's body (or of the exception's message without one), when there is one. */
+    private static String answer(SdkException e, AwsErrorDetails details) {
+        String body = details == null ? e.getMessage()
+                : details.rawResponse() != null ? details.rawResponse().asUtf8String() : details.errorMessage();
+        if (body == null) {
             return ".";
         }
-        String text = details.rawResponse().asUtf8String()
+        String text = body.replaceAll("\\s*\\(SDK Attempt Count: \\d+\\)", "")
                 .replaceAll("(?is)<(script|style)[^>]*>.*?</\\1>", " ")
                 .replaceAll("<[^>]*>", " ")
                 .replaceAll("\\s+", " ")

@@ -112,12 +112,16 @@ public final class SdkAwsClients implements AwsClients {
 
     @Override
     public synchronized ApiGatewayV2Client apiGateway() {
-        return apiGateway == null ? apiGateway = build(ApiGatewayV2Client.builder().httpClient(http), AwsEndpoints.APIGATEWAYV2) : apiGateway;
+        return apiGateway == null
+                ? apiGateway = build(ApiGatewayV2Client.builder().httpClient(http), AwsEndpoints.APIGATEWAYV2)
+                : apiGateway;
     }
 
     @Override
     public synchronized DynamoDbAsyncClient dynamoDb() {
-        return dynamoDb == null ? dynamoDb = build(DynamoDbAsyncClient.builder().httpClient(asyncHttp), AwsEndpoints.DYNAMODB) : dynamoDb;
+        return dynamoDb == null
+                ? dynamoDb = build(DynamoDbAsyncClient.builder().httpClient(asyncHttp), AwsEndpoints.DYNAMODB)
+                : dynamoDb;
     }
 
     /** Path-style addressing with an endpoint: emulators serve buckets under their own host name. */
@@ -129,7 +133,8 @@ public final class SdkAwsClients implements AwsClients {
 
     @Override
     public synchronized CloudFormationClient cloudFormation() {
-        return cloudFormation == null ? cloudFormation = build(CloudFormationClient.builder().httpClient(http), AwsEndpoints.CLOUDFORMATION)
+        return cloudFormation == null
+                ? cloudFormation = build(CloudFormationClient.builder().httpClient(http), AwsEndpoints.CLOUDFORMATION)
                 : cloudFormation;
     }
 

@@ -61,10 +61,10 @@ class EndpointOverrideTest {
         savedProperties = SystemProperties.set(Map.of("aws.accessKeyId", "testing", "aws.secretAccessKey", "testing"));
         Region region = Region.US_EAST_1;
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
-        try (ApiGatewayV2Client api = ApiGatewayV2Client.builder().httpClientBuilder(ApacheHttpClient.builder()).endpointOverride(moto.endpoint()).region(region)
-                .credentialsProvider(credentials).build();
-             DynamoDbClient dynamoDb = DynamoDbClient.builder().httpClientBuilder(ApacheHttpClient.builder()).endpointOverride(moto.endpoint()).region(region)
-                     .credentialsProvider(credentials).build()) {
+        try (ApiGatewayV2Client api = ApiGatewayV2Client.builder().httpClientBuilder(ApacheHttpClient.builder())
+                .endpointOverride(moto.endpoint()).region(region).credentialsProvider(credentials).build();
+             DynamoDbClient dynamoDb = DynamoDbClient.builder().httpClientBuilder(ApacheHttpClient.builder())
+                     .endpointOverride(moto.endpoint()).region(region).credentialsProvider(credentials).build()) {
             api.createApi(r -> r.name("chat-dev").protocolType(ProtocolType.WEBSOCKET)
                     .routeSelectionExpression("$request.body.action"));
             dynamoDb.createTable(r -> r.tableName("chat-dev-connections").billingMode(BillingMode.PAY_PER_REQUEST)
