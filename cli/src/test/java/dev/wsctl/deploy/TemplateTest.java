@@ -309,6 +309,7 @@ class TemplateTest {
         values.put("AWS::Region", FakeAccount.DEFAULT_REGION);
         values.put("AWS::AccountId", FakeAccount.DEFAULT_ACCOUNT_ID);
         values.put("AWS::URLSuffix", "amazonaws.com");
+        values.put("AWS::Partition", "aws");
         values.put(Template.CODE_BUCKET, "bucket");
         values.put(Template.CODE_KEY, CODE_KEY);
         Api api = api();
