@@ -38,7 +38,7 @@ import java.util.Optional;
 public final class SdkAwsClients implements AwsClients {
     private final Region region;
     private final SdkHttpClient http = ApacheHttpClient.create();
-    /** Owned here and shut down without Netty's two-second quiet period, which every command would wait out on exit. */
+    /** Shut down without Netty's two-second quiet period, which every command would otherwise wait out on exit. */
     private final SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
     private final SdkAsyncHttpClient asyncHttp = Clients.http(16, loops);
     private final AwsCredentialsProvider credentials;
@@ -126,12 +126,16 @@ public final class SdkAwsClients implements AwsClients {
 
     @Override
     public synchronized ApiGatewayV2Client apiGateway() {
-        return apiGateway == null ? apiGateway = build(ApiGatewayV2Client.builder().httpClient(http), AwsEndpoints.APIGATEWAYV2) : apiGateway;
+        return apiGateway == null
+                ? apiGateway = build(ApiGatewayV2Client.builder().httpClient(http), AwsEndpoints.APIGATEWAYV2)
+                : apiGateway;
     }
 
     @Override
     public synchronized DynamoDbAsyncClient dynamoDb() {
-        return dynamoDb == null ? dynamoDb = build(DynamoDbAsyncClient.builder().httpClient(asyncHttp), AwsEndpoints.DYNAMODB) : dynamoDb;
+        return dynamoDb == null
+                ? dynamoDb = build(DynamoDbAsyncClient.builder().httpClient(asyncHttp), AwsEndpoints.DYNAMODB)
+                : dynamoDb;
     }
 
     /** Path-style addressing with an endpoint: emulators serve buckets under their own host name. */
@@ -143,7 +147,8 @@ public final class SdkAwsClients implements AwsClients {
 
     @Override
     public synchronized CloudFormationClient cloudFormation() {
-        return cloudFormation == null ? cloudFormation = build(CloudFormationClient.builder().httpClient(http), AwsEndpoints.CLOUDFORMATION)
+        return cloudFormation == null
+                ? cloudFormation = build(CloudFormationClient.builder().httpClient(http), AwsEndpoints.CLOUDFORMATION)
                 : cloudFormation;
     }
 

@@ -6,6 +6,7 @@ import dev.wsctl.aws.AwsSetupException;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.deploy.DeployService;
 import dev.wsctl.deploy.FunctionCode;
+import dev.wsctl.deploy.StepFailedException;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
@@ -92,6 +93,12 @@ public final class TargetOptions {
                         Clients.shutdown(loops);
                         aws.close();
                     });
+        } catch (StepFailedException e) {
+            aws.close();
+            throw new CliException(ExitCode.FAILED, AwsErrors.explain(e.doing(), e.sdkCause()), e);
+        } catch (SdkException e) {
+            aws.close();
+            throw new CliException(ExitCode.FAILED, AwsErrors.explain("read stack " + config.prefix(), e), e);
         } catch (RuntimeException e) {
             aws.close();
             throw e;

@@ -56,8 +56,9 @@ public final class Stack {
     /** The engine for this stack; {@code account} comes from STS. */
     public static Engine engine(StackConfig config, AwsClients aws, String account, FunctionCode code,
                                 FunctionResource.Retry roleRetry) {
-        return engine(config, aws, aws.region(), AwsEndpoints.dnsSuffix(Region.of(aws.region())), account, code,
-                roleRetry, AUTH_SECRET);
+        Region region = Region.of(aws.region());
+        return engine(config, aws, aws.region(), AwsEndpoints.partition(region).id(), AwsEndpoints.dnsSuffix(region),
+                account, code, roleRetry, AUTH_SECRET);
     }
 
     /**
@@ -77,7 +78,7 @@ public final class Stack {
         }
         // in a template the code is known by its S3 key, which names it by its SHA-256
         FunctionCode inS3 = new FunctionCode(new byte[0], Template.ref(Template.CODE_KEY));
-        Engine engine = engine(config, NO_AWS, Template.ref("AWS::Region"), Template.ref("AWS::URLSuffix"),
+        Engine engine = engine(config, NO_AWS, Template.ref("AWS::Region"), Template.ref("AWS::Partition"), Template.ref("AWS::URLSuffix"),
                 Template.ref("AWS::AccountId"), inS3, null,
                 SECRET_PARAMETER);
         endpoints(config, engine.template(template)).forEach(template::output);
@@ -100,8 +101,12 @@ public final class Stack {
         return out;
     }
 
-    /** @param dnsSuffix the region's partition's, e.g. {@code amazonaws.com}, for its endpoints' host names */
-    private static Engine engine(StackConfig config, AwsClients aws, String region, String dnsSuffix, String account,
+    /**
+     * @param partition the region's partition ({@code aws}, {@code aws-cn}, {@code aws-us-gov}), for ARNs
+     * @param dnsSuffix the partition's DNS suffix, e.g. {@code amazonaws.com}, for its endpoints' host names
+     */
+    private static Engine engine(StackConfig config, AwsClients aws, String region, String partition, String dnsSuffix,
+                                 String account,
                                  FunctionCode code, FunctionResource.Retry roleRetry, FunctionResource.Secret authSecret) {
         Map<String, String> tags = config.allTags();
         List<String> deployed = config.functions();
@@ -133,8 +138,8 @@ public final class Stack {
         resources.add(new StageResource(aws.apiGateway(), config.stage(), config.throttling().rate(),
                 config.throttling().burst(), tags, Engine.changed(routes), RoutesResource.FINGERPRINT_READ,
                 RoutesResource.FINGERPRINT));
-        return new Engine(resources, Map.of("region", region, "dnsSuffix", dnsSuffix, "account", account,
-                "stage", config.stage()));
+        return new Engine(resources, Map.of("region", region, "partition", partition, "dnsSuffix", dnsSuffix,
+                "account", account, "stage", config.stage()));
     }
 
     private static FunctionResource.Spec spec(StackConfig config, String fn, Map<String, String> tags,

@@ -315,6 +315,7 @@ class TemplateTest {
         values.put("AWS::Region", AwsReadBack.REGION);
         values.put("AWS::AccountId", "123456789012");
         values.put("AWS::URLSuffix", "amazonaws.com");
+        values.put("AWS::Partition", "aws");
         values.put(Template.CODE_BUCKET, "bucket");
         values.put(Template.CODE_KEY, CODE_KEY);
         Api api = api();
@@ -613,6 +614,6 @@ class TemplateTest {
                 .isEqualTo(p.at("/DefaultRouteSettings/ThrottlingRateLimit").asDouble());
         assertThat(stage.defaultRouteSettings().throttlingBurstLimit())
                 .isEqualTo(p.at("/DefaultRouteSettings/ThrottlingBurstLimit").asInt());
-        assertThat(stage.tags()).isEqualTo(tags(p.get("Tags")));
+        assertThat(stage.tags()).isEqualTo(strings(p.get("Tags")));
     }
 }

@@ -680,6 +680,8 @@ public final class FakeCloudFormation implements CloudFormationClient {
                 return account.accountId();
             case "AWS::URLSuffix":
                 return "amazonaws.com";
+            case "AWS::Partition":
+                return "aws";
             case "AWS::StackName":
                 return stack.name;
             case "AWS::StackId":
