@@ -1,6 +1,7 @@
-"""The wsctl extension of moto 5.2.1: the few API Gateway operations `wsctl deploy` and the operations
-commands use that moto 5.2.1 lacks, each written from the AWS API reference, state kept in moto's own
-backends. Everything else answering on the server is moto's own behaviour.
+"""The wsctl extension of moto 5.2.1: the few API Gateway v2, Lambda and @connections operations that
+`wsctl deploy` and the operations commands use and moto 5.2.1 lacks (or answers so that wsctl cannot work
+as it does on AWS), each written from the AWS reference named below, state kept in moto's own backends.
+Everything else answering on the server is moto's own behaviour.
 
 API Gateway v2 (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/):
 - CreateDeployment, GetDeployments, GetDeployment (resource-apis-apiid-deployments.html,
@@ -18,16 +19,18 @@ API Gateway v2 (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/):
 - GetRouteResponses (resource-apis-apiid-routes-routeid-routeresponses.html) and GetAuthorizers
   (resource-apis-apiid-authorizers.html): moto has the single-item calls, not the listings.
 
-Lambda (https://docs.aws.amazon.com/lambda/latest/api/): moto 5.2.1 drops SnapStart and LoggingConfig from
-CreateFunction and UpdateFunctionConfiguration and always answers SnapStart off, Text logs; and it answers
-an event invoke configuration's LastModified as a date string the SDKs cannot read, where the reference has a
-timestamp (API_FunctionEventInvokeConfig.html; epoch seconds in this JSON protocol). Its Put/Update of an event
-invoke configuration append a second one while reads keep answering the first; here Put replaces it and Update
-changes only the fields given (API_PutFunctionEventInvokeConfig.html, API_UpdateFunctionEventInvokeConfig.html).
-The qualifier is still ignored, as moto does: one configuration per function. Here both are
-kept and answered as FunctionConfiguration documents them (API_FunctionConfiguration.html,
-API_SnapStartResponse.html: OptimizationStatus On for published versions of a function with ApplyOn
-PublishedVersions; API_LoggingConfig.html: LogFormat Text and LogGroup /aws/lambda/{name} by default).
+Lambda (https://docs.aws.amazon.com/lambda/latest/api/):
+- SnapStart and LoggingConfig: moto 5.2.1 drops them from CreateFunction and UpdateFunctionConfiguration and
+  always answers SnapStart off, Text logs. Here both are kept and answered as FunctionConfiguration documents
+  them (API_FunctionConfiguration.html; API_SnapStartResponse.html: OptimizationStatus On for the published
+  versions of a function with ApplyOn PublishedVersions; API_LoggingConfig.html: LogFormat Text and LogGroup
+  /aws/lambda/{name} by default).
+- Event invoke configurations: moto answers LastModified as a date string the SDKs cannot read, where the
+  reference has a timestamp (API_FunctionEventInvokeConfig.html; epoch seconds in this JSON protocol), and its
+  Put/Update append a second configuration while reads keep answering the first. Here Put replaces it and
+  Update changes only the fields given (API_PutFunctionEventInvokeConfig.html,
+  API_UpdateFunctionEventInvokeConfig.html). The qualifier is still ignored, as moto does: one configuration
+  per function.
 
 @connections (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html):
 POST / GET / DELETE https://{api-id}.execute-api.{region}.amazonaws.com/{stage}/@connections/{connection_id}.
@@ -38,7 +41,8 @@ them to another service (its routing maps the execute-api signing name to IoT) a
 treats every id as connected. Here, as on AWS, an id that is not connected answers 410 GoneException.
 
 No AWS API opens a WebSocket connection (clients do), so the emulator has a side door for tests, outside
-the AWS paths: POST /_wsctl/connections/{id} opens one (as a client's $connect would), GET answers
+the AWS paths: POST /_wsctl/connections/{id}[?region=R, default us-east-1] opens one (as a client's $connect
+would), GET answers
 {"connected": bool, "messages": [base64 …]}: what PostToConnection delivered to it, in order.
 """
 import base64
