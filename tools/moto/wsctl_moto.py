@@ -42,8 +42,8 @@ treats every id as connected. Here, as on AWS, an id that is not connected answe
 
 No AWS API opens a WebSocket connection (clients do), so the emulator has a side door for tests, outside
 the AWS paths: POST /_wsctl/connections/{id}[?region=R, default us-east-1] opens one (as a client's $connect
-would), GET answers
-{"connected": bool, "messages": [base64 …]}: what PostToConnection delivered to it, in order.
+would), GET answers {"connected": bool, "messages": [base64 …]}: what PostToConnection delivered to it, in
+order.
 """
 import base64
 import json
