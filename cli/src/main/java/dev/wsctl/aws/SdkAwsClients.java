@@ -1,14 +1,18 @@
 package dev.wsctl.aws;
 
+import dev.wsctl.runtime.AwsEndpoints;
 import dev.wsctl.runtime.Clients;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
@@ -22,7 +26,7 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sts.StsClient;
 
-import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,9 +38,12 @@ import java.util.Optional;
 public final class SdkAwsClients implements AwsClients {
     private final Region region;
     private final SdkHttpClient http = ApacheHttpClient.create();
-    private final SdkAsyncHttpClient asyncHttp = Clients.http(16);
+    /** Shut down without Netty's two-second quiet period, which every command would otherwise wait out on exit. */
+    private final SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
+    private final SdkAsyncHttpClient asyncHttp = Clients.http(16, loops);
     private final AwsCredentialsProvider credentials;
-    private final URI endpoint;
+    private final AwsEndpoints endpoints;
+    private final ClientOverrideConfiguration overrides;
     private StsClient sts;
     private IamClient iam;
     private LambdaClient lambda;
@@ -47,9 +54,20 @@ public final class SdkAwsClients implements AwsClients {
 
     /**
      * @param region   {@code --region} or the config's; empty: the SDK's region chain (AWS_REGION, the profile)
-     * @param endpoint {@code --endpoint-url} / {@code AWS_ENDPOINT_URL}, or empty for AWS itself
+     * @param endpoints where each service's calls go ({@code --endpoint-url}, the SDKs' endpoint variables); a
+     *                  service without one is left to the SDK, which also reads the profile's {@code endpoint_url}
      */
-    public SdkAwsClients(Optional<String> profile, Optional<String> region, Optional<URI> endpoint) {
+    public SdkAwsClients(Optional<String> profile, Optional<String> region, AwsEndpoints endpoints) {
+        this(profile, region, endpoints, List.of());
+    }
+
+    /**
+     * @param interceptors run on every call of every client, in order (the tests count calls and inject
+     *                     failures through them)
+     */
+    public SdkAwsClients(Optional<String> profile, Optional<String> region, AwsEndpoints endpoints,
+                         List<ExecutionInterceptor> interceptors) {
+        this.overrides = ClientOverrideConfiguration.builder().executionInterceptors(List.copyOf(interceptors)).build();
         this.credentials = profile.<AwsCredentialsProvider>map(ProfileCredentialsProvider::create)
                 .orElseGet(() -> DefaultCredentialsProvider.builder().build());
         this.region = region.map(Region::of).orElseGet(() -> {
@@ -65,14 +83,13 @@ public final class SdkAwsClients implements AwsClients {
                         + " or give your profile a region.");
             }
         });
-        this.endpoint = endpoint.orElse(null);
+        this.endpoints = endpoints;
     }
 
-    private <B extends AwsClientBuilder<B, C>, C> C build(B builder) {
-        builder.region(region).credentialsProvider(credentials);
-        if (endpoint != null) {
-            builder.endpointOverride(endpoint);
-        }
+    /** @param service the service's identifier in {@code AWS_ENDPOINT_URL_<SERVICE>} */
+    private <B extends AwsClientBuilder<B, C>, C> C build(B builder, String service) {
+        builder.region(region).credentialsProvider(credentials).overrideConfiguration(overrides);
+        endpoints.configured(service).ifPresent(builder::endpointOverride);
         return builder.build();
     }
 
@@ -88,17 +105,15 @@ public final class SdkAwsClients implements AwsClients {
 
     @Override
     public synchronized StsClient sts() {
-        return sts == null ? sts = build(StsClient.builder().httpClient(http)) : sts;
+        return sts == null ? sts = build(StsClient.builder().httpClient(http), AwsEndpoints.STS) : sts;
     }
 
     @Override
     public synchronized IamClient iam() {
         if (iam == null) {
             var builder = IamClient.builder().httpClient(http).credentialsProvider(credentials)
-                    .region(Region.AWS_GLOBAL);
-            if (endpoint != null) {
-                builder.endpointOverride(endpoint).region(region);
-            }
+                    .region(Region.AWS_GLOBAL).overrideConfiguration(overrides);
+            endpoints.configured(AwsEndpoints.IAM).ifPresent(e -> builder.endpointOverride(e).region(region));
             iam = builder.build();
         }
         return iam;
@@ -106,28 +121,34 @@ public final class SdkAwsClients implements AwsClients {
 
     @Override
     public synchronized LambdaClient lambda() {
-        return lambda == null ? lambda = build(LambdaClient.builder().httpClient(http)) : lambda;
+        return lambda == null ? lambda = build(LambdaClient.builder().httpClient(http), AwsEndpoints.LAMBDA) : lambda;
     }
 
     @Override
     public synchronized ApiGatewayV2Client apiGateway() {
-        return apiGateway == null ? apiGateway = build(ApiGatewayV2Client.builder().httpClient(http)) : apiGateway;
+        return apiGateway == null
+                ? apiGateway = build(ApiGatewayV2Client.builder().httpClient(http), AwsEndpoints.APIGATEWAYV2)
+                : apiGateway;
     }
 
     @Override
     public synchronized DynamoDbAsyncClient dynamoDb() {
-        return dynamoDb == null ? dynamoDb = build(DynamoDbAsyncClient.builder().httpClient(asyncHttp)) : dynamoDb;
+        return dynamoDb == null
+                ? dynamoDb = build(DynamoDbAsyncClient.builder().httpClient(asyncHttp), AwsEndpoints.DYNAMODB)
+                : dynamoDb;
     }
 
     /** Path-style addressing with an endpoint: emulators serve buckets under their own host name. */
     @Override
     public synchronized S3Client s3() {
-        return s3 == null ? s3 = build(S3Client.builder().httpClient(http).forcePathStyle(endpoint != null)) : s3;
+        return s3 == null ? s3 = build(S3Client.builder().httpClient(http)
+                .forcePathStyle(endpoints.configured(AwsEndpoints.S3).isPresent()), AwsEndpoints.S3) : s3;
     }
 
     @Override
     public synchronized CloudFormationClient cloudFormation() {
-        return cloudFormation == null ? cloudFormation = build(CloudFormationClient.builder().httpClient(http))
+        return cloudFormation == null
+                ? cloudFormation = build(CloudFormationClient.builder().httpClient(http), AwsEndpoints.CLOUDFORMATION)
                 : cloudFormation;
     }
 
@@ -144,5 +165,6 @@ public final class SdkAwsClients implements AwsClients {
         }
         http.close();
         asyncHttp.close();
+        Clients.shutdown(loops);
     }
 }

@@ -1,5 +1,6 @@
 package dev.wsctl.cli;
 
+import dev.wsctl.runtime.AwsEndpoints;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
@@ -9,11 +10,9 @@ import java.util.Optional;
 /**
  * {@code --profile}, {@code --region}, {@code --endpoint-url}: which AWS account, region and endpoint a
  * command talks to. What is not given is left to the AWS SDK's chains (AWS_PROFILE, AWS_REGION, the
- * profile's region); {@code --endpoint-url} falls back to {@code AWS_ENDPOINT_URL}.
+ * profile's region); without {@code --endpoint-url}, the endpoint variables of the AWS SDKs apply ({@link AwsEndpoints}).
  */
 public final class AwsOptions {
-    public static final String ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
-
     @Option(names = "--profile", paramLabel = "NAME",
             description = "AWS profile from ~/.aws/config (default: the AWS SDK's choice: AWS_PROFILE, else 'default').")
     String profile;
@@ -23,7 +22,8 @@ public final class AwsOptions {
     String region;
 
     @Option(names = "--endpoint-url", paramLabel = "URL",
-            description = "Send AWS calls to this endpoint instead, e.g. an emulator (default: $AWS_ENDPOINT_URL).")
+            description = "Send AWS calls to this endpoint instead, e.g. an emulator (default: $AWS_ENDPOINT_URL_<SERVICE>,"
+                    + " else $AWS_ENDPOINT_URL).")
     String endpointUrl;
 
     public Optional<String> profile() {
@@ -38,16 +38,23 @@ public final class AwsOptions {
         return Optional.ofNullable(region);
     }
 
-    /** {@code --endpoint-url}, else {@code AWS_ENDPOINT_URL} from {@code env}; an http(s) URL. */
-    public Optional<URI> endpointUrl(Map<String, String> env) {
+    /**
+     * Where each service's calls go: {@code --endpoint-url} for every service, else what the environment configures
+     * ({@code AWS_ENDPOINT_URL_<SERVICE>}, {@code AWS_ENDPOINT_URL}), else AWS; a bad URL is a usage error.
+     */
+    public AwsEndpoints endpoints(Map<String, String> env) {
+        Optional<URI> override = Optional.empty();
         if (endpointUrl != null) {
-            return Optional.of(url("--endpoint-url", endpointUrl));
+            override = Optional.of(url(endpointUrl));
         }
-        String fromEnv = env.get(ENV_ENDPOINT_URL);
-        return fromEnv == null || fromEnv.isBlank() ? Optional.empty() : Optional.of(url(ENV_ENDPOINT_URL, fromEnv.trim()));
+        try {
+            return AwsEndpoints.of(override, env);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
     }
 
-    private static URI url(String source, String value) {
+    private static URI url(String value) {
         try {
             URI uri = new URI(value);
             if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
@@ -56,6 +63,6 @@ public final class AwsOptions {
         } catch (java.net.URISyntaxException e) {
             // the sentence below says it
         }
-        throw CliException.usage(source + " must be an http:// or https:// URL, not '" + value + "'");
+        throw CliException.usage("--endpoint-url must be an http:// or https:// URL, not '" + value + "'");
     }
 }

@@ -28,7 +28,7 @@ public record Context(Map<String, String> env, Connector aws, FunctionResource.R
 
     public static Context system() {
         return new Context(System.getenv(), (options, config, env) ->
-                new SdkAwsClients(options.profile(), config.region(), options.endpointUrl(env)),
+                new SdkAwsClients(options.profile(), config.region(), options.endpoints(env)),
                 FunctionResource.Retry.iamPropagation());
     }
 }

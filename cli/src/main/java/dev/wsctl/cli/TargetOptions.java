@@ -6,6 +6,7 @@ import dev.wsctl.aws.AwsSetupException;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.deploy.DeployService;
 import dev.wsctl.deploy.FunctionCode;
+import dev.wsctl.deploy.StepFailedException;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
@@ -73,12 +74,12 @@ public final class TargetOptions {
         try {
             // reading the outputs needs no handler code
             var outputs = new DeployService(config, aws, FunctionCode.of(new byte[0]), context.roleRetry())
-                    .plan().outputs();
+                    .apiOutputs();
             if (outputs.get("api.id") == null) {
                 throw notDeployed(config, aws);
             }
-            URI callback = URI.create("https://" + outputs.get("api.id") + ".execute-api." + aws.region()
-                    + ".amazonaws.com/" + config.stage());
+            URI callback = stack.aws.endpoints(context.env())
+                    .connections(outputs.get("api.id"), Region.of(aws.region()), config.stage());
             SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
             var http = Clients.http(16, loops);
             var api = managementApi(callback, http, Region.of(aws.region()), aws.credentials());
@@ -92,6 +93,12 @@ public final class TargetOptions {
                         Clients.shutdown(loops);
                         aws.close();
                     });
+        } catch (StepFailedException e) {
+            aws.close();
+            throw new CliException(ExitCode.FAILED, AwsErrors.explain(e.doing(), e.sdkCause()), e);
+        } catch (SdkException e) {
+            aws.close();
+            throw new CliException(ExitCode.FAILED, AwsErrors.explain("read stack " + config.prefix(), e), e);
         } catch (RuntimeException e) {
             aws.close();
             throw e;

@@ -1,8 +1,11 @@
 package dev.wsctl.cli;
 
+import dev.wsctl.aws.AwsErrors;
+import dev.wsctl.deploy.StepFailedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.core.exception.SdkException;
 
 import java.io.PrintWriter;
 
@@ -49,6 +52,17 @@ public final class Wsctl {
                 }
                 w.flush();
                 return c.exitCode();
+            }
+            if (e instanceof StepFailedException || e instanceof SdkException) {
+                // an AWS call that no command caught: still one sentence, naming the step where there is one
+                String sentence = e instanceof StepFailedException step ? AwsErrors.explain(step.doing(), step.sdkCause())
+                        : AwsErrors.explain("run wsctl " + commandLine.getCommandName(), (SdkException) e);
+                w.println("wsctl: " + sentence);
+                if (root.stacktrace) {
+                    e.printStackTrace(w);
+                }
+                w.flush();
+                return ExitCode.FAILED;
             }
             w.println("wsctl: unexpected error: " + e);
             if (root.stacktrace) {

@@ -4,6 +4,7 @@ import dev.wsctl.aws.AwsClients;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 import java.util.Map;
@@ -19,12 +20,22 @@ public final class DeployService {
     public DeployService(StackConfig config, AwsClients aws, FunctionCode code, FunctionResource.Retry roleRetry) {
         this.config = config;
         this.aws = aws;
-        String account = aws.sts().getCallerIdentity().account();
+        String account;
+        try {
+            account = aws.sts().getCallerIdentity().account();
+        } catch (SdkException e) {
+            throw new StepFailedException("read the account of the AWS credentials (STS GetCallerIdentity)", e);
+        }
         this.engine = Stack.engine(config, aws, account, code, roleRetry);
     }
 
     public Engine.Result plan() {
         return engine.plan();
+    }
+
+    /** The outputs of the deployed API ({@code api.id}, {@code api.endpoint}; absent when there is none). */
+    public Map<String, String> apiOutputs() {
+        return engine.readThrough("api");
     }
 
     public Engine.Result deploy(Consumer<Plan.Step> progress) {

@@ -1,6 +1,7 @@
 package dev.wsctl.deploy;
 
 import dev.wsctl.config.StackConfig;
+import dev.wsctl.runtime.AwsEndpoints;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionResponse;
@@ -118,8 +119,8 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
     public State desired(Outputs outputs) {
         // before the API exists (a dry run on an empty account) its id is a placeholder that fits in a URL
         String apiId = outputs.known("api.id") ? outputs.get("api.id") : "api-id-known-after-apply";
-        String callback = "https://" + apiId + ".execute-api." + outputs.get("region") + ".amazonaws.com/"
-                + outputs.get("stage");
+        String callback = AwsEndpoints.connectionsUrl(apiId, outputs.get("region"), outputs.get("dnsSuffix"),
+                outputs.get("stage"));
         State desired = new State(spec.handler(), spec.runtime(), spec.architecture(), spec.memory(), spec.timeout(),
                 outputs.get("role." + spec.function() + ".arn"),
                 new TreeMap<>(spec.environment().apply(callback, spec.secret().map(this::secretToWrite))),

@@ -57,6 +57,7 @@ final class RoleResource implements Resource<RoleResource.State> {
     @Override
     public State desired(Outputs outputs) {
         return new State(Policies.assumeRole(), Policies.forFunction(function, Map.of(
+                "partition", outputs.get("partition"),
                 "region", outputs.get("region"),
                 "account", outputs.get("account"),
                 "function", name,

@@ -87,8 +87,9 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     }
 
     /** The URI by which API Gateway invokes a Lambda function (or alias). */
-    static String integrationUri(String region, String target) {
-        return "arn:aws:apigateway:" + region + ":lambda:path/2015-03-31/functions/" + target + "/invocations";
+    static String integrationUri(Outputs outputs, String target) {
+        return "arn:" + outputs.get("partition") + ":apigateway:" + outputs.get("region")
+                + ":lambda:path/2015-03-31/functions/" + target + "/invocations";
     }
 
     @Override
@@ -105,7 +106,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     public State desired(Outputs outputs) {
         Map<String, String> routes = new TreeMap<>();
         ROUTES.forEach((key, fn) -> routes.put(key, describe(
-                integrationUri(outputs.get("region"), outputs.get("function." + fn + ".target")), twoWay(key),
+                integrationUri(outputs, outputs.get("function." + fn + ".target")), twoWay(key),
                 authorization(key, outputs))));
         return new State(routes);
     }
@@ -166,7 +167,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
         }
         Map<String, String> integrationIds = new HashMap<>();
         for (String fn : new java.util.LinkedHashSet<>(ROUTES.values())) {
-            String uri = integrationUri(outputs.get("region"), outputs.get("function." + fn + ".target"));
+            String uri = integrationUri(outputs, outputs.get("function." + fn + ".target"));
             Integration existing = byFunction.get(fn);
             if (existing == null) {
                 integrationIds.put(fn, api.createIntegration(r -> r.apiId(apiId).description(fn)
@@ -220,7 +221,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
                     .put("ApiId", apiId)
                     .put("Description", fn)
                     .put("IntegrationType", IntegrationType.AWS_PROXY.toString())
-                    .put("IntegrationUri", integrationUri(outputs.get("region"), outputs.get("function." + fn + ".target")))
+                    .put("IntegrationUri", integrationUri(outputs, outputs.get("function." + fn + ".target")))
                     .put("IntegrationMethod", INTEGRATION_METHOD);
         }
         for (Map.Entry<String, String> e : ROUTES.entrySet()) {

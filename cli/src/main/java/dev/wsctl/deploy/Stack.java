@@ -2,7 +2,9 @@ package dev.wsctl.deploy;
 
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.config.StackConfig;
+import dev.wsctl.runtime.AwsEndpoints;
 import dev.wsctl.runtime.auth.AuthSettings;
+import software.amazon.awssdk.regions.Region;
 
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -54,7 +56,9 @@ public final class Stack {
     /** The engine for this stack; {@code account} comes from STS. */
     public static Engine engine(StackConfig config, AwsClients aws, String account, FunctionCode code,
                                 FunctionResource.Retry roleRetry) {
-        return engine(config, aws, aws.region(), account, code, roleRetry, AUTH_SECRET);
+        Region region = Region.of(aws.region());
+        return engine(config, aws, aws.region(), AwsEndpoints.partition(region).id(), AwsEndpoints.dnsSuffix(region),
+                account, code, roleRetry, AUTH_SECRET);
     }
 
     /**
@@ -74,7 +78,8 @@ public final class Stack {
         }
         // in a template the code is known by its S3 key, which names it by its SHA-256
         FunctionCode inS3 = new FunctionCode(new byte[0], Template.ref(Template.CODE_KEY));
-        Engine engine = engine(config, NO_AWS, Template.ref("AWS::Region"), Template.ref("AWS::AccountId"), inS3, null,
+        Engine engine = engine(config, NO_AWS, Template.ref("AWS::Region"), Template.ref("AWS::Partition"), Template.ref("AWS::URLSuffix"),
+                Template.ref("AWS::AccountId"), inS3, null,
                 SECRET_PARAMETER);
         endpoints(config, engine.template(template)).forEach(template::output);
         return template;
@@ -86,8 +91,8 @@ public final class Stack {
         String apiId = outputs.get("api.id");
         if (apiId != null) {
             out.put("url", outputs.get("api.endpoint") + "/" + config.stage());
-            out.put("callbackUrl", "https://" + apiId + ".execute-api." + outputs.get("region") + ".amazonaws.com/"
-                    + config.stage());
+            out.put("callbackUrl", AwsEndpoints.connectionsUrl(apiId, outputs.get("region"), outputs.get("dnsSuffix"),
+                    config.stage()));
         }
         out.put("table", config.tableName());
         for (String fn : config.functions()) {
@@ -96,8 +101,13 @@ public final class Stack {
         return out;
     }
 
-    private static Engine engine(StackConfig config, AwsClients aws, String region, String account, FunctionCode code,
-                                 FunctionResource.Retry roleRetry, FunctionResource.Secret authSecret) {
+    /**
+     * @param partition the region's partition ({@code aws}, {@code aws-cn}, {@code aws-us-gov}), for ARNs
+     * @param dnsSuffix the partition's DNS suffix, e.g. {@code amazonaws.com}, for its endpoints' host names
+     */
+    private static Engine engine(StackConfig config, AwsClients aws, String region, String partition, String dnsSuffix,
+                                 String account,
+                                 FunctionCode code, FunctionResource.Retry roleRetry, FunctionResource.Secret authSecret) {
         Map<String, String> tags = config.allTags();
         List<String> deployed = config.functions();
         String alias = config.snapStart() ? FunctionResource.ALIAS : null;
@@ -128,7 +138,8 @@ public final class Stack {
         resources.add(new StageResource(aws.apiGateway(), config.stage(), config.throttling().rate(),
                 config.throttling().burst(), tags, Engine.changed(routes), RoutesResource.FINGERPRINT_READ,
                 RoutesResource.FINGERPRINT));
-        return new Engine(resources, Map.of("region", region, "account", account, "stage", config.stage()));
+        return new Engine(resources, Map.of("region", region, "partition", partition, "dnsSuffix", dnsSuffix,
+                "account", account, "stage", config.stage()));
     }
 
     static FunctionResource.Spec spec(StackConfig config, String fn, Map<String, String> tags,

@@ -122,7 +122,7 @@ final class StageResource implements Resource<StageResource.State> {
                     .defaultRouteSettings(s -> s.throttlingRateLimit(desired.rate()).throttlingBurstLimit(desired.burst())));
         }
         if (Diff.names(changes, "tags")) {
-            String arn = "arn:aws:apigateway:" + outputs.get("region") + "::/apis/" + apiId + "/stages/" + stage;
+            String arn = "arn:" + outputs.get("partition") + ":apigateway:" + outputs.get("region") + "::/apis/" + apiId + "/stages/" + stage;
             Diff.syncTags(actual.tags(), desired.tags(), stale -> api.untagResource(r -> r.resourceArn(arn).tagKeys(stale)),
                     () -> api.tagResource(r -> r.resourceArn(arn).tags(desired.tags())));
         }
@@ -149,7 +149,9 @@ final class StageResource implements Resource<StageResource.State> {
                 .put("DeploymentId", Template.ref(deployment));
         p.putObject("DefaultRouteSettings").put("ThrottlingRateLimit", desired.rate())
                 .put("ThrottlingBurstLimit", desired.burst());
-        p.set("Tags", Template.tagList(desired.tags()));
+        // a map, as for the API, not the Key/Value list most types take: the resource's schema types it Json
+        // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html)
+        p.set("Tags", Template.object(desired.tags()));
     }
 
     /** Deleting the API deletes its stages and deployments. */

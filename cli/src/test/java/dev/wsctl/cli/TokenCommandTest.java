@@ -1,8 +1,11 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wsctl.aws.AwsClients;
-import dev.wsctl.deploy.fakes.FakeAws;
+import dev.wsctl.aws.AwsReadBack;
+import dev.wsctl.aws.CallRecorder;
+import dev.wsctl.aws.MotoServer;
+import dev.wsctl.aws.SdkAwsClients;
+import dev.wsctl.runtime.AwsEndpoints;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.TokenVerifier;
@@ -23,24 +26,43 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-/** {@code wsctl token}: signed with the local secret or a deployed stack's (in-memory fakes of Lambda and IAM). */
+/**
+ * {@code wsctl token}: signed with the local secret, or a deployed stack's, read from the authorize function in moto's
+ * server ({@link MotoServer}) by the real SDK clients; each test's functions are made by its own clients, under an
+ * app name of its own.
+ */
 class TokenCommandTest {
     private static final String TRUST = "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
             + "\"Principal\": {\"Service\": \"lambda.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"}]}";
 
     @TempDir
     Path dir;
-    private final FakeAws aws = new FakeAws();
+    private static int apps;
+    private final String app = "t" + Long.toString(System.nanoTime() % 1_000_000, 36) + (++apps);
+    private final String stack = app + "-dev";
+    private final CallRecorder calls = new CallRecorder();
+    private AwsReadBack aws;
+
+    /** The emulator, for the tests of a deployed stack only: --local needs none. */
+    private AwsReadBack aws() {
+        if (aws == null) {
+            aws = new AwsReadBack(MotoServer.url());
+        }
+        return aws;
+    }
 
     @AfterEach
     void close() {
-        aws.close();
+        if (aws != null) {
+            aws.close();
+        }
     }
 
     private CliRun local(String... args) {
@@ -177,24 +199,24 @@ class TokenCommandTest {
     // ---- a deployed stack
 
     private CliRun deployed(String... args) throws IOException {
-        Files.writeString(dir.resolve("wsctl.yaml"), "app: chat\n");
-        Context context = new Context(Map.of(), (options, config, env) -> clients(), null);
+        Files.writeString(dir.resolve("wsctl.yaml"), "app: " + app + "\n");
+        Context context = new Context(Map.of(), (options, config, env) -> new SdkAwsClients(Optional.empty(),
+                config.region(), AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()), List.of(calls)), null);
         List<String> all = new ArrayList<>(List.of("token"));
         all.addAll(List.of(args));
-        all.addAll(List.of("--app", "chat", "--stage", "dev", "--region", "us-east-1",
+        all.addAll(List.of("--app", app, "--stage", "dev", "--region", "us-east-1",
                 "--config", dir.resolve("wsctl.yaml").toString()));
         return CliRun.wsctl(context, all.toArray(String[]::new));
     }
 
     private void function(String name, Map<String, String> environment) throws IOException {
-        String role = "arn:aws:iam::" + aws.account().accountId() + ":role/" + name;
-        aws.iam().createRole(r -> r.roleName(name).assumeRolePolicyDocument(TRUST));
+        String role = aws().iam.createRole(r -> r.roleName(name).assumeRolePolicyDocument(TRUST)).role().arn();
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(zip)) {
             out.putNextEntry(new ZipEntry("handler.txt"));
             out.write(name.getBytes());
         }
-        aws.lambda().createFunction(r -> r.functionName(name).role(role).runtime("java21").handler("h::handle")
+        aws().lambda.createFunction(r -> r.functionName(name).role(role).runtime("java21").handler("h::handle")
                 .code(c -> c.zipFile(SdkBytes.fromByteArray(zip.toByteArray())))
                 .environment(e -> e.variables(environment)));
     }
@@ -202,10 +224,10 @@ class TokenCommandTest {
     @Test
     void signsWithTheSecretOfTheDeployedAuthorizeFunction() throws Exception {
         byte[] secret = AuthSettings.newSecret();
-        function("chat-dev-connect", Map.of());
-        function("chat-dev-authorize", Map.of(AuthSettings.ENV_MODE, "jwt", AuthSettings.ENV_SECRET,
+        function(stack + "-connect", Map.of());
+        function(stack + "-authorize", Map.of(AuthSettings.ENV_MODE, "jwt", AuthSettings.ENV_SECRET,
                 AuthSettings.encodeSecret(secret)));
-        aws.log().reset();
+        calls.reset();
 
         CliRun r = deployed("--sub", "carol", "--channels", "private-ops");
 
@@ -213,56 +235,53 @@ class TokenCommandTest {
         TokenVerifier.Verified verified = TokenVerifier.hs256(secret).verify(r.out().strip());
         assertThat(verified.sub()).isEqualTo("carol");
         assertThat(verified.channels()).containsExactly("private-ops");
-        assertThat(aws.mutatingCalls()).isEmpty();
+        assertThat(calls.mutatingCalls()).isEmpty();
         assertSecretNotShown(r, secret);
     }
 
     @Test
     void aDeployedStackWithoutSecretUsesNoWsctlManagedSecret() throws Exception {
-        function("chat-dev-connect", Map.of());
-        function("chat-dev-authorize", Map.of(AuthSettings.ENV_MODE, "jwt", AuthSettings.ENV_JWKS_URL,
+        function(stack + "-connect", Map.of());
+        function(stack + "-authorize", Map.of(AuthSettings.ENV_MODE, "jwt", AuthSettings.ENV_JWKS_URL,
                 "https://idp.example.com/.well-known/jwks.json"));
 
         CliRun r = deployed("--sub", "carol");
 
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: Stack chat-dev uses no wsctl-managed secret (function chat-dev-authorize"
+        assertThat(r.err()).isEqualTo("wsctl: Stack " + stack + " uses no wsctl-managed secret (function " + stack + "-authorize"
                 + " has no WSCTL_AUTH_SECRET): tokens come from your identity provider (auth.jwksUrl) or auth is off.\n");
         assertThat(r.out()).isEmpty();
     }
 
     @Test
     void aDeployedStackWithoutAuthorizeFunctionUsesNoWsctlManagedSecret() throws Exception {
-        function("chat-dev-connect", Map.of());
+        function(stack + "-connect", Map.of());
 
         CliRun r = deployed("--sub", "carol");
 
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: Stack chat-dev uses no wsctl-managed secret (there is no function"
-                + " chat-dev-authorize): tokens come from your identity provider (auth.jwksUrl) or auth is off.\n");
+        assertThat(r.err()).isEqualTo("wsctl: Stack " + stack + " uses no wsctl-managed secret (there is no function"
+                + " " + stack + "-authorize): tokens come from your identity provider (auth.jwksUrl) or auth is off.\n");
     }
 
     @Test
     void aStackThatIsNotDeployedSaysSo() throws Exception {
         CliRun r = deployed("--sub", "carol");
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: Stack chat-dev is not deployed in us-east-1. Run `wsctl deploy`, or pass"
+        assertThat(r.err()).isEqualTo("wsctl: Stack " + stack + " is not deployed in us-east-1. Run `wsctl deploy`, or pass"
                 + " --local for the local stack.\n");
     }
 
     @Test
     void aBrokenDeployedSecretIsOneSentenceWithoutTheValue() throws Exception {
-        function("chat-dev-connect", Map.of());
-        function("chat-dev-authorize", Map.of(AuthSettings.ENV_SECRET, "dG9vLXNob3J0"));
+        function(stack + "-connect", Map.of());
+        function(stack + "-authorize", Map.of(AuthSettings.ENV_SECRET, "dG9vLXNob3J0"));
 
         CliRun r = deployed("--sub", "carol");
 
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: The WSCTL_AUTH_SECRET of function chat-dev-authorize is not a valid"
+        assertThat(r.err()).isEqualTo("wsctl: The WSCTL_AUTH_SECRET of function " + stack + "-authorize is not a valid"
                 + " secret: the auth secret must be at least 32 bytes, not 9.\n");
     }
 
-    private AwsClients clients() {
-        return aws.clients();
-    }
 }

@@ -5,6 +5,7 @@ import dev.wsctl.cli.CliException;
 import dev.wsctl.cli.ExitCode;
 import dev.wsctl.cli.OutputOptions;
 import dev.wsctl.cli.StackOptions;
+import dev.wsctl.runtime.AwsEndpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -85,20 +86,22 @@ class OptionsMixinsTest {
     }
 
     @Test
-    void awsOptionsFallBackToAwsEndpointUrl() {
+    void awsOptionsFallBackToTheSdksEndpointVariables() {
         Map<String, String> env = Map.of("AWS_ENDPOINT_URL", "http://localhost:4566");
-        assertThat(parse().aws.endpointUrl(env)).contains(URI.create("http://localhost:4566"));
-        assertThat(parse().aws.endpointUrl(Map.of())).isEmpty();
-        assertThat(parse("--endpoint-url", "https://example.test:8443").aws.endpointUrl(env))
+        assertThat(parse().aws.endpoints(env).configured(AwsEndpoints.LAMBDA)).contains(URI.create("http://localhost:4566"));
+        assertThat(parse().aws.endpoints(Map.of()).configured(AwsEndpoints.LAMBDA)).isEmpty();
+        assertThat(parse("--endpoint-url", "https://example.test:8443").aws.endpoints(env).configured(AwsEndpoints.LAMBDA))
                 .contains(URI.create("https://example.test:8443"));
         assertThat(parse("--profile", "ci").aws.profile()).contains("ci");
         assertThat(parse().aws.region()).isEmpty();
-        CliException bad = catchThrowableOfType(() -> parse("--endpoint-url", "localhost:4566").aws.endpointUrl(env),
+        CliException bad = catchThrowableOfType(() -> parse("--endpoint-url", "localhost:4566").aws.endpoints(env),
                 CliException.class);
         assertThat(bad.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(bad.getMessage()).isEqualTo("--endpoint-url must be an http:// or https:// URL, not 'localhost:4566'");
-        assertThat(catchThrowableOfType(() -> parse().aws.endpointUrl(Map.of("AWS_ENDPOINT_URL", "::")),
-                CliException.class).getMessage()).startsWith("AWS_ENDPOINT_URL must be");
+        CliException badEnv = catchThrowableOfType(() -> parse().aws.endpoints(Map.of("AWS_ENDPOINT_URL_DYNAMODB", "::")),
+                CliException.class);
+        assertThat(badEnv.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(badEnv.getMessage()).startsWith("AWS_ENDPOINT_URL_DYNAMODB must be");
     }
 
     @Test

@@ -4,7 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
-import dev.wsctl.deploy.fakes.FakeAws;
+import dev.wsctl.aws.AwsClients;
+import dev.wsctl.aws.AwsReadBack;
+import dev.wsctl.aws.CallRecorder;
+import dev.wsctl.aws.MotoServer;
+import dev.wsctl.aws.SdkAwsClients;
+import dev.wsctl.deploy.fakes.FakeAccount;
+import dev.wsctl.deploy.fakes.FakeCloudFormation;
+import dev.wsctl.runtime.AwsEndpoints;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.auth.AuthSettings;
 import org.junit.jupiter.api.AfterEach;
@@ -28,38 +35,112 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code wsctl deploy --engine cloudformation} through {@link dev.wsctl.cli.Wsctl#run} against fakes of S3 and
- * CloudFormation that keep state like the services; the SDK's waiters poll them every millisecond.
+ * {@code wsctl deploy --engine cloudformation} through {@link dev.wsctl.cli.Wsctl#run}: S3 and STS are moto's server
+ * ({@link MotoServer}) through the real SDK clients, CloudFormation is {@link FakeCloudFormation}, a fake that keeps
+ * state like the service, because moto's CloudFormation cannot create API Gateway v2 resources (what it assumes, with
+ * the AWS documentation it follows, is in its javadoc). The SDK's waiters poll it every millisecond.
  */
 class CloudFormationDeployTest {
-    private static final String BUCKET = "chat-artifacts";
+    private static int buckets;
+    private final String BUCKET = "chat-artifacts-" + Long.toString(System.nanoTime() % 1_000_000, 36) + (++buckets);
     private static final String STACK = "chat-dev";
     private static final YAMLMapper YAML = new YAMLMapper();
 
     @TempDir
     Path dir;
-    private FakeAws aws;
+    private final FakeAccount account = new FakeAccount();
+    private final FakeCloudFormation cloudFormation = new FakeCloudFormation(account);
+    private final CallRecorder calls = new CallRecorder();
+    private AwsReadBack moto;
     private Path jar;
     private final Map<String, String> env = new HashMap<>();
 
     @BeforeEach
     void account() throws IOException {
-        aws = new FakeAws();
-        aws.s3().createBucket(b -> b.bucket(BUCKET));
+        moto = new AwsReadBack(MotoServer.url());
+        moto.s3.createBucket(b -> b.bucket(BUCKET));
         jar = handlersJar("v1");
     }
 
     @AfterEach
     void close() {
-        aws.close();
+        moto.close();
+    }
+
+    /** The real clients on moto, but CloudFormation's calls go to the fake. */
+    private AwsClients clients(java.util.Optional<String> region) {
+        SdkAwsClients real = new SdkAwsClients(java.util.Optional.empty(), region,
+                AwsEndpoints.of(java.util.Optional.of(MotoServer.url()), Map.of()), List.of(calls));
+        return new AwsClients() {
+            public String region() {
+                return real.region();
+            }
+
+            public software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials() {
+                return real.credentials();
+            }
+
+            public software.amazon.awssdk.services.sts.StsClient sts() {
+                return real.sts();
+            }
+
+            public software.amazon.awssdk.services.iam.IamClient iam() {
+                return real.iam();
+            }
+
+            public software.amazon.awssdk.services.lambda.LambdaClient lambda() {
+                return real.lambda();
+            }
+
+            public software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client apiGateway() {
+                return real.apiGateway();
+            }
+
+            public software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient dynamoDb() {
+                return real.dynamoDb();
+            }
+
+            public software.amazon.awssdk.services.s3.S3Client s3() {
+                return real.s3();
+            }
+
+            public software.amazon.awssdk.services.cloudformation.CloudFormationClient cloudFormation() {
+                return cloudFormation;
+            }
+
+            public void close() {
+                real.close();
+            }
+        };
+    }
+
+    /** The mutating calls since the last reset: moto's, then the fake CloudFormation's. */
+    private List<String> mutatingCalls() {
+        List<String> all = new ArrayList<>(calls.mutatingCalls());
+        all.addAll(account.log().mutatingCalls());
+        return all;
+    }
+
+    private void resetCalls() {
+        calls.reset();
+        account.log().reset();
+    }
+
+    private byte[] object(String key) {
+        return moto.s3.getObjectAsBytes(g -> g.bucket(BUCKET).key(key)).asByteArray();
+    }
+
+    private List<String> keys() {
+        return moto.s3.listObjectsV2(l -> l.bucket(BUCKET)).contents().stream()
+                .map(software.amazon.awssdk.services.s3.model.S3Object::key).toList();
     }
 
     private Path handlersJar(String content) throws IOException {
-        return FakeAws.handlersJar(dir, content);
+        return StandInJar.write(dir, content);
     }
 
     private CliRun wsctl(String... args) {
-        Context context = new Context(env, (options, config, e) -> aws.clients(), new FunctionResource.Retry(1,
+        Context context = new Context(env, (options, config, e) -> clients(config.region()), new FunctionResource.Retry(1,
                 Duration.ofMillis(1), Duration.ofMillis(1), d -> { }),
                 new CloudFormationDeploy.Polling(Duration.ofMillis(1), Duration.ofSeconds(30)));
         List<String> all = new ArrayList<>(List.of(args));
@@ -99,13 +180,13 @@ class CloudFormationDeployTest {
         CliRun r = cloudFormation();
 
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(aws.cloudFormation().status(STACK)).isEqualTo(StackStatus.CREATE_COMPLETE);
-        assertThat(aws.s3().object(BUCKET, key())).isEqualTo(Files.readAllBytes(jar));
-        assertThat(aws.cloudFormation().parameter(STACK, Template.CODE_BUCKET)).isEqualTo(BUCKET);
-        assertThat(aws.cloudFormation().parameter(STACK, Template.CODE_KEY)).isEqualTo(key());
-        assertThat(aws.cloudFormation().template(STACK)).as("the stack is wsctl template's")
+        assertThat(cloudFormation.status(STACK)).isEqualTo(StackStatus.CREATE_COMPLETE);
+        assertThat(object(key())).isEqualTo(Files.readAllBytes(jar));
+        assertThat(cloudFormation.parameter(STACK, Template.CODE_BUCKET)).isEqualTo(BUCKET);
+        assertThat(cloudFormation.parameter(STACK, Template.CODE_KEY)).isEqualTo(key());
+        assertThat(cloudFormation.template(STACK)).as("the stack is wsctl template's")
                 .isEqualTo(YAML.readTree(wsctl("template").out()));
-        assertThat(aws.cloudFormation().resources(STACK)).hasSize(51);
+        assertThat(cloudFormation.resources(STACK)).hasSize(51);
 
         assertThat(r.out()).startsWith("Change set (CREATE) of stack chat-dev:\n")
                 .contains("+ add AWS::DynamoDB::Table ConnectionsTable", "+ add AWS::Lambda::Function SendFunction",
@@ -117,30 +198,30 @@ class CloudFormationDeployTest {
         assertThat(events).anyMatch(l -> l.matches("CREATE_COMPLETE +AWS::Lambda::Function +SendFunction"));
         assertThat(events.get(events.size() - 1)).matches("CREATE_COMPLETE +AWS::CloudFormation::Stack +chat-dev");
         assertThat(events).doesNotHaveDuplicates();
-        assertThat(aws.log().count("cloudformation:CreateChangeSet")).isEqualTo(1);
-        assertThat(aws.log().count("cloudformation:DescribeStacks")).as("the waiter polled").isGreaterThan(51);
+        assertThat(account.log().count("cloudformation:CreateChangeSet")).isEqualTo(1);
+        assertThat(account.log().count("cloudformation:DescribeStacks")).as("the waiter polled").isGreaterThan(51);
     }
 
     @Test
     void aSecondDeployWithoutChangesExecutesNothing() {
         assertThat(cloudFormation().code()).isZero();
-        aws.log().reset();
+        resetCalls();
 
         CliRun again = cloudFormation();
 
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.err()).contains("No changes: stack chat-dev is as configured.", "already");
         assertThat(again.out()).doesNotContain("Change set").contains("url                wss://");
-        assertThat(aws.mutatingCalls()).containsExactly("cloudformation:CreateChangeSet",
+        assertThat(mutatingCalls()).containsExactly("cloudformation:CreateChangeSet",
                 "cloudformation:DeleteChangeSet");
-        assertThat(aws.cloudFormation().changeSets(STACK)).isEmpty();
+        assertThat(cloudFormation.changeSets(STACK)).isEmpty();
     }
 
     @Test
     void aConfigChangeIsAnUpdateOfTheResourcesItTouches() {
         assertThat(cloudFormation().code()).isZero();
         env.put("WSCTL_MEMORY_SEND", "2048");
-        aws.log().reset();
+        resetCalls();
 
         CliRun r = cloudFormation();
 
@@ -151,10 +232,10 @@ class CloudFormationDeployTest {
                 "~ modify AWS::Lambda::Alias SendAlias (Description)");
         assertThat(changes).as("nothing but the send function's").allMatch(l -> l.contains(" Send"));
         assertThat(r.out()).startsWith("Change set (UPDATE) of stack chat-dev:\n");
-        assertThat(aws.cloudFormation().status(STACK)).isEqualTo(StackStatus.UPDATE_COMPLETE);
-        assertThat(aws.cloudFormation().template(STACK).at("/Resources/SendFunction/Properties/MemorySize").asInt())
+        assertThat(cloudFormation.status(STACK)).isEqualTo(StackStatus.UPDATE_COMPLETE);
+        assertThat(cloudFormation.template(STACK).at("/Resources/SendFunction/Properties/MemorySize").asInt())
                 .isEqualTo(2048);
-        assertThat(aws.mutatingCalls()).as("the jar is there already").doesNotContain("s3:PutObject");
+        assertThat(mutatingCalls()).as("the jar is there already").doesNotContain("s3:PutObject");
         assertThat(r.err()).contains("UPDATE_COMPLETE");
     }
 
@@ -166,10 +247,10 @@ class CloudFormationDeployTest {
         CliRun r = cloudFormation();
 
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(aws.s3().keys(BUCKET)).hasSize(2).contains(key());
+        assertThat(keys()).hasSize(2).contains(key());
         assertThat(r.out()).contains("~ modify AWS::Lambda::Function ConnectFunction (Code)",
                 "~ modify AWS::Lambda::Version ConnectVersion (Description), replaced");
-        assertThat(aws.cloudFormation().parameter(STACK, Template.CODE_KEY)).isEqualTo(key());
+        assertThat(cloudFormation.parameter(STACK, Template.CODE_KEY)).isEqualTo(key());
     }
 
     @Test
@@ -180,12 +261,12 @@ class CloudFormationDeployTest {
         assertThat(dry.out()).startsWith("Change set (CREATE) of stack chat-dev:\n")
                 .contains("+ add AWS::Lambda::Function SendFunction").doesNotContain("url ");
         assertThat(dry.err()).contains("Dry run");
-        assertThat(aws.cloudFormation().status(STACK)).as("the stack the change set made is gone").isNull();
-        assertThat(aws.s3().keys(BUCKET)).isEmpty();
-        assertThat(aws.log().count("cloudformation:ExecuteChangeSet")).isZero();
+        assertThat(cloudFormation.status(STACK)).as("the stack the change set made is gone").isNull();
+        assertThat(keys()).isEmpty();
+        assertThat(account.log().count("cloudformation:ExecuteChangeSet")).isZero();
 
         assertThat(cloudFormation().code()).isZero();
-        JsonNode deployed = aws.cloudFormation().template(STACK);
+        JsonNode deployed = cloudFormation.template(STACK);
         env.put("WSCTL_THROTTLING_RATE", "50");
         CliRun json = cloudFormation("--dry-run", "-o", "json");
         assertThat(json.code()).as(json.err()).isZero();
@@ -196,14 +277,14 @@ class CloudFormationDeployTest {
             assertThat(c.get("action").asText()).isEqualTo("Modify");
             assertThat(c.get("properties").toString()).contains("DefaultRouteSettings");
         });
-        assertThat(aws.cloudFormation().template(STACK)).isEqualTo(deployed);
-        assertThat(aws.cloudFormation().status(STACK)).isEqualTo(StackStatus.CREATE_COMPLETE);
-        assertThat(aws.cloudFormation().changeSets(STACK)).isEmpty();
+        assertThat(cloudFormation.template(STACK)).isEqualTo(deployed);
+        assertThat(cloudFormation.status(STACK)).isEqualTo(StackStatus.CREATE_COMPLETE);
+        assertThat(cloudFormation.changeSets(STACK)).isEmpty();
     }
 
     @Test
     void aFailedCreateIsOneSentenceWithTheResourceAndItsReason() {
-        aws.cloudFormation().failOnExecution("SendFunction", "Resource handler returned message: \"Code storage"
+        cloudFormation.failOnExecution("SendFunction", "Resource handler returned message: \"Code storage"
                 + " limit exceeded.\" (RequestToken: 1, HandlerErrorCode: ServiceLimitExceeded)");
 
         CliRun r = cloudFormation();
@@ -212,7 +293,7 @@ class CloudFormationDeployTest {
         assertThat(r.err()).contains("wsctl: Stack chat-dev was not created: SendFunction (AWS::Lambda::Function)"
                 + " CREATE_FAILED: Resource handler returned message: \"Code storage limit exceeded.\"",
                 "It is ROLLBACK_COMPLETE: delete it").doesNotContain("\tat ");
-        assertThat(aws.cloudFormation().status(STACK)).isEqualTo(StackStatus.ROLLBACK_COMPLETE);
+        assertThat(cloudFormation.status(STACK)).isEqualTo(StackStatus.ROLLBACK_COMPLETE);
 
         CliRun again = cloudFormation();
         assertThat(again.code()).isEqualTo(1);
@@ -224,19 +305,19 @@ class CloudFormationDeployTest {
     void aFailedUpdateRollsBackAndTheNextDeployGoesThrough() {
         assertThat(cloudFormation().code()).isZero();
         env.put("WSCTL_MEMORY_SEND", "2048");
-        aws.cloudFormation().failOnExecution("SendFunction", "Memory size is over the account's limit");
+        cloudFormation.failOnExecution("SendFunction", "Memory size is over the account's limit");
 
         CliRun failed = cloudFormation();
 
         assertThat(failed.code()).isEqualTo(1);
         assertThat(failed.err()).contains("Stack chat-dev was not updated: SendFunction (AWS::Lambda::Function)"
                 + " UPDATE_FAILED: Memory size is over the account's limit. It is UPDATE_ROLLBACK_COMPLETE.");
-        assertThat(aws.cloudFormation().template(STACK).at("/Resources/SendFunction/Properties/MemorySize").asInt())
+        assertThat(cloudFormation.template(STACK).at("/Resources/SendFunction/Properties/MemorySize").asInt())
                 .as("rolled back").isEqualTo(1024);
 
         CliRun r = cloudFormation();
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(aws.cloudFormation().status(STACK)).isEqualTo(StackStatus.UPDATE_COMPLETE);
+        assertThat(cloudFormation.status(STACK)).isEqualTo(StackStatus.UPDATE_COMPLETE);
     }
 
     @Test
@@ -244,7 +325,7 @@ class CloudFormationDeployTest {
         env.put("WSCTL_AUTH_MODE", "jwt");
         CliRun first = cloudFormation();
         assertThat(first.code()).as(first.err()).isZero();
-        String secret = aws.cloudFormation().parameter(STACK, Template.AUTH_SECRET);
+        String secret = cloudFormation.parameter(STACK, Template.AUTH_SECRET);
         assertThat(AuthSettings.decodeSecret(secret)).hasSize(32);
         assertThat(first.out()).contains("+ add AWS::ApiGatewayV2::Authorizer Authorizer",
                 "AuthSecret: (generated)");
@@ -254,7 +335,7 @@ class CloudFormationDeployTest {
         assertThat(update.code()).as(update.err()).isZero();
         assertThat(update.out()).contains("~ modify AWS::Lambda::Function AuthorizeFunction (Environment)",
                 "AuthSecret: (kept)");
-        assertThat(aws.cloudFormation().parameter(STACK, Template.AUTH_SECRET)).isEqualTo(secret);
+        assertThat(cloudFormation.parameter(STACK, Template.AUTH_SECRET)).isEqualTo(secret);
 
         CliRun same = cloudFormation();
         assertThat(same.code()).as(same.err()).isZero();
@@ -292,6 +373,6 @@ class CloudFormationDeployTest {
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).contains("Could not upload the handlers' jar to s3://no-such-bucket/wsctl/chat-dev/",
                 "NoSuchBucket").doesNotContain("\tat ");
-        assertThat(aws.cloudFormation().status(STACK)).as("no change set was made").isNull();
+        assertThat(cloudFormation.status(STACK)).as("no change set was made").isNull();
     }
 }

@@ -1,11 +1,14 @@
 package dev.wsctl.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wsctl.aws.AwsClients;
+import dev.wsctl.aws.AwsReadBack;
+import dev.wsctl.aws.CallRecorder;
+import dev.wsctl.aws.MotoServer;
+import dev.wsctl.aws.SdkAwsClients;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
 import dev.wsctl.cli.Wsctl;
-import dev.wsctl.deploy.fakes.FakeAws;
+import dev.wsctl.runtime.AwsEndpoints;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.OriginPolicy;
@@ -13,6 +16,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.apigatewayv2.model.Authorizer;
 import software.amazon.awssdk.services.apigatewayv2.model.Route;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
@@ -26,29 +32,53 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@code wsctl deploy / status / destroy} through {@link Wsctl#run} against in-memory fakes of the
- * SDK clients that keep state like the services.
+ * {@code wsctl deploy / status / destroy} through {@link Wsctl#run} with the real SDK clients
+ * ({@link SdkAwsClients}) against moto's server ({@link MotoServer}), read back through clients of the test's
+ * own ({@link AwsReadBack}). Calls are counted, and failures injected, by an SDK interceptor on the real
+ * clients ({@link CallRecorder}). Each test deploys its own app, so tests share one server without meeting.
  */
 class DeployTest {
+    private static final AtomicInteger APPS = new AtomicInteger();
     /** The functions behind routes; the fan-out worker ({@link #WORKER}) is behind none. */
     private static final List<String> FUNCTIONS = List.of("connect", "disconnect", "channels", "send", "default");
-    private static final String WORKER = "chat-dev-fanout";
-    private static final String WORKER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:" + WORKER;
 
     @TempDir
     Path dir;
-    private FakeAws aws;
+    private AwsReadBack aws;
+    private final CallRecorder calls = new CallRecorder();
     private Path jar;
     private final Map<String, String> env = new HashMap<>();
+    /** This test's app, unique on the server. */
+    private String app = nextApp();
+    /** The stack's name prefix: {@code {app}-dev}. */
+    private String stack = app + "-dev";
+    private String WORKER = stack + "-fanout";
+    private String WORKER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:" + WORKER;
+    private String AUTHORIZE = stack + "-authorize";
+
+    private static String nextApp() {
+        return "d" + Long.toString(System.nanoTime() % 1_000_000, 36) + APPS.incrementAndGet();
+    }
+
+    /** A new app on the same server: an empty account as far as this test can tell. */
+    private void newApp() {
+        app = nextApp();
+        stack = app + "-dev";
+        WORKER = stack + "-fanout";
+        WORKER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:" + WORKER;
+        AUTHORIZE = stack + "-authorize";
+    }
 
     @BeforeEach
     void account() throws IOException {
-        aws = new FakeAws();
+        aws = new AwsReadBack(MotoServer.url());
         jar = handlersJar("v1");
     }
 
@@ -58,17 +88,18 @@ class DeployTest {
     }
 
     private Path handlersJar(String content) throws IOException {
-        return FakeAws.handlersJar(dir, content);
+        return StandInJar.write(dir, content);
     }
 
     private CliRun wsctl(String... args) {
-        Context context = new Context(env, (options, config, e) -> clients(), new FunctionResource.Retry(12,
+        Context context = new Context(env, (options, config, e) -> new SdkAwsClients(Optional.empty(), config.region(),
+                AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()), List.of(calls)), new FunctionResource.Retry(12,
                 Duration.ofMillis(1), Duration.ofMillis(1), d -> { }));
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--app", "chat", "--stage", "dev", "--region", "us-east-1",
+        all.addAll(List.of("--app", app, "--stage", "dev", "--region", "us-east-1",
                 "--config", dir.resolve("none.yaml").toString()));
         try {
-            Files.writeString(dir.resolve("none.yaml"), "app: chat\n");
+            Files.writeString(dir.resolve("none.yaml"), "app: " + app + "\n");
         } catch (IOException e) {
             throw new AssertionError(e);
         }
@@ -81,13 +112,14 @@ class DeployTest {
         return wsctl(args.toArray(String[]::new));
     }
 
-    private AwsClients clients() {
-        return aws.clients();
+    private String apiId() {
+        return aws.apiId(stack);
     }
 
-    private String apiId() {
-        return aws.apiGateway().getApis(r -> { }).items().stream().filter(a -> a.name().equals("chat-dev"))
-                .findFirst().orElseThrow().apiId();
+    /** An error as the service would answer it: status, error code and message. */
+    private static Supplier<RuntimeException> serviceError(int status, String code, String message) {
+        return () -> AwsServiceException.builder().message(message).statusCode(status)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message).build()).build();
     }
 
     @Test
@@ -96,17 +128,22 @@ class DeployTest {
         assertThat(r.code()).as(r.err()).isZero();
         String api = apiId();
 
-        var table = aws.dynamo().describeTable(t -> t.tableName("chat-dev-connections")).join().table();
+        var table = aws.dynamoDb.describeTable(t -> t.tableName(stack + "-connections")).table();
         assertThat(table.keySchema()).extracting(k -> k.attributeName()).containsExactly("connectionId", "channel");
         assertThat(table.globalSecondaryIndexes()).singleElement().satisfies(i -> {
             assertThat(i.indexName()).isEqualTo("by-channel");
             assertThat(i.projection().projectionTypeAsString()).isEqualTo("KEYS_ONLY");
         });
-        assertThat(aws.dynamo().describeTimeToLive(t -> t.tableName("chat-dev-connections")).join()
+        assertThat(aws.dynamoDb.describeTimeToLive(t -> t.tableName(stack + "-connections"))
                 .timeToLiveDescription().attributeName()).isEqualTo("expiresAt");
+        assertThat(table.billingModeSummary().billingModeAsString()).isEqualTo("PAY_PER_REQUEST");
+        assertThat(aws.dynamoDb.listTagsOfResource(t -> t.resourceArn(table.tableArn())).tags())
+                .extracting(tag -> tag.key() + "=" + tag.value()).contains("wsctl:app=" + app, "wsctl:stage=dev");
+        assertThat(aws.api(stack).orElseThrow().tags()).containsEntry("wsctl:app", app).containsEntry("wsctl:stage", "dev");
+        assertThat(stage().tags()).containsEntry("wsctl:app", app).containsEntry("wsctl:stage", "dev");
 
-        for (String fn : aws.lambda().functionNames()) {
-            JsonNode policy = parse(aws.iam().policyDocument(fn, RoleResource.POLICY_NAME));
+        for (String fn : aws.functions(stack).stream().map(FunctionConfiguration::functionName).toList()) {
+            JsonNode policy = parse(aws.rolePolicy(fn, RoleResource.POLICY_NAME));
             assertThat(policy.toString()).contains("log-group:/aws/lambda/" + fn);
             for (JsonNode statement : policy.get("Statement")) {
                 assertThat(resources(statement)).as(fn).isNotEmpty().allSatisfy(resource -> assertThat(resource)
@@ -114,57 +151,72 @@ class DeployTest {
             }
         }
         for (String fn : FUNCTIONS) {
-            String name = "chat-dev-" + fn;
-            FunctionConfiguration f = aws.lambda().getFunction(g -> g.functionName(name)).configuration();
+            String name = stack + "-" + fn;
+            FunctionConfiguration f = aws.lambda.getFunction(g -> g.functionName(name)).configuration();
             assertThat(f.runtimeAsString()).isEqualTo("java21");
             assertThat(f.architecturesAsStrings()).containsExactly("arm64");
             assertThat(f.role()).endsWith(":role/" + name);
-            assertThat(f.environment().variables()).containsEntry("WSCTL_TABLE", "chat-dev-connections")
+            assertThat(f.environment().variables()).containsEntry("WSCTL_TABLE", stack + "-connections")
                     .containsEntry("WSCTL_CALLBACK_URL", "https://" + api + ".execute-api.us-east-1.amazonaws.com/dev");
             assertThat(f.loggingConfig().logFormatAsString()).isEqualTo("JSON");
-            assertThat(aws.lambda().getAlias(a -> a.functionName(name).name("live")).functionVersion()).isNotBlank();
-            String permission = aws.lambda().getPolicy(p -> p.functionName(name).qualifier("live")).policy();
+            assertThat(f.memorySize()).isEqualTo(1024);
+            assertThat(f.handler()).startsWith("dev.wsctl.handlers.").endsWith("Handler");
+            assertThat(f.snapStart().applyOnAsString()).isEqualTo("PublishedVersions");
+            String live = aws.lambda.getAlias(a -> a.functionName(name).name("live")).functionVersion();
+            assertThat(live).isNotBlank().isNotEqualTo("$LATEST");
+            assertThat(aws.lambda.getFunctionConfiguration(g -> g.functionName(name).qualifier(live)).snapStart()
+                    .optimizationStatusAsString()).as("the alias serves a published, SnapStart version").isEqualTo("On");
+            assertThat(aws.lambda.listTags(t -> t.resource(f.functionArn())).tags())
+                    .containsEntry("wsctl:app", app).containsEntry("wsctl:stage", "dev");
+            assertThat(aws.iam.listRoleTags(t -> t.roleName(name)).tags()).extracting(tag -> tag.key() + "=" + tag.value())
+                    .contains("wsctl:app=" + app, "wsctl:stage=dev");
+            String permission = aws.lambda.getPolicy(p -> p.functionName(name).qualifier("live")).policy();
             assertThat(permission).contains("arn:aws:execute-api:us-east-1:123456789012:" + api + "/*",
                     "apigateway.amazonaws.com");
         }
-        JsonNode send = parse(aws.iam().policyDocument("chat-dev-send", RoleResource.POLICY_NAME));
+        JsonNode send = parse(aws.rolePolicy(stack + "-send", RoleResource.POLICY_NAME));
         assertThat(send.toString()).contains("arn:aws:execute-api:us-east-1:123456789012:" + api + "/dev/POST/@connections/*",
-                "table/chat-dev-connections/index/by-channel");
-        assertThat(aws.iam().policyDocument("chat-dev-connect", RoleResource.POLICY_NAME).toString())
+                "table/" + stack + "-connections/index/by-channel");
+        assertThat(aws.rolePolicy(stack + "-connect", RoleResource.POLICY_NAME).toString())
                 .doesNotContain("execute-api");
 
-        List<Route> routes = aws.apiGateway().getRoutes(g -> g.apiId(api)).items();
+        List<Route> routes = aws.apiGateway.getRoutes(g -> g.apiId(api)).items();
         assertThat(routes).extracting(Route::routeKey).containsExactlyInAnyOrder("$connect", "$disconnect", "$default",
                 "ping", "joinchannel", "leavechannel", "sendmessage");
-        var integrations = aws.apiGateway().getIntegrations(g -> g.apiId(api)).items();
+        var integrations = aws.apiGateway.getIntegrations(g -> g.apiId(api)).items();
         assertThat(integrations).hasSize(5).allSatisfy(i -> {
             assertThat(i.integrationUri()).doesNotContain("fanout");
             assertThat(i.integrationTypeAsString()).isEqualTo("AWS_PROXY");
-            assertThat(i.integrationUri()).contains(":function:chat-dev-").endsWith(":live/invocations");
+            assertThat(i.integrationUri()).contains(":function:" + stack + "-").endsWith(":live/invocations");
         });
         for (Route route : routes) {
-            int responses = aws.apiGateway().getRouteResponses(g -> g.apiId(api).routeId(route.routeId())).items().size();
+            int responses = aws.apiGateway.getRouteResponses(g -> g.apiId(api).routeId(route.routeId())).items().size();
             assertThat(responses).as(route.routeKey()).isEqualTo(route.routeKey().equals("$connect")
                     || route.routeKey().equals("$disconnect") ? 0 : 1);
         }
-        var stage = aws.apiGateway().getStage(g -> g.apiId(api).stageName("dev"));
+        var stage = aws.apiGateway.getStage(g -> g.apiId(api).stageName("dev"));
         assertThat(stage.deploymentId()).isNotBlank();
         assertThat(stage.defaultRouteSettings().throttlingRateLimit()).isEqualTo(500.0);
         assertThat(stage.defaultRouteSettings().throttlingBurstLimit()).isEqualTo(1000);
 
-        assertThat(r.out()).contains("+ create table chat-dev-connections", "+ create function chat-dev-send",
+        assertThat(r.out()).contains("+ create table " + stack + "-connections", "+ create function " + stack + "-send",
                 "wss://" + api + ".execute-api.us-east-1.amazonaws.com/dev",
                 "https://" + api + ".execute-api.us-east-1.amazonaws.com/dev");
-        assertThat(r.err()).contains("[1/", "+ create api chat-dev");
+        assertThat(r.err()).contains("[1/", "+ create api " + stack);
     }
 
     @Test
     void aSecondDeployChangesNothingAndMakesNoMutatingCall() {
         assertThat(deploy().code()).isZero();
-        aws.log().reset();
+        List<String> before = aws.inventory(stack);
+        String deployment = stage().deploymentId();
+        calls.reset();
         CliRun again = deploy();
         assertThat(again.code()).as(again.err()).isZero();
-        assertThat(aws.mutatingCalls()).isEmpty();
+        assertThat(calls.mutatingCalls()).isEmpty();
+        assertThat(calls.calls()).as("it did read").isNotEmpty();
+        assertThat(aws.inventory(stack)).isEqualTo(before);
+        assertThat(stage().deploymentId()).isEqualTo(deployment);
         assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count()).isEqualTo(22);
         assertThat(again.out()).doesNotContain("+ create", "~ update");
     }
@@ -175,54 +227,54 @@ class DeployTest {
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
         String api = apiId();
-        assertThat(aws.apiGateway().getIntegrations(g -> g.apiId(api)).items()).allSatisfy(i ->
-                assertThat(i.integrationUri()).matches(".*:function:chat-dev-[a-z]+/invocations"));
+        assertThat(aws.apiGateway.getIntegrations(g -> g.apiId(api)).items()).allSatisfy(i ->
+                assertThat(i.integrationUri()).matches(".*:function:" + stack + "-[a-z]+/invocations"));
         for (String fn : FUNCTIONS) {
-            assertThat(aws.lambda().getPolicy(p -> p.functionName("chat-dev-" + fn)).policy()).contains(api);
+            assertThat(aws.lambda.getPolicy(p -> p.functionName(stack + "-" + fn)).policy()).contains(api);
         }
-        assertThat(aws.inventory()).noneMatch(l -> l.startsWith("lambda alias"));
+        assertThat(aws.inventory(stack)).noneMatch(l -> l.startsWith("lambda alias"));
         assertThat(workerEnvironment()).containsEntry("WSCTL_FANOUT_FUNCTION", WORKER);
-        assertThat(aws.lambda().getFunctionEventInvokeConfig(g -> g.functionName(WORKER)).maximumRetryAttempts())
+        assertThat(aws.lambda.getFunctionEventInvokeConfig(g -> g.functionName(WORKER)).maximumRetryAttempts())
                 .as("the function itself is what the send path invokes").isZero();
-        aws.log().reset();
+        calls.reset();
         assertThat(deploy().code()).isZero();
-        assertThat(aws.mutatingCalls()).isEmpty();
+        assertThat(calls.mutatingCalls()).isEmpty();
     }
 
     @Test
     void driftIsUndoneWithExactlyThoseUpdates() throws IOException {
         assertThat(deploy().code()).isZero();
         String api = apiId();
-        Route ping = aws.apiGateway().getRoutes(g -> g.apiId(api)).items().stream()
+        Route ping = aws.apiGateway.getRoutes(g -> g.apiId(api)).items().stream()
                 .filter(route -> route.routeKey().equals("ping")).findFirst().orElseThrow();
-        aws.apiGateway().deleteRoute(d -> d.apiId(api).routeId(ping.routeId()));
-        aws.iam().untagRole(u -> u.roleName("chat-dev-channels").tagKeys("wsctl:stage"));
+        aws.apiGateway.deleteRoute(d -> d.apiId(api).routeId(ping.routeId()));
+        aws.iam.untagRole(u -> u.roleName(stack + "-channels").tagKeys("wsctl:stage"));
         env.put("WSCTL_MEMORY_SEND", "2048");
         jar = handlersJar("v2");
-        aws.log().reset();
+        calls.reset();
 
         CliRun r = deploy();
 
         assertThat(r.code()).as(r.err()).isZero();
         List<String> changed = r.out().lines().filter(l -> l.startsWith("~ ") || l.startsWith("+ ")).toList();
         assertThat(changed).hasSize(9);
-        assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update function chat-dev-send (")
+        assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update function " + stack + "-send (")
                 .contains("memory: 1024 → 2048", "code: "));
-        assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update role chat-dev-channels (tags"));
-        assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update routes chat-dev ("));
+        assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update role " + stack + "-channels (tags"));
+        assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update routes " + stack + " ("));
         // the ping route deleted by hand: the live deployment was made from other routes than there are
         assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update stage dev (deployment: outdated → new"));
         assertThat(changed.stream().filter(l -> l.startsWith("~ update function")).count())
                 .as("code changed in all six").isEqualTo(6);
-        assertThat(aws.lambda().getFunction(g -> g.functionName("chat-dev-send")).configuration().memorySize())
+        assertThat(aws.lambda.getFunction(g -> g.functionName(stack + "-send")).configuration().memorySize())
                 .isEqualTo(2048);
-        assertThat(aws.apiGateway().getRoutes(g -> g.apiId(api)).items()).extracting(Route::routeKey).contains("ping");
-        assertThat(aws.mutatingCalls()).doesNotContain("iam:PutRolePolicy", "dynamodb:UpdateTimeToLive",
+        assertThat(aws.apiGateway.getRoutes(g -> g.apiId(api)).items()).extracting(Route::routeKey).contains("ping");
+        assertThat(calls.mutatingCalls()).doesNotContain("iam:PutRolePolicy", "dynamodb:UpdateTimeToLive",
                 "apigateway:CreateIntegration");
 
-        aws.log().reset();
+        calls.reset();
         assertThat(deploy().code()).isZero();
-        assertThat(aws.mutatingCalls()).isEmpty();
+        assertThat(calls.mutatingCalls()).isEmpty();
     }
 
     @Test
@@ -237,58 +289,79 @@ class DeployTest {
         convergesAfterAFailureAtEachMutatingCall();
     }
 
-    /** For k = 1, 2, …: a deploy on an empty account fails at its k-th mutating call; the next converges. */
+    /**
+     * Several k, from the first mutating call to the last: a deploy of a new app fails at its k-th mutating call
+     * (an interceptor throws a 500 instead of sending it); the next run converges to what a clean deploy leaves, and
+     * a third makes no mutating call. (Every k would be some 200 deploys against the emulator; these four spread
+     * over the whole plan.)
+     */
     private void convergesAfterAFailureAtEachMutatingCall() {
         assertThat(deploy().code()).isZero();
-        List<String> clean = normalized(aws.inventory());
-        int steps = aws.log().mutatingCount();
-        aws.close();
-        for (int k = 1; k <= steps; k++) {
-            aws = new FakeAws();
-            aws.failOnMutatingCall(k, software.amazon.awssdk.services.lambda.model.ServiceException.builder()
-                    .message("injected failure " + k).statusCode(500).build());
+        List<String> clean = withoutApp(aws.inventory(stack));
+        int steps = calls.mutatingCalls().size();
+        for (int k : spread(steps)) {
+            newApp();
+            calls.reset();
+            int step = k;
+            calls.failMutatingCall(k, serviceError(500, "InternalFailure", "injected failure " + k));
             CliRun failed = deploy();
             assertThat(failed.code()).as("step " + k).isEqualTo(1);
             assertThat(failed.err()).as("step " + k).contains("injected failure " + k).doesNotContain("\tat ");
             CliRun rerun = deploy("--stacktrace");
             assertThat(rerun.code()).as("rerun after step " + k + ": " + rerun.err()).isZero();
-            assertThat(normalized(aws.inventory())).as("after step " + k).isEqualTo(clean);
-            assertThat(aws.apiGateway().liveRoutes(apiId(), "dev")).as("live routes after step " + k)
-                    .extracting(rt -> rt.routeKey() + " " + rt.authorizationTypeAsString())
-                    .containsExactlyInAnyOrderElementsOf(aws.apiGateway().getRoutes(g -> g.apiId(apiId())).items()
-                            .stream().map(rt -> rt.routeKey() + " " + rt.authorizationTypeAsString()).toList());
+            assertThat(withoutApp(aws.inventory(stack))).as("after step " + k).isEqualTo(clean);
+            String deployment = stage().deploymentId();
+            assertThat(aws.apiGateway.getDeployment(g -> g.apiId(apiId()).deploymentId(deployment)).deploymentStatusAsString())
+                    .as("the stage serves a deployment after step " + step).isEqualTo("DEPLOYED");
             if (env.containsKey("WSCTL_AUTH_MODE")) {
-                assertThat(aws.apiGateway().liveRoutes(apiId(), "dev")).as("after step " + k)
-                        .anySatisfy(rt -> assertThat(rt.routeKey() + " " + rt.authorizationTypeAsString())
-                                .isEqualTo("$connect CUSTOM"));
                 String secret = secret();
                 assertThat(AuthSettings.decodeSecret(secret)).as("after step " + k).hasSize(32);
                 assertThat(failed.out() + failed.err() + rerun.out() + rerun.err()).doesNotContain(secret);
             }
-            aws.log().reset();
+            calls.reset();
             assertThat(deploy().code()).isZero();
-            assertThat(aws.mutatingCalls()).as("third run after step " + k).isEmpty();
-            aws.close();
+            assertThat(calls.mutatingCalls()).as("third run after step " + k).isEmpty();
         }
-        aws = new FakeAws();
+    }
+
+    /** The first, a third of the way, two thirds, and the last of {@code steps}. */
+    private static List<Integer> spread(int steps) {
+        return java.util.stream.IntStream.of(1, steps / 3, 2 * steps / 3, steps)
+                .filter(k -> k >= 1 && k <= steps).distinct().boxed().toList();
+    }
+
+    /** An inventory with this test's app name taken out, to compare stacks of two apps. */
+    private List<String> withoutApp(List<String> inventory) {
+        return inventory.stream().map(l -> l.replace(app, "{app}")
+                .replaceAll(AuthSettings.ENV_SECRET + "=[^,}]*", AuthSettings.ENV_SECRET + "=…")).sorted().toList();
+    }
+
+    private software.amazon.awssdk.services.apigatewayv2.model.GetStageResponse stage() {
+        return aws.apiGateway.getStage(g -> g.apiId(apiId()).stageName("dev"));
     }
 
     @Test
     void aRoleThatIsNotYetAssumableIsWaitedFor() {
-        aws.lambda().rejectNewRolesFor(3);
+        // what Lambda answers while a new role has not reached it yet
+        // (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-deployment.html)
+        calls.fail("lambda:CreateFunction", 3, () -> software.amazon.awssdk.services.lambda.model
+                .InvalidParameterValueException.builder().statusCode(400).message("The role defined for the function"
+                        + " cannot be assumed by Lambda.").awsErrorDetails(AwsErrorDetails.builder()
+                        .errorCode("InvalidParameterValueException").errorMessage("The role defined for the function"
+                                + " cannot be assumed by Lambda.").build()).build());
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(aws.log().count("lambda:CreateFunction")).isEqualTo(6 + 3);
+        assertThat(calls.count("lambda:CreateFunction")).isEqualTo(6 + 3);
     }
 
     @Test
     void dryRunChangesNothingAndShowsThePlanDeployCarriesOut() {
         CliRun dry = deploy("--dry-run");
         assertThat(dry.code()).as(dry.err()).isZero();
-        assertThat(aws.mutatingCalls()).isEmpty();
-        assertThat(aws.inventory()).isEmpty();
-        assertThat(dry.out()).contains("+ create role chat-dev-fanout", "+ create function chat-dev-fanout",
-                "+ create async chat-dev-fanout:live").doesNotContain("permission chat-dev-fanout");
+        assertThat(calls.mutatingCalls()).isEmpty();
+        assertThat(aws.inventory(stack)).isEmpty();
+        assertThat(dry.out()).contains("+ create role " + stack + "-fanout", "+ create function " + stack + "-fanout",
+                "+ create async " + stack + "-fanout:live").doesNotContain("permission " + stack + "-fanout");
         CliRun real = deploy();
         List<String> planned = dry.out().lines().filter(l -> !l.isBlank()).toList();
         assertThat(real.out().lines().limit(planned.size()).toList()).isEqualTo(planned);
@@ -305,10 +378,10 @@ class DeployTest {
         assertThat(deploy().code()).isZero();
         CliRun r = wsctl("destroy", "--yes");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(aws.inventory()).isEmpty();
+        assertThat(aws.inventory(stack)).isEmpty();
         CliRun again = wsctl("destroy", "--yes");
         assertThat(again.code()).as(again.err()).isZero();
-        assertThat(aws.inventory()).isEmpty();
+        assertThat(aws.inventory(stack)).isEmpty();
     }
 
     @Test
@@ -322,9 +395,9 @@ class DeployTest {
     void statusShowsMissingPresentAndDrifted() {
         CliRun before = wsctl("status");
         assertThat(before.code()).isEqualTo(3);
-        assertThat(before.out()).contains("missing    table      chat-dev-connections");
+        assertThat(before.out()).contains("missing    table      " + stack + "-connections");
         deploy();
-        aws.iam().untagRole(u -> u.roleName("chat-dev-send").tagKeys("wsctl:app"));
+        aws.iam.untagRole(u -> u.roleName(stack + "-send").tagKeys("wsctl:app"));
         CliRun after = wsctl("status", "-o", "json");
         JsonNode json = parse(after.out());
         assertThat(json.get("resources")).hasSize(22);
@@ -336,9 +409,9 @@ class DeployTest {
 
     @Test
     void noRegionAndAQuotaHitAreOneSentenceEach() {
-        aws.failOnMutatingCall(1, software.amazon.awssdk.services.lambda.model.CodeStorageExceededException.builder()
+        calls.failMutatingCall(1, () -> software.amazon.awssdk.services.lambda.model.CodeStorageExceededException.builder()
                 .message("Code storage limit exceeded.").statusCode(400)
-                .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                .awsErrorDetails(AwsErrorDetails.builder()
                         .errorCode("CodeStorageExceededException").errorMessage("Code storage limit exceeded.")
                         .serviceName("Lambda").build()).build());
         CliRun quota = deploy();
@@ -351,7 +424,7 @@ class DeployTest {
         System.setProperty("aws.configFile", dir.resolve("no-aws-config").toString());
         try {
             assertThatThrownBy(() -> new dev.wsctl.aws.SdkAwsClients(java.util.Optional.empty(),
-                    java.util.Optional.empty(), java.util.Optional.empty()))
+                    java.util.Optional.empty(), dev.wsctl.runtime.AwsEndpoints.of(java.util.Map.of())))
                     .isInstanceOf(dev.wsctl.aws.AwsSetupException.class)
                     .hasMessageContaining("--region");
         } finally {
@@ -365,25 +438,33 @@ class DeployTest {
 
     @Test
     void awsProblemsAreOneSentence() {
-        aws.sts().failWithMissingCredentials();
+        // the SDK's words when no provider in the default chain has credentials; it fails before sending anything
+        calls.fail("sts:GetCallerIdentity", 1, () -> SdkClientException.create("Unable to load credentials from any of"
+                + " the providers in the chain AwsCredentialsProviderChain(credentialsProviders=[SystemPropertyCredentials"
+                + "Provider(), EnvironmentVariableCredentialsProvider()]) : [SystemPropertyCredentialsProvider(): Unable to"
+                + " load credentials from system settings.]"));
         CliRun r = deploy();
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("No AWS credentials").doesNotContain("\tat ");
-        aws.sts().failWithAccessDenied();
+        calls.fail("sts:GetCallerIdentity", 1, () -> software.amazon.awssdk.services.sts.model.StsException.builder()
+                .message("denied").statusCode(403).awsErrorDetails(AwsErrorDetails.builder().errorCode("AccessDenied")
+                        .serviceName("Sts").errorMessage("User: arn:aws:iam::123456789012:user/ci is not authorized to"
+                                + " perform: sts:GetCallerIdentity with an explicit deny in a service control policy")
+                        .build()).build());
         CliRun denied = deploy();
         assertThat(denied.code()).isEqualTo(1);
         assertThat(denied.err()).contains("Access denied", "sts:GetCallerIdentity").doesNotContain("\tat ");
-        aws.sts().succeed();
-        aws.failOnMutatingCall(4, software.amazon.awssdk.services.iam.model.IamException.builder()
+        calls.reset();
+        calls.failMutatingCall(4, () -> software.amazon.awssdk.services.iam.model.IamException.builder()
                 .message("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole")
-                .statusCode(403).awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                .statusCode(403).awsErrorDetails(AwsErrorDetails.builder()
                         .errorCode("AccessDenied").serviceName("IAM").errorMessage(
                                 "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole"
-                                        + " on resource: arn:aws:iam::123456789012:role/chat-dev-connect").build()).build());
+                                        + " on resource: arn:aws:iam::123456789012:role/" + stack + "-connect").build()).build());
         CliRun step = deploy();
         assertThat(step.code()).isEqualTo(1);
-        assertThat(step.err()).contains("Access denied while trying to create role chat-dev-connect",
-                "iam:CreateRole on resource: arn:aws:iam::123456789012:role/chat-dev-connect").doesNotContain("\tat ");
+        assertThat(step.err()).contains("Access denied while trying to create role " + stack + "-connect",
+                "iam:CreateRole on resource: arn:aws:iam::123456789012:role/" + stack + "-connect").doesNotContain("\tat ");
     }
 
     @Test
@@ -397,11 +478,10 @@ class DeployTest {
 
     // ---- auth
 
-    private static final String AUTHORIZE = "chat-dev-authorize";
 
     /** The authorize function's environment, read as {@code wsctl token} reads the secret. */
     private Map<String, String> authorizeEnvironment() {
-        return aws.lambda().getFunctionConfiguration(g -> g.functionName(AUTHORIZE)).environment().variables();
+        return aws.lambda.getFunctionConfiguration(g -> g.functionName(AUTHORIZE)).environment().variables();
     }
 
     private String secret() {
@@ -409,12 +489,12 @@ class DeployTest {
     }
 
     private Route route(String api, String key) {
-        return aws.apiGateway().getRoutes(g -> g.apiId(api)).items().stream().filter(r -> r.routeKey().equals(key))
+        return aws.apiGateway.getRoutes(g -> g.apiId(api)).items().stream().filter(r -> r.routeKey().equals(key))
                 .findFirst().orElseThrow();
     }
 
     private List<Authorizer> authorizers(String api) {
-        return aws.apiGateway().getAuthorizers(g -> g.apiId(api)).items();
+        return aws.apiGateway.getAuthorizers(g -> g.apiId(api)).items();
     }
 
     @Test
@@ -429,40 +509,40 @@ class DeployTest {
         assertThat(authorizer.authorizerTypeAsString()).isEqualTo("REQUEST");
         assertThat(authorizer.identitySource()).containsExactly("route.request.header.Host");
         assertThat(authorizer.authorizerUri()).isEqualTo("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-                + "arn:aws:lambda:us-east-1:123456789012:function:chat-dev-authorize:live/invocations");
+                + "arn:aws:lambda:us-east-1:123456789012:function:" + stack + "-authorize:live/invocations");
         assertThat(authorizer.authorizerResultTtlInSeconds()).as("WebSocket APIs cache nothing").isNull();
 
         Route connect = route(api, "$connect");
         assertThat(connect.authorizationTypeAsString()).isEqualTo("CUSTOM");
         assertThat(connect.authorizerId()).isEqualTo(authorizer.authorizerId());
-        for (Route other : aws.apiGateway().getRoutes(g -> g.apiId(api)).items()) {
+        for (Route other : aws.apiGateway.getRoutes(g -> g.apiId(api)).items()) {
             if (!other.routeKey().equals("$connect")) {
                 assertThat(other.authorizationTypeAsString()).as(other.routeKey()).isEqualTo("NONE");
                 assertThat(other.authorizerId()).as(other.routeKey()).isNull();
             }
         }
 
-        JsonNode permission = parse(aws.lambda().getPolicy(p -> p.functionName(AUTHORIZE).qualifier("live")).policy());
+        JsonNode permission = parse(aws.lambda.getPolicy(p -> p.functionName(AUTHORIZE).qualifier("live")).policy());
         assertThat(permission.get("Statement")).singleElement().satisfies(st -> {
             assertThat(st.at("/Principal/Service").asText()).isEqualTo("apigateway.amazonaws.com");
             assertThat(st.at("/Condition/ArnLike/AWS:SourceArn").asText())
                     .isEqualTo("arn:aws:execute-api:us-east-1:123456789012:" + api + "/authorizers/*");
         });
 
-        JsonNode policy = parse(aws.iam().policyDocument(AUTHORIZE, RoleResource.POLICY_NAME));
+        JsonNode policy = parse(aws.rolePolicy(AUTHORIZE, RoleResource.POLICY_NAME));
         assertThat(policy.get("Statement")).isNotEmpty().allSatisfy(st -> {
             assertThat(st.get("Resource").asText())
-                    .startsWith("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/chat-dev-authorize");
+                    .startsWith("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/" + stack + "-authorize");
             assertThat(st.get("Action").toString()).contains("logs:").doesNotContain("dynamodb", "execute-api");
         });
 
-        FunctionConfiguration f = aws.lambda().getFunction(g -> g.functionName(AUTHORIZE)).configuration();
+        FunctionConfiguration f = aws.lambda.getFunction(g -> g.functionName(AUTHORIZE)).configuration();
         assertThat(f.handler()).isEqualTo("dev.wsctl.handlers.AuthorizeHandler");
         assertThat(f.runtimeAsString()).isEqualTo("java21");
         assertThat(f.architecturesAsStrings()).containsExactly("arm64");
         assertThat(f.memorySize()).isEqualTo(1024);
         assertThat(f.role()).endsWith(":role/" + AUTHORIZE);
-        assertThat(aws.lambda().getAlias(a -> a.functionName(AUTHORIZE).name("live")).functionVersion()).isNotBlank();
+        assertThat(aws.lambda.getAlias(a -> a.functionName(AUTHORIZE).name("live")).functionVersion()).isNotBlank();
 
         String secret = secret();
         assertThat(AuthSettings.decodeSecret(secret)).hasSize(32);
@@ -470,9 +550,9 @@ class DeployTest {
                 AuthSettings.Mode.JWT, Optional.of(secret), Optional.empty(), Optional.empty(), Optional.empty(),
                 List.of(), OriginPolicy.MissingOrigin.ALLOW).toEnvironment());
 
-        assertThat(r.out()).contains("+ create role chat-dev-authorize",
-                "+ create function chat-dev-authorize (WSCTL_AUTH_SECRET: (none) → (generated))",
-                "+ create permission chat-dev-authorize:live", "+ create authorizer chat-dev-authorize",
+        assertThat(r.out()).contains("+ create role " + stack + "-authorize",
+                "+ create function " + stack + "-authorize (WSCTL_AUTH_SECRET: (none) → (generated))",
+                "+ create permission " + stack + "-authorize:live", "+ create authorizer " + stack + "-authorize",
                 "function.authorize");
         assertThat(r.out() + r.err()).doesNotContain(secret);
     }
@@ -482,10 +562,10 @@ class DeployTest {
         env.put("WSCTL_AUTH_MODE", "jwt");
         assertThat(deploy().code()).isZero();
         String secret = secret();
-        aws.log().reset();
+        calls.reset();
         CliRun again = deploy();
         assertThat(again.code()).as(again.err()).isZero();
-        assertThat(aws.mutatingCalls()).isEmpty();
+        assertThat(calls.mutatingCalls()).isEmpty();
         assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count()).isEqualTo(26);
         assertThat(secret()).isEqualTo(secret);
         assertThat(again.out() + again.err()).doesNotContain(secret);
@@ -496,20 +576,20 @@ class DeployTest {
         env.put("WSCTL_AUTH_MODE", "jwt");
         assertThat(deploy().code()).isZero();
         String secret = secret();
-        String version = aws.lambda().getAlias(a -> a.functionName(AUTHORIZE).name("live")).functionVersion();
+        String version = aws.lambda.getAlias(a -> a.functionName(AUTHORIZE).name("live")).functionVersion();
 
         env.put("WSCTL_MEMORY_AUTHORIZE", "512");
         env.put("WSCTL_ALLOWED_ORIGINS", "https://app.example.com,https://*.example.com");
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out().lines().filter(l -> l.startsWith("~ update function chat-dev-authorize (")))
+        assertThat(r.out().lines().filter(l -> l.startsWith("~ update function " + stack + "-authorize (")))
                 .singleElement().asString().contains("memory: 1024 → 512",
                         "environment: differs in WSCTL_ALLOWED_ORIGINS → as configured", "WSCTL_AUTH_SECRET: (kept)");
         assertThat(secret()).isEqualTo(secret);
         assertThat(authorizeEnvironment()).containsEntry(AuthSettings.ENV_ALLOWED_ORIGINS,
                 "https://app.example.com,https://*.example.com");
-        assertThat(aws.lambda().getFunctionConfiguration(g -> g.functionName(AUTHORIZE)).memorySize()).isEqualTo(512);
-        assertThat(aws.lambda().getAlias(a -> a.functionName(AUTHORIZE).name("live")).functionVersion())
+        assertThat(aws.lambda.getFunctionConfiguration(g -> g.functionName(AUTHORIZE)).memorySize()).isEqualTo(512);
+        assertThat(aws.lambda.getAlias(a -> a.functionName(AUTHORIZE).name("live")).functionVersion())
                 .as("the authorizer runs the new settings").isNotEqualTo(version);
 
         env.put("WSCTL_MEMORY", "2048");
@@ -518,9 +598,9 @@ class DeployTest {
         assertThat(deploy().code()).isZero();
         assertThat(secret()).isEqualTo(secret);
 
-        aws.log().reset();
+        calls.reset();
         assertThat(deploy().code()).isZero();
-        assertThat(aws.mutatingCalls()).isEmpty();
+        assertThat(calls.mutatingCalls()).isEmpty();
     }
 
     @Test
@@ -529,16 +609,16 @@ class DeployTest {
         assertThat(deploy().code()).isZero();
         Map<String, String> tampered = new HashMap<>(authorizeEnvironment());
         tampered.put(AuthSettings.ENV_SECRET, "too-short");
-        aws.lambda().updateFunctionConfiguration(u -> u.functionName(AUTHORIZE).environment(e -> e.variables(tampered)));
+        aws.lambda.updateFunctionConfiguration(u -> u.functionName(AUTHORIZE).environment(e -> e.variables(tampered)));
 
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("~ update function chat-dev-authorize (")
+        assertThat(r.out()).contains("~ update function " + stack + "-authorize (")
                 .contains("WSCTL_AUTH_SECRET: (invalid) → (generated)").doesNotContain("too-short");
         assertThat(AuthSettings.decodeSecret(secret())).hasSize(32);
-        aws.log().reset();
+        calls.reset();
         assertThat(deploy().code()).isZero();
-        assertThat(aws.mutatingCalls()).isEmpty();
+        assertThat(calls.mutatingCalls()).isEmpty();
     }
 
     @Test
@@ -559,13 +639,12 @@ class DeployTest {
                 .containsEntry(AuthSettings.ENV_AUDIENCE, "chat");
         assertThat(r.out() + r.err()).doesNotContain(secret);
 
-        aws.close();
-        aws = new FakeAws();
+        newApp();
         CliRun fresh = deploy();
         assertThat(fresh.code()).as(fresh.err()).isZero();
         assertThat(authorizeEnvironment()).doesNotContainKey(AuthSettings.ENV_SECRET)
                 .containsEntry(AuthSettings.ENV_JWKS_URL, "https://idp.example.com/.well-known/jwks.json");
-        assertThat(fresh.out()).contains("+ create function chat-dev-authorize\n");
+        assertThat(fresh.out()).contains("+ create function " + stack + "-authorize\n");
     }
 
     @Test
@@ -585,13 +664,13 @@ class DeployTest {
         env.put("WSCTL_AUTH_MODE", "jwt");
         assertThat(deploy().code()).isZero();
         String api = apiId();
-        String deployment = aws.apiGateway().getStage(g -> g.apiId(api).stageName("dev")).deploymentId();
+        String deployment = aws.apiGateway.getStage(g -> g.apiId(api).stageName("dev")).deploymentId();
         String secret = secret();
         env.remove("WSCTL_AUTH_MODE");
 
         CliRun status = wsctl("status");
         assertThat(status.code()).isEqualTo(3);
-        assertThat(status.out()).contains("unwanted   authorizer chat-dev-authorize", "unwanted   function   chat-dev-authorize");
+        assertThat(status.out()).contains("unwanted   authorizer " + stack + "-authorize", "unwanted   function   " + stack + "-authorize");
 
         CliRun dry = deploy("--dry-run");
         CliRun r = deploy();
@@ -599,26 +678,60 @@ class DeployTest {
         List<String> lines = r.out().lines().toList();
         assertThat(r.err().lines().filter(l -> l.startsWith("[")).map(l -> l.substring(l.indexOf("] ") + 2)).toList())
                 .as("apply does what the dry run said").isEqualTo(dry.out().lines().filter(l -> !l.isBlank()).toList());
-        assertThat(lines).containsSubsequence("~ update routes chat-dev (routes: differs in $connect → as configured)",
-                "~ update stage dev (deployment: current → new)", "- delete authorizer chat-dev-authorize",
-                "- delete permission chat-dev-authorize:live", "- delete function chat-dev-authorize",
-                "- delete role chat-dev-authorize");
-        assertThat(aws.inventory()).noneMatch(l -> l.contains("authorize"));
+        assertThat(lines).containsSubsequence("~ update routes " + stack + " (routes: differs in $connect → as configured)",
+                "~ update stage dev (deployment: current → new)", "- delete authorizer " + stack + "-authorize",
+                "- delete permission " + stack + "-authorize:live", "- delete function " + stack + "-authorize",
+                "- delete role " + stack + "-authorize");
+        assertThat(aws.inventory(stack)).noneMatch(l -> l.contains("authorize"));
         assertThat(authorizers(api)).isEmpty();
         Route connect = route(api, "$connect");
         assertThat(connect.authorizationTypeAsString()).isEqualTo("NONE");
         assertThat(connect.authorizerId()).isNull();
-        assertThat(aws.apiGateway().getStage(g -> g.apiId(api).stageName("dev")).deploymentId()).isNotEqualTo(deployment);
+        assertThat(aws.apiGateway.getStage(g -> g.apiId(api).stageName("dev")).deploymentId()).isNotEqualTo(deployment);
         assertThat(r.out()).doesNotContain("function.authorize");
         assertThat(r.out() + r.err() + status.out() + status.err()).doesNotContain(secret);
 
-        aws.log().reset();
+        calls.reset();
         CliRun again = deploy();
         assertThat(again.code()).isZero();
-        assertThat(aws.mutatingCalls()).isEmpty();
+        assertThat(calls.mutatingCalls()).isEmpty();
         assertThat(again.out()).doesNotContain("authorize");
         assertThat(wsctl("status").out()).as("status uses the embedded handlers.jar, hence code drift; nothing else")
                 .doesNotContain("authorize", "unwanted");
+    }
+
+    @Test
+    void authOnOffOnLeavesWhatEachConfigurationAsks() {
+        assertThat(deploy().code()).isZero();
+        List<String> without = aws.inventory(stack);
+        assertThat(without).noneMatch(l -> l.contains("authorize"));
+
+        env.put("WSCTL_AUTH_MODE", "jwt");
+        assertThat(deploy().code()).isZero();
+        List<String> with = aws.inventory(stack);
+        assertThat(route(apiId(), "$connect").authorizationTypeAsString()).isEqualTo("CUSTOM");
+        assertThat(with).anyMatch(l -> l.startsWith("apigateway authorizer " + AUTHORIZE))
+                .anyMatch(l -> l.startsWith("lambda function " + AUTHORIZE))
+                .anyMatch(l -> l.startsWith("iam role " + AUTHORIZE))
+                .anyMatch(l -> l.startsWith("apigateway route $connect → connect auth CUSTOM " + AUTHORIZE));
+        String firstSecret = secret();
+
+        env.remove("WSCTL_AUTH_MODE");
+        assertThat(deploy().code()).isZero();
+        assertThat(aws.inventory(stack)).as("auth off: as if it had never been on").isEqualTo(without);
+
+        env.put("WSCTL_AUTH_MODE", "jwt");
+        assertThat(deploy().code()).isZero();
+        assertThat(withoutSecret(aws.inventory(stack))).as("auth on again").isEqualTo(withoutSecret(with));
+        assertThat(secret()).as("a new secret: the old one went with its function").isNotEqualTo(firstSecret);
+        calls.reset();
+        assertThat(deploy().code()).isZero();
+        assertThat(calls.mutatingCalls()).isEmpty();
+    }
+
+    private static List<String> withoutSecret(List<String> inventory) {
+        return inventory.stream().map(l -> l.replaceAll(AuthSettings.ENV_SECRET + "=[^,}]*", AuthSettings.ENV_SECRET
+                + "=…")).toList();
     }
 
     @Test
@@ -634,37 +747,40 @@ class DeployTest {
     }
 
     /**
-     * For k = 1, 2, …: a stack deployed with {@code before}, then a deploy with {@code after} that fails at its k-th
-     * mutating call; the next deploy converges, and clients meet $connect with {@code liveConnect} authorization.
+     * For several k ({@link #spread}): a stack deployed with {@code before}, then a deploy with {@code after} that fails
+     * at its k-th mutating call; the next deploy converges, and clients meet $connect with {@code liveConnect} authorization.
      */
     private void changeConvergesAfterAFailureAtAnyStep(Runnable before, Runnable after, String liveConnect) {
-        for (int k = 1; ; k++) {
-            aws.close();
-            aws = new FakeAws();
+        before.run();
+        assertThat(deploy().code()).isZero();
+        after.run();
+        calls.reset();
+        assertThat(deploy().code()).isZero();
+        int steps = calls.mutatingCalls().size();
+        assertThat(steps).as("the change's mutating calls").isGreaterThan(5);
+        for (int k : spread(steps)) {
+            newApp();
+            calls.reset();
             before.run();
             assertThat(deploy().code()).isZero();
+            String deployedBefore = stage().deploymentId();
             after.run();
-            aws.log().reset();
-            aws.failOnMutatingCall(k, software.amazon.awssdk.services.apigatewayv2.model.ApiGatewayV2Exception.builder()
-                    .message("injected failure " + k).statusCode(500).build());
+            calls.reset();
+            calls.failMutatingCall(k, serviceError(500, "InternalFailure", "injected failure " + k));
             CliRun failed = deploy();
-            if (failed.code() == 0) {
-                assertThat(k).as("the change was tried with a failure at each of its calls").isGreaterThan(5);
-                break;
-            }
+            assertThat(failed.code()).as("step " + k).isEqualTo(1);
             assertThat(failed.err()).as("step " + k).contains("injected failure " + k).doesNotContain("\tat ");
-            aws.log().clearFailures();
+            calls.reset();
             CliRun rerun = deploy();
             assertThat(rerun.code()).as("rerun after step " + k + ": " + rerun.err()).isZero();
             assertThat(route(apiId(), "$connect").authorizationTypeAsString()).isEqualTo(liveConnect);
-            assertThat(aws.apiGateway().liveRoutes(apiId(), "dev")).as("live after step " + k)
-                    .filteredOn(rt -> rt.routeKey().equals("$connect")).singleElement()
-                    .satisfies(rt -> assertThat(rt.authorizationTypeAsString()).isEqualTo(liveConnect));
-            assertThat(aws.inventory().stream().anyMatch(l -> l.contains("authorize"))).as("after step " + k)
+            assertThat(stage().deploymentId()).as("the changed routes are deployed after step " + k)
+                    .isNotEqualTo(deployedBefore);
+            assertThat(aws.inventory(stack).stream().anyMatch(l -> l.contains("authorize"))).as("after step " + k)
                     .isEqualTo(liveConnect.equals("CUSTOM"));
-            aws.log().reset();
+            calls.reset();
             assertThat(deploy().code()).isZero();
-            assertThat(aws.mutatingCalls()).as("third run after step " + k).isEmpty();
+            assertThat(calls.mutatingCalls()).as("third run after step " + k).isEmpty();
         }
     }
 
@@ -675,11 +791,11 @@ class DeployTest {
         assertThat(deploy().code()).isZero();
         String api = apiId();
         assertThat(authorizers(api)).singleElement().satisfies(a -> assertThat(a.authorizerUri())
-                .endsWith(":function:chat-dev-authorize/invocations"));
-        assertThat(aws.lambda().getPolicy(p -> p.functionName(AUTHORIZE)).policy()).contains(api + "/authorizers/*");
-        aws.log().reset();
+                .endsWith(":function:" + stack + "-authorize/invocations"));
+        assertThat(aws.lambda.getPolicy(p -> p.functionName(AUTHORIZE)).policy()).contains(api + "/authorizers/*");
+        calls.reset();
         assertThat(deploy().code()).isZero();
-        assertThat(aws.mutatingCalls()).isEmpty();
+        assertThat(calls.mutatingCalls()).isEmpty();
     }
 
     @Test
@@ -687,10 +803,10 @@ class DeployTest {
         env.put("WSCTL_AUTH_MODE", "jwt");
         CliRun dry = deploy("--dry-run");
         assertThat(dry.code()).as(dry.err()).isZero();
-        assertThat(aws.inventory()).isEmpty();
-        assertThat(dry.out()).contains("+ create role chat-dev-authorize",
-                "+ create function chat-dev-authorize (WSCTL_AUTH_SECRET: (none) → (generated))",
-                "+ create permission chat-dev-authorize:live", "+ create authorizer chat-dev-authorize");
+        assertThat(aws.inventory(stack)).isEmpty();
+        assertThat(dry.out()).contains("+ create role " + stack + "-authorize",
+                "+ create function " + stack + "-authorize (WSCTL_AUTH_SECRET: (none) → (generated))",
+                "+ create permission " + stack + "-authorize:live", "+ create authorizer " + stack + "-authorize");
         JsonNode planned = parse(deploy("--dry-run", "-o", "json").out()).get("plan");
         assertThat(planned).hasSize(26).anySatisfy(step -> {
             assertThat(step.get("kind").asText()).isEqualTo("authorizer");
@@ -718,13 +834,13 @@ class DeployTest {
             assertThat(run.out()).doesNotContain(secret);
             assertThat(run.err()).doesNotContain(secret);
         }
-        assertThat(aws.inventory()).as("destroy removes the authorizer too").isEmpty();
+        assertThat(aws.inventory(stack)).as("destroy removes the authorizer too").isEmpty();
     }
 
     // ---- the fan-out worker
 
     private Map<String, String> workerEnvironment() {
-        return aws.lambda().getFunctionConfiguration(g -> g.functionName(WORKER)).environment().variables();
+        return aws.lambda.getFunctionConfiguration(g -> g.functionName(WORKER)).environment().variables();
     }
 
     /** A statement's Resource: one ARN or a list of them. */
@@ -742,7 +858,7 @@ class DeployTest {
     /** The statements of a role's policy by Sid, each as "actions on resources". */
     private Map<String, String> statements(String role) {
         Map<String, String> bySid = new java.util.TreeMap<>();
-        for (JsonNode st : parse(aws.iam().policyDocument(role, RoleResource.POLICY_NAME)).get("Statement")) {
+        for (JsonNode st : parse(aws.rolePolicy(role, RoleResource.POLICY_NAME)).get("Statement")) {
             assertThat(st.get("Effect").asText()).isEqualTo("Allow");
             List<String> actions = new ArrayList<>();
             st.get("Action").forEach(a -> actions.add(a.asText()));
@@ -757,15 +873,15 @@ class DeployTest {
         assertThat(r.code()).as(r.err()).isZero();
         String api = apiId();
 
-        FunctionConfiguration f = aws.lambda().getFunction(g -> g.functionName(WORKER)).configuration();
+        FunctionConfiguration f = aws.lambda.getFunction(g -> g.functionName(WORKER)).configuration();
         assertThat(f.handler()).isEqualTo("dev.wsctl.handlers.FanoutHandler");
         assertThat(f.runtimeAsString()).isEqualTo("java21");
         assertThat(f.architecturesAsStrings()).containsExactly("arm64");
         assertThat(f.memorySize()).isEqualTo(1024);
         assertThat(f.role()).endsWith(":role/" + WORKER);
         assertThat(f.loggingConfig().logFormatAsString()).isEqualTo("JSON");
-        assertThat(aws.lambda().getAlias(a -> a.functionName(WORKER).name("live")).functionVersion()).isNotBlank();
-        Map<String, String> send = aws.lambda().getFunctionConfiguration(g -> g.functionName("chat-dev-send"))
+        assertThat(aws.lambda.getAlias(a -> a.functionName(WORKER).name("live")).functionVersion()).isNotBlank();
+        Map<String, String> send = aws.lambda.getFunctionConfiguration(g -> g.functionName(stack + "-send"))
                 .environment().variables();
         assertThat(workerEnvironment()).as("the stack's settings, as every function but the authorizer has them")
                 .isEqualTo(send)
@@ -777,71 +893,71 @@ class DeployTest {
 
         assertThat(statements(WORKER)).containsExactly(
                 Map.entry("OwnLogGroup", "[logs:CreateLogGroup] on "
-                        + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/chat-dev-fanout]"),
+                        + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/" + stack + "-fanout]"),
                 Map.entry("OwnLogStreams", "[logs:CreateLogStream, logs:PutLogEvents] on "
-                        + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/chat-dev-fanout:*]"),
+                        + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/" + stack + "-fanout:*]"),
                 Map.entry("PostToConnections", "[execute-api:ManageConnections] on "
                         + "[arn:aws:execute-api:us-east-1:123456789012:" + api + "/dev/POST/@connections/*]"),
                 Map.entry("RemoveGoneConnection", "[dynamodb:Query, dynamodb:BatchWriteItem, dynamodb:DeleteItem] on "
-                        + "[arn:aws:dynamodb:us-east-1:123456789012:table/chat-dev-connections]"));
-        assertThat(statements("chat-dev-send")).containsEntry("InvokeFanoutWorker",
+                        + "[arn:aws:dynamodb:us-east-1:123456789012:table/" + stack + "-connections]"));
+        assertThat(statements(stack + "-send")).containsEntry("InvokeFanoutWorker",
                 "[lambda:InvokeFunction] on [" + WORKER_ARN + ", " + WORKER_ARN + ":live]");
         for (String fn : List.of("connect", "disconnect", "channels", "default")) {
-            assertThat(aws.iam().policyDocument("chat-dev-" + fn, RoleResource.POLICY_NAME)).as(fn)
+            assertThat(aws.rolePolicy(stack + "-" + fn, RoleResource.POLICY_NAME)).as(fn)
                     .doesNotContain("lambda:", "fanout");
         }
 
-        assertThatThrownBy(() -> aws.lambda().getPolicy(p -> p.functionName(WORKER).qualifier("live")))
+        assertThatThrownBy(() -> aws.lambda.getPolicy(p -> p.functionName(WORKER).qualifier("live")))
                 .as("no resource policy: API Gateway may not invoke the worker")
                 .isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
-        assertThatThrownBy(() -> aws.lambda().getPolicy(p -> p.functionName(WORKER)))
+        assertThatThrownBy(() -> aws.lambda.getPolicy(p -> p.functionName(WORKER)))
                 .isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
-        assertThat(aws.apiGateway().getIntegrations(g -> g.apiId(api)).items())
+        assertThat(aws.apiGateway.getIntegrations(g -> g.apiId(api)).items())
                 .noneSatisfy(i -> assertThat(i.integrationUri()).contains("fanout"));
 
-        var async = aws.lambda().getFunctionEventInvokeConfig(g -> g.functionName(WORKER).qualifier("live"));
+        var async = aws.lambda.getFunctionEventInvokeConfig(g -> g.functionName(WORKER).qualifier("live"));
         assertThat(async.maximumRetryAttempts()).as("a retried batch would be delivered twice").isZero();
         assertThat(async.maximumEventAgeInSeconds()).isEqualTo(300);
-        assertThat(aws.inventory()).filteredOn(l -> l.startsWith("lambda async config"))
-                .containsExactly("lambda async config " + WORKER + ":live");
+        assertThat(aws.inventory(stack)).filteredOn(l -> l.startsWith("lambda async " + WORKER + ":live"))
+                .containsExactly("lambda async " + WORKER + ":live retries 0 age 300");
 
-        assertThat(r.out()).contains("+ create role chat-dev-fanout", "+ create function chat-dev-fanout",
-                "+ create async chat-dev-fanout:live", "function.fanout").doesNotContain("permission chat-dev-fanout");
+        assertThat(r.out()).contains("+ create role " + stack + "-fanout", "+ create function " + stack + "-fanout",
+                "+ create async " + stack + "-fanout:live", "function.fanout").doesNotContain("permission " + stack + "-fanout");
     }
 
     @Test
     void changingTheRateCapUpdatesTheFunctionsEnvironmentsOnly() {
         assertThat(deploy().code()).isZero();
         env.put("WSCTL_FANOUT_MAX_RATE", "4500");
-        aws.log().reset();
+        calls.reset();
 
         CliRun r = deploy();
 
         assertThat(r.code()).as(r.err()).isZero();
         List<String> changed = r.out().lines().filter(l -> l.startsWith("~ ") || l.startsWith("+ ")
                 || l.startsWith("- ")).toList();
-        assertThat(changed).hasSize(6).allSatisfy(l -> assertThat(l).startsWith("~ update function chat-dev-")
+        assertThat(changed).hasSize(6).allSatisfy(l -> assertThat(l).startsWith("~ update function " + stack + "-")
                 .contains(" (environment: differs in WSCTL_FANOUT_MAX_RATE → as configured, alias live: wsctl ")
                 .doesNotContain("role:", "memory:", "code:"));
-        assertThat(aws.mutatingCalls()).containsOnly("lambda:UpdateFunctionConfiguration", "lambda:PublishVersion",
+        assertThat(calls.mutatingCalls()).containsOnly("lambda:UpdateFunctionConfiguration", "lambda:PublishVersion",
                 "lambda:UpdateAlias");
-        assertThat(aws.log().count("lambda:UpdateFunctionConfiguration")).isEqualTo(6);
-        for (String fn : aws.lambda().functionNames()) {
-            assertThat(aws.lambda().getFunctionConfiguration(g -> g.functionName(fn + ":live")).environment()
+        assertThat(calls.count("lambda:UpdateFunctionConfiguration")).isEqualTo(6);
+        for (String fn : aws.functions(stack).stream().map(FunctionConfiguration::functionName).toList()) {
+            assertThat(aws.lambda.getFunctionConfiguration(g -> g.functionName(fn + ":live")).environment()
                     .variables()).as(fn + ", as published").containsEntry("WSCTL_FANOUT_MAX_RATE", "4500.0");
         }
 
-        aws.lambda().updateFunctionEventInvokeConfig(u -> u.functionName(WORKER).qualifier("live")
+        aws.lambda.updateFunctionEventInvokeConfig(u -> u.functionName(WORKER).qualifier("live")
                 .maximumRetryAttempts(2));
-        aws.log().reset();
+        calls.reset();
         CliRun drift = deploy();
         assertThat(drift.out().lines().filter(l -> l.startsWith("~ "))).containsExactly(
-                "~ update async chat-dev-fanout:live (retries: 2 → 0)");
-        assertThat(aws.mutatingCalls()).containsExactly("lambda:UpdateFunctionEventInvokeConfig");
+                "~ update async " + stack + "-fanout:live (retries: 2 → 0)");
+        assertThat(calls.mutatingCalls()).containsExactly("lambda:UpdateFunctionEventInvokeConfig");
 
-        aws.log().reset();
+        calls.reset();
         assertThat(deploy().code()).isZero();
-        assertThat(aws.mutatingCalls()).isEmpty();
+        assertThat(calls.mutatingCalls()).isEmpty();
     }
 
     private static JsonNode parse(String text) {
@@ -852,12 +968,4 @@ class DeployTest {
         }
     }
 
-    /** The inventory without generated ids, versions and deployments (a rerun may publish one more). */
-    private static List<String> normalized(List<String> inventory) {
-        return inventory.stream()
-                .filter(l -> !l.startsWith("lambda version") && !l.startsWith("apigateway deployment"))
-                .map(l -> l.replaceAll("\\([a-z0-9]{10}\\)", "(id)").replaceAll("/[a-z0-9]{7,10}( |/|$)", "/id$1")
-                        .replaceAll("/[a-z0-9]{10}/", "/id/"))
-                .sorted().toList();
-    }
 }

@@ -1,6 +1,7 @@
 package dev.wsctl.handlers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.AwsEndpoints;
 import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionsApi;
@@ -60,7 +61,7 @@ final class Services {
             // where Lambda puts the role's credentials for this initialization type; resolved at first use
             AwsCredentialsProvider credentials = LambdaCredentials.provider(System.getenv());
             // the store's calls without the SDK's client pipeline, whose build and first call were most of a cold start
-            DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(Clients.dynamoDbEndpoint(System.getenv(), region),
+            DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(AwsEndpoints.of(System.getenv()).dynamoDb(region),
                     STORE_CONNECTIONS, region, credentials);
             JdkConnectionsApi quick = quickStart
                     ? new JdkConnectionsApi(settings.callbackUrl(), QUICK_START_CONNECTIONS, region, credentials)
@@ -128,7 +129,7 @@ final class Services {
         FanoutDispatcher dispatcher = sharding.function()
                 .map(function -> {
                     Lazy<LambdaDispatcher> lambda = new Lazy<>(() -> new LambdaDispatcher(function,
-                            LambdaDispatcher.endpoint(System.getenv(), region), region, credentials,
+                            AwsEndpoints.of(System.getenv()).lambda(region), region, credentials,
                             loops.getValue(), log));
                     return (FanoutDispatcher) batch -> lambda.getValue().dispatch(batch);
                 })

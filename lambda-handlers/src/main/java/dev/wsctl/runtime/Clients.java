@@ -74,27 +74,4 @@ public final class Clients {
         }
         return Region.of(region.trim());
     }
-
-    /**
-     * DynamoDB's endpoint as the SDK would configure it from the environment: {@code AWS_ENDPOINT_URL_DYNAMODB},
-     * else {@code AWS_ENDPOINT_URL} (both ignored when {@code AWS_IGNORE_CONFIGURED_ENDPOINT_URLS} is
-     * true), else the region's public endpoint, {@code https://dynamodb.{region}.amazonaws.com} ({@code .com.cn}
-     * in China).
-     */
-    public static URI dynamoDbEndpoint(Map<String, String> env, Region region) {
-        if (!"true".equalsIgnoreCase(env.getOrDefault("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").trim())) {
-            for (String name : new String[] {"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"}) {
-                String url = env.get(name);
-                if (url != null && !url.isBlank()) {
-                    URI uri = URI.create(url.trim());
-                    if (uri.getHost() == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
-                        throw new IllegalStateException(name + " must be an http(s) URL, not " + url);
-                    }
-                    return uri;
-                }
-            }
-        }
-        String id = region.id();
-        return URI.create("https://dynamodb." + id + ".amazonaws.com" + (id.startsWith("cn-") ? ".cn" : ""));
-    }
 }

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 final class ConnectionsTarget {
     static final String SERVICE = "execute-api";
     private static final Pattern EXECUTE_API_HOST =
-            Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?");
+            Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\..+");
 
     private final URI callbackUrl;
     private final SigV4 sigV4;

@@ -102,7 +102,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
 
     /**
      * @param endpoint       DynamoDB's endpoint, {@code https://dynamodb.{region}.amazonaws.com} or a compatible
-     *                       server's ({@link Clients#dynamoDbEndpoint})
+     *                       server's ({@link AwsEndpoints#dynamoDb})
      * @param maxConnections calls in flight at most (one connection each); further calls wait for one
      */
     public DynamoDbJsonClient(URI endpoint, int maxConnections, Region region, AwsCredentialsProvider credentials) {

@@ -12,7 +12,6 @@ import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +29,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
     static final String SERVICE = "lambda";
-    public static final String ENV_ENDPOINT_LAMBDA = "AWS_ENDPOINT_URL_LAMBDA";
-    public static final String ENV_ENDPOINT = "AWS_ENDPOINT_URL";
     /** Lambda answers an Event invoke once it has queued it: well within this. */
     static final Duration TIMEOUT = Duration.ofSeconds(5);
     static final int MAX_ATTEMPTS = 3;
@@ -48,7 +45,7 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
 
     /**
      * @param function the function to invoke: its name, ARN, or either with {@code :qualifier} (an alias)
-     * @param endpoint Lambda's endpoint ({@link #endpoint(Map, Region)})
+     * @param endpoint Lambda's endpoint ({@link AwsEndpoints#lambda(Region)})
      * @param loops    the event loops to run on; the caller shuts them down
      */
     public LambdaDispatcher(String function, URI endpoint, Region region, AwsCredentialsProvider credentials,
@@ -81,24 +78,6 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
                 .putHeader("X-Amz-Invocation-Type", "Event")
                 .putHeader("User-Agent", "wsctl-fanout")
                 .build();
-    }
-
-    /**
-     * Lambda's endpoint as the SDK would pick it: {@code AWS_ENDPOINT_URL_LAMBDA}, else {@code AWS_ENDPOINT_URL}
-     * (an emulator), else {@code https://lambda.{region}.amazonaws.com} ({@code .com.cn} in China).
-     */
-    public static URI endpoint(Map<String, String> env, Region region) {
-        for (String name : new String[] {ENV_ENDPOINT_LAMBDA, ENV_ENDPOINT}) {
-            String value = env.get(name);
-            if (value != null && !value.isBlank()) {
-                try {
-                    return URI.create(value.trim());
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(name + " is not a URL: " + e.getMessage());
-                }
-            }
-        }
-        return URI.create("https://lambda." + region.id() + ".amazonaws.com" + (region.id().startsWith("cn-") ? ".cn" : ""));
     }
 
     @Override

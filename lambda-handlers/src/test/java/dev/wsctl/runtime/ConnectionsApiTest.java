@@ -68,6 +68,10 @@ class ConnectionsApiTest extends ConnectionsEndpointContract {
     void theSigningRegionComesFromAnExecuteApiHost() {
         assertThat(ConnectionsTarget.regionOf(URI.create("https://abc123.execute-api.eu-west-2.amazonaws.com/dev"),
                 Region.US_EAST_1)).isEqualTo(Region.EU_WEST_2);
+        assertThat(ConnectionsTarget.regionOf(URI.create("https://abc123.execute-api.cn-north-1.amazonaws.com.cn/dev"),
+                Region.US_EAST_1)).isEqualTo(Region.CN_NORTH_1);
+        assertThat(ConnectionsTarget.regionOf(URI.create("https://abc123.execute-api.us-gov-west-1.amazonaws.com/dev"),
+                Region.US_EAST_1)).isEqualTo(Region.US_GOV_WEST_1);
         assertThat(ConnectionsTarget.regionOf(URI.create("https://ws.example.com/dev"), Region.AP_SOUTH_1))
                 .isEqualTo(Region.AP_SOUTH_1);
     }

@@ -176,19 +176,6 @@ class LambdaDispatcherTest {
     }
 
     @Test
-    void theEndpointComesFromTheEnvironmentAsTheSdkWouldPickIt() {
-        assertThat(LambdaDispatcher.endpoint(Map.of(), Region.EU_WEST_1))
-                .isEqualTo(URI.create("https://lambda.eu-west-1.amazonaws.com"));
-        assertThat(LambdaDispatcher.endpoint(Map.of(), Region.CN_NORTH_1))
-                .isEqualTo(URI.create("https://lambda.cn-north-1.amazonaws.com.cn"));
-        assertThat(LambdaDispatcher.endpoint(Map.of("AWS_ENDPOINT_URL", "http://localhost:4566"), Region.EU_WEST_1))
-                .isEqualTo(URI.create("http://localhost:4566"));
-        assertThat(LambdaDispatcher.endpoint(Map.of("AWS_ENDPOINT_URL", "http://localhost:4566",
-                "AWS_ENDPOINT_URL_LAMBDA", "http://localhost:9001"), Region.EU_WEST_1))
-                .isEqualTo(URI.create("http://localhost:9001"));
-    }
-
-    @Test
     void anEmulatorUnderAPathGetsThePathFirst() {
         dispatcher(URI.create(endpoint() + "/lambda/"), "fn").dispatch(batch()).join();
 

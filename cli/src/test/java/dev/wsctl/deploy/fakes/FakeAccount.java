@@ -7,8 +7,8 @@ import software.amazon.awssdk.http.SdkHttpResponse;
 import java.time.Instant;
 
 /**
- * What the fakes of one account share: the account id, the region, the {@link CallLog} (with its
- * failure injection) and the request-id counter. Builds service errors the way the SDK unmarshals
+ * What the CloudFormation fake ({@link FakeCloudFormation}) of one account keeps beside its stacks: the
+ * account id, the region, the {@link CallLog} and the request-id counter. Builds service errors the way the SDK unmarshals
  * them, so {@code getMessage()} reads "… (Service: Lambda, Status Code: 404, Request ID: …)".
  */
 public final class FakeAccount {
@@ -40,11 +40,6 @@ public final class FakeAccount {
 
     public CallLog log() {
         return log;
-    }
-
-    /** Shorthand for {@link CallLog#failOnMutatingCall}. */
-    public void failOnMutatingCall(int k, RuntimeException error) {
-        log.failOnMutatingCall(k, error);
     }
 
     /** The fakes' clock: starts at 2025-01-01T00:00:00Z and ticks one second per reading, so dates are repeatable. */

@@ -1,5 +1,6 @@
 package dev.wsctl.deploy.fakes;
 
+import dev.wsctl.deploy.Intrinsics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -64,7 +65,13 @@ import java.util.regex.Pattern;
 
 /**
  * CloudFormation's stacks, change sets and events: enough for {@code wsctl deploy --engine cloudformation} and the
- * SDK's waiters, keeping state as the service does.
+ * SDK's waiters, keeping state as the service does. It exists because no independent emulator here can run this
+ * engine: moto's CloudFormation does not create API Gateway v2 resources. It plans and "creates" resources as
+ * template entries only (no IAM role, function or API is made anywhere); every other service the engine calls (S3,
+ * STS) is moto's. What it assumes comes from the CloudFormation API reference
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html,
+ * API_DescribeChangeSet.html, API_ExecuteChangeSet.html, API_DescribeStacks.html, API_DescribeStackEvents.html) and
+ * the user guide on change sets (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-changesets.html):
  *
  * <ul>
  *   <li>CreateChangeSet checks the template as the service does before it plans: YAML or JSON of at most 51,200
@@ -671,6 +678,10 @@ public final class FakeCloudFormation implements CloudFormationClient {
                 return account.region();
             case "AWS::AccountId":
                 return account.accountId();
+            case "AWS::URLSuffix":
+                return "amazonaws.com";
+            case "AWS::Partition":
+                return "aws";
             case "AWS::StackName":
                 return stack.name;
             case "AWS::StackId":

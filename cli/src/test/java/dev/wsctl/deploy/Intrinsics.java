@@ -1,4 +1,4 @@
-package dev.wsctl.deploy.fakes;
+package dev.wsctl.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
