@@ -1,12 +1,11 @@
 package dev.wsctl.cli;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -21,16 +20,10 @@ import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,10 +41,7 @@ class EndpointOverrideTest {
     private static Moto moto;
     private static Map<String, String> savedProperties;
 
-    @TempDir
-    Path dir;
-
-    private HttpServer proxy;
+    private EmulatorProxy proxy;
     private final List<String> seen = new CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -98,30 +88,24 @@ class EndpointOverrideTest {
 
     @BeforeEach
     void startProxy() throws IOException {
-        HttpClient forward = HttpClient.newHttpClient();
-        proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        proxy.createContext("/", exchange -> {
-            try (exchange) {
-                String path = exchange.getRequestURI().getPath();
-                byte[] body = exchange.getRequestBody().readAllBytes();
-                seen.add(exchange.getRequestMethod() + " " + path);
-                if (path.contains("/@connections/")) {
-                    connections(exchange);
-                } else {
-                    forward(forward, exchange, body);
-                }
+        proxy = new EmulatorProxy(moto.endpoint(), (exchange, body) -> {
+            String path = exchange.getRequestURI().getPath();
+            seen.add(exchange.getRequestMethod() + " " + path);
+            if (path.contains("/@connections/")) {
+                connections(exchange);
+                return true;
             }
+            return false;
         });
-        proxy.start();
     }
 
-    @org.junit.jupiter.api.AfterEach
+    @AfterEach
     void stopProxy() {
-        proxy.stop(0);
+        proxy.close();
     }
 
     private URI proxyUri() {
-        return URI.create("http://127.0.0.1:" + proxy.getAddress().getPort());
+        return proxy.uri();
     }
 
     @Test
@@ -161,34 +145,5 @@ class EndpointOverrideTest {
             case "POST" -> exchange.sendResponseHeaders(200, -1);
             default -> exchange.sendResponseHeaders(204, -1);
         }
-    }
-
-    private static final Set<String> HOP_BY_HOP = Set.of("host", "connection", "content-length", "expect",
-            "transfer-encoding", "upgrade");
-
-    private static void forward(HttpClient client, HttpExchange exchange, byte[] body) throws IOException {
-        URI target = moto.endpoint().resolve(exchange.getRequestURI().getRawPath()
-                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
-        HttpRequest.Builder request = HttpRequest.newBuilder(target)
-                .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-        exchange.getRequestHeaders().forEach((name, values) -> {
-            if (!HOP_BY_HOP.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-                values.forEach(v -> request.header(name, v));
-            }
-        });
-        HttpResponse<byte[]> answer;
-        try {
-            answer = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-        answer.headers().map().forEach((name, values) -> {
-            if (!HOP_BY_HOP.contains(name.toLowerCase(java.util.Locale.ROOT)) && !name.startsWith(":")) {
-                values.forEach(v -> exchange.getResponseHeaders().add(name, v));
-            }
-        });
-        exchange.sendResponseHeaders(answer.statusCode(), answer.body().length == 0 ? -1 : answer.body().length);
-        exchange.getResponseBody().write(answer.body());
     }
 }
