@@ -73,7 +73,8 @@ public final class ChannelsCommand implements Runnable {
     }
 
     @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Show a channel's subscriber count and its subscribers with user (sub) and connect time.")
+            description = {"Show a channel's subscriber count and its subscribers with user (sub) and connect time.",
+                    "Says how many more there are past --limit (table: on stderr; json/yaml: \"more\")."})
     public static final class InspectChannel implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -84,6 +85,8 @@ public final class ChannelsCommand implements Runnable {
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
                 description = "List at most N subscribers; the count covers all (default: ${DEFAULT-VALUE}).")
         int limit;
+        @Option(names = "--all", description = "List every subscriber, page by page (not with --limit).")
+        boolean all;
 
         private final Context context;
 
@@ -100,9 +103,11 @@ public final class ChannelsCommand implements Runnable {
             if (limit < 0) {
                 throw CliException.usage("--limit must not be negative, not " + limit + ".");
             }
+            int rows = ConnectionsCommand.limit(spec, limit, all);
             PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             return onTarget(context, target, 4, "inspect channel " + channel, admin -> {
-                var inspected = admin.inspect(channel, limit);
+                var inspected = admin.inspect(channel, rows);
                 if (target.output().format() == OutputOptions.Format.TABLE) {
                     out.printf("channel %s: %d subscribers%n", channel, inspected.count());
                     if (!inspected.subscribers().isEmpty()) {
@@ -113,12 +118,15 @@ public final class ChannelsCommand implements Runnable {
                                 orDash(s.info().map(ConnectionInfo::sub).orElse(null)),
                                 orDash(s.info().map(i -> iso(i.connectedAt())).orElse(null)));
                     }
+                    out.flush();
+                    ConnectionsCommand.sayMore(err, inspected.more(), "subscribers");
                 } else {
                     ObjectNode json = Json.object();
                     json.put("channel", channel);
                     json.put("count", inspected.count());
                     ArrayNode array = json.putArray("subscribers");
                     inspected.subscribers().forEach(s -> array.add(ConnectionsCommand.json(s, false)));
+                    json.put("more", inspected.more());
                     StackCommand.print(out, json, target.output());
                 }
                 out.flush();

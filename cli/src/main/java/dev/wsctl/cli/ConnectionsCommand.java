@@ -60,6 +60,25 @@ public final class ConnectionsCommand implements Runnable {
         }
     }
 
+    /**
+     * The limit that {@code --limit} and {@code --all} give: every row with {@code --all}, which does not go
+     * with an explicit {@code --limit}.
+     */
+    static int limit(CommandSpec spec, int limit, boolean all) {
+        if (all && spec.commandLine().getParseResult().hasMatchedOption("--limit")) {
+            throw CliException.usage("--all and --limit do not go together: --all lists every row.");
+        }
+        return all ? Integer.MAX_VALUE : limit;
+    }
+
+    /** In a table, the rows left out are said on stderr, after the rows; JSON and YAML carry {@code more}. */
+    static void sayMore(PrintWriter err, long more, String what) {
+        if (more > 0) {
+            err.println(more + " more " + what + " not listed; --all lists every one, --limit N the first N.");
+            err.flush();
+        }
+    }
+
     static String iso(long epochMillis) {
         return epochMillis <= 0 ? null : Instant.ofEpochMilli(epochMillis).toString();
     }
@@ -82,7 +101,8 @@ public final class ConnectionsCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"List connections: id, user (sub), connect time and channels, in id order.",
-                    "Reads the connections' meta rows (or, with --channel, the channel's subscribers); never scans."})
+                    "Reads the connections' meta rows (or, with --channel, the channel's subscribers); never scans.",
+                    "Says how many more there are past --limit (table: on stderr; json/yaml: \"more\")."})
     public static final class ListConnections implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -93,6 +113,8 @@ public final class ConnectionsCommand implements Runnable {
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
                 description = "At most N connections (default: ${DEFAULT-VALUE}).")
         int limit;
+        @Option(names = "--all", description = "Every connection, page by page (not with --limit).")
+        boolean all;
 
         private final Context context;
 
@@ -109,9 +131,12 @@ public final class ConnectionsCommand implements Runnable {
             if (limit < 1) {
                 throw CliException.usage("--limit must be at least 1, not " + limit + ".");
             }
+            int rows = limit(spec, limit, all);
             PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             return onTarget(context, target, 4, "list connections", admin -> {
-                var connections = admin.list(Optional.ofNullable(channel), limit);
+                var listing = admin.list(Optional.ofNullable(channel), rows);
+                var connections = listing.connections();
                 if (target.output().format() == OutputOptions.Format.TABLE) {
                     out.printf("%-20s %-20s %-26s %s%n", "CONNECTION", "SUB", "CONNECTED", "CHANNELS");
                     for (var c : connections) {
@@ -120,10 +145,13 @@ public final class ConnectionsCommand implements Runnable {
                                 orDash(c.info().map(i -> iso(i.connectedAt())).orElse(null)),
                                 String.join(",", c.channels()));
                     }
+                    out.flush();
+                    sayMore(err, listing.more(), "connections");
                 } else {
                     ObjectNode json = Json.object();
                     ArrayNode array = json.putArray("connections");
                     connections.forEach(c -> array.add(json(c, true)));
+                    json.put("more", listing.more());
                     StackCommand.print(out, json, target.output());
                 }
                 out.flush();

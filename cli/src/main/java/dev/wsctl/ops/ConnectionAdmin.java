@@ -56,6 +56,10 @@ public final class ConnectionAdmin {
 
     /** A channel's subscriber count and the first subscribers (meta row absent when the row is an orphan). */
     public record Channel(String channel, long count, List<Stored> subscribers) {
+        /** Subscribers counted but not listed. */
+        public long more() {
+            return count - subscribers.size();
+        }
     }
 
     private final Target target;
@@ -64,25 +68,39 @@ public final class ConnectionAdmin {
         this.target = target;
     }
 
-    /** Up to {@code limit} connections: from the meta rows, or the subscribers of {@code channel}. */
-    public List<Stored> list(Optional<String> channel, int limit) {
+    /** Listed connections, and how many more the store holds beyond them. */
+    public record Listing(List<Stored> connections, long more) {
+    }
+
+    /**
+     * Up to {@code limit} connections, in id order: from the meta rows, or the subscribers of {@code channel}.
+     * The ids past the limit are counted from the same keys-only pages (on DynamoDB, the by-channel index).
+     */
+    public Listing list(Optional<String> channel, int limit) {
         ConnectionStore store = target.store();
         List<Stored> result = new ArrayList<>();
+        long total = 0;
         if (channel.isEmpty()) {
             for (ConnectionInfo info : store.connections(limit)) {
                 result.add(new Stored(info.connectionId(), Optional.of(info), store.channelsOf(info.connectionId())));
             }
-            return result;
+            if (result.size() < limit) {
+                return new Listing(result, 0);
+            }
+            for (List<String> page : store.subscriberPages(ConnectionStore.CONNECTION_ROW)) {
+                total += page.size();
+            }
+            return new Listing(result, Math.max(0, total - result.size()));
         }
         for (List<String> page : store.subscriberPages(channel.get())) {
+            total += page.size();
             for (String id : page) {
-                if (result.size() >= limit) {
-                    return result;
+                if (result.size() < limit) {
+                    result.add(stored(id));
                 }
-                result.add(stored(id));
             }
         }
-        return result;
+        return new Listing(result, total - result.size());
     }
 
     public Stored stored(String connectionId) {

@@ -135,6 +135,57 @@ class ConnectionsCommandTest {
     }
 
     @Test
+    void listAndInspectSayHowManyMoreThereAreAndAllPagesThroughEvery() throws Exception {
+        long now = System.currentTimeMillis();
+        List<String> stored = new ArrayList<>();
+        for (int i = 0; i < 130; i++) {
+            String id = String.format("Filled%04dA=", i);
+            stored.add(id);
+            local.store().connect(new ConnectionInfo(id, now, "10.0.0.9", null, "user-" + i, List.of(), now / 1000 + 3600),
+                    List.of("news"));
+        }
+
+        JsonNode first = json(local.wsctl("connections", "list", "-o", "json"));
+        assertThat(ids(first.get("connections"))).containsExactlyElementsOf(stored.subList(0, 100));
+        assertThat(first.get("more").asLong()).isEqualTo(30);
+        JsonNode every = json(local.wsctl("connections", "list", "--all", "-o", "json"));
+        assertThat(ids(every.get("connections"))).containsExactlyElementsOf(stored);
+        assertThat(every.get("more").asLong()).isZero();
+        assertThat(json(local.wsctl("connections", "list", "--limit", "125", "-o", "json")).get("more").asLong())
+                .isEqualTo(5);
+        JsonNode news = json(local.wsctl("connections", "list", "--channel", "news", "-o", "json"));
+        assertThat(ids(news.get("connections"))).containsExactlyElementsOf(stored.subList(0, 100));
+        assertThat(news.get("more").asLong()).isEqualTo(30);
+        assertThat(ids(json(local.wsctl("connections", "list", "--channel", "news", "--all", "-o", "json"))
+                .get("connections"))).containsExactlyElementsOf(stored);
+
+        CliRun table = local.wsctl("connections", "list");
+        assertThat(table.code()).as(table.err()).isZero();
+        assertThat(table.out().lines()).hasSize(101);
+        assertThat(table.err()).contains("30 more connections not listed; --all lists every one");
+        CliRun allTable = local.wsctl("connections", "list", "--all");
+        assertThat(allTable.out().lines()).hasSize(131);
+        assertThat(allTable.err()).doesNotContain("more");
+
+        JsonNode inspected = json(local.wsctl("channels", "inspect", "news", "-o", "json"));
+        assertThat(inspected.get("count").asLong()).isEqualTo(130);
+        assertThat(ids(inspected.get("subscribers"))).containsExactlyElementsOf(stored.subList(0, 100));
+        assertThat(inspected.get("more").asLong()).isEqualTo(30);
+        JsonNode inspectedAll = json(local.wsctl("channels", "inspect", "news", "--all", "-o", "json"));
+        assertThat(ids(inspectedAll.get("subscribers"))).containsExactlyElementsOf(stored);
+        assertThat(inspectedAll.get("more").asLong()).isZero();
+        CliRun inspectTable = local.wsctl("channels", "inspect", "news");
+        assertThat(inspectTable.code()).as(inspectTable.err()).isZero();
+        assertThat(inspectTable.out().lines()).hasSize(102);
+        assertThat(inspectTable.err()).contains("30 more subscribers not listed");
+
+        CliRun both = local.wsctl("connections", "list", "--all", "--limit", "5");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err().strip()).isEqualTo("wsctl: --all and --limit do not go together: --all lists every row.");
+        assertThat(local.wsctl("channels", "inspect", "news", "--all", "--limit", "5").code()).isEqualTo(2);
+    }
+
+    @Test
     void anIdThatStartsWithADashGoesAfterDoubleDash() throws Exception {
         String ghost = "-GhostDash000A="; // base64url ids may start with '-'
         local.store().connect(new ConnectionInfo(ghost, System.currentTimeMillis(), "10.0.0.9", null, "user-9",
