@@ -898,7 +898,7 @@ class DeployTest {
                         + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/" + stack + "-fanout:*]"),
                 Map.entry("PostToConnections", "[execute-api:ManageConnections] on "
                         + "[arn:aws:execute-api:us-east-1:123456789012:" + api + "/dev/POST/@connections/*]"),
-                Map.entry("RemoveGoneConnection", "[dynamodb:Query, dynamodb:BatchWriteItem, dynamodb:DeleteItem] on "
+                Map.entry("RemoveGoneConnection", "[dynamodb:Query, dynamodb:BatchWriteItem] on "
                         + "[arn:aws:dynamodb:us-east-1:123456789012:table/" + stack + "-connections]"));
         assertThat(statements(stack + "-send")).containsEntry("InvokeFanoutWorker",
                 "[lambda:InvokeFunction] on [" + WORKER_ARN + ", " + WORKER_ARN + ":live]");

@@ -1,0 +1,236 @@
+package dev.wsctl.deploy;
+
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.wsctl.handlers.ChannelsHandler;
+import dev.wsctl.handlers.ConnectHandler;
+import dev.wsctl.handlers.DisconnectHandler;
+import dev.wsctl.handlers.FanoutHandler;
+import dev.wsctl.handlers.SendHandler;
+import dev.wsctl.runtime.Clients;
+import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.ConnectionTable;
+import dev.wsctl.runtime.ConnectionsApi;
+import dev.wsctl.runtime.Dynalite;
+import dev.wsctl.runtime.DynamoDbConnectionStore;
+import dev.wsctl.runtime.Fanout;
+import dev.wsctl.runtime.FanoutBatch;
+import dev.wsctl.runtime.FanoutWorker;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.PubSub;
+import dev.wsctl.runtime.Settings;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Each function's role allows exactly the DynamoDB actions its code calls, on the resources it calls them on.
+ * The calls are not listed by hand: every route of each handler runs against a DynamoDB-protocol server
+ * (dynalite) through a client that records each operation and its resource (the table, or the index a Query
+ * names), and that record is compared with the function's policy as {@link Policies#forFunction} builds it.
+ */
+class PolicyActionsTest {
+    @RegisterExtension
+    static final Dynalite DYNALITE = new Dynalite();
+    private static final String TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/wsctl-test-policies";
+    private static final String SENDER = "TQ0MFePzoAMCJ-w="; // the fixtures' connection
+    private static final String GONE = "GonePolicy000A=";
+    private static final Set<String> CALLS = new ConcurrentSkipListSet<>();
+
+    private static DynamoDbAsyncClient dynamo;
+    private static ConnectionStore store;
+    private static SdkEventLoopGroup loops;
+    private static ConnectionsApi api;
+    private static HttpServer gateway;
+    private static PubSub pubSub;
+    private static Fanout fanout;
+    private final JsonLog log = new JsonLog(line -> { });
+
+    /** Records "resource action" for every DynamoDB operation, as IAM would authorize it. */
+    private static final class Recorder implements ExecutionInterceptor {
+        @Override
+        public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+            String resource = context.request() instanceof QueryRequest q && q.indexName() != null
+                    ? TABLE_ARN + "/index/" + q.indexName() : TABLE_ARN;
+            CALLS.add(resource + " dynamodb:" + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+        }
+    }
+
+    @BeforeAll
+    static void services() throws IOException {
+        dynamo = DynamoDbAsyncClient.builder()
+                .endpointOverride(DYNALITE.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new Recorder()))
+                .build();
+        String table = ConnectionTable.name("wsctl-test", "policies");
+        ConnectionTable.create(dynamo, table, Map.of(), false);
+        store = new DynamoDbConnectionStore(dynamo, table);
+        // Every post is answered 410 Gone, as API Gateway answers for a connection that no longer exists
+        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html),
+        // so that the fan-out's removal of gone connections runs too.
+        gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        gateway.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(410, -1);
+            exchange.close();
+        });
+        gateway.start();
+        loops = SdkEventLoopGroup.builder().numberOfThreads(1).build();
+        Settings settings = Settings.defaults(table,
+                URI.create("http://127.0.0.1:" + gateway.getAddress().getPort() + "/dev"));
+        api = new ConnectionsApi(settings.callbackUrl(), loops, 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
+        fanout = new Fanout(store, api, Fanout.Options.withConcurrency(4), new JsonLog(line -> { }));
+        pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
+    }
+
+    @AfterAll
+    static void close() {
+        api.close();
+        Clients.shutdown(loops);
+        gateway.stop(0);
+        dynamo.close();
+    }
+
+    @BeforeEach
+    void connected() throws IOException {
+        invoke(new ConnectHandler(pubSub, log), fixture("connect.json"));
+        CALLS.clear();
+    }
+
+    @Test
+    void connect() throws IOException {
+        invoke(new ConnectHandler(pubSub, log), fixture("connect.json"));
+        assertThat(CALLS).isEqualTo(allowed("connect"));
+    }
+
+    @Test
+    void channels() throws IOException {
+        ChannelsHandler channels = new ChannelsHandler(pubSub, log);
+        assertThat(invoke(channels, message("{\"action\":\"joinchannel\",\"channel\":\"news\"}"))).contains("joined");
+        assertThat(invoke(channels, message("{\"action\":\"leavechannel\",\"channel\":\"news\"}"))).contains("left");
+        assertThat(invoke(channels, message("{\"action\":\"leavechannel\",\"channel\":\"news\"}")))
+                .contains("not_subscribed");
+        assertThat(CALLS).isEqualTo(allowed("channels"));
+    }
+
+    @Test
+    void disconnect() throws IOException {
+        invoke(new DisconnectHandler(pubSub, log), fixture("disconnect.json"));
+        Set<String> calls = Set.copyOf(CALLS);
+        assertThat(store.connection(SENDER)).isEmpty();
+        assertThat(calls).isEqualTo(allowed("disconnect"));
+    }
+
+    @Test
+    void send() throws IOException {
+        store.subscribe(SENDER, "news", Long.MAX_VALUE / 2);
+        store.subscribe(GONE, "news", Long.MAX_VALUE / 2);
+        CALLS.clear();
+        // publish: members (the default) checks the sender's subscription, then fans out to GONE, which is gone
+        assertThat(invoke(new SendHandler(pubSub, log), fixture("sendmessage.json"))).contains("\\\"recipients\\\":0");
+        Set<String> calls = Set.copyOf(CALLS);
+        assertThat(store.channelsOf(GONE)).isEmpty();
+        assertThat(calls).isEqualTo(allowed("send"));
+    }
+
+    @Test
+    void fanoutWorker() throws IOException {
+        store.subscribe(GONE, "news", Long.MAX_VALUE / 2);
+        CALLS.clear();
+        FanoutBatch batch = new FanoutBatch("news", "{}".getBytes(StandardCharsets.UTF_8), List.of(GONE), null,
+                1000, 1000, System.currentTimeMillis(), 1, 1);
+        String report = invoke(new FanoutHandler(FanoutWorker.ofBatchShares(fanout), log), batch.toJson());
+        Set<String> calls = Set.copyOf(CALLS);
+        assertThat(report).contains("\"gone\":1");
+        assertThat(store.channelsOf(GONE)).isEmpty();
+        assertThat(calls).isEqualTo(allowed("fanout"));
+    }
+
+    @Test
+    void functionsWithoutStoreCallsAreAllowedNone() {
+        // $default (ping and errors) and the authorizer build no store: their roles allow no DynamoDB action
+        assertThat(allowed("default")).isEmpty();
+        assertThat(allowed("authorize")).isEmpty();
+    }
+
+    /** The DynamoDB "resource action" pairs the function's policy allows. */
+    private static Set<String> allowed(String function) {
+        JsonNode policy = Policies.forFunction(function, Map.of("tableArn", TABLE_ARN, "partition", "aws",
+                "region", "us-east-1", "account", "123456789012", "function", "f", "stage", "dev", "apiId", "a",
+                "worker", "w", "alias", "live"));
+        Set<String> allowed = new TreeSet<>();
+        for (JsonNode statement : policy.get("Statement")) {
+            List<String> resources = values(statement.get("Resource"));
+            for (String action : values(statement.get("Action"))) {
+                if (action.startsWith("dynamodb:")) {
+                    resources.forEach(resource -> allowed.add(resource + " " + action));
+                }
+            }
+        }
+        return allowed;
+    }
+
+    private static List<String> values(JsonNode node) {
+        List<String> values = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(n -> values.add(n.asText()));
+        } else {
+            values.add(node.asText());
+        }
+        return values;
+    }
+
+    private static byte[] fixture(String name) throws IOException {
+        try (InputStream in = PolicyActionsTest.class.getResourceAsStream("/events/" + name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** The sendmessage fixture with another body. */
+    private static byte[] message(String body) throws IOException {
+        ObjectNode event = (ObjectNode) Json.mapper().readTree(fixture("sendmessage.json"));
+        event.put("body", body);
+        return Json.mapper().writeValueAsBytes(event);
+    }
+
+    private static String invoke(RequestStreamHandler handler, byte[] event) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        handler.handleRequest(new ByteArrayInputStream(event), out, null);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
