@@ -101,7 +101,7 @@ class PolicyActionsTest {
         ConnectionTable.create(dynamo, table, Map.of(), false);
         store = new DynamoDbConnectionStore(dynamo, table);
         // Every post is answered 410 Gone, as API Gateway answers for a connection that no longer exists
-        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html),
+        // (https://repost.aws/knowledge-center/410-gone-api-gateway),
         // so that the fan-out's removal of gone connections runs too.
         gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         gateway.createContext("/", exchange -> {
