@@ -13,7 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** The runtime's mapper-less JSON reads and writes the same trees and text as the ObjectMapper does. */
+/**
+ * The runtime's mapper-less JSON reads and writes the same trees and text as the ObjectMapper does, except that it writes
+ * numbers as they were read, characters outside the BMP as UTF-8, and reads one JSON value only.
+ */
 class JsonTest {
     @ParameterizedTest
     @ValueSource(strings = {
