@@ -214,7 +214,7 @@ class LocalStackTest {
         assertThat(delivered).contains("\"message\":\"" + emoji + "\"");
         assertThat(delivered.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThan(12_200);
 
-        String numbers = "{\"n\":[1e400,12345678901234567890.123456789,1.0000000000000001,-0,-0.0,1E+2,7]}";
+        String numbers = "{\"n\":[1e400,1e99999999999,12345678901234567890.123456789,1.0000000000000001,-0,-0.0,1E+2,7]}";
         b.send("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":" + numbers + ",\"id\":1.50}");
         assertThat(b.nextText()).isEqualTo("{\"type\":\"ack\",\"id\":1.50,\"recipients\":1}");
         assertThat(a.nextText()).contains("\"message\":" + numbers + ",");

@@ -14,15 +14,19 @@ import java.math.BigInteger;
  * A JSON number that is written back exactly as it was read: {@code 1e400}, {@code 1.0000000000000001},
  * {@code 12345678901234567890.123456789} and {@code -0} travel as their text, where a double node would
  * write {@code "Infinity"}, {@code 1.0}, {@code 1.2345678901234567E19} and a BigDecimal node {@code 0}.
- * Its value, for code that reads it, is the {@link BigDecimal} of that text.
+ * Its value, for code that reads it, is the {@link BigDecimal} of that text, computed when asked for: a message
+ * is passed on and never evaluated, so any JSON number travels, {@code 1e99999999999} too, which no BigDecimal
+ * holds (a {@link NumberFormatException} for code that asks for its value).
  */
 public final class ExactNumber extends NumericNode {
-    private final BigDecimal value;
     private final String text;
 
-    ExactNumber(BigDecimal value, String text) {
-        this.value = value;
+    ExactNumber(String text) {
         this.text = text;
+    }
+
+    private BigDecimal value() {
+        return new BigDecimal(text);
     }
 
     /** The number's JSON text as read. */
@@ -52,17 +56,17 @@ public final class ExactNumber extends NumericNode {
 
     @Override
     public Number numberValue() {
-        return value;
+        return value();
     }
 
     @Override
     public int intValue() {
-        return value.intValue();
+        return value().intValue();
     }
 
     @Override
     public long longValue() {
-        return value.longValue();
+        return value().longValue();
     }
 
     @Override
@@ -72,24 +76,31 @@ public final class ExactNumber extends NumericNode {
 
     @Override
     public BigDecimal decimalValue() {
-        return value;
+        return value();
     }
 
     @Override
     public BigInteger bigIntegerValue() {
-        return value.toBigInteger();
+        return value().toBigInteger();
     }
 
     @Override
     public boolean canConvertToInt() {
-        return value.compareTo(BigDecimal.valueOf(Integer.MIN_VALUE)) >= 0
-                && value.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0;
+        return within(BigDecimal.valueOf(Integer.MIN_VALUE), BigDecimal.valueOf(Integer.MAX_VALUE));
     }
 
     @Override
     public boolean canConvertToLong() {
-        return value.compareTo(BigDecimal.valueOf(Long.MIN_VALUE)) >= 0
-                && value.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0;
+        return within(BigDecimal.valueOf(Long.MIN_VALUE), BigDecimal.valueOf(Long.MAX_VALUE));
+    }
+
+    private boolean within(BigDecimal min, BigDecimal max) {
+        try {
+            BigDecimal value = value();
+            return value.compareTo(min) >= 0 && value.compareTo(max) <= 0;
+        } catch (NumberFormatException e) {
+            return false; // an exponent beyond an int's range: far outside
+        }
     }
 
     @Override

@@ -121,7 +121,7 @@ public final class Json {
             }
             case VALUE_NUMBER_INT -> {
                 if (p.getTextLength() == 2 && p.getText().equals("-0")) { // the one integer an int node writes otherwise: JSON has no "-01"
-                    return new ExactNumber(p.getDecimalValue(), p.getText());
+                    return new ExactNumber(p.getText());
                 }
                 return switch (p.getNumberType()) {
                     case INT -> NODES.numberNode(p.getIntValue());
@@ -130,7 +130,7 @@ public final class Json {
                 };
             }
             case VALUE_NUMBER_FLOAT -> {
-                return new ExactNumber(p.getDecimalValue(), p.getText());
+                return new ExactNumber(p.getText());
             }
             case VALUE_TRUE -> {
                 return NODES.booleanNode(true);

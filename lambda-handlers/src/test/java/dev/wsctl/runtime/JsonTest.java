@@ -50,7 +50,7 @@ class JsonTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"1e400", "-1E-400", "12345678901234567890.123456789", "1.0000000000000001", "-0", "-0.0",
-            "0.0", "1.10", "1E+2", "1.5e-320", "3.5", "[1.0,-0,2e0,{\"n\":-0.000}]"})
+            "0.0", "1.10", "1E+2", "1.5e-320", "3.5", "1e99999999999", "-2E-2147483649", "[1.0,-0,2e0,{\"n\":-0.000}]"})
     void numbersAreWrittenAsTheyWereRead(String json) throws Exception {
         JsonNode read = Json.read(json);
 
@@ -68,6 +68,10 @@ class JsonTest {
         assertThat(n.get("b").asInt()).isZero();
         assertThat(n.get("c").asDouble()).isEqualTo(2.5);
         assertThat(Json.read("7").isInt()).as("integers stay int nodes").isTrue();
+        JsonNode huge = Json.read("1e99999999999"); // no BigDecimal holds it: read and written all the same
+        assertThat(huge.isNumber()).isTrue();
+        assertThat(huge.canConvertToLong()).isFalse();
+        assertThat(huge.asDouble()).isInfinite();
     }
 
     @Test
