@@ -36,6 +36,7 @@ import java.util.Map;
  * {@link #mapper()} is the shared mapper, built on first use, for code that binds data (the CLI, tests).
  */
 public final class Json {
+    // off by default in Jackson 2.x: https://github.com/FasterXML/jackson-core/wiki/JsonWriteFeatures
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .build();
