@@ -167,6 +167,11 @@ class LocalStackTest {
         expected.put("{\"action\":\"sendmessage\",\"channel\":\"news\"}", "bad_request");
         expected.put("{\"action\":\"sendmessage\",\"channel\":\"no/slash\",\"message\":1}", "invalid_channel");
         expected.put("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1,\"id\":{\"a\":1}}", "bad_request");
+        // a frame is one JSON value: neither object of two is delivered, nor one followed by anything
+        expected.put("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1}"
+                + "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":2}", "bad_request");
+        expected.put("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":3} garbage", "bad_request");
+        expected.put("{\"action\":\"ping\"}]", "bad_request");
         for (Map.Entry<String, String> e : expected.entrySet()) {
             JsonNode error = a.request(e.getKey());
             assertThat(error.get("type").asText()).as(e.getKey()).isEqualTo("error");
@@ -191,6 +196,38 @@ class LocalStackTest {
         assertThat(peer.drain(QUIET)).isEmpty();
         await().atMost(Duration.ofSeconds(5)).until(() -> snapshot(stack.store()).equals(before));
         assertThat(a.request("{\"action\":\"ping\"}").get("type").asText()).isEqualTo("pong");
+    }
+
+    @Test
+    void messagesAreDeliveredAsSent() throws Exception {
+        start();
+        TestClient a = client();
+        TestClient b = client();
+        join(a, "news");
+        join(b, "news");
+
+        // 12,000 bytes of emoji in UTF-8, 36,000 as \\u escapes of their surrogates: within the 32 KiB limit
+        String emoji = "\uD83D\uDE00".repeat(3000);
+        JsonNode ack = b.request("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"" + emoji + "\",\"id\":1}");
+        assertThat(ack.get("type").asText()).as(ack.toString()).isEqualTo("ack");
+        String delivered = a.nextText();
+        assertThat(delivered).contains("\"message\":\"" + emoji + "\"");
+        assertThat(delivered.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThan(12_200);
+
+        String numbers = "{\"n\":[1e400,1e99999999999,12345678901234567890.123456789,1.0000000000000001,-0,-0.0,1E+2,7]}";
+        b.send("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":" + numbers + ",\"id\":1.50}");
+        assertThat(b.nextText()).isEqualTo("{\"type\":\"ack\",\"id\":1.50,\"recipients\":1}");
+        assertThat(a.nextText()).contains("\"message\":" + numbers + ",");
+    }
+
+    @Test
+    void rawDeliveryIsTheMessageAsSent() throws Exception {
+        start(LocalStack.Config.defaults().withSettings(Optional.of("default"), 32 * 1024, Settings.Delivery.RAW));
+        TestClient a = client();
+        TestClient b = client();
+        String message = "{\"text\":\"\uD83D\uDE00\",\"n\":[1e400,-0,1.0000000000000001]}";
+        b.send("{\"action\":\"sendmessage\",\"message\":" + message + "}");
+        assertThat(a.nextText()).isEqualTo(message);
     }
 
     @Test

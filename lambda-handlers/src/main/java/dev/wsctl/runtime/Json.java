@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -26,12 +27,19 @@ import java.util.Map;
  * JSON for the runtime: trees ({@link JsonNode}) read and written with Jackson's streaming parser and generator
  * alone. Building an {@link ObjectMapper} costs a cold JVM about 0.2 s (its configuration, type factory,
  * serializer and deserializer caches), a fifth of a Lambda function's cold start, and the message path needs
- * none of it: it reads and writes trees only. The same trees as the mapper's: numbers as int, long,
- * BigInteger or double nodes, a repeated key keeps its last value, an empty input is a {@link MissingNode}.
+ * none of it: it reads and writes trees only. The mapper's trees but for numbers: integers as int, long or
+ * BigInteger nodes, and every number whose text those would change (a fraction, an exponent, {@code -0}) as an
+ * {@link ExactNumber} that is written back as it was read; a repeated key keeps its last value, an empty input
+ * is a {@link MissingNode}, anything after the value but whitespace is a parse error.
+ * Written UTF-8 is UTF-8 throughout: a character outside the BMP is its four bytes, not the escapes of its two UTF-16
+ * surrogates (the generator's default), so a message is sent, and measured, at its size.
  * {@link #mapper()} is the shared mapper, built on first use, for code that binds data (the CLI, tests).
  */
 public final class Json {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    // off by default in Jackson 2.x: https://github.com/FasterXML/jackson-core/wiki/JsonWriteFeatures
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+            .build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private Json() {
@@ -78,9 +86,18 @@ public final class Json {
         }
     }
 
+    /** The one value of the input: a second value, or anything but whitespace after the first, does not parse. */
     private static JsonNode tree(JsonParser p) throws IOException {
         JsonToken first = p.nextToken();
-        return first == null ? MissingNode.getInstance() : value(p, first);
+        if (first == null) {
+            return MissingNode.getInstance();
+        }
+        JsonNode value = value(p, first);
+        JsonToken after = p.nextToken();
+        if (after != null) {
+            throw new JsonParseFailure(p, "trailing content after the JSON value: " + after);
+        }
+        return value;
     }
 
     private static JsonNode value(JsonParser p, JsonToken token) throws IOException {
@@ -104,6 +121,9 @@ public final class Json {
                 return NODES.textNode(p.getText());
             }
             case VALUE_NUMBER_INT -> {
+                if (p.getTextLength() == 2 && p.getText().equals("-0")) { // the one integer an int node writes otherwise: JSON has no "-01"
+                    return new ExactNumber(p.getText());
+                }
                 return switch (p.getNumberType()) {
                     case INT -> NODES.numberNode(p.getIntValue());
                     case LONG -> NODES.numberNode(p.getLongValue());
@@ -111,7 +131,7 @@ public final class Json {
                 };
             }
             case VALUE_NUMBER_FLOAT -> {
-                return NODES.numberNode(p.getDoubleValue());
+                return new ExactNumber(p.getText());
             }
             case VALUE_TRUE -> {
                 return NODES.booleanNode(true);
@@ -197,7 +217,9 @@ public final class Json {
             }
             case STRING -> g.writeString(node.textValue());
             case NUMBER -> {
-                switch (node.numberType()) {
+                if (node instanceof ExactNumber exact) {
+                    g.writeNumber(exact.text());
+                } else switch (node.numberType()) {
                     case INT -> g.writeNumber(node.intValue());
                     case LONG -> g.writeNumber(node.longValue());
                     case BIG_INTEGER -> g.writeNumber(node.bigIntegerValue());

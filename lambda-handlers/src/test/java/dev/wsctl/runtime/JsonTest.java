@@ -13,15 +13,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** The runtime's mapper-less JSON reads and writes the same trees and text as the ObjectMapper does. */
+/**
+ * The runtime's mapper-less JSON reads and writes the same trees and text as the ObjectMapper does, except that it writes
+ * numbers as they were read, characters outside the BMP as UTF-8, and reads one JSON value only.
+ */
 class JsonTest {
     @ParameterizedTest
     @ValueSource(strings = {
-            "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":{\"text\":\"h\\u00e9\\\"llo\\n\",\"n\":[1,-2,3.5,1e300,true,false,null]}}",
-            "{\"big\":123456789012345678901234567890,\"long\":9007199254740993,\"int\":7,\"neg\":-0.0,\"tiny\":1.5e-320}",
-            "[]", "[[],{},\"\",0]", "\"text\"", "42", "null", "true",
+            "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":{\"text\":\"h\\u00e9\\\"llo\\n\",\"n\":[1,-2,true,false,null]}}",
+            "{\"big\":123456789012345678901234567890,\"long\":9007199254740993,\"int\":7,\"zero\":0}",
+            "[]", "[[],{},\"\",0]", "\"text\"", "42", "null", "true", " {} \n",
             "{\"dup\":1,\"dup\":2}",
-            "{\"emoji\":\"\\ud83d\\ude00 \u00fc\",\"ctl\":\"\\u0001\\t\"}"})
+            "{\"bmp\":\"\u00fc\\u20ac\",\"ctl\":\"\\u0001\\t\"}"})
     void readsAndWritesAsTheMapperDoes(String json) throws Exception {
         JsonNode ours = Json.read(json);
         JsonNode mappers = Json.mapper().readTree(json);
@@ -43,6 +46,56 @@ class JsonTest {
         o.putArray("list").add(1L).add("x");
 
         assertThat(Json.write(o)).isEqualTo(Json.mapper().writeValueAsString(o));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1e400", "-1E-400", "12345678901234567890.123456789", "1.0000000000000001", "-0", "-0.0",
+            "0.0", "1.10", "1E+2", "1.5e-320", "3.5", "1e99999999999", "-2E-2147483649", "[1.0,-0,2e0,{\"n\":-0.000}]"})
+    void numbersAreWrittenAsTheyWereRead(String json) throws Exception {
+        JsonNode read = Json.read(json);
+
+        assertThat(Json.write(read)).isEqualTo(json);
+        assertThat(new String(Json.bytes(read), StandardCharsets.UTF_8)).isEqualTo(json);
+        assertThat(Json.mapper().writeValueAsString(read)).as("by the mapper too").isEqualTo(json);
+    }
+
+    @Test
+    void exactNumbersAreNumbersWithTheirDecimalValue() throws Exception {
+        JsonNode n = Json.read("{\"a\":12345678901234567890.123456789,\"b\":-0,\"c\":2.5}");
+
+        assertThat(n.get("a").isNumber()).isTrue();
+        assertThat(n.get("a").decimalValue()).isEqualByComparingTo("12345678901234567890.123456789");
+        assertThat(n.get("b").asInt()).isZero();
+        assertThat(n.get("c").asDouble()).isEqualTo(2.5);
+        assertThat(Json.read("7").isInt()).as("integers stay int nodes").isTrue();
+        JsonNode huge = Json.read("1e99999999999"); // no BigDecimal holds it: read and written all the same
+        assertThat(huge.isNumber()).isTrue();
+        assertThat(huge.canConvertToLong()).isFalse();
+        assertThat(huge.asDouble()).isInfinite();
+    }
+
+    @Test
+    void charactersOutsideTheBmpAreWrittenAsTheirFourUtf8Bytes() throws Exception {
+        String emoji = "\uD83D\uDE00"; // U+1F600
+        JsonNode read = Json.read("\"" + emoji + "\\ud83d\\ude00\"");
+
+        byte[] bytes = Json.bytes(read);
+        assertThat(new String(bytes, StandardCharsets.UTF_8)).isEqualTo("\"" + emoji + emoji + "\"");
+        assertThat(bytes).hasSize(2 + 4 + 4);
+        assertThat(Json.write(read)).isEqualTo("\"" + emoji + emoji + "\"");
+        // a lone surrogate is no character: it stays an escape, and the output valid UTF-8
+        assertThat(new String(Json.bytes(Json.read("\"a\\ud83d\"")), StandardCharsets.UTF_8))
+                .isEqualTo("\"a\\uD83D\"");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{}{}", "{\"a\":1}{\"b\":2}", "{} garbage", "1 2", "[] ]", "\"a\" \"b\"", "{}}", "null x"})
+    void anythingAfterTheValueButWhitespaceIsAParseError(String json) {
+        assertThatThrownBy(() -> Json.read(json)).isInstanceOf(JsonProcessingException.class);
+        assertThatThrownBy(() -> Json.read(json.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(JsonProcessingException.class);
+        assertThatThrownBy(() -> Json.read(new java.io.ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOf(JsonProcessingException.class);
     }
 
     @Test
