@@ -30,7 +30,8 @@ import java.util.concurrent.Callable;
                 "",
                 "Claims: sub is the user, shown as the sender of what they publish. channels grants joining private-*"
                         + " channels, which need a grant (public channels need none). publish lets the holder publish on"
-                        + " those channels on top of what the stack's publish policy (members, any or none) allows. exp"
+                        + " those channels on top of what the stack's publish policy (members, any or none) allows,"
+                        + " even under none and without joining them. exp"
                         + " is now + --ttl.",
                 "",
                 "Warning: the secret signs tokens for everyone. Whoever can run this command (on AWS: whoever may read"
@@ -63,8 +64,8 @@ public final class TokenCommand implements Callable<Integer> {
     List<String> channels = List.of();
 
     @Option(names = "--publish", split = ",", paramLabel = "CHANNEL",
-            description = "Channels the holder may publish on, on top of the stack's publish policy: names or"
-                    + " prefixes ending in *, as for --channels.")
+            description = "Channels the holder may publish on, on top of the stack's publish policy (even under"
+                    + " none, without joining them): names or prefixes ending in *, as for --channels.")
     List<String> publish = List.of();
 
     @Option(names = "--ttl", defaultValue = "1h", paramLabel = "DURATION", converter = DurationConverter.class,

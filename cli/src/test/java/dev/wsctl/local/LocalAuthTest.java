@@ -122,47 +122,62 @@ class LocalAuthTest {
         });
     }
 
+    /**
+     * The policy is what every connection may do; a token's {@code publish} claim grants its channels on top of it,
+     * under every policy, and a {@code private-*} channel still needs a grant (a {@code channels} grant where the
+     * policy lets non-members publish, or the claim itself).
+     */
     @ParameterizedTest
     @EnumSource(Settings.Publish.class)
-    void thePublishPolicyIsEnforced(Settings.Publish policy) throws Exception {
+    void thePublishClaimGrantsOnTopOfThePolicy(Settings.Publish policy) throws Exception {
         start(policy);
-        TestClient listener = client("listener", List.of("private-x"), List.of());
+        TestClient listener = client("listener", List.of("private-*"), List.of());
         TestClient alice = client("alice", List.of(), List.of());
-        TestClient limited = client("carol", List.of(), List.of("allowed-*"));
-        for (String channel : List.of("news", "allowed-1", "private-x")) {
+        TestClient carol = client("carol", List.of(), List.of("allowed-*", "private-x"));
+        TestClient dave = client("dave", List.of("private-x"), List.of());
+        for (String channel : List.of("news", "allowed-1", "private-x", "private-y")) {
             assertThat(listener.request("{\"action\":\"joinchannel\",\"channel\":\"" + channel + "\"}")
                     .get("type").asText()).isEqualTo("joined");
         }
         assertThat(alice.request("{\"action\":\"joinchannel\",\"channel\":\"news\"}").get("type").asText())
                 .isEqualTo("joined");
 
-        JsonNode onJoined = alice.request(send("news", "m1"));
-        JsonNode onOther = alice.request(send("allowed-1", "m2"));
-        JsonNode onPrivate = alice.request(send("private-x", "m3"));
-        JsonNode limitedOutside = limited.request(send("news", "m4"));
-        JsonNode limitedInside = limited.request(send("allowed-1", "m5"));
+        JsonNode aliceJoined = alice.request(send("news", "m1"));
+        JsonNode aliceOther = alice.request(send("allowed-1", "m2"));
+        JsonNode alicePrivate = alice.request(send("private-x", "m3"));
+        JsonNode carolOutsideClaim = carol.request(send("news", "m4"));
+        JsonNode carolClaimed = carol.request(send("allowed-1", "m5"));
+        JsonNode carolClaimedPrivate = carol.request(send("private-x", "m6"));
+        JsonNode carolUngrantedPrivate = carol.request(send("private-y", "m7"));
+        JsonNode daveGrantedPrivate = dave.request(send("private-x", "m8"));
+
+        // the claim grants its channels under every policy, without joining them
+        assertThat(carolClaimed.get("type").asText()).as("claimed channel, not joined").isEqualTo("ack");
+        assertThat(carolClaimedPrivate.get("type").asText()).as("claimed private channel").isEqualTo("ack");
+        assertThat(errorCode(alicePrivate)).as("private channel, no grant").isEqualTo("forbidden");
+        assertThat(errorCode(carolUngrantedPrivate)).as("private channel outside the claim").isEqualTo("forbidden");
         switch (policy) {
             case MEMBERS -> {
-                assertThat(onJoined.get("type").asText()).isEqualTo("ack");
-                assertThat(errorCode(onOther)).isEqualTo("forbidden");
-                assertThat(errorCode(onPrivate)).isEqualTo("forbidden");
-                assertThat(errorCode(limitedOutside)).isEqualTo("forbidden");
-                assertThat(errorCode(limitedInside)).as("a publish grant does not replace membership").isEqualTo("forbidden");
-                assertThat(received(listener)).containsExactly("m1");
+                assertThat(aliceJoined.get("type").asText()).isEqualTo("ack");
+                assertThat(errorCode(aliceOther)).as("not joined").isEqualTo("forbidden");
+                assertThat(errorCode(carolOutsideClaim)).as("not joined, outside the claim").isEqualTo("forbidden");
+                assertThat(errorCode(daveGrantedPrivate)).as("a join grant is not membership").isEqualTo("forbidden");
+                assertThat(received(listener)).containsExactlyInAnyOrder("m1", "m5", "m6");
             }
             case ANY -> {
-                assertThat(onJoined.get("type").asText()).isEqualTo("ack");
-                assertThat(onOther.get("type").asText()).isEqualTo("ack");
-                assertThat(errorCode(onPrivate)).as("private channels still need a grant").isEqualTo("forbidden");
-                assertThat(errorCode(limitedOutside)).as("outside the token's publish grants").isEqualTo("forbidden");
-                assertThat(limitedInside.get("type").asText()).isEqualTo("ack");
-                assertThat(received(listener)).containsExactlyInAnyOrder("m1", "m2", "m5");
+                assertThat(aliceJoined.get("type").asText()).isEqualTo("ack");
+                assertThat(aliceOther.get("type").asText()).isEqualTo("ack");
+                assertThat(carolOutsideClaim.get("type").asText()).as("the claim does not narrow the policy")
+                        .isEqualTo("ack");
+                assertThat(daveGrantedPrivate.get("type").asText()).as("a channels grant covers a private channel")
+                        .isEqualTo("ack");
+                assertThat(received(listener)).containsExactlyInAnyOrder("m1", "m2", "m4", "m5", "m6", "m8");
             }
             case NONE -> {
-                for (JsonNode answer : List.of(onJoined, onOther, onPrivate, limitedOutside, limitedInside)) {
+                for (JsonNode answer : List.of(aliceJoined, aliceOther, carolOutsideClaim, daveGrantedPrivate)) {
                     assertThat(errorCode(answer)).isEqualTo("forbidden");
                 }
-                assertThat(received(listener)).isEmpty();
+                assertThat(received(listener)).containsExactlyInAnyOrder("m5", "m6");
             }
         }
     }

@@ -142,32 +142,12 @@ public final class PubSub {
         return sent.sharded() ? Frames.ack(id, sent.recipients(), sent.shards()) : Frames.ack(id, sent.recipients());
     }
 
-    /**
-     * May this connection publish on {@code channel}? {@code publish: none} allows no client; a token's
-     * {@code publish} claim limits the channels it may publish on; {@code members} needs the connection to have
-     * joined the channel; {@code any} allows every channel but a {@code private-*} one without a grant.
-     */
+    /** May this connection publish on {@code channel}? See {@link PublishRule}. */
     private void checkPublish(WsEvent event, String channel) {
-        if (settings.publish() == Settings.Publish.NONE) {
-            throw new ClientError(Frames.FORBIDDEN, "clients may not publish on this stack; the server side does");
-        }
-        Grants publish = grants(event, Authorizer.PUBLISH);
-        if (!publish.isEmpty() && !publish.allows(channel)) {
-            throw new ClientError(Frames.FORBIDDEN, "your token does not allow publishing on " + channel);
-        }
-        switch (settings.publish()) {
-            case MEMBERS -> {
-                if (!store.isSubscribed(event.connectionId(), channel)) {
-                    throw new ClientError(Frames.FORBIDDEN, "join " + channel + " before publishing on it");
-                }
-            }
-            case ANY -> {
-                if (ChannelName.isPrivate(channel) && !publish.allows(channel)
-                        && !grants(event, Authorizer.CHANNELS).allows(channel)) {
-                    throw new ClientError(Frames.FORBIDDEN, "publishing on " + channel + " needs a grant for it");
-                }
-            }
-            case NONE -> throw new IllegalStateException("handled above");
+        String refusal = PublishRule.refusal(settings.publish(), channel, grants(event, Authorizer.PUBLISH),
+                grants(event, Authorizer.CHANNELS), () -> store.isSubscribed(event.connectionId(), channel));
+        if (refusal != null) {
+            throw new ClientError(Frames.FORBIDDEN, refusal);
         }
     }
 
