@@ -1,6 +1,7 @@
 package dev.wsctl.config;
 
 import dev.wsctl.runtime.ChannelName;
+import dev.wsctl.runtime.ConnectionsEndpoint;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.OriginPolicy;
 
@@ -22,7 +23,8 @@ final class Rules {
     static final int MIN_MEMORY = 128;
     static final int MAX_MEMORY = 10_240;
     static final int MAX_TIMEOUT = 900;
-    static final int MAX_MESSAGE_BYTES = 128 * 1024;
+    /** What API Gateway accepts from a client, and delivers through @connections (with the envelope around it). */
+    static final int MAX_MESSAGE_BYTES = ConnectionsEndpoint.MAX_PAYLOAD_BYTES;
     static final int MAX_FANOUT_CONCURRENCY = 10_000;
     /**
      * A batch (its connection ids and the message) goes to the fan-out worker as one asynchronous invoke, whose

@@ -1,5 +1,7 @@
 package dev.wsctl.local;
 
+import dev.wsctl.runtime.ConnectionsEndpoint;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -23,7 +25,7 @@ public record Limits(int maxFrameBytes, int maxMessageBytes, Duration idleTimeou
     }
 
     public static Limits aws() {
-        return new Limits(32 * 1024, 128 * 1024, Duration.ofMinutes(10), Duration.ofHours(2));
+        return new Limits(32 * 1024, ConnectionsEndpoint.MAX_PAYLOAD_BYTES, Duration.ofMinutes(10), Duration.ofHours(2));
     }
 
     public Limits withMaxFrameBytes(int bytes) {

@@ -1,8 +1,11 @@
 package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.ConnectionsEndpoint;
+import dev.wsctl.runtime.Frames;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.Settings;
@@ -18,6 +21,7 @@ import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagem
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -218,6 +222,51 @@ class LocalStackTest {
         b.send("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":" + numbers + ",\"id\":1.50}");
         assertThat(b.nextText()).isEqualTo("{\"type\":\"ack\",\"id\":1.50,\"recipients\":1}");
         assertThat(a.nextText()).contains("\"message\":" + numbers + ",");
+    }
+
+    /**
+     * With {@code maxMessageBytes} at its maximum, a message whose delivery (the envelope around it) would be
+     * above what @connections accepts is {@code too_large}; one whose delivery is exactly that is delivered.
+     */
+    @Test
+    void aMessageIsTooLargeWhenItsDeliveryIsAboveWhatConnectionsAccepts() throws Exception {
+        int limit = ConnectionsEndpoint.MAX_PAYLOAD_BYTES;
+        start(LocalStack.Config.defaults().withSettings(Optional.of("default"), limit, Settings.Delivery.ENVELOPE));
+        TestClient reader = client();
+        TestClient writer = client();
+        join(reader, "big");
+        join(writer, "big");
+        int envelope = Frames.delivery(Settings.Delivery.ENVELOPE, "big", TextNode.valueOf(""), null,
+                System.currentTimeMillis()).length;
+
+        // two- and three-byte characters: the limit is in bytes of UTF-8, not in characters
+        String over = multibyte(limit - envelope + 1);
+        writer.sendFragmented(sendmessage("big", over, "over"), 8);
+        JsonNode refused = writer.next();
+        assertThat(refused.path("code").asText()).as(refused.toString()).isEqualTo("too_large");
+        assertThat(refused.get("message").asText()).contains((limit + 1) + " bytes", String.valueOf(limit));
+        assertThat(reader.drain(QUIET)).as("nothing was delivered").isEmpty();
+
+        String at = multibyte(limit - envelope);
+        writer.sendFragmented(sendmessage("big", at, "at"), 8);
+        assertThat(writer.nextText()).isEqualTo("{\"type\":\"ack\",\"id\":\"at\",\"recipients\":1}");
+        String delivered = reader.nextText();
+        assertThat(delivered.getBytes(StandardCharsets.UTF_8)).hasSize(limit);
+        assertThat(Json.mapper().readTree(delivered).get("message").asText()).isEqualTo(at);
+    }
+
+    /**
+     * A string of {@code bytes} UTF-8 bytes: three-byte characters, then two-byte ones, then ASCII for the rest
+     * (all in the BMP, so that splitting the frame into fragments never splits a surrogate pair).
+     */
+    private static String multibyte(int bytes) {
+        int rest = bytes - 3000;
+        return "€".repeat(1000) + "é".repeat(rest / 2) + "x".repeat(rest % 2);
+    }
+
+    private static String sendmessage(String channel, String text, String id) {
+        return "{\"action\":\"sendmessage\",\"channel\":\"" + channel + "\",\"message\":\"" + text
+                + "\",\"id\":\"" + id + "\"}";
     }
 
     @Test

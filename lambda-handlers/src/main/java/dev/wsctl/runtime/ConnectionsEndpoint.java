@@ -10,6 +10,14 @@ import java.util.concurrent.CompletableFuture;
 public interface ConnectionsEndpoint extends AutoCloseable {
 
     /**
+     * The largest body a PostToConnection may carry: API Gateway's WebSocket "message payload size" quota, 128 KB,
+     * which applies to @connections as it does to what clients send
+     * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html).
+     * A larger one is answered 413 PayloadTooLargeException and delivered to nobody.
+     */
+    int MAX_PAYLOAD_BYTES = 128 * 1024;
+
+    /**
      * Posts {@code payload} to one connection. The future completes with the endpoint's answer, or
      * exceptionally when there was none (see {@link ConnectionsApi#post}).
      */

@@ -135,6 +135,11 @@ public final class PubSub {
                     "message is " + size + " bytes; the limit is " + settings.maxMessageBytes());
         }
         byte[] payload = Frames.delivery(settings.delivery(), channel, message, sub(event), clock.millis());
+        if (payload.length > ConnectionsEndpoint.MAX_PAYLOAD_BYTES) {
+            // the envelope (channel, sender, sentAt) makes it larger than the message: @connections would refuse it
+            throw new ClientError(Frames.TOO_LARGE, "message is " + size + " bytes and its delivery "
+                    + payload.length + " bytes; @connections delivers at most " + ConnectionsEndpoint.MAX_PAYLOAD_BYTES);
+        }
         ShardedFanout.Result sent = sharded().toChannel(channel, payload, event.connectionId());
         if (id == null || id.isNull()) {
             return null;

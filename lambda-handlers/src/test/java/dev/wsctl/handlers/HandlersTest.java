@@ -3,13 +3,17 @@ package dev.wsctl.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.runtime.Clients;
+import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionTable;
 import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Dynalite;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
+import dev.wsctl.runtime.FakeConnectionsEndpoint;
 import dev.wsctl.runtime.Fanout;
+import dev.wsctl.runtime.Frames;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.PubSub;
@@ -28,7 +32,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -129,6 +136,65 @@ class HandlersTest {
                 .isEqualTo("not_subscribed");
         JsonNode pong = invoke(fallback, message("{\"action\":\"ping\"}"));
         assertThat(pong.get("body").asText()).isEqualTo("{\"type\":\"pong\"}");
+    }
+
+    /**
+     * With {@code maxMessageBytes} at its maximum, a message within it can still make a delivery (the envelope
+     * around it) above what @connections accepts: that message is {@code too_large}, not acked and lost.
+     */
+    @Test
+    void aMessageWhoseDeliveryIsAboveWhatConnectionsAcceptsIsTooLarge() throws IOException {
+        int limit = FakeConnectionsEndpoint.MAX_PAYLOAD_BYTES;
+        Clock clock = Clock.fixed(Instant.ofEpochMilli(1707502312195L), ZoneOffset.UTC);
+        try (FakeConnectionsEndpoint endpoint = new FakeConnectionsEndpoint()) {
+            Settings settings = new Settings(ConnectionTable.name("wsctl-test", "handlers"), endpoint.callbackUrl(), Optional.of("default"), limit, 4,
+                    Settings.Delivery.ENVELOPE, Settings.Publish.ANY, Settings.Sharding.defaults());
+            try (ConnectionsApi posts = new ConnectionsApi(endpoint.callbackUrl(), loops, 4, Region.US_EAST_1,
+                    AnonymousCredentialsProvider.create())) {
+                PubSub big = new PubSub(settings, store, new Fanout(store, posts, Fanout.Options.withConcurrency(4),
+                        new JsonLog(LOG::add)), clock);
+                SendHandler send = new SendHandler(big, new JsonLog(LOG::add));
+                store.connect(new ConnectionInfo("reader-big", clock.millis(), "203.0.113.8", null, null, List.of(),
+                        clock.millis() / 1000 + 3600), List.of("big"));
+                endpoint.live.add("reader-big");
+
+                // the envelope around an empty string, less its two quotes: what the delivery adds to the text's bytes
+                int envelope = Frames.delivery(Settings.Delivery.ENVELOPE, "big", TextNode.valueOf(""), null,
+                        clock.millis()).length;
+                String atLimit = multibyte(limit - envelope);
+                String overLimit = multibyte(limit - envelope + 1);
+                assertThat(overLimit.length()).as("fewer characters than bytes").isLessThan(limit / 2 + 1);
+
+                JsonNode ack = answer(send, sendmessage("big", overLimit, "over"));
+                assertThat(ack.path("code").asText()).as(ack.toString()).isEqualTo("too_large");
+                assertThat(ack.get("message").asText()).contains(String.valueOf(limit + 1), String.valueOf(limit));
+                assertThat(endpoint.calls).as("nothing posted").hasValue(0);
+
+                ack = answer(send, sendmessage("big", atLimit, "at"));
+                assertThat(ack.toString()).isEqualTo("{\"type\":\"ack\",\"id\":\"at\",\"recipients\":1}");
+                assertThat(endpoint.received("reader-big")).singleElement()
+                        .satisfies(body -> assertThat(body).hasSize(limit))
+                        .satisfies(body -> assertThat(new String(body, StandardCharsets.UTF_8)).contains(atLimit));
+            } finally {
+                store.disconnect("reader-big");
+            }
+        }
+    }
+
+    /** A string of {@code bytes} UTF-8 bytes, mostly two-byte characters. */
+    private static String multibyte(int bytes) {
+        return "é".repeat(bytes / 2) + "x".repeat(bytes % 2);
+    }
+
+    private static String sendmessage(String channel, String text, String id) {
+        return "{\"action\":\"sendmessage\",\"channel\":\"" + channel + "\",\"message\":\"" + text
+                + "\",\"id\":\"" + id + "\"}";
+    }
+
+    private static JsonNode answer(RequestStreamHandler handler, String body) throws IOException {
+        JsonNode result = invoke(handler, message(body));
+        assertThat(result.get("statusCode").asInt()).isEqualTo(200);
+        return Json.mapper().readTree(result.get("body").asText());
     }
 
     @Test

@@ -31,11 +31,19 @@ import javax.net.ssl.SSLContext;
 
 /**
  * An @connections endpoint on 127.0.0.1 that answers like API Gateway: 200 for live connections,
- * 410 GoneException for unknown ones, 429 LimitExceededException while a connection is throttled.
+ * 410 GoneException for unknown ones, 429 LimitExceededException while a connection is throttled, 413
+ * PayloadTooLargeException for a body above {@link #MAX_PAYLOAD_BYTES}.
  * It records what each connection received, every request's signing headers, and the highest number of
  * calls in flight.
  */
 public final class FakeConnectionsEndpoint implements AutoCloseable {
+    /**
+     * API Gateway's WebSocket "message payload size" quota, 128 KB, which applies to @connections posts too
+     * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html);
+     * PostToConnection answers a larger one with PayloadTooLargeException
+     * (https://docs.aws.amazon.com/botocore/latest/reference/services/apigatewaymanagementapi/client/exceptions/PayloadTooLargeException.html).
+     */
+    public static final int MAX_PAYLOAD_BYTES = 128 * 1024;
     private final HttpServer server;
     /** Connections that answer 200; every other id answers 410. */
     public final Set<String> live = ConcurrentHashMap.newKeySet();
@@ -111,6 +119,11 @@ public final class FakeConnectionsEndpoint implements AutoCloseable {
         return api;
     }
 
+    /** The bodies {@code connectionId} was delivered, in order. */
+    public List<byte[]> received(String connectionId) {
+        return received.getOrDefault(connectionId, List.of());
+    }
+
     SdkEventLoopGroup eventLoops() {
         return eventLoops;
     }
@@ -138,7 +151,11 @@ public final class FakeConnectionsEndpoint implements AutoCloseable {
             String type = null;
             String answer = null;
             AtomicInteger throttles = throttleNext.get(id);
-            if (throttles != null && throttles.getAndDecrement() > 0) {
+            if (body.length > MAX_PAYLOAD_BYTES) {
+                status = 413;
+                type = "PayloadTooLargeException";
+                answer = "{\"message\":\"Request entity too large\"}";
+            } else if (throttles != null && throttles.getAndDecrement() > 0) {
                 status = 429;
                 type = "LimitExceededException";
                 answer = "{\"message\":\"Rate exceeded\"}";
