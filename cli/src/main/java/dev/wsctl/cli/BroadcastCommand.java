@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.aws.AwsErrors;
 import dev.wsctl.ops.Target;
 import dev.wsctl.runtime.ChannelName;
+import dev.wsctl.runtime.ConnectionsEndpoint;
 import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.FanoutReport;
 import dev.wsctl.runtime.Frames;
@@ -41,6 +42,8 @@ import java.util.concurrent.Callable;
         description = {
                 "Send a message to every subscriber of a channel, as the server (sender \"server\").",
                 "Subscribers get the same envelope a client's sendmessage produces, or with --raw the bare message.",
+                "What is delivered may be at most " + ConnectionsEndpoint.MAX_PAYLOAD_BYTES
+                        + " bytes in UTF-8 (API Gateway's @connections limit); a larger one exits 2.",
                 "The message is JSON when it parses as JSON, otherwise a JSON string; --json insists on JSON.",
                 "Prints {recipients, delivered, gone, failed, throttled, millis}. Gone connections are stale rows,",
                 "removed from the store, and not failures. Exit 0 when none failed, 3 when some failed,",
@@ -116,13 +119,14 @@ public final class BroadcastCommand implements Callable<Integer> {
             throw CliException.usage("--max-rate must be 0 (no cap) or more");
         }
         JsonNode message = message(readSource());
-        int messageBytes = Json.bytes(message).length;
-        if (messageBytes > Settings.DEFAULT_MAX_MESSAGE_BYTES) {
-            throw CliException.usage("The message is " + messageBytes + " bytes as JSON; the limit is "
-                    + Settings.DEFAULT_MAX_MESSAGE_BYTES + " (API Gateway's frame size).");
-        }
         byte[] payload = Frames.delivery(raw ? Settings.Delivery.RAW : Settings.Delivery.ENVELOPE, channel, message,
                 "server", System.currentTimeMillis());
+        if (payload.length > ConnectionsEndpoint.MAX_PAYLOAD_BYTES) {
+            // @connections would answer every post 413: refuse before addressing anyone
+            throw CliException.usage("The message would be delivered as " + payload.length + " bytes"
+                    + (raw ? "" : " with its envelope") + "; API Gateway's @connections accepts at most "
+                    + ConnectionsEndpoint.MAX_PAYLOAD_BYTES + ".");
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         OutputOptions output = target.output();

@@ -29,8 +29,8 @@ import java.util.concurrent.Callable;
                         + " $WSCTL_TOKEN.",
                 "",
                 "Claims: sub is the user, shown as the sender of what they publish. channels grants joining private-*"
-                        + " channels, which need a grant (public channels need none). publish lets the holder publish on"
-                        + " those channels on top of what the stack's publish policy (members, any or none) allows,"
+                        + " channels, which need a grant (public channels need none). publish names channels the holder may"
+                        + " publish on, on top of what the stack's publish policy (members, any or none) allows,"
                         + " even under none and without joining them. exp"
                         + " is now + --ttl.",
                 "",

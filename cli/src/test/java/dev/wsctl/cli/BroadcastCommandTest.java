@@ -1,9 +1,13 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.runtime.ConnectionInfo;
+import dev.wsctl.runtime.ConnectionsEndpoint;
+import dev.wsctl.runtime.Frames;
 import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
@@ -121,6 +125,45 @@ class BroadcastCommandTest {
         assertThat(noFile.err()).contains("no such file");
 
         assertThat(LocalTarget.drain(a, Duration.ofMillis(300))).as("nothing sent").isEmpty();
+    }
+
+    /**
+     * What would be posted (the envelope, or with --raw the bare text, in UTF-8) may be what @connections accepts
+     * and not a byte more: above it the broadcast is refused before anyone is addressed.
+     */
+    @Test
+    void aDeliveryAboveWhatConnectionsAcceptsIsRefusedAndOneAtTheLimitIsDelivered() throws Exception {
+        ClientSocket a = local.client("news");
+        int limit = ConnectionsEndpoint.MAX_PAYLOAD_BYTES;
+        int envelope = Frames.delivery(Settings.Delivery.ENVELOPE, "news", TextNode.valueOf(""), "server",
+                System.currentTimeMillis()).length;
+        for (boolean raw : List.of(false, true)) {
+            int room = raw ? limit : limit - envelope;
+            Path over = local.dir.resolve("over.txt");
+            Files.writeString(over, multibyte(room + 1), StandardCharsets.UTF_8);
+            CliRun refused = raw ? local.wsctl("broadcast", "--channel", "news", "--file", over.toString(), "--raw")
+                    : local.wsctl("broadcast", "--channel", "news", "--file", over.toString());
+            assertThat(refused.code()).as("raw %s: %s", raw, refused.err()).isEqualTo(ExitCode.USAGE);
+            assertThat(refused.err().strip()).as("one sentence").doesNotContain("\n").doesNotContain("at dev.")
+                    .contains((limit + 1) + " bytes", String.valueOf(limit));
+            assertThat(LocalTarget.drain(a, QUIET)).as("nothing sent").isEmpty();
+
+            Path at = local.dir.resolve("at.txt");
+            String text = multibyte(room);
+            Files.writeString(at, text, StandardCharsets.UTF_8);
+            CliRun sent = raw ? local.wsctl("broadcast", "--channel", "news", "--file", at.toString(), "--raw")
+                    : local.wsctl("broadcast", "--channel", "news", "--file", at.toString());
+            assertThat(sent.code()).as("raw %s: %s", raw, sent.err()).isZero();
+            String delivered = a.nextText(LocalTarget.deadline());
+            assertThat(delivered.getBytes(StandardCharsets.UTF_8)).as("raw %s", raw).hasSize(limit);
+            assertThat(raw ? delivered : Json.mapper().readTree(delivered).get("message").asText()).isEqualTo(text);
+        }
+    }
+
+    /** {@code bytes} bytes of UTF-8 text that is not JSON: four-, three- and two-byte characters, ASCII for the rest. */
+    private static String multibyte(int bytes) {
+        int rest = bytes - 4000 - 3000;
+        return "\uD83D\uDE00".repeat(1000) + "€".repeat(1000) + "é".repeat(rest / 2) + "x".repeat(rest % 2);
     }
 
     @Test
