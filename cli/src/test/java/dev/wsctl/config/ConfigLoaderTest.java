@@ -663,8 +663,11 @@ class ConfigLoaderTest {
 
     // ---- values quoted in messages: short and harmless on a terminal
 
-    /** A value as long as a file may hold, a 2 MiB one, and one that would turn the terminal red and retitle its window. */
-    private static final String LONG = "x".repeat(1_000_000);
+    /**
+     * A value a file may hold (200,000 characters: a line of that length without the fix, parsed in a moment), a 2 MiB
+     * one for the environment and flags, and one that would turn the terminal red and retitle its window.
+     */
+    private static final String LONG = "x".repeat(200_000);
     private static final String HUGE = "x".repeat(2 * 1024 * 1024);
     private static final String ESCAPES = "ok\u001b[31mred\u001b]0;owned\u0007\u009b2J";
 
@@ -679,8 +682,8 @@ class ConfigLoaderTest {
         String message = error("app: " + LONG + "\n");
         assertShortAndHarmless(message);
         assertThat(message).startsWith("wsctl.yaml line 1: app must be 1 to 20 lowercase letters")
-                .contains("'" + "x".repeat(60) + "…' (1000000 characters)").doesNotContain("x".repeat(61));
-        assertShortAndHarmless(error("memory:\n  send: " + "9".repeat(1_000_000) + "\n"));
+                .contains("'" + "x".repeat(60) + "…' (200000 characters)").doesNotContain("x".repeat(61));
+        assertShortAndHarmless(error("memory:\n  send: " + "9".repeat(200_000) + "\n"));
         assertShortAndHarmless(error("memory:\n  send: \"" + LONG + "\"\n"));
         assertShortAndHarmless(error("auth:\n  allowedOrigins: [\"https://" + LONG + "\"]\n"));
         assertShortAndHarmless(error("tags:\n  team: \"" + LONG + "!\"\n"));
@@ -691,13 +694,13 @@ class ConfigLoaderTest {
         // a plain key has at most 1024 characters in YAML; "? key" (an explicit key) has no limit
         String unknown = error("? " + LONG + "\n: 1\n");
         assertShortAndHarmless(unknown);
-        assertThat(unknown).startsWith("wsctl.yaml line 1: unknown key '" + "x".repeat(60) + "…' (1000000 characters)");
+        assertThat(unknown).startsWith("wsctl.yaml line 1: unknown key '" + "x".repeat(60) + "…' (200000 characters)");
         assertShortAndHarmless(error(LONG + ": 1\n"));
         assertShortAndHarmless(error("tags:\n  ? " + LONG + "\n  : a\n"));
-        String half = LONG.substring(500_000);
+        String half = LONG.substring(100_000);
         String duplicate = error("tags:\n  ? " + half + "\n  : 1\n  ? " + half + "\n  : 2\n");
         assertShortAndHarmless(duplicate);
-        assertThat(duplicate).contains("duplicate key 'tags." + "x".repeat(55) + "…' (500005 characters)");
+        assertThat(duplicate).contains("duplicate key 'tags." + "x".repeat(55) + "…' (100005 characters)");
     }
 
     @Test
