@@ -24,6 +24,8 @@ import java.util.function.Consumer;
  * worker → {"event":"ready","connected":…,"joined":…,"firstFailure":…}
  * coord. → {"op":"collect","broadcast":b,"timeoutMillis":t}          (once per broadcast)
  * worker → {"event":"arrivals","delivered":…,"duplicated":…,"latencyMicros":[…]}
+ * coord. → {"op":"recount","broadcasts":n}                           (once, after the last)
+ * worker → {"event":"recounted","delivered":[…],"duplicated":[…]}     (broadcasts 1 to n, in order)
  * </pre>
  *
  * The URL, token included, travels on stdin, never on the command line. The worker ends when its stdin
@@ -33,6 +35,7 @@ public final class BenchWorker {
     static final String STARTED = "started";
     static final String READY = "ready";
     static final String ARRIVALS = "arrivals";
+    static final String RECOUNTED = "recounted";
 
     private final BlockingQueue<Optional<JsonNode>> ops = new LinkedBlockingQueue<>();
     private volatile boolean ended;
@@ -66,6 +69,12 @@ public final class BenchWorker {
                         }
                         answer(out, ARRIVALS, Json.mapper().valueToTree(share.collect(op.path("broadcast").asInt(),
                                 Duration.ofMillis(op.path("timeoutMillis").asLong()))));
+                    }
+                    case "recount" -> {
+                        if (share == null) {
+                            throw new IOException("recount before connect");
+                        }
+                        answer(out, RECOUNTED, Json.mapper().valueToTree(share.recount(op.path("broadcasts").asInt())));
                     }
                     default -> throw new IOException("unknown op from the coordinator: " + op);
                 }
@@ -105,6 +114,14 @@ public final class BenchWorker {
         op.put("channel", channel);
         op.put("connections", connections);
         op.put("connectRate", connectRate);
+        return op;
+    }
+
+    /** The coordinator's line asking, once every broadcast has been collected, for the final count of each. */
+    static ObjectNode recountOp(int broadcasts) {
+        ObjectNode op = Json.object();
+        op.put("op", "recount");
+        op.put("broadcasts", broadcasts);
         return op;
     }
 

@@ -68,6 +68,10 @@ final class Subscribers implements AutoCloseable {
     record Arrivals(int delivered, int duplicated, long[] latencyMicros) {
     }
 
+    /** Broadcasts 1 to n as this share saw them in the end: sockets that got each, and extra copies of each. */
+    record Counts(int[] delivered, int[] duplicated) {
+    }
+
     private final URI url;
     private final String channel;
     private final int count;
@@ -164,6 +168,27 @@ final class Subscribers implements AutoCloseable {
             }
         }
         return new Arrivals(delivered, duplicated, Arrays.copyOf(latencies, delivered));
+    }
+
+    /**
+     * After a last moment for late copies, how many sockets received each of broadcasts 1 to {@code broadcasts}
+     * and how many extra copies arrived, counted per socket by the number each broadcast carries.
+     */
+    Counts recount(int broadcasts) throws InterruptedException {
+        Thread.sleep(GRACE_FOR_DUPLICATES.toMillis());
+        int[] delivered = new int[broadcasts];
+        int[] duplicated = new int[broadcasts];
+        for (int b = 1; b <= broadcasts; b++) {
+            Tally tally = tallies.get(b);
+            for (int i = 0; tally != null && i < count; i++) {
+                int copies = tally.copies.get(i);
+                if (copies > 0) {
+                    delivered[b - 1]++;
+                    duplicated[b - 1] += copies - 1;
+                }
+            }
+        }
+        return new Counts(delivered, duplicated);
     }
 
     @Override

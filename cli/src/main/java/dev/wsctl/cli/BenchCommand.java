@@ -45,7 +45,10 @@ import java.util.concurrent.Callable;
                 "Output: connected and joined sockets, then per broadcast acked (recipients the",
                 "stack reported), delivered, lost (joined sockets it never reached), dup (extra",
                 "copies) and latency p50/p95/p99/max in ms, and a total over all broadcasts.",
-                "-o json: {connected, joined, procs, connectMillis, broadcasts: [{broadcast,",
+                "Delivered, lost and dup are counted per socket by the number each broadcast",
+                "carries, once the last broadcast is in, so a late copy counts too.",
+                "-o json: {connected, joined, procs, connectMillis, publishedPerSecond (with",
+                "--rate), broadcasts: [{broadcast,",
                 "recipientsAcked, delivered, lost, duplicated, p50, p95, p99, max}], total}.",
                 "Exit 0 when every broadcast reached every socket exactly once; 3 when a",
                 "socket did not connect or join, or a broadcast was lost or duplicated; 1 when",
@@ -83,6 +86,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-k", "--broadcasts"}, defaultValue = "5", description = "Broadcasts to send, one after the other (default: ${DEFAULT-VALUE}).")
     int broadcasts;
 
+    @Option(names = "--rate", description = "Broadcasts per second, sent on that schedule without waiting for the earlier ones to arrive (default: each one once the one before has arrived).")
+    Double rate;
+
     @Option(names = "--connect-rate", defaultValue = "400", description = "New connections per second, over all worker processes; API Gateway accepts 500/s per account (default: ${DEFAULT-VALUE}).")
     int connectRate;
 
@@ -109,6 +115,9 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (connections < 1 || broadcasts < 1 || connectRate < 1) {
             throw CliException.usage("--connections, --broadcasts and --connect-rate must be at least 1");
+        }
+        if (rate != null && !(rate > 0 && rate <= 1000)) {
+            throw CliException.usage("--rate must be a number of broadcasts per second above 0 and at most 1000");
         }
         int processes = procs != null ? procs : (connections + SOCKETS_PER_PROCESS - 1) / SOCKETS_PER_PROCESS;
         if (processes < 1) {
@@ -141,7 +150,8 @@ public final class BenchCommand implements Callable<Integer> {
         BroadcastBench.Report report;
         try {
             report = new BroadcastBench(new BroadcastBench.Plan(target, connections, channel,
-                    payloadBytes, broadcasts, connectRate, timeout, processes), BenchWorkerCommand.process(), line -> {
+                    payloadBytes, broadcasts, connectRate, timeout, processes, rate == null ? 0 : rate, 0),
+                    BenchWorkerCommand.process(), line -> {
                 err.println("bench: " + line);
                 err.flush();
             }).run();
@@ -155,6 +165,9 @@ public final class BenchCommand implements Callable<Integer> {
         } else {
             out.printf("connected %d, joined %d (in %d ms, %d process(es))%n", report.connected(), report.joined(),
                     report.connectMillis(), report.procs());
+            if (!Double.isNaN(report.publishedPerSecond())) {
+                out.printf("published %.2f broadcasts/s%n", report.publishedPerSecond());
+            }
             out.printf("%-9s %9s %9s %6s %6s %9s %9s %9s %9s%n", "broadcast", "acked", "delivered", "lost",
                     "dup", "p50 ms", "p95 ms", "p99 ms", "max ms");
             for (BroadcastBench.Result r : report.broadcasts()) {

@@ -7,6 +7,8 @@ package dev.wsctl.config;
  */
 public final class ConfigException extends RuntimeException {
     public ConfigException(String message) {
-        super(message);
+        // values are quoted short and escaped where a message is made; this keeps what slips through (a parser's
+        // own message) from reaching a terminal as escape sequences
+        super(Shown.escape(message));
     }
 }

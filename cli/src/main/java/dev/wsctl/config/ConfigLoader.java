@@ -17,6 +17,7 @@ import dev.wsctl.runtime.auth.AuthSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,6 +60,9 @@ public final class ConfigLoader {
 
     /** Every environment variable the loader reads, and the key it sets. */
     public static final Map<String, String> ENVIRONMENT = environment();
+
+    /** The most wsctl reads from a config file: hundreds of times the commented starter file (a few KB). */
+    static final int MAX_FILE_BYTES = 1024 * 1024;
 
     /** Where {@code wsctl init}'s starter file is on the class path (copied from templates/wsctl.yaml). */
     static final String STARTER_RESOURCE = "/dev/wsctl/templates/wsctl.yaml";
@@ -182,7 +186,7 @@ public final class ConfigLoader {
         record InFile(String where) implements Origin {
             @Override
             public String subject(String key) {
-                return where + ": " + key;
+                return where + ": " + Shown.text(key);
             }
         }
 
@@ -193,7 +197,7 @@ public final class ConfigLoader {
                 if (name.isEmpty()) {
                     return key;
                 }
-                return key.startsWith("tags.") ? name + " tag '" + key.substring("tags.".length()) + "'" : name;
+                return key.startsWith("tags.") ? name + " tag " + Shown.quote(key.substring("tags.".length())) : name;
             }
         }
     }
@@ -216,8 +220,14 @@ public final class ConfigLoader {
             throw new ConfigException((source == null ? "" : source + " ") + shown + " is a directory, not a config file");
         }
         String text;
-        try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
+        try (InputStream in = Files.newInputStream(path)) {
+            // read no more than the cap, whatever the file claims to hold: /dev/zero or a pipe claims nothing
+            byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            if (bytes.length > MAX_FILE_BYTES) {
+                throw new ConfigException(shown + " is larger than " + (MAX_FILE_BYTES >> 20)
+                        + " MiB, the most wsctl reads from a config file");
+            }
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (NoSuchFileException e) {
             if (source == null) {
                 return null; // no wsctl.yaml here: flags, environment and defaults
@@ -245,6 +255,8 @@ public final class ConfigLoader {
             String name = e.getPropertyName();
             List<String> known = FileConfig.keys(e.getReferringClass());
             String guess = known.stream()
+                    // lengths two apart are at least two edits apart: no quadratic distance to a megabyte key
+                    .filter(k -> Math.abs(k.length() - name.length()) <= 2)
                     .filter(k -> distance(k.toLowerCase(Locale.ROOT), name.toLowerCase(Locale.ROOT)) <= 2)
                     .min(Comparator.comparingInt(k -> distance(k, name)))
                     .map(k -> "; did you mean '" + (section.isEmpty() ? "" : section + ".") + k + "'?")
@@ -253,7 +265,7 @@ public final class ConfigLoader {
                     ? "; secrets do not belong in a file that is checked in: with auth.mode jwt and no auth.jwksUrl, "
                     + "deploy generates the secret and keeps it in the stack's authorize function"
                     : "";
-            throw new ConfigException(outline.where(key) + ": unknown key '" + key + "' (known"
+            throw new ConfigException(outline.where(key) + ": unknown key " + Shown.quote(key) + " (known"
                     + (section.isEmpty() ? "" : " in " + section) + ": " + String.join(", ", known) + ")"
                     + guess + secretHint);
         } catch (JsonMappingException e) {
@@ -265,13 +277,13 @@ public final class ConfigLoader {
                 throw new ConfigException(where + ": " + firstLine(e.getOriginalMessage()));
             }
             if (type == Integer.class && node.kind() == YamlOutline.Kind.NUMBER && node.text().matches("-?[0-9]+")) {
-                throw new ConfigException(outline.where(key) + ": " + key + " is out of range: " + node.text());
+                throw new ConfigException(outline.where(key) + ": " + key + " is out of range: " + Shown.text(node.text()));
             }
             String hint = key.equals("memory") && node.kind() == YamlOutline.Kind.NUMBER
-                    ? " (to give every function " + node.text() + " MB, write 'memory:' and under it 'all: "
-                    + node.text() + "')"
+                    ? " (to give every function " + Shown.text(node.text()) + " MB, write 'memory:' and under it 'all: "
+                    + Shown.text(node.text()) + "')"
                     : "";
-            throw new ConfigException(outline.where(key) + ": " + key + " must be " + expected(type)
+            throw new ConfigException(outline.where(key) + ": " + Shown.text(key) + " must be " + expected(type)
                     + ", not " + node.shown() + hint);
         } catch (JsonProcessingException e) {
             throw YamlOutline.syntaxError(file, e);
@@ -326,17 +338,17 @@ public final class ConfigLoader {
             try {
                 value = Integer.parseInt(v);
             } catch (NumberFormatException e) {
-                throw new ConfigException(origin.subject(key) + " must be a whole number, not '" + raw + "'");
+                throw new ConfigException(origin.subject(key) + " must be a whole number, not " + Shown.quote(raw));
             }
         } else if (type == Double.class) {
             try {
                 value = Double.parseDouble(v);
             } catch (NumberFormatException e) {
-                throw new ConfigException(origin.subject(key) + " must be a number, not '" + raw + "'");
+                throw new ConfigException(origin.subject(key) + " must be a number, not " + Shown.quote(raw));
             }
         } else if (type == Boolean.class) {
             if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
-                throw new ConfigException(origin.subject(key) + " must be true or false, not '" + raw + "'");
+                throw new ConfigException(origin.subject(key) + " must be true or false, not " + Shown.quote(raw));
             }
             value = Boolean.parseBoolean(v);
         } else if (type == Map.class) {
@@ -346,8 +358,8 @@ public final class ConfigLoader {
                 }
                 int eq = pair.indexOf('=');
                 if (eq < 0) {
-                    throw new ConfigException(origin.subject(key) + " must be key=value pairs separated by commas, not '"
-                            + raw + "'");
+                    throw new ConfigException(origin.subject(key) + " must be key=value pairs separated by commas, not "
+                            + Shown.quote(raw));
                 }
                 tags.put(pair.substring(0, eq).trim(), new Given(pair.substring(eq + 1).trim(), origin));
             }
@@ -377,7 +389,7 @@ public final class ConfigLoader {
                 ? Optional.of(text(given, "region", null, Rules::region)) : Optional.empty();
         String runtime = text(given, "runtime", d.runtime(), Rules::runtime);
         String arch = text(given, "architecture", d.architecture().value(),
-                a -> Architecture.parse(a).isPresent() ? null : "must be arm64 or x86_64, not '" + a + "'");
+                a -> Architecture.parse(a).isPresent() ? null : "must be arm64 or x86_64, not " + Shown.quote(a));
 
         int all = whole(given, "memory.all", d.memory().all(), Rules::memory);
         Map<String, Integer> functions = new TreeMap<>();
@@ -394,7 +406,7 @@ public final class ConfigLoader {
         Optional<String> defaultChannel = channel.isEmpty() || channel.equals("none")
                 ? Optional.empty() : Optional.of(channel);
         String delivery = text(given, "delivery", "envelope",
-                v -> v.equals("envelope") || v.equals("raw") ? null : "must be envelope or raw, not '" + v + "'");
+                v -> v.equals("envelope") || v.equals("raw") ? null : "must be envelope or raw, not " + Shown.quote(v));
         int maxMessageBytes = whole(given, "maxMessageBytes", d.maxMessageBytes(), Rules::maxMessageBytes);
 
         double rate = decimal(given, "throttling.rate", d.throttling().rate(), Rules::rate);
@@ -405,7 +417,7 @@ public final class ConfigLoader {
         int fanoutBurst = whole(given, "fanout.burst", d.fanout().burst(), Rules::burst);
 
         AuthSettings.Mode mode = AuthSettings.Mode.parse(text(given, "auth.mode", "none",
-                m -> m.equals("none") || m.equals("jwt") ? null : "must be none or jwt, not '" + m + "'"));
+                m -> m.equals("none") || m.equals("jwt") ? null : "must be none or jwt, not " + Shown.quote(m)));
         Optional<URI> jwksUrl = optionalText(given, "auth.jwksUrl", Rules::jwksUrl).map(URI::create);
         Optional<String> issuer = optionalText(given, "auth.issuer", Rules::notEmpty);
         Optional<String> audience = optionalText(given, "auth.audience", Rules::notEmpty);
@@ -420,13 +432,13 @@ public final class ConfigLoader {
             }
         }
         String missingOrigin = text(given, "auth.missingOrigin", "allow",
-                v -> v.equals("allow") || v.equals("deny") ? null : "must be allow or deny, not '" + v + "'");
+                v -> v.equals("allow") || v.equals("deny") ? null : "must be allow or deny, not " + Shown.quote(v));
         Rules.Problem authProblem = Rules.auth(mode, jwksUrl.isPresent(), issuer.isPresent(), audience.isPresent());
         if (authProblem != null) {
             fail(given.get(authProblem.key()).origin(), authProblem.key(), authProblem.problem());
         }
         String publish = text(given, "publish", "members", v -> v.equals("members") || v.equals("any")
-                || v.equals("none") ? null : "must be members, any or none, not '" + v + "'");
+                || v.equals("none") ? null : "must be members, any or none, not " + Shown.quote(v));
 
         Map<String, String> tagValues = new TreeMap<>();
         tags.forEach((k, g) -> {

@@ -60,21 +60,21 @@ final class Rules {
     /** Resource names are {@code {app}-{stage}-…}, so both must fit AWS's narrowest name rules (IAM roles, 64). */
     private static String name(String value, int max) {
         if (value.isEmpty() || value.length() > max || !NAME.matcher(value).matches()) {
-            return "must be 1 to " + max + " lowercase letters, digits or '-', starting with a letter, not '"
-                    + value + "'";
+            return "must be 1 to " + max + " lowercase letters, digits or '-', starting with a letter, not "
+                    + Shown.quote(value);
         }
         return null;
     }
 
     static String region(String value) {
         return REGION.matcher(value).matches() ? null
-                : "must be an AWS region such as us-east-1 or eu-central-1, not '" + value + "'";
+                : "must be an AWS region such as us-east-1 or eu-central-1, not " + Shown.quote(value);
     }
 
     static String runtime(String value) {
         var m = JAVA_RUNTIME.matcher(value);
         return m.matches() && Integer.parseInt(m.group(1)) >= 17 ? null
-                : "must be a Java Lambda runtime, java17 or later (java21, …), not '" + value + "'";
+                : "must be a Java Lambda runtime, java17 or later (java21, …), not " + Shown.quote(value);
     }
 
     static String memory(int mb) {
@@ -111,11 +111,11 @@ final class Rules {
         String problem = ChannelName.problem(value);
         if (problem != null) {
             return "must be a channel name (1-" + ChannelName.MAX_LENGTH
-                    + " of A-Z a-z 0-9 _-=@,.;:) or 'none', not '" + value + "'";
+                    + " of A-Z a-z 0-9 _-=@,.;:) or 'none', not " + Shown.quote(value);
         }
         if (ChannelName.isPrivate(value)) {
-            return "must not be a " + ChannelName.PRIVATE_PREFIX + "* channel (those need a grant), not '"
-                    + value + "'";
+            return "must not be a " + ChannelName.PRIVATE_PREFIX + "* channel (those need a grant), not "
+                    + Shown.quote(value);
         }
         return null;
     }
@@ -142,8 +142,8 @@ final class Rules {
             return "has a value of " + value.length() + " characters; tag values have at most " + MAX_TAG_VALUE;
         }
         if (!TAG_TEXT.matcher(value).matches()) {
-            return "has the value '" + value
-                    + "', but tag values may contain only letters, digits, spaces and _ . : / = + - @";
+            return "has the value " + Shown.quote(value)
+                    + ", but tag values may contain only letters, digits, spaces and _ . : / = + - @";
         }
         return null;
     }
@@ -167,10 +167,10 @@ final class Rules {
         }
         if (uri == null || !uri.isAbsolute() || uri.getHost() == null || uri.getScheme() == null) {
             return "must be the URL of your identity provider's JWKS, such as "
-                    + "https://YOUR-TENANT.auth0.com/.well-known/jwks.json, not '" + value + "'";
+                    + "https://YOUR-TENANT.auth0.com/.well-known/jwks.json, not " + Shown.quote(value);
         }
         if (uri.getRawUserInfo() != null) {
-            return "must not hold a user name or password, not '" + value + "'";
+            return "must not hold a user name or password, not " + Shown.quote(value);
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         String host = uri.getHost().toLowerCase(Locale.ROOT);
@@ -178,7 +178,7 @@ final class Rules {
             return null;
         }
         return "must be an https URL (keys fetched in the clear could be swapped; http only for localhost or "
-                + "127.0.0.1), not '" + value + "'";
+                + "127.0.0.1), not " + Shown.quote(value);
     }
 
     static String notEmpty(String value) {
@@ -194,7 +194,8 @@ final class Rules {
             OriginPolicy.of(List.of(entry), OriginPolicy.MissingOrigin.ALLOW);
             return null;
         } catch (IllegalArgumentException e) {
-            return "has an " + e.getMessage();
+            // the policy quotes the entry whole; a message shows it as every config value is shown
+            return "has an " + e.getMessage().replace("'" + entry + "'", Shown.quote(entry));
         }
     }
 

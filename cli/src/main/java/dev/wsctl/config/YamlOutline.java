@@ -32,8 +32,8 @@ final class YamlOutline {
         /** {@code 64}, {@code 'lots'}, {@code a section}, {@code a list}: the "not …" of a message. */
         String shown() {
             return switch (kind) {
-                case TEXT -> "'" + text + "'";
-                case NUMBER, BOOLEAN -> text;
+                case TEXT -> Shown.quote(text);
+                case NUMBER, BOOLEAN -> Shown.text(text);
                 case NULL -> "nothing";
                 case SECTION -> "a section of keys";
                 case LIST -> "a list";
@@ -60,7 +60,7 @@ final class YamlOutline {
             if (first != JsonToken.START_OBJECT) {
                 throw new ConfigException(file + " line " + line(p)
                         + ": must be a mapping of keys to values (app: …, stage: …), not "
-                        + (first == JsonToken.START_ARRAY ? "a list" : "'" + p.getText() + "'"));
+                        + (first == JsonToken.START_ARRAY ? "a list" : Shown.quote(p.getText())));
             }
             outline.empty = false;
             outline.walk(p, "");
@@ -101,7 +101,7 @@ final class YamlOutline {
                 String child = path.isEmpty() ? name : path + "." + name;
                 int line = line(p);
                 if (!seen.add(name)) {
-                    throw new ConfigException(file + " line " + line + ": duplicate key '" + child + "'");
+                    throw new ConfigException(file + " line " + line + ": duplicate key " + Shown.quote(child));
                 }
                 JsonToken value = p.nextToken();
                 nodes.put(child, new Node(line, kind(value), isScalar(value) ? p.getText() : null));

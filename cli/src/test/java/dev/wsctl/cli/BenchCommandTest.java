@@ -66,6 +66,25 @@ class BenchCommandTest {
     }
 
     @Test
+    void withARatePublishesOnScheduleAndStillCountsEverySocketOnce() throws Exception {
+        try (LocalStack stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+            CliRun r = CliRun.wsctl("bench", "--url", stack.websocketUri().toString(), "--connections", "20",
+                    "--broadcasts", "6", "--rate", "20", "--payload-bytes", "256", "-o", "json");
+            assertThat(r.code()).as(r.err()).isZero();
+            JsonNode report = Json.mapper().readTree(r.out());
+            assertThat(report.get("publishedPerSecond").asDouble()).as("never faster than asked").isBetween(1.0, 20.4);
+            assertThat(report.get("broadcasts")).hasSize(6).allSatisfy(b -> {
+                assertThat(b.get("delivered").asInt()).isEqualTo(20);
+                assertThat(b.get("lost").asInt()).isZero();
+                assertThat(b.get("duplicated").asInt()).isZero();
+            });
+        }
+        CliRun zero = CliRun.wsctl("bench", "--url", "ws://127.0.0.1:1/local", "--rate", "0");
+        assertThat(zero.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(zero.err()).contains("--rate must be a number of broadcasts per second above 0");
+    }
+
+    @Test
     void aWorkerThatDiesFailsTheBenchNamingIt() throws Exception {
         try (LocalStack stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
             CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.wsctl("bench",

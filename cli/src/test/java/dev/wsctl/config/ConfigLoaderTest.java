@@ -660,4 +660,112 @@ class ConfigLoaderTest {
                 d.throttling(), d.fanout(), tags, d.auth(), d.publish())).hasMessageStartingWith("tags.aws:x");
         assertThatThrownBy(() -> d.tags().put("a", "b")).isInstanceOf(UnsupportedOperationException.class);
     }
+
+    // ---- values quoted in messages: short and harmless on a terminal
+
+    /**
+     * A value a file may hold (200,000 characters: a line of that length without the fix, parsed in a moment), a 2 MiB
+     * one for the environment and flags, and one that would turn the terminal red and retitle its window.
+     */
+    private static final String LONG = "x".repeat(200_000);
+    private static final String HUGE = "x".repeat(2 * 1024 * 1024);
+    private static final String ESCAPES = "ok\u001b[31mred\u001b]0;owned\u0007\u009b2J";
+
+    /** One short line without a control character: ESC, BEL and C1 controls are written as \\uXXXX. */
+    private static void assertShortAndHarmless(String message) {
+        assertThat(message.length()).as(message.length() > 400 ? message.substring(0, 400) : message).isLessThan(400);
+        assertThat(message.codePoints()).noneMatch(c -> Character.isISOControl(c));
+    }
+
+    @Test
+    void aHugeValueInTheFileIsQuotedCutShortWithItsLength() {
+        String message = error("app: " + LONG + "\n");
+        assertShortAndHarmless(message);
+        assertThat(message).startsWith("wsctl.yaml line 1: app must be 1 to 20 lowercase letters")
+                .contains("'" + "x".repeat(60) + "…' (200000 characters)").doesNotContain("x".repeat(61));
+        assertShortAndHarmless(error("memory:\n  send: " + "9".repeat(200_000) + "\n"));
+        assertShortAndHarmless(error("memory:\n  send: \"" + LONG + "\"\n"));
+        assertShortAndHarmless(error("auth:\n  allowedOrigins: [\"https://" + LONG + "\"]\n"));
+        assertShortAndHarmless(error("tags:\n  team: \"" + LONG + "!\"\n"));
+    }
+
+    @Test
+    void aHugeKeyInTheFileIsCutShort() {
+        // a plain key has at most 1024 characters in YAML; "? key" (an explicit key) has no limit
+        String unknown = error("? " + LONG + "\n: 1\n");
+        assertShortAndHarmless(unknown);
+        assertThat(unknown).startsWith("wsctl.yaml line 1: unknown key '" + "x".repeat(60) + "…' (200000 characters)");
+        assertShortAndHarmless(error(LONG + ": 1\n"));
+        assertShortAndHarmless(error("tags:\n  ? " + LONG + "\n  : a\n"));
+        String half = LONG.substring(100_000);
+        String duplicate = error("tags:\n  ? " + half + "\n  : 1\n  ? " + half + "\n  : 2\n");
+        assertShortAndHarmless(duplicate);
+        assertThat(duplicate).contains("duplicate key 'tags." + "x".repeat(55) + "…' (100005 characters)");
+    }
+
+    @Test
+    void terminalEscapeSequencesInTheFileAreShownEscaped() {
+        // YAML's "\e" is ESC, "\a" BEL, "\x9b" the C1 control sequence introducer
+        String message = error("app: \"\\e[31mred\\e]0;owned\\a\\x9b2J\"\n");
+        assertShortAndHarmless(message);
+        assertThat(message).contains("'\\u001b[31mred\\u001b]0;owned\\u0007\\u009b2J'");
+        assertShortAndHarmless(error("\"\\e[2Jkey\": 1\n"));
+        assertThat(error("\"\\e[2Jkey\": 1\n")).contains("unknown key '\\u001b[2Jkey'");
+        assertShortAndHarmless(error("tags:\n  \"\\e[2J\": a\n"));
+        assertShortAndHarmless(error("auth:\n  mode: jwt\n  allowedOrigins: [\"https://\\e[2J.example.com\"]\n"));
+        assertShortAndHarmless(error("region: \"eu\\u202Ewest\"\n"));
+        assertThat(error("region: \"eu\\u202Ewest\"\n")).as("a right-to-left override").contains("'eu\\u202ewest'");
+        // not even in a syntax error: a raw ESC is not allowed in YAML
+        assertShortAndHarmless(error("app: a\u001b[31m\n"));
+    }
+
+    @Test
+    void valuesFromTheEnvironmentAndFlagsAreQuotedTheSameWay() {
+        List<String> variables = List.of("WSCTL_APP", "WSCTL_MEMORY", "WSCTL_THROTTLING_RATE", "WSCTL_SNAP_START",
+                "WSCTL_TAGS", "WSCTL_ALLOWED_ORIGINS", "WSCTL_REGION", "WSCTL_PUBLISH");
+        assertThat(ConfigLoader.ENVIRONMENT).containsKeys(variables.toArray(String[]::new));
+        for (String variable : variables) {
+            String big = error(null, Map.of(variable, "y" + HUGE));
+            assertShortAndHarmless(big);
+            assertThat(big).as(variable).startsWith(variable).contains("…' (2097153 characters)");
+            String escapes = error(null, Map.of(variable, ESCAPES));
+            assertShortAndHarmless(escapes);
+            assertThat(escapes).as(variable).contains("'ok\\u001b[31mred");
+        }
+        String flag = error(null, Map.of(), new Flag("app", "--app", ESCAPES + HUGE));
+        assertShortAndHarmless(flag);
+        assertThat(flag).startsWith("--app must be").contains("'ok\\u001b[31mred\\u001b]0;owned\\u0007\\u009b2J");
+    }
+
+    @Test
+    void aConfigFileOfMoreThanOneMebibyteIsRefusedWithoutReadingIt() throws IOException {
+        String line = "# " + "-".repeat(77) + "\n";
+        StringBuilder exactly = new StringBuilder("app: chat\n");
+        while (exactly.length() + line.length() <= ConfigLoader.MAX_FILE_BYTES) {
+            exactly.append(line);
+        }
+        exactly.append("#".repeat(ConfigLoader.MAX_FILE_BYTES - exactly.length() - 1)).append('\n');
+        assertThat(exactly.length()).isEqualTo(1024 * 1024);
+        assertThat(load(exactly.toString(), Map.of()).app()).as("a file of exactly 1 MiB is read").isEqualTo("chat");
+
+        String message = error(exactly + "#", Map.of());
+        assertThat(message).isEqualTo("wsctl.yaml is larger than 1 MiB, the most wsctl reads from a config file");
+
+        Path big = dir.resolve("big.yaml");
+        Files.writeString(big, "app: \"" + "z".repeat(20 * 1024 * 1024) + "\"\n");
+        assertThatThrownBy(() -> new ConfigLoader(dir, Map.of()).load(big, List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(big + " is larger than 1 MiB, the most wsctl reads from a config file");
+    }
+
+    @Test
+    void aConfigFileThatNeverEndsIsRefusedAfterTheCap() {
+        Path endless = Path.of("/dev/zero");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(endless), "no /dev/zero here");
+        // the timeout only turns a hang (reading an endless file whole) into a failure; the assertion is the message
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(1), () ->
+                assertThatThrownBy(() -> new ConfigLoader(dir, Map.of()).load(endless, List.of()))
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessage("/dev/zero is larger than 1 MiB, the most wsctl reads from a config file"));
+    }
 }

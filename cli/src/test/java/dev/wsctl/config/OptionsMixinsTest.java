@@ -73,6 +73,12 @@ class OptionsMixinsTest {
         assertThat(missing.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(missing.getMessage()).contains("--config", "nope.yaml", "no such file");
 
+        Path big = Files.write(dir.resolve("big.yaml"), new byte[ConfigLoader.MAX_FILE_BYTES + 1]);
+        CliException tooBig = catchThrowableOfType(() -> parse("--config", big.toString()).stack.load(Map.of()),
+                CliException.class);
+        assertThat(tooBig.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(tooBig.getMessage()).isEqualTo(big + " is larger than 1 MiB, the most wsctl reads from a config file");
+
         CliException badFlag = catchThrowableOfType(
                 () -> parse("--config", file.toString(), "--app", "Chat!").stack.load(Map.of()), CliException.class);
         assertThat(badFlag.getMessage()).startsWith("--app must be");
