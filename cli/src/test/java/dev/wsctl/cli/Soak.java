@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -222,7 +223,19 @@ final class Soak {
         boolean exact = o.exactlyOnce(sockets);
         boolean heapHeld = o.heapGrowth() <= 0.10;
         System.out.println("exactly once: " + (exact ? "yes" : "NO") + "; heap within 10 %: " + (heapHeld ? "yes" : "NO"));
-        System.exit(exact && heapHeld ? 0 : 3);
+        if (exact && heapHeld) {
+            deleteTree(state);
+            System.exit(0);
+        }
+        System.out.println("the server's state directory and log are kept in " + state);
+        System.exit(3);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList())
+                Files.delete(path);
+        }
     }
 
     private static void usage(String problem) {
