@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
 
 /**
  * {@link ConnectionStore} over a SQLite file, for {@code wsctl local} (default {@link #DEFAULT_FILE}).
@@ -222,16 +223,35 @@ public final class SqliteConnectionStore implements ConnectionStore {
     }
 
     /**
-     * Removes rows whose {@code expiresAt} is before {@code nowEpochSeconds}, as DynamoDB's TTL
-     * would. Returns how many went.
+     * Removes every row and returns how many connections had rows: what the owner of the store does at start,
+     * when no connection in it can be live (their sockets went with the process that held them).
      */
-    public int deleteExpired(long nowEpochSeconds) {
-        return write("delete expired rows", c -> {
-            try (PreparedStatement delete = c.prepareStatement("DELETE FROM rows WHERE expires_at < ?")) {
-                delete.setLong(1, nowEpochSeconds);
-                return delete.executeUpdate();
+    public int removeAllConnections() {
+        return write("remove every connection", c -> {
+            int connections;
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT COUNT(DISTINCT connection_id) FROM rows")) {
+                connections = rs.next() ? rs.getInt(1) : 0;
+            }
+            exec(c, "DELETE FROM rows");
+            return connections;
+        });
+    }
+
+    /**
+     * Reads the whole file as SQLite's {@code PRAGMA integrity_check} does (every page, and every index against
+     * its table: {@code quick_check} skips the latter, https://www.sqlite.org/pragma.html#pragma_integrity_check),
+     * and throws {@link CorruptStoreException} with SQLite's first finding unless it answers {@code ok}.
+     */
+    public void checkIntegrity() {
+        String finding = read("check integrity", c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA integrity_check(1)")) {
+                return rs.next() ? rs.getString(1) : "no answer";
             }
         });
+        if (!"ok".equals(finding)) {
+            throw new CorruptStoreException(file, finding, null);
+        }
     }
 
     // ---------------------------------------------------------------- reads
@@ -378,9 +398,41 @@ public final class SqliteConnectionStore implements ConnectionStore {
     }
 
     /** A SQLite error, with what the store was doing and the file. */
-    public static final class StoreException extends RuntimeException {
+    public static class StoreException extends RuntimeException {
         StoreException(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /**
+     * The file is not a SQLite database, or a damaged one ({@code SQLITE_NOTADB}, {@code SQLITE_CORRUPT}, or a
+     * finding of {@link #checkIntegrity()}).
+     */
+    public static final class CorruptStoreException extends StoreException {
+        private final Path file;
+        private final String finding;
+
+        CorruptStoreException(Path file, String finding, Throwable cause) {
+            this(file, oneLine(finding), cause, true);
+        }
+
+        private CorruptStoreException(Path file, String finding, Throwable cause, boolean normalized) {
+            super("SQLite store " + file + " is damaged or not a database: " + finding, cause);
+            this.file = file;
+            this.finding = finding;
+        }
+
+        public Path file() {
+            return file;
+        }
+
+        /** What SQLite said, on one line. */
+        public String finding() {
+            return finding;
+        }
+
+        private static String oneLine(String finding) {
+            return String.valueOf(finding).replace("*** in database main ***", "").strip().replaceAll("\\s+", " ");
         }
     }
 
@@ -464,6 +516,10 @@ public final class SqliteConnectionStore implements ConnectionStore {
     }
 
     private StoreException failure(String what, SQLException e) {
+        int primary = e.getErrorCode() & 0xff; // extended result codes keep the primary one in the low byte
+        if (primary == SQLiteErrorCode.SQLITE_CORRUPT.code || primary == SQLiteErrorCode.SQLITE_NOTADB.code) {
+            return new CorruptStoreException(file, e.getMessage(), e);
+        }
         return new StoreException("SQLite store " + file + ": " + what + " failed: " + e.getMessage(), e);
     }
 
