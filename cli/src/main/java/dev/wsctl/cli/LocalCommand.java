@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.BindException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -222,10 +223,15 @@ public final class LocalCommand implements Callable<Integer> {
         });
     }
 
+    /** E.g. {@code bound to 127.0.0.1:8080}; a wildcard bound on a dual-stack machine shows as {@code [::]}. */
     private static String describe(InetSocketAddress bound) {
-        String address = bound.getAddress().getHostAddress() + " port " + bound.getPort();
-        return bound.getAddress().isAnyLocalAddress() ? "bound to every address of this machine, " + address
-                : "bound to " + address;
+        InetAddress address = bound.getAddress();
+        String host = address.getHostAddress();
+        if (address instanceof Inet6Address) {
+            host = "[" + (address.isAnyLocalAddress() ? "::" : host) + "]";
+        }
+        return (address.isAnyLocalAddress() ? "bound to every address of this machine, " : "bound to ")
+                + host + ":" + bound.getPort();
     }
 
     /**
