@@ -110,7 +110,8 @@ public final class LocalCommand implements Callable<Integer> {
             config = config(settings);
             logWriter = Files.newBufferedWriter(OwnedStateDir.createPrivateFile(logFile), StandardCharsets.UTF_8,
                     StandardOpenOption.APPEND);
-            // SQLite gives local.db-wal and local.db-shm the permissions of local.db (https://www.sqlite.org/tempfiles.html)
+            // SQLite creates local.db-wal and local.db-shm with the permissions of local.db, whatever the umask
+            // (its test of that: https://github.com/sqlite/sqlite/blob/master/test/journal3.test)
             OwnedStateDir.createPrivateFile(config.db());
             stack = start(config.withLog(log(logWriter, err)));
         } catch (Exception | Error e) {
