@@ -110,6 +110,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (connections < 1 || broadcasts < 1 || connectRate < 1) {
             throw CliException.usage("--connections, --broadcasts and --connect-rate must be at least 1");
         }
+        DurationConverter.positive("--timeout", timeout);
         int processes = procs != null ? procs : (connections + SOCKETS_PER_PROCESS - 1) / SOCKETS_PER_PROCESS;
         if (processes < 1) {
             throw CliException.usage("--procs must be at least 1");

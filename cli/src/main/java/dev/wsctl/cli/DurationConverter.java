@@ -40,4 +40,12 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
         }
         return duration;
     }
+
+    /** {@code value} unless it is zero, which no option that waits for something can mean: a usage error naming it. */
+    static Duration positive(String option, Duration value) {
+        if (value != null && value.isZero()) {
+            throw CliException.usage(option + " must be more than 0");
+        }
+        return value;
+    }
 }

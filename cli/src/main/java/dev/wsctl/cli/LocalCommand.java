@@ -247,8 +247,8 @@ public final class LocalCommand implements Callable<Integer> {
             throw CliException.usage("--stage may contain only letters, digits, '-' and '_' (1-128 characters)");
         }
         OwnedStateDir.requireDirectoryOrAbsent(state.path());
-        requirePositive("--idle-timeout", idleTimeout);
-        requirePositive("--max-connection-duration", maxConnectionDuration);
+        DurationConverter.positive("--idle-timeout", idleTimeout);
+        DurationConverter.positive("--max-connection-duration", maxConnectionDuration);
         InetAddress address;
         try {
             address = InetAddress.getByName(host);
@@ -267,12 +267,6 @@ public final class LocalCommand implements Callable<Integer> {
             return NetworkInterface.getByInetAddress(address) != null;
         } catch (SocketException e) {
             return false;
-        }
-    }
-
-    private static void requirePositive(String option, Duration value) {
-        if (value != null && value.isZero()) {
-            throw CliException.usage(option + " must be more than 0");
         }
     }
 

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
@@ -73,7 +76,8 @@ public final class OwnedStateDir implements AutoCloseable {
             }
             key = dir.toRealPath();
         } catch (IOException e) {
-            throw new CliException(ExitCode.FAILED, "Could not create the state directory " + dir + ": " + e.getMessage(), e);
+            throw new CliException(ExitCode.FAILED, "Could not create the state directory " + dir + " (" + reason(e)
+                    + "); give wsctl local another --state-dir.", e);
         }
         if (!OWNED.add(key)) {
             throw ownedByAnother(dir);
@@ -175,6 +179,23 @@ public final class OwnedStateDir implements AutoCloseable {
             }
             tightened.add(path + " (was " + PosixFilePermissions.toString(actual) + ")");
         }
+    }
+
+    /** Why a file operation failed, in words: the exceptions of java.nio.file often carry only the path. */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException denied) {
+            return "permission denied on " + denied.getFile();
+        }
+        if (e instanceof FileAlreadyExistsException exists) {
+            return exists.getFile() + " exists and is not a directory";
+        }
+        if (e instanceof NoSuchFileException missing) {
+            return missing.getFile() + " does not exist";
+        }
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            return fs.getFile() + ": " + fs.getReason();
+        }
+        return String.valueOf(e.getMessage());
     }
 
     private static FileAttribute<?>[] attributes(Set<PosixFilePermission> permissions) {

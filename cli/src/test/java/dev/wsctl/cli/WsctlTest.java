@@ -149,6 +149,27 @@ class WsctlTest {
     }
 
     @Test
+    void aStateDirectoryThatCannotBeCreatedIsOneSentence() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
+        CliRun r = CliRun.wsctl("local", "--port", "0", "--state-dir", file.resolve("sub").toString());
+        assertThat(r.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(r.err().lines()).containsExactly("wsctl: Could not create the state directory " + file.resolve("sub")
+                + " (" + file + " exists and is not a directory); give wsctl local another --state-dir.");
+    }
+
+    @Test
+    void aZeroDurationWhereSomethingIsAwaitedIsAUsageError() {
+        assertOneSentenceUsageError(CliRun.wsctl("listen", "--url", "ws://127.0.0.1:1/x", "--channel", "news",
+                "--connect-timeout", "0s"), "--connect-timeout must be more than 0");
+        assertOneSentenceUsageError(CliRun.wsctl("listen", "--url", "ws://127.0.0.1:1/x", "--channel", "news",
+                "--timeout", "0ms"), "--timeout must be more than 0");
+        assertOneSentenceUsageError(CliRun.wsctl("smoke", "--url", "ws://127.0.0.1:1/x", "--timeout", "0s"),
+                "--timeout must be more than 0");
+        assertOneSentenceUsageError(CliRun.wsctl("bench", "--url", "ws://127.0.0.1:1/x", "--timeout", "0s"),
+                "--timeout must be more than 0");
+    }
+
+    @Test
     void aDurationTooLongForAnyCommandIsAUsageError() {
         assertOneSentenceUsageError(CliRun.wsctl("listen", "--url", "ws://127.0.0.1:1/x", "--channel", "news", "--timeout", "106751992d"),
                 "'106751992d' is too long a duration; at most 365d");
