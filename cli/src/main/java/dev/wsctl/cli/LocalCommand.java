@@ -181,7 +181,7 @@ public final class LocalCommand implements Callable<Integer> {
     private LocalStack start(LocalStack.Config config) throws Exception {
         try {
             return LocalStack.start(config);
-        } catch (SqliteConnectionStore.CorruptStoreException e) {
+        } catch (SqliteConnectionStore.UnusableStoreException e) {
             throw new CliException(ExitCode.FAILED, "The store " + e.file() + " is damaged or is not a wsctl store ("
                     + e.finding() + "); move it away, with the local.db-wal and local.db-shm files next to it, and"
                     + " wsctl local creates a new one.", e);

@@ -169,7 +169,7 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * Starts the stack; it serves until {@link #close()}. The store is checked first ({@link
-     * SqliteConnectionStore.CorruptStoreException} when it is damaged or no database), then emptied of the
+     * SqliteConnectionStore.UnusableStoreException} when it is damaged or no database), then emptied of the
      * connections a previous run left ({@link #removedAtStart()}).
      */
     public static LocalStack start(Config config) throws Exception {

@@ -72,6 +72,10 @@ public final class SqliteConnectionStore implements ConnectionStore {
     private static final String SCHEMA_INDEX =
             "CREATE INDEX IF NOT EXISTS rows_by_channel ON rows(channel, connection_id)";
 
+    private static final List<String> COLUMNS = List.of("connection_id", "channel", "expires_at", "connected_at",
+            "source_ip", "origin", "sub", "grants");
+    private static final java.util.Set<String> OWN_OBJECTS = java.util.Set.of("rows", "rows_by_channel");
+
     private static final String PUT_META = "INSERT OR REPLACE INTO rows"
             + "(connection_id, channel, expires_at, connected_at, source_ip, origin, sub, grants)"
             + " VALUES(?, '" + CONNECTION_ROW + "', ?, ?, ?, ?, ?, ?)";
@@ -105,6 +109,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
         config.setBusyTimeout(BUSY_TIMEOUT_MS);
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        requireOwnSchema();
         this.writer = open("open");
         try {
             write("create the schema", c -> {
@@ -115,8 +120,64 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 return null;
             });
         } catch (RuntimeException e) {
-            closeQuietly(writer);
+            close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses, before changing anything, a SQLite database of some other program: one with a table or index that
+     * this store does not make, or a {@code rows} table with other columns. Deleting from such a {@code rows}
+     * would destroy that program's data.
+     */
+    private void requireOwnSchema() {
+        if (!Files.isRegularFile(file) || sizeOf(file) == 0) {
+            return; // a new store
+        }
+        // read-only, and before the WAL mode of this.config, which would rewrite the file's header
+        SQLiteConfig readOnly = new SQLiteConfig();
+        readOnly.setReadOnly(true);
+        readOnly.setBusyTimeout(BUSY_TIMEOUT_MS);
+        String foreign;
+        try (Connection c = readOnly.createConnection(url)) {
+            foreign = foreignSchema(c);
+        } catch (SQLException e) {
+            throw failure("read the schema", e);
+        }
+        if (foreign != null) {
+            throw new UnusableStoreException(file, foreign, null);
+        }
+    }
+
+    private static String foreignSchema(Connection c) throws SQLException {
+        List<String> others = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT type, name FROM sqlite_master ORDER BY name")) {
+            while (rs.next()) {
+                String name = rs.getString(2);
+                if (!OWN_OBJECTS.contains(name)) {
+                    others.add(rs.getString(1) + " " + name);
+                }
+            }
+        }
+        if (!others.isEmpty()) {
+            return "it holds what wsctl does not make: " + String.join(", ", others);
+        }
+        List<String> columns = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(rows)")) {
+            while (rs.next()) {
+                columns.add(rs.getString("name"));
+            }
+        }
+        return columns.isEmpty() || columns.equals(COLUMNS) ? null
+                : "its table rows has the columns " + String.join(", ", columns) + ", not wsctl's";
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0; // gone meanwhile: a new store
         }
     }
 
@@ -241,7 +302,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
     /**
      * Reads the whole file as SQLite's {@code PRAGMA integrity_check} does (every page, and every index against
      * its table: {@code quick_check} skips the latter, https://www.sqlite.org/pragma.html#pragma_integrity_check),
-     * and throws {@link CorruptStoreException} with SQLite's first finding unless it answers {@code ok}.
+     * and throws {@link UnusableStoreException} with SQLite's first finding unless it answers {@code ok}.
      */
     public void checkIntegrity() {
         String finding = read("check integrity", c -> {
@@ -250,7 +311,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
             }
         });
         if (!"ok".equals(finding)) {
-            throw new CorruptStoreException(file, finding, null);
+            throw new UnusableStoreException(file, finding, null);
         }
     }
 
@@ -405,19 +466,19 @@ public final class SqliteConnectionStore implements ConnectionStore {
     }
 
     /**
-     * The file is not a SQLite database, or a damaged one ({@code SQLITE_NOTADB}, {@code SQLITE_CORRUPT}, or a
-     * finding of {@link #checkIntegrity()}).
+     * The file is not a SQLite database ({@code SQLITE_NOTADB}), a damaged one ({@code SQLITE_CORRUPT}, or a finding
+     * of {@link #checkIntegrity()}), or another program's.
      */
-    public static final class CorruptStoreException extends StoreException {
+    public static final class UnusableStoreException extends StoreException {
         private final Path file;
         private final String finding;
 
-        CorruptStoreException(Path file, String finding, Throwable cause) {
+        UnusableStoreException(Path file, String finding, Throwable cause) {
             this(file, oneLine(finding), cause, true);
         }
 
-        private CorruptStoreException(Path file, String finding, Throwable cause, boolean normalized) {
-            super("SQLite store " + file + " is damaged or not a database: " + finding, cause);
+        private UnusableStoreException(Path file, String finding, Throwable cause, boolean normalized) {
+            super("SQLite store " + file + " is damaged or not a wsctl store: " + finding, cause);
             this.file = file;
             this.finding = finding;
         }
@@ -518,7 +579,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
     private StoreException failure(String what, SQLException e) {
         int primary = e.getErrorCode() & 0xff; // extended result codes keep the primary one in the low byte
         if (primary == SQLiteErrorCode.SQLITE_CORRUPT.code || primary == SQLiteErrorCode.SQLITE_NOTADB.code) {
-            return new CorruptStoreException(file, e.getMessage(), e);
+            return new UnusableStoreException(file, e.getMessage(), e);
         }
         return new StoreException("SQLite store " + file + ": " + what + " failed: " + e.getMessage(), e);
     }

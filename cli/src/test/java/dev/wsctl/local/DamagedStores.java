@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The shapes in which a {@code local.db} can be unusable: not SQLite at all (random bytes, a text file), or a store
- * damaged on disk (cut short, an index page overwritten). Page offsets follow the file format,
+ * The shapes in which a {@code local.db} can be unusable: not SQLite at all (random bytes, a text file), another
+ * program's database, or a store damaged on disk (cut short, an index page overwritten). Page offsets follow the file format,
  * https://www.sqlite.org/fileformat2.html (page N starts at (N-1) * page size).
  */
 public enum DamagedStores {
@@ -42,6 +42,26 @@ public enum DamagedStores {
             filled(file);
             try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
                 raf.setLength(raf.length() / 2 + 100); // mid-page, half the pages gone
+            }
+        }
+    },
+    /** A sound SQLite database of another program, with a {@code rows} table of its own. */
+    FOREIGN_DATABASE {
+        @Override
+        public void write(Path file) throws Exception {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE rows(id INTEGER PRIMARY KEY, amount REAL)");
+                st.execute("INSERT INTO rows(amount) VALUES (12.5), (99.0)");
+            }
+        }
+    },
+    /** A sound SQLite database with wsctl's table beside one of its own. */
+    SHARED_DATABASE {
+        @Override
+        public void write(Path file) throws Exception {
+            filled(file);
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE invoices(id INTEGER PRIMARY KEY, amount REAL)");
             }
         }
     },

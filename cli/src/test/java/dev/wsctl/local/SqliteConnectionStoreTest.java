@@ -200,9 +200,21 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
             try (SqliteConnectionStore s = new SqliteConnectionStore(bad)) {
                 s.checkIntegrity();
             }
-        }).isInstanceOf(SqliteConnectionStore.CorruptStoreException.class)
+        }).isInstanceOf(SqliteConnectionStore.UnusableStoreException.class)
                 .hasMessageContaining(bad.toString())
-                .satisfies(e -> assertThat(((SqliteConnectionStore.CorruptStoreException) e).finding()).isNotBlank());
+                .satisfies(e -> assertThat(((SqliteConnectionStore.UnusableStoreException) e).finding()).isNotBlank());
+    }
+
+    @Test
+    void anotherProgramsDatabaseIsLeftAsItWas() throws Exception {
+        Path foreign = dir.resolve("foreign.db");
+        DamagedStores.FOREIGN_DATABASE.write(foreign);
+        byte[] before = Files.readAllBytes(foreign);
+
+        assertThatThrownBy(() -> new SqliteConnectionStore(foreign))
+                .isInstanceOf(SqliteConnectionStore.UnusableStoreException.class)
+                .hasMessageContaining("its table rows has the columns id, amount, not wsctl's");
+        assertThat(java.util.Arrays.equals(Files.readAllBytes(foreign), before)).as("the file is unchanged").isTrue();
     }
 
     @Test
