@@ -103,9 +103,10 @@ public final class LocalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         OwnedStateDir owned = OwnedStateDir.claim(stateDir);
         Writer logWriter = null;
-        LocalStack stack;
+        LocalStack started = null;
         Path logFile = stateDir.resolve("local.log");
         LocalStack.Config config;
+        Path stateFile;
         try {
             config = config(settings);
             logWriter = Files.newBufferedWriter(OwnedStateDir.createPrivateFile(logFile), StandardCharsets.UTF_8,
@@ -113,16 +114,24 @@ public final class LocalCommand implements Callable<Integer> {
             // SQLite creates local.db-wal and local.db-shm with the permissions of local.db, whatever the umask
             // (its test of that: https://github.com/sqlite/sqlite/blob/master/test/journal3.test)
             OwnedStateDir.createPrivateFile(config.db());
-            stack = start(config.withLog(log(logWriter, err)));
+            started = start(config.withLog(log(logWriter, err)));
+            stateFile = LocalState.write(stateDir, new LocalState(ProcessHandle.current().pid(),
+                    started.websocketUri(), started.callbackUri(), config.db().toAbsolutePath()));
         } catch (Exception | Error e) {
+            if (started != null) {
+                started.close();
+            }
             if (logWriter != null) {
                 logWriter.close();
             }
             owned.close();
+            if (e instanceof IOException io) {
+                throw new CliException(ExitCode.FAILED, "Could not write to the state directory " + stateDir + " ("
+                        + OwnedStateDir.reason(io) + ").", e);
+            }
             throw e;
         }
-        Path stateFile = LocalState.write(stateDir, new LocalState(ProcessHandle.current().pid(),
-                stack.websocketUri(), stack.callbackUri(), config.db().toAbsolutePath()));
+        LocalStack stack = started;
 
         CountDownLatch stopped = new CountDownLatch(1);
         Writer log = logWriter;
