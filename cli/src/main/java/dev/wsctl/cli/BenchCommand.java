@@ -119,6 +119,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (rate != null && !(rate > 0 && rate <= 1000)) {
             throw CliException.usage("--rate must be a number of broadcasts per second above 0 and at most 1000");
         }
+        DurationConverter.positive("--timeout", timeout);
         int processes = procs != null ? procs : (connections + SOCKETS_PER_PROCESS - 1) / SOCKETS_PER_PROCESS;
         if (processes < 1) {
             throw CliException.usage("--procs must be at least 1");

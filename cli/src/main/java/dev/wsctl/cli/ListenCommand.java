@@ -76,6 +76,8 @@ public final class ListenCommand implements Callable<Integer> {
         if (count != null && count < 1) {
             throw CliException.usage("--count must be at least 1");
         }
+        DurationConverter.positive("--timeout", timeout);
+        DurationConverter.positive("--connect-timeout", connectTimeout);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Optional<String> jwt = token.value(context.env());

@@ -5,6 +5,7 @@ import dev.wsctl.config.ConfigLoader;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.local.Limits;
 import dev.wsctl.local.LocalStack;
+import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.runtime.ChannelName;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.Settings;
@@ -20,6 +21,12 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.BindException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,59 +97,73 @@ public final class LocalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path stateDir = state.path();
-        LocalStack.Config config = config();
+        checkFlags();
+        StackConfig settings = stackConfig();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Files.createDirectories(stateDir);
+        OwnedStateDir owned = OwnedStateDir.claim(stateDir);
+        Writer logWriter = null;
+        LocalStack started = null;
         Path logFile = stateDir.resolve("local.log");
-        Writer logWriter = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        JsonLog log = new JsonLog(line -> {
-            synchronized (logWriter) {
-                try {
-                    logWriter.write(line);
-                    logWriter.write('\n');
-                    logWriter.flush();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-            if (verbose) {
-                err.println(line);
-            }
-        });
-
-        LocalStack stack;
+        LocalStack.Config config;
+        Path stateFile;
         try {
-            stack = LocalStack.start(config.withLog(log));
-        } catch (IOException e) {
-            logWriter.close();
-            if (e instanceof BindException || e.getCause() instanceof BindException) {
-                throw new CliException(ExitCode.FAILED, "Cannot listen on " + host + ":" + port
-                        + " (" + e.getMessage() + "). Is another wsctl local running? Pick another with --port.");
+            config = config(settings);
+            logWriter = Files.newBufferedWriter(OwnedStateDir.createPrivateFile(logFile), StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND);
+            // SQLite creates local.db-wal and local.db-shm with the permissions of local.db, whatever the umask
+            // (its test of that: https://github.com/sqlite/sqlite/blob/master/test/journal3.test)
+            OwnedStateDir.createPrivateFile(config.db());
+            started = start(config.withLog(log(logWriter, err)));
+            stateFile = LocalState.write(stateDir, new LocalState(ProcessHandle.current().pid(),
+                    started.websocketUri(), started.callbackUri(), config.db().toAbsolutePath()));
+        } catch (Exception | Error e) {
+            if (started != null) {
+                started.close();
             }
-            throw new CliException(ExitCode.FAILED, "Could not start the local stack: " + e.getMessage(), e);
+            if (logWriter != null) {
+                logWriter.close();
+            }
+            owned.close();
+            if (e instanceof IOException io) {
+                throw new CliException(ExitCode.FAILED, "Could not write to the state directory " + stateDir + " ("
+                        + OwnedStateDir.reason(io) + ").", e);
+            }
+            throw e;
         }
-        Path stateFile = LocalState.write(stateDir, new LocalState(ProcessHandle.current().pid(),
-                stack.websocketUri(), stack.callbackUri(), config.db().toAbsolutePath()));
+        LocalStack stack = started;
 
         CountDownLatch stopped = new CountDownLatch(1);
+        Writer log = logWriter;
         Thread hook = new Thread(() -> {
             err.println("wsctl local: closing " + stack.gateway().connectionCount() + " connection(s) ...");
             err.flush();
             stack.close();
             try {
                 Files.deleteIfExists(stateFile);
-                logWriter.close();
+                log.close();
             } catch (IOException ignored) {
-                // best effort on the way out; the next start overwrites both
+                // best effort on the way out; the next owner overwrites both
             }
+            owned.close();
             stopped.countDown();
         }, "wsctl-local-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
-        err.println("wsctl local: listening on " + stack.websocketUri()
-                + "  (@connections: " + stack.callbackUri() + "/@connections/{id})");
+        InetSocketAddress bound = stack.boundAddress();
+        err.println("wsctl local: listening on " + stack.websocketUri() + "  (" + describe(bound)
+                + "; @connections: " + stack.callbackUri() + "/@connections/{id})");
+        if (!bound.getAddress().isLoopbackAddress()) {
+            err.println("  warning: reachable from other machines, and the @connections API (which `wsctl broadcast"
+                    + " --local` also uses) has no authentication: whoever reaches it can send to, read and close"
+                    + " every connection. Use --host 127.0.0.1 unless that is what you want.");
+        }
+        for (String file : owned.tightened()) {
+            err.println("  made private to you: " + file);
+        }
+        if (stack.removedAtStart() > 0) {
+            err.println("  removed " + stack.removedAtStart() + " connection(s) left by a previous run");
+        }
         err.println("  store " + config.db() + ", log " + logFile + "; Ctrl-C to stop");
         err.println("  demo page: " + stack.demoPageUri()
                 + (config.auth().mode() == AuthSettings.Mode.JWT ? "  (paste a token into it)" : ""));
@@ -165,14 +186,106 @@ public final class LocalCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    LocalStack.Config config() {
+    /** Starts the stack, each way it can fail told in one sentence. */
+    private LocalStack start(LocalStack.Config config) throws Exception {
+        try {
+            return LocalStack.start(config);
+        } catch (SqliteConnectionStore.UnusableStoreException e) {
+            throw new CliException(ExitCode.FAILED, "The store " + e.file() + " is damaged or is not a wsctl store ("
+                    + e.finding() + "); move it away, with the local.db-wal and local.db-shm files next to it, and"
+                    + " wsctl local creates a new one.", e);
+        } catch (SqliteConnectionStore.StoreException e) {
+            throw new CliException(ExitCode.FAILED, "Could not open the store: " + e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+            String reason = String.valueOf(cause.getMessage());
+            boolean bind = false;
+            for (Throwable t = cause; t != null; t = t.getCause()) {
+                if (t instanceof BindException) {
+                    bind = true;
+                    reason = String.valueOf(t.getMessage()); // the innermost says why: in use, permission denied
+                }
+            }
+            if (bind) {
+                // the host is one of this machine's (checkFlags), so it is the port that is taken or not allowed
+                String hint = reason.contains("in use") ? " Is another wsctl local running? Pick another with --port." : "";
+                throw new CliException(ExitCode.FAILED, "Cannot listen on " + host + ":" + port
+                        + " (" + reason + ")." + hint, e);
+            }
+            throw new CliException(ExitCode.FAILED, "Could not start the local stack: " + cause.getMessage(), e);
+        }
+    }
+
+    private JsonLog log(Writer logWriter, PrintWriter err) {
+        return new JsonLog(line -> {
+            synchronized (logWriter) {
+                try {
+                    logWriter.write(line);
+                    logWriter.write('\n');
+                    logWriter.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            if (verbose) {
+                err.println(line);
+            }
+        });
+    }
+
+    /** E.g. {@code bound to 127.0.0.1:8080}; a wildcard bound on a dual-stack machine shows as {@code [::]}. */
+    private static String describe(InetSocketAddress bound) {
+        InetAddress address = bound.getAddress();
+        String host = address.getHostAddress();
+        if (address instanceof Inet6Address) {
+            host = "[" + (address.isAnyLocalAddress() ? "::" : host) + "]";
+        }
+        return (address.isAnyLocalAddress() ? "bound to every address of this machine, " : "bound to ")
+                + host + ":" + bound.getPort();
+    }
+
+    /**
+     * The flags whose values need no file: each bad one is a usage error naming it. The host must be an address
+     * of this machine (or the wildcard), so that a bind failure can only mean the port.
+     */
+    void checkFlags() {
         if (port < 0 || port > 65535) {
             throw CliException.usage("--port must be between 0 and 65535, not " + port);
         }
         if (!stage.matches("[A-Za-z0-9_-]{1,128}")) {
             throw CliException.usage("--stage may contain only letters, digits, '-' and '_' (1-128 characters)");
         }
-        StackConfig stack = stackConfig();
+        OwnedStateDir.requireDirectoryOrAbsent(state.path());
+        DurationConverter.positive("--idle-timeout", idleTimeout);
+        DurationConverter.positive("--max-connection-duration", maxConnectionDuration);
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw CliException.usage("--host " + host + " is not a known host name or address");
+        }
+        if (address.isAnyLocalAddress() || address.isLoopbackAddress() || isOfThisMachine(address)) {
+            return;
+        }
+        throw CliException.usage("--host " + host + " is not an address of this machine; use 127.0.0.1 (the default),"
+                + " 0.0.0.0 for every interface, or one of this machine's addresses");
+    }
+
+    private static boolean isOfThisMachine(InetAddress address) {
+        try {
+            return NetworkInterface.getByInetAddress(address) != null;
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
+    LocalStack.Config config() {
+        checkFlags();
+        return config(stackConfig());
+    }
+
+    /** The stack's configuration, creating the state directory's auth secret when the config needs one. */
+    private LocalStack.Config config(StackConfig stack) {
         AuthSettings auth = AuthSettings.none();
         if (!noAuth) {
             // jwt with wsctl's own secret: the local stack keeps one in the state directory, which

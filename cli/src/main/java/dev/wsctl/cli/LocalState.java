@@ -9,6 +9,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The address of the stack that {@code wsctl local} runs, as it wrote it to {@code .wsctl/local.json},
@@ -17,7 +18,10 @@ import java.nio.file.Path;
 public record LocalState(long pid, URI url, URI callbackUrl, Path db) {
     private static final String FILE = "local.json";
 
-    /** Records a running stack; returns the file, which its owner deletes when the stack stops. */
+    /**
+     * Records a running stack, in a file readable by its user only; returns the file, which the owner of the state
+     * directory ({@link OwnedStateDir}) deletes when the stack stops.
+     */
     public static Path write(Path stateDir, LocalState state) throws IOException {
         ObjectNode json = Json.object();
         json.put("pid", state.pid());
@@ -25,9 +29,20 @@ public record LocalState(long pid, URI url, URI callbackUrl, Path db) {
         json.put("callbackUrl", state.callbackUrl().toString());
         json.put("db", state.db().toString());
         json.put("startedAt", System.currentTimeMillis());
-        Path file = stateDir.resolve(FILE);
+        Path file = OwnedStateDir.createPrivateFile(stateDir.resolve(FILE));
         Files.writeString(file, Json.write(json) + "\n", StandardCharsets.UTF_8);
         return file;
+    }
+
+    /** What {@code local.json} says, running or not; empty when there is no such file or it cannot be read. */
+    static Optional<LocalState> peek(Path stateDir) {
+        try {
+            JsonNode state = Json.mapper().readTree(stateDir.resolve(FILE).toFile());
+            return Optional.of(new LocalState(state.path("pid").asLong(), URI.create(state.path("url").asText()),
+                    URI.create(state.path("callbackUrl").asText()), Path.of(state.path("db").asText())));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     public static LocalState read(Path stateDir) {

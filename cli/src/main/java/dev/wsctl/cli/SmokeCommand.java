@@ -85,6 +85,7 @@ public final class SmokeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        DurationConverter.positive("--timeout", timeout);
         Optional<String> given = token.value(context.env());
         URI stack = ListenCommand.websocketUrl(url, target, context);
         String channel = "smoke-" + UUID.randomUUID().toString().substring(0, 8);

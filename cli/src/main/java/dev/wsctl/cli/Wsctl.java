@@ -43,6 +43,7 @@ public final class Wsctl {
         CommandLine cli = new CommandLine(root, factory);
         cli.setOut(out);
         cli.setErr(err);
+        cli.setParameterExceptionHandler(Wsctl::badCommandLine);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter w = commandLine.getErr();
             if (e instanceof CliException c) {
@@ -77,5 +78,19 @@ public final class Wsctl {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * An unknown option, a missing or badly typed value: picocli's sentence (with its "did you mean" suggestion
+     * where it has one) and where the usage is, rather than the whole usage.
+     */
+    private static int badCommandLine(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter w = command.getErr();
+        w.println("wsctl: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
+        w.println("Run '" + command.getCommandSpec().qualifiedName() + " --help' for usage.");
+        w.flush();
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 }

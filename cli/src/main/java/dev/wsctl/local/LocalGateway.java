@@ -18,9 +18,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -168,6 +170,17 @@ public final class LocalGateway implements AutoCloseable {
         if (port <= 0)
             throw new IllegalStateException("gateway is not started");
         return port;
+    }
+
+    /** The address and port bound, e.g. {@code 127.0.0.1} for host {@code localhost}, or the wildcard address. */
+    public InetSocketAddress boundAddress() {
+        if (!(connector.getTransport() instanceof ServerSocketChannel channel))
+            throw new IllegalStateException("gateway is not started");
+        try {
+            return (InetSocketAddress) channel.getLocalAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException("gateway is not listening", e);
+        }
     }
 
     public String stage() {

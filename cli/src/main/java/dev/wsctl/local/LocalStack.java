@@ -20,6 +20,7 @@ import dev.wsctl.runtime.auth.Authorizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
@@ -110,6 +111,7 @@ public final class LocalStack implements AutoCloseable {
     private final InProcessDispatcher workers;
     private final PubSub pubSub;
     private final LocalGateway gateway;
+    private final int removedAtStart;
 
     private LocalStack(Config config, Integration authorizer) throws Exception {
         int port = config.port() == 0 ? freePort(config.host()) : config.port();
@@ -119,9 +121,11 @@ public final class LocalStack implements AutoCloseable {
                 new Settings.Sharding(config.sharding().shardSize(), config.sharding().maxRate(),
                         config.sharding().burst(), Optional.empty()));
         store = new SqliteConnectionStore(config.db());
-        // what DynamoDB's TTL does on AWS: rows of connections that ended without $disconnect go
-        store.deleteExpired(System.currentTimeMillis() / 1000);
         try {
+            store.checkIntegrity();
+            // the stack owns its store: a connection in it at start died with the process that held its socket
+            // (a crash, a kill -9), so none can be live
+            removedAtStart = store.removeAllConnections();
             JsonLog log = config.log();
             // one rate cap for the whole stack: the send path's own fan-outs and every worker's batch share it,
             // which in one process is exact (on AWS each worker gets its batch's share instead)
@@ -163,7 +167,11 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** Starts the stack; it serves until {@link #close()}. */
+    /**
+     * Starts the stack; it serves until {@link #close()}. The store is checked first ({@link
+     * SqliteConnectionStore.UnusableStoreException} when it is damaged or no database), then emptied of the
+     * connections a previous run left ({@link #removedAtStart()}).
+     */
     public static LocalStack start(Config config) throws Exception {
         return new LocalStack(config, null);
     }
@@ -187,6 +195,16 @@ public final class LocalStack implements AutoCloseable {
     /** {@code http://host:port/}: the demo page. */
     public URI demoPageUri() {
         return gateway.demoPageUri();
+    }
+
+    /** How many connections a previous run left in the store, which the start removed. */
+    public int removedAtStart() {
+        return removedAtStart;
+    }
+
+    /** The address and port the gateway listens on, as bound (e.g. {@code localhost} resolved). */
+    public InetSocketAddress boundAddress() {
+        return gateway.boundAddress();
     }
 
     public LocalGateway gateway() {

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
 
 /**
  * {@link ConnectionStore} over a SQLite file, for {@code wsctl local} (default {@link #DEFAULT_FILE}).
@@ -71,6 +72,10 @@ public final class SqliteConnectionStore implements ConnectionStore {
     private static final String SCHEMA_INDEX =
             "CREATE INDEX IF NOT EXISTS rows_by_channel ON rows(channel, connection_id)";
 
+    private static final List<String> COLUMNS = List.of("connection_id", "channel", "expires_at", "connected_at",
+            "source_ip", "origin", "sub", "grants");
+    private static final java.util.Set<String> OWN_OBJECTS = java.util.Set.of("rows", "rows_by_channel");
+
     private static final String PUT_META = "INSERT OR REPLACE INTO rows"
             + "(connection_id, channel, expires_at, connected_at, source_ip, origin, sub, grants)"
             + " VALUES(?, '" + CONNECTION_ROW + "', ?, ?, ?, ?, ?, ?)";
@@ -104,6 +109,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
         config.setBusyTimeout(BUSY_TIMEOUT_MS);
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        requireOwnSchema();
         this.writer = open("open");
         try {
             write("create the schema", c -> {
@@ -114,8 +120,64 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 return null;
             });
         } catch (RuntimeException e) {
-            closeQuietly(writer);
+            close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses, before changing anything, a SQLite database of some other program: one with a table or index that
+     * this store does not make, or a {@code rows} table with other columns. Deleting from such a {@code rows}
+     * would destroy that program's data.
+     */
+    private void requireOwnSchema() {
+        if (!Files.isRegularFile(file) || sizeOf(file) == 0) {
+            return; // a new store
+        }
+        // read-only, and before the WAL mode of this.config, which would rewrite the file's header
+        SQLiteConfig readOnly = new SQLiteConfig();
+        readOnly.setReadOnly(true);
+        readOnly.setBusyTimeout(BUSY_TIMEOUT_MS);
+        String foreign;
+        try (Connection c = readOnly.createConnection(url)) {
+            foreign = foreignSchema(c);
+        } catch (SQLException e) {
+            throw failure("read the schema", e);
+        }
+        if (foreign != null) {
+            throw new UnusableStoreException(file, foreign, null);
+        }
+    }
+
+    private static String foreignSchema(Connection c) throws SQLException {
+        List<String> others = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT type, name FROM sqlite_master ORDER BY name")) {
+            while (rs.next()) {
+                String name = rs.getString(2);
+                if (!OWN_OBJECTS.contains(name)) {
+                    others.add(rs.getString(1) + " " + name);
+                }
+            }
+        }
+        if (!others.isEmpty()) {
+            return "it holds what wsctl does not make: " + String.join(", ", others);
+        }
+        List<String> columns = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(rows)")) {
+            while (rs.next()) {
+                columns.add(rs.getString("name"));
+            }
+        }
+        return columns.isEmpty() || columns.equals(COLUMNS) ? null
+                : "its table rows has the columns " + String.join(", ", columns) + ", not wsctl's";
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0; // gone meanwhile: a new store
         }
     }
 
@@ -222,16 +284,35 @@ public final class SqliteConnectionStore implements ConnectionStore {
     }
 
     /**
-     * Removes rows whose {@code expiresAt} is before {@code nowEpochSeconds}, as DynamoDB's TTL
-     * would. Returns how many went.
+     * Removes every row and returns how many connections had rows: what the owner of the store does at start,
+     * when no connection in it can be live (their sockets went with the process that held them).
      */
-    public int deleteExpired(long nowEpochSeconds) {
-        return write("delete expired rows", c -> {
-            try (PreparedStatement delete = c.prepareStatement("DELETE FROM rows WHERE expires_at < ?")) {
-                delete.setLong(1, nowEpochSeconds);
-                return delete.executeUpdate();
+    public int removeAllConnections() {
+        return write("remove every connection", c -> {
+            int connections;
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT COUNT(DISTINCT connection_id) FROM rows")) {
+                connections = rs.next() ? rs.getInt(1) : 0;
+            }
+            exec(c, "DELETE FROM rows");
+            return connections;
+        });
+    }
+
+    /**
+     * Reads the whole file as SQLite's {@code PRAGMA integrity_check} does (every page, and every index against
+     * its table: {@code quick_check} skips the latter, https://www.sqlite.org/pragma.html#pragma_integrity_check),
+     * and throws {@link UnusableStoreException} with SQLite's first finding unless it answers {@code ok}.
+     */
+    public void checkIntegrity() {
+        String finding = read("check integrity", c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA integrity_check(1)")) {
+                return rs.next() ? rs.getString(1) : "no answer";
             }
         });
+        if (!"ok".equals(finding)) {
+            throw new UnusableStoreException(file, finding, null);
+        }
     }
 
     // ---------------------------------------------------------------- reads
@@ -378,9 +459,41 @@ public final class SqliteConnectionStore implements ConnectionStore {
     }
 
     /** A SQLite error, with what the store was doing and the file. */
-    public static final class StoreException extends RuntimeException {
+    public static class StoreException extends RuntimeException {
         StoreException(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /**
+     * The file is not a SQLite database ({@code SQLITE_NOTADB}), a damaged one ({@code SQLITE_CORRUPT}, or a finding
+     * of {@link #checkIntegrity()}), or another program's.
+     */
+    public static final class UnusableStoreException extends StoreException {
+        private final Path file;
+        private final String finding;
+
+        UnusableStoreException(Path file, String finding, Throwable cause) {
+            this(file, oneLine(finding), cause, true);
+        }
+
+        private UnusableStoreException(Path file, String finding, Throwable cause, boolean normalized) {
+            super("SQLite store " + file + " is damaged or not a wsctl store: " + finding, cause);
+            this.file = file;
+            this.finding = finding;
+        }
+
+        public Path file() {
+            return file;
+        }
+
+        /** What SQLite said, on one line. */
+        public String finding() {
+            return finding;
+        }
+
+        private static String oneLine(String finding) {
+            return String.valueOf(finding).replace("*** in database main ***", "").strip().replaceAll("\\s+", " ");
         }
     }
 
@@ -464,6 +577,10 @@ public final class SqliteConnectionStore implements ConnectionStore {
     }
 
     private StoreException failure(String what, SQLException e) {
+        int primary = e.getErrorCode() & 0xff; // extended result codes keep the primary one in the low byte
+        if (primary == SQLiteErrorCode.SQLITE_CORRUPT.code || primary == SQLiteErrorCode.SQLITE_NOTADB.code) {
+            return new UnusableStoreException(file, e.getMessage(), e);
+        }
         return new StoreException("SQLite store " + file + ": " + what + " failed: " + e.getMessage(), e);
     }
 

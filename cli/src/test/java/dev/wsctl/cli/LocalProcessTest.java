@@ -38,11 +38,7 @@ class LocalProcessTest {
 
     /** Starts {@code wsctl local --port 0 --state-dir DIR EXTRA…} and returns the URL it prints. */
     private String startLocal(String... extra) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new java.util.ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                Wsctl.class.getName(), "local", "--port", "0", "--state-dir", dir.toString()));
-        command.addAll(List.of(extra));
-        process = new ProcessBuilder(command).redirectError(dir.resolve("stderr.txt").toFile()).start();
+        process = launch(extra);
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String url = CompletableFuture.supplyAsync(() -> {
             try {
@@ -51,8 +47,132 @@ class LocalProcessTest {
                 throw new IllegalStateException(e);
             }
         }).get(60, TimeUnit.SECONDS);
-        assertThat(url).as(Files.readString(dir.resolve("stderr.txt"))).matches("ws://127\\.0\\.0\\.1:\\d+/local");
+        assertThat(url).as(Files.readString(dir.resolve("stderr.txt"))).matches("ws://(127\\.0\\.0\\.1|localhost):\\d+/local");
         return url;
+    }
+
+    /** {@code wsctl local --port 0 --state-dir DIR EXTRA…} as a process, its stderr in DIR/stderr.txt (or {@code stderr}). */
+    private Process launch(String... extra) throws Exception {
+        return launch(dir.resolve("stderr.txt"), extra);
+    }
+
+    private Process launch(Path stderr, String... extra) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                Wsctl.class.getName(), "local", "--port", "0", "--state-dir", dir.toString()));
+        command.addAll(List.of(extra));
+        return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+    }
+
+    /** Connects to {@code url} and joins {@code channel}; returns the connection id. */
+    private static String connectAndJoin(String url, String channel, List<WebSocket> sockets) throws Exception {
+        LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create(url), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                        frames.add(data.toString());
+                        ws.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        sockets.add(socket);
+        socket.sendText("{\"action\":\"joinchannel\",\"channel\":\"" + channel + "\"}", true);
+        return Json.mapper().readTree(frames.poll(10, TimeUnit.SECONDS)).get("connectionId").asText();
+    }
+
+    private static String permissions(Path path) throws Exception {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    @Test
+    void aSecondLocalOnTheSameStateDirectoryIsRefusedAndTheFirstKeepsItsStateAndClients() throws Exception {
+        String url = startLocal();
+        List<WebSocket> sockets = new java.util.ArrayList<>();
+        String id = connectAndJoin(url, "news", sockets);
+
+        Path secondErr = dir.getParent().resolve(dir.getFileName() + "-second.txt");
+        Process second = launch(secondErr);
+        try {
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("the second exits").isTrue();
+            assertThat(second.exitValue()).isEqualTo(ExitCode.FAILED);
+            assertThat(new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEmpty();
+            assertThat(Files.readAllLines(secondErr)).containsExactly("wsctl: Another wsctl local (pid " + process.pid()
+                    + ", " + url + ") is running on the state directory " + dir
+                    + "; stop it first, or give this one another --state-dir.");
+        } finally {
+            second.destroyForcibly();
+            Files.deleteIfExists(secondErr);
+        }
+        JsonNode state = Json.mapper().readTree(dir.resolve("local.json").toFile());
+        assertThat(state.get("pid").asLong()).isEqualTo(process.pid());
+        try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
+            assertThat(store.channelsOf(id)).containsExactly("default", "news");
+        }
+        CliRun broadcast = CliRun.wsctl("broadcast", "--local", "--state-dir", dir.toString(), "--channel", "news",
+                "--message", "hi", "-o", "json");
+        assertThat(broadcast.code()).as(broadcast.out() + broadcast.err()).isZero();
+        JsonNode report = Json.mapper().readTree(broadcast.out());
+        assertThat(report.get("delivered").asInt()).as("the first one's client").isEqualTo(1);
+        assertThat(report.get("gone").asInt()).isZero();
+    }
+
+    @Test
+    void afterAKillTheNextStartRemovesTheConnectionsTheDeadOneLeftAndSaysHowMany() throws Exception {
+        String url = startLocal();
+        List<WebSocket> sockets = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            connectAndJoin(url, "news", sockets);
+        }
+        process.destroyForcibly(); // SIGKILL: no shutdown hook, no $disconnect
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        sockets.forEach(WebSocket::abort);
+        try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
+            assertThat(store.connections(10)).hasSize(3);
+        }
+        assertThat(dir.resolve("local.json")).as("left by the killed one").exists();
+
+        String again = startLocal(); // the lock died with the killed process
+        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("removed 3 connection(s) left by a previous run");
+        try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
+            assertThat(store.connections(10)).isEmpty();
+        }
+        assertThat(Json.mapper().readTree(dir.resolve("local.json").toFile()).get("url").asText()).isEqualTo(again);
+    }
+
+    @Test
+    void theStateDirectoryAndEveryFileInItAreTheirUsersOnly() throws Exception {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path log = Files.writeString(dir.resolve("local.log"), "");
+        Files.setPosixFilePermissions(log, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        String url = startLocal();
+        connectAndJoin(url, "news", new java.util.ArrayList<>()); // a write: the WAL exists
+
+        assertThat(permissions(dir)).isEqualTo("rwx------");
+        for (String file : List.of("local.db", "local.db-wal", "local.db-shm", "local.log", "local.json", "local.lock")) {
+            assertThat(permissions(dir.resolve(file))).as(file).isEqualTo("rw-------");
+        }
+        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains(
+                "made private to you: " + dir + " (was rwxr-xr-x)", "made private to you: " + log + " (was rw-r--r--)");
+    }
+
+    @Test
+    void theBannerShowsTheAddressBoundAndWarnsBeyondLoopback() throws Exception {
+        startLocal("--host", "localhost");
+        String banner = Files.readString(dir.resolve("stderr.txt"));
+        java.net.InetAddress localhost = java.net.InetAddress.getByName("localhost");
+        String address = localhost instanceof java.net.Inet6Address ? "[" + localhost.getHostAddress() + "]"
+                : localhost.getHostAddress();
+        assertThat(banner).contains("(bound to " + address + ":")
+                .doesNotContain("warning");
+        process.destroy();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        startLocal("--host", "0.0.0.0");
+        banner = Files.readString(dir.resolve("stderr.txt"));
+        // Java binds the IPv4 wildcard as the IPv6 one where the machine has both: [::] takes both families
+        assertThat(banner).containsPattern("\\(bound to every address of this machine, (0\\.0\\.0\\.0|\\[::]):\\d+;")
+                .contains("warning: reachable from other machines, and the @connections API", "has no authentication");
     }
 
     @Test

@@ -426,18 +426,30 @@ class LocalStackTest {
     }
 
     @Test
-    void startingRemovesRowsPastTheirTtlLikeDynamoDb() throws Exception {
+    void startingRemovesEveryConnectionAPreviousRunLeftAndSaysHowMany() throws Exception {
         try (SqliteConnectionStore earlier = new SqliteConnectionStore(dir.resolve("local.db"))) {
             long now = System.currentTimeMillis();
+            for (int i = 0; i < 12; i++) {
+                earlier.connect(new ConnectionInfo("left" + i + "=", now - 60_000L, "127.0.0.1", null, null, List.of(),
+                        Ttl.expiresAt(now - 60_000L)), List.of("default", "news"));
+            }
             earlier.connect(new ConnectionInfo("expired=", now - 3 * 3600_000L, "127.0.0.1", null, null, List.of(),
-                    dev.wsctl.runtime.Ttl.expiresAt(now - 3 * 3600_000L)), List.of("news"));
-            earlier.connect(new ConnectionInfo("recent=", now - 60_000L, "127.0.0.1", null, null, List.of(),
-                    dev.wsctl.runtime.Ttl.expiresAt(now - 60_000L)), List.of("news"));
+                    Ttl.expiresAt(now - 3 * 3600_000L)), List.of("news"));
         }
         start();
-        assertThat(stack.store().connection("expired=")).isEmpty();
-        assertThat(stack.store().channelsOf("expired=")).isEmpty();
-        assertThat(stack.store().channelsOf("recent=")).containsExactly("news");
+        assertThat(stack.removedAtStart()).isEqualTo(13);
+        assertThat(stack.store().connections(100)).isEmpty();
+        assertThat(stack.store().channelCounts()).isEmpty();
+
+        TestClient a = client();
+        String id = join(a, "news");
+        assertThat(stack.store().connections(100)).extracting(ConnectionInfo::connectionId).containsExactly(id);
+    }
+
+    @Test
+    void aFreshStoreHasNothingToRemove() throws Exception {
+        start();
+        assertThat(stack.removedAtStart()).isZero();
     }
 
     private static Map<String, List<String>> snapshot(ConnectionStore store) {

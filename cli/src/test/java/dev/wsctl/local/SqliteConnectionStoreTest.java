@@ -166,16 +166,17 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
     }
 
     @Test
-    void deleteExpiredRemovesRowsPastTheirTtl() {
-        String old = newConnectionId();
-        String fresh = newConnectionId();
-        String channel = newChannel("ttl");
-        store.connect(new ConnectionInfo(old, 1_000L, "10.0.0.1", null, null, List.of(), 100L), List.of(channel));
-        store.connect(new ConnectionInfo(fresh, 1_000L, "10.0.0.2", null, null, List.of(), 10_000L), List.of(channel));
-
-        assertThat(((SqliteConnectionStore) store).deleteExpired(5_000L)).isEqualTo(2);
-        assertThat(store.connection(old)).isEmpty();
-        assertThat(subscribers(store, channel)).containsExactly(fresh);
+    void removeAllConnectionsEmptiesTheStoreAndCountsConnectionsNotRows() {
+        String channel = newChannel("left");
+        for (int i = 0; i < 3; i++) {
+            store.connect(new ConnectionInfo(newConnectionId(), 1_000L, "10.0.0.1", null, null, List.of(), 10_000L),
+                    List.of(channel, channel + "-b"));
+        }
+        SqliteConnectionStore sqlite = (SqliteConnectionStore) store;
+        assertThat(sqlite.removeAllConnections()).isEqualTo(3);
+        assertThat(store.connections(10)).isEmpty();
+        assertThat(subscribers(store, channel)).isEmpty();
+        assertThat(sqlite.removeAllConnections()).isZero();
     }
 
     @Test
@@ -187,6 +188,40 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
                 .isInstanceOf(SqliteConnectionStore.StoreException.class)
                 .hasMessageContaining(bad.toString())
                 .hasCauseInstanceOf(java.sql.SQLException.class);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(DamagedStores.class)
+    void aDamagedOrForeignFileIsFoundByOpeningAndCheckingIt(DamagedStores shape) throws Exception {
+        Path bad = dir.resolve(shape + ".db");
+        shape.write(bad);
+
+        assertThatThrownBy(() -> {
+            try (SqliteConnectionStore s = new SqliteConnectionStore(bad)) {
+                s.checkIntegrity();
+            }
+        }).isInstanceOf(SqliteConnectionStore.UnusableStoreException.class)
+                .hasMessageContaining(bad.toString())
+                .satisfies(e -> assertThat(((SqliteConnectionStore.UnusableStoreException) e).finding()).isNotBlank());
+    }
+
+    @Test
+    void anotherProgramsDatabaseIsLeftAsItWas() throws Exception {
+        Path foreign = dir.resolve("foreign.db");
+        DamagedStores.FOREIGN_DATABASE.write(foreign);
+        byte[] before = Files.readAllBytes(foreign);
+
+        assertThatThrownBy(() -> new SqliteConnectionStore(foreign))
+                .isInstanceOf(SqliteConnectionStore.UnusableStoreException.class)
+                .hasMessageContaining("its table rows has the columns id, amount, not wsctl's");
+        assertThat(java.util.Arrays.equals(Files.readAllBytes(foreign), before)).as("the file is unchanged").isTrue();
+    }
+
+    @Test
+    void aSoundStorePassesTheCheck() {
+        store.connect(new ConnectionInfo(newConnectionId(), 1_000L, "10.0.0.1", null, null, List.of(), 10_000L),
+                List.of(newChannel("ok")));
+        ((SqliteConnectionStore) store).checkIntegrity();
     }
 
     @Test
