@@ -313,20 +313,28 @@ public final class LocalGateway implements AutoCloseable {
                 request.getHeaders().get(HttpHeader.USER_AGENT), domainName(request), limits.maxFrameBytes());
     }
 
-    /** On an invoker thread: authorizer, then $connect, then the upgrade, all while the client waits. */
+    /**
+     * On an invoker thread, while the client waits: Jetty validates the handshake (RFC 6455 section 4.2.1: GET,
+     * HTTP/1.1, {@code Upgrade: websocket}, {@code Connection: Upgrade}, {@code Sec-WebSocket-Version: 13},
+     * {@code Sec-WebSocket-Key}) and only then calls the creator, which runs the authorizer and {@code $connect}.
+     * So {@code $connect} never runs for a request that will not be upgraded, and no connection is recorded
+     * that no {@code $disconnect} would ever remove. (Running {@code $disconnect} after a refused upgrade
+     * instead would show the handlers a connection that never existed.)
+     */
     private void admit(LocalConnection c, Request request, Response response, Callback callback) {
-        int status = authorize(c);
-        if (HttpStatus.isSuccess(status))
-            status = connect(c);
-        if (HttpStatus.isSuccess(status) && closing)
-            status = HttpStatus.SERVICE_UNAVAILABLE_503;
-        if (!HttpStatus.isSuccess(status)) {
-            reply(response, callback, status);
-            return;
-        }
         boolean upgraded;
         try {
             upgraded = container.upgrade((upgradeRequest, upgradeResponse, upgradeCallback) -> {
+                int status = authorize(c);
+                if (HttpStatus.isSuccess(status))
+                    status = connect(c);
+                if (HttpStatus.isSuccess(status) && closing)
+                    status = HttpStatus.SERVICE_UNAVAILABLE_503;
+                if (!HttpStatus.isSuccess(status)) {
+                    // a creator that returns no endpoint answers the request itself
+                    reply(upgradeResponse, upgradeCallback, status);
+                    return null;
+                }
                 // API Gateway negotiates no extensions (no permessage-deflate), so frame limits apply to raw payloads.
                 upgradeResponse.setExtensions(List.of());
                 String protocol = c.subprotocol;
@@ -335,7 +343,7 @@ public final class LocalGateway implements AutoCloseable {
                 return c;
             }, request, response, callback);
         } catch (RuntimeException e) {
-            callback.failed(e);
+            callback.failed(e); // e.g. no Sec-WebSocket-Key: Jetty's BadMessageException answers 400
             return;
         }
         if (!upgraded)

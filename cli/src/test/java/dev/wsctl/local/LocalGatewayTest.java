@@ -326,6 +326,40 @@ class LocalGatewayTest {
     }
 
     @Test
+    void handshakesTheUpgradeWouldRefuseNeverReachTheAuthorizerOrConnect() throws Exception {
+        AtomicInteger authorizerCalls = new AtomicInteger();
+        LocalGateway gateway = start(standard().authorizer(event -> {
+            authorizerCalls.incrementAndGet();
+            return ("{\"principalId\":\"p\",\"policyDocument\":{\"Statement\":[{\"Effect\":\"Allow\"}]}}")
+                    .getBytes(StandardCharsets.UTF_8);
+        }));
+        String head = "GET /test %s\r\nHost: 127.0.0.1\r\n%s\r\n";
+        String upgrade = "Upgrade: websocket\r\n";
+        String connection = "Connection: Upgrade\r\n";
+        String version = "Sec-WebSocket-Version: 13\r\n";
+        String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("no Sec-WebSocket-Key", head.formatted("HTTP/1.1", upgrade + connection + version));
+        refused.put("no Sec-WebSocket-Version", head.formatted("HTTP/1.1", upgrade + connection + key));
+        refused.put("Sec-WebSocket-Version 8", head.formatted("HTTP/1.1", upgrade + connection + "Sec-WebSocket-Version: 8\r\n" + key));
+        refused.put("HTTP/1.0", head.formatted("HTTP/1.0", upgrade + connection + version + key));
+        refused.put("Upgrade: websocket2", head.formatted("HTTP/1.1", "Upgrade: websocket2\r\n" + connection + version + key));
+        refused.put("Upgrade: websocket, h2c", head.formatted("HTTP/1.1", "Upgrade: websocket, h2c\r\n" + connection + version + key));
+        refused.put("Connection: keep-alive", head.formatted("HTTP/1.1", upgrade + "Connection: keep-alive\r\n" + version + key));
+        for (Map.Entry<String, String> shape : refused.entrySet())
+            assertThat(RawClient.handshake(gateway, shape.getValue())).as(shape.getKey()).matches("HTTP/1\\.[01] 4\\d\\d .*");
+        assertThat(authorizerCalls).as("authorizer runs").hasValue(0);
+        assertThat(connectEvents).as("$connect events").isEmpty();
+        assertThat(gateway.connectionCount()).isZero();
+
+        // the same request with every header right is upgraded, after the authorizer and $connect
+        assertThat(RawClient.handshake(gateway, head.formatted("HTTP/1.1", upgrade + connection + version + key)))
+                .startsWith("HTTP/1.1 101");
+        assertThat(authorizerCalls).hasValue(1);
+        assertThat(connectEvents).hasSize(1);
+    }
+
+    @Test
     void connectChoosesTheSubprotocolThroughItsResponseHeaders() throws Exception {
         LocalGateway gateway = start(standard());
         TestClient client = connect(gateway, "protocol=wsctl.v1", Map.of(), "wsctl.v1", "other");
