@@ -207,6 +207,11 @@ public final class LocalGateway implements AutoCloseable {
         return connections.size();
     }
 
+    /** The open connection with this id, or null. */
+    LocalConnection connection(String connectionId) {
+        return connections.get(connectionId);
+    }
+
     /**
      * Test hook: when this connection closes, skip its {@code $disconnect} event, as API Gateway may (it
      * delivers {@code $disconnect} on a best-effort basis).
@@ -310,7 +315,7 @@ public final class LocalGateway implements AutoCloseable {
             headers.computeIfAbsent(field.getName(), name -> new ArrayList<>(1)).add(field.getValue());
         return new LocalConnection(this, GatewayEvents.newConnectionId(), System.currentTimeMillis(), headers,
                 parseQuery(request.getHttpURI().getQuery()), Request.getRemoteAddr(request),
-                request.getHeaders().get(HttpHeader.USER_AGENT), domainName(request), limits.maxFrameBytes());
+                request.getHeaders().get(HttpHeader.USER_AGENT), domainName(request), limits);
     }
 
     /**
@@ -452,7 +457,30 @@ public final class LocalGateway implements AutoCloseable {
     }
 
     void received(LocalConnection c, String body, boolean base64) {
-        c.serial(invokeExecutor, () -> deliver(c, body, base64));
+        long bytes = LocalConnection.utf8Length(body);
+        if (!c.accept(bytes))
+            return; // over the inbound bound: the connection is being closed
+        c.serial(invokeExecutor, () -> {
+            try {
+                deliver(c, body, base64);
+            } finally {
+                c.handled(bytes);
+            }
+        });
+    }
+
+    /**
+     * A bound of {@link Limits} was exceeded: closes with {@code cause}, and drops the socket if the client has
+     * not answered within {@link #CLOSE_HANDSHAKE_WAIT} (a client that does not read never sees the close frame,
+     * which waits behind everything queued for it). Either way its {@code $disconnect} reports {@code cause}.
+     */
+    void closeOverLimit(LocalConnection c, LocalConnection.CloseCause cause) {
+        c.closeFromServer(cause.code(), cause.reason());
+        try {
+            scheduler.schedule(c::abort, CLOSE_HANDSHAKE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            c.abort(); // the gateway is closing
+        }
     }
 
     void closed(LocalConnection c, LocalConnection.CloseCause cause) {
