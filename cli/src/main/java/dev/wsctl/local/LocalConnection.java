@@ -52,6 +52,8 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
     volatile ObjectNode authorizer;
     /** The subprotocol that {@code $connect} chose by returning a Sec-WebSocket-Protocol header. */
     volatile String subprotocol;
+    /** Set once the authorizer and {@code $connect} accepted the connection and the 101 response is on its way. */
+    volatile boolean admitted;
     /** Completes once the {@code $disconnect} invocation has finished (or was skipped). */
     final CompletableFuture<Void> disconnected = new CompletableFuture<>();
 
@@ -211,6 +213,16 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
         Session s = session;
         if (s != null)
             s.disconnect();
+    }
+
+    /**
+     * The 101 response to an admitted upgrade could not be written (the client reset its socket while
+     * {@code $connect} ran): Jetty never opens this connection, so its {@code $disconnect} runs now, as after
+     * an abrupt close.
+     */
+    void upgradeFailed() {
+        if (admitted && session == null && closed.compareAndSet(false, true))
+            gateway.closed(this, new CloseCause(1006, ""));
     }
 
     @Override

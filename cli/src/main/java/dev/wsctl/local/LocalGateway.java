@@ -324,9 +324,15 @@ public final class LocalGateway implements AutoCloseable {
      * {@code Sec-WebSocket-Key}) and only then calls the creator, which runs the authorizer and {@code $connect}.
      * So {@code $connect} never runs for a request that will not be upgraded, and no connection is recorded
      * that no {@code $disconnect} would ever remove. (Running {@code $disconnect} after a refused upgrade
-     * instead would show the handlers a connection that never existed.)
+     * instead would show the handlers a connection that never existed.) A client that resets its socket while
+     * {@code $connect} runs makes the 101 response fail after {@code $connect} accepted it: that connection never
+     * opens, so its {@code $disconnect} runs then.
      */
     private void admit(LocalConnection c, Request request, Response response, Callback callback) {
+        Callback done = Callback.from(callback, failure -> {
+            if (failure != null)
+                c.upgradeFailed();
+        });
         boolean upgraded;
         try {
             upgraded = container.upgrade((upgradeRequest, upgradeResponse, upgradeCallback) -> {
@@ -345,14 +351,15 @@ public final class LocalGateway implements AutoCloseable {
                 String protocol = c.subprotocol;
                 if (protocol != null && upgradeRequest.hasSubProtocol(protocol))
                     upgradeResponse.setAcceptedSubProtocol(protocol);
+                c.admitted = true;
                 return c;
-            }, request, response, callback);
+            }, request, response, done);
         } catch (RuntimeException e) {
-            callback.failed(e); // e.g. no Sec-WebSocket-Key: Jetty's BadMessageException answers 400
+            done.failed(e); // e.g. no Sec-WebSocket-Key: Jetty's BadMessageException answers 400
             return;
         }
         if (!upgraded)
-            reply(response, callback, HttpStatus.BAD_REQUEST_400);
+            reply(response, done, HttpStatus.BAD_REQUEST_400);
     }
 
     /**

@@ -362,6 +362,29 @@ class LocalGatewayTest {
     }
 
     @Test
+    void aClientResettingItsSocketWhileConnectRunsStillGetsItsDisconnect() throws Exception {
+        CountDownLatch reset = new CountDownLatch(1);
+        LocalGateway gateway = start(standard().route("$connect", event -> {
+            byte[] result = onConnect(event);
+            reset.await(); // the 101 is written after the client reset its socket
+            return result;
+        }));
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.port())) {
+            socket.getOutputStream().write(("GET /test HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(connectEvents.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
+            socket.setSoLinger(true, 0); // close() sends RST
+        }
+        Thread.sleep(200); // the RST reaches the server's socket (were it late, the socket would open and close: same events)
+        reset.countDown();
+        JsonNode ctx = nextDisconnect().get("requestContext");
+        assertThat(ctx.get("connectionId").asText()).isEqualTo(acceptedQueue.poll());
+        assertThat(ctx.get("disconnectStatusCode").asInt()).isEqualTo(1006);
+        assertThat(gateway.connectionCount()).isZero();
+    }
+
+    @Test
     void connectChoosesTheSubprotocolThroughItsResponseHeaders() throws Exception {
         LocalGateway gateway = start(standard());
         TestClient client = connect(gateway, "protocol=wsctl.v1", Map.of(), "wsctl.v1", "other");
