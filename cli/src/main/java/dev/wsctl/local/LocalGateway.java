@@ -63,7 +63,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Integrations run on a bounded pool of invoker threads, never on Jetty's: a handler that calls
  * {@code @connections} on this server needs a free Jetty thread to answer it. Each connection's messages
- * are handled one after the other in arrival order, and its {@code $disconnect} after all of them.
+ * are handled one after the other in arrival order, and its {@code $disconnect} after all of them. What waits
+ * for a connection, in either direction, is bounded by {@link Limits} (docs/local-gateway.md).
  */
 public final class LocalGateway implements AutoCloseable {
 
