@@ -8,8 +8,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The fan-out's endpoint in {@code wsctl local}: the handlers run in the gateway's process, so a post goes
  * straight to the socket through what {@code POST /{stage}/@connections/{id}} does (same checks, same
- * answers: delivered once queued on the socket, 410 when no such connection is open, 413 above the message
- * limit), without an HTTP request to itself. The {@code @connections} HTTP API stays for every other caller
+ * answers: delivered once queued on the socket, 410 when no such connection is open or its queue is full,
+ * 413 above the message limit), without an HTTP request to itself. The {@code @connections} HTTP API stays for every other caller
  * ({@code wsctl broadcast}, {@code wsctl connections}, the AWS SDK).
  *
  * <p>The gateway is attached once it is built, since its routes need the handlers that post here.

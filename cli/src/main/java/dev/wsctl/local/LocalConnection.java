@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client socket: what API Gateway remembers about it (the upgrade request, timestamps, authorizer
@@ -21,6 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Jetty calls the listener methods on its own threads; they only record and enqueue, never invoke an
  * integration, because integrations call back into the {@code @connections} API of this same server.
  *
+ * <p>What waits in either direction is bounded ({@link Limits}): bytes queued for a client that does not read
+ * them, and messages from a client waiting for their integration. Beyond a bound the socket is closed with
+ * {@link #SLOW_CONSUMER} or {@link #TOO_MANY_MESSAGES}, and dropped if the client does not answer that close.
+ *
  * <p>Public only because Jetty looks up the listener methods with a public lookup; nothing outside this
  * package can create or use one.
  */
@@ -28,6 +34,11 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
 
     record CloseCause(int code, String reason) {
     }
+
+    /** More than {@link Limits#maxOutboundBytes()} would wait for the client: 1013 "Try Again Later" (RFC 6455 registry). */
+    static final CloseCause SLOW_CONSUMER = new CloseCause(1013, "Slow consumer");
+    /** More messages or bytes from the client than {@link Limits} lets wait for their integration: 1008 "Policy Violation". */
+    static final CloseCause TOO_MANY_MESSAGES = new CloseCause(1008, "Too many messages waiting");
 
     final LocalGateway gateway;
     final String id;
@@ -41,11 +52,20 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
     volatile ObjectNode authorizer;
     /** The subprotocol that {@code $connect} chose by returning a Sec-WebSocket-Protocol header. */
     volatile String subprotocol;
+    /** Set once the authorizer and {@code $connect} accepted the connection and the 101 response is on its way. */
+    volatile boolean admitted;
     /** Completes once the {@code $disconnect} invocation has finished (or was skipped). */
     final CompletableFuture<Void> disconnected = new CompletableFuture<>();
 
-    private final int maxFrameBytes;
+    private final Limits limits;
     private final Object sendLock = new Object();
+    /** UTF-8 bytes handed to Jetty and not yet written to the socket (or failed). */
+    private final AtomicLong outboundBytes = new AtomicLong();
+    /** Messages received and not yet handled by their integration, and their UTF-8 bytes. */
+    private final AtomicInteger inboundMessages = new AtomicInteger();
+    private final AtomicLong inboundBytes = new AtomicLong();
+    /** Set once a bound was exceeded: nothing more is sent or accepted. */
+    private final AtomicBoolean overLimit = new AtomicBoolean();
     private volatile long lastActiveAt;
     private volatile Session session;
     private volatile CloseCause serverCause;
@@ -57,7 +77,7 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
 
     LocalConnection(LocalGateway gateway, String id, long connectedAt, Map<String, List<String>> headers,
                     Map<String, List<String>> query, String sourceIp, String userAgent, String domainName,
-                    int maxFrameBytes) {
+                    Limits limits) {
         this.gateway = gateway;
         this.id = id;
         this.connectedAt = connectedAt;
@@ -67,7 +87,7 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
         this.sourceIp = sourceIp;
         this.userAgent = userAgent;
         this.domainName = domainName;
-        this.maxFrameBytes = maxFrameBytes;
+        this.limits = limits;
     }
 
     long lastActiveAt() {
@@ -91,34 +111,91 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
     }
 
     /**
-     * Queues a text message without waiting for the socket; false when the connection is no longer open.
+     * Queues a text message without waiting for the socket; false when the connection is no longer open, is
+     * being closed by the server, or when the message would take the bytes waiting for this client above
+     * {@link Limits#maxOutboundBytes()} (the connection is then closed with {@link #SLOW_CONSUMER}).
      * A message above the frame limit goes out in frames of at most that size, as API Gateway sends it
      * (Jetty refuses to send a bigger frame, since auto-fragmentation is off to enforce the limit inbound).
      */
     boolean send(String text) {
         Session s = session;
-        if (s == null || !s.isOpen())
+        if (s == null || !s.isOpen() || serverCause != null)
             return false;
+        int maxFrameBytes = limits.maxFrameBytes();
         // one sender at a time, so the fragments of a message are never interleaved with another message
         synchronized (sendLock) {
-            if (text.length() <= maxFrameBytes / 3) { // even at 3 UTF-8 bytes per char it fits in one frame
-                s.sendText(text, Callback.NOOP);
+            long bytes = utf8Length(text);
+            if (outboundBytes.get() + bytes > limits.maxOutboundBytes()) {
+                exceeded(SLOW_CONSUMER);
+                return false;
+            }
+            outboundBytes.addAndGet(bytes);
+            if (bytes <= maxFrameBytes) {
+                s.sendText(text, written(bytes));
                 return true;
             }
             byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-            if (utf8.length <= maxFrameBytes) {
-                s.sendText(text, Callback.NOOP);
-                return true;
-            }
             for (int start = 0; start < utf8.length; ) {
                 int end = Math.min(start + maxFrameBytes, utf8.length);
                 while (end < utf8.length && (utf8[end] & 0xC0) == 0x80)
                     end--; // never split a character
-                s.sendPartialText(new String(utf8, start, end - start, StandardCharsets.UTF_8), end == utf8.length, Callback.NOOP);
+                s.sendPartialText(new String(utf8, start, end - start, StandardCharsets.UTF_8), end == utf8.length,
+                        written(end - start));
                 start = end;
             }
         }
         return true;
+    }
+
+    /** Bytes now waiting for this client: never above {@link Limits#maxOutboundBytes()}. */
+    long outboundBytes() {
+        return outboundBytes.get();
+    }
+
+    /** Jetty completes a frame's callback once the frame is written, or failed when the socket closes first. */
+    private Callback written(long bytes) {
+        Runnable release = () -> outboundBytes.addAndGet(-bytes);
+        return Callback.from(release, failure -> release.run());
+    }
+
+    /**
+     * Counts a received message in until {@link #handled(long)}; false when it would take this connection above
+     * {@link Limits#maxInboundMessages()} or {@link Limits#maxInboundBytes()} (the connection is then closed with
+     * {@link #TOO_MANY_MESSAGES}) or when a bound was already exceeded: the message is dropped.
+     */
+    boolean accept(long bytes) {
+        if (overLimit.get())
+            return false;
+        if (inboundMessages.incrementAndGet() > limits.maxInboundMessages()
+                || inboundBytes.addAndGet(bytes) > limits.maxInboundBytes()) {
+            exceeded(TOO_MANY_MESSAGES);
+            return false; // the counts stay up: nothing more is accepted
+        }
+        return true;
+    }
+
+    /** The message counted in by {@link #accept(long)} has been handled. */
+    void handled(long bytes) {
+        inboundMessages.decrementAndGet();
+        inboundBytes.addAndGet(-bytes);
+    }
+
+    private void exceeded(CloseCause cause) {
+        if (overLimit.compareAndSet(false, true))
+            gateway.closeOverLimit(this, cause);
+    }
+
+    /** UTF-8 length of {@code text} without encoding it. */
+    static long utf8Length(String text) {
+        long bytes = text.length();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x800)
+                bytes += Character.isSurrogate(c) ? 1 : 2; // a pair is 4 bytes for 2 chars; others 3 for 1
+            else if (c >= 0x80)
+                bytes += 1;
+        }
+        return bytes;
     }
 
     /** Starts a server-side close; the $disconnect event reports this code and reason. */
@@ -136,6 +213,16 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
         Session s = session;
         if (s != null)
             s.disconnect();
+    }
+
+    /**
+     * The 101 response to an admitted upgrade could not be written (the client reset its socket while
+     * {@code $connect} ran): Jetty never opens this connection, so its {@code $disconnect} runs now, as after
+     * an abrupt close.
+     */
+    void upgradeFailed() {
+        if (admitted && session == null && closed.compareAndSet(false, true))
+            gateway.closed(this, new CloseCause(1006, ""));
     }
 
     @Override

@@ -65,7 +65,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Integrations run on a bounded pool of invoker threads, never on Jetty's: a handler that calls
  * {@code @connections} on this server needs a free Jetty thread to answer it. Each connection's messages
- * are handled one after the other in arrival order, and its {@code $disconnect} after all of them.
+ * are handled one after the other in arrival order, and its {@code $disconnect} after all of them. What waits
+ * for a connection, in either direction, is bounded by {@link Limits} (docs/local-gateway.md).
  */
 public final class LocalGateway implements AutoCloseable {
 
@@ -220,6 +221,11 @@ public final class LocalGateway implements AutoCloseable {
         return connections.size();
     }
 
+    /** The open connection with this id, or null. */
+    LocalConnection connection(String connectionId) {
+        return connections.get(connectionId);
+    }
+
     /**
      * Test hook: when this connection closes, skip its {@code $disconnect} event, as API Gateway may (it
      * delivers {@code $disconnect} on a best-effort basis).
@@ -323,36 +329,51 @@ public final class LocalGateway implements AutoCloseable {
             headers.computeIfAbsent(field.getName(), name -> new ArrayList<>(1)).add(field.getValue());
         return new LocalConnection(this, GatewayEvents.newConnectionId(), System.currentTimeMillis(), headers,
                 parseQuery(request.getHttpURI().getQuery()), Request.getRemoteAddr(request),
-                request.getHeaders().get(HttpHeader.USER_AGENT), domainName(request), limits.maxFrameBytes());
+                request.getHeaders().get(HttpHeader.USER_AGENT), domainName(request), limits);
     }
 
-    /** On an invoker thread: authorizer, then $connect, then the upgrade, all while the client waits. */
+    /**
+     * On an invoker thread, while the client waits: Jetty validates the handshake (RFC 6455 section 4.2.1: GET,
+     * HTTP/1.1, {@code Upgrade: websocket}, {@code Connection: Upgrade}, {@code Sec-WebSocket-Version: 13},
+     * {@code Sec-WebSocket-Key}) and only then calls the creator, which runs the authorizer and {@code $connect}.
+     * So {@code $connect} never runs for a request that will not be upgraded, and no connection is recorded
+     * that no {@code $disconnect} would ever remove. (Running {@code $disconnect} after a refused upgrade
+     * instead would show the handlers a connection that never existed.) A client that resets its socket while
+     * {@code $connect} runs makes the 101 response fail after {@code $connect} accepted it: that connection never
+     * opens, so its {@code $disconnect} runs then.
+     */
     private void admit(LocalConnection c, Request request, Response response, Callback callback) {
-        int status = authorize(c);
-        if (HttpStatus.isSuccess(status))
-            status = connect(c);
-        if (HttpStatus.isSuccess(status) && closing)
-            status = HttpStatus.SERVICE_UNAVAILABLE_503;
-        if (!HttpStatus.isSuccess(status)) {
-            reply(response, callback, status);
-            return;
-        }
+        Callback done = Callback.from(callback, failure -> {
+            if (failure != null)
+                c.upgradeFailed();
+        });
         boolean upgraded;
         try {
             upgraded = container.upgrade((upgradeRequest, upgradeResponse, upgradeCallback) -> {
+                int status = authorize(c);
+                if (HttpStatus.isSuccess(status))
+                    status = connect(c);
+                if (HttpStatus.isSuccess(status) && closing)
+                    status = HttpStatus.SERVICE_UNAVAILABLE_503;
+                if (!HttpStatus.isSuccess(status)) {
+                    // a creator that returns no endpoint answers the request itself
+                    reply(upgradeResponse, upgradeCallback, status);
+                    return null;
+                }
                 // API Gateway negotiates no extensions (no permessage-deflate), so frame limits apply to raw payloads.
                 upgradeResponse.setExtensions(List.of());
                 String protocol = c.subprotocol;
                 if (protocol != null && upgradeRequest.hasSubProtocol(protocol))
                     upgradeResponse.setAcceptedSubProtocol(protocol);
+                c.admitted = true;
                 return c;
-            }, request, response, callback);
+            }, request, response, done);
         } catch (RuntimeException e) {
-            callback.failed(e);
+            done.failed(e); // e.g. no Sec-WebSocket-Key: Jetty's BadMessageException answers 400
             return;
         }
         if (!upgraded)
-            reply(response, callback, HttpStatus.BAD_REQUEST_400);
+            reply(response, done, HttpStatus.BAD_REQUEST_400);
     }
 
     /**
@@ -457,7 +478,30 @@ public final class LocalGateway implements AutoCloseable {
     }
 
     void received(LocalConnection c, String body, boolean base64) {
-        c.serial(invokeExecutor, () -> deliver(c, body, base64));
+        long bytes = LocalConnection.utf8Length(body);
+        if (!c.accept(bytes))
+            return; // over the inbound bound: the connection is being closed
+        c.serial(invokeExecutor, () -> {
+            try {
+                deliver(c, body, base64);
+            } finally {
+                c.handled(bytes);
+            }
+        });
+    }
+
+    /**
+     * A bound of {@link Limits} was exceeded: closes with {@code cause}, and drops the socket if the client has
+     * not answered within {@link #CLOSE_HANDSHAKE_WAIT} (a client that does not read never sees the close frame,
+     * which waits behind everything queued for it). Either way its {@code $disconnect} reports {@code cause}.
+     */
+    void closeOverLimit(LocalConnection c, LocalConnection.CloseCause cause) {
+        c.closeFromServer(cause.code(), cause.reason());
+        try {
+            scheduler.schedule(c::abort, CLOSE_HANDSHAKE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            c.abort(); // the gateway is closing
+        }
     }
 
     void closed(LocalConnection c, LocalConnection.CloseCause cause) {

@@ -24,7 +24,9 @@ import java.util.function.Function;
  * {@code x-amzn-ErrorType}, timestamps are ISO-8601. Requests are not signed-checked.
  *
  * <p>Runs on Jetty's threads and never blocks them: the body is read asynchronously and frames are queued
- * on the socket without waiting for a slow client, as API Gateway answers a POST before delivery.
+ * on the socket without waiting for a slow client, as API Gateway answers a POST before delivery. That queue
+ * is bounded ({@link Limits#maxOutboundBytes()}): a post that would go above it closes the slow client, and
+ * it and every later post for that connection answer 410.
  */
 final class ManagementApi {
 
@@ -80,8 +82,8 @@ final class ManagementApi {
 
     /**
      * PostToConnection, however it arrived (an HTTP request, or the local stack's own fan-out in this
-     * process): 200 once the message is queued on the socket, 410 when no such connection is open, 413 when
-     * the message is above the limit.
+     * process): 200 once the message is queued on the socket, 410 when no such connection is open (or it is
+     * being closed, or is closed now because its queue is full), 413 when the message is above the limit.
      */
     int post(String connectionId, String text, int bytes) {
         if (bytes > maxPostBytes)

@@ -44,6 +44,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +54,7 @@ import static dev.wsctl.local.TestClient.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 class LocalGatewayTest {
 
@@ -326,6 +328,63 @@ class LocalGatewayTest {
     }
 
     @Test
+    void handshakesTheUpgradeWouldRefuseNeverReachTheAuthorizerOrConnect() throws Exception {
+        AtomicInteger authorizerCalls = new AtomicInteger();
+        LocalGateway gateway = start(standard().authorizer(event -> {
+            authorizerCalls.incrementAndGet();
+            return ("{\"principalId\":\"p\",\"policyDocument\":{\"Statement\":[{\"Effect\":\"Allow\"}]}}")
+                    .getBytes(StandardCharsets.UTF_8);
+        }));
+        String head = "GET /test %s\r\nHost: 127.0.0.1\r\n%s\r\n";
+        String upgrade = "Upgrade: websocket\r\n";
+        String connection = "Connection: Upgrade\r\n";
+        String version = "Sec-WebSocket-Version: 13\r\n";
+        String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("no Sec-WebSocket-Key", head.formatted("HTTP/1.1", upgrade + connection + version));
+        refused.put("no Sec-WebSocket-Version", head.formatted("HTTP/1.1", upgrade + connection + key));
+        refused.put("Sec-WebSocket-Version 8", head.formatted("HTTP/1.1", upgrade + connection + "Sec-WebSocket-Version: 8\r\n" + key));
+        refused.put("HTTP/1.0", head.formatted("HTTP/1.0", upgrade + connection + version + key));
+        refused.put("Upgrade: websocket2", head.formatted("HTTP/1.1", "Upgrade: websocket2\r\n" + connection + version + key));
+        refused.put("Upgrade: websocket, h2c", head.formatted("HTTP/1.1", "Upgrade: websocket, h2c\r\n" + connection + version + key));
+        refused.put("Connection: keep-alive", head.formatted("HTTP/1.1", upgrade + "Connection: keep-alive\r\n" + version + key));
+        for (Map.Entry<String, String> shape : refused.entrySet())
+            assertThat(RawClient.handshake(gateway, shape.getValue())).as(shape.getKey()).matches("HTTP/1\\.[01] 4\\d\\d .*");
+        assertThat(authorizerCalls).as("authorizer runs").hasValue(0);
+        assertThat(connectEvents).as("$connect events").isEmpty();
+        assertThat(gateway.connectionCount()).isZero();
+
+        // the same request with every header right is upgraded, after the authorizer and $connect
+        assertThat(RawClient.handshake(gateway, head.formatted("HTTP/1.1", upgrade + connection + version + key)))
+                .startsWith("HTTP/1.1 101");
+        assertThat(authorizerCalls).hasValue(1);
+        assertThat(connectEvents).hasSize(1);
+    }
+
+    @Test
+    void aClientResettingItsSocketWhileConnectRunsStillGetsItsDisconnect() throws Exception {
+        CountDownLatch reset = new CountDownLatch(1);
+        LocalGateway gateway = start(standard().route("$connect", event -> {
+            byte[] result = onConnect(event);
+            reset.await(); // the 101 is written after the client reset its socket
+            return result;
+        }));
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.port())) {
+            socket.getOutputStream().write(("GET /test HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(connectEvents.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
+            socket.setSoLinger(true, 0); // close() sends RST
+        }
+        Thread.sleep(200); // the RST reaches the server's socket (were it late, the socket would open and close: same events)
+        reset.countDown();
+        JsonNode ctx = nextDisconnect().get("requestContext");
+        assertThat(ctx.get("connectionId").asText()).isEqualTo(acceptedQueue.poll());
+        assertThat(ctx.get("disconnectStatusCode").asInt()).isEqualTo(1006);
+        assertThat(gateway.connectionCount()).isZero();
+    }
+
+    @Test
     void connectChoosesTheSubprotocolThroughItsResponseHeaders() throws Exception {
         LocalGateway gateway = start(standard());
         TestClient client = connect(gateway, "protocol=wsctl.v1", Map.of(), "wsctl.v1", "other");
@@ -564,6 +623,134 @@ class LocalGatewayTest {
             client.socket().sendText(bigPart, i == 4);
         assertThat(client.awaitClose()).isEqualTo(1009);
         assertThat(nextDisconnect().get("requestContext").get("disconnectStatusCode").asInt()).isEqualTo(1009);
+    }
+
+    // ---- bounded queues per socket ----
+
+    @Test
+    void aClientThatStopsReadingIsClosedAt1013OnceItsQueueIsFullAndOthersGetEverything() throws Exception {
+        long bound = 256 * 1024;
+        LocalGateway gateway = start(standard().limits(Limits.aws().withMaxOutboundBytes(bound)));
+        ApiGatewayManagementApiAsyncClient sdk = sdk(gateway);
+        GatewayEndpoint endpoint = new GatewayEndpoint();
+        endpoint.attach(gateway);
+        try (RawClient stuck = RawClient.nonReading(gateway, 4096)) {
+            String stuckId = acceptedQueue.poll();
+            await().atMost(WAIT).until(() -> gateway.connection(stuckId) != null); // open once the 101 is out
+            TestClient other = connect(gateway);
+            String message = "x".repeat(16 * 1024);
+            int delivered = 0;
+            ConnectionsApi.Answer answer = null;
+            // at most 4,000 posts (64 MiB): far more than the bound and both TCP buffers hold
+            for (int i = 0; i < 4_000; i++) {
+                try (var payload = ConnectionsApi.payload(message.getBytes(StandardCharsets.UTF_8));
+                     var toOther = ConnectionsApi.payload(("m" + i).getBytes(StandardCharsets.UTF_8))) {
+                    answer = endpoint.post(stuckId, payload).join();
+                    assertThat(endpoint.post(id(other), toOther).join()).isEqualTo(ConnectionsApi.Answer.DELIVERED);
+                }
+                LocalConnection c = gateway.connection(stuckId);
+                if (c != null) // null once closed
+                    assertThat(c.outboundBytes()).as("bytes waiting for the stuck client").isLessThanOrEqualTo(bound);
+                if (answer.outcome() != ConnectionsApi.Outcome.DELIVERED)
+                    break;
+                delivered++;
+            }
+            assertThat(answer.outcome()).as("the post that would go over the bound").isEqualTo(ConnectionsApi.Outcome.GONE);
+            assertThat(answer.status()).isEqualTo(410);
+            assertThat(delivered).isPositive();
+            // gone from then on, through the HTTP API too
+            assertGone(() -> sdk.postToConnection(r -> r.connectionId(stuckId).data(SdkBytes.fromUtf8String("late"))).join());
+
+            JsonNode ctx = nextDisconnect().get("requestContext");
+            assertThat(ctx.get("connectionId").asText()).isEqualTo(stuckId);
+            assertThat(ctx.get("disconnectStatusCode").asInt()).isEqualTo(1013);
+            assertThat(ctx.get("disconnectReason").asText()).isEqualTo("Slow consumer");
+            assertThat(gateway.connectionIds()).containsExactly(id(other));
+
+            // the reading client got every message, in order, and still does
+            for (int i = 0; i <= delivered; i++)
+                assertThat(other.nextText()).isEqualTo("m" + i);
+            other.send("still here");
+            assertThat(other.next().get("body").asText()).isEqualTo("still here");
+        }
+    }
+
+    @Test
+    void aClientSendingFasterThanItsIntegrationRunsIsClosedAt1008BeyondTheMessageBound() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger handled = new AtomicInteger();
+        LocalGateway gateway = start(recorded(LocalGateway.builder())
+                .limits(Limits.aws().withMaxInboundMessages(10))
+                .route("$default", event -> {
+                    release.await();
+                    handled.incrementAndGet();
+                    return null;
+                }));
+        TestClient flooder = connect(gateway);
+        TestClient other = connect(gateway);
+        for (int i = 0; i < 10; i++)
+            flooder.send("m" + i); // one being handled and nine waiting: at the bound
+        assertThat(flooder.drain(Duration.ofMillis(200))).isEmpty();
+        assertThat(flooder.isClosed()).isFalse();
+        flooder.send("one too many");
+        assertThat(flooder.awaitClose()).isEqualTo(1008);
+        assertThat(flooder.closeReason()).isEqualTo("Too many messages waiting");
+        release.countDown();
+        JsonNode ctx = nextDisconnect().get("requestContext");
+        assertThat(ctx.get("connectionId").asText()).isEqualTo(id(flooder));
+        assertThat(ctx.get("disconnectStatusCode").asInt()).isEqualTo(1008);
+        assertThat(ctx.get("disconnectReason").asText()).isEqualTo("Too many messages waiting");
+        assertThat(handled).as("messages handled: those within the bound, not the one beyond").hasValue(10);
+        assertThat(gateway.connectionIds()).containsExactly(id(other));
+    }
+
+    @Test
+    void inboundBytesWaitingAreBoundedToo() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> sizes = new ArrayList<>();
+        LocalGateway gateway = start(recorded(LocalGateway.builder())
+                .limits(Limits.aws().withMaxInboundBytes(200 * 1024))
+                .route("$default", event -> {
+                    release.await();
+                    synchronized (sizes) {
+                        sizes.add(JSON.readTree(event).get("body").asText().length());
+                    }
+                    return null;
+                }));
+        TestClient client = connect(gateway);
+        String message = "b".repeat(50 * 1024);
+        for (int i = 0; i < 4; i++)
+            client.sendFragmented(message, 2); // 200 KiB waiting: at the bound
+        assertThat(client.drain(Duration.ofMillis(200))).isEmpty();
+        assertThat(client.isClosed()).isFalse();
+        client.send("y");
+        assertThat(client.awaitClose()).isEqualTo(1008);
+        release.countDown();
+        assertThat(nextDisconnect().get("requestContext").get("disconnectStatusCode").asInt()).isEqualTo(1008);
+        assertThat(sizes).containsExactly(50 * 1024, 50 * 1024, 50 * 1024, 50 * 1024);
+    }
+
+    @Test
+    void closeRunsDisconnectForAClientThatStoppedReading() throws Exception {
+        LocalGateway gateway = start(standard());
+        GatewayEndpoint endpoint = new GatewayEndpoint();
+        endpoint.attach(gateway);
+        try (RawClient stuck = RawClient.nonReading(gateway, 4096)) {
+            String stuckId = acceptedQueue.poll();
+            await().atMost(WAIT).until(() -> gateway.connection(stuckId) != null); // open once the 101 is out
+            String message = "s".repeat(64 * 1024);
+            // until 1 MiB waits in the gateway's queue: the TCP buffers are full, nothing more leaves
+            for (int i = 0; i < 1_000 && gateway.connection(stuckId).outboundBytes() < 1024 * 1024; i++) {
+                try (var payload = ConnectionsApi.payload(message.getBytes(StandardCharsets.UTF_8))) {
+                    assertThat(endpoint.post(stuckId, payload).join()).isEqualTo(ConnectionsApi.Answer.DELIVERED);
+                }
+            }
+            assertThat(gateway.connection(stuckId).outboundBytes()).isGreaterThanOrEqualTo(1024 * 1024);
+            gateway.close();
+            JsonNode ctx = nextDisconnect().get("requestContext");
+            assertThat(ctx.get("connectionId").asText()).isEqualTo(stuckId);
+            assertThat(ctx.get("disconnectStatusCode").asInt()).isEqualTo(1001);
+        }
     }
 
     // ---- management API through the AWS SDK ----

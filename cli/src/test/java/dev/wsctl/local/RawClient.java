@@ -7,20 +7,31 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Just enough of RFC 6455 to send a single unfragmented frame of a chosen size and read the answer. */
+/**
+ * Just enough of RFC 6455 to send a single unfragmented frame of a chosen size and read the answer, to send
+ * handshakes no well-behaved client sends, and to stop reading altogether.
+ */
 final class RawClient implements AutoCloseable {
     private final Socket socket;
     private final OutputStream out;
     private final DataInputStream in;
 
     RawClient(LocalGateway gateway) throws IOException {
-        socket = new Socket("127.0.0.1", gateway.port());
+        this(gateway, 0);
+    }
+
+    private RawClient(LocalGateway gateway, int receiveBufferBytes) throws IOException {
+        socket = new Socket();
+        if (receiveBufferBytes > 0)
+            socket.setReceiveBufferSize(receiveBufferBytes); // before connecting, so the window is this small
+        socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()));
         socket.setSoTimeout((int) TestClient.WAIT.toMillis());
         out = socket.getOutputStream();
         in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
@@ -31,6 +42,28 @@ final class RawClient implements AutoCloseable {
         while (!readLine().isEmpty()) {
             // skip the rest of the handshake response
         }
+    }
+
+    /** Sends {@code request} (a whole HTTP request head, CRLF line ends) on a new socket and returns the answer's status line. */
+    static String handshake(LocalGateway gateway, String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            socket.setSoTimeout((int) TestClient.WAIT.toMillis());
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            StringBuilder line = new StringBuilder();
+            for (int c = socket.getInputStream().read(); c >= 0 && c != '\n'; c = socket.getInputStream().read()) {
+                if (c != '\r')
+                    line.append((char) c);
+            }
+            return line.toString();
+        }
+    }
+
+    /**
+     * Connects with a receive buffer of {@code receiveBufferBytes} and then never reads unless asked: what the
+     * server sends piles up in its own queue once the two TCP buffers are full.
+     */
+    static RawClient nonReading(LocalGateway gateway, int receiveBufferBytes) throws IOException {
+        return new RawClient(gateway, receiveBufferBytes);
     }
 
     /** One FIN text frame of {@code size} bytes, masked with a zero key (so the payload goes as is). */
