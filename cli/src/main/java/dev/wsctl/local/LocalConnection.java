@@ -6,6 +6,7 @@ import org.eclipse.jetty.websocket.api.Session;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,8 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
     private final Object sendLock = new Object();
     /** UTF-8 bytes handed to Jetty and not yet written to the socket (or failed). */
     private final AtomicLong outboundBytes = new AtomicLong();
+    /** Messages posted after the 101 response and before Jetty opened the socket; guarded by {@link #sendLock}. */
+    private final List<String> beforeOpen = new ArrayList<>();
     /** Messages received and not yet handled by their integration, and their UTF-8 bytes. */
     private final AtomicInteger inboundMessages = new AtomicInteger();
     private final AtomicLong inboundBytes = new AtomicLong();
@@ -114,37 +117,47 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
      * Queues a text message without waiting for the socket; false when the connection is no longer open, is
      * being closed by the server, or when the message would take the bytes waiting for this client above
      * {@link Limits#maxOutboundBytes()} (the connection is then closed with {@link #SLOW_CONSUMER}).
+     * Between the 101 response and Jetty opening the socket, messages wait and go out first once it opens: a
+     * client that has its 101 can be posted to, as on API Gateway.
      * A message above the frame limit goes out in frames of at most that size, as API Gateway sends it
      * (Jetty refuses to send a bigger frame, since auto-fragmentation is off to enforce the limit inbound).
      */
     boolean send(String text) {
-        Session s = session;
-        if (s == null || !s.isOpen() || serverCause != null)
-            return false;
-        int maxFrameBytes = limits.maxFrameBytes();
         // one sender at a time, so the fragments of a message are never interleaved with another message
         synchronized (sendLock) {
+            Session s = session;
+            if (!admitted || closed.get() || serverCause != null || (s != null && !s.isOpen()))
+                return false;
             long bytes = utf8Length(text);
             if (outboundBytes.get() + bytes > limits.maxOutboundBytes()) {
                 exceeded(SLOW_CONSUMER);
                 return false;
             }
             outboundBytes.addAndGet(bytes);
-            if (bytes <= maxFrameBytes) {
-                s.sendText(text, written(bytes));
-                return true;
-            }
-            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-            for (int start = 0; start < utf8.length; ) {
-                int end = Math.min(start + maxFrameBytes, utf8.length);
-                while (end < utf8.length && (utf8[end] & 0xC0) == 0x80)
-                    end--; // never split a character
-                s.sendPartialText(new String(utf8, start, end - start, StandardCharsets.UTF_8), end == utf8.length,
-                        written(end - start));
-                start = end;
-            }
+            if (s == null)
+                beforeOpen.add(text);
+            else
+                write(s, text, bytes);
         }
         return true;
+    }
+
+    /** Hands {@code text}, already counted in {@link #outboundBytes}, to Jetty; called holding {@link #sendLock}. */
+    private void write(Session s, String text, long bytes) {
+        int maxFrameBytes = limits.maxFrameBytes();
+        if (bytes <= maxFrameBytes) {
+            s.sendText(text, written(bytes));
+            return;
+        }
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        for (int start = 0; start < utf8.length; ) {
+            int end = Math.min(start + maxFrameBytes, utf8.length);
+            while (end < utf8.length && (utf8[end] & 0xC0) == 0x80)
+                end--; // never split a character
+            s.sendPartialText(new String(utf8, start, end - start, StandardCharsets.UTF_8), end == utf8.length,
+                    written(end - start));
+            start = end;
+        }
     }
 
     /** Bytes now waiting for this client: never above {@link Limits#maxOutboundBytes()}. */
@@ -200,12 +213,11 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
 
     /** Starts a server-side close; the $disconnect event reports this code and reason. */
     void closeFromServer(int code, String reason) {
-        Session s = session;
-        if (s == null)
-            return;
         if (serverCause == null)
             serverCause = new CloseCause(code, reason);
-        s.close(code, reason, Callback.NOOP);
+        Session s = session;
+        if (s != null) // else the socket is closed as soon as it opens
+            s.close(code, reason, Callback.NOOP);
     }
 
     /** Drops the TCP connection without a close handshake, for sockets that do not answer one. */
@@ -227,7 +239,15 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
 
     @Override
     public void onWebSocketOpen(Session s) {
-        session = s;
+        synchronized (sendLock) {
+            session = s;
+            for (String text : beforeOpen)
+                write(s, text, utf8Length(text));
+            beforeOpen.clear();
+        }
+        CloseCause cause = serverCause;
+        if (cause != null) // closed (DELETE, a bound, the gateway stopping) before it opened
+            s.close(cause.code(), cause.reason(), Callback.NOOP);
         s.addIdleTimeoutListener(timeout -> {
             if (serverCause != null)
                 return true; // our close went unanswered for a whole idle period: let Jetty drop the socket

@@ -366,6 +366,8 @@ public final class LocalGateway implements AutoCloseable {
                 if (protocol != null && upgradeRequest.hasSubProtocol(protocol))
                     upgradeResponse.setAcceptedSubProtocol(protocol);
                 c.admitted = true;
+                // from here on @connections reaches it: the client may act on its 101 before Jetty opens the socket
+                connections.put(c.id, c);
                 return c;
             }, request, response, done);
         } catch (RuntimeException e) {
@@ -465,7 +467,6 @@ public final class LocalGateway implements AutoCloseable {
     // ---- WebSocket lifecycle, called by LocalConnection on Jetty threads ----
 
     void opened(LocalConnection c) {
-        connections.put(c.id, c);
         long delay = c.connectedAt + limits.maxConnectionDuration().toMillis() - System.currentTimeMillis();
         try {
             c.expireWith(scheduler.schedule(() -> c.closeFromServer(1001, "Going away"),
