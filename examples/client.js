@@ -1,5 +1,5 @@
 // A small client for a wsctl stack, for browsers and Node >= 22 (both have a global WebSocket); no dependencies.
-// It speaks the wire protocol of README.md: connect (optionally with a token), join and leave channels, send
+// It speaks the wire protocol of docs/protocol.md: connect (optionally with a token), join and leave channels, send
 // with an id and wait for the ack, a handler per channel, a ping every 5 minutes (API Gateway closes sockets
 // idle for 10), and reconnection with exponential backoff and jitter after every close it was not asked for
 // (API Gateway's 2-hour limit, a dropped network, a restarted server), rejoining every channel it had joined.
