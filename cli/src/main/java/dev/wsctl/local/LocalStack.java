@@ -17,11 +17,7 @@ import dev.wsctl.runtime.ShardedFanout;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.Authorizer;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -114,8 +110,10 @@ public final class LocalStack implements AutoCloseable {
     private final int removedAtStart;
 
     private LocalStack(Config config, Integration authorizer) throws Exception {
-        int port = config.port() == 0 ? freePort(config.host()) : config.port();
-        URI callback = URI.create("http://" + hostForUri(config.host()) + ":" + port + "/" + config.stage());
+        // the functions' own setting: on AWS they post to it; here they post in-process (GatewayEndpoint), so it is
+        // never dialled. With port 0 the gateway binds a port the system picks (no port is chosen first and bound
+        // later), which callbackUri() gives once the gateway has started.
+        URI callback = URI.create("http://" + hostForUri(config.host()) + ":" + config.port() + "/" + config.stage());
         Settings settings = new Settings("local", callback, config.defaultChannel(), config.maxMessageBytes(),
                 config.fanoutConcurrency(), config.delivery(), config.publish(),
                 new Settings.Sharding(config.sharding().shardSize(), config.sharding().maxRate(),
@@ -147,7 +145,7 @@ public final class LocalStack implements AutoCloseable {
             }
             gateway = builder
                     .host(config.host())
-                    .port(port)
+                    .port(config.port())
                     .stage(config.stage())
                     .limits(config.limits())
                     .demoPage(true)
@@ -239,14 +237,6 @@ public final class LocalStack implements AutoCloseable {
         }
         endpoint.close();
         store.close();
-    }
-
-    private static int freePort(String host) {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not find a free port on " + host, e);
-        }
     }
 
     private static String hostForUri(String host) {

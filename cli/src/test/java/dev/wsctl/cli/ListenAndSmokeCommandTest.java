@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.RefusingPort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -61,7 +61,10 @@ class ListenAndSmokeCommandTest {
 
     @Test
     void listenFailsWithOneSentenceWhenItCannotConnect() throws Exception {
-        CliRun r = CliRun.wsctl("listen", "--channel", "news", "--url", "ws://127.0.0.1:" + closedPort() + "/local");
+        CliRun r;
+        try (RefusingPort refusing = new RefusingPort()) {
+            r = CliRun.wsctl("listen", "--channel", "news", "--url", "ws://127.0.0.1:" + refusing.port() + "/local");
+        }
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
         assertThat(r.err()).startsWith("wsctl: Could not connect to ws://127.0.0.1:").contains("connection refused")
                 .doesNotContain("\tat ");
@@ -87,7 +90,10 @@ class ListenAndSmokeCommandTest {
 
     @Test
     void smokeFailsWithOneSentenceWhenTheStackIsDown() throws Exception {
-        CliRun r = CliRun.wsctl("smoke", "--url", "ws://127.0.0.1:" + closedPort() + "/local", "--timeout", "3s");
+        CliRun r;
+        try (RefusingPort refusing = new RefusingPort()) {
+            r = CliRun.wsctl("smoke", "--url", "ws://127.0.0.1:" + refusing.port() + "/local", "--timeout", "3s");
+        }
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
         assertThat(r.out()).isEmpty();
         assertThat(r.err().strip()).startsWith("wsctl: Smoke test failed at step connect on ws://127.0.0.1:")
@@ -100,11 +106,5 @@ class ListenAndSmokeCommandTest {
         CliRun r = CliRun.wsctl("smoke", "--local", "--state-dir", local.dir.resolve("elsewhere").toString());
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
         assertThat(r.err()).contains("No wsctl local is running");
-    }
-
-    private static int closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

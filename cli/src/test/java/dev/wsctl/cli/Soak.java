@@ -3,6 +3,7 @@ package dev.wsctl.cli;
 import com.sun.tools.attach.VirtualMachine;
 import dev.wsctl.bench.BroadcastBench;
 import dev.wsctl.runtime.Json;
+import org.awaitility.Awaitility;
 
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -138,18 +140,11 @@ final class Soak {
         }
 
         /** A JVM accepts attaching once it has started its attach listener: retried for a while. */
-        private static VirtualMachine attach(long pid) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                try {
-                    return VirtualMachine.attach(Long.toString(pid));
-                } catch (IOException | com.sun.tools.attach.AttachNotSupportedException e) {
-                    if (System.nanoTime() > deadline) {
-                        throw e;
-                    }
-                    Thread.sleep(200);
-                }
-            }
+        private static VirtualMachine attach(long pid) {
+            return Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptionsInstanceOf(IOException.class)
+                    .ignoreExceptionsInstanceOf(com.sun.tools.attach.AttachNotSupportedException.class)
+                    .until(() -> VirtualMachine.attach(Long.toString(pid)), Objects::nonNull);
         }
 
         /** Heap used after a full collection (System.gc() in the server, twice, so that what one frees is gone). */

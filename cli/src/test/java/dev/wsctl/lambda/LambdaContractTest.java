@@ -3,7 +3,12 @@ package dev.wsctl.lambda;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wsctl.lambda.LambdaHarness.Function;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,6 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * over TLS. One fresh JVM per case (1–6 s each on a two-core machine shared with other builds).
  */
 class LambdaContractTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static LambdaHarness harness;
 
     @BeforeAll
@@ -76,6 +82,28 @@ class LambdaContractTest {
         // the functions log JSON lines only: nothing else (a library's warning, the runtime's) on stdout or stderr
         assertThat(run.output().lines().filter(line -> !line.isBlank()))
                 .as(run.output()).allSatisfy(line -> assertThat(line).startsWith("{"));
+        // and each invocation's lines carry the request id the Runtime API gave it, the first as the cold start
+        List<JsonNode> lines = run.output().lines().filter(line -> !line.isBlank()).map(LambdaContractTest::json)
+                .toList();
+        for (int i = 0; i < 2; i++) {
+            String requestId = run.requestIds().get(i);
+            boolean coldStart = i == 0;
+            assertThat(lines).as(run.output())
+                    .filteredOn(line -> line.path("requestId").asText().equals(requestId)).isNotEmpty()
+                    .allSatisfy(line -> assertThat(line.get("coldStart").asBoolean()).isEqualTo(coldStart));
+        }
+        // every other line was written at init, before any invocation (the send path's fan-out, built into a
+        // snapshot or a provisioned environment, logs whether it shards)
+        assertThat(lines).as(run.output()).filteredOn(line -> !line.has("requestId"))
+                .allSatisfy(line -> assertThat(line.path("event").asText()).isEqualTo("sharding"));
+    }
+
+    private static JsonNode json(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -136,9 +136,11 @@ public final class LambdaHarness implements AutoCloseable {
      * @param fetches     the container credentials endpoint's requests in this run (none with credentials in
      *                    variables), each at ms from launch
      * @param output      what the JVM wrote to stdout and stderr
+     * @param requestIds  the request ids the Runtime API gave the two invocations, in order
      */
     public record Run(Function function, InitializationType type, double initDone, double eventFrom, double handled,
-                      double againMs, double cpuMs, String response, List<Fetch> fetches, String output) {
+                      double againMs, double cpuMs, String response, List<Fetch> fetches, String output,
+                      List<String> requestIds) {
         public double firstEventMs() {
             return handled - eventFrom;
         }
@@ -326,7 +328,7 @@ public final class LambdaHarness implements AutoCloseable {
                         .map(c -> new Fetch(ms(launched, c.at()), c.authorized(), c.accessKeyId())).toList();
                 return new Run(f, type, ms(launched, initDone), ms(launched, eventFrom),
                         ms(launched, first.answered), Duration.between(again.handedOut, again.answered).toNanos() / 1e6,
-                        cpuMs, response, fetches, Files.readString(out));
+                        cpuMs, response, fetches, Files.readString(out), List.of(first.requestId, again.requestId));
             } finally {
                 // Lambda would keep the environment for the next event; the run is over
                 process.destroy();

@@ -52,6 +52,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.wsctl.local.TestClient.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
@@ -276,6 +277,7 @@ class LocalGatewayTest {
     void messagesOfOneConnectionAreHandledInArrivalOrder() throws Exception {
         LocalGateway gateway = start(recorded(LocalGateway.builder()).invokerThreads(8)
                 .route("$default", event -> {
+                    // handlers that take different times: the order must hold anyway (what is tested)
                     Thread.sleep(ThreadLocalRandom.current().nextInt(3));
                     return result(200, JSON.readTree(event).get("body").asText());
                 }));
@@ -376,7 +378,9 @@ class LocalGatewayTest {
             assertThat(connectEvents.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
             socket.setSoLinger(true, 0); // close() sends RST
         }
-        Thread.sleep(200); // the RST reaches the server's socket (were it late, the socket would open and close: same events)
+        // time for the RST to reach the server's socket: the case tested (were it late, the socket would open and
+        // close: same events, so this waits for nothing the assertions need)
+        Thread.sleep(200);
         reset.countDown();
         JsonNode ctx = nextDisconnect().get("requestContext");
         assertThat(ctx.get("connectionId").asText()).isEqualTo(acceptedQueue.poll());
@@ -516,7 +520,7 @@ class LocalGatewayTest {
         long start = System.nanoTime();
         // traffic keeps a connection open past the idle timeout
         for (int i = 0; i < 4; i++) {
-            Thread.sleep(150);
+            Thread.sleep(150); // time passing with traffic, less than the idle timeout each time: what is tested
             client.send("ping");
             client.nextText();
         }
@@ -844,7 +848,8 @@ class LocalGatewayTest {
         assertThat(fresh.identity().sourceIp()).isEqualTo("127.0.0.1");
         assertThat(fresh.identity().userAgent()).isEqualTo(ctx.get("identity").get("userAgent").asText());
 
-        Thread.sleep(20);
+        // activity at a later millisecond than the connect
+        await().atMost(WAIT).until(() -> System.currentTimeMillis() > connectedAt.toEpochMilli());
         client.send("activity");
         client.nextText();
         GetConnectionResponse later = sdk.getConnection(r -> r.connectionId(id(client))).join();

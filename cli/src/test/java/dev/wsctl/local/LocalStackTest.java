@@ -328,7 +328,7 @@ class LocalStackTest {
             assertThat(receiver.next().get("message").asText()).isEqualTo("to all");
         }
         assertThat(stack.workers().awaitIdle(TestClient.WAIT)).isTrue();
-        Thread.sleep(QUIET.toMillis());
+        Thread.sleep(QUIET.toMillis()); // a quiet period in which nothing more may arrive: what is checked next
         assertThat(receivers).as("received once").allSatisfy(r -> assertThat(r.nextText(Duration.ZERO)).isNull());
         assertThat(sender.drain(QUIET)).as("the sender does not receive its own message").isEmpty();
         for (String ghost : ghosts) {

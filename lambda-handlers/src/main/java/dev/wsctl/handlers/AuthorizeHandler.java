@@ -17,6 +17,7 @@ import java.io.OutputStream;
  */
 public final class AuthorizeHandler implements RequestStreamHandler {
     private final Authorizer authorizer;
+    private final Invocations invocations = new Invocations();
 
     /** Used by Lambda. */
     public AuthorizeHandler() {
@@ -33,6 +34,8 @@ public final class AuthorizeHandler implements RequestStreamHandler {
     /** Throws {@link Authorizer.Unauthorized} for a 401; a Deny policy is a 403. */
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        Json.write(output, authorizer.authorize(Json.read(input)));
+        try (JsonLog.Scope invocation = invocations.begin(context)) {
+            Json.write(output, authorizer.authorize(Json.read(input)));
+        }
     }
 }

@@ -23,6 +23,7 @@ import java.io.OutputStream;
 public final class FanoutHandler implements RequestStreamHandler {
     private final FanoutWorker worker;
     private final JsonLog log;
+    private final Invocations invocations = new Invocations();
 
     /** Used by Lambda: the services come from the function's environment, built once at init. */
     public FanoutHandler() {
@@ -36,6 +37,12 @@ public final class FanoutHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        try (JsonLog.Scope invocation = invocations.begin(context)) {
+            Json.write(output, handle(input));
+        }
+    }
+
+    private ObjectNode handle(InputStream input) throws IOException {
         ObjectNode result;
         try {
             FanoutReport report = worker.run(FanoutBatch.parse(input.readAllBytes()));
@@ -47,6 +54,6 @@ public final class FanoutHandler implements RequestStreamHandler {
             result.put("error", e.toString());
             log.write(result);
         }
-        Json.write(output, result);
+        return result;
     }
 }

@@ -17,7 +17,8 @@ import java.util.function.BiFunction;
 
 /**
  * What every handler shares: read the API Gateway event, run the route, write the proxy result and
- * one JSON log line (route, connectionId, outcome, millis — never bodies or tokens).
+ * one JSON log line (route, connectionId, outcome, millis — never bodies or tokens; and, as every line written
+ * during the invocation, its request id and whether it is the cold start, see {@link Invocations}).
  *
  * <p>Routes are two-way (they have a route response), so the result's {@code body} is the frame the
  * sender receives. Errors are answered with an {@code error} frame and status 200: API Gateway
@@ -27,6 +28,7 @@ public abstract class WsHandler implements RequestStreamHandler {
     private final PubSub pubSub;
     private final JsonLog log;
     private final BiFunction<PubSub, WsEvent, String> route;
+    private final Invocations invocations = new Invocations();
 
     /**
      * @param pubSub the service the route runs on; null for a route that needs none ({@code default})
@@ -40,6 +42,12 @@ public abstract class WsHandler implements RequestStreamHandler {
 
     @Override
     public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        try (JsonLog.Scope invocation = invocations.begin(context)) {
+            handle(input, output);
+        }
+    }
+
+    private void handle(InputStream input, OutputStream output) throws IOException {
         long start = System.nanoTime();
         WsEvent event = WsEvent.parse(input);
         String outcome = "ok";

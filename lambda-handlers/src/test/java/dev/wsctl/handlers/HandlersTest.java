@@ -2,6 +2,7 @@ package dev.wsctl.handlers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.runtime.Clients;
@@ -31,6 +32,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -83,9 +85,63 @@ class HandlersTest {
     }
 
     private static JsonNode invoke(RequestStreamHandler handler, byte[] event) throws IOException {
+        return invoke(handler, event, null);
+    }
+
+    private static JsonNode invoke(RequestStreamHandler handler, byte[] event, Context context) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        handler.handleRequest(new ByteArrayInputStream(event), out, null);
+        handler.handleRequest(new ByteArrayInputStream(event), out, context);
         return Json.mapper().readTree(out.toByteArray());
+    }
+
+    /** What Lambda hands an invocation, as far as the handlers read it: the request id. */
+    private static Context context(String awsRequestId) {
+        return (Context) Proxy.newProxyInstance(Context.class.getClassLoader(), new Class<?>[] {Context.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("getAwsRequestId")) {
+                        return awsRequestId;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    /**
+     * Every line an invocation writes, the handler's and the fan-out's, carries Lambda's request id and whether it
+     * was the cold start: the first invocation of the handler (one per execution environment) is, the next is not.
+     */
+    @Test
+    void everyLineOfAnInvocationCarriesItsRequestIdAndWhetherItWasTheColdStart() throws IOException {
+        List<String> lines = new ArrayList<>();
+        JsonLog log = new JsonLog(lines::add);
+        invoke(new ConnectHandler(pubSub, log), "connect.json");
+        assertThat(Json.mapper().readTree(lines.get(0)).get("requestId").isNull()).as("no context, no request id").isTrue();
+        lines.clear();
+        SendHandler send = new SendHandler(pubSub, log);
+        try {
+            invoke(send, message("{\"action\":\"sendmessage\",\"message\":1}"), context("request-1"));
+            invoke(send, message("{\"action\":\"sendmessage\",\"message\":2}"), context("request-2"));
+        } finally {
+            invoke(new DisconnectHandler(pubSub, log), "disconnect.json");
+        }
+
+        List<JsonNode> handlerLines = lines.subList(0, 2).stream().map(HandlersTest::tree).toList();
+        assertThat(handlerLines).extracting(line -> line.get("route").asText()).containsOnly("sendmessage");
+        assertThat(handlerLines).extracting(line -> line.get("requestId").asText())
+                .containsExactly("request-1", "request-2");
+        assertThat(handlerLines).extracting(line -> line.get("coldStart").asBoolean()).containsExactly(true, false);
+        List<JsonNode> fanoutLines = LOG.stream().map(HandlersTest::tree)
+                .filter(line -> line.path("event").asText().equals("fanout")
+                        && line.path("requestId").asText().startsWith("request-")).toList();
+        assertThat(fanoutLines).extracting(line -> line.get("requestId").asText() + " " + line.get("coldStart"))
+                .containsExactly("request-1 true", "request-2 false");
+    }
+
+    private static JsonNode tree(String line) {
+        try {
+            return Json.mapper().readTree(line);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

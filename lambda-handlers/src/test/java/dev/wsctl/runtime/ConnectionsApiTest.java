@@ -5,7 +5,6 @@ import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,14 +41,13 @@ class ConnectionsApiTest extends ConnectionsEndpointContract {
 
     @Test
     void primingWithoutAnEndpointGivesUpQuietly() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (RefusingPort refusing = new RefusingPort()) {
+            int port = refusing.port();
+            ConnectionsApi api = (ConnectionsApi) client(URI.create("http://127.0.0.1:" + port + "/dev"), 4,
+                    AnonymousCredentialsProvider.create(), Clock.systemUTC());
+            assertThat(api.prime(Duration.ofSeconds(5))).isEqualTo(-1);
+            assertThat(api.openConnections()).isZero();
         }
-        ConnectionsApi api = (ConnectionsApi) client(URI.create("http://127.0.0.1:" + port + "/dev"), 4,
-                AnonymousCredentialsProvider.create(), Clock.systemUTC());
-        assertThat(api.prime(Duration.ofSeconds(5))).isEqualTo(-1);
-        assertThat(api.openConnections()).isZero();
     }
 
     @Test

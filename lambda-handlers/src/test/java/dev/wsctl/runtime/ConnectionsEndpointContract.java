@@ -15,7 +15,6 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 import java.io.ByteArrayInputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -198,16 +197,15 @@ abstract class ConnectionsEndpointContract {
 
     @Test
     void aRefusedConnectionFailsAsNotSent() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        ConnectionsEndpoint api = client(URI.create("http://127.0.0.1:" + port + "/dev"), 4,
-                AnonymousCredentialsProvider.create(), Clock.systemUTC());
-        try (ConnectionsApi.Payload payload = ConnectionsApi.payload(new byte[] {'x'})) {
-            CompletableFuture<ConnectionsApi.Answer> call = api.post("abc", payload);
-            assertThatThrownBy(call::join).isInstanceOf(CompletionException.class)
-                    .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause())).as(e.toString()).isTrue());
+        try (RefusingPort refusing = new RefusingPort()) {
+            int port = refusing.port();
+            ConnectionsEndpoint api = client(URI.create("http://127.0.0.1:" + port + "/dev"), 4,
+                    AnonymousCredentialsProvider.create(), Clock.systemUTC());
+            try (ConnectionsApi.Payload payload = ConnectionsApi.payload(new byte[] {'x'})) {
+                CompletableFuture<ConnectionsApi.Answer> call = api.post("abc", payload);
+                assertThatThrownBy(call::join).isInstanceOf(CompletionException.class)
+                        .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause())).as(e.toString()).isTrue());
+            }
         }
     }
 

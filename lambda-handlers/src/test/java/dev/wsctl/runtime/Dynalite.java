@@ -2,10 +2,6 @@ package dev.wsctl.runtime;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -42,6 +42,12 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
     public static final String NODE_PROPERTY = "wsctl.node";
     private static final Duration STARTUP = Duration.ofSeconds(20);
     private static final int MAX_OUTPUT = 16_384;
+    /** dynalite's server, from the module path given as the first argument, on a port the system picks. */
+    private static final String LISTEN = "const server = require(process.argv[1])"
+            + "({createTableMs: 0, deleteTableMs: 0, updateTableMs: 0});"
+            + " server.listen(0, '127.0.0.1', () =>"
+            + " console.log('Dynalite listening at: http://127.0.0.1:' + server.address().port));";
+    private static final Pattern LISTENING = Pattern.compile("listening at: http://127\\.0\\.0\\.1:(\\d+)");
 
     private Process process;
     private Thread shutdownHook;
@@ -110,30 +116,21 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
 
     // ------------------------------------------------------------------------------------------
 
+    /**
+     * Runs dynalite's server on a port the system picks (port 0) and reads the port it bound from what it prints:
+     * no port is chosen first and bound later, so no other process can take it in between. dynalite's own
+     * {@code cli.js} cannot do that ({@code --port 0} falls back to its default, 4567), so a one-line script starts
+     * the same server ({@code require('dynalite')(options).listen(...)}, dynalite's documented module use) with the
+     * options the tests need: tables ready at once.
+     */
     private synchronized void launch() {
-        Path cli = dynaliteDir().resolve("node_modules/dynalite/cli.js");
-        if (!Files.isRegularFile(cli)) {
-            throw new IllegalStateException("dynalite is not installed: " + cli + " does not exist. Run `npm ci` in "
-                    + dynaliteDir() + " (tools/dynalite).");
+        Path module = dynaliteDir().resolve("node_modules/dynalite");
+        if (!Files.isRegularFile(module.resolve("index.js"))) {
+            throw new IllegalStateException("dynalite is not installed: " + module.resolve("index.js")
+                    + " does not exist. Run `npm ci` in " + dynaliteDir() + " (tools/dynalite).");
         }
-        IllegalStateException portRace = null;
-        for (int attempt = 1; attempt <= 2; attempt++) {
-            int port = freePort();
-            try {
-                launch(cli, port);
-                return;
-            } catch (PortInUse e) {
-                portRace = new IllegalStateException("dynalite could not bind port " + port + " (twice)."
-                        + " Its output:\n" + e.getMessage());
-            }
-        }
-        throw portRace;
-    }
-
-    private void launch(Path cli, int port) {
         String node = System.getProperty(NODE_PROPERTY, "node");
-        List<String> command = List.of(node, cli.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
-                "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0");
+        List<String> command = List.of(node, "-e", LISTEN, module.toString());
         synchronized (output) {
             output.setLength(0);
         }
@@ -144,42 +141,35 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
             throw new IllegalStateException("could not run `" + String.join(" ", command) + "`: " + e.getMessage()
                     + ". Is Node.js installed (or -D" + NODE_PROPERTY + " set)?", e);
         }
-        Thread drain = new Thread(() -> drain(p.getInputStream()), "dynalite-output-" + port);
+        Thread drain = new Thread(() -> drain(p.getInputStream()), "dynalite-output-" + p.pid());
         drain.setDaemon(true);
         drain.start();
 
-        long deadline = System.nanoTime() + STARTUP.toNanos();
-        while (true) {
-            String out = output();
-            if (out.contains("EADDRINUSE")) {
-                stop(p);
-                throw new PortInUse(out);
-            }
-            if (!p.isAlive()) {
-                waitForDrain(drain);
-                String all = output();
-                if (all.contains("EADDRINUSE")) {
-                    throw new PortInUse(all);
-                }
-                throw new IllegalStateException("dynalite exited with status " + p.exitValue()
-                        + " before accepting connections. If node_modules is missing or broken, run `npm ci` in "
-                        + dynaliteDir() + ". Command: " + String.join(" ", command) + "\nOutput:\n" + all);
-            }
-            if (out.contains("listening at") && accepts(port)) {
-                break;
-            }
-            if (System.nanoTime() > deadline) {
-                stop(p);
-                throw new IllegalStateException("dynalite did not accept connections on 127.0.0.1:" + port
-                        + " within " + STARTUP.toSeconds() + " s. Command: " + String.join(" ", command)
-                        + "\nOutput:\n" + output());
-            }
-            sleep(25);
+        Integer port;
+        try {
+            port = Awaitility.await().atMost(STARTUP).pollInterval(Duration.ofMillis(25))
+                    .until(() -> boundPort(output()), bound -> bound != null || !p.isAlive());
+        } catch (ConditionTimeoutException e) {
+            stop(p);
+            throw new IllegalStateException("dynalite did not listen within " + STARTUP.toSeconds() + " s. Command: "
+                    + String.join(" ", command) + "\nOutput:\n" + output());
+        }
+        if (port == null) {
+            waitForDrain(drain);
+            throw new IllegalStateException("dynalite exited with status " + p.exitValue()
+                    + " before listening. If node_modules is missing or broken, run `npm ci` in "
+                    + dynaliteDir() + ". Command: " + String.join(" ", command) + "\nOutput:\n" + output());
         }
         process = p;
         endpoint = URI.create("http://127.0.0.1:" + port);
         shutdownHook = new Thread(p::destroyForcibly, "dynalite-shutdown-" + port);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** The port in dynalite's "listening at" line, or null before it has printed it. */
+    private static Integer boundPort(String output) {
+        Matcher listening = LISTENING.matcher(output);
+        return listening.find() ? Integer.valueOf(listening.group(1)) : null;
     }
 
     private static void stop(Process p) {
@@ -238,37 +228,5 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
         }
         throw new IllegalStateException("system property " + DIR_PROPERTY + " is not set and no tools/dynalite"
                 + " directory was found above " + Path.of("").toAbsolutePath());
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on 127.0.0.1", e);
-        }
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for dynalite", e);
-        }
-    }
-
-    private static final class PortInUse extends RuntimeException {
-        PortInUse(String output) {
-            super(output, null, false, false);
-        }
     }
 }

@@ -3,7 +3,6 @@ package dev.wsctl.runtime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 
@@ -44,13 +43,12 @@ class EarlyHandshakeTest {
         new EarlyHandshake(URI.create("http://127.0.0.1:1/test"), sockets, 1_000).run();
         assertThat(sockets.sockets).isEmpty();
 
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (RefusingPort refusing = new RefusingPort()) {
+            int port = refusing.port();
+            EarlyHandshake refused = new EarlyHandshake(URI.create("https://127.0.0.1:" + port + "/test"), sockets, 1_000);
+            refused.run(); // connection refused: no error, only no time saved
+            refused.beforeRequest();
+            assertThat(sockets.sockets).isEmpty();
         }
-        EarlyHandshake refused = new EarlyHandshake(URI.create("https://127.0.0.1:" + port + "/test"), sockets, 1_000);
-        refused.run(); // connection refused: no error, only no time saved
-        refused.beforeRequest();
-        assertThat(sockets.sockets).isEmpty();
     }
 }

@@ -145,6 +145,7 @@ public final class FakeConnectionsEndpoint implements AutoCloseable {
                     headers.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
             requests.add(new Seen(exchange.getRequestMethod(), raw, headers, body));
             if (delayMillis > 0) {
+                // a slow endpoint, which tests set up on purpose
                 Thread.sleep(delayMillis);
             }
             int status = 200;

@@ -191,10 +191,9 @@ class FanoutTest {
 
     @Test
     void callsThatNeverReachedTheEndpointAreRetriedUntilItListens() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        // refused until the endpoint below takes the port over (held meanwhile, so no other process takes it)
+        RefusingPort refusing = new RefusingPort();
+        int port = refusing.port();
         String a = connect(true, channel);
         ConnectionsApi refused = new ConnectionsApi(URI.create("http://127.0.0.1:" + port + "/test"),
                 endpoint.eventLoops(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
@@ -203,7 +202,8 @@ class FanoutTest {
         Fanout fanout = new Fanout(store, refused, new Fanout.Options(4, 20, Duration.ofMillis(20),
                 Duration.ofMillis(100), Double.POSITIVE_INFINITY, 1), new JsonLog(logLines::add));
         var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> fanout.toChannel(channel, new byte[] {'x'}, null));
-        Thread.sleep(150);
+        Thread.sleep(150); // the endpoint starts listening late: what is tested
+        refusing.close();
         try (FakeConnectionsEndpoint late = new FakeConnectionsEndpoint(port)) {
             late.live.add(a);
             FanoutReport report = run.get(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -9,6 +9,7 @@ import software.amazon.awssdk.regions.Region;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The JDK's client first, Netty's once a fan-out leaves enough posts waiting. */
 class HandoverEndpointTest {
@@ -69,12 +71,8 @@ class HandoverEndpointTest {
     }
 
     /** The builder's thread logs once it is done (bounded wait). */
-    private void awaitHandoverLine() throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (handoverLine() == null && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(handoverLine()).as("the hand-over's log line").isNotNull();
+    private void awaitHandoverLine() {
+        await("the hand-over's log line").atMost(Duration.ofSeconds(10)).until(() -> handoverLine() != null);
     }
 
     @Test
@@ -124,7 +122,7 @@ class HandoverEndpointTest {
             assertThat(post(api, 0, 10)).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED));
             assertThat(built).hasValue(0);
 
-            Thread.sleep(400);
+            Thread.sleep(400); // longer than the 300 ms after which a later event hands over: what is tested
             // a later event: its first post starts the build, and is itself posted by the JDK's client
             assertThat(post(api, 10, 20)).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED));
             awaitHandoverLine();

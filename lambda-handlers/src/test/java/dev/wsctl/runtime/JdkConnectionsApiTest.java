@@ -48,6 +48,7 @@ class JdkConnectionsApiTest extends ConnectionsEndpointContract {
             for (int i = 0; i < 10; i++) {
                 api.post("c" + i, payload);
             }
+            // 200 ms into the first 300 ms exchange, posts waiting all along: what is tested
             Thread.sleep(200);
             // a cold JVM makes one TLS handshake, not one per waiting post
             assertThat(endpoint.inFlight).hasValue(1);

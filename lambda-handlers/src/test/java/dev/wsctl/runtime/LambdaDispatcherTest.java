@@ -13,7 +13,6 @@ import software.amazon.awssdk.regions.Region;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -163,16 +162,15 @@ class LambdaDispatcherTest {
 
     @Test
     void anInvokeThatWasNeverSentIsTriedAgainThenRefused() throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (RefusingPort refusing = new RefusingPort()) {
+            int port = refusing.port();
+
+            FanoutDispatcher.Handoff handoff = dispatcher(URI.create("http://127.0.0.1:" + port), "fn").dispatch(batch()).join();
+
+            assertThat(handoff.accepted()).isFalse();
+            assertThat(handoff.attempts()).isEqualTo(LambdaDispatcher.MAX_ATTEMPTS);
+            assertThat(handoff.error()).contains("NotSent");
         }
-
-        FanoutDispatcher.Handoff handoff = dispatcher(URI.create("http://127.0.0.1:" + port), "fn").dispatch(batch()).join();
-
-        assertThat(handoff.accepted()).isFalse();
-        assertThat(handoff.attempts()).isEqualTo(LambdaDispatcher.MAX_ATTEMPTS);
-        assertThat(handoff.error()).contains("NotSent");
     }
 
     @Test
