@@ -23,36 +23,32 @@ import java.util.concurrent.Callable;
 /** {@code wsctl bench}: many sockets on one channel, a few broadcasts, delivery and latency per broadcast. */
 @Command(name = "bench",
         description = {
-                "Load-test a stack: open N client sockets, join them to one channel, publish",
-                "K broadcasts from one more client, and report per broadcast how many arrived",
-                "and how fast. Without --url it targets the stack that `wsctl local` runs from",
-                "this directory.",
+                "Load-test a stack with many client sockets and a series of broadcasts.",
+                "It opens N client sockets, joins them to one channel, publishes K broadcasts from one more client,"
+                        + " and reports per broadcast how many arrived and how fast. Without --url it targets the stack"
+                        + " that `wsctl local` runs from this directory.",
                 "",
-                "Processes: the sockets live in --procs worker processes (JVMs of this wsctl,",
-                "started and ended by this one), each holding an even share so that none nears",
-                "the open-file limit; by default one process per 12,000 sockets. This process",
-                "publishes and adds up what every worker saw.",
-                "Connect rate: --connect-rate is over all workers, each opening its share at",
-                "its part of the rate, with at most 1,000 sockets opening at once per worker.",
-                "Latency clock: each broadcast carries the publisher's wall-clock time (epoch",
-                "microseconds); a socket's latency is its wall-clock arrival minus that. All",
-                "bench processes run on this machine, so they share one clock wherever the",
-                "stack runs.",
+                "Processes: the sockets live in --procs worker processes (JVMs of this wsctl, started and ended by this"
+                        + " one), each holding an even share so that none nears the open-file limit; by default one"
+                        + " process per 12,000 sockets. This process publishes and adds up what every worker saw.",
+                "Connect rate: --connect-rate is over all workers, each opening its share at its part of the rate, with"
+                        + " at most 1,000 sockets opening at once per worker.",
+                "Latency clock: each broadcast carries the publisher's wall-clock time (epoch microseconds); a socket's"
+                        + " latency is its wall-clock arrival minus that. All bench processes run on this machine, so"
+                        + " they share one clock wherever the stack runs.",
                 "",
-                "On a stack with auth.mode: jwt every socket connects with --token (or",
-                "$WSCTL_TOKEN); exit 1 when the stack refuses the first one.",
+                "On a stack with auth.mode: jwt every socket connects with --token (or $WSCTL_TOKEN); exit 1 when the"
+                        + " stack refuses the first one.",
                 "",
-                "Output: connected and joined sockets, then per broadcast acked (recipients the",
-                "stack reported), delivered, lost (joined sockets it never reached), dup (extra",
-                "copies) and latency p50/p95/p99/max in ms, and a total over all broadcasts.",
-                "Delivered, lost and dup are counted per socket by the number each broadcast",
-                "carries, once the last broadcast is in, so a late copy counts too.",
-                "-o json: {connected, joined, procs, connectMillis, publishedPerSecond (with",
-                "--rate), broadcasts: [{broadcast,",
-                "recipientsAcked, delivered, lost, duplicated, p50, p95, p99, max}], total}.",
-                "Exit 0 when every broadcast reached every socket exactly once; 3 when a",
-                "socket did not connect or join, or a broadcast was lost or duplicated; 1 when",
-                "no socket connected or a worker failed."},
+                "Output: connected and joined sockets, then per broadcast acked (recipients the stack reported),"
+                        + " delivered, lost (joined sockets it never reached), dup (extra copies) and latency"
+                        + " p50/p95/p99/max in ms, and a total over all broadcasts.",
+                "Delivered, lost and dup are counted per socket by the number each broadcast carries, once the last"
+                        + " broadcast is in, so a late copy counts too.",
+                "-o json: {connected, joined, procs, connectMillis, publishedPerSecond (with --rate), broadcasts:"
+                        + " [{broadcast, recipientsAcked, delivered, lost, duplicated, p50, p95, p99, max}], total}.",
+                "Exit 0 when every broadcast reached every socket exactly once; 3 when a socket did not connect or"
+                        + " join, or a broadcast was lost or duplicated; 1 when no socket connected or a worker failed."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class BenchCommand implements Callable<Integer> {

@@ -45,9 +45,9 @@ import java.util.concurrent.Callable;
                 "What is delivered may be at most " + ConnectionsEndpoint.MAX_PAYLOAD_BYTES
                         + " bytes in UTF-8 (API Gateway's @connections limit); a larger one exits 2.",
                 "The message is JSON when it parses as JSON, otherwise a JSON string; --json insists on JSON.",
-                "Prints {recipients, delivered, gone, failed, throttled, millis}. Gone connections are stale rows,",
-                "removed from the store, and not failures. Exit 0 when none failed, 3 when some failed,",
-                "1 when every one failed."},
+                "Prints {recipients, delivered, gone, failed, throttled, millis}. Gone connections are stale rows,"
+                        + " removed from the store, and not failures.",
+                "Exit 0 when none failed, 3 when some failed, 1 when every one failed."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class BroadcastCommand implements Callable<Integer> {

@@ -12,10 +12,11 @@ import java.util.concurrent.Callable;
 /** {@code wsctl completion bash|zsh}: the shell completion script, generated from the commands themselves. */
 @Command(name = "completion",
         description = {
-                "Print a completion script for bash or zsh: commands, subcommands and options of this wsctl.",
-                "",
-                "bash:  source <(wsctl completion bash)        (or save it to /etc/bash_completion.d/wsctl)",
-                "zsh:   source <(wsctl completion zsh)         (e.g. in ~/.zshrc)"},
+                "Print a completion script for bash or zsh: commands, subcommands and options of this wsctl."},
+        footer = {"", "Examples:",
+                "  bash:  source <(wsctl completion bash)",
+                "         (or save it as /etc/bash_completion.d/wsctl)",
+                "  zsh:   source <(wsctl completion zsh)    (e.g. in ~/.zshrc)"},
         mixinStandardHelpOptions = true)
 public final class CompletionCommand implements Callable<Integer> {
     @Spec

@@ -23,13 +23,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** {@code wsctl deploy}: create or bring up to date every resource of the stack. */
 @Command(name = "deploy",
         description = {
-                "Create or update the stack {app}-{stage} in your AWS account: the connection table, the",
-                "WebSocket API with its routes and stage, and one Lambda function and IAM role per handler.",
-                "Prints the plan (+ create, ~ update, = unchanged), applies it in dependency order and prints",
-                "the endpoints. Safe to run again: a deploy with nothing to change changes nothing.",
-                "With --engine cloudformation the same stack goes through CloudFormation:",
-                "the jar to --code-bucket, a change set (shown; --dry-run stops there),",
-                "then its execution, with the stack's events as progress."},
+                "Create or update the stack {app}-{stage} in your AWS account.",
+                "The stack is the connection table, the WebSocket API with its routes and stage, and one Lambda function"
+                        + " and IAM role per handler.",
+                "Prints the plan (+ create, ~ update, = unchanged), applies it in dependency order and prints the"
+                        + " endpoints. Safe to run again: a deploy with nothing to change changes nothing.",
+                "With --engine cloudformation the same stack goes through CloudFormation: the jar to --code-bucket,"
+                        + " a change set (shown; --dry-run stops there), then its execution, with the stack's events as"
+                        + " progress."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class DeployCommand implements Callable<Integer> {

@@ -14,9 +14,9 @@ import java.util.concurrent.Callable;
 /** {@code wsctl destroy}: delete every resource of the stack, last created first. */
 @Command(name = "destroy",
         description = {
-                "Delete every resource of the stack {app}-{stage}, in reverse dependency order. Resources",
-                "already gone count as deleted, so running it again is harmless. Asks for confirmation on a",
-                "terminal; elsewhere (CI) it needs --yes."},
+                "Delete every resource of the stack {app}-{stage}, in reverse dependency order.",
+                "Resources already gone count as deleted, so running it again is harmless. Asks for confirmation on a"
+                        + " terminal; elsewhere (CI) it needs --yes."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class DestroyCommand implements Callable<Integer> {

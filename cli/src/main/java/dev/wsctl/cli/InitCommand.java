@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
 /** {@code wsctl init}: writes the commented starter wsctl.yaml. */
 @Command(name = "init",
         description = {
-                "Write a starter wsctl.yaml: every configuration key at its default,",
-                "each with a line that explains it. Prints the file's path on stdout."},
+                "Write a starter wsctl.yaml with every configuration key at its default.",
+                "Each key comes with a line that explains it. Prints the file's path on stdout."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class InitCommand implements Callable<Integer> {

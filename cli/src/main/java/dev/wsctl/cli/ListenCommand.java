@@ -22,11 +22,12 @@ import java.util.concurrent.Callable;
 /** {@code wsctl listen}: a client on one channel that prints what it receives, one JSON line per frame. */
 @Command(name = "listen",
         description = {
-                "Connect as a client, join a channel and print every frame received, one JSON line each",
-                "(a frame that is not JSON as a JSON string), until interrupted, --count frames or --timeout.",
+                "Connect as a client, join a channel and print every frame received.",
+                "Each frame is one JSON line (a frame that is not JSON as a JSON string), until interrupted, --count"
+                        + " frames or --timeout.",
                 "Envelopes of other channels (the connection's default channel) are not printed.",
-                "Exit 1 when it cannot connect (e.g. the stack refuses its token) or join, or the server closes",
-                "the connection, or fewer than --count frames came within --timeout."},
+                "Exit 1 when it cannot connect (e.g. the stack refuses its token) or join, or the server closes the"
+                        + " connection, or fewer than --count frames came within --timeout."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class ListenCommand implements Callable<Integer> {

@@ -41,11 +41,12 @@ import java.util.concurrent.CountDownLatch;
 /** {@code wsctl local}: the whole stack on this machine, until Ctrl-C. */
 @Command(name = "local",
         description = {
-                "Run the pub/sub service on this machine: the same handlers as on AWS behind a local gateway",
-                "that behaves like API Gateway's WebSocket API, with connections kept in SQLite.",
+                "Run the pub/sub service on this machine.",
+                "The same handlers as on AWS run behind a local gateway that behaves like API Gateway's WebSocket API,"
+                        + " with connections kept in SQLite.",
                 "",
-                "Clients connect to ws://HOST:PORT/STAGE; the @connections API is at",
-                "http://HOST:PORT/STAGE/@connections/{id}; a demo page is at http://HOST:PORT/.",
+                "Clients connect to ws://HOST:PORT/STAGE; the @connections API is at"
+                        + " http://HOST:PORT/STAGE/@connections/{id}; a demo page is at http://HOST:PORT/.",
                 "Ctrl-C closes every socket cleanly."},
         mixinStandardHelpOptions = true,
         sortOptions = false)

@@ -28,12 +28,14 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "smoke",
         description = {
-                "End-to-end check: two clients connect and join a fresh channel (smoke-<random>), one publishes",
-                "with an id and must get an ack with recipients 1, the other must receive the message; both",
-                "leave and disconnect. Prints connectMillis, joinMillis, deliverMillis and totalMillis.",
-                "On a stack with auth.mode: jwt the clients connect with --token; without one (and without --url)",
-                "smoke signs its own 5-minute token (sub wsctl-smoke, joining and publishing on its channel only)",
-                "with the target's wsctl secret: the local one with --local, else the deployed stack's, if any.",
+                "Check a stack end to end with two clients that join one channel and exchange a message.",
+                "Both connect and join a fresh channel (smoke-<random>), one publishes with an id and must get an ack"
+                        + " with recipients 1, the other must receive the message; both leave and disconnect. Prints"
+                        + " connectMillis, joinMillis, deliverMillis and totalMillis.",
+                "On a stack with auth.mode: jwt the clients connect with --token; without one (and without --url)"
+                        + " smoke signs its own 5-minute token (sub wsctl-smoke, joining and publishing on its channel"
+                        + " only) with the target's wsctl secret: the local one with --local, else the deployed stack's,"
+                        + " if any.",
                 "Exit 0 ok; 1 with one sentence when a step fails or the stack cannot be reached."},
         mixinStandardHelpOptions = true,
         sortOptions = false)

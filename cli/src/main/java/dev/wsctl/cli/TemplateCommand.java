@@ -18,11 +18,10 @@ import java.util.concurrent.Callable;
 /** {@code wsctl template}: the stack that deploy builds, as a CloudFormation template. */
 @Command(name = "template",
         description = {
-                "Print the stack {app}-{stage} as a CloudFormation template (YAML): the",
-                "resources, policies, routes and settings that deploy creates. The",
-                "handlers' jar comes from the parameters CodeS3Bucket and CodeS3Key; with",
-                "auth jwt (no JWKS URL) the authorizer's secret from the NoEcho parameter",
-                "AuthSecret. Reads no AWS account."},
+                "Print the stack {app}-{stage} as a CloudFormation template (YAML).",
+                "The template holds the resources, policies, routes and settings that deploy creates. The handlers'"
+                        + " jar comes from the parameters CodeS3Bucket and CodeS3Key; with auth jwt (no JWKS URL) the"
+                        + " authorizer's secret from the NoEcho parameter AuthSecret. Reads no AWS account."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class TemplateCommand implements Callable<Integer> {

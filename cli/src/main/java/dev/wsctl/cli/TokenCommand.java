@@ -22,8 +22,8 @@ import java.util.concurrent.Callable;
 /** {@code wsctl token}: a JWT for one user, signed with the stack's wsctl-managed HS256 secret. */
 @Command(name = "token",
         description = {
-                "Mint a token (an HS256 JWT) for a stack with auth.mode: jwt and no identity provider, signed with the"
-                        + " secret `wsctl deploy` generated (kept in the stack's {app}-{stage}-authorize function), or with"
+                "Mint a token (an HS256 JWT) for a stack with auth.mode: jwt and no identity provider.",
+                "It is signed with the secret `wsctl deploy` generated (kept in the stack's {app}-{stage}-authorize function), or with"
                         + " --local the one `wsctl local` keeps in the state directory. Clients send it as ?token= on the"
                         + " WebSocket URL or as Authorization: Bearer; listen, smoke and bench take it as --token or"
                         + " $WSCTL_TOKEN.",

@@ -71,10 +71,6 @@ public final class DemoPage {
         return body.clone();
     }
 
-    String contentSecurityPolicy() {
-        return contentSecurityPolicy;
-    }
-
     /** GET and HEAD get the page; other methods 405. */
     void handle(Request request, Response response, Callback callback) {
         String method = request.getMethod();

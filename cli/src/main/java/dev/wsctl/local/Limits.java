@@ -49,10 +49,6 @@ public record Limits(int maxFrameBytes, int maxMessageBytes, Duration idleTimeou
         return new Limits(bytes, maxMessageBytes, idleTimeout, maxConnectionDuration, maxOutboundBytes, maxInboundMessages, maxInboundBytes);
     }
 
-    public Limits withMaxMessageBytes(int bytes) {
-        return new Limits(maxFrameBytes, bytes, idleTimeout, maxConnectionDuration, maxOutboundBytes, maxInboundMessages, maxInboundBytes);
-    }
-
     public Limits withIdleTimeout(Duration timeout) {
         return new Limits(maxFrameBytes, maxMessageBytes, timeout, maxConnectionDuration, maxOutboundBytes, maxInboundMessages, maxInboundBytes);
     }

@@ -213,10 +213,6 @@ public final class LocalStack implements AutoCloseable {
         return store;
     }
 
-    public PubSub pubSub() {
-        return pubSub;
-    }
-
     /** The in-process fan-out workers that run a sharded fan-out's batches. */
     public InProcessDispatcher workers() {
         return workers;

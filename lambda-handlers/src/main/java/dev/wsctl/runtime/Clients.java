@@ -1,29 +1,21 @@
 package dev.wsctl.runtime;
 
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds the runtime's SDK clients. Every client shares one Netty HTTP client (one event loop, one
- * connection pool per host), and is built once per process, never per invocation. The fan-out posts
- * through the same HTTP client, without a service client ({@link ConnectionsApi}).
+ * The SDK's Netty HTTP client for the SDK service clients that wsctl's commands build (one event loop group, one
+ * connection pool per host), and the region a function runs in. The functions themselves call DynamoDB through
+ * {@link DynamoDbJsonClient} and post to @connections through their own HTTP clients, not through this one.
  */
 public final class Clients {
     private Clients() {
-    }
-
-    /** The SDK's HTTP client, for DynamoDB and the admin calls; the fan-out has its own connections. */
-    public static SdkAsyncHttpClient http(int maxConcurrency) {
-        return httpBuilder(maxConcurrency).build();
     }
 
     /**
@@ -45,22 +37,6 @@ public final class Clients {
                 .maxConcurrency(Math.max(maxConcurrency, 16))
                 .connectionAcquisitionTimeout(Duration.ofSeconds(30))
                 .maxPendingConnectionAcquires(100_000);
-    }
-
-    /**
-     * The DynamoDB client; {@code endpoint} (may be null) points it at a DynamoDB-compatible server.
-     * It keeps the SDK's standard retries, which handle throttling and transient errors.
-     */
-    public static DynamoDbAsyncClient dynamoDb(SdkAsyncHttpClient http, Region region,
-                                               AwsCredentialsProvider credentials, URI endpoint) {
-        var builder = DynamoDbAsyncClient.builder()
-                .httpClient(http)
-                .region(region)
-                .credentialsProvider(credentials);
-        if (endpoint != null) {
-            builder.endpointOverride(endpoint);
-        }
-        return builder.build();
     }
 
     /** {@code AWS_REGION} (set by Lambda), else {@code AWS_DEFAULT_REGION}; fails naming the variable. */

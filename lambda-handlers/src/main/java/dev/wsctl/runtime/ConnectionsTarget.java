@@ -66,10 +66,6 @@ final class ConnectionsTarget {
         return callbackUrl;
     }
 
-    boolean tls() {
-        return "https".equals(callbackUrl.getScheme());
-    }
-
     boolean signs() {
         return !sigV4.anonymous();
     }

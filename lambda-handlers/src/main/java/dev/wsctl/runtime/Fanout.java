@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * every row removed. Throttled calls (429 / LimitExceeded) and calls that never reached the endpoint
  * (connection refused) are retried with exponential backoff and full jitter; nothing else is, since
  * a PostToConnection that failed after it reached API Gateway may have been delivered, and a retry
- * would deliver it twice. The SDK client must therefore be built without retries of its own (see
- * {@link Clients#managementApi}), so that throttling is seen and counted here.
+ * would deliver it twice. A {@link ConnectionsEndpoint} therefore never retries on its own, so that throttling
+ * is seen and counted here.
  */
 public final class Fanout {
 

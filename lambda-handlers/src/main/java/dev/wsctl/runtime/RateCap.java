@@ -63,10 +63,6 @@ public final class RateCap {
         return perSecond == Double.POSITIVE_INFINITY;
     }
 
-    public double perSecond() {
-        return perSecond;
-    }
-
     public int burst() {
         return (int) burst;
     }

@@ -59,10 +59,6 @@ public final class ShardedFanout {
         return fanout;
     }
 
-    public boolean enabled() {
-        return dispatcher != null;
-    }
-
     /** Sends {@code payload} to every subscriber of {@code channel} but {@code exceptConnectionId}. */
     public Result toChannel(String channel, byte[] payload, String exceptConnectionId) {
         if (dispatcher == null) {

@@ -56,10 +56,6 @@ final class SigV4 {
         return anonymous;
     }
 
-    String region() {
-        return region;
-    }
-
     /** {@code request} with the signature's headers added; as it is with anonymous credentials. */
     SdkHttpRequest sign(SdkHttpRequest request, ContentStreamProvider payload) {
         if (anonymous) {

@@ -15,20 +15,14 @@ import java.util.TreeMap;
  * read, no reflection on a large event class, which keeps cold starts short.
  *
  * @param headers    request headers of the upgrade (CONNECT and DISCONNECT events), names in any case
- * @param query      query string parameters of the upgrade
  * @param authorizer the authorizer's context, or an empty object
  */
 public record WsEvent(
         String routeKey,
-        String eventType,
         String connectionId,
         long connectedAt,
-        String requestId,
-        String domainName,
-        String stage,
         String sourceIp,
         Map<String, String> headers,
-        Map<String, String> query,
         JsonNode authorizer,
         String body,
         boolean base64Encoded) {
@@ -41,15 +35,10 @@ public record WsEvent(
         JsonNode ctx = event.path("requestContext");
         return new WsEvent(
                 text(ctx, "routeKey"),
-                text(ctx, "eventType"),
                 text(ctx, "connectionId"),
                 ctx.path("connectedAt").asLong(0),
-                text(ctx, "requestId"),
-                text(ctx, "domainName"),
-                text(ctx, "stage"),
                 text(ctx.path("identity"), "sourceIp"),
                 caseInsensitive(event.path("headers")),
-                strings(event.path("queryStringParameters")),
                 ctx.path("authorizer").isObject() ? ctx.get("authorizer") : Json.object(),
                 text(event, "body"),
                 event.path("isBase64Encoded").asBoolean(false));

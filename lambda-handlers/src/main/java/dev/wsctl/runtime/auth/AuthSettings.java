@@ -116,11 +116,6 @@ public record AuthSettings(
         return OriginPolicy.of(allowedOrigins, missingOrigin);
     }
 
-    /** The same settings with another secret (base64url), e.g. the one a deployed stack already has. */
-    public AuthSettings withSecret(String base64url) {
-        return new AuthSettings(mode, Optional.of(base64url), jwksUrl, issuer, audience, allowedOrigins, missingOrigin);
-    }
-
     /** The {@code authorize} function's environment; {@code fromEnvironment(toEnvironment())} equals this. */
     public Map<String, String> toEnvironment() {
         Map<String, String> env = new LinkedHashMap<>();

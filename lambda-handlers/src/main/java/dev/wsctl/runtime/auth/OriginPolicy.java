@@ -150,15 +150,6 @@ public final class OriginPolicy {
         return Decision.DENY_NOT_ALLOWED;
     }
 
-    /** True when the allowlist is empty, i.e. every well-formed origin is accepted. */
-    public boolean allowsAnyOrigin() {
-        return entries.isEmpty();
-    }
-
-    public MissingOrigin missingOrigin() {
-        return missing;
-    }
-
     @Override
     public String toString() {
         return "OriginPolicy" + (entries.isEmpty() ? "[any]" : entries) + " missing=" + missing;
