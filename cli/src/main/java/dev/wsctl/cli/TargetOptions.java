@@ -4,9 +4,7 @@ import dev.wsctl.aws.AwsClients;
 import dev.wsctl.aws.AwsErrors;
 import dev.wsctl.aws.AwsSetupException;
 import dev.wsctl.config.StackConfig;
-import dev.wsctl.deploy.DeployService;
-import dev.wsctl.deploy.FunctionCode;
-import dev.wsctl.deploy.StepFailedException;
+import dev.wsctl.deploy.DeployedApi;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
@@ -23,6 +21,7 @@ import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
+import software.amazon.awssdk.services.apigatewayv2.model.Api;
 
 import java.net.URI;
 import java.util.Optional;
@@ -68,37 +67,35 @@ public final class TargetOptions {
         });
     }
 
+    /**
+     * Reaches the deployed stack with what operating it needs and no more (templates/policies/operator.json): the
+     * API found by name through API Gateway's GetApis, the table named by the config; no IAM, Lambda or STS call.
+     */
     private Target openDeployed(Context context, int concurrency) {
         StackConfig config = stack.stack.load(context.env(), stack.aws);
         AwsClients aws = context.aws().connect(stack.aws, config, context.env());
         try {
-            // reading the outputs needs no handler code
-            var outputs = new DeployService(config, aws, FunctionCode.of(new byte[0]), context.roleRetry())
-                    .apiOutputs();
-            if (outputs.get("api.id") == null) {
-                throw notDeployed(config, aws);
-            }
+            Api deployed = DeployedApi.find(aws.apiGateway(), config.prefix())
+                    .orElseThrow(() -> notDeployed(config, aws));
             URI callback = stack.aws.endpoints(context.env())
-                    .connections(outputs.get("api.id"), Region.of(aws.region()), config.stage());
+                    .connections(deployed.apiId(), Region.of(aws.region()), config.stage());
             SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
             var http = Clients.http(16, loops);
             var api = managementApi(callback, http, Region.of(aws.region()), aws.credentials());
             var connections = new ConnectionsApi(callback, loops, concurrency, Region.of(aws.region()),
                     aws.credentials());
             return new Target("stack " + config.prefix(), new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
-                    api, connections, URI.create(outputs.get("api.endpoint") + "/" + config.stage()), () -> {
+                    api, connections, URI.create(deployed.apiEndpoint() + "/" + config.stage()), () -> {
                         api.close();
                         connections.close();
                         http.close();
                         Clients.shutdown(loops);
                         aws.close();
                     });
-        } catch (StepFailedException e) {
-            aws.close();
-            throw new CliException(ExitCode.FAILED, AwsErrors.explain(e.doing(), e.sdkCause()), e);
         } catch (SdkException e) {
             aws.close();
-            throw new CliException(ExitCode.FAILED, AwsErrors.explain("read stack " + config.prefix(), e), e);
+            throw new CliException(ExitCode.FAILED, AwsErrors.explain("read API " + config.prefix()
+                    + " (API Gateway GetApis)", e), e);
         } catch (RuntimeException e) {
             aws.close();
             throw e;

@@ -2,7 +2,6 @@ package dev.wsctl.deploy;
 
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.apigatewayv2.model.Api;
-import software.amazon.awssdk.services.apigatewayv2.model.GetApisResponse;
 import software.amazon.awssdk.services.apigatewayv2.model.NotFoundException;
 import software.amazon.awssdk.services.apigatewayv2.model.ProtocolType;
 
@@ -53,8 +52,7 @@ final class ApiResource implements Resource<ApiResource.State> {
     }
 
     private Optional<Api> find() {
-        return Listings.find(token -> api.getApis(r -> r.nextToken(token).maxResults("500")),
-                GetApisResponse::items, GetApisResponse::nextToken, a -> name.equals(a.name()));
+        return DeployedApi.find(api, name);
     }
 
     @Override

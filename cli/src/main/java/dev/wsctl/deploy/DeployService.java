@@ -33,11 +33,6 @@ public final class DeployService {
         return engine.plan();
     }
 
-    /** The outputs of the deployed API ({@code api.id}, {@code api.endpoint}; absent when there is none). */
-    public Map<String, String> apiOutputs() {
-        return engine.readThrough("api");
-    }
-
     public Engine.Result deploy(Consumer<Plan.Step> progress) {
         return engine.apply(progress);
     }

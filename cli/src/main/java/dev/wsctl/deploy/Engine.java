@@ -127,21 +127,6 @@ public final class Engine {
         return resources.stream().filter(Resource::wanted).toList();
     }
 
-    /**
-     * Reads the resources in order up to the first of {@code kind} and returns the outputs read: what an operation
-     * needs of a deployed stack (the API's id) without reading every resource as {@link #plan()} does.
-     */
-    public Map<String, String> readThrough(String kind) {
-        Outputs outputs = outputs();
-        for (Resource<?> r : resources) {
-            read(r, outputs);
-            if (r.kind().equals(kind)) {
-                break;
-            }
-        }
-        return outputs.all();
-    }
-
     private List<Resource<?>> unwantedLastFirst() {
         List<Resource<?>> unwanted = new ArrayList<>(resources.stream().filter(r -> !r.wanted()).toList());
         java.util.Collections.reverse(unwanted);

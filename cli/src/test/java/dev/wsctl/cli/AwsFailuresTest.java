@@ -91,8 +91,9 @@ class AwsFailuresTest {
     }
 
     /**
-     * The same past the first call, which every command but {@code token} makes (the account, from STS): moto's
-     * server answers it, and the shape every later request, so that the sentence names a later step. One shape (an
+     * The same past the first call of the deploy commands (the account, from STS): moto's server answers it, and
+     * the shape every later request, so that the sentence names a later step (the operations, which make no STS
+     * call, fail at their first, GetApis). One shape (an
      * answer without an AWS error takes the same path as any other): the next call of most commands is DynamoDB's,
      * whose SDK client keeps its own nine attempts whatever {@code aws.maxAttempts} says, a few seconds per command
      * for a 5xx and about a minute for throttling, which is fed at the first call above.

@@ -65,6 +65,7 @@ class TemplateLintTest {
             assertThat(r.code()).as(c.getKey() + ": " + r.err()).isZero();
             templates.add(template);
         }
+        templates.add(operatorPolicy(dir));
         // and one it must find fault with, so that a linter that finds nothing cannot pass: a Key/Value tag list
         // where the stage's schema wants a map (E3012)
         Path bad = dir.resolve("bad-template.yaml");
@@ -82,7 +83,52 @@ class TemplateLintTest {
                 + " at line " + f.at("/Location/Start/LineNumber").asInt()));
         assertThat(problems.remove(bad.getFileName().toString())).as("the template with a tag list").isNotNull()
                 .anyMatch(p -> p.startsWith("E3012 "));
-        assertThat(problems).as("cfn-lint's findings on the templates of " + CONFIGS.keySet()).isEmpty();
+        assertThat(problems).as("cfn-lint's findings on the templates of " + CONFIGS.keySet()
+                + " and on templates/policies/operator.json").isEmpty();
+    }
+
+    /**
+     * templates/policies/operator.json as the document of a managed policy, so that cfn-lint checks its actions and
+     * resources too (the functions' policies are in every render): its placeholders become the stack's pseudo
+     * parameters in {@code Fn::Sub}.
+     */
+    private static Path operatorPolicy(Path dir) throws IOException {
+        String text;
+        try (var in = TemplateLintTest.class.getResourceAsStream("/dev/wsctl/templates/policies/operator.json")) {
+            assertThat(in).as("operator.json is in the wsctl jar").isNotNull();
+            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        text = text.replace("${partition}", "${AWS::Partition}").replace("${region}", "${AWS::Region}")
+                .replace("${account}", "${AWS::AccountId}").replace("${apiId}", "${ApiId}").replace("${stage}", "prod")
+                .replace("${tableArn}", "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-prod-connections");
+        assertThat(text).as("operator.json's placeholders").doesNotContainPattern("\\$\\{[a-z]");
+        var template = Json.object();
+        template.putObject("Parameters").putObject("ApiId").put("Type", "String");
+        var policy = template.putObject("Resources").putObject("Operator");
+        policy.put("Type", "AWS::IAM::ManagedPolicy");
+        policy.putObject("Properties").set("PolicyDocument", substituted(Json.mapper().readTree(text)));
+        Path file = dir.resolve("operator-policy-template.json");
+        Files.writeString(file, Json.write(template));
+        return file;
+    }
+
+    /** Every string with a {@code ${…}} in {@code Fn::Sub}. */
+    private static JsonNode substituted(JsonNode node) {
+        if (node.isTextual() && node.asText().contains("${")) {
+            return Json.object().put("Fn::Sub", node.asText());
+        }
+        if (node.isContainerNode()) {
+            var copy = node.deepCopy();
+            if (copy instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                node.fields().forEachRemaining(e -> o.set(e.getKey(), substituted(e.getValue())));
+            } else if (copy instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+                for (int i = 0; i < node.size(); i++) {
+                    a.set(i, substituted(node.get(i)));
+                }
+            }
+            return copy;
+        }
+        return node;
     }
 
     /** cfn-lint's findings on {@code templates}, as its JSON output lists them. */

@@ -1,0 +1,281 @@
+package dev.wsctl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import dev.wsctl.aws.AwsReadBack;
+import dev.wsctl.aws.CallRecorder;
+import dev.wsctl.aws.MotoServer;
+import dev.wsctl.aws.SdkAwsClients;
+import dev.wsctl.deploy.FunctionResource;
+import dev.wsctl.deploy.StandInJar;
+import dev.wsctl.runtime.Json;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.apigatewayv2.model.ApiGatewayV2Exception;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code templates/policies/operator.json} allows exactly what the operations commands call on a deployed stack,
+ * and they call nothing of IAM, Lambda or STS. The calls are not listed by hand: every operations command runs
+ * against a stack that {@code wsctl deploy} put into moto's server, through an {@link EmulatorProxy} that turns
+ * each request into the IAM action and resource AWS would authorize it as, read from the request itself (the
+ * service of its SigV4 scope, DynamoDB's {@code X-Amz-Target} and table or index, API Gateway's method and path,
+ * the {@code @connections} method and path). Those pairs are compared with the policy, placeholders filled in:
+ * each is allowed, and each action and resource the policy names is used.
+ *
+ * <p>How requests map to IAM: DynamoDB authorizes an action on the table, or on the index a Query or Scan names
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html); API Gateway v2's
+ * GetApis is {@code apigateway:GET} on {@code arn:{partition}:apigateway:{region}::/apis}
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-format-reference.html); @connections calls are
+ * {@code execute-api:ManageConnections} on {@code arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/@connections/{id}}
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html).
+ */
+class OperatorPolicyTest {
+    private static final Pattern SCOPE = Pattern.compile("Credential=[^/]+/\\d{8}/[^/]+/([^/]+)/aws4_request");
+    private static final Pattern CONNECTIONS = Pattern.compile("^/([^/@]+)/@connections/([^/]+)$");
+    private static int apps;
+
+    @TempDir
+    Path dir;
+    private final String app = "op" + Long.toString(System.nanoTime() % 1_000_000, 36) + (++apps);
+    private final String stack = app + "-dev";
+    private final String table = stack + "-connections";
+    private final CallRecorder calls = new CallRecorder();
+    /** "action resource", as IAM authorizes each request that went through the proxy. */
+    private final Set<String> authorized = new ConcurrentSkipListSet<>();
+    private AwsReadBack aws;
+    private EmulatorProxy proxy;
+    private String tableArn;
+    private String account;
+    private String apiId;
+
+    @BeforeEach
+    void start() throws IOException {
+        aws = new AwsReadBack(MotoServer.url());
+        proxy = new EmulatorProxy(MotoServer.url(), this::authorize);
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+        aws.close();
+    }
+
+    private void deploy() throws IOException {
+        CliRun r = CliRun.wsctl(new Context(Map.of(), Context.system().aws(), FunctionResource.Retry.iamPropagation()),
+                "deploy", "--handlers-jar", StandInJar.write(dir, "v1").toString(), "--app", app, "--stage", "dev",
+                "--region", AwsReadBack.REGION, "--endpoint-url", MotoServer.url().toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        tableArn = aws.dynamoDb.describeTable(d -> d.tableName(table)).table().tableArn();
+        account = tableArn.split(":")[4];
+        apiId = aws.apiId(stack);
+    }
+
+    /** An operations command through the proxy, its SDK calls recorded. */
+    private CliRun operate(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--app", app, "--stage", "dev", "--region", AwsReadBack.REGION,
+                "--endpoint-url", proxy.uri().toString()));
+        Context context = new Context(Map.of(), (options, config, env) -> new SdkAwsClients(options.profile(),
+                config.region(), options.endpoints(env), List.of(calls)), FunctionResource.Retry.iamPropagation());
+        return CliRun.wsctl(context, all.toArray(String[]::new));
+    }
+
+    /** Records the request as IAM would authorize it; moto answers it. */
+    private boolean authorize(HttpExchange exchange, byte[] body) throws IOException {
+        String signature = exchange.getRequestHeaders().getFirst("Authorization");
+        Matcher scope = signature == null ? null : SCOPE.matcher(signature);
+        String service = scope != null && scope.find() ? scope.group(1) : "unsigned";
+        String method = exchange.getRequestMethod();
+        String path = exchange.getRequestURI().getRawPath();
+        switch (service) {
+            case "dynamodb" -> {
+                String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+                String action = "dynamodb:" + target.substring(target.indexOf('.') + 1);
+                JsonNode request = Json.mapper().readTree(body);
+                if (request.has("TableName")) {
+                    authorized.add(action + " " + tableArn(request.get("TableName").asText())
+                            + (request.has("IndexName") ? "/index/" + request.get("IndexName").asText() : ""));
+                } else {
+                    // BatchGetItem, BatchWriteItem: each table of RequestItems
+                    request.get("RequestItems").fieldNames().forEachRemaining(t -> authorized.add(action + " " + tableArn(t)));
+                }
+            }
+            case "apigateway" -> authorized.add("apigateway:" + method + " arn:aws:apigateway:" + AwsReadBack.REGION
+                    + "::" + path.replaceFirst("^/v2", ""));
+            case "execute-api" -> {
+                Matcher m = CONNECTIONS.matcher(path);
+                authorized.add("execute-api:ManageConnections " + (m.matches()
+                        ? "arn:aws:execute-api:" + AwsReadBack.REGION + ":" + account + ":" + apiId + "/" + m.group(1)
+                        + "/" + method + "/@connections/" + m.group(2) : path));
+            }
+            default -> authorized.add(service + ":" + method + " " + path);
+        }
+        return false;
+    }
+
+    private String tableArn(String name) {
+        return "arn:aws:dynamodb:" + AwsReadBack.REGION + ":" + account + ":table/" + name;
+    }
+
+    /** The rows a $connect and a join write: the connection's meta row and one per channel. */
+    private void subscribe(String connection, String... channels) {
+        long now = System.currentTimeMillis();
+        List<String> rows = new ArrayList<>(List.of("#connection"));
+        rows.addAll(List.of(channels));
+        for (String channel : rows) {
+            aws.dynamoDb.putItem(r -> r.tableName(table).item(Map.of(
+                    "connectionId", AttributeValue.fromS(connection), "channel", AttributeValue.fromS(channel),
+                    "connectedAt", AttributeValue.fromN(Long.toString(now)),
+                    "expiresAt", AttributeValue.fromN(Long.toString(now / 1000 + 7800)))));
+        }
+    }
+
+    /** Opens a connection in moto's @connections, as a client's $connect does on AWS. */
+    private static void open(String connection) throws IOException, InterruptedException {
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(MotoServer.url() + "/_wsctl/connections/" + connection))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isLessThan(300);
+    }
+
+    /** operator.json as it ships in the wsctl jar, its placeholders filled in for this stack. */
+    private JsonNode operatorPolicy() throws IOException {
+        String text;
+        try (InputStream in = getClass().getResourceAsStream("/dev/wsctl/templates/policies/operator.json")) {
+            assertThat(in).as("operator.json is in the wsctl jar").isNotNull();
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Map<String, String> values = Map.of("partition", "aws", "region", AwsReadBack.REGION, "account", account,
+                "apiId", apiId, "stage", "dev", "tableArn", tableArn);
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            text = text.replace("${" + e.getKey() + "}", e.getValue());
+        }
+        assertThat(text).as("every placeholder of operator.json is one of " + values.keySet()).doesNotContain("${");
+        return Json.mapper().readTree(text);
+    }
+
+    @Test
+    void theOperationsCallExactlyWhatOperatorJsonAllowsAndNoIamLambdaOrSts() throws Exception {
+        deploy();
+        String live = app + "-live";
+        String kicked = app + "-kicked";
+        String stale = app + "-stale";
+        open(live);
+        open(kicked);
+        subscribe(live, "news");
+        subscribe(kicked, "news");
+        subscribe(stale, "news");
+        calls.reset();
+
+        List<List<String>> commands = List.of(
+                List.of("broadcast", "--channel", "news", "--message", "hi"),
+                List.of("connections", "list"),
+                List.of("connections", "list", "--channel", "news"),
+                List.of("connections", "show", live),
+                List.of("channels", "list"),
+                List.of("channels", "inspect", "news"),
+                List.of("connections", "kick", kicked, "--reason", "maintenance"),
+                List.of("connections", "gc"));
+        for (List<String> command : commands) {
+            CliRun r = operate(command.toArray(String[]::new));
+            assertThat(r.code()).as(command + ": " + r.err()).isZero();
+        }
+
+        assertThat(calls.calls()).as("no IAM, Lambda or STS call").isNotEmpty()
+                .allMatch(c -> c.equals("apigateway:GetApis") || c.startsWith("dynamodb:"));
+        Set<String> grants = new TreeSet<>();
+        List<Pattern[]> statements = new ArrayList<>();
+        for (JsonNode statement : operatorPolicy().get("Statement")) {
+            assertThat(statement.get("Effect").asText()).isEqualTo("Allow");
+            for (String action : values(statement.get("Action"))) {
+                for (String resource : values(statement.get("Resource"))) {
+                    grants.add(action + " " + resource);
+                    statements.add(new Pattern[] {glob(action), glob(resource)});
+                }
+            }
+        }
+        for (String call : authorized) {
+            String[] ar = call.split(" ", 2);
+            assertThat(statements).as("operator.json allows " + call + "; it grants " + grants)
+                    .anyMatch(s -> s[0].matcher(ar[0]).matches() && s[1].matcher(ar[1]).matches());
+        }
+        for (Pattern[] grant : statements) {
+            assertThat(authorized).as("a command uses " + grant[0] + " on " + grant[1] + "; the calls: " + authorized)
+                    .anyMatch(call -> {
+                        String[] ar = call.split(" ", 2);
+                        return grant[0].matcher(ar[0]).matches() && grant[1].matcher(ar[1]).matches();
+                    });
+        }
+    }
+
+    @Test
+    void aStackThatIsNotDeployedSaysSoAfterOneApiGatewayRead() {
+        CliRun r = operate("broadcast", "--channel", "news", "--message", "hi");
+
+        assertThat(r.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(r.err()).isEqualTo("wsctl: Stack " + stack + " is not deployed in us-east-1. Run `wsctl deploy`,"
+                + " or pass --local for the local stack.\n");
+        assertThat(calls.calls()).containsOnly("apigateway:GetApis");
+    }
+
+    @Test
+    void aDeniedApiGatewayReadIsOneSentenceNamingTheCall() throws IOException {
+        deploy();
+        calls.fail("apigateway:GetApis", 1, () -> ApiGatewayV2Exception.builder().statusCode(403)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode("AccessDeniedException")
+                        .errorMessage("User is not authorized to perform: apigateway:GET").build()).build());
+
+        CliRun r = operate("channels", "list");
+
+        assertThat(r.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(r.err()).isEqualTo("wsctl: Access denied while trying to read API " + stack
+                + " (API Gateway GetApis): User is not authorized to perform: apigateway:GET. Grant that action on that"
+                + " resource to the credentials wsctl uses.\n");
+    }
+
+    private static List<String> values(JsonNode node) {
+        List<String> all = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(n -> all.add(n.asText()));
+        } else {
+            all.add(node.asText());
+        }
+        return all;
+    }
+
+    /** An IAM action or resource pattern: {@code *} any run of characters, {@code ?} one. */
+    private static Pattern glob(String pattern) {
+        StringBuilder regex = new StringBuilder();
+        for (String part : pattern.split("(?=[*?])|(?<=[*?])")) {
+            regex.append(switch (part) {
+                case "*" -> ".*";
+                case "?" -> ".";
+                default -> Pattern.quote(part);
+            });
+        }
+        return Pattern.compile(regex.toString());
+    }
+}
