@@ -10,6 +10,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.apigatewayv2.model.Api;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.Role;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -21,6 +22,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -156,6 +158,19 @@ public final class AwsReadBack implements AutoCloseable {
     }
 
     /** What {@code read} answers, or empty when the service answers 404 (NotFound). */
+    /** Writes the rows a $connect and a join write into {@code table}: the connection's meta row and one per channel. */
+    public void subscribe(String table, String connection, String... channels) {
+        long now = System.currentTimeMillis();
+        List<String> rows = new ArrayList<>(List.of("#connection"));
+        rows.addAll(List.of(channels));
+        for (String channel : rows) {
+            dynamoDb.putItem(r -> r.tableName(table).item(Map.of(
+                    "connectionId", AttributeValue.fromS(connection), "channel", AttributeValue.fromS(channel),
+                    "connectedAt", AttributeValue.fromN(Long.toString(now)),
+                    "expiresAt", AttributeValue.fromN(Long.toString(now / 1000 + 7800)))));
+        }
+    }
+
     public static <T> Optional<T> optional(Supplier<T> read) {
         try {
             return Optional.ofNullable(read.get());

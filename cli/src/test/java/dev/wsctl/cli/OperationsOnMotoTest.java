@@ -66,19 +66,6 @@ class OperationsOnMotoTest {
                 all.toArray(String[]::new));
     }
 
-    /** The rows a $connect and a join write: the connection's meta row and one per channel. */
-    private void subscribe(String connection, String... channels) {
-        long now = System.currentTimeMillis();
-        List<String> rows = new ArrayList<>(List.of("#connection"));
-        rows.addAll(List.of(channels));
-        for (String channel : rows) {
-            aws.dynamoDb.putItem(r -> r.tableName(table).item(Map.of(
-                    "connectionId", AttributeValue.fromS(connection), "channel", AttributeValue.fromS(channel),
-                    "connectedAt", AttributeValue.fromN(Long.toString(now)),
-                    "expiresAt", AttributeValue.fromN(Long.toString(now / 1000 + 7800)))));
-        }
-    }
-
     private long rows(String connection) {
         return aws.dynamoDb.query(q -> q.tableName(table).keyConditionExpression("connectionId = :c")
                 .expressionAttributeValues(Map.of(":c", AttributeValue.fromS(connection)))).count();
@@ -107,8 +94,8 @@ class OperationsOnMotoTest {
         String open = app + "-open";
         String gone = app + "-gone";
         sideDoor("POST", open);
-        subscribe(open, "news");
-        subscribe(gone, "news");
+        aws.subscribe(table, open, "news");
+        aws.subscribe(table, gone, "news");
 
         CliRun r = wsctl("broadcast", "--channel", "news", "--message", "hi", "-o", "json");
 
@@ -131,8 +118,8 @@ class OperationsOnMotoTest {
         String open = app + "-a";
         String stale = app + "-b";
         sideDoor("POST", open);
-        subscribe(open, "news");
-        subscribe(stale, "news");
+        aws.subscribe(table, open, "news");
+        aws.subscribe(table, stale, "news");
 
         CliRun list = wsctl("connections", "list", "-o", "json");
         assertThat(list.code()).as(list.err()).isZero();
@@ -155,7 +142,7 @@ class OperationsOnMotoTest {
     void theEndpointFromTheEnvironmentServesConnectionsShowToo() {
         String open = app + "-e";
         sideDoor("POST", open);
-        subscribe(open, "news");
+        aws.subscribe(table, open, "news");
         Context context = new Context(Map.of("AWS_ENDPOINT_URL", MotoServer.url().toString()), Context.system().aws(),
                 Context.system().roleRetry());
 

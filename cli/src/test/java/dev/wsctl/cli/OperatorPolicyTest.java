@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.apigatewayv2.model.ApiGatewayV2Exception;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -140,19 +139,6 @@ class OperatorPolicyTest {
         return "arn:aws:dynamodb:" + AwsReadBack.REGION + ":" + account + ":table/" + name;
     }
 
-    /** The rows a $connect and a join write: the connection's meta row and one per channel. */
-    private void subscribe(String connection, String... channels) {
-        long now = System.currentTimeMillis();
-        List<String> rows = new ArrayList<>(List.of("#connection"));
-        rows.addAll(List.of(channels));
-        for (String channel : rows) {
-            aws.dynamoDb.putItem(r -> r.tableName(table).item(Map.of(
-                    "connectionId", AttributeValue.fromS(connection), "channel", AttributeValue.fromS(channel),
-                    "connectedAt", AttributeValue.fromN(Long.toString(now)),
-                    "expiresAt", AttributeValue.fromN(Long.toString(now / 1000 + 7800)))));
-        }
-    }
-
     /** Opens a connection in moto's @connections, as a client's $connect does on AWS. */
     private static void open(String connection) throws IOException, InterruptedException {
         HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -185,9 +171,9 @@ class OperatorPolicyTest {
         String stale = app + "-stale";
         open(live);
         open(kicked);
-        subscribe(live, "news");
-        subscribe(kicked, "news");
-        subscribe(stale, "news");
+        aws.subscribe(table, live, "news");
+        aws.subscribe(table, kicked, "news");
+        aws.subscribe(table, stale, "news");
         calls.reset();
 
         List<List<String>> commands = List.of(
