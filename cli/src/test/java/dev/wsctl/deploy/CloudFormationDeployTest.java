@@ -485,6 +485,8 @@ class CloudFormationDeployTest {
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.out()).isEqualTo("- delete AWS::DynamoDB::Table " + table + "\n"
                     + "- delete AWS::CloudFormation::Stack " + stack + "\n");
+            assertThat(r.err()).containsPattern("DELETE_COMPLETE +AWS::CloudFormation::Stack +" + stack)
+                    .doesNotContain("could not read");
             assertThat(moto.dynamoDb.listTables().tableNames()).doesNotContain(table);
             assertThat(real.cloudFormation().listStacks().stackSummaries()).filteredOn(s -> s.stackName().equals(stack))
                     .allMatch(s -> s.stackStatus() == StackStatus.DELETE_COMPLETE);
