@@ -6,7 +6,6 @@ import dev.wsctl.deploy.Engine;
 import dev.wsctl.deploy.Plan;
 import dev.wsctl.deploy.Template;
 import dev.wsctl.runtime.Json;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +14,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,21 +43,8 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--handlers-jar", paramLabel = "PATH", description = "Deploy this build of the handlers instead of the one inside wsctl.")
     Path handlersJar;
 
-    /** Who makes the AWS calls: wsctl's own engine, or CloudFormation with the template of {@code wsctl template}. */
-    enum DeployEngine {
-        SDK, CLOUDFORMATION;
-
-        @Override
-        public String toString() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "sdk", converter = EngineConverter.class,
-            description = "sdk: wsctl's own calls (default); cloudformation: a CloudFormation stack"
-                    + " {app}-{stage} of the template wsctl template prints, changed by change sets"
-                    + " (needs --code-bucket).")
-    DeployEngine engine = DeployEngine.SDK;
+    @Mixin
+    EngineOption engine;
 
     @Option(names = "--code-bucket", paramLabel = "BUCKET",
             description = "With --engine cloudformation: the S3 bucket the handlers' jar is uploaded to (it must exist).")
@@ -79,7 +64,7 @@ public final class DeployCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (engine == DeployEngine.CLOUDFORMATION) {
+        if (engine.cloudFormation()) {
             return throughCloudFormation(out, err);
         }
         if (codeBucket != null) {
@@ -164,18 +149,6 @@ public final class DeployCommand implements Callable<Integer> {
             StackCommand.print(out, StackCommand.map(endpoints), target.output);
         }
         out.flush();
-    }
-
-    static final class EngineConverter implements CommandLine.ITypeConverter<DeployEngine> {
-        @Override
-        public DeployEngine convert(String value) {
-            for (DeployEngine e : DeployEngine.values()) {
-                if (e.toString().equals(value.trim().toLowerCase(Locale.ROOT))) {
-                    return e;
-                }
-            }
-            throw new CommandLine.TypeConversionException("must be sdk or cloudformation, not '" + value + "'");
-        }
     }
 
     private static Engine.Result apply(dev.wsctl.deploy.DeployService service, Plan plan, PrintWriter err) {

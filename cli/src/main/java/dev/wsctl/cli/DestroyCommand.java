@@ -1,5 +1,6 @@
 package dev.wsctl.cli;
 
+import dev.wsctl.deploy.CloudFormationDeploy;
 import dev.wsctl.deploy.Plan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +17,9 @@ import java.util.concurrent.Callable;
         description = {
                 "Delete every resource of the stack {app}-{stage}, in reverse dependency order.",
                 "Resources already gone count as deleted, so running it again is harmless. Asks for confirmation on a"
-                        + " terminal; elsewhere (CI) it needs --yes."},
+                        + " terminal; elsewhere (CI) it needs --yes.",
+                "With --engine cloudformation it deletes the CloudFormation stack that deploy --engine cloudformation"
+                        + " made, with the stack's events as progress."},
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class DestroyCommand implements Callable<Integer> {
@@ -24,6 +27,9 @@ public final class DestroyCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     StackTarget target;
+
+    @Mixin
+    EngineOption engine;
 
     @Option(names = {"-y", "--yes"}, description = "Do not ask; required when standard input is not a terminal.")
     boolean yes;
@@ -47,15 +53,24 @@ public final class DestroyCommand implements Callable<Integer> {
             throw CliException.usage("destroy deletes the stack and its connections; pass --yes to confirm"
                     + " (standard input is not a terminal, so wsctl cannot ask).");
         }
-        return StackCommand.run(context, target, null, service -> {
-            Plan plan = service.destroyPlan();
-            plan.lines().forEach(err::println);
-            if (!yes) {
-                String answer = console.readLine("Delete these resources? Type 'yes': ");
-                if (answer == null || !answer.trim().equals("yes")) {
-                    err.println("Nothing deleted.");
+        if (engine.cloudFormation()) {
+            return StackCommand.connect(context, target, null, (config, clients, code) -> {
+                var stack = new CloudFormationDeploy(config, clients, context.cloudFormationPolling());
+                if (!confirmed(stack.destroyPlan(), console, err)) {
                     return ExitCode.FAILED;
                 }
+                Plan done = stack.destroy(line -> {
+                    err.println(line);
+                    err.flush();
+                });
+                StackCommand.printPlan(out, done, target.output);
+                out.flush();
+                return ExitCode.OK;
+            });
+        }
+        return StackCommand.run(context, target, null, service -> {
+            if (!confirmed(service.destroyPlan(), console, err)) {
+                return ExitCode.FAILED;
             }
             Plan done = service.destroy(step -> {
                 err.println(step.line());
@@ -65,5 +80,19 @@ public final class DestroyCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.OK;
         });
+    }
+
+    /** Shows what would go and, unless --yes, asks. */
+    private boolean confirmed(Plan plan, Console console, PrintWriter err) {
+        plan.lines().forEach(err::println);
+        if (yes) {
+            return true;
+        }
+        String answer = console.readLine("Delete these resources? Type 'yes': ");
+        if (answer == null || !answer.trim().equals("yes")) {
+            err.println("Nothing deleted.");
+            return false;
+        }
+        return true;
     }
 }

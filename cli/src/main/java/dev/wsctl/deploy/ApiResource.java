@@ -62,7 +62,7 @@ final class ApiResource implements Resource<ApiResource.State> {
                     + " API; remove it or pick another app or stage.");
         }
         return new Diff().field("route selection", actual.routeSelection(), desired.routeSelection())
-                .map("tags", actual.tags(), desired.tags()).changes();
+                .tags(actual.tags(), desired.tags()).changes();
     }
 
     @Override

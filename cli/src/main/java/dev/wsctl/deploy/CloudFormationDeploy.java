@@ -54,6 +54,10 @@ import java.util.function.Supplier;
  * <p>With auth jwt (no JWKS URL) the template takes the authorizer's secret as the NoEcho parameter
  * {@link Template#AUTH_SECRET}: generated here when the stack is created (or has none yet), kept on every update with
  * UsePreviousValue; it never appears in output, the template or the change set.
+ *
+ * <p>{@link #destroy} deletes the stack (DeleteStack) and waits with the SDK's waiter while its events are reported;
+ * CloudFormation deletes its resources in reverse dependency order
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteStack.html).
  */
 public final class CloudFormationDeploy {
     /** CloudFormation's limit for a template passed in the request. */
@@ -132,6 +136,11 @@ public final class CloudFormationDeploy {
         this.changeSetName = changeSetName;
     }
 
+    /** For {@link #destroy} and {@link #destroyPlan}, which need neither the code nor a bucket. */
+    public CloudFormationDeploy(StackConfig config, AwsClients aws, Polling polling) {
+        this(config, aws, null, null, polling, null);
+    }
+
     /** Change set names that say when they were made: {@code wsctl-1767225600000}. */
     public static Supplier<String> timestampedNames() {
         return () -> "wsctl-" + System.currentTimeMillis();
@@ -151,6 +160,7 @@ public final class CloudFormationDeploy {
      *                         reason)
      */
     public Result deploy(boolean dryRun, Consumer<ChangeSet> planned, Consumer<String> progress) {
+        java.util.Objects.requireNonNull(code, "deploy needs the handlers' code");
         Template template = Stack.template(config);
         String body = template.yaml();
         int size = body.getBytes(StandardCharsets.UTF_8).length;
@@ -195,7 +205,7 @@ public final class CloudFormationDeploy {
             }
             return new Result(Outcome.DRY_RUN, changeSet, Map.of());
         }
-        Events events = new Events(latestEventId());
+        Events events = new Events(stackName, latestEventId(stackName));
         Engine.at("execute change set " + name + " of stack " + stackName, () -> cloudFormation.executeChangeSet(r -> r
                 .stackName(stackName).changeSetName(name)));
         software.amazon.awssdk.services.cloudformation.model.Stack done = awaitStack(create, events, progress);
@@ -306,18 +316,23 @@ public final class CloudFormationDeploy {
     }
 
     /** The stack's newest event before this deploy, so that only this deploy's events are reported. */
-    private String latestEventId() {
+    private String latestEventId(String stack) {
         List<StackEvent> newest = Engine.at("read the events of stack " + stackName,
-                () -> cloudFormation.describeStackEvents(r -> r.stackName(stackName))).stackEvents();
+                () -> cloudFormation.describeStackEvents(r -> r.stackName(stack))).stackEvents();
         return newest.isEmpty() ? null : newest.get(0).eventId();
     }
 
-    /** Reads the events that came after the last one seen, oldest first. */
+    /**
+     * Reads the events that came after the last one seen, oldest first, of the stack named or identified by
+     * {@code stack} (a deleted stack's events are read by its id: its name no longer finds it).
+     */
     private final class Events {
+        private final String stack;
         private String lastSeen;
         private final List<StackEvent> all = new ArrayList<>();
 
-        Events(String lastSeen) {
+        Events(String stack, String lastSeen) {
+            this.stack = stack;
             this.lastSeen = lastSeen;
         }
 
@@ -327,7 +342,7 @@ public final class CloudFormationDeploy {
             page:
             do {
                 String page = token;
-                DescribeStackEventsResponse r = cloudFormation.describeStackEvents(d -> d.stackName(stackName)
+                DescribeStackEventsResponse r = cloudFormation.describeStackEvents(d -> d.stackName(stack)
                         .nextToken(page));
                 for (StackEvent e : r.stackEvents()) { // newest first
                     if (e.eventId().equals(lastSeen)) {
@@ -358,6 +373,40 @@ public final class CloudFormationDeploy {
      */
     private software.amazon.awssdk.services.cloudformation.model.Stack awaitStack(boolean create, Events events,
                                                                                    Consumer<String> progress) {
+        DescribeStacksRequest request = DescribeStacksRequest.builder().stackName(stackName).build();
+        watch(events, progress, () -> {
+            if (create) {
+                cloudFormation.waiter().waitUntilStackCreateComplete(request, polling.waiter());
+            } else {
+                cloudFormation.waiter().waitUntilStackUpdateComplete(request, polling.waiter());
+            }
+        });
+        var stack = describe().orElseThrow(() -> new DeployException("Stack " + stackName + " is gone."));
+        StackStatus status = stack.stackStatus();
+        if (status == StackStatus.CREATE_COMPLETE || status == StackStatus.UPDATE_COMPLETE) {
+            return stack;
+        }
+        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")) {
+            throw new DeployException("Stack " + stackName + " is still " + status + " after "
+                    + polling.timeout().toMinutes() + " minutes; wsctl stopped waiting: follow it in CloudFormation.");
+        }
+        String cause = cause(events, stack);
+        throw new DeployException("Stack " + stackName + " was not " + (create ? "created" : "updated") + ": " + cause
+                + " It is " + status + (status == StackStatus.ROLLBACK_COMPLETE
+                ? ": delete it (aws cloudformation delete-stack --stack-name " + stackName + ") before deploying again."
+                : "."));
+    }
+
+    /** The failed resource and its reason, else the stack's reason; ends with a full stop. */
+    private static String cause(Events events, software.amazon.awssdk.services.cloudformation.model.Stack stack) {
+        String cause = events.firstFailure().map(e -> e.logicalResourceId() + " (" + e.resourceType() + ") "
+                + e.resourceStatusAsString() + ": " + e.resourceStatusReason())
+                .orElse(stack.stackStatusReason() == null ? "no reason given" : stack.stackStatusReason());
+        return cause.endsWith(".") ? cause : cause + ".";
+    }
+
+    /** Runs {@code wait} (one of the SDK's waiters) while reporting the stack's new events, and the last ones after. */
+    private void watch(Events events, Consumer<String> progress, Runnable wait) {
         ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "wsctl-stack-events");
             t.setDaemon(true);
@@ -366,12 +415,7 @@ public final class CloudFormationDeploy {
         reader.scheduleWithFixedDelay(() -> report(events, progress), polling.interval().toMillis(),
                 polling.interval().toMillis(), TimeUnit.MILLISECONDS);
         try {
-            DescribeStacksRequest request = DescribeStacksRequest.builder().stackName(stackName).build();
-            if (create) {
-                cloudFormation.waiter().waitUntilStackCreateComplete(request, polling.waiter());
-            } else {
-                cloudFormation.waiter().waitUntilStackUpdateComplete(request, polling.waiter());
-            }
+            wait.run();
         } catch (SdkClientException stopped) {
             // a failure state, or time running out: the stack's status says which
         } finally {
@@ -383,22 +427,56 @@ public final class CloudFormationDeploy {
             }
         }
         report(events, progress);
-        var stack = describe().orElseThrow(() -> new DeployException("Stack " + stackName + " is gone."));
-        StackStatus status = stack.stackStatus();
-        if (status == StackStatus.CREATE_COMPLETE || status == StackStatus.UPDATE_COMPLETE) {
-            return stack;
+    }
+
+    /**
+     * What {@link #destroy} would delete: the stack's resources as CloudFormation lists them, then the stack.
+     *
+     * @throws DeployException when there is no such stack, or CloudFormation is busy with it
+     */
+    public Plan destroyPlan() {
+        var stack = describe().orElseThrow(() -> new DeployException("There is no CloudFormation stack " + stackName
+                + " in " + aws.region() + ", so there is nothing to destroy with --engine cloudformation (a stack"
+                + " deployed with the sdk engine goes with destroy --engine sdk)."));
+        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS") && stack.stackStatus() != StackStatus.REVIEW_IN_PROGRESS) {
+            throw new DeployException("Stack " + stackName + " is " + stack.stackStatusAsString() + ": wait until"
+                    + " CloudFormation is done with it, then destroy again.");
         }
+        List<Plan.Step> steps = new ArrayList<>(Engine.at("list the resources of stack " + stackName,
+                () -> cloudFormation.listStackResourcesPaginator(r -> r.stackName(stackName)).stackResourceSummaries()
+                        .stream().map(r -> new Plan.Step(Plan.Action.DELETE, r.resourceType(),
+                                r.physicalResourceId() != null ? r.physicalResourceId() : r.logicalResourceId(),
+                                List.<Change>of())).toList()));
+        Collections.reverse(steps);
+        steps.add(new Plan.Step(Plan.Action.DELETE, "AWS::CloudFormation::Stack", stackName, List.of()));
+        return new Plan(steps);
+    }
+
+    /**
+     * Deletes the stack and waits until it is gone, telling {@code progress} its events; returns what was deleted.
+     *
+     * @throws DeployException when there is no such stack, or a resource could not be deleted (with its reason)
+     */
+    public Plan destroy(Consumer<String> progress) {
+        Plan plan = destroyPlan();
+        String id = describe().orElseThrow(() -> new DeployException("Stack " + stackName + " is gone.")).stackId();
+        Events events = new Events(id, latestEventId(id));
+        Engine.at("delete stack " + stackName, () -> cloudFormation.deleteStack(r -> r.stackName(stackName)));
+        // the waiter succeeds on DELETE_COMPLETE, or on the ValidationError that a deleted stack's name answers
+        watch(events, progress, () -> cloudFormation.waiter().waitUntilStackDeleteComplete(DescribeStacksRequest
+                .builder().stackName(stackName).build(), polling.waiter()));
+        var left = describe();
+        if (left.isEmpty() || left.get().stackStatus() == StackStatus.DELETE_COMPLETE) {
+            return plan;
+        }
+        var stack = left.get();
         if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")) {
-            throw new DeployException("Stack " + stackName + " is still " + status + " after "
+            throw new DeployException("Stack " + stackName + " is still " + stack.stackStatusAsString() + " after "
                     + polling.timeout().toMinutes() + " minutes; wsctl stopped waiting: follow it in CloudFormation.");
         }
-        String cause = events.firstFailure().map(e -> e.logicalResourceId() + " (" + e.resourceType() + ") "
-                + e.resourceStatusAsString() + ": " + e.resourceStatusReason())
-                .orElse(stack.stackStatusReason() == null ? "no reason given" : stack.stackStatusReason());
-        throw new DeployException("Stack " + stackName + " was not " + (create ? "created" : "updated") + ": " + cause
-                + (cause.endsWith(".") ? "" : ".") + " It is " + status + (status == StackStatus.ROLLBACK_COMPLETE
-                ? ": delete it (aws cloudformation delete-stack --stack-name " + stackName + ") before deploying again."
-                : "."));
+        String cause = cause(events, stack);
+        throw new DeployException("Stack " + stackName + " was not deleted: " + cause + " It is "
+                + stack.stackStatusAsString() + "; destroy again once the cause is fixed.");
     }
 
     private void report(Events events, Consumer<String> progress) {

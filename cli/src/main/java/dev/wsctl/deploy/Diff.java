@@ -8,6 +8,8 @@ import java.util.TreeMap;
 
 /** Builds the list of changes between an actual and a desired state, field by field. */
 final class Diff {
+    /** The prefix of the tag keys AWS keeps for itself. */
+    private static final String AWS_RESERVED = "aws:";
     private final List<Change> changes = new ArrayList<>();
 
     Diff field(String name, Object actual, Object desired) {
@@ -32,6 +34,23 @@ final class Diff {
         return this;
     }
 
+    /**
+     * A resource's tags, leaving out the {@code aws:} keys: AWS reserves that prefix, nobody can set or remove them,
+     * and CloudFormation puts {@code aws:cloudformation:stack-name}, {@code aws:cloudformation:stack-id} and
+     * {@code aws:cloudformation:logical-id} on the resources of a stack
+     * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html), so a stack
+     * deployed with {@code --engine cloudformation} is as configured too.
+     */
+    Diff tags(Map<String, String> actual, Map<String, String> desired) {
+        return map("tags", ours(actual), desired);
+    }
+
+    private static Map<String, String> ours(Map<String, String> tags) {
+        Map<String, String> ours = new TreeMap<>(tags);
+        ours.keySet().removeIf(k -> k.startsWith(AWS_RESERVED));
+        return ours;
+    }
+
     List<Change> changes() {
         return List.copyOf(changes);
     }
@@ -42,7 +61,7 @@ final class Diff {
      */
     static void syncTags(Map<String, String> actual, Map<String, String> desired,
                          java.util.function.Consumer<List<String>> untag, Runnable tag) {
-        List<String> stale = actual.keySet().stream().filter(k -> !desired.containsKey(k)).sorted().toList();
+        List<String> stale = ours(actual).keySet().stream().filter(k -> !desired.containsKey(k)).toList();
         if (!stale.isEmpty()) {
             untag.accept(stale);
         }

@@ -188,7 +188,7 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
                 .field("snapstart", actual.snapStart(), desired.snapStart())
                 .field("code", actual.codeSha256(), desired.codeSha256())
                 .field("alias live", actual.aliasVersion(), desired.aliasVersion())
-                .map("tags", actual.tags(), desired.tags())
+                .tags(actual.tags(), desired.tags())
                 .changes();
         if (secret == null) {
             return changes;

@@ -94,7 +94,7 @@ final class RoleResource implements Resource<RoleResource.State> {
         return new Diff()
                 .field("trust policy", actual.trust(), desired.trust())
                 .field("policy", summary(actual.policy()), summary(desired.policy()))
-                .map("tags", actual.tags(), desired.tags())
+                .tags(actual.tags(), desired.tags())
                 .changes();
     }
 

@@ -102,7 +102,7 @@ final class StageResource implements Resource<StageResource.State> {
         return new Diff().field("throttling rate", actual.rate(), desired.rate())
                 .field("throttling burst", actual.burst(), desired.burst())
                 .field("deployment", actual.deployment(), desired.deployment())
-                .map("tags", actual.tags(), desired.tags()).changes();
+                .tags(actual.tags(), desired.tags()).changes();
     }
 
     @Override

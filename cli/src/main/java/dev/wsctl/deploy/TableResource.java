@@ -81,7 +81,7 @@ final class TableResource implements Resource<TableResource.State> {
             throw new DeployException("Table " + name + " exists with another key schema or index ("
                     + actual.keys() + "); wsctl cannot change that in place. Remove the table or pick another stage.");
         }
-        return new Diff().field("ttl", actual.ttl(), desired.ttl()).map("tags", actual.tags(), desired.tags()).changes();
+        return new Diff().field("ttl", actual.ttl(), desired.ttl()).tags(actual.tags(), desired.tags()).changes();
     }
 
     @Override

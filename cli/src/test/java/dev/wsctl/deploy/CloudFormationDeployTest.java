@@ -375,4 +375,126 @@ class CloudFormationDeployTest {
                 "NoSuchBucket").doesNotContain("\tat ");
         assertThat(cloudFormation.status(STACK)).as("no change set was made").isNull();
     }
+
+    private CliRun destroy(String... extra) {
+        List<String> args = new ArrayList<>(List.of("destroy", "--engine", "cloudformation", "--yes", "--region",
+                "us-east-1"));
+        args.addAll(List.of(extra));
+        return wsctl(args.toArray(String[]::new));
+    }
+
+    @Test
+    void destroyDeletesTheStackWithItsResourcesAndReportsThem() {
+        assertThat(cloudFormation().code()).isZero();
+        resetCalls();
+
+        CliRun r = destroy();
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(cloudFormation.status(STACK)).isNull();
+        assertThat(mutatingCalls()).containsExactly("cloudformation:DeleteStack");
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(52).allMatch(l -> l.startsWith("- delete AWS::"))
+                .contains("- delete AWS::Lambda::Function chat-dev-send",
+                        "- delete AWS::DynamoDB::Table chat-dev-connections");
+        assertThat(lines.get(51)).isEqualTo("- delete AWS::CloudFormation::Stack chat-dev");
+        List<String> events = r.err().lines().filter(l -> l.matches("[A-Z_]+ +AWS::.*")).toList();
+        assertThat(events.get(0)).matches("DELETE_IN_PROGRESS +AWS::CloudFormation::Stack +chat-dev  User Initiated");
+        assertThat(events).anyMatch(l -> l.matches("DELETE_COMPLETE +AWS::Lambda::Function +SendFunction"));
+        assertThat(events.get(events.size() - 1)).matches("DELETE_COMPLETE +AWS::CloudFormation::Stack +chat-dev");
+        assertThat(events).doesNotHaveDuplicates();
+        assertThat(r.err()).doesNotContain("could not read");
+
+        CliRun again = destroy();
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("wsctl: There is no CloudFormation stack chat-dev in us-east-1, so there is"
+                + " nothing to destroy").doesNotContain("\tat ");
+    }
+
+    @Test
+    void destroyAsJsonIsThePlanItCarriedOut() throws IOException {
+        assertThat(cloudFormation().code()).isZero();
+
+        CliRun r = destroy("-o", "json");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode plan = Json.mapper().readTree(r.out()).get("plan");
+        assertThat(plan).hasSize(52).allSatisfy(step -> assertThat(step.get("action").asText()).isEqualTo("delete"));
+        assertThat(plan.get(51).get("kind").asText()).isEqualTo("AWS::CloudFormation::Stack");
+    }
+
+    @Test
+    void aResourceThatCannotBeDeletedIsOneSentenceAndTheStackStays() {
+        assertThat(cloudFormation().code()).isZero();
+        cloudFormation.failOnExecution("ConnectionsTable", "Table is being used by another operation");
+
+        CliRun r = destroy();
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("wsctl: Stack chat-dev was not deleted: ConnectionsTable (AWS::DynamoDB::Table)"
+                + " DELETE_FAILED: Table is being used by another operation. It is DELETE_FAILED")
+                .doesNotContain("\tat ");
+        assertThat(cloudFormation.status(STACK)).isEqualTo(StackStatus.DELETE_FAILED);
+        assertThat(cloudFormation.resources(STACK)).contains("ConnectionsTable");
+
+        CliRun again = destroy();
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(cloudFormation.status(STACK)).isNull();
+    }
+
+    @Test
+    void destroyOfAStackTheSdkEngineDeployedSaysThereIsNoCloudFormationStack() {
+        CliRun r = destroy();
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("There is no CloudFormation stack chat-dev in us-east-1",
+                "destroy --engine sdk");
+        assertThat(account.log().mutatingCalls()).isEmpty();
+
+        CliRun unknownEngine = wsctl("destroy", "--engine", "terraform", "--yes");
+        assertThat(unknownEngine.code()).isEqualTo(2);
+        assertThat(unknownEngine.err()).contains("must be sdk or cloudformation");
+    }
+
+    /**
+     * Against moto's CloudFormation, which can hold a stack of the table (it cannot create the API Gateway v2
+     * resources of the whole template): DeleteStack, the SDK's waiter and ListStackResources are moto's.
+     */
+    @Test
+    void destroyDeletesAStackAndItsTableInMoto() {
+        SdkAwsClients real = new SdkAwsClients(java.util.Optional.empty(), java.util.Optional.of("us-east-1"),
+                AwsEndpoints.of(java.util.Optional.of(MotoServer.url()), Map.of()), List.of(calls));
+        String stack = "tbl" + Long.toString(System.nanoTime() % 1_000_000, 36) + "-dev";
+        String table = stack + "-connections";
+        try (real) {
+            real.cloudFormation().createStack(c -> c.stackName(stack).templateBody("""
+                    {"Resources": {"ConnectionsTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
+                      "TableName": "%s", "BillingMode": "PAY_PER_REQUEST",
+                      "AttributeDefinitions": [{"AttributeName": "connectionId", "AttributeType": "S"}],
+                      "KeySchema": [{"AttributeName": "connectionId", "KeyType": "HASH"}]}}}}""".formatted(table)));
+            assertThat(moto.dynamoDb.listTables().tableNames()).contains(table);
+            Context context = new Context(env, (options, config, e) -> new SdkAwsClients(java.util.Optional.empty(),
+                    config.region(), AwsEndpoints.of(java.util.Optional.of(MotoServer.url()), Map.of()),
+                    List.of(calls)), new FunctionResource.Retry(1, Duration.ofMillis(1), Duration.ofMillis(1),
+                    d -> { }), new CloudFormationDeploy.Polling(Duration.ofMillis(10), Duration.ofSeconds(30)));
+            String app = stack.substring(0, stack.length() - "-dev".length());
+
+            CliRun r = CliRun.wsctl(context, "destroy", "--engine", "cloudformation", "--yes", "--region", "us-east-1",
+                    "--app", app, "--stage", "dev");
+
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).isEqualTo("- delete AWS::DynamoDB::Table " + table + "\n"
+                    + "- delete AWS::CloudFormation::Stack " + stack + "\n");
+            assertThat(r.err()).containsPattern("DELETE_COMPLETE +AWS::CloudFormation::Stack +" + stack)
+                    .doesNotContain("could not read");
+            assertThat(moto.dynamoDb.listTables().tableNames()).doesNotContain(table);
+            assertThat(real.cloudFormation().listStacks().stackSummaries()).filteredOn(s -> s.stackName().equals(stack))
+                    .allMatch(s -> s.stackStatus() == StackStatus.DELETE_COMPLETE);
+
+            CliRun again = CliRun.wsctl(context, "destroy", "--engine", "cloudformation", "--yes", "--region",
+                    "us-east-1", "--app", app, "--stage", "dev");
+            assertThat(again.code()).isEqualTo(1);
+            assertThat(again.err()).contains("There is no CloudFormation stack " + stack);
+        }
+    }
 }

@@ -31,6 +31,8 @@ import software.amazon.awssdk.services.cloudformation.model.DescribeStacksRespon
 import software.amazon.awssdk.services.cloudformation.model.ExecuteChangeSetRequest;
 import software.amazon.awssdk.services.cloudformation.model.ExecuteChangeSetResponse;
 import software.amazon.awssdk.services.cloudformation.model.ExecutionStatus;
+import software.amazon.awssdk.services.cloudformation.model.ListStackResourcesRequest;
+import software.amazon.awssdk.services.cloudformation.model.ListStackResourcesResponse;
 import software.amazon.awssdk.services.cloudformation.model.InsufficientCapabilitiesException;
 import software.amazon.awssdk.services.cloudformation.model.InvalidChangeSetStatusException;
 import software.amazon.awssdk.services.cloudformation.model.Output;
@@ -43,6 +45,7 @@ import software.amazon.awssdk.services.cloudformation.model.ResourceChangeDetail
 import software.amazon.awssdk.services.cloudformation.model.ResourceStatus;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
 import software.amazon.awssdk.services.cloudformation.model.StackEvent;
+import software.amazon.awssdk.services.cloudformation.model.StackResourceSummary;
 import software.amazon.awssdk.services.cloudformation.model.StackStatus;
 import software.amazon.awssdk.services.cloudformation.model.Tag;
 import software.amazon.awssdk.services.cloudformation.waiters.CloudFormationWaiter;
@@ -142,6 +145,7 @@ public final class FakeCloudFormation implements CloudFormationClient {
 
     private final FakeAccount account;
     private final Map<String, StackState> stacks = new TreeMap<>();
+    private final List<StackState> deleted = new ArrayList<>();
     private final Map<String, String> failures = new HashMap<>();
     private long ids;
 
@@ -430,7 +434,16 @@ public final class FakeCloudFormation implements CloudFormationClient {
                 .nextToken(to < newestFirst.size() ? String.valueOf(to) : null).build();
     }
 
-    /** A stack in review (made by a CREATE change set, never executed) has nothing to delete and goes at once. */
+    /**
+     * A stack in review (made by a CREATE change set, never executed) or rolled back after its first deploy has
+     * nothing to delete and goes at once. Any other stack is deleted one resource per DescribeStacks call, last
+     * created first (DELETE_IN_PROGRESS, then DELETE_COMPLETE); a resource armed with {@link #failOnExecution} fails
+     * there and the stack ends DELETE_FAILED, keeping what was not deleted. A deleted stack's name no longer finds
+     * it (ValidationError "does not exist"); its id does, DELETE_COMPLETE, as the DeleteStack and DescribeStacks
+     * references say (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteStack.html,
+     * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html). Deleting a stack
+     * that is not there succeeds and does nothing.
+     */
     @Override
     public synchronized DeleteStackResponse deleteStack(DeleteStackRequest r) {
         account.log().mutate("cloudformation:DeleteStack");
@@ -438,11 +451,59 @@ public final class FakeCloudFormation implements CloudFormationClient {
         if (stack == null) {
             return DeleteStackResponse.builder().build();
         }
-        if (stack.status != StackStatus.REVIEW_IN_PROGRESS && stack.status != StackStatus.ROLLBACK_COMPLETE) {
-            throw new UnsupportedOperationException("FakeCloudFormation deletes stacks in review or rolled back only");
+        if (stack.status == StackStatus.REVIEW_IN_PROGRESS || stack.status == StackStatus.ROLLBACK_COMPLETE) {
+            stacks.remove(stack.name);
+            return DeleteStackResponse.builder().build();
         }
-        stacks.remove(stack.name);
+        if (stack.status.toString().endsWith("_IN_PROGRESS")) {
+            throw validation("Stack [" + stack.name + "] cannot be deleted while in status " + stack.status);
+        }
+        stack.status = StackStatus.DELETE_IN_PROGRESS;
+        stack.reason = null;
+        stackEvent(stack, "User Initiated");
+        List<String> ids = new ArrayList<>(stack.physicalIds.keySet());
+        java.util.Collections.reverse(ids);
+        for (String id : ids) {
+            stack.steps.add(() -> {
+                String type = stack.template.at("/Resources/" + id + "/Type").asText();
+                String physical = stack.physicalIds.get(id);
+                event(stack, id, physical, type, ResourceStatus.DELETE_IN_PROGRESS, null);
+                String reason = failures.remove(id);
+                if (reason != null) {
+                    event(stack, id, physical, type, ResourceStatus.DELETE_FAILED, reason);
+                    stack.steps.clear();
+                    stack.status = StackStatus.DELETE_FAILED;
+                    stack.reason = "The following resource(s) failed to delete: [" + id + "].";
+                    stackEvent(stack, stack.reason);
+                    return;
+                }
+                stack.physicalIds.remove(id);
+                event(stack, id, physical, type, ResourceStatus.DELETE_COMPLETE, null);
+            });
+        }
+        stack.steps.add(() -> {
+            stack.status = StackStatus.DELETE_COMPLETE;
+            stack.outputs = new LinkedHashMap<>();
+            stackEvent(stack, null);
+            stacks.remove(stack.name);
+            deleted.add(stack);
+        });
         return DeleteStackResponse.builder().build();
+    }
+
+    /** The stack's resources, in the order they were created, 100 to a page. */
+    @Override
+    public synchronized ListStackResourcesResponse listStackResources(ListStackResourcesRequest r) {
+        account.log().read("cloudformation:ListStackResources");
+        StackState stack = stack(r.stackName());
+        List<StackResourceSummary> all = stack.physicalIds.entrySet().stream().map(e -> StackResourceSummary.builder()
+                .logicalResourceId(e.getKey()).physicalResourceId(e.getValue())
+                .resourceType(stack.template.at("/Resources/" + e.getKey() + "/Type").asText())
+                .resourceStatus(ResourceStatus.CREATE_COMPLETE).build()).toList();
+        int from = r.nextToken() == null ? 0 : Integer.parseInt(r.nextToken());
+        int to = Math.min(from + 100, all.size());
+        return ListStackResourcesResponse.builder().stackResourceSummaries(all.subList(from, to))
+                .nextToken(to < all.size() ? String.valueOf(to) : null).build();
     }
 
     /** The SDK's waiters over this fake (CloudFormationClient's default {@code waiter()} throws). */
@@ -732,6 +793,11 @@ public final class FakeCloudFormation implements CloudFormationClient {
     private StackState stack(String nameOrId) {
         for (StackState s : stacks.values()) {
             if (s.name.equals(nameOrId) || s.id.equals(nameOrId)) {
+                return s;
+            }
+        }
+        for (StackState s : deleted) {
+            if (s.id.equals(nameOrId)) {
                 return s;
             }
         }
