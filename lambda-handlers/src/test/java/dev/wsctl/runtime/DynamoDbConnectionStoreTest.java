@@ -3,11 +3,18 @@ package dev.wsctl.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
@@ -78,6 +85,43 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
         assertThat(ConnectionTable.enableTtl(client, TABLE)).isEqualTo(ConnectionTable.TtlStatus.UNSUPPORTED);
     }
 
+    /** 200 connections of 3 rows: one Query each, then 600 deletes in BatchWriteItem calls of 25. */
+    @Test
+    void manyConnectionsAreRemovedInBatchWritesOfTwentyFiveRows() {
+        String a = newChannel("batch-a");
+        String b = newChannel("batch-b");
+        String kept = newConnectionId();
+        store.connect(info(kept), List.of(a, b));
+        List<String> gone = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String id = newConnectionId();
+            store.connect(info(id), List.of(a, b));
+            gone.add(id);
+        }
+        Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+        ExecutionInterceptor counter = new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                calls.computeIfAbsent(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME),
+                        name -> new AtomicInteger()).incrementAndGet();
+            }
+        };
+        try (DynamoDbAsyncClient counted = dynalite.newClient(counter)) {
+            assertThat(new DynamoDbConnectionStore(counted, TABLE).disconnectAll(gone)).isEqualTo(600);
+        }
+
+        assertThat(calls.keySet()).containsExactlyInAnyOrder("Query", "BatchWriteItem");
+        assertThat(calls.get("Query")).hasValue(200);
+        assertThat(calls.get("BatchWriteItem")).hasValue(600 / 25);
+        assertThat(subscribers(store, a)).containsExactly(kept);
+        assertThat(subscribers(store, b)).containsExactly(kept);
+        assertThat(store.connection(kept)).isPresent();
+        for (String id : gone) {
+            assertThat(store.channelsOf(id)).as(id).isEmpty();
+            assertThat(store.connection(id)).as(id).isEmpty();
+        }
+    }
+
     @Test
     void errorsArriveAsTheSdkExceptionNotACompletionException() {
         try (ConnectionStore missing = new DynamoDbConnectionStore(client, "no-such-table")) {
@@ -85,6 +129,8 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
             assertThatThrownBy(() -> missing.subscribeAll("c", List.of("a", "b"), 1))
                     .isInstanceOf(ResourceNotFoundException.class);
             assertThatThrownBy(() -> missing.subscriberPages("c").iterator().hasNext())
+                    .isInstanceOf(ResourceNotFoundException.class);
+            assertThatThrownBy(() -> missing.disconnectAll(List.of("a", "b")))
                     .isInstanceOf(ResourceNotFoundException.class);
         }
     }
