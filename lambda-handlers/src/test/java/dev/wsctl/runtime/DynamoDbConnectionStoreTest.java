@@ -6,15 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.interceptor.Context;
-import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
@@ -98,21 +92,14 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
             store.connect(info(id), List.of(a, b));
             gone.add(id);
         }
-        Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-        ExecutionInterceptor counter = new ExecutionInterceptor() {
-            @Override
-            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
-                calls.computeIfAbsent(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME),
-                        name -> new AtomicInteger()).incrementAndGet();
-            }
-        };
-        try (DynamoDbAsyncClient counted = dynalite.newClient(counter)) {
+        CallCounter calls = new CallCounter();
+        try (DynamoDbAsyncClient counted = dynalite.newClient(calls)) {
             assertThat(new DynamoDbConnectionStore(counted, TABLE).disconnectAll(gone)).isEqualTo(600);
         }
 
-        assertThat(calls.keySet()).containsExactlyInAnyOrder("Query", "BatchWriteItem");
-        assertThat(calls.get("Query")).hasValue(200);
-        assertThat(calls.get("BatchWriteItem")).hasValue(600 / 25);
+        assertThat(calls.operations()).containsExactlyInAnyOrder("Query", "BatchWriteItem");
+        assertThat(calls.count("Query")).isEqualTo(200);
+        assertThat(calls.count("BatchWriteItem")).isEqualTo(600 / 25);
         assertThat(subscribers(store, a)).containsExactly(kept);
         assertThat(subscribers(store, b)).containsExactly(kept);
         assertThat(store.connection(kept)).isPresent();
