@@ -275,12 +275,44 @@ public final class SqliteConnectionStore implements ConnectionStore {
 
     @Override
     public int disconnect(String connectionId) {
-        return write("disconnect " + connectionId, c -> {
+        return disconnectAll(List.of(connectionId));
+    }
+
+    /** One transaction: one batched DELETE over the primary key, executed 1000 ids at a time. */
+    @Override
+    public int disconnectAll(Collection<String> connectionIds) {
+        Collection<String> distinct = new LinkedHashSet<>(connectionIds);
+        if (distinct.isEmpty()) {
+            return 0;
+        }
+        String what = distinct.size() == 1 ? "disconnect " + distinct.iterator().next()
+                : "disconnect " + distinct.size() + " connections";
+        return write(what, c -> {
+            int rows = 0;
             try (PreparedStatement delete = c.prepareStatement("DELETE FROM rows WHERE connection_id = ?")) {
-                delete.setString(1, connectionId);
-                return delete.executeUpdate();
+                int pending = 0;
+                for (String id : distinct) {
+                    delete.setString(1, id);
+                    delete.addBatch();
+                    if (++pending == 1000) {
+                        rows += sum(delete.executeBatch());
+                        pending = 0;
+                    }
+                }
+                if (pending > 0) {
+                    rows += sum(delete.executeBatch());
+                }
             }
+            return rows;
         });
+    }
+
+    private static int sum(int[] counts) {
+        int total = 0;
+        for (int count : counts) {
+            total += Math.max(count, 0);
+        }
+        return total;
     }
 
     /**

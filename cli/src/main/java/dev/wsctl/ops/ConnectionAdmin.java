@@ -17,9 +17,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -158,10 +160,14 @@ public final class ConnectionAdmin {
         return new Kick(connectionId, gone, notified, rows);
     }
 
+    /** Gone connections a sweep removes together, in one {@link ConnectionStore#disconnectAll}. */
+    static final int SWEEP_BATCH = 1000;
+
     /**
      * Asks the gateway about every stored connection (meta rows), {@code concurrency} at a time, and
      * removes the rows of those that are gone: {@code $disconnect} is best effort, so ghosts stay
-     * behind when it does not run. Ids are read page by page while checks run.
+     * behind when it does not run. Ids are read page by page while checks run; the gone ones are removed
+     * {@value #SWEEP_BATCH} at a time between pages, and the rest at the end.
      */
     public Sweep sweep(int concurrency) throws InterruptedException {
         AtomicLong checked = new AtomicLong();
@@ -169,6 +175,7 @@ public final class ConnectionAdmin {
         AtomicLong removed = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        BlockingQueue<String> gone = new LinkedBlockingQueue<>();
         Semaphore slots = new Semaphore(concurrency);
         ExecutorService workers = Executors.newFixedThreadPool(concurrency);
         try {
@@ -180,8 +187,7 @@ public final class ConnectionAdmin {
                             if (socket(id).isPresent()) {
                                 live.incrementAndGet();
                             } else {
-                                target.store().disconnect(id);
-                                removed.incrementAndGet();
+                                gone.add(id);
                             }
                         } catch (RuntimeException e) {
                             failed.incrementAndGet();
@@ -194,13 +200,33 @@ public final class ConnectionAdmin {
                         }
                     });
                 }
+                removeGone(gone, false, removed, failed, failures);
             }
             slots.acquire(concurrency); // every check done
+            removeGone(gone, true, removed, failed, failures);
         } finally {
             workers.shutdownNow();
             workers.awaitTermination(10, TimeUnit.SECONDS);
         }
         return new Sweep(checked.get(), live.get(), removed.get(), failed.get(), List.copyOf(failures));
+    }
+
+    /** Removes the queued gone connections in batches of {@value #SWEEP_BATCH}; a partial batch only if {@code all}. */
+    private void removeGone(BlockingQueue<String> gone, boolean all, AtomicLong removed, AtomicLong failed,
+                            List<String> failures) {
+        while (gone.size() >= SWEEP_BATCH || all && !gone.isEmpty()) {
+            List<String> batch = new ArrayList<>(SWEEP_BATCH);
+            gone.drainTo(batch, SWEEP_BATCH);
+            try {
+                target.store().disconnectAll(batch);
+                removed.addAndGet(batch.size());
+            } catch (RuntimeException e) {
+                failed.addAndGet(batch.size());
+                if (failures.size() < 10) {
+                    failures.add(batch.size() + " gone connections (" + batch.get(0) + ", ...): " + e.getMessage());
+                }
+            }
+        }
     }
 
     /** Every channel with subscribers, and how many. */

@@ -3,16 +3,27 @@ package dev.wsctl.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.wsctl.ops.ClientSocket;
+import dev.wsctl.ops.ConnectionAdmin;
+import dev.wsctl.ops.Target;
 import dev.wsctl.runtime.ConnectionInfo;
+import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -202,6 +213,49 @@ class ConnectionsCommandTest {
             assertThat(help.code()).isZero();
             assertThat(help.out().replaceAll("\\s+", " ")).as(command).contains("starts with '-' goes after --");
         }
+    }
+
+    /** 2,500 ghosts: removed in three store calls (1000, 1000, 500), not one per ghost. */
+    @Test
+    void gcRemovesGhostsInBatches() throws Exception {
+        ClientSocket live = local.client(null);
+        String liveId = LocalTarget.join(live, "news");
+        List<String> ghosts = new ArrayList<>();
+        for (int i = 0; i < 2500; i++) {
+            ghosts.add(String.format("Ghost%010d=", i));
+        }
+        long now = System.currentTimeMillis();
+        for (String ghost : ghosts) {
+            local.store().connect(new ConnectionInfo(ghost, now, null, null, null, List.of(), now / 1000 + 3600),
+                    List.of("news"));
+        }
+        Map<String, Integer> calls = new ConcurrentHashMap<>();
+        ConnectionStore counted = (ConnectionStore) Proxy.newProxyInstance(ConnectionStore.class.getClassLoader(),
+                new Class<?>[] {ConnectionStore.class}, (proxy, method, args) -> {
+                    calls.merge(method.getName(), 1, Integer::sum);
+                    try {
+                        return method.invoke(local.store(), args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ConnectionAdmin.Sweep sweep;
+        try (var api = ApiGatewayManagementApiAsyncClient.builder()
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(AnonymousCredentialsProvider.create())
+                .endpointOverride(local.stack.callbackUri())
+                .build()) {
+            sweep = new ConnectionAdmin(new Target("local", counted, api, null, local.url(), () -> { })).sweep(8);
+        }
+
+        assertThat(sweep).extracting(ConnectionAdmin.Sweep::checked, ConnectionAdmin.Sweep::live,
+                ConnectionAdmin.Sweep::removed, ConnectionAdmin.Sweep::failed).containsExactly(2501L, 1L, 2500L, 0L);
+        assertThat(calls.getOrDefault("disconnectAll", 0)).isEqualTo(3);
+        assertThat(calls).doesNotContainKey("disconnect");
+        assertThat(local.store().subscriberPages(ConnectionStore.CONNECTION_ROW)).singleElement()
+                .isEqualTo(List.of(liveId));
+        assertThat(local.store().channelsOf(liveId)).contains("news");
     }
 
     @Test

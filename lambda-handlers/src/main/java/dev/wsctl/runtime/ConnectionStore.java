@@ -37,6 +37,12 @@ public interface ConnectionStore extends AutoCloseable {
     /** Removes every row of the connection (meta row and subscriptions). Returns how many rows went. */
     int disconnect(String connectionId);
 
+    /**
+     * Removes every row of each of {@code connectionIds} (duplicates count once) in as few calls as the store
+     * allows, for the many connections a fan-out or a sweep finds gone. Returns how many rows went.
+     */
+    int disconnectAll(Collection<String> connectionIds);
+
     /** The connection's meta row, if it has one. */
     Optional<ConnectionInfo> connection(String connectionId);
 

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
@@ -105,10 +106,24 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
 
     @Override
     public int disconnect(String connectionId) {
-        List<WriteRequest> deletes = new ArrayList<>();
-        for (String channel : allChannelsOf(connectionId)) {
-            deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(key(connectionId, channel))).build());
-        }
+        return disconnectAll(List.of(connectionId));
+    }
+
+    /**
+     * One Query per connection for the sort keys of its rows (a partition's rows cannot be listed any other way),
+     * up to {@link #PARALLEL_BATCHES} in flight, then every row deleted by {@link #batchWrite}: 25 rows a call
+     * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html), where removing
+     * connections one by one takes a BatchWriteItem call for each.
+     */
+    @Override
+    public int disconnectAll(Collection<String> connectionIds) {
+        List<WriteRequest> deletes = java.util.Collections.synchronizedList(new ArrayList<>());
+        join(inParallel(new ArrayList<>(new LinkedHashSet<>(connectionIds)), id -> allChannelsOf(id)
+                .thenAccept(channels -> {
+                    for (String channel : channels) {
+                        deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(key(id, channel))).build());
+                    }
+                })));
         batchWrite(deletes);
         return deletes.size();
     }
@@ -135,7 +150,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
 
     @Override
     public List<String> channelsOf(String connectionId) {
-        List<String> channels = allChannelsOf(connectionId);
+        List<String> channels = join(allChannelsOf(connectionId));
         channels.remove(CONNECTION_ROW);
         return channels;
     }
@@ -225,25 +240,23 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
 
     // ---------------------------------------------------------------- queries
 
-    /** Every sort key of the connection (meta row included), in order; a consistent, paginated Query. */
-    private List<String> allChannelsOf(String connectionId) {
-        QueryRequest.Builder request = QueryRequest.builder()
+    /**
+     * Every sort key of the connection (meta row included), in order; a consistent Query, paged by the SDK's
+     * paginator.
+     */
+    private CompletableFuture<List<String>> allChannelsOf(String connectionId) {
+        QueryRequest request = QueryRequest.builder()
                 .tableName(table)
                 .keyConditionExpression("#id = :id")
                 .projectionExpression("#ch")
                 .expressionAttributeNames(Map.of("#ch", CHANNEL, "#id", CONNECTION_ID))
                 .expressionAttributeValues(Map.of(":id", s(connectionId)))
-                .consistentRead(true);
+                .consistentRead(true)
+                .build();
         List<String> channels = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            QueryResponse page = join(client.query(request.exclusiveStartKey(start).build()));
-            for (Map<String, AttributeValue> item : page.items()) {
-                channels.add(item.get(CHANNEL).s());
-            }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
-        return channels;
+        return client.queryPaginator(request).items()
+                .subscribe(item -> channels.add(item.get(CHANNEL).s()))
+                .thenApply(done -> channels);
     }
 
     /**
@@ -287,23 +300,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         if (writes.isEmpty()) {
             return;
         }
-        List<List<WriteRequest>> chunks = chunks(writes, BATCH_WRITE_MAX);
-        AtomicInteger next = new AtomicInteger();
-        int workers = Math.min(PARALLEL_BATCHES, chunks.size());
-        CompletableFuture<?>[] running = new CompletableFuture<?>[workers];
-        for (int i = 0; i < workers; i++) {
-            running[i] = writeWorker(chunks, next);
-        }
-        join(CompletableFuture.allOf(running));
-    }
-
-    /** Takes chunks off the shared list until none are left, one at a time. */
-    private CompletableFuture<Void> writeWorker(List<List<WriteRequest>> chunks, AtomicInteger next) {
-        int index = next.getAndIncrement();
-        if (index >= chunks.size()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return writeChunk(chunks.get(index), 1).thenCompose(done -> writeWorker(chunks, next));
+        join(inParallel(chunks(writes, BATCH_WRITE_MAX), chunk -> writeChunk(chunk, 1)));
     }
 
     private CompletableFuture<Void> writeChunk(List<WriteRequest> chunk, int attempt) {
@@ -333,24 +330,8 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
             keys.add(key(id, CONNECTION_ROW));
         }
         List<Map<String, AttributeValue>> items = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<List<Map<String, AttributeValue>>> chunks = chunks(keys, BATCH_GET_MAX);
-        AtomicInteger next = new AtomicInteger();
-        int workers = Math.min(PARALLEL_BATCHES, chunks.size());
-        CompletableFuture<?>[] running = new CompletableFuture<?>[workers];
-        for (int i = 0; i < workers; i++) {
-            running[i] = getWorker(chunks, next, items);
-        }
-        join(CompletableFuture.allOf(running));
+        join(inParallel(chunks(keys, BATCH_GET_MAX), chunk -> getChunk(chunk, 1, items)));
         return items;
-    }
-
-    private CompletableFuture<Void> getWorker(List<List<Map<String, AttributeValue>>> chunks, AtomicInteger next,
-                                              List<Map<String, AttributeValue>> out) {
-        int index = next.getAndIncrement();
-        if (index >= chunks.size()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return getChunk(chunks.get(index), 1, out).thenCompose(done -> getWorker(chunks, next, out));
     }
 
     private CompletableFuture<Void> getChunk(List<Map<String, AttributeValue>> keys, int attempt,
@@ -373,6 +354,29 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
             }
             return later(attempt).thenCompose(x -> getChunk(unprocessed.keys(), attempt + 1, out));
         });
+    }
+
+    /**
+     * Runs {@code task} on each of {@code items}, at most {@link #PARALLEL_BATCHES} at once: that many workers
+     * take the next item off the list as their last one completes. Completes when every task has.
+     */
+    private static <T> CompletableFuture<Void> inParallel(List<T> items,
+                                                         Function<T, CompletableFuture<Void>> task) {
+        AtomicInteger next = new AtomicInteger();
+        CompletableFuture<?>[] running = new CompletableFuture<?>[Math.min(PARALLEL_BATCHES, items.size())];
+        for (int i = 0; i < running.length; i++) {
+            running[i] = worker(items, next, task);
+        }
+        return CompletableFuture.allOf(running);
+    }
+
+    private static <T> CompletableFuture<Void> worker(List<T> items, AtomicInteger next,
+                                                     Function<T, CompletableFuture<Void>> task) {
+        int index = next.getAndIncrement();
+        if (index >= items.size()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return task.apply(items.get(index)).thenCompose(done -> worker(items, next, task));
     }
 
     /** Completes after the backoff for {@code attempt} (1-based): full jitter, exponential, capped. */

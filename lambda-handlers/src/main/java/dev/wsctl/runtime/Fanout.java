@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Subscribers are read from the store page by page while earlier pages are being posted; at most
  * {@code concurrency} PostToConnection calls are in flight. A connection that answers 410 Gone has
- * every row removed. Throttled calls (429 / LimitExceeded) and calls that never reached the endpoint
+ * every row removed once the posts are done, all such connections together in one batched removal. Throttled calls (429 / LimitExceeded) and calls that never reached the endpoint
  * (connection refused) are retried with exponential backoff and full jitter; nothing else is, since
  * a PostToConnection that failed after it reached API Gateway may have been delivered, and a retry
  * would deliver it twice. A {@link ConnectionsEndpoint} therefore never retries on its own, so that throttling
@@ -156,8 +156,8 @@ public final class Fanout {
             run.inFlight.release(options.concurrency());
             run.payload.close();
         }
-        for (String id; (id = run.goneIds.poll()) != null; ) {
-            store.disconnect(id);
+        if (!run.goneIds.isEmpty()) {
+            store.disconnectAll(List.copyOf(run.goneIds));
         }
         FanoutReport report = new FanoutReport(run.recipients.get(), run.delivered.get(), run.gone.get(),
                 run.failed.get(), run.throttled.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));

@@ -290,6 +290,37 @@ public abstract class ConnectionStoreContract {
         assertThat(store.channelsOf(id)).isEmpty();
     }
 
+    @Test
+    void disconnectAllRemovesEveryRowOfEachConnectionAndNothingElse() {
+        String a = newChannel("da-a");
+        String b = newChannel("da-b");
+        List<String> gone = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            String id = newConnectionId();
+            store.connect(info(id), i % 2 == 0 ? List.of(a) : List.of(a, b));
+            gone.add(id);
+        }
+        String kept = newConnectionId();
+        store.connect(info(kept), List.of(a, b));
+        List<String> asked = new ArrayList<>(gone);
+        asked.add(gone.get(7)); // twice
+        asked.add(newConnectionId()); // never connected
+
+        assertThat(store.disconnectAll(asked)).isEqualTo(60 + 60 + 30); // meta rows, a, b
+
+        for (String id : gone) {
+            assertThat(store.connection(id)).as(id).isEmpty();
+            assertThat(store.channelsOf(id)).as(id).isEmpty();
+        }
+        assertThat(subscribers(store, a)).containsExactly(kept);
+        assertThat(subscribers(store, b)).containsExactly(kept);
+        assertThat(subscribers(store, ConnectionStore.CONNECTION_ROW)).doesNotContainAnyElementsOf(gone).contains(kept);
+        assertThat(store.connection(kept)).isPresent();
+        assertThat(store.channelsOf(kept)).containsExactlyInAnyOrder(a, b);
+        assertThat(store.disconnectAll(List.of())).isZero();
+        assertThat(store.disconnectAll(gone)).isZero();
+    }
+
     // ------------------------------------------------------------------------------- subscribers
 
     @Test

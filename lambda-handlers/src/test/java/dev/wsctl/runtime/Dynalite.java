@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
@@ -85,13 +86,17 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
         return endpoint;
     }
 
-    /** A new async client for this server: us-east-1, dummy static credentials, Netty. Close it yourself. */
-    public DynamoDbAsyncClient newClient() {
+    /**
+     * A new async client for this server: us-east-1, dummy static credentials, Netty, and the given interceptors
+     * (to count calls, say). Close it yourself.
+     */
+    public DynamoDbAsyncClient newClient(ExecutionInterceptor... interceptors) {
         return DynamoDbAsyncClient.builder()
                 .endpointOverride(endpoint())
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("dummy", "dummy")))
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(64))
+                .overrideConfiguration(c -> c.executionInterceptors(List.of(interceptors)))
                 .build();
     }
 

@@ -3,6 +3,7 @@ package dev.wsctl.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -78,6 +79,36 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
         assertThat(ConnectionTable.enableTtl(client, TABLE)).isEqualTo(ConnectionTable.TtlStatus.UNSUPPORTED);
     }
 
+    /** 200 connections of 3 rows: one Query each, then 600 deletes in BatchWriteItem calls of 25. */
+    @Test
+    void manyConnectionsAreRemovedInBatchWritesOfTwentyFiveRows() {
+        String a = newChannel("batch-a");
+        String b = newChannel("batch-b");
+        String kept = newConnectionId();
+        store.connect(info(kept), List.of(a, b));
+        List<String> gone = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String id = newConnectionId();
+            store.connect(info(id), List.of(a, b));
+            gone.add(id);
+        }
+        CallCounter calls = new CallCounter();
+        try (DynamoDbAsyncClient counted = dynalite.newClient(calls)) {
+            assertThat(new DynamoDbConnectionStore(counted, TABLE).disconnectAll(gone)).isEqualTo(600);
+        }
+
+        assertThat(calls.operations()).containsExactlyInAnyOrder("Query", "BatchWriteItem");
+        assertThat(calls.count("Query")).isEqualTo(200);
+        assertThat(calls.count("BatchWriteItem")).isEqualTo(600 / 25);
+        assertThat(subscribers(store, a)).containsExactly(kept);
+        assertThat(subscribers(store, b)).containsExactly(kept);
+        assertThat(store.connection(kept)).isPresent();
+        for (String id : gone) {
+            assertThat(store.channelsOf(id)).as(id).isEmpty();
+            assertThat(store.connection(id)).as(id).isEmpty();
+        }
+    }
+
     @Test
     void errorsArriveAsTheSdkExceptionNotACompletionException() {
         try (ConnectionStore missing = new DynamoDbConnectionStore(client, "no-such-table")) {
@@ -85,6 +116,8 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
             assertThatThrownBy(() -> missing.subscribeAll("c", List.of("a", "b"), 1))
                     .isInstanceOf(ResourceNotFoundException.class);
             assertThatThrownBy(() -> missing.subscriberPages("c").iterator().hasNext())
+                    .isInstanceOf(ResourceNotFoundException.class);
+            assertThatThrownBy(() -> missing.disconnectAll(List.of("a", "b")))
                     .isInstanceOf(ResourceNotFoundException.class);
         }
     }

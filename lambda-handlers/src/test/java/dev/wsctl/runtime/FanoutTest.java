@@ -27,6 +27,7 @@ class FanoutTest {
     static final Dynalite DYNALITE = new Dynalite();
     private static DynamoDbAsyncClient dynamo;
     private static ConnectionStore store;
+    private static String table;
 
     private FakeConnectionsEndpoint endpoint;
     private ConnectionsApi api;
@@ -36,7 +37,7 @@ class FanoutTest {
     @BeforeAll
     static void table() {
         dynamo = DYNALITE.newClient();
-        String table = ConnectionTable.name("wsctl-test", "fanout");
+        table = ConnectionTable.name("wsctl-test", "fanout");
         ConnectionTable.create(dynamo, table, Map.of(), false);
         store = new DynamoDbConnectionStore(dynamo, table);
     }
@@ -111,6 +112,35 @@ class FanoutTest {
         assertThat(store.channelsOf(ghost)).isEmpty();
         assertThat(store.channelsOf(live)).containsExactly(channel);
         assertThat(store.channelsOf(sender)).containsExactly(channel);
+    }
+
+    /** 100 gone connections of 2 rows: their 200 rows go in 8 BatchWriteItem calls, not one call per connection. */
+    @Test
+    void goneConnectionsAreRemovedInBatches() {
+        String live = connect(true, channel);
+        List<String> ghosts = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            ghosts.add(connect(false, channel));
+        }
+        CallCounter calls = new CallCounter();
+        FanoutReport report;
+        try (DynamoDbAsyncClient counted = DYNALITE.newClient(calls)) {
+            report = new Fanout(new DynamoDbConnectionStore(counted, table), api, options(16, 3),
+                    new JsonLog(logLines::add)).toChannel(channel, new byte[] {'x'}, null);
+        }
+
+        assertThat(report).extracting(FanoutReport::delivered, FanoutReport::gone).containsExactly(1L, 100L);
+        assertThat(calls.count("BatchWriteItem")).isEqualTo(200 / 25);
+        assertThat(subscribers(channel)).containsExactly(live);
+        for (String ghost : ghosts) {
+            assertThat(store.connection(ghost)).as(ghost).isEmpty();
+        }
+    }
+
+    private static List<String> subscribers(String channel) {
+        List<String> ids = new ArrayList<>();
+        store.subscriberPages(channel).forEach(ids::addAll);
+        return ids;
     }
 
     @Test
