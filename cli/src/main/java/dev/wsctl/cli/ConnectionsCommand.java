@@ -323,7 +323,7 @@ public final class ConnectionsCommand implements Runnable {
                     Thread.currentThread().interrupt();
                     throw new CliException(ExitCode.FAILED, "Interrupted while sweeping connections.", e);
                 }
-                sweep.failures().forEach(f -> err.println("gc: could not check " + f));
+                sweep.failures().forEach(f -> err.println("gc: " + f));
                 err.flush();
                 if (target.output().format() == OutputOptions.Format.TABLE) {
                     out.printf("checked %d, live %d, removed %d, failed %d%n",

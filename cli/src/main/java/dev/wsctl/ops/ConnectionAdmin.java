@@ -192,7 +192,7 @@ public final class ConnectionAdmin {
                         } catch (RuntimeException e) {
                             failed.incrementAndGet();
                             if (failures.size() < 10) {
-                                failures.add(id + ": " + e.getMessage());
+                                failures.add("could not check " + id + ": " + e.getMessage());
                             }
                         } finally {
                             checked.incrementAndGet();
@@ -223,7 +223,7 @@ public final class ConnectionAdmin {
             } catch (RuntimeException e) {
                 failed.addAndGet(batch.size());
                 if (failures.size() < 10) {
-                    failures.add(batch.size() + " gone connections (" + batch.get(0) + ", ...): " + e.getMessage());
+                    failures.add("could not remove " + batch.size() + " gone connections (" + batch.get(0) + ", ...): " + e.getMessage());
                 }
             }
         }
