@@ -66,7 +66,18 @@ class LocalProcessTest {
 
     /** Connects to {@code url} and joins {@code channel}; returns the connection id. */
     private static String connectAndJoin(String url, String channel, List<WebSocket> sockets) throws Exception {
+        Joined joined = join(url, channel);
+        sockets.add(joined.socket());
+        return joined.id();
+    }
+
+    /** A client that joined a channel: its socket, its connection id, and the close code it will receive. */
+    private record Joined(WebSocket socket, String id, CompletableFuture<Integer> closed) {
+    }
+
+    private static Joined join(String url, String channel) throws Exception {
         LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
         WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
                 .buildAsync(URI.create(url), new WebSocket.Listener() {
                     @Override
@@ -75,10 +86,16 @@ class LocalProcessTest {
                         ws.request(1);
                         return null;
                     }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+                        closed.complete(code);
+                        return null;
+                    }
                 }).get(10, TimeUnit.SECONDS);
-        sockets.add(socket);
         socket.sendText("{\"action\":\"joinchannel\",\"channel\":\"" + channel + "\"}", true);
-        return Json.mapper().readTree(frames.poll(10, TimeUnit.SECONDS)).get("connectionId").asText();
+        String id = Json.mapper().readTree(frames.poll(10, TimeUnit.SECONDS)).get("connectionId").asText();
+        return new Joined(socket, id, closed);
     }
 
     private static String permissions(Path path) throws Exception {
@@ -211,33 +228,15 @@ class LocalProcessTest {
         assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("listening on " + url, "Ctrl-C",
                 "demo page: " + url.replace("ws://", "http://").replace("/local", "/"));
 
-        LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
-        CompletableFuture<Integer> closed = new CompletableFuture<>();
-        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
-                .buildAsync(URI.create(url), new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                        frames.add(data.toString());
-                        ws.request(1);
-                        return null;
-                    }
-
-                    @Override
-                    public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
-                        closed.complete(code);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
-        socket.sendText("{\"action\":\"joinchannel\",\"channel\":\"news\"}", true);
-        JsonNode joined = Json.mapper().readTree(frames.poll(10, TimeUnit.SECONDS));
-        String id = joined.get("connectionId").asText();
+        Joined client = join(url, "news");
+        String id = client.id();
         try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
             assertThat(store.channelsOf(id)).containsExactly("default", "news");
         }
 
         process.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook runs
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
-        assertThat(closed.get(5, TimeUnit.SECONDS)).isEqualTo(1001);
+        assertThat(client.closed().get(5, TimeUnit.SECONDS)).isEqualTo(1001);
         try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
             assertThat(store.connections(10)).as("$disconnect ran for every client").isEmpty();
         }
