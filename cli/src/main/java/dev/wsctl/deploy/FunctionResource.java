@@ -3,6 +3,7 @@ package dev.wsctl.deploy;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.runtime.AwsEndpoints;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionResponse;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
@@ -359,20 +360,30 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         }
     }
 
-    /** Waiting out IAM's propagation delay: a new role is not assumable by Lambda for some seconds. */
-    public record Retry(int attempts, Duration firstWait, Duration maxWait, Sleeper sleeper) {
+    /**
+     * Waiting out IAM's propagation delay: a new role is not assumable by Lambda for some seconds
+     * (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+     *
+     * @param attempts calls at most
+     * @param backoff  the wait before each further call: {@link BackoffStrategy#computeDelay}{@code (n)} before call n
+     * @param sleeper  how to wait (tests do not)
+     */
+    public record Retry(int attempts, BackoffStrategy backoff, Sleeper sleeper) {
         public interface Sleeper {
             void sleep(Duration d) throws InterruptedException;
         }
 
+        /**
+         * 12 attempts, waiting 1, 2, 4, 8 s, then 15 s each: about two minutes in all. No jitter: one deploy waits
+         * for its own role, there is no crowd of callers to spread out, and the waits stay as documented.
+         */
         public static Retry iamPropagation() {
-            // 12 attempts with doubling waits capped at 15 s: about two minutes in all
-            return new Retry(12, Duration.ofSeconds(1), Duration.ofSeconds(15), d -> Thread.sleep(d.toMillis()));
+            return new Retry(12, BackoffStrategy.exponentialDelayWithoutJitter(Duration.ofSeconds(1),
+                    Duration.ofSeconds(15)), d -> Thread.sleep(d.toMillis()));
         }
 
         <T> T run(String what, java.util.function.Predicate<RuntimeException> retryable,
                   java.util.function.Supplier<T> call) {
-            Duration wait = firstWait;
             for (int attempt = 1; ; attempt++) {
                 try {
                     return call.get();
@@ -382,12 +393,11 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
                     }
                 }
                 try {
-                    sleeper.sleep(wait);
+                    sleeper.sleep(backoff.computeDelay(attempt + 1));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new DeployException("Interrupted while waiting to " + what);
                 }
-                wait = wait.multipliedBy(2).compareTo(maxWait) > 0 ? maxWait : wait.multipliedBy(2);
             }
         }
     }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.cloudformation.model.StackStatus;
 
 import java.io.IOException;
@@ -140,8 +141,7 @@ class CloudFormationDeployTest {
     }
 
     private CliRun wsctl(String... args) {
-        Context context = new Context(env, (options, config, e) -> clients(config.region()), new FunctionResource.Retry(1,
-                Duration.ofMillis(1), Duration.ofMillis(1), d -> { }),
+        Context context = new Context(env, (options, config, e) -> clients(config.region()), new FunctionResource.Retry(1, BackoffStrategy.retryImmediately(), d -> { }),
                 new CloudFormationDeploy.Polling(Duration.ofMillis(1), Duration.ofSeconds(30)));
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--app", "chat", "--stage", "dev", "--config", dir.resolve("wsctl.yaml").toString()));
@@ -475,7 +475,7 @@ class CloudFormationDeployTest {
             assertThat(moto.dynamoDb.listTables().tableNames()).contains(table);
             Context context = new Context(env, (options, config, e) -> new SdkAwsClients(java.util.Optional.empty(),
                     config.region(), AwsEndpoints.of(java.util.Optional.of(MotoServer.url()), Map.of()),
-                    List.of(calls)), new FunctionResource.Retry(1, Duration.ofMillis(1), Duration.ofMillis(1),
+                    List.of(calls)), new FunctionResource.Retry(1, BackoffStrategy.retryImmediately(),
                     d -> { }), new CloudFormationDeploy.Polling(Duration.ofMillis(10), Duration.ofSeconds(30)));
             String app = stack.substring(0, stack.length() - "-dev".length());
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.apigatewayv2.model.Authorizer;
 import software.amazon.awssdk.services.apigatewayv2.model.Route;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
@@ -26,7 +27,6 @@ import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -93,8 +93,7 @@ class DeployTest {
 
     private CliRun wsctl(String... args) {
         Context context = new Context(env, (options, config, e) -> new SdkAwsClients(Optional.empty(), config.region(),
-                AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()), List.of(calls)), new FunctionResource.Retry(12,
-                Duration.ofMillis(1), Duration.ofMillis(1), d -> { }));
+                AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()), List.of(calls)), new FunctionResource.Retry(12, BackoffStrategy.retryImmediately(), d -> { }));
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--app", app, "--stage", "dev", "--region", "us-east-1",
                 "--config", dir.resolve("none.yaml").toString()));

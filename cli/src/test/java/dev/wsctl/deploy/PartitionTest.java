@@ -4,9 +4,9 @@ import dev.wsctl.aws.AwsClients;
 import dev.wsctl.config.StackConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 
 import java.lang.reflect.Proxy;
-import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,7 +21,7 @@ class PartitionTest {
             "us-gov-west-1, aws-us-gov, amazonaws.com"})
     void everyArnAndHostNameIsTheRegionsPartitions(String region, String partition, String dnsSuffix) {
         Engine engine = Stack.engine(StackConfig.defaults(), clientsIn(region), "123456789012", FunctionCode.of(new byte[0]),
-                new FunctionResource.Retry(1, Duration.ZERO, Duration.ZERO, d -> { }));
+                new FunctionResource.Retry(1, BackoffStrategy.retryImmediately(), d -> { }));
         Template template = new Template("partition");
         template.parameter(Template.CODE_BUCKET, "the handlers' jar");
         template.parameter(Template.CODE_KEY, "the handlers' jar");

@@ -14,6 +14,7 @@ import dev.wsctl.runtime.auth.AuthSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.apigatewayv2.model.Api;
 import software.amazon.awssdk.services.apigatewayv2.model.Authorizer;
 import software.amazon.awssdk.services.apigatewayv2.model.Integration;
@@ -24,7 +25,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -72,8 +72,7 @@ class TemplateTest {
 
     private CliRun wsctl(String... args) {
         Context context = new Context(env, (options, config, e) -> new SdkAwsClients(Optional.empty(), config.region(),
-                AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()), List.of()), new FunctionResource.Retry(12,
-                Duration.ofMillis(1), Duration.ofMillis(1), d -> { }));
+                AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()), List.of()), new FunctionResource.Retry(12, BackoffStrategy.retryImmediately(), d -> { }));
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--config", config().toString()));
         return CliRun.wsctl(context, all.toArray(String[]::new));

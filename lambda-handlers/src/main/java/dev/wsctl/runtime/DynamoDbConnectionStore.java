@@ -12,6 +12,7 @@ import static dev.wsctl.runtime.ConnectionTable.SUB;
 import static dev.wsctl.runtime.Futures.join;
 
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -20,10 +21,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
@@ -40,7 +41,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * <p>Reads of a channel's subscribers are Queries on the {@code by-channel} GSI (never a Scan), one
  * DynamoDB page (up to 1 MB) per {@link #subscriberPages} page, with the next page requested as soon
  * as the previous one is handed out. Batch writes go in chunks of 25, several chunks in flight at
- * once, and unprocessed items are retried with exponential backoff.
+ * once, and unprocessed items are retried after {@link #UNPROCESSED_BACKOFF}.
  *
  * <p>Thread safe. {@link #close()} does not close the client: whoever built it owns it.
  */
@@ -50,10 +51,17 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
     private static final int BATCH_GET_MAX = 100;
     /** BatchWriteItem / BatchGetItem requests in flight at once for one call. */
     private static final int PARALLEL_BATCHES = 16;
-    /** Attempts for one batch before unprocessed items are reported as a failure (~15-20 s of backoff). */
+    /** Attempts for one batch before unprocessed items are reported as a failure (up to ~19 s of backoff). */
     private static final int MAX_BATCH_ATTEMPTS = 16;
-    private static final long BACKOFF_BASE_MS = 25;
-    private static final long BACKOFF_CAP_MS = 2_000;
+    /**
+     * Unprocessed items are what DynamoDB could not take in time (throttling, mostly); it asks that they be sent
+     * again after an exponential backoff
+     * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html): full jitter from
+     * 25 ms, capped at 2 s, like the client's own retries ({@link DynamoDbJsonClient#BACKOFF}), so that batches
+     * throttled together spread out.
+     */
+    private static final BackoffStrategy UNPROCESSED_BACKOFF = BackoffStrategy.exponentialDelay(Duration.ofMillis(25),
+            Duration.ofSeconds(2));
 
     private final DynamoDbAsyncClient client;
     private final String table;
@@ -293,7 +301,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
 
     /**
      * Writes {@code writes} in BatchWriteItem chunks of 25, up to {@link #PARALLEL_BATCHES} chunks in
-     * flight, retrying unprocessed items with exponential backoff and jitter. A chunk must not hold
+     * flight, retrying unprocessed items after {@link #UNPROCESSED_BACKOFF}. A chunk must not hold
      * two requests for the same key (callers de-duplicate).
      */
     private void batchWrite(List<WriteRequest> writes) {
@@ -379,11 +387,10 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         return task.apply(items.get(index)).thenCompose(done -> worker(items, next, task));
     }
 
-    /** Completes after the backoff for {@code attempt} (1-based): full jitter, exponential, capped. */
+    /** Completes after the backoff that follows attempt {@code attempt} (1-based). */
     private static CompletableFuture<Void> later(int attempt) {
-        long ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt, 20));
-        long delay = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
-        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
+        long delay = UNPROCESSED_BACKOFF.computeDelay(attempt + 1).toNanos();
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS));
     }
 
     private static <T> List<List<T>> chunks(List<T> list, int size) {

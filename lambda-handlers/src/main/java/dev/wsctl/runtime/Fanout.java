@@ -1,6 +1,7 @@
 package dev.wsctl.runtime;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 
 import java.net.ConnectException;
 import java.time.Duration;
@@ -11,7 +12,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Subscribers are read from the store page by page while earlier pages are being posted; at most
  * {@code concurrency} PostToConnection calls are in flight. A connection that answers 410 Gone has
  * every row removed once the posts are done, all such connections together in one batched removal. Throttled calls (429 / LimitExceeded) and calls that never reached the endpoint
- * (connection refused) are retried with exponential backoff and full jitter; nothing else is, since
+ * (connection refused) are retried after the options' {@link BackoffStrategy}; nothing else is, since
  * a PostToConnection that failed after it reached API Gateway may have been delivered, and a retry
  * would deliver it twice. A {@link ConnectionsEndpoint} therefore never retries on its own, so that throttling
  * is seen and counted here.
@@ -40,14 +40,12 @@ public final class Fanout {
     /**
      * @param concurrency PostToConnection calls in flight at once
      * @param maxAttempts attempts per connection before it counts as failed
-     * @param baseBackoff first retry waits up to this long; each further retry doubles the cap
-     * @param maxBackoff  no retry waits longer than this
+     * @param backoff     the wait before each retry: {@link BackoffStrategy#computeDelay}{@code (n)} before attempt n
      * @param maxRate     calls per second that may start, retries included; {@link Double#POSITIVE_INFINITY}
      *                    for no cap
      * @param burst       calls that may start at once after a quiet spell
      */
-    public record Options(int concurrency, int maxAttempts, Duration baseBackoff, Duration maxBackoff,
-                          double maxRate, int burst) {
+    public record Options(int concurrency, int maxAttempts, BackoffStrategy backoff, double maxRate, int burst) {
         public Options {
             if (concurrency < 1 || maxAttempts < 1) {
                 throw new IllegalArgumentException("fan-out concurrency and attempts must be at least 1");
@@ -57,10 +55,15 @@ public final class Fanout {
             }
         }
 
-        /** The defaults, capped at {@value #DEFAULT_MAX_RATE} calls/s with a burst of {@value #DEFAULT_BURST}. */
+        /**
+         * The defaults, capped at {@value #DEFAULT_MAX_RATE} calls/s with a burst of {@value #DEFAULT_BURST}: 6
+         * attempts, each retry after a random wait up to a cap that starts at 25 ms and doubles (full jitter, as the
+         * AWS SDKs retry: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html), so that
+         * connections throttled together do not come back together, and one connection waits under 0.8 s in all.
+         */
         public static Options withConcurrency(int concurrency) {
-            return new Options(concurrency, 6, Duration.ofMillis(25), Duration.ofSeconds(2), DEFAULT_MAX_RATE,
-                    DEFAULT_BURST);
+            return new Options(concurrency, 6, BackoffStrategy.exponentialDelay(Duration.ofMillis(25),
+                    Duration.ofSeconds(2)), DEFAULT_MAX_RATE, DEFAULT_BURST);
         }
 
         /** What a stack's settings ask for: their concurrency and rate cap. */
@@ -70,7 +73,7 @@ public final class Fanout {
         }
 
         public Options withRateCap(double maxRate, int burst) {
-            return new Options(concurrency, maxAttempts, baseBackoff, maxBackoff, maxRate, burst);
+            return new Options(concurrency, maxAttempts, backoff, maxRate, burst);
         }
 
         public RateCap rateCap() {
@@ -255,7 +258,7 @@ public final class Fanout {
          * the HTTP client's thread that runs this.
          */
         void retry(String connectionId, int attempt) {
-            after(TimeUnit.MILLISECONDS.toNanos(backoffMillis(attempt)), () ->
+            after(options.backoff().computeDelay(attempt + 1).toNanos(), () ->
                     after(rateCap.reserve(), () -> post(connectionId, attempt + 1)));
         }
     }
@@ -267,13 +270,6 @@ public final class Fanout {
         }
         Executor later = CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS);
         later.execute(task);
-    }
-
-    /** Full jitter: a random wait up to an exponentially growing cap. */
-    private long backoffMillis(int attempt) {
-        long cap = Math.min(options.maxBackoff().toMillis(),
-                options.baseBackoff().toMillis() << Math.min(attempt - 1, 20));
-        return ThreadLocalRandom.current().nextLong(cap + 1);
     }
 
     /** A call that certainly did not reach the endpoint, so that retrying it cannot deliver twice. */

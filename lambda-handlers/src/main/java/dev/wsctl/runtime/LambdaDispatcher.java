@@ -7,13 +7,13 @@ import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,7 +32,12 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
     /** Lambda answers an Event invoke once it has queued it: well within this. */
     static final Duration TIMEOUT = Duration.ofSeconds(5);
     static final int MAX_ATTEMPTS = 3;
-    static final Duration BASE_BACKOFF = Duration.ofMillis(100);
+    /**
+     * Before the second and third attempts, a random wait under 100 and 200 ms (full jitter): a throttled
+     * hand-off tries again soon, and the hand-offs of one broadcast throttled together do not return together.
+     */
+    static final BackoffStrategy BACKOFF = BackoffStrategy.exponentialDelay(Duration.ofMillis(100),
+            Duration.ofMillis(200));
     /** Batches in flight to Lambda at once; more wait for a connection. */
     static final int MAX_CONNECTIONS = 16;
 
@@ -41,7 +46,7 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
     private final SigV4 sigV4;
     private final SdkHttpRequest template;
     private final JsonLog log;
-    private final Duration baseBackoff;
+    private final BackoffStrategy backoff;
 
     /**
      * @param function the function to invoke: its name, ARN, or either with {@code :qualifier} (an alias)
@@ -50,11 +55,11 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
      */
     public LambdaDispatcher(String function, URI endpoint, Region region, AwsCredentialsProvider credentials,
                             SdkEventLoopGroup loops, JsonLog log) {
-        this(function, endpoint, region, credentials, loops, log, TIMEOUT, BASE_BACKOFF, Clock.systemUTC());
+        this(function, endpoint, region, credentials, loops, log, TIMEOUT, BACKOFF, Clock.systemUTC());
     }
 
     LambdaDispatcher(String function, URI endpoint, Region region, AwsCredentialsProvider credentials,
-                     SdkEventLoopGroup loops, JsonLog log, Duration timeout, Duration baseBackoff, Clock clock) {
+                     SdkEventLoopGroup loops, JsonLog log, Duration timeout, BackoffStrategy backoff, Clock clock) {
         String scheme = endpoint.getScheme();
         if (endpoint.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
             throw new IllegalArgumentException("Lambda's endpoint must be http(s)://host[:port], not " + endpoint);
@@ -63,7 +68,7 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
         this.http = new Http1Pool(endpoint, loops, MAX_CONNECTIONS, timeout);
         this.sigV4 = new SigV4(credentials, SERVICE, region.id(), true, clock);
         this.log = log;
-        this.baseBackoff = baseBackoff;
+        this.backoff = backoff;
         String base = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
         int port = endpoint.getPort();
         this.template = SdkHttpRequest.builder()
@@ -122,10 +127,8 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
         });
     }
 
-    /** Full jitter up to a cap that doubles with each attempt. */
     private void retry(FanoutBatch batch, byte[] body, int attempt, CompletableFuture<Handoff> done) {
-        long cap = baseBackoff.toMillis() << (attempt - 1);
-        CompletableFuture.delayedExecutor(ThreadLocalRandom.current().nextLong(cap + 1), TimeUnit.MILLISECONDS)
+        CompletableFuture.delayedExecutor(backoff.computeDelay(attempt + 1).toNanos(), TimeUnit.NANOSECONDS)
                 .execute(() -> attempt(batch, body, attempt + 1, done));
     }
 

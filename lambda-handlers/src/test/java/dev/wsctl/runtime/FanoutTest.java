@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,9 +64,16 @@ class FanoutTest {
         return new Fanout(store, api, options(concurrency, attempts), new JsonLog(logLines::add));
     }
 
-    private static Fanout.Options options(int concurrency, int attempts) {
-        return new Fanout.Options(concurrency, attempts, Duration.ofMillis(5), Duration.ofMillis(50),
-                Double.POSITIVE_INFINITY, 1);
+    /** The attempts the fan-out asked a wait for, in the order asked. */
+    private final ConcurrentLinkedQueue<Integer> waitsBefore = new ConcurrentLinkedQueue<>();
+
+    /** A fixed 1 ms wait before each retry, recording which attempt it precedes. */
+    private Fanout.Options options(int concurrency, int attempts) {
+        BackoffStrategy recorded = attempt -> {
+            waitsBefore.add(attempt);
+            return Duration.ofMillis(1);
+        };
+        return new Fanout.Options(concurrency, attempts, recorded, Double.POSITIVE_INFINITY, 1);
     }
 
     private String connect(boolean live, String... channels) {
@@ -156,6 +165,8 @@ class FanoutTest {
         assertThat(report.throttled()).isEqualTo(3);
         assertThat(report.failed()).isZero();
         assertThat(endpoint.received.get(a)).hasSize(1);
+        assertThat(waitsBefore).as("a waits before its 2nd and 3rd attempts, b before its 2nd")
+                .containsExactlyInAnyOrder(2, 3, 2);
     }
 
     @Test
@@ -229,8 +240,8 @@ class FanoutTest {
                 endpoint.eventLoops(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
         // ~20 attempts with waits of up to 20, 40, 80, then 100 ms: about a second in all, never less than
         // the moment it takes the endpoint below to start listening
-        Fanout fanout = new Fanout(store, refused, new Fanout.Options(4, 20, Duration.ofMillis(20),
-                Duration.ofMillis(100), Double.POSITIVE_INFINITY, 1), new JsonLog(logLines::add));
+        Fanout fanout = new Fanout(store, refused, new Fanout.Options(4, 20,
+                BackoffStrategy.exponentialDelay(Duration.ofMillis(20), Duration.ofMillis(100)), Double.POSITIVE_INFINITY, 1), new JsonLog(logLines::add));
         var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> fanout.toChannel(channel, new byte[] {'x'}, null));
         Thread.sleep(150); // the endpoint starts listening late: what is tested
         refusing.close();

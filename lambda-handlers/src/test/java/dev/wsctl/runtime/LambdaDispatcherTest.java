@@ -9,6 +9,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,7 +91,8 @@ class LambdaDispatcherTest {
     private LambdaDispatcher dispatcher(URI endpoint, String function) {
         dispatcher = new LambdaDispatcher(function, endpoint, Region.EU_WEST_1,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, "test-secret-not-a-real-one")),
-                loops, new JsonLog(log::add), Duration.ofSeconds(5), Duration.ofMillis(5), Clock.systemUTC());
+                loops, new JsonLog(log::add), Duration.ofSeconds(5),
+                BackoffStrategy.exponentialDelay(Duration.ofMillis(5), Duration.ofMillis(10)), Clock.systemUTC());
         return dispatcher;
     }
 

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 import java.io.ByteArrayInputStream;
@@ -68,8 +69,8 @@ class ShardedFanoutTest {
     @BeforeEach
     void start() throws Exception {
         endpoint = new FakeConnectionsEndpoint();
-        engine = new Fanout(store, endpoint.client(), new Fanout.Options(16, 3, Duration.ofMillis(5),
-                Duration.ofMillis(50), Double.POSITIVE_INFINITY, 1), new JsonLog(log::add));
+        engine = new Fanout(store, endpoint.client(), new Fanout.Options(16, 3,
+                BackoffStrategy.exponentialDelay(Duration.ofMillis(5), Duration.ofMillis(50)), Double.POSITIVE_INFINITY, 1), new JsonLog(log::add));
     }
 
     @AfterEach
