@@ -8,7 +8,7 @@ import java.util.function.BiFunction;
 
 /** $default and ping: pong, or an error frame that says what was wrong. */
 public final class DefaultHandler extends WsHandler {
-    private static final BiFunction<PubSub, WsEvent, String> ROUTE = (pubSub, event) -> PubSub.other(event);
+    private static final BiFunction<PubSub, WsEvent, String> ROUTE = (pubSub, event) -> PubSub.defaultRoute(event);
 
     /**
      * Used by Lambda. The route touches neither the table nor @connections, so no SDK client is built:

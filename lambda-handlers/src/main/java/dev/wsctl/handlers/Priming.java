@@ -77,7 +77,7 @@ final class Priming {
             WsEvent event = WsEvent.parse(new ByteArrayInputStream(EVENT.getBytes(StandardCharsets.UTF_8)));
             ObjectNode result = Json.object();
             result.put("statusCode", 200);
-            result.put("body", PubSub.other(event));
+            result.put("body", PubSub.defaultRoute(event));
             Json.write(OutputStream.nullOutputStream(), result);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -41,7 +41,7 @@ public final class PubSub {
 
     /** Every fan-out by {@code fanout}, in this process (no workers). */
     public PubSub(Settings settings, ConnectionStore store, Fanout fanout, Clock clock) {
-        this(settings, store, ShardedFanout.off(fanout, store), clock);
+        this(settings, store, ShardedFanout.unsharded(fanout, store), clock);
     }
 
     public Settings settings() {
@@ -166,7 +166,7 @@ public final class PubSub {
      * {@code $default} (and {@code ping}): pong, or the error that says what was wrong. Static: it reads
      * no settings, no store and no @connections client, so the {@code default} function builds none.
      */
-    public static String other(WsEvent event) {
+    public static String defaultRoute(WsEvent event) {
         JsonNode frame = frame(event);
         String action = frame.path("action").asText();
         if (action.equals("ping")) {

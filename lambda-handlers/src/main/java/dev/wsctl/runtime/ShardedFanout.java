@@ -10,11 +10,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The send path's fan-out: a channel of up to {@code shardSize} recipients (the sender left out) is sent to
- * here, by the {@link Fanout} engine; a larger one is split into batches ({@link FanoutBatch#split}) that a
+ * The send path's fan-out: a channel of up to {@code shardSize} recipients (the sender left out) is sent
+ * directly, by this process's {@link Fanout} engine; a larger one is split into batches ({@link FanoutBatch#split}) that a
  * {@link FanoutDispatcher} hands to {@code fanout} workers, each running the same engine on its batch under its
  * share of the rate cap, so that one message to 100k connections runs at the account's @connections rate, not
- * at one function's. Without a dispatcher (no worker deployed) everything is sent here.
+ * at one function's. Without a dispatcher (no worker deployed) everything is sent directly.
  *
  * <p>A sharded send reads the whole channel first (the batches' rate shares depend on their number: for 100k
  * connections a few pages of the keys-only index) and returns once every batch was handed off or refused,
@@ -25,8 +25,8 @@ public final class ShardedFanout {
     /**
      * What a send did, for the sender's ack.
      *
-     * @param recipients delivered, when sent here; handed to workers, when sharded
-     * @param shards     batches handed to workers (0 when sent here)
+     * @param recipients delivered, when sent directly; handed to workers, when sharded
+     * @param shards     batches handed to workers (0 when sent directly)
      * @param sharded    whether the message was split into batches for workers
      */
     public record Result(long recipients, int shards, boolean sharded) {
@@ -39,7 +39,7 @@ public final class ShardedFanout {
     private final JsonLog log;
     private final Clock clock;
 
-    /** @param dispatcher null where no worker runs: every fan-out is then sent here */
+    /** @param dispatcher null where no worker runs: every fan-out is then sent directly */
     public ShardedFanout(Fanout fanout, ConnectionStore store, Settings.Sharding sharding, FanoutDispatcher dispatcher,
                          JsonLog log, Clock clock) {
         this.fanout = fanout;
@@ -50,8 +50,8 @@ public final class ShardedFanout {
         this.clock = clock;
     }
 
-    /** Every fan-out sent here, by {@code fanout}. */
-    public static ShardedFanout off(Fanout fanout, ConnectionStore store) {
+    /** Never sharded: every fan-out sent directly, by {@code fanout}. */
+    public static ShardedFanout unsharded(Fanout fanout, ConnectionStore store) {
         return new ShardedFanout(fanout, store, Settings.Sharding.defaults(), null, JsonLog.discard(), Clock.systemUTC());
     }
 
@@ -71,7 +71,7 @@ public final class ShardedFanout {
             add(ids, pages.next(), exceptConnectionId);
         }
         if (ids.size() <= sharding.shardSize()) {
-            return here(channel, ids, payload, exceptConnectionId);
+            return sendDirectly(channel, ids, payload, exceptConnectionId);
         }
         pages.forEachRemaining(page -> add(ids, page, exceptConnectionId));
         List<FanoutBatch> batches;
@@ -82,7 +82,7 @@ public final class ShardedFanout {
             ObjectNode line = line(channel, ids.size(), 0);
             line.put("error", tooLarge.getMessage() + "; sent by this function instead");
             log.write(line);
-            return here(channel, ids, payload, exceptConnectionId);
+            return sendDirectly(channel, ids, payload, exceptConnectionId);
         }
         List<CompletableFuture<FanoutDispatcher.Handoff>> handoffs = new ArrayList<>(batches.size());
         for (FanoutBatch batch : batches) {
@@ -120,7 +120,8 @@ public final class ShardedFanout {
         return new Result(handedOff, accepted, true);
     }
 
-    private Result here(String channel, List<String> ids, byte[] payload, String exceptConnectionId) {
+    /** {@code ids} sent by this process's engine, not handed to workers. */
+    private Result sendDirectly(String channel, List<String> ids, byte[] payload, String exceptConnectionId) {
         return new Result(fanout.send(channel, List.of(ids), payload, exceptConnectionId).delivered(), 0, false);
     }
 
