@@ -6,13 +6,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.runtime.ConnectionTable;
 
 import static dev.wsctl.runtime.Futures.join;
+import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.Tag;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +28,11 @@ import java.util.stream.Collectors;
 /** The connection table: on demand, the {@code by-channel} index, TTL on {@code expiresAt}, tags. */
 final class TableResource implements Resource<TableResource.State> {
     static final String LOGICAL_ID = "ConnectionsTable";
+    /** DescribeTable every 2 s while the table is CREATING, for at most 5 minutes. */
+    private static final WaiterOverrideConfiguration UNTIL_ACTIVE = WaiterOverrideConfiguration.builder()
+            .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofSeconds(2)))
+            .maxAttempts(150)
+            .build();
 
     /** @param keys the key schema and index, as one comparable string; cannot change in place */
     record State(String keys, boolean ttl, Map<String, String> tags) {
@@ -65,9 +77,7 @@ final class TableResource implements Resource<TableResource.State> {
         var table = described.table();
         outputs.put("table.arn", table.tableArn());
         outputs.put("table.name", name);
-        var ttl = join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription();
-        boolean ttlOn = ttl != null && ConnectionTable.EXPIRES_AT.equals(ttl.attributeName())
-                && (ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLED || ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLING);
+        boolean ttlOn = ttlOn(join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription());
         Map<String, String> actualTags = join(dynamo.listTagsOfResource(r -> r.resourceArn(table.tableArn())))
                 .tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
         return Optional.of(new State(keys(table.keySchema().toString(), table.globalSecondaryIndexes().stream()
@@ -86,14 +96,62 @@ final class TableResource implements Resource<TableResource.State> {
 
     @Override
     public void create(State desired, Outputs outputs) {
-        ConnectionTable.create(dynamo, name, tags);
+        createTable(dynamo, name, tags);
+        enableTtl(dynamo, name);
         actual(outputs);
+    }
+
+    /**
+     * Creates the table unless it exists ({@code ResourceInUseException} is fine) and waits with the SDK's
+     * {@code TableExists} waiter until it is ACTIVE. Returns whether it was created.
+     */
+    static boolean createTable(DynamoDbAsyncClient dynamo, String name, Map<String, String> tags) {
+        boolean created;
+        try {
+            join(dynamo.createTable(ConnectionTable.createTableRequest(name, tags)));
+            created = true;
+        } catch (ResourceInUseException exists) {
+            created = false;
+        }
+        join(dynamo.waiter().waitUntilTableExists(DescribeTableRequest.builder().tableName(name).build(), UNTIL_ACTIVE));
+        return created;
+    }
+
+    /** What {@link #enableTtl} found or did. */
+    enum TtlStatus {
+        /** UpdateTimeToLive was sent and accepted. */
+        ENABLED,
+        /** TTL was already enabled (or being enabled) on {@code expiresAt}. */
+        ALREADY_ENABLED,
+        /** The server does not implement UpdateTimeToLive (dynalite, a DynamoDB-protocol server): rows will not expire. */
+        UNSUPPORTED
+    }
+
+    /** Enables TTL on {@code expiresAt} unless it already is; a server without UpdateTimeToLive is no error. */
+    static TtlStatus enableTtl(DynamoDbAsyncClient dynamo, String name) {
+        try {
+            if (ttlOn(join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription())) {
+                return TtlStatus.ALREADY_ENABLED;
+            }
+            join(dynamo.updateTimeToLive(ConnectionTable.enableTtlRequest(name)));
+            return TtlStatus.ENABLED;
+        } catch (DynamoDbException e) {
+            if (e.awsErrorDetails() != null && "UnknownOperationException".equals(e.awsErrorDetails().errorCode())) {
+                return TtlStatus.UNSUPPORTED;
+            }
+            throw e;
+        }
+    }
+
+    private static boolean ttlOn(TimeToLiveDescription ttl) {
+        return ttl != null && ConnectionTable.EXPIRES_AT.equals(ttl.attributeName())
+                && (ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLED || ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLING);
     }
 
     @Override
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
         if (Diff.names(changes, "ttl")) {
-            ConnectionTable.enableTtl(dynamo, name);
+            enableTtl(dynamo, name);
         }
         if (Diff.names(changes, "tags")) {
             String arn = outputs.get("table.arn");

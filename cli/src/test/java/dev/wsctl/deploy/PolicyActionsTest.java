@@ -98,7 +98,7 @@ class PolicyActionsTest {
                 .overrideConfiguration(c -> c.addExecutionInterceptor(new Recorder()))
                 .build();
         String table = ConnectionTable.name("wsctl-test", "policies");
-        ConnectionTable.create(dynamo, table, Map.of(), false);
+        Dynalite.createTable(dynamo, table);
         store = new DynamoDbConnectionStore(dynamo, table);
         // Every post is answered 410 Gone, as API Gateway answers for a connection that no longer exists
         // (https://repost.aws/knowledge-center/410-gone-api-gateway),

@@ -5,7 +5,6 @@ import dev.wsctl.deploy.DeployedFunction;
 import dev.wsctl.deploy.FunctionCode;
 import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.ConnectionTable;
 import dev.wsctl.runtime.ContainerCredentialsEndpoint;
 import dev.wsctl.runtime.Dynalite;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
@@ -187,7 +186,7 @@ public final class LambdaHarness implements AutoCloseable {
         }
         this.dynalite = Dynalite.start();
         this.client = dynalite.newClient();
-        ConnectionTable.create(client, config.tableName(), Map.of(), false);
+        Dynalite.createTable(client, config.tableName());
         this.store = new DynamoDbConnectionStore(client, config.tableName());
         this.tls = SelfSignedTls.create(work);
         this.connections = new FakeConnectionsEndpoint(tls.server());

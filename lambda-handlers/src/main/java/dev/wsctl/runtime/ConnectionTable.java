@@ -1,40 +1,23 @@
 package dev.wsctl.runtime;
 
-import static dev.wsctl.runtime.Futures.join;
-
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import software.amazon.awssdk.core.retry.backoff.FixedDelayBackoffStrategy;
-import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
-import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
-import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
-import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.Tag;
-import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
-import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveRequest;
 
 /**
- * The connection table as data: its name, attributes, key schema, the {@code by-channel} index, and
- * the code that creates it. Used by {@code wsctl deploy} and by the tests (against dynalite), so both
- * create the same table.
- *
- * <p>TTL: {@link #create(DynamoDbAsyncClient, String, Map)} also enables TTL on {@link #EXPIRES_AT}.
- * dynalite (the DynamoDB-protocol server the tests use) has no {@code UpdateTimeToLive}; tests call
- * {@link #create(DynamoDbAsyncClient, String, Map, boolean)} with {@code enableTtl = false}. Should
- * a server answer {@code UpdateTimeToLive} with {@code UnknownOperationException} anyway,
- * {@link #enableTtl} does not throw but reports {@link TtlStatus#UNSUPPORTED}.
+ * The connection table as data: its name, attributes, key schema, the {@code by-channel} index, and the
+ * CreateTable and UpdateTimeToLive requests that describe it. The store reads and writes this layout; the CLI
+ * creates the table from these requests ({@code wsctl deploy}, {@code wsctl template}), as do the tests.
  */
 public final class ConnectionTable {
 
@@ -57,10 +40,6 @@ public final class ConnectionTable {
 
     /** The GSI: channel (HASH), connectionId (RANGE), keys only. */
     public static final String BY_CHANNEL = "by-channel";
-
-    /** How often the create path polls DescribeTable while the table is CREATING. */
-    private static final Duration POLL = Duration.ofSeconds(2);
-    private static final int MAX_POLLS = 150; // 5 minutes
 
     private ConnectionTable() {
     }
@@ -105,77 +84,5 @@ public final class ConnectionTable {
                 .tableName(tableName)
                 .timeToLiveSpecification(s -> s.attributeName(EXPIRES_AT).enabled(true))
                 .build();
-    }
-
-    /** What {@link #create} did. */
-    public record Result(boolean created, TtlStatus ttl) {
-    }
-
-    /** What {@link #enableTtl} found or did. */
-    public enum TtlStatus {
-        /** UpdateTimeToLive was sent and accepted. */
-        ENABLED,
-        /** TTL was already enabled (or being enabled) on {@link #EXPIRES_AT}. */
-        ALREADY_ENABLED,
-        /** The server does not implement UpdateTimeToLive (dynalite): rows will not expire. */
-        UNSUPPORTED,
-        /** Not attempted ({@code enableTtl = false}). */
-        SKIPPED
-    }
-
-    /** Creates the table (if absent), waits until it is ACTIVE, and enables TTL. */
-    public static Result create(DynamoDbAsyncClient client, String tableName, Map<String, String> tags) {
-        return create(client, tableName, tags, true);
-    }
-
-    /**
-     * Creates the table unless it exists ({@code ResourceInUseException} is fine), waits with the
-     * SDK's {@code TableExists} waiter until it is ACTIVE, then enables TTL when {@code enableTtl}.
-     * Pass {@code enableTtl = false} against dynalite, which lacks UpdateTimeToLive.
-     */
-    public static Result create(DynamoDbAsyncClient client, String tableName, Map<String, String> tags,
-                                boolean enableTtl) {
-        boolean created;
-        try {
-            join(client.createTable(createTableRequest(tableName, tags)));
-            created = true;
-        } catch (ResourceInUseException exists) {
-            created = false;
-        }
-        WaiterOverrideConfiguration polling = WaiterOverrideConfiguration.builder()
-                .backoffStrategy(FixedDelayBackoffStrategy.create(POLL))
-                .maxAttempts(MAX_POLLS)
-                .build();
-        join(client.waiter().waitUntilTableExists(
-                DescribeTableRequest.builder().tableName(tableName).build(), polling));
-        TtlStatus ttl = enableTtl ? enableTtl(client, tableName) : TtlStatus.SKIPPED;
-        return new Result(created, ttl);
-    }
-
-    /**
-     * Enables TTL on {@link #EXPIRES_AT} unless it already is. Returns {@link TtlStatus#UNSUPPORTED}
-     * instead of throwing when the server does not know the operation (dynalite).
-     */
-    public static TtlStatus enableTtl(DynamoDbAsyncClient client, String tableName) {
-        try {
-            TimeToLiveDescription current = join(client.describeTimeToLive(r -> r.tableName(tableName)))
-                    .timeToLiveDescription();
-            if (current != null && EXPIRES_AT.equals(current.attributeName())
-                    && (current.timeToLiveStatus() == TimeToLiveStatus.ENABLED
-                    || current.timeToLiveStatus() == TimeToLiveStatus.ENABLING)) {
-                return TtlStatus.ALREADY_ENABLED;
-            }
-            join(client.updateTimeToLive(enableTtlRequest(tableName)));
-            return TtlStatus.ENABLED;
-        } catch (DynamoDbException e) {
-            if (isUnknownOperation(e)) {
-                return TtlStatus.UNSUPPORTED;
-            }
-            throw e;
-        }
-    }
-
-    private static boolean isUnknownOperation(DynamoDbException e) {
-        return e.awsErrorDetails() != null && "UnknownOperationException".equals(e.awsErrorDetails().errorCode());
     }
 }

@@ -8,7 +8,6 @@ import static dev.wsctl.runtime.ConnectionTable.ORIGIN;
 import static dev.wsctl.runtime.ConnectionTable.SOURCE_IP;
 
 import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.ConnectionTable;
 import dev.wsctl.runtime.Dynalite;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import java.net.URI;
@@ -236,7 +235,7 @@ public final class StoreReads {
             try (Dynalite dynalite = Dynalite.start();
                  DynamoDbAsyncClient client = countingClient(dynalite.endpoint(), counter);
                  ConnectionStore store = new DynamoDbConnectionStore(client, "bench-reads-connections")) {
-                ConnectionTable.create(client, "bench-reads-connections", Map.of(), false);
+                Dynalite.createTable(client, "bench-reads-connections");
                 Loaded loaded = load(client, "bench-reads-connections", rows, channelSize, concurrency);
                 for (int r = 1; r <= reads; r++) {
                     Reads read = readChannel(store, counter, HOT);

@@ -3,7 +3,6 @@ package dev.wsctl.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.ConnectionTable;
 import dev.wsctl.runtime.Dynalite;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import java.util.Map;
@@ -42,7 +41,7 @@ class StoreReadsTest {
     @Test
     void theLayoutHasTheRowsAskedForAndOneLargeChannel() {
         try (DynamoDbAsyncClient client = DYNALITE.newClient()) {
-            ConnectionTable.create(client, "bench-layout", Map.of(), false);
+            Dynalite.createTable(client, "bench-layout");
             StoreReads.Loaded loaded = StoreReads.load(client, "bench-layout", 2_002, 100, 4);
             try (ConnectionStore store = new DynamoDbConnectionStore(client, "bench-layout")) {
                 Map<String, Long> counts = store.channelCounts();
@@ -59,7 +58,7 @@ class StoreReadsTest {
 
     private static StoreReads.Reads loadAndRead(DynamoDbAsyncClient client, StoreReads.QueryCounter counter,
                                                 String table, int rows) {
-        ConnectionTable.create(client, table, Map.of(), false);
+        Dynalite.createTable(client, table);
         StoreReads.load(client, table, rows, 100, 8);
         try (ConnectionStore store = new DynamoDbConnectionStore(client, table)) {
             return StoreReads.readChannel(store, counter, StoreReads.HOT);

@@ -61,7 +61,7 @@ class HandlersTest {
     static void services() {
         dynamo = DYNALITE.newClient();
         String table = ConnectionTable.name("wsctl-test", "handlers");
-        ConnectionTable.create(dynamo, table, Map.of(), false);
+        Dynalite.createTable(dynamo, table);
         store = new DynamoDbConnectionStore(dynamo, table);
         // Nobody else is subscribed in these tests, so the fan-out never calls this endpoint.
         loops = SdkEventLoopGroup.builder().numberOfThreads(1).build();

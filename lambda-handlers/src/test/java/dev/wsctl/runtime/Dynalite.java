@@ -19,9 +19,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
 
 /**
  * A dynalite (DynamoDB-protocol server) process on 127.0.0.1 for tests, started from the pinned
@@ -33,8 +36,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
  * extension: {@code @RegisterExtension static final Dynalite DYNALITE = new Dynalite();} starts it
  * before the class's {@code @BeforeAll} methods and stops it after the class.
  *
- * <p>dynalite has no UpdateTimeToLive: create tables with
- * {@code ConnectionTable.create(client, name, tags, false)}.
+ * <p>Tables: {@link #createTable}, the connection table without TTL (dynalite has no UpdateTimeToLive).
  */
 public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
@@ -54,6 +56,18 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
     private Thread shutdownHook;
     private URI endpoint;
     private final StringBuilder output = new StringBuilder();
+
+    /**
+     * Creates the connection table {@code name} ({@link ConnectionTable#createTableRequest}, no tags) and waits
+     * until DescribeTable sees it; without TTL, which dynalite does not implement.
+     */
+    public static void createTable(DynamoDbAsyncClient client, String name) {
+        client.createTable(ConnectionTable.createTableRequest(name, null)).join();
+        client.waiter().waitUntilTableExists(DescribeTableRequest.builder().tableName(name).build(),
+                WaiterOverrideConfiguration.builder().maxAttempts(100)
+                        .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(50))).build())
+                .join();
+    }
 
     /** A not yet started instance (for {@code @RegisterExtension}); see {@link #start()}. */
     public Dynalite() {

@@ -27,8 +27,7 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
     static void startDynalite() {
         dynalite = Dynalite.start();
         client = dynalite.newClient();
-        ConnectionTable.Result result = ConnectionTable.create(client, TABLE, Map.of("app", "wsctl-test"), false);
-        assertThat(result).isEqualTo(new ConnectionTable.Result(true, ConnectionTable.TtlStatus.SKIPPED));
+        Dynalite.createTable(client, TABLE);
     }
 
     @AfterAll
@@ -66,17 +65,6 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
         CreateTableRequest request = ConnectionTable.createTableRequest("a-b-connections", Map.of("stage", "b"));
         assertThat(request.tags()).extracting(t -> t.key() + "=" + t.value()).containsExactly("stage=b");
         assertThat(ConnectionTable.name("a", "b")).isEqualTo("a-b-connections");
-    }
-
-    @Test
-    void creatingAnExistingTableIsFine() {
-        assertThat(ConnectionTable.create(client, TABLE, Map.of(), false))
-                .isEqualTo(new ConnectionTable.Result(false, ConnectionTable.TtlStatus.SKIPPED));
-    }
-
-    @Test
-    void ttlOnAServerWithoutUpdateTimeToLiveIsReportedNotThrown() {
-        assertThat(ConnectionTable.enableTtl(client, TABLE)).isEqualTo(ConnectionTable.TtlStatus.UNSUPPORTED);
     }
 
     /** 200 connections of 3 rows: one Query each, then 600 deletes in BatchWriteItem calls of 25. */

@@ -47,7 +47,7 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
     static void startDynalite() {
         dynalite = Dynalite.start();
         try (DynamoDbAsyncClient sdk = dynalite.newClient()) {
-            ConnectionTable.create(sdk, TABLE, Map.of(), false);
+            Dynalite.createTable(sdk, TABLE);
         }
         client = new DynamoDbJsonClient(dynalite.endpoint(), 16, Region.US_EAST_1, CREDENTIALS);
     }

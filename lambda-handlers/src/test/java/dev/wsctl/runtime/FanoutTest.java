@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +39,7 @@ class FanoutTest {
     static void table() {
         dynamo = DYNALITE.newClient();
         table = ConnectionTable.name("wsctl-test", "fanout");
-        ConnectionTable.create(dynamo, table, Map.of(), false);
+        Dynalite.createTable(dynamo, table);
         store = new DynamoDbConnectionStore(dynamo, table);
     }
 

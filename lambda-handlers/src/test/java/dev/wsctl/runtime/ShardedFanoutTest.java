@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -57,7 +56,7 @@ class ShardedFanoutTest {
     static void table() {
         dynamo = DYNALITE.newClient();
         String table = ConnectionTable.name("wsctl-test", "sharded");
-        ConnectionTable.create(dynamo, table, Map.of(), false);
+        Dynalite.createTable(dynamo, table);
         store = new DynamoDbConnectionStore(dynamo, table);
     }
 

@@ -1,0 +1,60 @@
+package dev.wsctl.deploy;
+
+import dev.wsctl.aws.MotoServer;
+import dev.wsctl.runtime.ConnectionTable;
+import dev.wsctl.runtime.Dynalite;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Creating the connection table and enabling its TTL, against moto's DynamoDB (which has UpdateTimeToLive) and
+ * dynalite (which has not).
+ */
+class TableResourceTest {
+
+    @RegisterExtension
+    static final Dynalite DYNALITE = new Dynalite();
+
+    @Test
+    void aNewTableIsCreatedActiveThenFoundExistingAndItsTtlIsEnabledOnce() {
+        String table = ConnectionTable.name("wsctl-table", "ttl");
+        try (DynamoDbAsyncClient moto = DynamoDbAsyncClient.builder()
+                .endpointOverride(MotoServer.url())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
+                .build()) {
+            assertThat(TableResource.createTable(moto, table, Map.of("wsctl:app", "wsctl-table"))).isTrue();
+            assertThat(moto.describeTable(r -> r.tableName(table)).join().table().tableStatus())
+                    .isEqualTo(TableStatus.ACTIVE);
+            assertThat(TableResource.createTable(moto, table, Map.of())).as("it exists").isFalse();
+
+            assertThat(TableResource.enableTtl(moto, table)).isEqualTo(TableResource.TtlStatus.ENABLED);
+            assertThat(moto.describeTimeToLive(r -> r.tableName(table)).join().timeToLiveDescription())
+                    .satisfies(ttl -> {
+                        assertThat(ttl.attributeName()).isEqualTo(ConnectionTable.EXPIRES_AT);
+                        assertThat(ttl.timeToLiveStatus()).isEqualTo(TimeToLiveStatus.ENABLED);
+                    });
+            assertThat(TableResource.enableTtl(moto, table)).isEqualTo(TableResource.TtlStatus.ALREADY_ENABLED);
+            moto.deleteTable(r -> r.tableName(table)).join();
+        }
+    }
+
+    @Test
+    void ttlOnAServerWithoutUpdateTimeToLiveIsReportedNotThrown() {
+        String table = ConnectionTable.name("wsctl-table", "no-ttl");
+        try (DynamoDbAsyncClient client = DYNALITE.newClient()) {
+            assertThat(TableResource.createTable(client, table, Map.of())).isTrue();
+            assertThat(TableResource.enableTtl(client, table)).isEqualTo(TableResource.TtlStatus.UNSUPPORTED);
+        }
+    }
+}
