@@ -3,6 +3,7 @@ package dev.wsctl.bench;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
@@ -63,7 +64,7 @@ final class BenchMessage {
      * thousands of these per second on the machine whose server it measures.
      */
     static Arrival arrival(ByteBuf utf8) {
-        try (JsonParser p = Json.mapper().getFactory().createParser((InputStream) new ByteBufInputStream(utf8.duplicate()))) {
+        try (JsonParser p = Jackson.mapper().getFactory().createParser((InputStream) new ByteBufInputStream(utf8.duplicate()))) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }

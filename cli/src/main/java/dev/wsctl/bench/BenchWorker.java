@@ -2,6 +2,7 @@ package dev.wsctl.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.Json;
 
 import java.io.BufferedReader;
@@ -61,20 +62,20 @@ public final class BenchWorker {
                     case "connect" -> {
                         share = new Subscribers(URI.create(op.path("url").asText()), op.path("channel").asText(),
                                 op.path("connections").asInt(), () -> ended);
-                        answer(out, READY, Json.mapper().valueToTree(share.open(op.path("connectRate").asDouble(), progress)));
+                        answer(out, READY, Jackson.mapper().valueToTree(share.open(op.path("connectRate").asDouble(), progress)));
                     }
                     case "collect" -> {
                         if (share == null) {
                             throw new IOException("collect before connect");
                         }
-                        answer(out, ARRIVALS, Json.mapper().valueToTree(share.collect(op.path("broadcast").asInt(),
+                        answer(out, ARRIVALS, Jackson.mapper().valueToTree(share.collect(op.path("broadcast").asInt(),
                                 Duration.ofMillis(op.path("timeoutMillis").asLong()))));
                     }
                     case "recount" -> {
                         if (share == null) {
                             throw new IOException("recount before connect");
                         }
-                        answer(out, RECOUNTED, Json.mapper().valueToTree(share.recount(op.path("broadcasts").asInt())));
+                        answer(out, RECOUNTED, Jackson.mapper().valueToTree(share.recount(op.path("broadcasts").asInt())));
                     }
                     default -> throw new IOException("unknown op from the coordinator: " + op);
                 }
@@ -89,7 +90,7 @@ public final class BenchWorker {
     private void read(BufferedReader in) {
         try {
             for (String line; (line = in.readLine()) != null; ) {
-                ops.add(Optional.of(Json.mapper().readTree(line)));
+                ops.add(Optional.of(Jackson.mapper().readTree(line)));
             }
         } catch (IOException e) {
             // the coordinator is gone, or spoke garbage: end either way

@@ -2,6 +2,7 @@ package dev.wsctl.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.ClientUrl;
 import dev.wsctl.runtime.Json;
@@ -63,8 +64,8 @@ public final class BroadcastBench {
                 o.put("publishedPerSecond", Math.round(publishedPerSecond * 100) / 100.0);
             }
             var list = o.putArray("broadcasts");
-            broadcasts.forEach(r -> list.add(Json.mapper().valueToTree(r)));
-            ObjectNode all = Json.mapper().valueToTree(total);
+            broadcasts.forEach(r -> list.add(Jackson.mapper().valueToTree(r)));
+            ObjectNode all = Jackson.mapper().valueToTree(total);
             all.remove("broadcast");
             o.set("total", all);
             return o;
@@ -231,7 +232,7 @@ public final class BroadcastBench {
                 for (WorkerProcess w : workers) {
                     JsonNode arrivals = w.receive(BenchWorker.ARRIVALS, "before reporting broadcast " + b, reportBy);
                     delivered += arrivals.path("delivered").asInt();
-                    arrived.add(Json.mapper().treeToValue(arrivals.path("latencyMicros"), long[].class));
+                    arrived.add(Jackson.mapper().treeToValue(arrivals.path("latencyMicros"), long[].class));
                 }
                 long[] sorted = sorted(arrived);
                 latencies.add(sorted);

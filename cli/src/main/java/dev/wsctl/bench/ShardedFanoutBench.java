@@ -1,6 +1,7 @@
 package dev.wsctl.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.handlers.FanoutHandler;
 import dev.wsctl.local.InProcessDispatcher;
 import dev.wsctl.local.LambdaIntegration;
@@ -9,7 +10,6 @@ import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.FanoutWorker;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.RateCap;
 import dev.wsctl.runtime.Settings;
@@ -212,7 +212,7 @@ public final class ShardedFanoutBench {
 
     private static JsonNode read(byte[] json) {
         try {
-            return Json.mapper().readTree(json);
+            return Jackson.mapper().readTree(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

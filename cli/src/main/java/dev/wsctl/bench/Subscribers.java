@@ -1,8 +1,8 @@
 package dev.wsctl.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.ops.ClientUrl;
-import dev.wsctl.runtime.Json;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -315,7 +315,7 @@ final class Subscribers implements AutoCloseable {
             }
             JsonNode json;
             try {
-                json = Json.mapper().readTree(frame.text());
+                json = Jackson.mapper().readTree(frame.text());
             } catch (IOException notJson) {
                 return;
             }

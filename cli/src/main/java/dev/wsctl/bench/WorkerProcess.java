@@ -2,6 +2,7 @@ package dev.wsctl.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.Json;
 
 import java.io.BufferedReader;
@@ -35,7 +36,7 @@ final class WorkerProcess implements AutoCloseable {
         Thread stdoutPump = daemon("bench-worker-" + number + "-out", () -> {
             try (BufferedReader out = reader(process.getInputStream())) {
                 for (String line; (line = out.readLine()) != null; ) {
-                    events.add(Optional.of(Json.mapper().readTree(line)));
+                    events.add(Optional.of(Jackson.mapper().readTree(line)));
                 }
             } catch (IOException e) {
                 lastWords = "its output was not JSON lines: " + e.getMessage();

@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.aws.AwsErrors;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.ops.Target;
 import dev.wsctl.runtime.ChannelName;
 import dev.wsctl.runtime.ConnectionsEndpoint;
 import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.FanoutReport;
 import dev.wsctl.runtime.Frames;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.Settings;
 import picocli.CommandLine.ArgGroup;
@@ -52,7 +52,7 @@ import java.util.concurrent.Callable;
         sortOptions = false)
 public final class BroadcastCommand implements Callable<Integer> {
     static final int PROGRESS_EVERY = 5_000;
-    private static final ObjectReader STRICT = Json.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader STRICT = Jackson.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     @Spec
     CommandSpec spec;

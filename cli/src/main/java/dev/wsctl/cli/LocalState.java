@@ -2,6 +2,7 @@ package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.Json;
 
 import java.io.IOException;
@@ -37,7 +38,7 @@ public record LocalState(long pid, URI url, URI callbackUrl, Path db) {
     /** What {@code local.json} says, running or not; empty when there is no such file or it cannot be read. */
     static Optional<LocalState> peek(Path stateDir) {
         try {
-            JsonNode state = Json.mapper().readTree(stateDir.resolve(FILE).toFile());
+            JsonNode state = Jackson.mapper().readTree(stateDir.resolve(FILE).toFile());
             return Optional.of(new LocalState(state.path("pid").asLong(), URI.create(state.path("url").asText()),
                     URI.create(state.path("callbackUrl").asText()), Path.of(state.path("db").asText())));
         } catch (IOException | RuntimeException e) {
@@ -49,7 +50,7 @@ public record LocalState(long pid, URI url, URI callbackUrl, Path db) {
         Path file = stateDir.resolve(FILE);
         JsonNode state;
         try {
-            state = Json.mapper().readTree(file.toFile());
+            state = Jackson.mapper().readTree(file.toFile());
         } catch (IOException e) {
             throw new CliException(ExitCode.FAILED, "No wsctl local is running from this directory ("
                     + file + " not found). Start one with `wsctl local`, or pass --url.");

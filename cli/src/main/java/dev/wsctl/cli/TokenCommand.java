@@ -2,6 +2,7 @@ package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.ChannelName;
 import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.auth.TokenVerifier;
@@ -133,7 +134,7 @@ public final class TokenCommand implements Callable<Integer> {
     /** The token's own exp claim, so that what is printed is what the stack will check. */
     private static Instant expiresAt(String token) {
         try {
-            JsonNode claims = Json.mapper().readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+            JsonNode claims = Jackson.mapper().readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
             return Instant.ofEpochSecond(claims.get("exp").asLong());
         } catch (IOException e) {
             throw new IllegalStateException("a freshly minted token has no readable exp", e);

@@ -1,7 +1,7 @@
 package dev.wsctl.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.config.Jackson;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
@@ -68,7 +68,7 @@ final class PermissionResource implements Resource<PermissionResource.State> {
             return Optional.empty();
         }
         try {
-            for (JsonNode statement : Json.mapper().readTree(policy).path("Statement")) {
+            for (JsonNode statement : Jackson.mapper().readTree(policy).path("Statement")) {
                 if (STATEMENT.equals(statement.path("Sid").asText())) {
                     return Optional.of(new State(statement.path("Principal").path("Service").asText(),
                             statement.path("Action").asText(),

@@ -3,7 +3,7 @@ package dev.wsctl.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.config.Jackson;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +28,7 @@ final class Policies {
     /** The function's inline policy: its own statements and its log group's, placeholders filled in. */
     static JsonNode forFunction(String function, Map<String, String> values) {
         ObjectNode policy = (ObjectNode) read(function + ".json", values);
-        ArrayNode statements = Json.mapper().createArrayNode();
+        ArrayNode statements = Jackson.mapper().createArrayNode();
         read("logs.json", values).get("Statement").forEach(statements::add);
         policy.get("Statement").forEach(statements::add);
         policy.set("Statement", statements);
@@ -38,7 +38,7 @@ final class Policies {
     /** A policy document as IAM returns it (URL-encoded JSON), parsed for comparison. */
     static JsonNode parseReturned(String document) {
         try {
-            return Json.mapper().readTree(URLDecoder.decode(document, StandardCharsets.UTF_8));
+            return Jackson.mapper().readTree(URLDecoder.decode(document, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("IAM returned a policy that is not JSON", e);
         }
@@ -53,7 +53,7 @@ final class Policies {
             for (Map.Entry<String, String> e : values.entrySet()) {
                 text = text.replace("${" + e.getKey() + "}", e.getValue());
             }
-            return Json.mapper().readTree(text);
+            return Jackson.mapper().readTree(text);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not read policy template " + name, e);
         }

@@ -1,6 +1,7 @@
 package dev.wsctl.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.Json;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
@@ -82,7 +83,7 @@ final class RoleResource implements Resource<RoleResource.State> {
             policy = Policies.parseReturned(iam.getRolePolicy(r -> r.roleName(name).policyName(POLICY_NAME))
                     .policyDocument());
         } catch (NoSuchEntityException noPolicy) {
-            policy = Json.mapper().nullNode();
+            policy = Jackson.mapper().nullNode();
         }
         Map<String, String> actualTags = iam.listRoleTags(r -> r.roleName(name)).tags().stream()
                 .collect(Collectors.toMap(Tag::key, Tag::value));

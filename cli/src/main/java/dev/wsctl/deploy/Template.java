@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.Json;
 
 import java.io.UncheckedIOException;
@@ -192,7 +193,7 @@ public final class Template {
         t.set("Parameters", parameters.deepCopy());
         t.set("Resources", intrinsics(resources));
         ObjectNode out = t.putObject("Outputs");
-        outputs.forEach((key, value) -> out.putObject(logicalId(key)).set("Value", intrinsics(Json.mapper().getNodeFactory()
+        outputs.forEach((key, value) -> out.putObject(logicalId(key)).set("Value", intrinsics(Jackson.mapper().getNodeFactory()
                 .textNode(value))));
         return t;
     }

@@ -1,6 +1,6 @@
 package dev.wsctl.local;
 
-import dev.wsctl.runtime.Json;
+import dev.wsctl.config.Jackson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class GatewayEvents {
 
-    static final ObjectMapper JSON = Json.mapper();
+    static final ObjectMapper JSON = Jackson.mapper();
 
     /** Account and region of the local ARNs; handlers only ever see them inside the authorizer's methodArn. */
     static final String REGION = "us-east-1";

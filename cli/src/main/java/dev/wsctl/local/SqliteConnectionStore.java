@@ -3,9 +3,9 @@ package dev.wsctl.local;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.LazyPages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,7 +53,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
     public static final int BUSY_TIMEOUT_MS = 5000;
     private static final int READERS = 4;
 
-    private static final ObjectMapper JSON = Json.mapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
     };
 

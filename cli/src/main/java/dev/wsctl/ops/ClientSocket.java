@@ -2,7 +2,7 @@ package dev.wsctl.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.config.Jackson;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -184,7 +184,7 @@ public final class ClientSocket implements AutoCloseable {
     /** A frame's text as JSON; text that is not JSON becomes a JSON string, so every frame prints as one JSON value. */
     public static JsonNode parse(String text) {
         try {
-            JsonNode node = Json.mapper().readTree(text);
+            JsonNode node = Jackson.mapper().readTree(text);
             return node == null || node.isMissingNode() ? TextNode.valueOf(text) : node;
         } catch (IOException e) {
             return TextNode.valueOf(text);

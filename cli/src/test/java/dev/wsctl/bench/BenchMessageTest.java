@@ -2,6 +2,7 @@ package dev.wsctl.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -15,7 +16,7 @@ class BenchMessageTest {
 
     /** What the send handler delivers for a bench broadcast: the envelope around the published message. */
     private static String delivered(int number, int payloadBytes) throws Exception {
-        JsonNode sent = Json.mapper().readTree(BenchMessage.broadcast("bench", number, payloadBytes));
+        JsonNode sent = Jackson.mapper().readTree(BenchMessage.broadcast("bench", number, payloadBytes));
         ObjectNode envelope = Json.object();
         envelope.put("type", "message");
         envelope.put("channel", "bench");

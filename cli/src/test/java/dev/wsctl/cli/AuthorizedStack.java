@@ -22,7 +22,7 @@ final class AuthorizedStack implements AutoCloseable {
 
     AuthorizedStack(Path db, Predicate<String> accepts) throws Exception {
         stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(db), event -> {
-            String token = dev.wsctl.runtime.Json.mapper().readTree(event)
+            String token = dev.wsctl.config.Jackson.mapper().readTree(event)
                     .path("queryStringParameters").path("token").asText("");
             tokensSeen.add(token);
             if (!accepts.test(token)) {

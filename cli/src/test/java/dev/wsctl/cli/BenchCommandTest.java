@@ -1,8 +1,8 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.local.LocalStack;
-import dev.wsctl.runtime.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +27,7 @@ class BenchCommandTest {
                     "--connections", "25", "--broadcasts", "2", "--payload-bytes", "512", "--connect-rate", "500",
                     "-o", "json");
             assertThat(r.code()).as(r.err()).isZero();
-            JsonNode report = Json.mapper().readTree(r.out());
+            JsonNode report = Jackson.mapper().readTree(r.out());
             assertThat(report.get("connected").asInt()).isEqualTo(25);
             assertThat(report.get("joined").asInt()).isEqualTo(25);
             assertThat(report.get("broadcasts")).hasSize(2).allSatisfy(b -> {
@@ -48,7 +48,7 @@ class BenchCommandTest {
                     "--connections", "200", "--broadcasts", "3", "--payload-bytes", "256", "--connect-rate", "1000",
                     "-o", "json");
             assertThat(r.code()).as(r.err()).isZero();
-            JsonNode report = Json.mapper().readTree(r.out());
+            JsonNode report = Jackson.mapper().readTree(r.out());
             assertThat(report.get("procs").asInt()).isEqualTo(2);
             assertThat(report.get("connected").asInt()).isEqualTo(200);
             assertThat(report.get("joined").asInt()).isEqualTo(200);
@@ -71,7 +71,7 @@ class BenchCommandTest {
             CliRun r = CliRun.wsctl("bench", "--url", stack.websocketUri().toString(), "--connections", "20",
                     "--broadcasts", "6", "--rate", "20", "--payload-bytes", "256", "-o", "json");
             assertThat(r.code()).as(r.err()).isZero();
-            JsonNode report = Json.mapper().readTree(r.out());
+            JsonNode report = Jackson.mapper().readTree(r.out());
             assertThat(report.get("publishedPerSecond").asDouble()).as("never faster than asked").isBetween(1.0, 20.4);
             assertThat(report.get("broadcasts")).hasSize(6).allSatisfy(b -> {
                 assertThat(b.get("delivered").asInt()).isEqualTo(20);

@@ -2,11 +2,11 @@ package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionsEndpoint;
 import dev.wsctl.runtime.Frames;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,7 +40,7 @@ class BroadcastCommandTest {
         CliRun r = local.wsctl("broadcast", "--channel", "news", "--message", "{\"headline\":\"hi\"}", "-o", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
-        JsonNode report = Json.mapper().readTree(r.out());
+        JsonNode report = Jackson.mapper().readTree(r.out());
         assertThat(report.fieldNames()).toIterable()
                 .containsExactly("recipients", "delivered", "gone", "failed", "throttled", "millis");
         assertThat(report.get("recipients").asLong()).isEqualTo(3);
@@ -51,7 +51,7 @@ class BroadcastCommandTest {
             JsonNode m = c.next(LocalTarget.deadline());
             assertThat(m.get("type").asText()).isEqualTo("message");
             assertThat(m.get("channel").asText()).isEqualTo("news");
-            assertThat(m.get("message")).isEqualTo(Json.mapper().readTree("{\"headline\":\"hi\"}"));
+            assertThat(m.get("message")).isEqualTo(Jackson.mapper().readTree("{\"headline\":\"hi\"}"));
             assertThat(m.get("sender").asText()).isEqualTo("server");
             assertThat(m.get("sentAt").asLong()).isPositive();
             assertThat(LocalTarget.drain(c, QUIET)).as("once").isEmpty();
@@ -65,7 +65,7 @@ class BroadcastCommandTest {
     void textIsAJsonStringJsonIsJsonAndRawSendsTheBareMessage() throws Exception {
         ClientSocket a = local.client("news");
         assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "hello there").code()).isZero();
-        assertThat(a.next(LocalTarget.deadline()).get("message")).isEqualTo(Json.mapper().readTree("\"hello there\""));
+        assertThat(a.next(LocalTarget.deadline()).get("message")).isEqualTo(Jackson.mapper().readTree("\"hello there\""));
 
         assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "42").code()).isZero();
         assertThat(a.next(LocalTarget.deadline()).get("message").isInt()).isTrue();
@@ -156,7 +156,7 @@ class BroadcastCommandTest {
             assertThat(sent.code()).as("raw %s: %s", raw, sent.err()).isZero();
             String delivered = a.nextText(LocalTarget.deadline());
             assertThat(delivered.getBytes(StandardCharsets.UTF_8)).as("raw %s", raw).hasSize(limit);
-            assertThat(raw ? delivered : Json.mapper().readTree(delivered).get("message").asText()).isEqualTo(text);
+            assertThat(raw ? delivered : Jackson.mapper().readTree(delivered).get("message").asText()).isEqualTo(text);
         }
     }
 

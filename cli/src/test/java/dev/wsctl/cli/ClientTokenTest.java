@@ -1,7 +1,7 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.auth.TokenRejected;
 import dev.wsctl.runtime.auth.TokenVerifier;
 import org.junit.jupiter.api.AfterEach;
@@ -101,7 +101,7 @@ class ClientTokenTest {
         start(TOKEN::equals);
         CliRun r = wsctl("smoke", "--url", url(), "--token", TOKEN, "-o", "json");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(Json.mapper().readTree(r.out()).get("url").asText()).isEqualTo(url());
+        assertThat(Jackson.mapper().readTree(r.out()).get("url").asText()).isEqualTo(url());
         assertThat(stack.tokensSeen).containsExactly(TOKEN, TOKEN);
         assertNoToken(r);
 
@@ -142,7 +142,7 @@ class ClientTokenTest {
         assertThat(r.err()).contains("smoke: connecting with a 5-minute token for wsctl-smoke, signed with the local auth secret");
         assertThat(stack.tokensSeen).hasSize(2);
         String minted = stack.tokensSeen.get(0);
-        JsonNode claims = Json.mapper().readTree(java.util.Base64.getUrlDecoder().decode(minted.split("\\.")[1]));
+        JsonNode claims = Jackson.mapper().readTree(java.util.Base64.getUrlDecoder().decode(minted.split("\\.")[1]));
         assertThat(claims.get("exp").asLong() - claims.get("iat").asLong()).isEqualTo(300);
         assertThat(r.out() + r.err()).doesNotContain(minted).doesNotContain(dev.wsctl.runtime.auth.AuthSettings.encodeSecret(secret));
 
@@ -169,7 +169,7 @@ class ClientTokenTest {
         CliRun r = wsctl("bench", "--url", url(), "--token", TOKEN, "--connections", "3", "--broadcasts", "1",
                 "--payload-bytes", "64", "-o", "json");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(Json.mapper().readTree(r.out()).get("connected").asInt()).isEqualTo(3);
+        assertThat(Jackson.mapper().readTree(r.out()).get("connected").asInt()).isEqualTo(3);
         assertThat(stack.tokensSeen).hasSize(4).containsOnly(TOKEN);
         assertNoToken(r);
     }

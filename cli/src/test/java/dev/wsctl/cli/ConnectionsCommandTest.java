@@ -2,12 +2,12 @@ package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.ConnectionAdmin;
 import dev.wsctl.ops.Target;
 import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
@@ -38,7 +38,7 @@ class ConnectionsCommandTest {
 
     private static JsonNode json(CliRun r) throws IOException {
         assertThat(r.code()).as(r.err()).isZero();
-        return Json.mapper().readTree(r.out());
+        return Jackson.mapper().readTree(r.out());
     }
 
     private static List<String> ids(JsonNode array) {
@@ -272,7 +272,7 @@ class ConnectionsCommandTest {
         CliRun show = local.wsctl("connections", "show", "-o", "json", "--", ghosts.get(0));
         assertThat(show.code()).as(show.err()).isZero();
         assertThat(show.err()).contains("connection " + ghosts.get(0) + " is gone (no socket); its rows:");
-        JsonNode shown = Json.mapper().readTree(show.out());
+        JsonNode shown = Jackson.mapper().readTree(show.out());
         assertThat(shown.get("gone").asBoolean()).isTrue();
         assertThat(shown.get("sub").asText()).isEqualTo("user-1");
         assertThat(shown.get("socket").isNull()).isTrue();

@@ -1,9 +1,9 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.RefusingPort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,11 +43,11 @@ class ListenAndSmokeCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(2);
-        JsonNode first = Json.mapper().readTree(lines.get(0));
+        JsonNode first = Jackson.mapper().readTree(lines.get(0));
         assertThat(first.get("type").asText()).isEqualTo("message");
         assertThat(first.get("channel").asText()).isEqualTo("news");
-        assertThat(first.get("message")).isEqualTo(Json.mapper().readTree("{\"n\":1}"));
-        assertThat(Json.mapper().readTree(lines.get(1)).get("message").asText()).isEqualTo("two");
+        assertThat(first.get("message")).isEqualTo(Jackson.mapper().readTree("{\"n\":1}"));
+        assertThat(Jackson.mapper().readTree(lines.get(1)).get("message").asText()).isEqualTo("two");
         assertThat(r.err()).contains("listen: joined news");
         await().atMost(Duration.ofSeconds(5)).until(() -> subscribers("news") == 1); // the listener left
     }
@@ -74,7 +74,7 @@ class ListenAndSmokeCommandTest {
     void smokePassesOnAHealthyStackAndLeavesNothingBehind() throws Exception {
         CliRun r = local.wsctl("smoke", "-o", "json");
         assertThat(r.code()).as(r.err()).isZero();
-        JsonNode result = Json.mapper().readTree(r.out());
+        JsonNode result = Jackson.mapper().readTree(r.out());
         assertThat(result.fieldNames()).toIterable().containsExactly("ok", "url", "channel", "connectMillis",
                 "joinMillis", "deliverMillis", "totalMillis");
         assertThat(result.get("ok").asBoolean()).isTrue();

@@ -1,8 +1,8 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.local.SqliteConnectionStore;
-import dev.wsctl.runtime.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,7 +94,7 @@ class LocalProcessTest {
                     }
                 }).get(10, TimeUnit.SECONDS);
         socket.sendText("{\"action\":\"joinchannel\",\"channel\":\"" + channel + "\"}", true);
-        String id = Json.mapper().readTree(frames.poll(10, TimeUnit.SECONDS)).get("connectionId").asText();
+        String id = Jackson.mapper().readTree(frames.poll(10, TimeUnit.SECONDS)).get("connectionId").asText();
         return new Joined(socket, id, closed);
     }
 
@@ -121,7 +121,7 @@ class LocalProcessTest {
             second.destroyForcibly();
             Files.deleteIfExists(secondErr);
         }
-        JsonNode state = Json.mapper().readTree(dir.resolve("local.json").toFile());
+        JsonNode state = Jackson.mapper().readTree(dir.resolve("local.json").toFile());
         assertThat(state.get("pid").asLong()).isEqualTo(process.pid());
         try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
             assertThat(store.channelsOf(id)).containsExactly("default", "news");
@@ -129,7 +129,7 @@ class LocalProcessTest {
         CliRun broadcast = CliRun.wsctl("broadcast", "--local", "--state-dir", dir.toString(), "--channel", "news",
                 "--message", "hi", "-o", "json");
         assertThat(broadcast.code()).as(broadcast.out() + broadcast.err()).isZero();
-        JsonNode report = Json.mapper().readTree(broadcast.out());
+        JsonNode report = Jackson.mapper().readTree(broadcast.out());
         assertThat(report.get("delivered").asInt()).as("the first one's client").isEqualTo(1);
         assertThat(report.get("gone").asInt()).isZero();
     }
@@ -154,7 +154,7 @@ class LocalProcessTest {
         try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
             assertThat(store.connections(10)).isEmpty();
         }
-        assertThat(Json.mapper().readTree(dir.resolve("local.json").toFile()).get("url").asText()).isEqualTo(again);
+        assertThat(Jackson.mapper().readTree(dir.resolve("local.json").toFile()).get("url").asText()).isEqualTo(again);
     }
 
     @Test
@@ -222,7 +222,7 @@ class LocalProcessTest {
     void servesUntilInterruptedThenDisconnectsEveryClientAndCleansUp() throws Exception {
         String url = startLocal();
 
-        JsonNode state = Json.mapper().readTree(dir.resolve("local.json").toFile());
+        JsonNode state = Jackson.mapper().readTree(dir.resolve("local.json").toFile());
         assertThat(state.get("url").asText()).isEqualTo(url);
         assertThat(state.get("pid").asLong()).isEqualTo(process.pid());
         assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("listening on " + url, "Ctrl-C",

@@ -3,8 +3,8 @@ package dev.wsctl.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.MotoServer;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.deploy.StandInJar;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.auth.AuthSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,7 +76,7 @@ class OperationsOnMotoTest {
             HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create(MotoServer.url() + "/_wsctl/connections/" + connection))
                     .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            return Json.mapper().readTree(answer.body());
+            return Jackson.mapper().readTree(answer.body());
         } catch (IOException | InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -100,10 +100,10 @@ class OperationsOnMotoTest {
         CliRun r = wsctl("broadcast", "--channel", "news", "--message", "hi", "-o", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
-        JsonNode report = Json.mapper().readTree(r.out());
+        JsonNode report = Jackson.mapper().readTree(r.out());
         assertThat(report.get("delivered").asInt()).isEqualTo(1);
         assertThat(report.get("gone").asInt()).isEqualTo(1);
-        assertThat(received(open)).singleElement().satisfies(m -> assertThat(Json.mapper().readTree(m).get("message")
+        assertThat(received(open)).singleElement().satisfies(m -> assertThat(Jackson.mapper().readTree(m).get("message")
                 .asText()).isEqualTo("hi"));
         assertThat(rows(gone)).as("a gone connection's rows are deleted").isZero();
         assertThat(rows(open)).isEqualTo(2);

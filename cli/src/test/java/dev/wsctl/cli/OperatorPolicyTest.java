@@ -6,9 +6,9 @@ import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.CallRecorder;
 import dev.wsctl.aws.MotoServer;
 import dev.wsctl.aws.SdkAwsClients;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.deploy.FunctionResource;
 import dev.wsctl.deploy.StandInJar;
-import dev.wsctl.runtime.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,7 +113,7 @@ class OperatorPolicyTest {
             case "dynamodb" -> {
                 String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
                 String action = "dynamodb:" + target.substring(target.indexOf('.') + 1);
-                JsonNode request = Json.mapper().readTree(body);
+                JsonNode request = Jackson.mapper().readTree(body);
                 if (request.has("TableName")) {
                     authorized.add(action + " " + tableArn(request.get("TableName").asText())
                             + (request.has("IndexName") ? "/index/" + request.get("IndexName").asText() : ""));
@@ -160,7 +160,7 @@ class OperatorPolicyTest {
             text = text.replace("${" + e.getKey() + "}", e.getValue());
         }
         assertThat(text).as("every placeholder of operator.json is one of " + values.keySet()).doesNotContain("${");
-        return Json.mapper().readTree(text);
+        return Jackson.mapper().readTree(text);
     }
 
     @Test

@@ -5,8 +5,8 @@ import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.CallRecorder;
 import dev.wsctl.aws.MotoServer;
 import dev.wsctl.aws.SdkAwsClients;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.AwsEndpoints;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.TokenVerifier;
 import org.junit.jupiter.api.AfterEach;
@@ -73,7 +73,7 @@ class TokenCommandTest {
     }
 
     private static JsonNode claims(String token) throws IOException {
-        return Json.mapper().readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+        return Jackson.mapper().readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
     }
 
     private static void assertSecretNotShown(CliRun r, byte[] secret) {
@@ -122,11 +122,11 @@ class TokenCommandTest {
         CliRun r = local("--sub", "alice", "--channels", "private-x", "--ttl", "7d", "-o", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
-        JsonNode json = Json.mapper().readTree(r.out());
+        JsonNode json = Jackson.mapper().readTree(r.out());
         assertThat(json.fieldNames()).toIterable().containsExactly("token", "sub", "channels", "publish", "expiresAt");
         assertThat(json.get("sub").asText()).isEqualTo("alice");
-        assertThat(json.get("channels")).isEqualTo(Json.mapper().readTree("[\"private-x\"]"));
-        assertThat(json.get("publish")).isEqualTo(Json.mapper().readTree("[]"));
+        assertThat(json.get("channels")).isEqualTo(Jackson.mapper().readTree("[\"private-x\"]"));
+        assertThat(json.get("publish")).isEqualTo(Jackson.mapper().readTree("[]"));
         String token = json.get("token").asText();
         assertThat(TokenVerifier.hs256(secret).verify(token).channels()).containsExactly("private-x");
         Instant expiresAt = Instant.parse(json.get("expiresAt").asText());

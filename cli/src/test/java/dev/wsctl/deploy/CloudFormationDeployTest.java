@@ -9,10 +9,10 @@ import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.CallRecorder;
 import dev.wsctl.aws.MotoServer;
 import dev.wsctl.aws.SdkAwsClients;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.deploy.fakes.FakeAccount;
 import dev.wsctl.deploy.fakes.FakeCloudFormation;
 import dev.wsctl.runtime.AwsEndpoints;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.auth.AuthSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -270,7 +270,7 @@ class CloudFormationDeployTest {
         env.put("WSCTL_THROTTLING_RATE", "50");
         CliRun json = cloudFormation("--dry-run", "-o", "json");
         assertThat(json.code()).as(json.err()).isZero();
-        JsonNode changeSet = Json.mapper().readTree(json.out());
+        JsonNode changeSet = Jackson.mapper().readTree(json.out());
         assertThat(changeSet.get("changeSetType").asText()).isEqualTo("UPDATE");
         assertThat(changeSet.get("changes")).singleElement().satisfies(c -> {
             assertThat(c.get("logicalId").asText()).isEqualTo("Stage");
@@ -349,7 +349,7 @@ class CloudFormationDeployTest {
     void jsonOutputIsTheEndpoints() throws IOException {
         CliRun r = cloudFormation("-o", "json");
         assertThat(r.code()).as(r.err()).isZero();
-        JsonNode endpoints = Json.mapper().readTree(r.out());
+        JsonNode endpoints = Jackson.mapper().readTree(r.out());
         assertThat(endpoints.get("url").asText()).startsWith("wss://").endsWith(".execute-api.us-east-1.amazonaws.com/dev");
         assertThat(endpoints.get("table").asText()).isEqualTo("chat-dev-connections");
         assertThat(endpoints.get("function.send").asText()).isEqualTo("chat-dev-send");
@@ -418,7 +418,7 @@ class CloudFormationDeployTest {
         CliRun r = destroy("-o", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
-        JsonNode plan = Json.mapper().readTree(r.out()).get("plan");
+        JsonNode plan = Jackson.mapper().readTree(r.out()).get("plan");
         assertThat(plan).hasSize(52).allSatisfy(step -> assertThat(step.get("action").asText()).isEqualTo("delete"));
         assertThat(plan.get(51).get("kind").asText()).isEqualTo("AWS::CloudFormation::Stack");
     }

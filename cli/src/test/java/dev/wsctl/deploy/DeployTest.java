@@ -8,8 +8,8 @@ import dev.wsctl.aws.SdkAwsClients;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
 import dev.wsctl.cli.Wsctl;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.AwsEndpoints;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.auth.AuthSettings;
 import dev.wsctl.runtime.auth.OriginPolicy;
 import org.junit.jupiter.api.AfterEach;
@@ -1000,7 +1000,7 @@ class DeployTest {
 
     private static JsonNode parse(String text) {
         try {
-            return Json.mapper().readTree(text);
+            return Jackson.mapper().readTree(text);
         } catch (IOException e) {
             throw new AssertionError(text, e);
         }

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.handlers.ChannelsHandler;
 import dev.wsctl.handlers.ConnectHandler;
 import dev.wsctl.handlers.DisconnectHandler;
@@ -18,7 +19,6 @@ import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.FanoutBatch;
 import dev.wsctl.runtime.FanoutWorker;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.PubSub;
 import dev.wsctl.runtime.Settings;
@@ -223,9 +223,9 @@ class PolicyActionsTest {
 
     /** The sendmessage fixture with another body. */
     private static byte[] message(String body) throws IOException {
-        ObjectNode event = (ObjectNode) Json.mapper().readTree(fixture("sendmessage.json"));
+        ObjectNode event = (ObjectNode) Jackson.mapper().readTree(fixture("sendmessage.json"));
         event.put("body", body);
-        return Json.mapper().writeValueAsBytes(event);
+        return Jackson.mapper().writeValueAsBytes(event);
     }
 
     private static String invoke(RequestStreamHandler handler, byte[] event) throws IOException {

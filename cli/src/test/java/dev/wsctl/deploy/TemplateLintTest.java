@@ -3,6 +3,7 @@ package dev.wsctl.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.Json;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,7 +107,7 @@ class TemplateLintTest {
         template.putObject("Parameters").putObject("ApiId").put("Type", "String");
         var policy = template.putObject("Resources").putObject("Operator");
         policy.put("Type", "AWS::IAM::ManagedPolicy");
-        policy.putObject("Properties").set("PolicyDocument", substituted(Json.mapper().readTree(text)));
+        policy.putObject("Properties").set("PolicyDocument", substituted(Jackson.mapper().readTree(text)));
         Path file = dir.resolve("operator-policy-template.json");
         Files.writeString(file, Json.write(template));
         return file;
@@ -143,6 +144,6 @@ class TemplateLintTest {
         assertThat(p.exitValue() & ~(2 | 4 | 8)).as("cfn-lint exit " + p.exitValue() + ": " + Files.readString(errors))
                 .isZero();
         Files.delete(errors);
-        return Json.mapper().readTree(out);
+        return Jackson.mapper().readTree(out);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.MotoServer;
@@ -483,7 +484,7 @@ class TemplateTest {
 
     private static JsonNode parse(String json) {
         try {
-            return Json.mapper().readTree(json);
+            return Jackson.mapper().readTree(json);
         } catch (IOException e) {
             throw new AssertionError(json, e);
         }

@@ -1,7 +1,7 @@
 package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.Settings;
 import dev.wsctl.runtime.auth.AuthSettings;
@@ -202,7 +202,7 @@ class LocalAuthTest {
     private static List<String> received(TestClient c) throws Exception {
         List<String> texts = new ArrayList<>();
         for (String frame : c.drain(QUIET)) {
-            texts.add(Json.mapper().readTree(frame).get("message").asText());
+            texts.add(Jackson.mapper().readTree(frame).get("message").asText());
         }
         return texts;
     }

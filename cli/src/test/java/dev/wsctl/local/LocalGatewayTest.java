@@ -4,8 +4,8 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.ConnectionsApi;
-import dev.wsctl.runtime.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +59,7 @@ import static org.awaitility.Awaitility.await;
 
 class LocalGatewayTest {
 
-    private static final ObjectMapper JSON = Json.mapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** One Netty client for every SDK client of the class: shutting Netty down takes seconds. */
     private static SdkAsyncHttpClient netty;

@@ -2,11 +2,11 @@ package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionsEndpoint;
 import dev.wsctl.runtime.Frames;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import dev.wsctl.runtime.Settings;
 import dev.wsctl.runtime.Ttl;
@@ -93,7 +93,7 @@ class LocalStackTest {
 
         JsonNode ack = c.request("{\"action\":\"sendmessage\",\"channel\":\"friends-channel\","
                 + "\"message\":\"Hello, everyone\",\"id\":\"m-1\"}");
-        assertThat(ack).isEqualTo(Json.mapper().readTree("{\"type\":\"ack\",\"id\":\"m-1\",\"recipients\":2}"));
+        assertThat(ack).isEqualTo(Jackson.mapper().readTree("{\"type\":\"ack\",\"id\":\"m-1\",\"recipients\":2}"));
         for (TestClient receiver : List.of(a, b)) {
             JsonNode m = receiver.next();
             assertThat(m.get("type").asText()).isEqualTo("message");
@@ -106,19 +106,19 @@ class LocalStackTest {
         assertThat(c.drain(QUIET)).as("the sender does not receive its own message").isEmpty();
 
         c.send("{\"action\":\"sendmessage\",\"channel\":\"family-channel\",\"message\":{\"text\":\"dinner\"}}");
-        assertThat(a.next().get("message")).isEqualTo(Json.mapper().readTree("{\"text\":\"dinner\"}"));
+        assertThat(a.next().get("message")).isEqualTo(Jackson.mapper().readTree("{\"text\":\"dinner\"}"));
         assertThat(b.drain(QUIET)).isEmpty();
         assertThat(c.drain(QUIET)).as("no ack without an id").isEmpty();
 
         assertThat(a.request("{\"action\":\"leavechannel\",\"channel\":\"friends-channel\"}"))
-                .isEqualTo(Json.mapper().readTree("{\"type\":\"left\",\"channel\":\"friends-channel\"}"));
+                .isEqualTo(Jackson.mapper().readTree("{\"type\":\"left\",\"channel\":\"friends-channel\"}"));
         c.send("{\"action\":\"sendmessage\",\"channel\":\"friends-channel\",\"message\":\"again\",\"id\":7}");
         assertThat(c.next().get("recipients").asInt()).isEqualTo(1);
         assertThat(b.next().get("message").asText()).isEqualTo("again");
         assertThat(a.drain(QUIET)).as("leave stops delivery").isEmpty();
 
         assertThat(stack.store().channelsOf(idA)).containsExactly("default", "family-channel");
-        assertThat(a.request("{\"action\":\"ping\"}")).isEqualTo(Json.mapper().readTree("{\"type\":\"pong\"}"));
+        assertThat(a.request("{\"action\":\"ping\"}")).isEqualTo(Jackson.mapper().readTree("{\"type\":\"pong\"}"));
     }
 
     @Test
@@ -252,7 +252,7 @@ class LocalStackTest {
         assertThat(writer.nextText()).isEqualTo("{\"type\":\"ack\",\"id\":\"at\",\"recipients\":1}");
         String delivered = reader.nextText();
         assertThat(delivered.getBytes(StandardCharsets.UTF_8)).hasSize(limit);
-        assertThat(Json.mapper().readTree(delivered).get("message").asText()).isEqualTo(at);
+        assertThat(Jackson.mapper().readTree(delivered).get("message").asText()).isEqualTo(at);
     }
 
     /**
@@ -322,7 +322,7 @@ class LocalStackTest {
         JsonNode ack = sender.request("{\"action\":\"sendmessage\",\"message\":\"to all\",\"id\":\"big\"}");
 
         // 149 sockets and 2 ghosts addressed, in ceil(151 / 40) = 4 batches of 38 or 37
-        assertThat(ack).isEqualTo(Json.mapper().readTree(
+        assertThat(ack).isEqualTo(Jackson.mapper().readTree(
                 "{\"type\":\"ack\",\"id\":\"big\",\"recipients\":151,\"shards\":4}"));
         for (TestClient receiver : receivers) {
             assertThat(receiver.next().get("message").asText()).isEqualTo("to all");
@@ -340,7 +340,7 @@ class LocalStackTest {
                         "\"handedOff\":151", "\"refused\":0"));
         List<JsonNode> batches = new ArrayList<>();
         for (String line : log) {
-            JsonNode node = Json.mapper().readTree(line);
+            JsonNode node = Jackson.mapper().readTree(line);
             if (node.path("event").asText().equals("fanout") && node.has("batch")) {
                 batches.add(node);
             }

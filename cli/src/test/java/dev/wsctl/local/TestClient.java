@@ -1,7 +1,7 @@
 package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.config.Jackson;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -132,7 +132,7 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
     JsonNode next() {
         String frame = nextText();
         try {
-            return Json.mapper().readTree(frame);
+            return Jackson.mapper().readTree(frame);
         } catch (IOException e) {
             throw new UncheckedIOException("not JSON: " + frame, e);
         }

@@ -3,6 +3,7 @@ package dev.wsctl.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -168,7 +169,7 @@ public record FanoutBatch(String channel, byte[] payload, List<String> ids, Stri
         for (int i = 0; i < id.length(); i++) {
             char c = id.charAt(i);
             if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-                return Json.bytes(id).length;
+                return Json.bytes(TextNode.valueOf(id)).length;
             }
         }
         return id.length() + 2;

@@ -7,9 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,7 +31,7 @@ import java.util.Map;
  * is a {@link MissingNode}, anything after the value but whitespace is a parse error.
  * Written UTF-8 is UTF-8 throughout: a character outside the BMP is its four bytes, not the escapes of its two UTF-16
  * surrogates (the generator's default), so a message is sent, and measured, at its size.
- * {@link #mapper()} is the shared mapper, built on first use, for code that binds data (the CLI, tests).
+ * Nothing here binds objects: the runtime reads and writes trees only.
  */
 public final class Json {
     // off by default in Jackson 2.x: https://github.com/FasterXML/jackson-core/wiki/JsonWriteFeatures
@@ -43,15 +41,6 @@ public final class Json {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private Json() {
-    }
-
-    /** The one ObjectMapper of the process, built on first use: building mappers is slow. */
-    public static ObjectMapper mapper() {
-        return Mapper.MAPPER;
-    }
-
-    private static final class Mapper {
-        static final ObjectMapper MAPPER = new ObjectMapper();
     }
 
     public static ObjectNode object() {
@@ -152,40 +141,26 @@ public final class Json {
         }
     }
 
-    /** {@code value} as JSON text: a tree by the generator alone, anything else by the mapper. */
-    public static String write(Object value) {
-        if (value instanceof JsonNode node) {
-            StringWriter out = new StringWriter();
-            try (JsonGenerator g = FACTORY.createGenerator(out)) {
-                serialize(node, g);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return out.toString();
-        }
-        try {
-            return mapper().writeValueAsString(value);
-        } catch (JsonProcessingException e) {
+    /** {@code node} as JSON text. */
+    public static String write(JsonNode node) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            serialize(node, g);
+        } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return out.toString();
     }
 
-    /** {@code value} as UTF-8 JSON: a tree by the generator alone, anything else by the mapper. */
-    public static byte[] bytes(Object value) {
-        if (value instanceof JsonNode node) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-            try {
-                write(out, node);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return out.toByteArray();
-        }
+    /** {@code node} as UTF-8 JSON. */
+    public static byte[] bytes(JsonNode node) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try {
-            return mapper().writeValueAsBytes(value);
-        } catch (JsonProcessingException e) {
+            write(out, node);
+        } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return out.toByteArray();
     }
 
     /** {@code node} as UTF-8 JSON to {@code out}, which stays open. */
@@ -196,7 +171,7 @@ public final class Json {
         }
     }
 
-    /** A tree as the mapper writes it with its defaults (every member, nulls too). */
+    /** A tree as an ObjectMapper writes it with its defaults (every member, nulls too); no POJO nodes. */
     private static void serialize(JsonNode node, JsonGenerator g) throws IOException {
         switch (node.getNodeType()) {
             case OBJECT -> {
@@ -230,7 +205,7 @@ public final class Json {
             }
             case BOOLEAN -> g.writeBoolean(node.booleanValue());
             case BINARY -> g.writeBinary(node.binaryValue());
-            case POJO -> g.writeRawValue(mapper().writeValueAsString(((POJONode) node).getPojo()));
+            case POJO -> throw new IllegalArgumentException("a POJO node needs an ObjectMapper: " + node);
             default -> g.writeNull(); // NULL, MISSING
         }
     }

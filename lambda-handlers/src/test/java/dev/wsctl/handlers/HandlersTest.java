@@ -1,6 +1,7 @@
 package dev.wsctl.handlers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
@@ -48,6 +49,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The handlers fed API Gateway-shaped event fixtures (src/test/resources/events), over a DynamoDB-protocol store. */
 class HandlersTest {
+    /** An ObjectMapper of the test's own: what the runtime wrote, read by Jackson's binder. */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     @RegisterExtension
     static final Dynalite DYNALITE = new Dynalite();
     private static DynamoDbAsyncClient dynamo;
@@ -91,7 +95,7 @@ class HandlersTest {
     private static JsonNode invoke(RequestStreamHandler handler, byte[] event, Context context) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         handler.handleRequest(new ByteArrayInputStream(event), out, context);
-        return Json.mapper().readTree(out.toByteArray());
+        return MAPPER.readTree(out.toByteArray());
     }
 
     /** What Lambda hands an invocation, as far as the handlers read it: the request id. */
@@ -114,7 +118,7 @@ class HandlersTest {
         List<String> lines = new ArrayList<>();
         JsonLog log = new JsonLog(lines::add);
         invoke(new ConnectHandler(pubSub, log), "connect.json");
-        assertThat(Json.mapper().readTree(lines.get(0)).get("requestId").isNull()).as("no context, no request id").isTrue();
+        assertThat(MAPPER.readTree(lines.get(0)).get("requestId").isNull()).as("no context, no request id").isTrue();
         lines.clear();
         SendHandler send = new SendHandler(pubSub, log);
         try {
@@ -138,7 +142,7 @@ class HandlersTest {
 
     private static JsonNode tree(String line) {
         try {
-            return Json.mapper().readTree(line);
+            return MAPPER.readTree(line);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -163,8 +167,8 @@ class HandlersTest {
                 "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1}")).isEqualTo("forbidden");
         invoke(new ChannelsHandler(pubSub, log), message("{\"action\":\"joinchannel\",\"channel\":\"news\"}"));
         JsonNode sent = invoke(new SendHandler(pubSub, log), "sendmessage.json");
-        assertThat(Json.mapper().readTree(sent.get("body").asText()))
-                .isEqualTo(Json.mapper().readTree("{\"type\":\"ack\",\"id\":\"m1\",\"recipients\":0}"));
+        assertThat(MAPPER.readTree(sent.get("body").asText()))
+                .isEqualTo(MAPPER.readTree("{\"type\":\"ack\",\"id\":\"m1\",\"recipients\":0}"));
 
         JsonNode gone = invoke(new DisconnectHandler(pubSub, log), "disconnect.json");
         assertThat(gone.get("statusCode").asInt()).isEqualTo(200);
@@ -250,7 +254,7 @@ class HandlersTest {
     private static JsonNode answer(RequestStreamHandler handler, String body) throws IOException {
         JsonNode result = invoke(handler, message(body));
         assertThat(result.get("statusCode").asInt()).isEqualTo(200);
-        return Json.mapper().readTree(result.get("body").asText());
+        return MAPPER.readTree(result.get("body").asText());
     }
 
     @Test
@@ -278,7 +282,7 @@ class HandlersTest {
     private static String errorCode(RequestStreamHandler handler, String body) throws IOException {
         JsonNode result = invoke(handler, message(body));
         assertThat(result.get("statusCode").asInt()).isEqualTo(200);
-        JsonNode frame = Json.mapper().readTree(result.get("body").asText());
+        JsonNode frame = MAPPER.readTree(result.get("body").asText());
         assertThat(frame.get("type").asText()).isEqualTo("error");
         assertThat(frame.get("message").asText()).isNotBlank();
         return frame.get("code").asText();
@@ -287,7 +291,7 @@ class HandlersTest {
     private static byte[] message(String body) throws IOException {
         ObjectNode event;
         try (InputStream in = HandlersTest.class.getResourceAsStream("/events/sendmessage.json")) {
-            event = (ObjectNode) Json.mapper().readTree(in);
+            event = (ObjectNode) MAPPER.readTree(in);
         }
         event.put("body", body);
         return Json.bytes(event);

@@ -3,6 +3,7 @@ package dev.wsctl.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -35,6 +36,9 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * client), and the client's wire format, errors and retries against a scripted endpoint.
  */
 class DynamoDbJsonClientTest extends ConnectionStoreContract {
+    /** An ObjectMapper of the test's own: what the runtime wrote, read by Jackson's binder. */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
 
     private static final String TABLE = ConnectionTable.name("wsctl-test", "json");
     private static final StaticCredentialsProvider CREDENTIALS =
@@ -116,7 +120,7 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
 
     @Test
     void answersAreReadIntoTheSdksResponses() throws IOException {
-        GetItemResponse response = SdkJson.read(Json.mapper().readTree(
+        GetItemResponse response = SdkJson.read(MAPPER.readTree(
                 "{\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"7\"},\"g\":{\"L\":[{\"S\":\"x\"}]},\"b\":{\"BOOL\":true},"
                         + "\"nothing\":{\"NULL\":true},\"bytes\":{\"B\":\"AQI=\"}},\"Unknown\":1}"),
                 GetItemResponse::builder);

@@ -3,6 +3,7 @@ package dev.wsctl.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,9 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 class JsonLogTest {
+    /** An ObjectMapper of the test's own: what the runtime wrote, read by Jackson's binder. */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final JsonLog log = new JsonLog(lines::add);
 
@@ -65,7 +69,7 @@ class JsonLogTest {
 
     private static JsonNode tree(String line) {
         try {
-            return Json.mapper().readTree(line);
+            return MAPPER.readTree(line);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,7 @@
 package dev.wsctl.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wsctl.handlers.FanoutHandler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +34,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * a DynamoDB-protocol store and an @connections endpoint that answers like AWS.
  */
 class ShardedFanoutTest {
+    /** An ObjectMapper of the test's own: what the runtime wrote, read by Jackson's binder. */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     @RegisterExtension
     static final Dynalite DYNALITE = new Dynalite();
     private static DynamoDbAsyncClient dynamo;
@@ -130,7 +134,7 @@ class ShardedFanoutTest {
         // the largest message the default settings accept, on the longest channel name, from a long user name
         String channel = "c".repeat(164);
         String text = "x".repeat(Settings.DEFAULT_MAX_MESSAGE_BYTES - 2);
-        JsonNode message = Json.mapper().getNodeFactory().textNode(text);
+        JsonNode message = MAPPER.getNodeFactory().textNode(text);
         assertThat(Json.bytes(message)).hasSize(Settings.DEFAULT_MAX_MESSAGE_BYTES);
         byte[] payload = Frames.delivery(Settings.Delivery.ENVELOPE, channel, message, "u".repeat(128),
                 System.currentTimeMillis());
@@ -250,7 +254,7 @@ class ShardedFanoutTest {
     private JsonNode invokeWorker(FanoutWorker worker, byte[] event) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new FanoutHandler(worker, new JsonLog(log::add)).handleRequest(new ByteArrayInputStream(event), out, null);
-        return Json.mapper().readTree(out.toByteArray());
+        return MAPPER.readTree(out.toByteArray());
     }
 
     @Test
@@ -288,7 +292,7 @@ class ShardedFanoutTest {
 
     private static JsonNode readTree(byte[] json) {
         try {
-            return Json.mapper().readTree(json);
+            return MAPPER.readTree(json);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -1,6 +1,7 @@
 package dev.wsctl.runtime.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -9,7 +10,6 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.wsctl.handlers.AuthorizeHandler;
-import dev.wsctl.runtime.Json;
 import dev.wsctl.runtime.JsonLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,6 +32,9 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /** The $connect authorizer fed API Gateway's REQUEST authorizer event (src/test/resources/events/authorize.json). */
 class AuthorizerTest {
+    /** An ObjectMapper of the test's own: what the runtime wrote, read by Jackson's binder. */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes();
     private static final byte[] WRONG = "fedcba9876543210fedcba9876543210".getBytes();
     private static final String METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/dev/$connect";
@@ -48,7 +51,7 @@ class AuthorizerTest {
 
     private static ObjectNode event() throws IOException {
         try (InputStream in = AuthorizerTest.class.getResourceAsStream("/events/authorize.json")) {
-            return (ObjectNode) Json.mapper().readTree(in);
+            return (ObjectNode) MAPPER.readTree(in);
         }
     }
 
@@ -71,8 +74,8 @@ class AuthorizerTest {
 
     private static JsonNode invoke(AuthorizeHandler h, JsonNode event) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        h.handleRequest(new ByteArrayInputStream(Json.mapper().writeValueAsBytes(event)), out, null);
-        return Json.mapper().readTree(out.toByteArray());
+        h.handleRequest(new ByteArrayInputStream(MAPPER.writeValueAsBytes(event)), out, null);
+        return MAPPER.readTree(out.toByteArray());
     }
 
     private static String token(String sub, List<String> channels, List<String> publish) {
@@ -80,7 +83,7 @@ class AuthorizerTest {
     }
 
     private JsonNode lastLog() throws IOException {
-        return Json.mapper().readTree(log.get(log.size() - 1));
+        return MAPPER.readTree(log.get(log.size() - 1));
     }
 
     @Test
