@@ -55,18 +55,21 @@ public final class Json {
 
     /** From memory: the only failure is JSON that does not parse. */
     public static JsonNode read(byte[] json) throws JsonProcessingException {
-        try (JsonParser p = FACTORY.createParser(json)) {
-            return tree(p);
-        } catch (JsonProcessingException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return readInMemory(() -> FACTORY.createParser(json));
     }
 
     /** From memory: the only failure is JSON that does not parse. */
     public static JsonNode read(String json) throws JsonProcessingException {
-        try (JsonParser p = FACTORY.createParser(json)) {
+        return readInMemory(() -> FACTORY.createParser(json));
+    }
+
+    private interface InMemory {
+        JsonParser open() throws IOException;
+    }
+
+    /** A parser over memory reads nothing that can fail but the JSON: any other IOException is a bug, unchecked. */
+    private static JsonNode readInMemory(InMemory source) throws JsonProcessingException {
+        try (JsonParser p = source.open()) {
             return tree(p);
         } catch (JsonProcessingException e) {
             throw e;

@@ -181,26 +181,24 @@ public record Settings(
     }
 
     private static double decimal(Map<String, String> env, String name, double fallback) {
-        String value = env.get(name);
-        if (value == null || value.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number, not '" + value + "'");
-        }
+        return number(env, name, fallback, Double::parseDouble, "a number");
     }
 
     private static int integer(Map<String, String> env, String name, int fallback) {
+        return number(env, name, fallback, Integer::parseInt, "a whole number");
+    }
+
+    /** {@code name}'s value parsed, or {@code fallback} when it is unset or blank. */
+    private static <T> T number(Map<String, String> env, String name, T fallback,
+                                java.util.function.Function<String, T> parse, String kind) {
         String value = env.get(name);
         if (value == null || value.isBlank()) {
             return fallback;
         }
         try {
-            return Integer.parseInt(value.trim());
+            return parse.apply(value.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number, not '" + value + "'");
+            throw new IllegalArgumentException(name + " must be " + kind + ", not '" + value + "'");
         }
     }
 }

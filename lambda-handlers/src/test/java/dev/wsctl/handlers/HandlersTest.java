@@ -273,7 +273,14 @@ class HandlersTest {
                 .hasMessageContaining(Settings.ENV_CALLBACK_URL);
         assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t",
                 Settings.ENV_CALLBACK_URL, "http://x/y", Settings.ENV_MAX_MESSAGE_BYTES, "lots")))
-                .hasMessageContaining(Settings.ENV_MAX_MESSAGE_BYTES);
+                .hasMessage("Bad function environment: WSCTL_MAX_MESSAGE_BYTES must be a whole number, not 'lots'");
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t",
+                Settings.ENV_CALLBACK_URL, "http://x/y", Settings.ENV_FANOUT_MAX_RATE, "fast")))
+                .hasMessage("Bad function environment: WSCTL_FANOUT_MAX_RATE must be a number, not 'fast'");
+        assertThat(Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t", Settings.ENV_CALLBACK_URL, "http://x/y",
+                Settings.ENV_FANOUT_MAX_RATE, " 1500.5 ", Settings.ENV_FANOUT_BURST, "")).sharding())
+                .extracting(Settings.Sharding::maxRate, Settings.Sharding::burst)
+                .containsExactly(1500.5, Settings.Sharding.DEFAULT_BURST);
         assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t",
                 Settings.ENV_CALLBACK_URL, "http://x/y", Settings.ENV_DEFAULT_CHANNEL, "bad channel")))
                 .hasMessageContaining("default channel");
