@@ -87,7 +87,7 @@ public final class BroadcastCommand implements Callable<Integer> {
     int maxRate;
 
     @Mixin
-    TargetOptions target;
+    RunningStackOptions target;
 
     private final Context context;
     private final InputStream stdin;

@@ -40,7 +40,7 @@ public final class ChannelsCommand implements Runnable {
         @Spec
         CommandSpec spec;
         @Mixin
-        TargetOptions target;
+        RunningStackOptions target;
 
         private final Context context;
 
@@ -79,7 +79,7 @@ public final class ChannelsCommand implements Runnable {
         @Spec
         CommandSpec spec;
         @Mixin
-        TargetOptions target;
+        RunningStackOptions target;
         @Parameters(paramLabel = "NAME", description = "The channel.")
         String channel;
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100",

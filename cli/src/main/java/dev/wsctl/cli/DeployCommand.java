@@ -35,7 +35,7 @@ public final class DeployCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
-    StackTarget target;
+    DeployedStackOptions target;
 
     @Option(names = "--dry-run", description = "Print the plan and change nothing.")
     boolean dryRun;

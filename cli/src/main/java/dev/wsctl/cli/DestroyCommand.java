@@ -26,7 +26,7 @@ public final class DestroyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
-    StackTarget target;
+    DeployedStackOptions target;
 
     @Mixin
     EngineOption engine;

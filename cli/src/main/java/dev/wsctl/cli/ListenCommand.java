@@ -56,7 +56,7 @@ public final class ListenCommand implements Callable<Integer> {
     TokenOption token;
 
     @Mixin
-    TargetOptions target;
+    RunningStackOptions target;
 
     private final Context context;
 
@@ -136,7 +136,7 @@ public final class ListenCommand implements Callable<Integer> {
     }
 
     /** {@code url}, else the WebSocket URL of the target stack (with --local, the running wsctl local). */
-    static URI websocketUrl(URI url, TargetOptions target, Context context) {
+    static URI websocketUrl(URI url, RunningStackOptions target, Context context) {
         if (url != null) {
             return url;
         }

@@ -58,7 +58,7 @@ public final class SmokeCommand implements Callable<Integer> {
     TokenOption token;
 
     @Mixin
-    TargetOptions target;
+    RunningStackOptions target;
 
     private final Context context;
 

@@ -20,7 +20,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
-    StackTarget target;
+    DeployedStackOptions target;
 
     private final Context context;
 

@@ -73,7 +73,7 @@ public final class TokenCommand implements Callable<Integer> {
     Duration ttl;
 
     @Mixin
-    TargetOptions target;
+    RunningStackOptions target;
 
     private final Context context;
 

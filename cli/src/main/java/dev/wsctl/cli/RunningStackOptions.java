@@ -31,7 +31,7 @@ import java.util.Optional;
  * config and AWS), or with {@code --local} the stack that {@code wsctl local} runs from this directory
  * (found through {@code .wsctl/local.json}, or {@code --state-dir}).
  */
-public final class TargetOptions {
+public final class RunningStackOptions {
     @Option(names = "--local", description = "Work on the stack `wsctl local` runs from this directory (see --state-dir).")
     boolean local;
 
@@ -39,7 +39,7 @@ public final class TargetOptions {
     StateDirOption stateDir;
 
     @Mixin
-    StackTarget stack;
+    DeployedStackOptions stack;
 
     public OutputOptions output() {
         return stack.output;
