@@ -15,7 +15,6 @@ import software.amazon.awssdk.services.cloudformation.model.ChangeSetStatus;
 import software.amazon.awssdk.services.cloudformation.model.ChangeSetType;
 import software.amazon.awssdk.services.cloudformation.model.DescribeChangeSetRequest;
 import software.amazon.awssdk.services.cloudformation.model.DescribeChangeSetResponse;
-import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsResponse;
 import software.amazon.awssdk.services.cloudformation.model.DescribeStacksRequest;
 import software.amazon.awssdk.services.cloudformation.model.Output;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
@@ -274,22 +273,15 @@ public final class CloudFormationDeploy {
                     + name + " is " + described.statusAsString() + (described.statusReason() == null ? "."
                     : ": " + described.statusReason()));
         }
-        List<ResourceChange> changes = new ArrayList<>();
-        String token = null;
-        do {
-            String page = token;
-            DescribeChangeSetResponse r = page == null ? described : Engine.at("read change set " + name,
-                    () -> cloudFormation.describeChangeSet(d -> d.stackName(stackName).changeSetName(name)
-                            .nextToken(page)));
-            r.changes().forEach(c -> {
-                var rc = c.resourceChange();
-                changes.add(new ResourceChange(rc.actionAsString(), rc.logicalResourceId(), rc.resourceType(),
-                        "True".equals(rc.replacementAsString()), rc.details().stream()
-                        .map(d -> d.target() == null || d.target().name() == null ? d.target().attributeAsString()
-                                : d.target().name()).distinct().toList()));
-            });
-            token = r.nextToken();
-        } while (token != null);
+        List<ResourceChange> changes = Engine.at("read change set " + name, () -> cloudFormation
+                .describeChangeSetPaginator(d -> d.stackName(stackName).changeSetName(name)).stream()
+                .flatMap(page -> page.changes().stream()).map(c -> {
+                    var rc = c.resourceChange();
+                    return new ResourceChange(rc.actionAsString(), rc.logicalResourceId(), rc.resourceType(),
+                            "True".equals(rc.replacementAsString()), rc.details().stream()
+                            .map(d -> d.target() == null || d.target().name() == null ? d.target().attributeAsString()
+                                    : d.target().name()).distinct().toList());
+                }).toList());
         return Optional.of(new ChangeSet(stackName, type, changes, secret));
     }
 
@@ -338,20 +330,13 @@ public final class CloudFormationDeploy {
 
         synchronized List<StackEvent> next() {
             List<StackEvent> fresh = new ArrayList<>();
-            String token = null;
-            page:
-            do {
-                String page = token;
-                DescribeStackEventsResponse r = cloudFormation.describeStackEvents(d -> d.stackName(stack)
-                        .nextToken(page));
-                for (StackEvent e : r.stackEvents()) { // newest first
-                    if (e.eventId().equals(lastSeen)) {
-                        break page;
-                    }
-                    fresh.add(e);
+            // newest first, and lazily: the pages after the last event seen are never read
+            for (StackEvent e : cloudFormation.describeStackEventsPaginator(d -> d.stackName(stack)).stackEvents()) {
+                if (e.eventId().equals(lastSeen)) {
+                    break;
                 }
-                token = r.nextToken();
-            } while (token != null);
+                fresh.add(e);
+            }
             Collections.reverse(fresh);
             if (!fresh.isEmpty()) {
                 lastSeen = fresh.get(fresh.size() - 1).eventId();
