@@ -92,9 +92,6 @@ public final class BroadcastCommand implements Callable<Integer> {
     private final Context context;
     private final InputStream stdin;
 
-    public BroadcastCommand() {
-        this(Context.system());
-    }
 
     public BroadcastCommand(Context context) {
         this(context, System.in);

@@ -44,9 +44,6 @@ public final class ChannelsCommand implements Runnable {
 
         private final Context context;
 
-        public ListChannels() {
-            this(Context.system());
-        }
 
         public ListChannels(Context context) {
             this.context = context;
@@ -90,9 +87,6 @@ public final class ChannelsCommand implements Runnable {
 
         private final Context context;
 
-        public InspectChannel() {
-            this(Context.system());
-        }
 
         public InspectChannel(Context context) {
             this.context = context;

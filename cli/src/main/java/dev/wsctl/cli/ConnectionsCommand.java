@@ -118,9 +118,6 @@ public final class ConnectionsCommand implements Runnable {
 
         private final Context context;
 
-        public ListConnections() {
-            this(Context.system());
-        }
 
         public ListConnections(Context context) {
             this.context = context;
@@ -173,9 +170,6 @@ public final class ConnectionsCommand implements Runnable {
 
         private final Context context;
 
-        public ShowConnection() {
-            this(Context.system());
-        }
 
         public ShowConnection(Context context) {
             this.context = context;
@@ -249,9 +243,6 @@ public final class ConnectionsCommand implements Runnable {
 
         private final Context context;
 
-        public KickConnection() {
-            this(Context.system());
-        }
 
         public KickConnection(Context context) {
             this.context = context;
@@ -300,9 +291,6 @@ public final class ConnectionsCommand implements Runnable {
 
         private final Context context;
 
-        public SweepConnections() {
-            this(Context.system());
-        }
 
         public SweepConnections(Context context) {
             this.context = context;

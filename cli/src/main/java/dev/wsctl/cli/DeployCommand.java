@@ -52,9 +52,6 @@ public final class DeployCommand implements Callable<Integer> {
 
     private final Context context;
 
-    public DeployCommand() {
-        this(Context.system());
-    }
 
     public DeployCommand(Context context) {
         this.context = context;

@@ -36,9 +36,6 @@ public final class DestroyCommand implements Callable<Integer> {
 
     private final Context context;
 
-    public DestroyCommand() {
-        this(Context.system());
-    }
 
     public DestroyCommand(Context context) {
         this.context = context;

@@ -59,9 +59,6 @@ public final class ListenCommand implements Callable<Integer> {
 
     private final Context context;
 
-    public ListenCommand() {
-        this(Context.system());
-    }
 
     public ListenCommand(Context context) {
         this.context = context;

@@ -62,9 +62,6 @@ public final class SmokeCommand implements Callable<Integer> {
 
     private final Context context;
 
-    public SmokeCommand() {
-        this(Context.system());
-    }
 
     public SmokeCommand(Context context) {
         this.context = context;

@@ -24,9 +24,6 @@ public final class StatusCommand implements Callable<Integer> {
 
     private final Context context;
 
-    public StatusCommand() {
-        this(Context.system());
-    }
 
     public StatusCommand(Context context) {
         this.context = context;

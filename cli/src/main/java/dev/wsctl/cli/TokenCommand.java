@@ -77,9 +77,6 @@ public final class TokenCommand implements Callable<Integer> {
 
     private final Context context;
 
-    public TokenCommand() {
-        this(Context.system());
-    }
 
     public TokenCommand(Context context) {
         this.context = context;
