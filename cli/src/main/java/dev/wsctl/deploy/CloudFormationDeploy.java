@@ -231,13 +231,18 @@ public final class CloudFormationDeploy {
                     + " CloudFormation cannot update it: delete it (aws cloudformation delete-stack --stack-name "
                     + stackName + ") and deploy again.");
         }
-        if (status.endsWith("_IN_PROGRESS") && stack.stackStatus() != StackStatus.REVIEW_IN_PROGRESS) {
-            throw new DeployException("Stack " + stackName + " is " + status + ": wait until CloudFormation is done"
-                    + " with it, then deploy again.");
-        }
+        checkIdle(stack, "deploy");
         if (status.endsWith("_FAILED")) {
             throw new DeployException("Stack " + stackName + " is " + status + (stack.stackStatusReason() == null ? ""
                     : " (" + stack.stackStatusReason() + ")") + "; fix it in CloudFormation, then deploy again.");
+        }
+    }
+
+    /** A stack CloudFormation is busy with (but for one in review, which holds nothing yet) takes no change. */
+    private void checkIdle(software.amazon.awssdk.services.cloudformation.model.Stack stack, String command) {
+        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS") && stack.stackStatus() != StackStatus.REVIEW_IN_PROGRESS) {
+            throw new DeployException("Stack " + stackName + " is " + stack.stackStatusAsString() + ": wait until"
+                    + " CloudFormation is done with it, then " + command + " again.");
         }
     }
 
@@ -371,23 +376,26 @@ public final class CloudFormationDeploy {
         if (status == StackStatus.CREATE_COMPLETE || status == StackStatus.UPDATE_COMPLETE) {
             return stack;
         }
-        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")) {
-            throw new DeployException("Stack " + stackName + " is still " + status + " after "
-                    + polling.timeout().toMinutes() + " minutes; wsctl stopped waiting: follow it in CloudFormation.");
-        }
-        String cause = cause(events, stack);
-        throw new DeployException("Stack " + stackName + " was not " + (create ? "created" : "updated") + ": " + cause
-                + " It is " + status + (status == StackStatus.ROLLBACK_COMPLETE
+        throw notDone(create ? "created" : "updated", events, stack, status == StackStatus.ROLLBACK_COMPLETE
                 ? ": delete it (aws cloudformation delete-stack --stack-name " + stackName + ") before deploying again."
-                : "."));
+                : ".");
     }
 
-    /** The failed resource and its reason, else the stack's reason; ends with a full stop. */
-    private static String cause(Events events, software.amazon.awssdk.services.cloudformation.model.Stack stack) {
+    /**
+     * Why the stack was not {@code done} after the waiter: it is still busy, or the first failed resource and its
+     * reason (else the stack's), then its status and {@code advice}.
+     */
+    private DeployException notDone(String done, Events events,
+                                    software.amazon.awssdk.services.cloudformation.model.Stack stack, String advice) {
+        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")) {
+            return new DeployException("Stack " + stackName + " is still " + stack.stackStatusAsString() + " after "
+                    + polling.timeout().toMinutes() + " minutes; wsctl stopped waiting: follow it in CloudFormation.");
+        }
         String cause = events.firstFailure().map(e -> e.logicalResourceId() + " (" + e.resourceType() + ") "
                 + e.resourceStatusAsString() + ": " + e.resourceStatusReason())
                 .orElse(stack.stackStatusReason() == null ? "no reason given" : stack.stackStatusReason());
-        return cause.endsWith(".") ? cause : cause + ".";
+        return new DeployException("Stack " + stackName + " was not " + done + ": " + cause
+                + (cause.endsWith(".") ? "" : ".") + " It is " + stack.stackStatusAsString() + advice);
     }
 
     /** Runs {@code wait} (one of the SDK's waiters) while reporting the stack's new events, and the last ones after. */
@@ -423,10 +431,7 @@ public final class CloudFormationDeploy {
         var stack = describe().orElseThrow(() -> new DeployException("There is no CloudFormation stack " + stackName
                 + " in " + aws.region() + ", so there is nothing to destroy with --engine cloudformation (a stack"
                 + " deployed with the sdk engine goes with destroy --engine sdk)."));
-        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS") && stack.stackStatus() != StackStatus.REVIEW_IN_PROGRESS) {
-            throw new DeployException("Stack " + stackName + " is " + stack.stackStatusAsString() + ": wait until"
-                    + " CloudFormation is done with it, then destroy again.");
-        }
+        checkIdle(stack, "destroy");
         List<Plan.Step> steps = new ArrayList<>(Engine.at("list the resources of stack " + stackName,
                 () -> cloudFormation.listStackResourcesPaginator(r -> r.stackName(stackName)).stackResourceSummaries()
                         .stream().map(r -> new Plan.Step(Plan.Action.DELETE, r.resourceType(),
@@ -454,14 +459,7 @@ public final class CloudFormationDeploy {
         if (left.isEmpty() || left.get().stackStatus() == StackStatus.DELETE_COMPLETE) {
             return plan;
         }
-        var stack = left.get();
-        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")) {
-            throw new DeployException("Stack " + stackName + " is still " + stack.stackStatusAsString() + " after "
-                    + polling.timeout().toMinutes() + " minutes; wsctl stopped waiting: follow it in CloudFormation.");
-        }
-        String cause = cause(events, stack);
-        throw new DeployException("Stack " + stackName + " was not deleted: " + cause + " It is "
-                + stack.stackStatusAsString() + "; destroy again once the cause is fixed.");
+        throw notDone("deleted", events, left.get(), "; destroy again once the cause is fixed.");
     }
 
     private void report(Events events, Consumer<String> progress) {
