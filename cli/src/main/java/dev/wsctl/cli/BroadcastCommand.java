@@ -87,14 +87,11 @@ public final class BroadcastCommand implements Callable<Integer> {
     int maxRate;
 
     @Mixin
-    TargetOptions target;
+    RunningStackOptions target;
 
     private final Context context;
     private final InputStream stdin;
 
-    public BroadcastCommand() {
-        this(Context.system());
-    }
 
     public BroadcastCommand(Context context) {
         this(context, System.in);

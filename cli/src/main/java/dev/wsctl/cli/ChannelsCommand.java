@@ -40,13 +40,10 @@ public final class ChannelsCommand implements Runnable {
         @Spec
         CommandSpec spec;
         @Mixin
-        TargetOptions target;
+        RunningStackOptions target;
 
         private final Context context;
 
-        public ListChannels() {
-            this(Context.system());
-        }
 
         public ListChannels(Context context) {
             this.context = context;
@@ -79,7 +76,7 @@ public final class ChannelsCommand implements Runnable {
         @Spec
         CommandSpec spec;
         @Mixin
-        TargetOptions target;
+        RunningStackOptions target;
         @Parameters(paramLabel = "NAME", description = "The channel.")
         String channel;
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
@@ -90,9 +87,6 @@ public final class ChannelsCommand implements Runnable {
 
         private final Context context;
 
-        public InspectChannel() {
-            this(Context.system());
-        }
 
         public InspectChannel(Context context) {
             this.context = context;

@@ -46,7 +46,7 @@ public final class ConnectionsCommand implements Runnable {
     }
 
     /** Opens the target, runs {@code work}, closes it; AWS and store failures become exit 1 with one sentence. */
-    static int onTarget(Context context, TargetOptions options, int concurrency, String doing,
+    static int onTarget(Context context, RunningStackOptions options, int concurrency, String doing,
                         Function<ConnectionAdmin, Integer> work) {
         try (Target target = options.open(context, concurrency)) {
             try {
@@ -107,7 +107,7 @@ public final class ConnectionsCommand implements Runnable {
         @Spec
         CommandSpec spec;
         @Mixin
-        TargetOptions target;
+        RunningStackOptions target;
         @Option(names = "--channel", paramLabel = "CHANNEL", description = "Only the subscribers of CHANNEL.")
         String channel;
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
@@ -118,9 +118,6 @@ public final class ConnectionsCommand implements Runnable {
 
         private final Context context;
 
-        public ListConnections() {
-            this(Context.system());
-        }
 
         public ListConnections(Context context) {
             this.context = context;
@@ -167,15 +164,12 @@ public final class ConnectionsCommand implements Runnable {
         @Spec
         CommandSpec spec;
         @Mixin
-        TargetOptions target;
+        RunningStackOptions target;
         @Parameters(paramLabel = "ID", description = ID_HELP)
         String id;
 
         private final Context context;
 
-        public ShowConnection() {
-            this(Context.system());
-        }
 
         public ShowConnection(Context context) {
             this.context = context;
@@ -240,7 +234,7 @@ public final class ConnectionsCommand implements Runnable {
         @Spec
         CommandSpec spec;
         @Mixin
-        TargetOptions target;
+        RunningStackOptions target;
         @Parameters(paramLabel = "ID", description = ID_HELP)
         String id;
         @Option(names = "--reason", paramLabel = "TEXT",
@@ -249,9 +243,6 @@ public final class ConnectionsCommand implements Runnable {
 
         private final Context context;
 
-        public KickConnection() {
-            this(Context.system());
-        }
 
         public KickConnection(Context context) {
             this.context = context;
@@ -293,16 +284,13 @@ public final class ConnectionsCommand implements Runnable {
         @Spec
         CommandSpec spec;
         @Mixin
-        TargetOptions target;
+        RunningStackOptions target;
         @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16",
                 description = "GetConnection calls in flight at once (default: ${DEFAULT-VALUE}).")
         int concurrency;
 
         private final Context context;
 
-        public SweepConnections() {
-            this(Context.system());
-        }
 
         public SweepConnections(Context context) {
             this.context = context;

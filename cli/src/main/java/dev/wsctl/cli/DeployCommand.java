@@ -35,7 +35,7 @@ public final class DeployCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
-    StackTarget target;
+    DeployedStackOptions target;
 
     @Option(names = "--dry-run", description = "Print the plan and change nothing.")
     boolean dryRun;
@@ -52,9 +52,6 @@ public final class DeployCommand implements Callable<Integer> {
 
     private final Context context;
 
-    public DeployCommand() {
-        this(Context.system());
-    }
 
     public DeployCommand(Context context) {
         this.context = context;

@@ -26,7 +26,7 @@ public final class DestroyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
-    StackTarget target;
+    DeployedStackOptions target;
 
     @Mixin
     EngineOption engine;
@@ -36,9 +36,6 @@ public final class DestroyCommand implements Callable<Integer> {
 
     private final Context context;
 
-    public DestroyCommand() {
-        this(Context.system());
-    }
 
     public DestroyCommand(Context context) {
         this.context = context;

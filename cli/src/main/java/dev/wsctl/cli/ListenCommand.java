@@ -1,7 +1,6 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.Target;
 import dev.wsctl.runtime.ChannelName;
@@ -56,13 +55,10 @@ public final class ListenCommand implements Callable<Integer> {
     TokenOption token;
 
     @Mixin
-    TargetOptions target;
+    RunningStackOptions target;
 
     private final Context context;
 
-    public ListenCommand() {
-        this(Context.system());
-    }
 
     public ListenCommand(Context context) {
         this.context = context;
@@ -120,23 +116,12 @@ public final class ListenCommand implements Callable<Integer> {
 
     /** Joins {@code channel}; an error frame or no answer before {@code deadline} is an IOException. */
     static void join(ClientSocket socket, String channel, long deadline) throws IOException, InterruptedException {
-        ObjectNode join = Json.object();
-        join.put("action", "joinchannel");
-        join.put("channel", channel);
-        socket.send(Json.write(join));
-        JsonNode answer = socket.await(f -> f.path("type").asText().equals("error")
-                || (f.path("type").asText().equals("joined") && channel.equals(f.path("channel").asText())), deadline);
-        if (answer == null) {
-            throw new IOException("The stack at " + socket.shownUrl() + " did not answer joinchannel " + channel + " in time.");
-        }
-        if (answer.path("type").asText().equals("error")) {
-            throw new IOException("Could not join channel " + channel + ": " + answer.path("code").asText() + ": "
-                    + answer.path("message").asText());
-        }
+        socket.ask(ClientSocket.action("joinchannel", channel), "joined",
+                f -> channel.equals(f.path("channel").asText()), deadline);
     }
 
     /** {@code url}, else the WebSocket URL of the target stack (with --local, the running wsctl local). */
-    static URI websocketUrl(URI url, TargetOptions target, Context context) {
+    static URI websocketUrl(URI url, RunningStackOptions target, Context context) {
         if (url != null) {
             return url;
         }

@@ -58,13 +58,10 @@ public final class SmokeCommand implements Callable<Integer> {
     TokenOption token;
 
     @Mixin
-    TargetOptions target;
+    RunningStackOptions target;
 
     private final Context context;
 
-    public SmokeCommand() {
-        this(Context.system());
-    }
 
     public SmokeCommand(Context context) {
         this.context = context;
@@ -109,21 +106,11 @@ public final class SmokeCommand implements Callable<Integer> {
 
             step = "publish";
             String nonce = UUID.randomUUID().toString();
-            ObjectNode send = Json.object();
-            send.put("action", "sendmessage");
-            send.put("channel", channel);
+            ObjectNode send = ClientSocket.action("sendmessage", channel);
             send.putObject("message").put("smoke", nonce);
             send.put("id", nonce);
             long sent = System.nanoTime();
-            publisher.send(Json.write(send));
-            JsonNode ack = publisher.await(f -> f.path("type").asText().equals("error")
-                    || f.path("type").asText().equals("ack") && nonce.equals(f.path("id").asText()), deadline());
-            if (ack == null) {
-                throw new IOException("no ack within " + timeout.toMillis() + " ms");
-            }
-            if (ack.path("type").asText().equals("error")) {
-                throw new IOException(ack.path("code").asText() + ": " + ack.path("message").asText());
-            }
+            JsonNode ack = publisher.ask(send, "ack", f -> nonce.equals(f.path("id").asText()), deadline());
             if (ack.path("recipients").asLong() != 1) {
                 throw new IOException("the ack counted " + ack.path("recipients").asLong() + " recipients, not 1");
             }
@@ -177,16 +164,8 @@ public final class SmokeCommand implements Callable<Integer> {
     }
 
     private void leave(ClientSocket socket, String channel) throws IOException, InterruptedException {
-        ObjectNode leave = Json.object();
-        leave.put("action", "leavechannel");
-        leave.put("channel", channel);
-        socket.send(Json.write(leave));
-        JsonNode left = socket.await(f -> f.path("type").asText().equals("error")
-                || f.path("type").asText().equals("left") && channel.equals(f.path("channel").asText()), deadline());
-        if (left == null || left.path("type").asText().equals("error")) {
-            throw new IOException("leavechannel " + channel + " was not answered with left"
-                    + (left == null ? "" : " but " + Json.write(left)));
-        }
+        socket.ask(ClientSocket.action("leavechannel", channel), "left", f -> channel.equals(f.path("channel").asText()),
+                deadline());
     }
 
     private void print(Result r) {

@@ -30,7 +30,7 @@ final class StackCommand {
     }
 
     /** Runs {@code work} against the stack; AWS and deploy failures become exit code 1 with a sentence. */
-    static <T> T run(Context context, StackTarget target, Path handlersJar, Function<DeployService, T> work) {
+    static <T> T run(Context context, DeployedStackOptions target, Path handlersJar, Function<DeployService, T> work) {
         return connect(context, target, handlersJar, (config, clients, code) -> work.apply(new DeployService(config,
                 clients, code, context.roleRetry())));
     }
@@ -42,7 +42,7 @@ final class StackCommand {
     }
 
     /** As {@link #run}, for work that needs more than the {@link DeployService}. */
-    static <T> T connect(Context context, StackTarget target, Path handlersJar, Work<T> work) {
+    static <T> T connect(Context context, DeployedStackOptions target, Path handlersJar, Work<T> work) {
         StackConfig config = target.stack.load(context.env(), target.aws);
         FunctionCode code = handlersJar == null ? null : FunctionCode.file(handlersJar);
         try (AwsClients clients = context.aws().connect(target.aws, config, context.env())) {

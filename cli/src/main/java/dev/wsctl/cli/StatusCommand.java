@@ -20,13 +20,10 @@ public final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
-    StackTarget target;
+    DeployedStackOptions target;
 
     private final Context context;
 
-    public StatusCommand() {
-        this(Context.system());
-    }
 
     public StatusCommand(Context context) {
         this.context = context;

@@ -35,9 +35,6 @@ public final class TemplateCommand implements Callable<Integer> {
 
     private final Context context;
 
-    public TemplateCommand() {
-        this(Context.system());
-    }
 
     public TemplateCommand(Context context) {
         this.context = context;

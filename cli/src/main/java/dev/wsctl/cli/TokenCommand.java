@@ -74,13 +74,10 @@ public final class TokenCommand implements Callable<Integer> {
     Duration ttl;
 
     @Mixin
-    TargetOptions target;
+    RunningStackOptions target;
 
     private final Context context;
 
-    public TokenCommand() {
-        this(Context.system());
-    }
 
     public TokenCommand(Context context) {
         this.context = context;

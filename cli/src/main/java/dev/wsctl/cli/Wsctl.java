@@ -34,7 +34,21 @@ public final class Wsctl {
 
     /** Runs {@code wsctl args…} writing data to {@code out} and messages to {@code err}; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        return run(CommandLine.defaultFactory(), out, err, args);
+        return run(factory(Context.system()), out, err, args);
+    }
+
+    /** Makes each command that takes a {@link Context} (a public {@code (Context)} constructor) with {@code context}. */
+    public static CommandLine.IFactory factory(Context context) {
+        return new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                try {
+                    return type.getConstructor(Context.class).newInstance(context);
+                } catch (NoSuchMethodException none) {
+                    return CommandLine.defaultFactory().create(type);
+                }
+            }
+        };
     }
 
     /** As {@link #run(PrintWriter, PrintWriter, String...)}, with commands made by {@code factory} (tests pass fakes). */

@@ -112,6 +112,6 @@ final class ApiResource implements Resource<ApiResource.State> {
     private static void publish(String id, String endpoint, Outputs outputs) {
         outputs.put("api.id", id);
         outputs.put("api.endpoint", endpoint);
-        outputs.put("api.arn", "arn:" + outputs.get("partition") + ":apigateway:" + outputs.get("region") + "::/apis/" + id);
+        outputs.put("api.arn", Endpoints.apiArn(outputs));
     }
 }

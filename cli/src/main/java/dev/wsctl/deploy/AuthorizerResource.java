@@ -58,7 +58,7 @@ final class AuthorizerResource implements Resource<AuthorizerResource.State> {
     @Override
     public State desired(Outputs outputs) {
         return new State(AuthorizerType.REQUEST.toString(),
-                RoutesResource.integrationUri(outputs, outputs.get("function." + function + ".target")),
+                Endpoints.invokeUri(outputs, function),
                 // the only identity source, on purpose: a missing one is a 401 before the function runs
                 List.of(IDENTITY_SOURCE));
     }

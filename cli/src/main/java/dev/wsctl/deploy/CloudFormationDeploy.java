@@ -15,7 +15,6 @@ import software.amazon.awssdk.services.cloudformation.model.ChangeSetStatus;
 import software.amazon.awssdk.services.cloudformation.model.ChangeSetType;
 import software.amazon.awssdk.services.cloudformation.model.DescribeChangeSetRequest;
 import software.amazon.awssdk.services.cloudformation.model.DescribeChangeSetResponse;
-import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsResponse;
 import software.amazon.awssdk.services.cloudformation.model.DescribeStacksRequest;
 import software.amazon.awssdk.services.cloudformation.model.Output;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
@@ -232,13 +231,18 @@ public final class CloudFormationDeploy {
                     + " CloudFormation cannot update it: delete it (aws cloudformation delete-stack --stack-name "
                     + stackName + ") and deploy again.");
         }
-        if (status.endsWith("_IN_PROGRESS") && stack.stackStatus() != StackStatus.REVIEW_IN_PROGRESS) {
-            throw new DeployException("Stack " + stackName + " is " + status + ": wait until CloudFormation is done"
-                    + " with it, then deploy again.");
-        }
+        checkIdle(stack, "deploy");
         if (status.endsWith("_FAILED")) {
             throw new DeployException("Stack " + stackName + " is " + status + (stack.stackStatusReason() == null ? ""
                     : " (" + stack.stackStatusReason() + ")") + "; fix it in CloudFormation, then deploy again.");
+        }
+    }
+
+    /** A stack CloudFormation is busy with (but for one in review, which holds nothing yet) takes no change. */
+    private void checkIdle(software.amazon.awssdk.services.cloudformation.model.Stack stack, String command) {
+        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS") && stack.stackStatus() != StackStatus.REVIEW_IN_PROGRESS) {
+            throw new DeployException("Stack " + stackName + " is " + stack.stackStatusAsString() + ": wait until"
+                    + " CloudFormation is done with it, then " + command + " again.");
         }
     }
 
@@ -274,22 +278,15 @@ public final class CloudFormationDeploy {
                     + name + " is " + described.statusAsString() + (described.statusReason() == null ? "."
                     : ": " + described.statusReason()));
         }
-        List<ResourceChange> changes = new ArrayList<>();
-        String token = null;
-        do {
-            String page = token;
-            DescribeChangeSetResponse r = page == null ? described : Engine.at("read change set " + name,
-                    () -> cloudFormation.describeChangeSet(d -> d.stackName(stackName).changeSetName(name)
-                            .nextToken(page)));
-            r.changes().forEach(c -> {
-                var rc = c.resourceChange();
-                changes.add(new ResourceChange(rc.actionAsString(), rc.logicalResourceId(), rc.resourceType(),
-                        "True".equals(rc.replacementAsString()), rc.details().stream()
-                        .map(d -> d.target() == null || d.target().name() == null ? d.target().attributeAsString()
-                                : d.target().name()).distinct().toList()));
-            });
-            token = r.nextToken();
-        } while (token != null);
+        List<ResourceChange> changes = Engine.at("read change set " + name, () -> cloudFormation
+                .describeChangeSetPaginator(d -> d.stackName(stackName).changeSetName(name)).stream()
+                .flatMap(page -> page.changes().stream()).map(c -> {
+                    var rc = c.resourceChange();
+                    return new ResourceChange(rc.actionAsString(), rc.logicalResourceId(), rc.resourceType(),
+                            "True".equals(rc.replacementAsString()), rc.details().stream()
+                            .map(d -> d.target() == null || d.target().name() == null ? d.target().attributeAsString()
+                                    : d.target().name()).distinct().toList());
+                }).toList());
         return Optional.of(new ChangeSet(stackName, type, changes, secret));
     }
 
@@ -338,20 +335,13 @@ public final class CloudFormationDeploy {
 
         synchronized List<StackEvent> next() {
             List<StackEvent> fresh = new ArrayList<>();
-            String token = null;
-            page:
-            do {
-                String page = token;
-                DescribeStackEventsResponse r = cloudFormation.describeStackEvents(d -> d.stackName(stack)
-                        .nextToken(page));
-                for (StackEvent e : r.stackEvents()) { // newest first
-                    if (e.eventId().equals(lastSeen)) {
-                        break page;
-                    }
-                    fresh.add(e);
+            // newest first, and lazily: the pages after the last event seen are never read
+            for (StackEvent e : cloudFormation.describeStackEventsPaginator(d -> d.stackName(stack)).stackEvents()) {
+                if (e.eventId().equals(lastSeen)) {
+                    break;
                 }
-                token = r.nextToken();
-            } while (token != null);
+                fresh.add(e);
+            }
             Collections.reverse(fresh);
             if (!fresh.isEmpty()) {
                 lastSeen = fresh.get(fresh.size() - 1).eventId();
@@ -386,23 +376,26 @@ public final class CloudFormationDeploy {
         if (status == StackStatus.CREATE_COMPLETE || status == StackStatus.UPDATE_COMPLETE) {
             return stack;
         }
-        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")) {
-            throw new DeployException("Stack " + stackName + " is still " + status + " after "
-                    + polling.timeout().toMinutes() + " minutes; wsctl stopped waiting: follow it in CloudFormation.");
-        }
-        String cause = cause(events, stack);
-        throw new DeployException("Stack " + stackName + " was not " + (create ? "created" : "updated") + ": " + cause
-                + " It is " + status + (status == StackStatus.ROLLBACK_COMPLETE
+        throw notDone(create ? "created" : "updated", events, stack, status == StackStatus.ROLLBACK_COMPLETE
                 ? ": delete it (aws cloudformation delete-stack --stack-name " + stackName + ") before deploying again."
-                : "."));
+                : ".");
     }
 
-    /** The failed resource and its reason, else the stack's reason; ends with a full stop. */
-    private static String cause(Events events, software.amazon.awssdk.services.cloudformation.model.Stack stack) {
+    /**
+     * Why the stack was not {@code done} after the waiter: it is still busy, or the first failed resource and its
+     * reason (else the stack's), then its status and {@code advice}.
+     */
+    private DeployException notDone(String done, Events events,
+                                    software.amazon.awssdk.services.cloudformation.model.Stack stack, String advice) {
+        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")) {
+            return new DeployException("Stack " + stackName + " is still " + stack.stackStatusAsString() + " after "
+                    + polling.timeout().toMinutes() + " minutes; wsctl stopped waiting: follow it in CloudFormation.");
+        }
         String cause = events.firstFailure().map(e -> e.logicalResourceId() + " (" + e.resourceType() + ") "
                 + e.resourceStatusAsString() + ": " + e.resourceStatusReason())
                 .orElse(stack.stackStatusReason() == null ? "no reason given" : stack.stackStatusReason());
-        return cause.endsWith(".") ? cause : cause + ".";
+        return new DeployException("Stack " + stackName + " was not " + done + ": " + cause
+                + (cause.endsWith(".") ? "" : ".") + " It is " + stack.stackStatusAsString() + advice);
     }
 
     /** Runs {@code wait} (one of the SDK's waiters) while reporting the stack's new events, and the last ones after. */
@@ -438,10 +431,7 @@ public final class CloudFormationDeploy {
         var stack = describe().orElseThrow(() -> new DeployException("There is no CloudFormation stack " + stackName
                 + " in " + aws.region() + ", so there is nothing to destroy with --engine cloudformation (a stack"
                 + " deployed with the sdk engine goes with destroy --engine sdk)."));
-        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS") && stack.stackStatus() != StackStatus.REVIEW_IN_PROGRESS) {
-            throw new DeployException("Stack " + stackName + " is " + stack.stackStatusAsString() + ": wait until"
-                    + " CloudFormation is done with it, then destroy again.");
-        }
+        checkIdle(stack, "destroy");
         List<Plan.Step> steps = new ArrayList<>(Engine.at("list the resources of stack " + stackName,
                 () -> cloudFormation.listStackResourcesPaginator(r -> r.stackName(stackName)).stackResourceSummaries()
                         .stream().map(r -> new Plan.Step(Plan.Action.DELETE, r.resourceType(),
@@ -469,14 +459,7 @@ public final class CloudFormationDeploy {
         if (left.isEmpty() || left.get().stackStatus() == StackStatus.DELETE_COMPLETE) {
             return plan;
         }
-        var stack = left.get();
-        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")) {
-            throw new DeployException("Stack " + stackName + " is still " + stack.stackStatusAsString() + " after "
-                    + polling.timeout().toMinutes() + " minutes; wsctl stopped waiting: follow it in CloudFormation.");
-        }
-        String cause = cause(events, stack);
-        throw new DeployException("Stack " + stackName + " was not deleted: " + cause + " It is "
-                + stack.stackStatusAsString() + "; destroy again once the cause is fixed.");
+        throw notDone("deleted", events, left.get(), "; destroy again once the cause is fixed.");
     }
 
     private void report(Events events, Consumer<String> progress) {

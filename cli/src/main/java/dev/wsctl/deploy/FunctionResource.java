@@ -1,7 +1,6 @@
 package dev.wsctl.deploy;
 
 import dev.wsctl.config.StackConfig;
-import dev.wsctl.runtime.AwsEndpoints;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -120,8 +119,7 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
     public State desired(Outputs outputs) {
         // before the API exists (a dry run on an empty account) its id is a placeholder that fits in a URL
         String apiId = outputs.known("api.id") ? outputs.get("api.id") : "api-id-known-after-apply";
-        String callback = AwsEndpoints.connectionsUrl(apiId, outputs.get("region"), outputs.get("dnsSuffix"),
-                outputs.get("stage"));
+        String callback = Endpoints.callbackUrl(outputs, apiId);
         State desired = new State(spec.handler(), spec.runtime(), spec.architecture(), spec.memory(), spec.timeout(),
                 outputs.get("role." + spec.function() + ".arn"),
                 new TreeMap<>(spec.environment().apply(callback, spec.secret().map(this::secretToWrite))),

@@ -11,6 +11,13 @@ public final class Outputs {
     public static final String UNKNOWN = "<known after apply>";
     private final Map<String, String> values = new ConcurrentHashMap<>();
 
+    /** Outputs holding {@code values}. */
+    public static Outputs of(Map<String, String> values) {
+        Outputs outputs = new Outputs();
+        outputs.values.putAll(values);
+        return outputs;
+    }
+
     public void put(String key, String value) {
         values.put(key, value);
     }

@@ -55,8 +55,7 @@ final class PermissionResource implements Resource<PermissionResource.State> {
 
     @Override
     public State desired(Outputs outputs) {
-        return new State("apigateway.amazonaws.com", "lambda:InvokeFunction", "arn:" + outputs.get("partition")
-                + ":execute-api:" + outputs.get("region") + ":" + outputs.get("account") + ":" + outputs.get("api.id") + "/" + source);
+        return new State("apigateway.amazonaws.com", "lambda:InvokeFunction", Endpoints.executeApiArn(outputs, source));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.wsctl.deploy;
 
+import dev.wsctl.config.Routes;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.apigatewayv2.model.AuthorizationType;
 import software.amazon.awssdk.services.apigatewayv2.model.Integration;
@@ -7,16 +8,14 @@ import software.amazon.awssdk.services.apigatewayv2.model.IntegrationType;
 import software.amazon.awssdk.services.apigatewayv2.model.Route;
 
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The API's routing table: one AWS_PROXY integration per function and the routes that target them.
- * Every route but {@code $connect} and {@code $disconnect} is two-way (a {@code $default} route
- * response), so a handler's result body reaches the sender. With auth, {@code $connect} is authorized by the
+ * The API's routing table ({@link Routes}): one AWS_PROXY integration per function and the routes that target them;
+ * a two-way route has a {@code $default} route response, so its handler's result body reaches the sender. With auth, {@code $connect} is authorized by the
  * stack's authorizer ({@link AuthorizerResource}); every other route is NONE (a WebSocket API authorizes the
  * handshake only). Kept as one resource because routes and integrations change together and one change redeploys
  * the stage once.
@@ -27,9 +26,6 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     static final String TWO_WAY = "$default";
     /** How API Gateway calls a Lambda integration. */
     private static final String INTEGRATION_METHOD = "POST";
-
-    /** Route key → function, in the order they are created. */
-    static final Map<String, String> ROUTES = routes();
 
     /** The output that holds the {@link #fingerprint} of the routes as they were read, before this run changed them. */
     static final String FINGERPRINT_READ = "routes.fingerprint.read";
@@ -51,22 +47,6 @@ final class RoutesResource implements Resource<RoutesResource.State> {
         this.authorized = authorized;
     }
 
-    private static Map<String, String> routes() {
-        Map<String, String> r = new LinkedHashMap<>();
-        r.put("$connect", "connect");
-        r.put("$disconnect", "disconnect");
-        r.put("$default", "default");
-        r.put("ping", "default");
-        r.put("joinchannel", "channels");
-        r.put("leavechannel", "channels");
-        r.put("sendmessage", "send");
-        return r;
-    }
-
-    static boolean twoWay(String routeKey) {
-        return !routeKey.equals("$connect") && !routeKey.equals("$disconnect");
-    }
-
     /** The route's authorization: CUSTOM with the authorizer's id, or NONE. */
     private record Authorization(String type, String authorizerId) {
         static Authorization of(Route route) {
@@ -81,15 +61,9 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     }
 
     private Authorization authorization(String routeKey, Outputs outputs) {
-        return authorized && routeKey.equals("$connect")
+        return authorized && routeKey.equals(Routes.CONNECT)
                 ? new Authorization(AuthorizationType.CUSTOM.toString(), outputs.get("authorizer.id"))
                 : new Authorization(AuthorizationType.NONE.toString(), null);
-    }
-
-    /** The URI by which API Gateway invokes a Lambda function (or alias). */
-    static String integrationUri(Outputs outputs, String target) {
-        return "arn:" + outputs.get("partition") + ":apigateway:" + outputs.get("region")
-                + ":lambda:path/2015-03-31/functions/" + target + "/invocations";
     }
 
     @Override
@@ -105,9 +79,9 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     @Override
     public State desired(Outputs outputs) {
         Map<String, String> routes = new TreeMap<>();
-        ROUTES.forEach((key, fn) -> routes.put(key, describe(
-                integrationUri(outputs, outputs.get("function." + fn + ".target")), twoWay(key),
-                authorization(key, outputs))));
+        Routes.ALL.forEach(r -> routes.put(r.key(), describe(
+                Endpoints.invokeUri(outputs, r.function()), r.twoWay(),
+                authorization(r.key(), outputs))));
         return new State(routes);
     }
 
@@ -166,8 +140,8 @@ final class RoutesResource implements Resource<RoutesResource.State> {
             byFunction.put(i.description(), i);
         }
         Map<String, String> integrationIds = new HashMap<>();
-        for (String fn : new java.util.LinkedHashSet<>(ROUTES.values())) {
-            String uri = integrationUri(outputs, outputs.get("function." + fn + ".target"));
+        for (String fn : Routes.functions()) {
+            String uri = Endpoints.invokeUri(outputs, fn);
             Integration existing = byFunction.get(fn);
             if (existing == null) {
                 integrationIds.put(fn, api.createIntegration(r -> r.apiId(apiId).description(fn)
@@ -182,10 +156,10 @@ final class RoutesResource implements Resource<RoutesResource.State> {
         }
         Map<String, Route> existingRoutes = new HashMap<>();
         routes(apiId).forEach(r -> existingRoutes.put(r.routeKey(), r));
-        for (Map.Entry<String, String> e : ROUTES.entrySet()) {
-            String key = e.getKey();
-            String target = "integrations/" + integrationIds.get(e.getValue());
-            String selection = twoWay(key) ? TWO_WAY : null;
+        for (var spec : Routes.ALL) {
+            String key = spec.key();
+            String target = "integrations/" + integrationIds.get(spec.function());
+            String selection = spec.twoWay() ? TWO_WAY : null;
             Authorization auth = authorization(key, outputs);
             Route route = existingRoutes.remove(key);
             String routeId;
@@ -203,7 +177,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
                             .authorizationType(auth.type()).authorizerId(auth.authorizerId()));
                 }
             }
-            if (twoWay(key) && api.getRouteResponses(r -> r.apiId(apiId).routeId(routeId)).items().isEmpty()) {
+            if (spec.twoWay() && api.getRouteResponses(r -> r.apiId(apiId).routeId(routeId)).items().isEmpty()) {
                 api.createRouteResponse(r -> r.apiId(apiId).routeId(routeId).routeResponseKey(TWO_WAY));
             }
         }
@@ -216,22 +190,22 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     @Override
     public void template(State desired, Template template, Outputs outputs) {
         String apiId = outputs.get("api.id");
-        for (String fn : new java.util.LinkedHashSet<>(ROUTES.values())) {
+        for (String fn : Routes.functions()) {
             template.resource(Template.logicalId(fn, "Integration"), "AWS::ApiGatewayV2::Integration")
                     .put("ApiId", apiId)
                     .put("Description", fn)
                     .put("IntegrationType", IntegrationType.AWS_PROXY.toString())
-                    .put("IntegrationUri", integrationUri(outputs, outputs.get("function." + fn + ".target")))
+                    .put("IntegrationUri", Endpoints.invokeUri(outputs, fn))
                     .put("IntegrationMethod", INTEGRATION_METHOD);
         }
-        for (Map.Entry<String, String> e : ROUTES.entrySet()) {
-            String key = e.getKey();
+        for (var r : Routes.ALL) {
+            String key = r.key();
             String route = Template.logicalId(key, "Route");
             var p = template.resource(route, "AWS::ApiGatewayV2::Route")
                     .put("ApiId", apiId)
                     .put("RouteKey", key)
-                    .put("Target", "integrations/" + Template.ref(Template.logicalId(e.getValue(), "Integration")));
-            if (twoWay(key)) {
+                    .put("Target", "integrations/" + Template.ref(Template.logicalId(r.function(), "Integration")));
+            if (r.twoWay()) {
                 p.put("RouteResponseSelectionExpression", TWO_WAY);
             }
             Authorization auth = authorization(key, outputs);
@@ -239,7 +213,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
             if (auth.authorizerId() != null) {
                 p.put("AuthorizerId", auth.authorizerId());
             }
-            if (twoWay(key)) {
+            if (r.twoWay()) {
                 template.resource(Template.logicalId(key, "RouteResponse"), "AWS::ApiGatewayV2::RouteResponse")
                         .put("ApiId", apiId)
                         .put("RouteId", Template.ref(route))

@@ -86,13 +86,12 @@ public final class Stack {
     }
 
     /** What a pipeline needs after a deploy: endpoints and names, from the engine's outputs. */
-    public static Map<String, String> endpoints(StackConfig config, Map<String, String> outputs) {
+    public static Map<String, String> endpoints(StackConfig config, Map<String, String> values) {
         Map<String, String> out = new LinkedHashMap<>();
-        String apiId = outputs.get("api.id");
-        if (apiId != null) {
-            out.put("url", outputs.get("api.endpoint") + "/" + config.stage());
-            out.put("callbackUrl", AwsEndpoints.connectionsUrl(apiId, outputs.get("region"), outputs.get("dnsSuffix"),
-                    config.stage()));
+        Outputs outputs = Outputs.of(values);
+        if (outputs.known("api.id")) {
+            out.put("url", Endpoints.url(outputs));
+            out.put("callbackUrl", Endpoints.callbackUrl(outputs, outputs.get("api.id")));
         }
         out.put("table", config.tableName());
         for (String fn : config.functions()) {

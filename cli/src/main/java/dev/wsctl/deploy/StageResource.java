@@ -122,7 +122,7 @@ final class StageResource implements Resource<StageResource.State> {
                     .defaultRouteSettings(s -> s.throttlingRateLimit(desired.rate()).throttlingBurstLimit(desired.burst())));
         }
         if (Diff.names(changes, "tags")) {
-            String arn = "arn:" + outputs.get("partition") + ":apigateway:" + outputs.get("region") + "::/apis/" + apiId + "/stages/" + stage;
+            String arn = Endpoints.stageArn(outputs, stage);
             Diff.syncTags(actual.tags(), desired.tags(), stale -> api.untagResource(r -> r.resourceArn(arn).tagKeys(stale)),
                     () -> api.tagResource(r -> r.resourceArn(arn).tags(desired.tags())));
         }

@@ -14,9 +14,8 @@ import dev.wsctl.runtime.Json;
 
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,12 +116,8 @@ public final class Template {
 
     /** A short hex digest of {@code text}, for logical ids that must change when it does. */
     static String digest(String text) {
-        try {
-            byte[] sha = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha, 0, 5);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] sha = Base64.getDecoder().decode(FunctionCode.of(text.getBytes(StandardCharsets.UTF_8)).sha256());
+        return HexFormat.of().formatHex(sha, 0, 5);
     }
 
     /** A string parameter. */

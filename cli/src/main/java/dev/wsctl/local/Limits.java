@@ -45,28 +45,12 @@ public record Limits(int maxFrameBytes, int maxMessageBytes, Duration idleTimeou
                 4L * 1024 * 1024, 1_000, 4L * 1024 * 1024);
     }
 
-    public Limits withMaxFrameBytes(int bytes) {
-        return new Limits(bytes, maxMessageBytes, idleTimeout, maxConnectionDuration, maxOutboundBytes, maxInboundMessages, maxInboundBytes);
-    }
-
     public Limits withIdleTimeout(Duration timeout) {
         return new Limits(maxFrameBytes, maxMessageBytes, timeout, maxConnectionDuration, maxOutboundBytes, maxInboundMessages, maxInboundBytes);
     }
 
     public Limits withMaxConnectionDuration(Duration duration) {
         return new Limits(maxFrameBytes, maxMessageBytes, idleTimeout, duration, maxOutboundBytes, maxInboundMessages, maxInboundBytes);
-    }
-
-    public Limits withMaxOutboundBytes(long bytes) {
-        return new Limits(maxFrameBytes, maxMessageBytes, idleTimeout, maxConnectionDuration, bytes, maxInboundMessages, maxInboundBytes);
-    }
-
-    public Limits withMaxInboundMessages(int messages) {
-        return new Limits(maxFrameBytes, maxMessageBytes, idleTimeout, maxConnectionDuration, maxOutboundBytes, messages, maxInboundBytes);
-    }
-
-    public Limits withMaxInboundBytes(long bytes) {
-        return new Limits(maxFrameBytes, maxMessageBytes, idleTimeout, maxConnectionDuration, maxOutboundBytes, maxInboundMessages, bytes);
     }
 
     private static boolean positive(Duration d) {

@@ -1,5 +1,6 @@
 package dev.wsctl.local;
 
+import dev.wsctl.config.Routes;
 import dev.wsctl.handlers.AuthorizeHandler;
 import dev.wsctl.handlers.ChannelsHandler;
 import dev.wsctl.handlers.ConnectHandler;
@@ -21,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -143,20 +145,21 @@ public final class LocalStack implements AutoCloseable {
                 builder.authorizer(LambdaIntegration.of("authorize",
                         new AuthorizeHandler(new Authorizer(config.auth(), log))));
             }
-            gateway = builder
+            builder
                     .host(config.host())
                     .port(config.port())
                     .stage(config.stage())
                     .limits(config.limits())
-                    .demoPage(true)
-                    .route("$connect", LambdaIntegration.of("connect", new ConnectHandler(pubSub, log)))
-                    .route("$disconnect", LambdaIntegration.of("disconnect", new DisconnectHandler(pubSub, log)))
-                    .route("joinchannel", LambdaIntegration.of("channels", new ChannelsHandler(pubSub, log)))
-                    .route("leavechannel", LambdaIntegration.of("channels", new ChannelsHandler(pubSub, log)))
-                    .route("sendmessage", LambdaIntegration.of("send", new SendHandler(pubSub, log)))
-                    .route("ping", LambdaIntegration.of("default", new DefaultHandler(pubSub, log)))
-                    .route("$default", LambdaIntegration.of("default", new DefaultHandler(pubSub, log)))
-                    .build();
+                    .demoPage(true);
+            // one integration per function, as deployed; the routes are the deployed ones
+            Map<String, Integration> functions = Map.of(
+                    "connect", LambdaIntegration.of("connect", new ConnectHandler(pubSub, log)),
+                    "disconnect", LambdaIntegration.of("disconnect", new DisconnectHandler(pubSub, log)),
+                    "channels", LambdaIntegration.of("channels", new ChannelsHandler(pubSub, log)),
+                    "send", LambdaIntegration.of("send", new SendHandler(pubSub, log)),
+                    "default", LambdaIntegration.of("default", new DefaultHandler(pubSub, log)));
+            Routes.ALL.forEach(r -> builder.route(r.key(), functions.get(r.function())));
+            gateway = builder.build();
             endpoint.attach(gateway);
             gateway.start();
         } catch (Exception | Error e) {

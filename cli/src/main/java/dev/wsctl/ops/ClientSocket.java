@@ -1,6 +1,7 @@
 package dev.wsctl.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.config.Jackson;
 
@@ -179,6 +180,34 @@ public final class ClientSocket implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * Sends {@code frame} and waits for its answer: the first frame of type {@code type} that {@code answers}
+     * accepts; an error frame, or none before {@code deadline}, is an IOException that says so.
+     */
+    public JsonNode ask(ObjectNode frame, String type, Predicate<JsonNode> answers, long deadline)
+            throws IOException, InterruptedException {
+        send(Json.write(frame));
+        JsonNode answer = await(f -> f.path("type").asText().equals("error")
+                || f.path("type").asText().equals(type) && answers.test(f), deadline);
+        String asked = frame.path("action").asText() + (frame.has("channel") ? " " + frame.get("channel").asText() : "");
+        if (answer == null) {
+            throw new IOException("The stack at " + shown + " did not answer " + asked + " with " + type + " in time.");
+        }
+        if (answer.path("type").asText().equals("error")) {
+            throw new IOException("The stack refused " + asked + ": " + answer.path("code").asText() + ": "
+                    + answer.path("message").asText());
+        }
+        return answer;
+    }
+
+    /** An action frame: {@code {"action": action, "channel": channel}}. */
+    public static ObjectNode action(String action, String channel) {
+        ObjectNode frame = Json.object();
+        frame.put("action", action);
+        frame.put("channel", channel);
+        return frame;
     }
 
     /** A frame's text as JSON; text that is not JSON becomes a JSON string, so every frame prints as one JSON value. */

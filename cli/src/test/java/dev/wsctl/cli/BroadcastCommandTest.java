@@ -94,7 +94,7 @@ class BroadcastCommandTest {
                     return cls.cast(new BroadcastCommand(Context.system(),
                             new ByteArrayInputStream("from stdin\n".getBytes(StandardCharsets.UTF_8))));
                 }
-                return CommandLine.defaultFactory().create(cls);
+                return Wsctl.factory(Context.system()).create(cls);
             }
         };
         r = CliRun.wsctl(stdin, "broadcast", "--channel", "news", "--message", "-", "--local",

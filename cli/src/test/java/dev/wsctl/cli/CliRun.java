@@ -9,7 +9,7 @@ import java.io.StringWriter;
 public record CliRun(int code, String out, String err) {
 
     public static CliRun wsctl(String... args) {
-        return wsctl(CommandLine.defaultFactory(), args);
+        return wsctl(Context.system(), args);
     }
 
     /**
@@ -17,16 +17,7 @@ public record CliRun(int code, String out, String err) {
      * {@code context}: the environment and the AWS clients (fakes) the test chooses.
      */
     public static CliRun wsctl(Context context, String... args) {
-        return wsctl(new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> type) throws Exception {
-                try {
-                    return type.getConstructor(Context.class).newInstance(context);
-                } catch (NoSuchMethodException e) {
-                    return CommandLine.defaultFactory().create(type);
-                }
-            }
-        }, args);
+        return wsctl(Wsctl.factory(context), args);
     }
 
     /** With commands made by {@code factory}, which hands them fakes. */

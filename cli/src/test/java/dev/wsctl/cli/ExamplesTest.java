@@ -36,7 +36,7 @@ class ExamplesTest {
         assertThat(lines).contains("deploy --dry-run", "deploy -o json", "destroy --yes -o json")
                 .anyMatch(l -> l.startsWith("smoke"));
         for (String line : lines) {
-            CommandLine cli = new CommandLine(new Wsctl());
+            CommandLine cli = new CommandLine(new Wsctl(), Wsctl.factory(Context.system()));
             // parses without running: unknown commands or options throw
             cli.parseArgs(line.split("\\s+"));
         }

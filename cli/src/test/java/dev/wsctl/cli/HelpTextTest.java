@@ -20,7 +20,7 @@ class HelpTextTest {
     @Test
     void everyCommandIsListedWithAWholeSentence() {
         List<String> problems = new ArrayList<>();
-        for (CommandLine parent : tree(new CommandLine(new Wsctl()))) {
+        for (CommandLine parent : tree(new CommandLine(new Wsctl(), Wsctl.factory(Context.system())))) {
             String list = parent.getHelp().commandList().replaceAll("\\s+", "");
             for (CommandLine sub : parent.getSubcommands().values()) {
                 CommandSpec spec = sub.getCommandSpec();
@@ -50,7 +50,7 @@ class HelpTextTest {
     @Test
     void descriptionLinesEndSentencesAndNoUsageLineIsWiderThanTheUsageWidth() {
         List<String> problems = new ArrayList<>();
-        for (CommandLine command : tree(new CommandLine(new Wsctl()))) {
+        for (CommandLine command : tree(new CommandLine(new Wsctl(), Wsctl.factory(Context.system())))) {
             CommandSpec spec = command.getCommandSpec();
             String name = spec.qualifiedName();
             // each description element is one line of help that picocli wraps: a hand-wrapped fragment reads as a cut sentence
@@ -78,7 +78,7 @@ class HelpTextTest {
 
     @Test
     void theTreeWalkReachesNestedCommands() {
-        List<String> names = tree(new CommandLine(new Wsctl())).stream().map(c -> c.getCommandSpec().qualifiedName()).toList();
+        List<String> names = tree(new CommandLine(new Wsctl(), Wsctl.factory(Context.system()))).stream().map(c -> c.getCommandSpec().qualifiedName()).toList();
         assertThat(names).contains("wsctl", "wsctl deploy", "wsctl connections list", "wsctl channels inspect", "wsctl help");
     }
 

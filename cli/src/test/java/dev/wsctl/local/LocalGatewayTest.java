@@ -634,7 +634,7 @@ class LocalGatewayTest {
     @Test
     void aClientThatStopsReadingIsClosedAt1013OnceItsQueueIsFullAndOthersGetEverything() throws Exception {
         long bound = 256 * 1024;
-        LocalGateway gateway = start(standard().limits(Limits.aws().withMaxOutboundBytes(bound)));
+        LocalGateway gateway = start(standard().limits(TestLimits.maxOutboundBytes(bound)));
         ApiGatewayManagementApiAsyncClient sdk = sdk(gateway);
         GatewayEndpoint endpoint = new GatewayEndpoint();
         endpoint.attach(gateway);
@@ -684,7 +684,7 @@ class LocalGatewayTest {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger handled = new AtomicInteger();
         LocalGateway gateway = start(recorded(LocalGateway.builder())
-                .limits(Limits.aws().withMaxInboundMessages(10))
+                .limits(TestLimits.maxInboundMessages(10))
                 .route("$default", event -> {
                     release.await();
                     handled.incrementAndGet();
@@ -713,7 +713,7 @@ class LocalGatewayTest {
         CountDownLatch release = new CountDownLatch(1);
         List<Integer> sizes = new ArrayList<>();
         LocalGateway gateway = start(recorded(LocalGateway.builder())
-                .limits(Limits.aws().withMaxInboundBytes(200 * 1024))
+                .limits(TestLimits.maxInboundBytes(200 * 1024))
                 .route("$default", event -> {
                     release.await();
                     synchronized (sizes) {

@@ -57,7 +57,7 @@ class LocalStackLimitsTest {
 
     @Test
     void aClientThatStopsReadingIsClosedAndItsRowsGo() throws Exception {
-        start(Limits.aws().withMaxOutboundBytes(256 * 1024));
+        start(TestLimits.maxOutboundBytes(256 * 1024));
         try (RawClient stuck = RawClient.nonReading(stack.gateway(), 4096);
              TestClient other = TestClient.connect(stack.websocketUri());
              ApiGatewayManagementApiClient api = ApiGatewayManagementApiClient.builder()

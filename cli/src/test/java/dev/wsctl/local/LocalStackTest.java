@@ -417,7 +417,7 @@ class LocalStackTest {
     void everyConfigWitherKeepsTheOtherSettings() {
         Settings.Sharding sharding = new Settings.Sharding(500, 1234, 77, Optional.empty());
         LocalStack.Config config = LocalStack.Config.defaults().withSharding(sharding)
-                .withLimits(Limits.aws().withMaxFrameBytes(1024))
+                .withLimits(TestLimits.maxFrameBytes(1024))
                 .withPort(9999).withPublish(Settings.Publish.ANY).withLog(JsonLog.discard());
         assertThat(config.sharding()).isEqualTo(sharding);
         assertThat(config.limits().maxFrameBytes()).isEqualTo(1024);

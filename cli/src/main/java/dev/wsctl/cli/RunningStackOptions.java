@@ -9,6 +9,7 @@ import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
 import dev.wsctl.runtime.Clients;
+import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.auth.AuthSettings;
@@ -31,7 +32,7 @@ import java.util.Optional;
  * config and AWS), or with {@code --local} the stack that {@code wsctl local} runs from this directory
  * (found through {@code .wsctl/local.json}, or {@code --state-dir}).
  */
-public final class TargetOptions {
+public final class RunningStackOptions {
     @Option(names = "--local", description = "Work on the stack `wsctl local` runs from this directory (see --state-dir).")
     boolean local;
 
@@ -39,7 +40,7 @@ public final class TargetOptions {
     StateDirOption stateDir;
 
     @Mixin
-    StackTarget stack;
+    DeployedStackOptions stack;
 
     public OutputOptions output() {
         return stack.output;
@@ -52,18 +53,24 @@ public final class TargetOptions {
 
     private Target openLocal(int concurrency) {
         LocalState state = LocalState.read(stateDir.path());
+        // the local gateway checks no signatures
+        return target("local stack " + state.url(), new SqliteConnectionStore(state.db()), state.callbackUrl(),
+                state.url(), Region.US_EAST_1, AnonymousCredentialsProvider.create(), concurrency, () -> { });
+    }
+
+    /** A target whose @connections clients post to {@code callback}; closing it closes {@code also} last. */
+    private static Target target(String name, ConnectionStore store, URI callback, URI websocketUrl, Region region,
+                                 AwsCredentialsProvider credentials, int concurrency, AutoCloseable also) {
         SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
         var http = Clients.http(16, loops);
-        // the local gateway checks no signatures
-        AwsCredentialsProvider anonymous = AnonymousCredentialsProvider.create();
-        var api = managementApi(state.callbackUrl(), http, Region.US_EAST_1, anonymous);
-        var connections = new ConnectionsApi(state.callbackUrl(), loops, concurrency, Region.US_EAST_1, anonymous);
-        return new Target("local stack " + state.url(), new SqliteConnectionStore(state.db()), api, connections,
-                state.url(), () -> {
+        var api = managementApi(callback, http, region, credentials);
+        var connections = new ConnectionsApi(callback, loops, concurrency, region, credentials);
+        return new Target(name, store, api, connections, websocketUrl, () -> {
             api.close();
             connections.close();
             http.close();
             Clients.shutdown(loops);
+            also.close();
         });
     }
 
@@ -79,19 +86,9 @@ public final class TargetOptions {
                     .orElseThrow(() -> notDeployed(config, aws));
             URI callback = stack.aws.endpoints(context.env())
                     .connections(deployed.apiId(), Region.of(aws.region()), config.stage());
-            SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
-            var http = Clients.http(16, loops);
-            var api = managementApi(callback, http, Region.of(aws.region()), aws.credentials());
-            var connections = new ConnectionsApi(callback, loops, concurrency, Region.of(aws.region()),
-                    aws.credentials());
-            return new Target("stack " + config.prefix(), new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
-                    api, connections, URI.create(deployed.apiEndpoint() + "/" + config.stage()), () -> {
-                        api.close();
-                        connections.close();
-                        http.close();
-                        Clients.shutdown(loops);
-                        aws.close();
-                    });
+            return target("stack " + config.prefix(), new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
+                    callback, URI.create(deployed.apiEndpoint() + "/" + config.stage()), Region.of(aws.region()),
+                    aws.credentials(), concurrency, aws);
         } catch (SdkException e) {
             aws.close();
             throw new CliException(ExitCode.FAILED, AwsErrors.explain("read API " + config.prefix()
