@@ -238,18 +238,22 @@ public final class FanoutBench {
             DiscardEndpoint e = new DiscardEndpoint(throttleRate > 0
                     ? new dev.wsctl.runtime.RateCap(throttleRate, throttleBurst) : null, 1);
             return new Endpoint() {
+                @Override
                 public URI url() {
                     return e.callbackUrl();
                 }
 
+                @Override
                 public long cpuNanos() {
                     return -1;
                 }
 
+                @Override
                 public long[] answered() {
                     return new long[] {e.accepted.sum(), e.throttled.sum()};
                 }
 
+                @Override
                 public void close() {
                     e.close();
                 }
@@ -275,18 +279,22 @@ public final class FanoutBench {
             URI url = URI.create(first.trim());
             long[] answered = {-1, -1};
             return new Endpoint() {
+                @Override
                 public URI url() {
                     return url;
                 }
 
+                @Override
                 public long cpuNanos() {
                     return p.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
                 }
 
+                @Override
                 public long[] answered() {
                     return answered.clone();
                 }
 
+                @Override
                 public void close() throws IOException, InterruptedException {
                     p.getOutputStream().close();
                     // its last line: "answered <200s> <429s>"

@@ -124,7 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw CliException.usage("--procs " + processes + " is more than --connections " + connections
                     + ": every worker process holds at least one socket");
         }
-        long perProcess = (connections + processes - 1) / processes;
+        long perProcess = ((long) connections + processes - 1) / processes;
         long fileLimit = fileLimit();
         if (perProcess + FILES_BESIDES_SOCKETS > fileLimit) {
             throw CliException.usage("--procs " + processes + " puts " + perProcess + " sockets in one process, but a process"

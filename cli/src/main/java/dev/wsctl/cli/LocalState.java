@@ -56,7 +56,7 @@ public record LocalState(long pid, URI url, URI callbackUrl, Path db) {
                     + file + " not found). Start one with `wsctl local`, or pass --url.");
         }
         long pid = state.path("pid").asLong();
-        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
             throw new CliException(ExitCode.FAILED, "The wsctl local that wrote " + file
                     + " (pid " + pid + ") is no longer running. Start one with `wsctl local`, or pass --url.");
         }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code wsctl token}: a JWT for one user, signed with the stack's wsctl-managed HS256 secret. */
@@ -91,7 +92,7 @@ public final class TokenCommand implements Callable<Integer> {
         channels.forEach(c -> checkPattern("--channels", c));
         publish.forEach(c -> checkPattern("--publish", c));
         if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(MAX_TTL) > 0) {
-            throw CliException.usage("--ttl must be between 1s and 30d, not " + ttl.toString().substring(2).toLowerCase());
+            throw CliException.usage("--ttl must be between 1s and 30d, not " + ttl.toString().substring(2).toLowerCase(Locale.ROOT));
         }
         String token = TokenVerifier.mint(target.signingSecret(context).require(), sub, channels, publish, ttl);
         if (token.length() > TokenVerifier.MAX_TOKEN_CHARS) {

@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.core.exception.SdkException;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 
 /** The {@code wsctl} command: one entry point for the process and for tests. */
 @Command(name = "wsctl",
@@ -27,8 +29,9 @@ public final class Wsctl {
     boolean stacktrace;
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, true);
-        PrintWriter err = new PrintWriter(System.err, true);
+        // the JVM's default charset, as before: UTF-8 from Java 18 on (JEP 400), the locale's on Java 17
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, Charset.defaultCharset()), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
         System.exit(run(out, err, args));
     }
 

@@ -506,13 +506,9 @@ public final class SqliteConnectionStore implements ConnectionStore {
         private final String finding;
 
         UnusableStoreException(Path file, String finding, Throwable cause) {
-            this(file, oneLine(finding), cause, true);
-        }
-
-        private UnusableStoreException(Path file, String finding, Throwable cause, boolean normalized) {
-            super("SQLite store " + file + " is damaged or not a wsctl store: " + finding, cause);
+            super("SQLite store " + file + " is damaged or not a wsctl store: " + oneLine(finding), cause);
             this.file = file;
-            this.finding = finding;
+            this.finding = oneLine(finding);
         }
 
         public Path file() {

@@ -127,6 +127,8 @@ final class Soak {
         private final JMXConnector jmx;
         private final MemoryMXBean memory;
 
+        // the JMX URL is the local management agent of the server JVM this program started, not outside input
+        @SuppressWarnings("BanJNDI")
         ServerHeap(long pid, URI url) throws Exception {
             this.url = url;
             VirtualMachine vm = attach(pid);
