@@ -1,5 +1,6 @@
 package dev.wsctl.cli;
 
+import dev.wsctl.aws.NettyHttp;
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.aws.AwsErrors;
 import dev.wsctl.aws.AwsSetupException;
@@ -8,7 +9,6 @@ import dev.wsctl.deploy.DeployedApi;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
-import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
 import dev.wsctl.runtime.auth.AuthSettings;
@@ -53,17 +53,17 @@ public final class TargetOptions {
     private Target openLocal(int concurrency) {
         LocalState state = LocalState.read(stateDir.path());
         SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
-        var http = Clients.http(16, loops);
+        var http = NettyHttp.client(16, loops);
         // the local gateway checks no signatures
         AwsCredentialsProvider anonymous = AnonymousCredentialsProvider.create();
         var api = managementApi(state.callbackUrl(), http, Region.US_EAST_1, anonymous);
-        var connections = new ConnectionsApi(state.callbackUrl(), loops, concurrency, Region.US_EAST_1, anonymous);
+        var connections = new ConnectionsApi(state.callbackUrl(), concurrency, Region.US_EAST_1, anonymous);
         return new Target("local stack " + state.url(), new SqliteConnectionStore(state.db()), api, connections,
                 state.url(), () -> {
             api.close();
             connections.close();
             http.close();
-            Clients.shutdown(loops);
+            NettyHttp.shutdown(loops);
         });
     }
 
@@ -80,16 +80,16 @@ public final class TargetOptions {
             URI callback = stack.aws.endpoints(context.env())
                     .connections(deployed.apiId(), Region.of(aws.region()), config.stage());
             SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
-            var http = Clients.http(16, loops);
+            var http = NettyHttp.client(16, loops);
             var api = managementApi(callback, http, Region.of(aws.region()), aws.credentials());
-            var connections = new ConnectionsApi(callback, loops, concurrency, Region.of(aws.region()),
+            var connections = new ConnectionsApi(callback, concurrency, Region.of(aws.region()),
                     aws.credentials());
             return new Target("stack " + config.prefix(), new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
                     api, connections, URI.create(deployed.apiEndpoint() + "/" + config.stage()), () -> {
                         api.close();
                         connections.close();
                         http.close();
-                        Clients.shutdown(loops);
+                        NettyHttp.shutdown(loops);
                         aws.close();
                     });
         } catch (SdkException e) {

@@ -138,7 +138,7 @@ public final class Fanout {
     public FanoutReport send(String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId,
                              Progress progress, ObjectNode logFields) {
         long start = System.nanoTime();
-        Run run = new Run(ConnectionsApi.payload(payload), progress);
+        Run run = new Run(ConnectionsEndpoint.Payload.of(payload), progress);
         try {
             for (List<String> page : pages) {
                 for (String id : page) {
@@ -154,7 +154,6 @@ public final class Fanout {
         } finally {
             run.inFlight.acquireUninterruptibly(options.concurrency());
             run.inFlight.release(options.concurrency());
-            run.payload.close();
         }
         if (!run.goneIds.isEmpty()) {
             store.disconnectAll(List.copyOf(run.goneIds));
@@ -176,7 +175,7 @@ public final class Fanout {
 
     /** The state of one fan-out; callbacks run on the HTTP client's threads. */
     private final class Run {
-        final ConnectionsApi.Payload payload;
+        final ConnectionsEndpoint.Payload payload;
         final Semaphore inFlight = new Semaphore(options.concurrency());
         final AtomicLong recipients = new AtomicLong();
         final AtomicLong delivered = new AtomicLong();
@@ -188,7 +187,7 @@ public final class Fanout {
         final AtomicLong settled = new AtomicLong();
         final Progress progress;
 
-        Run(ConnectionsApi.Payload payload, Progress progress) {
+        Run(ConnectionsEndpoint.Payload payload, Progress progress) {
             this.payload = payload;
             this.progress = progress;
         }
@@ -210,7 +209,7 @@ public final class Fanout {
          * and has taken the call's token from the rate cap.
          */
         void post(String connectionId, int attempt) {
-            CompletableFuture<ConnectionsApi.Answer> call;
+            CompletableFuture<ConnectionsEndpoint.Answer> call;
             try {
                 call = api.post(connectionId, payload);
             } catch (RuntimeException e) {

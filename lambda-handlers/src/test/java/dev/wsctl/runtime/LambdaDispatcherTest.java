@@ -7,7 +7,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 
 import java.io.IOException;
@@ -43,7 +42,6 @@ class LambdaDispatcherTest {
     private final Queue<Integer> answers = new ConcurrentLinkedQueue<>();
     private final List<Seen> requests = new CopyOnWriteArrayList<>();
     private final List<String> log = new CopyOnWriteArrayList<>();
-    private final SdkEventLoopGroup loops = SdkEventLoopGroup.builder().numberOfThreads(1).build();
     private LambdaDispatcher dispatcher;
 
     @BeforeEach
@@ -59,7 +57,6 @@ class LambdaDispatcherTest {
             dispatcher.close();
         }
         server.stop(0);
-        Clients.shutdown(loops);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -90,7 +87,7 @@ class LambdaDispatcherTest {
     private LambdaDispatcher dispatcher(URI endpoint, String function) {
         dispatcher = new LambdaDispatcher(function, endpoint, Region.EU_WEST_1,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, "test-secret-not-a-real-one")),
-                loops, new JsonLog(log::add), Duration.ofSeconds(5), Duration.ofMillis(5), Clock.systemUTC());
+                new JsonLog(log::add), Duration.ofSeconds(5), Duration.ofMillis(5), Clock.systemUTC());
         return dispatcher;
     }
 
