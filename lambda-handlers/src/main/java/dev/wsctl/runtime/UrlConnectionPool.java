@@ -41,6 +41,8 @@ final class UrlConnectionPool implements AutoCloseable {
     static final int CONNECT_TIMEOUT_MILLIS = 10_000;
     /** Of a body that is not 2xx, this much goes into the answer. */
     static final int MAX_ERROR_BODY_BYTES = 512;
+    /** Requests waiting per thread above which another connection is opened whatever an opening cost before. */
+    static final int GROW_BACKLOG = 16;
     /** The JDK's system property for idle connections kept alive per host (read once, at its first use). */
     static final String MAX_KEEP_ALIVE = "http.maxConnections";
 
@@ -167,9 +169,11 @@ final class UrlConnectionPool implements AutoCloseable {
     }
 
     /**
-     * One more thread (and connection) when the requests that wait would take the threads there are longer than
-     * a new connection takes to open, and no connection is being opened: connections are added one at a time,
-     * each while the others go on.
+     * One more thread (and connection) when no connection is being opened and either the requests that wait would
+     * take the threads there are longer than a new connection takes to open, or more than {@value #GROW_BACKLOG}
+     * requests wait per thread: connections are added one at a time, each while the others go on. The second rule
+     * is for a warm JVM whose one measured opening was a cold start's first TLS handshake (seconds on a busy
+     * machine, against milliseconds warm), which alone would keep a large fan-out on one connection for good.
      */
     private synchronized void grow() {
         int threads = calls.getCorePoolSize();
@@ -177,8 +181,8 @@ final class UrlConnectionPool implements AutoCloseable {
         if (perExchange == 0 || opening.get() > 0 || threads >= maxConnections || calls.isShutdown()) {
             return;
         }
-        long drain = calls.getQueue().size() * perExchange / threads;
-        if (drain > openNanos) {
+        int waiting = calls.getQueue().size();
+        if (waiting * perExchange / threads > openNanos || waiting > GROW_BACKLOG * threads) {
             // a larger core size starts a thread for the requests that wait
             calls.setCorePoolSize(threads + 1);
         }

@@ -77,6 +77,24 @@ class ConnectionsApiTest extends ConnectionsEndpointContract {
     }
 
     @Test
+    void aSlowFirstConnectionDoesNotKeepALargeFanOutOnOneConnection() {
+        for (int i = 0; i < 100; i++) {
+            endpoint.live.add("c" + i);
+        }
+        ConnectionsApi api = (ConnectionsApi) client(endpoint.callbackUrl(), 8,
+                AnonymousCredentialsProvider.create(), Clock.systemUTC());
+        // a cold start's first connection: far slower than what the posts that wait would take on it
+        endpoint.delayMillis = 1_000;
+        assertThat(post(api, "c0", "x").outcome()).isEqualTo(ConnectionsEndpoint.Outcome.DELIVERED);
+        endpoint.delayMillis = 2;
+
+        List<CompletableFuture<ConnectionsEndpoint.Answer>> calls = postAll(api, 100);
+
+        assertThat(calls).allSatisfy(c -> assertThat(c.join().outcome()).isEqualTo(ConnectionsEndpoint.Outcome.DELIVERED));
+        assertThat(api.threads()).as("connections opened for the backlog").isGreaterThan(1);
+    }
+
+    @Test
     void overHttpsPostsShareOneKeptAliveConnection(@TempDir Path dir) throws Exception {
         SelfSignedTls tls = SelfSignedTls.create(dir);
         RecordingSocketFactory sockets = new RecordingSocketFactory(tls.client().getSocketFactory());
