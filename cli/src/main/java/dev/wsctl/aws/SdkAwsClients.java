@@ -1,7 +1,6 @@
 package dev.wsctl.aws;
 
 import dev.wsctl.runtime.AwsEndpoints;
-import dev.wsctl.runtime.Clients;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
@@ -40,7 +39,7 @@ public final class SdkAwsClients implements AwsClients {
     private final SdkHttpClient http = ApacheHttpClient.create();
     /** Shut down without Netty's two-second quiet period, which every command would otherwise wait out on exit. */
     private final SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
-    private final SdkAsyncHttpClient asyncHttp = Clients.http(16, loops);
+    private final SdkAsyncHttpClient asyncHttp = NettyHttp.client(16, loops);
     private final AwsCredentialsProvider credentials;
     private final AwsEndpoints endpoints;
     private final ClientOverrideConfiguration overrides;
@@ -165,6 +164,6 @@ public final class SdkAwsClients implements AwsClients {
         }
         http.close();
         asyncHttp.close();
-        Clients.shutdown(loops);
+        NettyHttp.shutdown(loops);
     }
 }

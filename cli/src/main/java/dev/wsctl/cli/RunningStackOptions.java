@@ -1,5 +1,6 @@
 package dev.wsctl.cli;
 
+import dev.wsctl.aws.NettyHttp;
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.aws.AwsErrors;
 import dev.wsctl.aws.AwsSetupException;
@@ -8,7 +9,6 @@ import dev.wsctl.deploy.DeployedApi;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
-import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.DynamoDbConnectionStore;
@@ -62,14 +62,14 @@ public final class RunningStackOptions {
     private static Target target(String name, ConnectionStore store, URI callback, URI websocketUrl, Region region,
                                  AwsCredentialsProvider credentials, int concurrency, AutoCloseable also) {
         SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
-        var http = Clients.http(16, loops);
+        var http = NettyHttp.client(16, loops);
         var api = managementApi(callback, http, region, credentials);
-        var connections = new ConnectionsApi(callback, loops, concurrency, region, credentials);
+        var connections = new ConnectionsApi(callback, concurrency, region, credentials);
         return new Target(name, store, api, connections, websocketUrl, () -> {
             api.close();
             connections.close();
             http.close();
-            Clients.shutdown(loops);
+            NettyHttp.shutdown(loops);
             also.close();
         });
     }

@@ -1,6 +1,5 @@
 package dev.wsctl.local;
 
-import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.ConnectionsEndpoint;
 
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +21,7 @@ final class GatewayEndpoint implements ConnectionsEndpoint {
     }
 
     @Override
-    public CompletableFuture<ConnectionsApi.Answer> post(String connectionId, ConnectionsApi.Payload payload) {
+    public CompletableFuture<ConnectionsEndpoint.Answer> post(String connectionId, ConnectionsEndpoint.Payload payload) {
         LocalGateway g = gateway;
         if (g == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("the local gateway is not running"));

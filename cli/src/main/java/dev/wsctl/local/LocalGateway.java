@@ -2,7 +2,7 @@ package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wsctl.runtime.ConnectionsApi;
+import dev.wsctl.runtime.ConnectionsEndpoint;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -208,7 +208,7 @@ public final class LocalGateway implements AutoCloseable {
     }
 
     /** PostToConnection from this process: see {@link GatewayEndpoint}. */
-    ConnectionsApi.Answer post(String connectionId, ConnectionsApi.Payload payload) {
+    ConnectionsEndpoint.Answer post(String connectionId, ConnectionsEndpoint.Payload payload) {
         return management.post(connectionId, payload);
     }
 

@@ -1,7 +1,7 @@
 package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wsctl.runtime.ConnectionsApi;
+import dev.wsctl.runtime.ConnectionsEndpoint;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -93,12 +93,12 @@ final class ManagementApi {
     }
 
     /** {@link #post(String, String, int)} as the fan-out reads an answer. */
-    ConnectionsApi.Answer post(String connectionId, ConnectionsApi.Payload payload) {
+    ConnectionsEndpoint.Answer post(String connectionId, ConnectionsEndpoint.Payload payload) {
         return switch (post(connectionId, payload.text(), payload.size())) {
-            case HttpStatus.OK_200 -> ConnectionsApi.Answer.DELIVERED;
+            case HttpStatus.OK_200 -> ConnectionsEndpoint.Answer.DELIVERED;
             case HttpStatus.PAYLOAD_TOO_LARGE_413 ->
-                    ConnectionsApi.classify(HttpStatus.PAYLOAD_TOO_LARGE_413, "PayloadTooLargeException", TOO_LARGE);
-            default -> ConnectionsApi.classify(HttpStatus.GONE_410, "GoneException", GONE);
+                    ConnectionsEndpoint.Answer.of(HttpStatus.PAYLOAD_TOO_LARGE_413, "PayloadTooLargeException", TOO_LARGE);
+            default -> ConnectionsEndpoint.Answer.of(HttpStatus.GONE_410, "GoneException", GONE);
         };
     }
 

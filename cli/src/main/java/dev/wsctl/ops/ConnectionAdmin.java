@@ -2,7 +2,7 @@ package dev.wsctl.ops;
 
 import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.ConnectionsApi;
+import dev.wsctl.runtime.ConnectionsEndpoint;
 import dev.wsctl.runtime.Futures;
 import dev.wsctl.runtime.Json;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -135,8 +135,9 @@ public final class ConnectionAdmin {
         if (reason.isPresent()) {
             String frame = Json.write(Json.object().put("type", "kicked").put("reason", reason.get()));
             // through the fan-out's client, which never repeats a post that may have arrived
-            ConnectionsApi.Answer answer;
-            try (ConnectionsApi.Payload payload = ConnectionsApi.payload(frame.getBytes(StandardCharsets.UTF_8))) {
+            ConnectionsEndpoint.Answer answer;
+            ConnectionsEndpoint.Payload payload = ConnectionsEndpoint.Payload.of(frame.getBytes(StandardCharsets.UTF_8));
+            try {
                 answer = target.connections().post(connectionId, payload).join();
             } catch (CompletionException e) {
                 throw SdkClientException.create("PostToConnection got no answer: " + e.getCause(), e.getCause());

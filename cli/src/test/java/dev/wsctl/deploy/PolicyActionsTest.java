@@ -10,7 +10,6 @@ import dev.wsctl.handlers.ConnectHandler;
 import dev.wsctl.handlers.DisconnectHandler;
 import dev.wsctl.handlers.FanoutHandler;
 import dev.wsctl.handlers.SendHandler;
-import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionTable;
 import dev.wsctl.runtime.ConnectionsApi;
@@ -34,7 +33,6 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
@@ -72,7 +70,6 @@ class PolicyActionsTest {
 
     private static DynamoDbAsyncClient dynamo;
     private static ConnectionStore store;
-    private static SdkEventLoopGroup loops;
     private static ConnectionsApi api;
     private static HttpServer gateway;
     private static PubSub pubSub;
@@ -110,10 +107,9 @@ class PolicyActionsTest {
             exchange.close();
         });
         gateway.start();
-        loops = SdkEventLoopGroup.builder().numberOfThreads(1).build();
         Settings settings = Settings.defaults(table,
                 URI.create("http://127.0.0.1:" + gateway.getAddress().getPort() + "/dev"));
-        api = new ConnectionsApi(settings.callbackUrl(), loops, 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
+        api = new ConnectionsApi(settings.callbackUrl(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
         fanout = new Fanout(store, api, Fanout.Options.withConcurrency(4), new JsonLog(line -> { }));
         pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
     }
@@ -121,7 +117,6 @@ class PolicyActionsTest {
     @AfterAll
     static void close() {
         api.close();
-        Clients.shutdown(loops);
         gateway.stop(0);
         dynamo.close();
     }

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.config.Jackson;
-import dev.wsctl.runtime.ConnectionsApi;
+import dev.wsctl.runtime.ConnectionsEndpoint;
+import dev.wsctl.runtime.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -644,22 +645,21 @@ class LocalGatewayTest {
             TestClient other = connect(gateway);
             String message = "x".repeat(16 * 1024);
             int delivered = 0;
-            ConnectionsApi.Answer answer = null;
+            ConnectionsEndpoint.Answer answer = null;
             // at most 4,000 posts (64 MiB): far more than the bound and both TCP buffers hold
             for (int i = 0; i < 4_000; i++) {
-                try (var payload = ConnectionsApi.payload(message.getBytes(StandardCharsets.UTF_8));
-                     var toOther = ConnectionsApi.payload(("m" + i).getBytes(StandardCharsets.UTF_8))) {
-                    answer = endpoint.post(stuckId, payload).join();
-                    assertThat(endpoint.post(id(other), toOther).join()).isEqualTo(ConnectionsApi.Answer.DELIVERED);
-                }
+                var payload = ConnectionsEndpoint.Payload.of(message.getBytes(StandardCharsets.UTF_8));
+                var toOther = ConnectionsEndpoint.Payload.of(("m" + i).getBytes(StandardCharsets.UTF_8));
+                answer = endpoint.post(stuckId, payload).join();
+                assertThat(endpoint.post(id(other), toOther).join()).isEqualTo(ConnectionsEndpoint.Answer.DELIVERED);
                 LocalConnection c = gateway.connection(stuckId);
                 if (c != null) // null once closed
                     assertThat(c.outboundBytes()).as("bytes waiting for the stuck client").isLessThanOrEqualTo(bound);
-                if (answer.outcome() != ConnectionsApi.Outcome.DELIVERED)
+                if (answer.outcome() != ConnectionsEndpoint.Outcome.DELIVERED)
                     break;
                 delivered++;
             }
-            assertThat(answer.outcome()).as("the post that would go over the bound").isEqualTo(ConnectionsApi.Outcome.GONE);
+            assertThat(answer.outcome()).as("the post that would go over the bound").isEqualTo(ConnectionsEndpoint.Outcome.GONE);
             assertThat(answer.status()).isEqualTo(410);
             assertThat(delivered).isPositive();
             // gone from then on, through the HTTP API too
@@ -745,9 +745,8 @@ class LocalGatewayTest {
             String message = "s".repeat(64 * 1024);
             // until 1 MiB waits in the gateway's queue: the TCP buffers are full, nothing more leaves
             for (int i = 0; i < 1_000 && gateway.connection(stuckId).outboundBytes() < 1024 * 1024; i++) {
-                try (var payload = ConnectionsApi.payload(message.getBytes(StandardCharsets.UTF_8))) {
-                    assertThat(endpoint.post(stuckId, payload).join()).isEqualTo(ConnectionsApi.Answer.DELIVERED);
-                }
+                var payload = ConnectionsEndpoint.Payload.of(message.getBytes(StandardCharsets.UTF_8));
+                assertThat(endpoint.post(stuckId, payload).join()).isEqualTo(ConnectionsEndpoint.Answer.DELIVERED);
             }
             assertThat(gateway.connection(stuckId).outboundBytes()).isGreaterThanOrEqualTo(1024 * 1024);
             gateway.close();
@@ -809,29 +808,28 @@ class LocalGatewayTest {
         endpoint.attach(gateway);
         TestClient client = connect(gateway);
 
-        try (var hello = ConnectionsApi.payload("{\"type\":\"hello\",\"text\":\"é€\"}".getBytes(StandardCharsets.UTF_8));
-             var exactlyMax = ConnectionsApi.payload("é".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8));
-             var tooLarge = ConnectionsApi.payload(new byte[128 * 1024 + 1])) {
-            assertThat(endpoint.post(id(client), hello).join()).isEqualTo(ConnectionsApi.Answer.DELIVERED);
-            assertThat(client.nextText()).isEqualTo("{\"type\":\"hello\",\"text\":\"é€\"}");
-            assertThat(endpoint.post(id(client), exactlyMax).join()).isEqualTo(ConnectionsApi.Answer.DELIVERED);
-            assertThat(client.nextText()).isEqualTo("é".repeat(64 * 1024));
+        var hello = ConnectionsEndpoint.Payload.of("{\"type\":\"hello\",\"text\":\"é€\"}".getBytes(StandardCharsets.UTF_8));
+        var exactlyMax = ConnectionsEndpoint.Payload.of("é".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8));
+        var tooLarge = ConnectionsEndpoint.Payload.of(new byte[128 * 1024 + 1]);
+        assertThat(endpoint.post(id(client), hello).join()).isEqualTo(ConnectionsEndpoint.Answer.DELIVERED);
+        assertThat(client.nextText()).isEqualTo("{\"type\":\"hello\",\"text\":\"é€\"}");
+        assertThat(endpoint.post(id(client), exactlyMax).join()).isEqualTo(ConnectionsEndpoint.Answer.DELIVERED);
+        assertThat(client.nextText()).isEqualTo("é".repeat(64 * 1024));
 
-            ConnectionsApi.Answer refused = endpoint.post(id(client), tooLarge).join();
-            assertThat(refused.outcome()).isEqualTo(ConnectionsApi.Outcome.FAILED);
-            assertThat(refused.status()).isEqualTo(413);
-            assertThat(refused.error()).contains("PayloadTooLargeException");
+        ConnectionsEndpoint.Answer refused = endpoint.post(id(client), tooLarge).join();
+        assertThat(refused.outcome()).isEqualTo(ConnectionsEndpoint.Outcome.FAILED);
+        assertThat(refused.status()).isEqualTo(413);
+        assertThat(refused.error()).contains("PayloadTooLargeException");
 
-            ConnectionsApi.Answer gone = endpoint.post("bm90LWFuLWlkAAA=", hello).join();
-            assertThat(gone.outcome()).isEqualTo(ConnectionsApi.Outcome.GONE);
-            assertThat(gone.status()).isEqualTo(410);
+        ConnectionsEndpoint.Answer gone = endpoint.post("bm90LWFuLWlkAAA=", hello).join();
+        assertThat(gone.outcome()).isEqualTo(ConnectionsEndpoint.Outcome.GONE);
+        assertThat(gone.status()).isEqualTo(410);
 
-            // once the socket is closed, the same id is gone too
-            String closedId = id(client);
-            client.close();
-            assertThat(disconnects.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
-            assertThat(endpoint.post(closedId, hello).join().outcome()).isEqualTo(ConnectionsApi.Outcome.GONE);
-        }
+        // once the socket is closed, the same id is gone too
+        String closedId = id(client);
+        client.close();
+        assertThat(disconnects.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
+        assertThat(endpoint.post(closedId, hello).join().outcome()).isEqualTo(ConnectionsEndpoint.Outcome.GONE);
     }
 
     @Test

@@ -22,7 +22,7 @@ public final class AuthorizeHandler implements RequestStreamHandler {
     /** Used by Lambda. */
     public AuthorizeHandler() {
         this(new Authorizer(AuthSettings.fromEnvironment(System.getenv()), JsonLog.stdout()));
-        if (Priming.pays(System.getenv())) {
+        if (Priming.atInit(System.getenv())) {
             Priming.authorizer(authorizer.settings());
         }
     }

@@ -12,7 +12,7 @@ public final class ChannelsHandler extends WsHandler {
 
     /** Used by Lambda: the services come from the function's environment, built once at init. */
     public ChannelsHandler() {
-        super(Services.fromEnvironment(), Services.log(), ROUTE);
+        super(FunctionRuntime.fromEnvironment(), FunctionRuntime.log(), ROUTE);
     }
 
     public ChannelsHandler(PubSub pubSub, JsonLog log) {

@@ -15,7 +15,7 @@ public final class ConnectHandler extends WsHandler {
 
     /** Used by Lambda: the services come from the function's environment, built once at init. */
     public ConnectHandler() {
-        super(Services.fromEnvironment(), Services.log(), ROUTE);
+        super(FunctionRuntime.fromEnvironment(), FunctionRuntime.log(), ROUTE);
     }
 
     public ConnectHandler(PubSub pubSub, JsonLog log) {

@@ -15,8 +15,8 @@ public final class DefaultHandler extends WsHandler {
      * the function's init is the JVM, Jackson and this class (see BENCHMARKS.md, cold start).
      */
     public DefaultHandler() {
-        super(null, Services.log(), ROUTE);
-        if (Priming.pays(System.getenv())) {
+        super(null, FunctionRuntime.log(), ROUTE);
+        if (Priming.atInit(System.getenv())) {
             Priming.events();
         }
     }

@@ -15,7 +15,7 @@ public final class DisconnectHandler extends WsHandler {
 
     /** Used by Lambda: the services come from the function's environment, built once at init. */
     public DisconnectHandler() {
-        super(Services.fromEnvironment(), Services.log(), ROUTE);
+        super(FunctionRuntime.fromEnvironment(), FunctionRuntime.log(), ROUTE);
     }
 
     public DisconnectHandler(PubSub pubSub, JsonLog log) {

@@ -27,7 +27,7 @@ public final class FanoutHandler implements RequestStreamHandler {
 
     /** Used by Lambda: the services come from the function's environment, built once at init. */
     public FanoutHandler() {
-        this(Services.worker(), Services.log());
+        this(FunctionRuntime.worker(), FunctionRuntime.log());
     }
 
     public FanoutHandler(FanoutWorker worker, JsonLog log) {

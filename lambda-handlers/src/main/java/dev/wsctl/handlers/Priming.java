@@ -48,14 +48,14 @@ final class Priming {
     }
 
     /** True when init is not on an event's path (SnapStart, provisioned concurrency). */
-    static boolean pays(Map<String, String> env) {
+    static boolean atInit(Map<String, String> env) {
         String type = env.getOrDefault(INITIALIZATION_TYPE, "on-demand");
         return type.equals("snap-start") || type.equals("provisioned-concurrency");
     }
 
     /**
      * The store's DynamoDB client (wsctl's own, {@link DynamoDbJsonClient}: its requests, answers and signer in
-     * memory; @connections posts go through wsctl's own HTTP client too), then the event path.
+     * memory), then the event path.
      */
     static void storeClient() {
         DynamoDbJsonClient.prime();
@@ -63,7 +63,7 @@ final class Priming {
     }
 
     /**
-     * The fan-out's @connections client: one unsigned request to the endpoint over TLS, all connections closed
+     * The fan-out's @connections client: one unsigned request to the endpoint over TLS, its connection closed
      * after it ({@link ConnectionsApi#prime}), so that a restored environment's first send finds the TLS
      * handshake and the HTTP path loaded. No credentials, no open connection in the snapshot.
      */

@@ -12,7 +12,7 @@ public final class SendHandler extends WsHandler {
 
     /** Used by Lambda: the services come from the function's environment, built once at init. */
     public SendHandler() {
-        super(Services.publisher(), Services.log(), ROUTE);
+        super(FunctionRuntime.fromEnvironment(), FunctionRuntime.log(), ROUTE);
     }
 
     public SendHandler(PubSub pubSub, JsonLog log) {

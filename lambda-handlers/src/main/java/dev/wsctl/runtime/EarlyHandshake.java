@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One TLS handshake with an HTTPS endpoint ahead of a client's first request, on a connection of its own that
  * is closed without a request: the JDK's TLS context and handshake code are loaded and have run (and the
- * session can be resumed) by the time the client's first request opens its connection. A function that started
- * cold on demand runs it on a thread of its own while init and its first event go on; the client's first request
+ * session can be resumed) by the time the client's first request opens its connection: the store's DynamoDB client
+ * ({@link DynamoDbJsonClient#preconnect()}). A function that started cold on demand runs it on a thread of its own
+ * while init and its first event go on; the client's first request
  * waits for a handshake under way rather than make a second cold one beside it on a
  * busy CPU ({@link #beforeRequest()}). Once only, and not once a request has begun; over plain HTTP nothing. A
  * failure is no error: the request reports what is wrong.

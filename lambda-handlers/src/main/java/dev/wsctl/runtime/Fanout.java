@@ -141,7 +141,7 @@ public final class Fanout {
     public FanoutReport send(String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId,
                              Progress progress, ObjectNode logFields) {
         long start = System.nanoTime();
-        Run run = new Run(ConnectionsApi.payload(payload), progress);
+        Run run = new Run(ConnectionsEndpoint.Payload.of(payload), progress);
         try {
             for (List<String> page : pages) {
                 for (String id : page) {
@@ -157,7 +157,6 @@ public final class Fanout {
         } finally {
             run.inFlight.acquireUninterruptibly(options.concurrency());
             run.inFlight.release(options.concurrency());
-            run.payload.close();
         }
         if (!run.goneIds.isEmpty()) {
             store.disconnectAll(List.copyOf(run.goneIds));
@@ -179,7 +178,7 @@ public final class Fanout {
 
     /** The state of one fan-out; callbacks run on the HTTP client's threads. */
     private final class Run {
-        final ConnectionsApi.Payload payload;
+        final ConnectionsEndpoint.Payload payload;
         final Semaphore inFlight = new Semaphore(options.concurrency());
         final AtomicLong recipients = new AtomicLong();
         final AtomicLong delivered = new AtomicLong();
@@ -191,7 +190,7 @@ public final class Fanout {
         final AtomicLong settled = new AtomicLong();
         final Progress progress;
 
-        Run(ConnectionsApi.Payload payload, Progress progress) {
+        Run(ConnectionsEndpoint.Payload payload, Progress progress) {
             this.payload = payload;
             this.progress = progress;
         }
@@ -213,7 +212,7 @@ public final class Fanout {
          * and has taken the call's token from the rate cap.
          */
         void post(String connectionId, int attempt) {
-            CompletableFuture<ConnectionsApi.Answer> call;
+            CompletableFuture<ConnectionsEndpoint.Answer> call;
             try {
                 call = api.post(connectionId, payload);
             } catch (RuntimeException e) {

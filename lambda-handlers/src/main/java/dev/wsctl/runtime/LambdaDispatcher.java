@@ -1,11 +1,8 @@
 package dev.wsctl.runtime;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.buffer.Unpooled;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 
@@ -19,8 +16,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Hands batches to the {@code fanout} worker function: Lambda's Invoke with {@code X-Amz-Invocation-Type: Event}
  * ({@code POST /2015-03-31/functions/{name or name:qualifier}/invocations}, 202 when Lambda queued the event),
- * over {@link Http1Pool} and signed by {@link SigV4} ({@code lambda}), like the fan-out's own calls: no Lambda
- * SDK client in handlers.jar.
+ * over the functions' one HTTP transport ({@link UrlConnectionPool}) and signed by {@link SigV4} ({@code lambda}),
+ * like the fan-out's own calls: no Lambda SDK client in handlers.jar
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
  *
  * <p>A hand-off that Lambda did not take is tried again, with backoff and jitter, only when it certainly was not
  * taken: throttled (429 TooManyRequestsException and the like) or never sent. Anything else (another error, no
@@ -42,7 +40,7 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
     static final int MAX_CONNECTIONS = 16;
 
     private final String function;
-    private final Http1Pool http;
+    private final UrlConnectionPool http;
     private final SigV4 sigV4;
     private final SdkHttpRequest template;
     private final JsonLog log;
@@ -51,34 +49,26 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
     /**
      * @param function the function to invoke: its name, ARN, or either with {@code :qualifier} (an alias)
      * @param endpoint Lambda's endpoint ({@link AwsEndpoints#lambda(Region)})
-     * @param loops    the event loops to run on; the caller shuts them down
      */
     public LambdaDispatcher(String function, URI endpoint, Region region, AwsCredentialsProvider credentials,
-                            SdkEventLoopGroup loops, JsonLog log) {
-        this(function, endpoint, region, credentials, loops, log, TIMEOUT, BACKOFF, Clock.systemUTC());
+                            JsonLog log) {
+        this(function, endpoint, region, credentials, log, TIMEOUT, BACKOFF, Clock.systemUTC());
     }
 
     LambdaDispatcher(String function, URI endpoint, Region region, AwsCredentialsProvider credentials,
-                     SdkEventLoopGroup loops, JsonLog log, Duration timeout, BackoffStrategy backoff, Clock clock) {
+                     JsonLog log, Duration timeout, BackoffStrategy backoff, Clock clock) {
         String scheme = endpoint.getScheme();
         if (endpoint.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
             throw new IllegalArgumentException("Lambda's endpoint must be http(s)://host[:port], not " + endpoint);
         }
         this.function = function;
-        this.http = new Http1Pool(endpoint, loops, MAX_CONNECTIONS, timeout);
+        this.http = new UrlConnectionPool(endpoint, MAX_CONNECTIONS, timeout, null, "wsctl-invoke");
         this.sigV4 = new SigV4(credentials, SERVICE, region.id(), true, clock);
         this.log = log;
         this.backoff = backoff;
         String base = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
-        int port = endpoint.getPort();
-        this.template = SdkHttpRequest.builder()
-                .method(SdkHttpMethod.POST)
-                .protocol(scheme)
-                .host(endpoint.getHost())
-                .port(port)
-                .encodedPath((base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
-                        + "/2015-03-31/functions/" + ConnectionsTarget.encodeSegment(function) + "/invocations")
-                .putHeader("Host", port == -1 ? endpoint.getHost() : endpoint.getHost() + ":" + port)
+        this.template = SigV4.template(endpoint, (base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
+                        + "/2015-03-31/functions/" + SigV4.encodeSegment(function) + "/invocations")
                 .putHeader("Content-Type", "application/json")
                 .putHeader("X-Amz-Invocation-Type", "Event")
                 .putHeader("User-Agent", "wsctl-fanout")
@@ -103,28 +93,39 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
             refused(batch, attempt, e.toString(), done);
             return;
         }
-        http.send(SigV4.head(request), Unpooled.wrappedBuffer(body), new Http1Pool.Call() {
-            @Override
-            public void answered(int status, String errorType, String text) {
-                ConnectionsApi.Answer answer = ConnectionsApi.classify(status, errorType, text);
-                if (answer.outcome() == ConnectionsApi.Outcome.DELIVERED) {
-                    done.complete(Handoff.accepted(attempt));
-                } else if (answer.outcome() == ConnectionsApi.Outcome.THROTTLED && attempt < MAX_ATTEMPTS) {
+        http.post(request, body).whenComplete((answer, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (Fanout.isUnsent(cause) && attempt < MAX_ATTEMPTS) {
                     retry(batch, body, attempt, done);
                 } else {
-                    refused(batch, attempt, answer.error(), done);
+                    refused(batch, attempt, cause.toString(), done);
                 }
-            }
-
-            @Override
-            public void failed(Throwable error) {
-                if (Fanout.isUnsent(error) && attempt < MAX_ATTEMPTS) {
-                    retry(batch, body, attempt, done);
-                } else {
-                    refused(batch, attempt, error.toString(), done);
-                }
+            } else if (answer.ok()) {
+                done.complete(Handoff.accepted(attempt));
+            } else if (throttled(answer) && attempt < MAX_ATTEMPTS) {
+                retry(batch, body, attempt, done);
+            } else {
+                refused(batch, attempt, error(answer), done);
             }
         });
+    }
+
+    /**
+     * Whether Lambda did not take the event because of a rate or concurrency limit: 429 TooManyRequestsException
+     * (its {@code Reason} says which limit), or an error type that says throttling
+     * (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors).
+     */
+    static boolean throttled(UrlConnectionPool.Response answer) {
+        String type = answer.errorType() == null ? "" : answer.errorType();
+        return answer.status() == 429 || type.contains("TooManyRequests") || type.contains("Throttl");
+    }
+
+    private static String error(UrlConnectionPool.Response answer) {
+        String type = answer.errorType() == null || answer.errorType().isEmpty() ? "" : " " + answer.errorType();
+        String body = answer.errorBody() == null || answer.errorBody().isEmpty() ? "" : ": " + answer.errorBody();
+        return answer.status() + type + body;
     }
 
     private void retry(FanoutBatch batch, byte[] body, int attempt, CompletableFuture<Handoff> done) {

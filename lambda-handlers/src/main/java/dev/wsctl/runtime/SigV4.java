@@ -1,22 +1,22 @@
 package dev.wsctl.runtime;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 
 /**
- * Requests for {@link Http1Pool} signed with SigV4 by the SDK's own signer, for one service and region:
- * what {@link ConnectionsApi} and {@link JdkConnectionsApi} ({@code execute-api}, through {@link ConnectionsTarget}),
- * {@link DynamoDbJsonClient} ({@code dynamodb}) and {@link LambdaDispatcher} ({@code lambda}) share.
+ * Requests signed with SigV4 by the SDK's own signer, for one service and region: what {@link ConnectionsApi}
+ * ({@code execute-api}), {@link DynamoDbJsonClient} ({@code dynamodb}) and {@link LambdaDispatcher} ({@code lambda})
+ * share.
  *
  * <p>Every request asks the provider for the credentials: nothing is resolved before the first request (a SnapStart
  * snapshot taken after init holds none), and no copy is kept here that could outlive them. Keeping and refreshing
@@ -26,10 +26,6 @@ import java.time.Clock;
  * reads the variables. Anonymous credentials sign nothing (the local gateway and emulators check no signatures).
  */
 final class SigV4 {
-    private static final byte[] HTTP11 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] COLON = ": ".getBytes(StandardCharsets.US_ASCII);
-
     private final AwsCredentialsProvider credentials;
     private final boolean anonymous;
     private final String service;
@@ -74,22 +70,50 @@ final class SigV4 {
         return signer.sign(sign.build()).request();
     }
 
-    /** The request line ({@code METHOD path HTTP/1.1}) and every header of {@code request}, ready to write. */
-    static ByteBuf head(SdkHttpRequest request) {
-        ByteBuf head = ByteBufAllocator.DEFAULT.ioBuffer(1024);
-        head.writeCharSequence(request.method().name(), StandardCharsets.US_ASCII);
-        head.writeByte(' ');
-        head.writeCharSequence(request.encodedPath(), StandardCharsets.US_ASCII);
-        head.writeBytes(HTTP11);
-        request.forEachHeader((name, values) -> {
-            for (String value : values) {
-                head.writeCharSequence(name, StandardCharsets.US_ASCII);
-                head.writeBytes(COLON);
-                head.writeCharSequence(value, StandardCharsets.US_ASCII);
-                head.writeBytes(CRLF);
+    /**
+     * A POST to {@code encodedPath} at {@code endpoint}'s scheme, host and port, with the Host header as the JDK's
+     * {@link java.net.HttpURLConnection} writes it (the port only when it is not the scheme's), which the signature
+     * covers.
+     */
+    static SdkHttpRequest.Builder template(URI endpoint, String encodedPath) {
+        int port = endpoint.getPort();
+        if (port == ("https".equals(endpoint.getScheme()) ? 443 : 80)) {
+            port = -1;
+        }
+        return SdkHttpRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .protocol(endpoint.getScheme())
+                .host(endpoint.getHost())
+                .port(port)
+                .encodedPath(encodedPath)
+                .putHeader("Host", port == -1 ? endpoint.getHost() : endpoint.getHost() + ":" + port);
+    }
+
+    /** A path segment as AWS's APIs expect it: everything but RFC 3986's unreserved characters escaped. */
+    static String encodeSegment(String s) {
+        int i = 0;
+        while (i < s.length() && unreserved(s.charAt(i))) {
+            i++;
+        }
+        if (i == s.length()) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder(s.length() + 8).append(s, 0, i);
+        for (byte b : s.substring(i).getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (unreserved(c)) {
+                out.append(c);
+            } else {
+                out.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
             }
-        });
-        head.writeBytes(CRLF);
-        return head;
+        }
+        return out.toString();
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    private static boolean unreserved(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                || c == '-' || c == '_' || c == '.' || c == '~';
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionInfo;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionTable;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
@@ -56,7 +54,6 @@ class HandlersTest {
     static final Dynalite DYNALITE = new Dynalite();
     private static DynamoDbAsyncClient dynamo;
     private static ConnectionStore store;
-    private static SdkEventLoopGroup loops;
     private static ConnectionsApi api;
     private static final List<String> LOG = new ArrayList<>();
     private static PubSub pubSub;
@@ -68,9 +65,8 @@ class HandlersTest {
         Dynalite.createTable(dynamo, table);
         store = new DynamoDbConnectionStore(dynamo, table);
         // Nobody else is subscribed in these tests, so the fan-out never calls this endpoint.
-        loops = SdkEventLoopGroup.builder().numberOfThreads(1).build();
         Settings settings = Settings.defaults(table, URI.create("http://127.0.0.1:9/dev"));
-        api = new ConnectionsApi(settings.callbackUrl(), loops, 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
+        api = new ConnectionsApi(settings.callbackUrl(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
         pubSub = new PubSub(settings, store, new Fanout(store, api, Fanout.Options.withConcurrency(4),
                 new JsonLog(LOG::add)), Clock.systemUTC());
     }
@@ -78,7 +74,6 @@ class HandlersTest {
     @AfterAll
     static void close() {
         api.close();
-        Clients.shutdown(loops);
         dynamo.close();
     }
 
@@ -209,7 +204,7 @@ class HandlersTest {
         try (FakeConnectionsEndpoint endpoint = new FakeConnectionsEndpoint()) {
             Settings settings = new Settings(ConnectionTable.name("wsctl-test", "handlers"), endpoint.callbackUrl(), Optional.of("default"), limit, 4,
                     Settings.Delivery.ENVELOPE, Settings.Publish.ANY, Settings.Sharding.defaults());
-            try (ConnectionsApi posts = new ConnectionsApi(endpoint.callbackUrl(), loops, 4, Region.US_EAST_1,
+            try (ConnectionsApi posts = new ConnectionsApi(endpoint.callbackUrl(), 4, Region.US_EAST_1,
                     AnonymousCredentialsProvider.create())) {
                 PubSub big = new PubSub(settings, store, new Fanout(store, posts, Fanout.Options.withConcurrency(4),
                         new JsonLog(LOG::add)), clock);

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.Test;
 class PrimingTest {
     @Test
     void primesOnlyWhenInitIsOffTheEventsPath() {
-        assertThat(Priming.pays(Map.of(Priming.INITIALIZATION_TYPE, "snap-start"))).isTrue();
-        assertThat(Priming.pays(Map.of(Priming.INITIALIZATION_TYPE, "provisioned-concurrency"))).isTrue();
-        assertThat(Priming.pays(Map.of(Priming.INITIALIZATION_TYPE, "on-demand"))).isFalse();
-        assertThat(Priming.pays(Map.of())).isFalse();
+        assertThat(Priming.atInit(Map.of(Priming.INITIALIZATION_TYPE, "snap-start"))).isTrue();
+        assertThat(Priming.atInit(Map.of(Priming.INITIALIZATION_TYPE, "provisioned-concurrency"))).isTrue();
+        assertThat(Priming.atInit(Map.of(Priming.INITIALIZATION_TYPE, "on-demand"))).isFalse();
+        assertThat(Priming.atInit(Map.of())).isFalse();
     }
 
     @Test

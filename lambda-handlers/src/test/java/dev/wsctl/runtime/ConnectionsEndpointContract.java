@@ -34,9 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * What every HTTP client of the @connections API does ({@link ConnectionsApi} on Netty, {@link JdkConnectionsApi}
- * on the JDK's), against an endpoint that answers like API Gateway: the same requests, signed the same way, and
- * the same answers for the fan-out.
+ * What an HTTP client of the @connections API ({@link ConnectionsApi}) does, against an endpoint that answers like
+ * API Gateway: the requests, their signatures, and the answers for the fan-out.
  */
 abstract class ConnectionsEndpointContract {
     private static final java.util.regex.Pattern AUTHORIZATION = java.util.regex.Pattern.compile(
@@ -82,10 +81,9 @@ abstract class ConnectionsEndpointContract {
         return client(AnonymousCredentialsProvider.create());
     }
 
-    static ConnectionsApi.Answer post(ConnectionsEndpoint api, String id, String body) {
-        try (ConnectionsApi.Payload payload = ConnectionsApi.payload(body.getBytes(StandardCharsets.UTF_8))) {
-            return api.post(id, payload).join();
-        }
+    static ConnectionsEndpoint.Answer post(ConnectionsEndpoint api, String id, String body) {
+        ConnectionsEndpoint.Payload payload = ConnectionsEndpoint.Payload.of(body.getBytes(StandardCharsets.UTF_8));
+        return api.post(id, payload).join();
     }
 
     @Test
@@ -93,18 +91,17 @@ abstract class ConnectionsEndpointContract {
         endpoint.live.add("live=");
         ConnectionsEndpoint one = client(endpoint.callbackUrl(), 1, AnonymousCredentialsProvider.create(),
                 Clock.systemUTC());
-        try (ConnectionsApi.Payload payload = ConnectionsApi.payload(new byte[] {'x'})) {
-            // more calls than connections: each waits for the one before it on the same connection
-            List<CompletableFuture<ConnectionsApi.Answer>> calls = new java.util.ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                calls.add(one.post(i % 2 == 0 ? "live=" : "gone=", payload));
-            }
-            for (int i = 0; i < 20; i++) {
-                ConnectionsApi.Answer answer = calls.get(i).join();
-                assertThat(answer.outcome()).as("call %d: %s", i, answer.error())
-                        .isEqualTo(i % 2 == 0 ? ConnectionsApi.Outcome.DELIVERED : ConnectionsApi.Outcome.GONE);
-                assertThat(answer.status()).isEqualTo(i % 2 == 0 ? 200 : 410);
-            }
+        ConnectionsEndpoint.Payload payload = ConnectionsEndpoint.Payload.of(new byte[] {'x'});
+        // more calls than connections: each waits for the one before it on the same connection
+        List<CompletableFuture<ConnectionsEndpoint.Answer>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            calls.add(one.post(i % 2 == 0 ? "live=" : "gone=", payload));
+        }
+        for (int i = 0; i < 20; i++) {
+            ConnectionsEndpoint.Answer answer = calls.get(i).join();
+            assertThat(answer.outcome()).as("call %d: %s", i, answer.error())
+                    .isEqualTo(i % 2 == 0 ? ConnectionsEndpoint.Outcome.DELIVERED : ConnectionsEndpoint.Outcome.GONE);
+            assertThat(answer.status()).isEqualTo(i % 2 == 0 ? 200 : 410);
         }
     }
 
@@ -113,8 +110,8 @@ abstract class ConnectionsEndpointContract {
         endpoint.live.add("abc=");
         ConnectionsEndpoint api = signing();
 
-        assertThat(post(api, "abc=", "{\"n\":1}").outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED);
-        assertThat(post(api, "abc=", "{\"n\":2}").outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED);
+        assertThat(post(api, "abc=", "{\"n\":1}").outcome()).isEqualTo(ConnectionsEndpoint.Outcome.DELIVERED);
+        assertThat(post(api, "abc=", "{\"n\":2}").outcome()).isEqualTo(ConnectionsEndpoint.Outcome.DELIVERED);
 
         List<FakeConnectionsEndpoint.Seen> seen = List.copyOf(endpoint.requests);
         assertThat(seen).hasSize(2);
@@ -154,7 +151,7 @@ abstract class ConnectionsEndpointContract {
     void anonymousCredentialsSendUnsignedRequests() {
         endpoint.live.add("abc=");
 
-        assertThat(post(anonymous(), "abc=", "hello").outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED);
+        assertThat(post(anonymous(), "abc=", "hello").outcome()).isEqualTo(ConnectionsEndpoint.Outcome.DELIVERED);
 
         FakeConnectionsEndpoint.Seen request = endpoint.requests.peek();
         assertThat(request.header("authorization")).isNull();
@@ -170,7 +167,7 @@ abstract class ConnectionsEndpointContract {
         String id = "a=b/c+d e~é";
         endpoint.live.add(id);
 
-        assertThat(post(anonymous(), id, "x").outcome()).isEqualTo(ConnectionsApi.Outcome.DELIVERED);
+        assertThat(post(anonymous(), id, "x").outcome()).isEqualTo(ConnectionsEndpoint.Outcome.DELIVERED);
 
         assertThat(endpoint.requests.peek().rawPath()).isEqualTo("/test/@connections/a%3Db%2Fc%2Bd%20e~%C3%A9");
         assertThat(endpoint.received).containsOnlyKeys(id);
@@ -185,13 +182,13 @@ abstract class ConnectionsEndpointContract {
         endpoint.throttleNext.put("busy", new AtomicInteger(1));
         ConnectionsEndpoint api = anonymous();
 
-        assertThat(post(api, "live", "x")).isEqualTo(new ConnectionsApi.Answer(ConnectionsApi.Outcome.DELIVERED, 200, null));
-        assertThat(post(api, "ghost", "x")).extracting(ConnectionsApi.Answer::outcome, ConnectionsApi.Answer::status)
-                .containsExactly(ConnectionsApi.Outcome.GONE, 410);
-        assertThat(post(api, "busy", "x")).extracting(ConnectionsApi.Answer::outcome, ConnectionsApi.Answer::status)
-                .containsExactly(ConnectionsApi.Outcome.THROTTLED, 429);
-        ConnectionsApi.Answer failed = post(api, "broken", "x");
-        assertThat(failed.outcome()).isEqualTo(ConnectionsApi.Outcome.FAILED);
+        assertThat(post(api, "live", "x")).isEqualTo(new ConnectionsEndpoint.Answer(ConnectionsEndpoint.Outcome.DELIVERED, 200, null));
+        assertThat(post(api, "ghost", "x")).extracting(ConnectionsEndpoint.Answer::outcome, ConnectionsEndpoint.Answer::status)
+                .containsExactly(ConnectionsEndpoint.Outcome.GONE, 410);
+        assertThat(post(api, "busy", "x")).extracting(ConnectionsEndpoint.Answer::outcome, ConnectionsEndpoint.Answer::status)
+                .containsExactly(ConnectionsEndpoint.Outcome.THROTTLED, 429);
+        ConnectionsEndpoint.Answer failed = post(api, "broken", "x");
+        assertThat(failed.outcome()).isEqualTo(ConnectionsEndpoint.Outcome.FAILED);
         assertThat(failed.error()).isEqualTo("500 InternalServerErrorException: {\"message\":\"Internal server error\"}");
     }
 
@@ -201,11 +198,10 @@ abstract class ConnectionsEndpointContract {
             int port = refusing.port();
             ConnectionsEndpoint api = client(URI.create("http://127.0.0.1:" + port + "/dev"), 4,
                     AnonymousCredentialsProvider.create(), Clock.systemUTC());
-            try (ConnectionsApi.Payload payload = ConnectionsApi.payload(new byte[] {'x'})) {
-                CompletableFuture<ConnectionsApi.Answer> call = api.post("abc", payload);
-                assertThatThrownBy(call::join).isInstanceOf(CompletionException.class)
-                        .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause())).as(e.toString()).isTrue());
-            }
+            ConnectionsEndpoint.Payload payload = ConnectionsEndpoint.Payload.of(new byte[] {'x'});
+            CompletableFuture<ConnectionsEndpoint.Answer> call = api.post("abc", payload);
+            assertThatThrownBy(call::join).isInstanceOf(CompletionException.class)
+                    .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause())).as(e.toString()).isTrue());
         }
     }
 
@@ -213,11 +209,10 @@ abstract class ConnectionsEndpointContract {
     void aPostAfterCloseFailsAsNotSent() {
         ConnectionsEndpoint api = anonymous();
         api.close();
-        try (ConnectionsApi.Payload payload = ConnectionsApi.payload(new byte[] {'x'})) {
-            CompletableFuture<ConnectionsApi.Answer> call = api.post("abc", payload);
-            assertThatThrownBy(call::join).isInstanceOf(CompletionException.class)
-                    .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause())).as(e.toString()).isTrue());
-        }
+        ConnectionsEndpoint.Payload payload = ConnectionsEndpoint.Payload.of(new byte[] {'x'});
+        CompletableFuture<ConnectionsEndpoint.Answer> call = api.post("abc", payload);
+        assertThatThrownBy(call::join).isInstanceOf(CompletionException.class)
+                .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause())).as(e.toString()).isTrue());
         assertThat(endpoint.requests).isEmpty();
     }
 

@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpsServer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 
 import java.io.IOException;
@@ -56,7 +55,6 @@ public final class FakeConnectionsEndpoint implements AutoCloseable {
     final AtomicInteger maxInFlight = new AtomicInteger();
     public final AtomicInteger calls = new AtomicInteger();
     volatile long delayMillis;
-    private final SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
     private final List<ConnectionsApi> clients = new CopyOnWriteArrayList<>();
 
     public FakeConnectionsEndpoint() throws IOException {
@@ -114,7 +112,7 @@ public final class FakeConnectionsEndpoint implements AutoCloseable {
 
     /** Each client is closed with the endpoint. */
     ConnectionsApi client(AwsCredentialsProvider credentials) {
-        ConnectionsApi api = new ConnectionsApi(callbackUrl(), eventLoops, 256, Region.US_EAST_1, credentials);
+        ConnectionsApi api = new ConnectionsApi(callbackUrl(), 256, Region.US_EAST_1, credentials);
         clients.add(api);
         return api;
     }
@@ -122,10 +120,6 @@ public final class FakeConnectionsEndpoint implements AutoCloseable {
     /** The bodies {@code connectionId} was delivered, in order. */
     public List<byte[]> received(String connectionId) {
         return received.getOrDefault(connectionId, List.of());
-    }
-
-    SdkEventLoopGroup eventLoops() {
-        return eventLoops;
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -203,7 +197,6 @@ public final class FakeConnectionsEndpoint implements AutoCloseable {
     public void close() {
         server.stop(0);
         clients.forEach(ConnectionsApi::close);
-        Clients.shutdown(eventLoops);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
 }

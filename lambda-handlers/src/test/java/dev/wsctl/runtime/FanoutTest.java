@@ -236,7 +236,7 @@ class FanoutTest {
         int port = refusing.port();
         String a = connect(true, channel);
         ConnectionsApi refused = new ConnectionsApi(URI.create("http://127.0.0.1:" + port + "/test"),
-                endpoint.eventLoops(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
+                4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
         // ~20 attempts with waits of up to 20, 40, 80, then 100 ms: about a second in all, never less than
         // the moment it takes the endpoint below to start listening
         Fanout fanout = new Fanout(store, refused, new Fanout.Options(4, 20,

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 
@@ -44,7 +43,6 @@ class LambdaDispatcherTest {
     private final Queue<Integer> answers = new ConcurrentLinkedQueue<>();
     private final List<Seen> requests = new CopyOnWriteArrayList<>();
     private final List<String> log = new CopyOnWriteArrayList<>();
-    private final SdkEventLoopGroup loops = SdkEventLoopGroup.builder().numberOfThreads(1).build();
     private LambdaDispatcher dispatcher;
 
     @BeforeEach
@@ -60,7 +58,6 @@ class LambdaDispatcherTest {
             dispatcher.close();
         }
         server.stop(0);
-        Clients.shutdown(loops);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -91,7 +88,7 @@ class LambdaDispatcherTest {
     private LambdaDispatcher dispatcher(URI endpoint, String function) {
         dispatcher = new LambdaDispatcher(function, endpoint, Region.EU_WEST_1,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, "test-secret-not-a-real-one")),
-                loops, new JsonLog(log::add), Duration.ofSeconds(5),
+                new JsonLog(log::add), Duration.ofSeconds(5),
                 BackoffStrategy.exponentialDelay(Duration.ofMillis(5), Duration.ofMillis(10)), Clock.systemUTC());
         return dispatcher;
     }

@@ -1,6 +1,5 @@
 package dev.wsctl.bench;
 
-import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionStore;
 import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Fanout;
@@ -10,7 +9,6 @@ import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 
 import java.io.BufferedReader;
@@ -91,14 +89,13 @@ public final class FanoutBench {
 
     public List<Result> run() throws Exception {
         try (Endpoint endpoint = plan.inProcess() ? Endpoint.inProcess(plan) : Endpoint.child(plan)) {
-            SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
             ConnectionsApi api = null;
             try {
                 AwsCredentialsProvider credentials = plan.signed()
                         // the endpoint checks nothing: made-up keys sign like real ones
                         ? StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDBENCHMARK", "bench-secret"))
                         : AnonymousCredentialsProvider.create();
-                api = new ConnectionsApi(endpoint.url(), loops, plan.concurrency(), Region.US_EAST_1,
+                api = new ConnectionsApi(endpoint.url(), plan.concurrency(), Region.US_EAST_1,
                         credentials);
                 Fanout.Options options = Fanout.Options.withConcurrency(plan.concurrency())
                         .withRateCap(plan.maxRate(), plan.burst());
@@ -137,7 +134,6 @@ public final class FanoutBench {
                 if (api != null) {
                     api.close();
                 }
-                Clients.shutdown(loops);
             }
         }
     }

@@ -6,7 +6,6 @@ import dev.wsctl.handlers.FanoutHandler;
 import dev.wsctl.local.InProcessDispatcher;
 import dev.wsctl.local.LambdaIntegration;
 import dev.wsctl.local.SqliteConnectionStore;
-import dev.wsctl.runtime.Clients;
 import dev.wsctl.runtime.ConnectionsApi;
 import dev.wsctl.runtime.Fanout;
 import dev.wsctl.runtime.FanoutWorker;
@@ -15,7 +14,6 @@ import dev.wsctl.runtime.RateCap;
 import dev.wsctl.runtime.Settings;
 import dev.wsctl.runtime.ShardedFanout;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 
 import java.io.IOException;
@@ -103,7 +101,6 @@ public final class ShardedFanoutBench {
     public List<Result> run() throws Exception {
         Path dir = Files.createTempDirectory("wsctl-sharded-bench");
         List<Result> results = new ArrayList<>();
-        SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
         try (FanoutBench.Endpoint endpoint = plan.inProcess()
                 ? FanoutBench.Endpoint.inProcess(plan.limit(), plan.burst())
                 : FanoutBench.Endpoint.child(plan.limit(), plan.burst());
@@ -114,7 +111,7 @@ public final class ShardedFanoutBench {
                 store.subscribeAll(WARMUP_CHANNEL, ids(plan.warmupCalls()), expiresAt);
             }
             // every worker's calls in flight at once have a connection each
-            ConnectionsApi api = new ConnectionsApi(endpoint.url(), loops, plan.concurrency() * plan.workers(),
+            ConnectionsApi api = new ConnectionsApi(endpoint.url(), plan.concurrency() * plan.workers(),
                     Region.US_EAST_1, AnonymousCredentialsProvider.create());
             try {
                 byte[] payload = new byte[plan.payloadBytes()];
@@ -149,7 +146,6 @@ public final class ShardedFanoutBench {
                         + "engine, warm-up included) and 429 to %,d", answered[0], sent, answered[1]));
             }
         } finally {
-            Clients.shutdown(loops);
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }

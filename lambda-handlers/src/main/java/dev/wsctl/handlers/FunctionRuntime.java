@@ -1,0 +1,112 @@
+package dev.wsctl.handlers;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.runtime.AwsEndpoints;
+import dev.wsctl.runtime.Clients;
+import dev.wsctl.runtime.ConnectionStore;
+import dev.wsctl.runtime.ConnectionsApi;
+import dev.wsctl.runtime.DynamoDbConnectionStore;
+import dev.wsctl.runtime.DynamoDbJsonClient;
+import dev.wsctl.runtime.Fanout;
+import dev.wsctl.runtime.FanoutDispatcher;
+import dev.wsctl.runtime.FanoutWorker;
+import dev.wsctl.runtime.Json;
+import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.runtime.LambdaDispatcher;
+import dev.wsctl.runtime.PubSub;
+import dev.wsctl.runtime.Settings;
+import dev.wsctl.runtime.ShardedFanout;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.utils.Lazy;
+
+import java.time.Clock;
+
+/**
+ * The runtime of one Lambda execution environment (store, fan-out, dispatcher to the worker function), built once
+ * at init from the function's environment. Handlers' no-argument constructors (the ones Lambda calls) take it from
+ * here.
+ */
+final class FunctionRuntime {
+    /** Connections to DynamoDB at most (the store has up to 16 batch requests in flight). */
+    private static final int STORE_CONNECTIONS = 16;
+    private static volatile PubSub pubSub;
+
+    private FunctionRuntime() {
+    }
+
+    /** The pub/sub runtime of this environment: built by the first call, the same one afterwards. */
+    static synchronized PubSub fromEnvironment() {
+        if (pubSub == null) {
+            Settings settings = Settings.fromEnvironment(System.getenv());
+            // Lambda sets AWS_REGION: no provider chain (system properties, profile files, IMDS) at init
+            Region region = Clients.region(System.getenv());
+            // where Lambda puts the role's credentials for this initialization type; resolved at first use
+            AwsCredentialsProvider credentials = LambdaCredentials.provider(System.getenv());
+            // keep-alive for as many connections as the fan-out opens, set before the JDK's first HTTP connection
+            ConnectionsApi.keepAlive(settings.fanoutConcurrency());
+            // the store's calls without the SDK's client pipeline, whose build and first call were most of a cold start
+            DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(AwsEndpoints.of(System.getenv()).dynamoDb(region),
+                    STORE_CONNECTIONS, region, credentials);
+            boolean primesAtInit = Priming.atInit(System.getenv());
+            if (!primesAtInit) {
+                // on-demand: the JDK's TLS context and a first handshake with DynamoDB on a thread of its own, from
+                // the start of init, while init and the first event's own work go on
+                Thread early = new Thread(dynamoDb::preconnect, "wsctl-preconnect");
+                early.setDaemon(true);
+                early.start();
+            }
+            ConnectionStore store = new DynamoDbConnectionStore(dynamoDb, settings.table());
+            JsonLog log = log();
+            pubSub = new PubSub(settings, store,
+                    () -> fanOut(settings, store, region, credentials, log, primesAtInit), Clock.systemUTC());
+            if (primesAtInit) {
+                // init is not on an event's path here: build what a send needs now, into the snapshot
+                pubSub.fanout();
+                Priming.storeClient();
+            }
+        }
+        return pubSub;
+    }
+
+    /** The fan-out: the engine, and the dispatcher to the worker function when one is deployed. */
+    private static ShardedFanout fanOut(Settings settings, ConnectionStore store, Region region,
+                                        AwsCredentialsProvider credentials, JsonLog log, boolean primesAtInit) {
+        ConnectionsApi connections = new ConnectionsApi(settings.callbackUrl(), settings.fanoutConcurrency(), region,
+                credentials);
+        if (primesAtInit) {
+            Priming.connections(connections);
+        }
+        Fanout fanout = new Fanout(store, connections, Fanout.Options.of(settings), log);
+        Settings.Sharding sharding = settings.sharding();
+        FanoutDispatcher dispatcher = sharding.function()
+                .map(function -> {
+                    Lazy<LambdaDispatcher> lambda = new Lazy<>(() -> new LambdaDispatcher(function,
+                            AwsEndpoints.of(System.getenv()).lambda(region), region, credentials, log));
+                    return (FanoutDispatcher) batch -> lambda.getValue().dispatch(batch);
+                })
+                .orElse(null);
+        ObjectNode line = Json.object();
+        line.put("event", "sharding");
+        line.put("enabled", dispatcher != null);
+        if (dispatcher == null) {
+            line.put("reason", Settings.ENV_FANOUT_FUNCTION + " is not set: every fan-out runs in this function");
+        } else {
+            line.put("function", sharding.function().get());
+            line.put("shardSize", sharding.shardSize());
+            line.put("maxRate", sharding.maxRate());
+            line.put("burst", sharding.burst());
+        }
+        log.write(line);
+        return new ShardedFanout(fanout, store, sharding, dispatcher, log, Clock.systemUTC());
+    }
+
+    /** The worker function's: the engine of this environment, each batch under its own share of the rate cap. */
+    static FanoutWorker worker() {
+        return FanoutWorker.ofBatchShares(fromEnvironment().fanout());
+    }
+
+    static JsonLog log() {
+        return JsonLog.stdout();
+    }
+}
