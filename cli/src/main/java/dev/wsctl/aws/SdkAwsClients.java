@@ -1,6 +1,6 @@
 package dev.wsctl.aws;
 
-import dev.wsctl.runtime.AwsEndpoints;
+import dev.wsctl.awshttp.AwsEndpoints;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;

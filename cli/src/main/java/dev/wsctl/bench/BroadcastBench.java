@@ -3,9 +3,9 @@ package dev.wsctl.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.config.Jackson;
+import dev.wsctl.json.Json;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.ClientUrl;
-import dev.wsctl.runtime.Json;
 
 import java.io.IOException;
 import java.net.URI;

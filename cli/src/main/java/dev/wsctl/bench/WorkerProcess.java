@@ -3,7 +3,7 @@ package dev.wsctl.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.config.Jackson;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.json.Json;
 
 import java.io.BufferedReader;
 import java.io.IOException;

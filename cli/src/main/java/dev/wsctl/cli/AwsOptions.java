@@ -1,6 +1,6 @@
 package dev.wsctl.cli;
 
-import dev.wsctl.runtime.AwsEndpoints;
+import dev.wsctl.awshttp.AwsEndpoints;
 import picocli.CommandLine.Option;
 
 import java.net.URI;

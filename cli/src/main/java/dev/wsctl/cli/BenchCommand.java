@@ -1,9 +1,9 @@
 package dev.wsctl.cli;
 
 import dev.wsctl.bench.BroadcastBench;
+import dev.wsctl.json.Json;
 import dev.wsctl.ops.ClientSocket;
-import dev.wsctl.runtime.ChannelName;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.protocol.ChannelName;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

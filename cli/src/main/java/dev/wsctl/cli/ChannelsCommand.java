@@ -2,8 +2,8 @@ package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wsctl.runtime.ConnectionInfo;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.json.Json;
+import dev.wsctl.store.ConnectionInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

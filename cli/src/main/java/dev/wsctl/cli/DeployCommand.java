@@ -5,7 +5,7 @@ import dev.wsctl.deploy.CloudFormationDeploy;
 import dev.wsctl.deploy.Engine;
 import dev.wsctl.deploy.Plan;
 import dev.wsctl.deploy.Template;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.json.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

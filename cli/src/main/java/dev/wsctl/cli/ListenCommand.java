@@ -1,10 +1,10 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.json.Json;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.Target;
-import dev.wsctl.runtime.ChannelName;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.protocol.ChannelName;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

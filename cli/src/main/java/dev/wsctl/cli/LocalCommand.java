@@ -1,15 +1,15 @@
 package dev.wsctl.cli;
 
+import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.config.ConfigException;
 import dev.wsctl.config.ConfigLoader;
 import dev.wsctl.config.StackConfig;
+import dev.wsctl.json.JsonLog;
 import dev.wsctl.local.Limits;
 import dev.wsctl.local.LocalStack;
 import dev.wsctl.local.SqliteConnectionStore;
-import dev.wsctl.runtime.ChannelName;
-import dev.wsctl.runtime.JsonLog;
-import dev.wsctl.runtime.Settings;
-import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.protocol.ChannelName;
+import dev.wsctl.protocol.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

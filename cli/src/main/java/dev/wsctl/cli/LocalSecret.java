@@ -1,6 +1,6 @@
 package dev.wsctl.cli;
 
-import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.auth.AuthSettings;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,18 +1,18 @@
 package dev.wsctl.cli;
 
-import dev.wsctl.aws.NettyHttp;
+import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.aws.AwsErrors;
 import dev.wsctl.aws.AwsSetupException;
+import dev.wsctl.aws.NettyHttp;
 import dev.wsctl.config.StackConfig;
+import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.deploy.DeployedApi;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
-import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.ConnectionsApi;
-import dev.wsctl.runtime.DynamoDbConnectionStore;
-import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.DynamoDbConnectionStore;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;

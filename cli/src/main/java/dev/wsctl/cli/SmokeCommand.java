@@ -2,10 +2,10 @@ package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.auth.TokenVerifier;
+import dev.wsctl.json.Json;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.ClientUrl;
-import dev.wsctl.runtime.Json;
-import dev.wsctl.runtime.auth.TokenVerifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -10,7 +10,7 @@ import dev.wsctl.deploy.DeployService;
 import dev.wsctl.deploy.FunctionCode;
 import dev.wsctl.deploy.Plan;
 import dev.wsctl.deploy.StepFailedException;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.json.Json;
 import software.amazon.awssdk.core.exception.SdkException;
 
 import java.io.PrintWriter;

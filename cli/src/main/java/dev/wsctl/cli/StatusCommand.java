@@ -2,7 +2,7 @@ package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.deploy.Plan;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.json.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -9,10 +9,10 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.config.StackConfig.Architecture;
 import dev.wsctl.config.StackConfig.Auth;
-import dev.wsctl.runtime.Settings;
-import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.protocol.Settings;
 
 import java.io.IOException;
 import java.io.InputStream;

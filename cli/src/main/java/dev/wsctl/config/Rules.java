@@ -1,9 +1,9 @@
 package dev.wsctl.config;
 
-import dev.wsctl.runtime.ChannelName;
-import dev.wsctl.runtime.ConnectionsEndpoint;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.OriginPolicy;
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.OriginPolicy;
+import dev.wsctl.connections.ConnectionsEndpoint;
+import dev.wsctl.protocol.ChannelName;
 
 import java.net.URI;
 import java.net.URISyntaxException;

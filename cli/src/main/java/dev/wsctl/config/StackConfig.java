@@ -1,9 +1,9 @@
 package dev.wsctl.config;
 
-import dev.wsctl.runtime.ConnectionTable;
-import dev.wsctl.runtime.Settings;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.OriginPolicy;
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.OriginPolicy;
+import dev.wsctl.protocol.Settings;
+import dev.wsctl.store.ConnectionTable;
 
 import java.net.URI;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package dev.wsctl.deploy;
 
+import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.config.StackConfig;
-import dev.wsctl.runtime.auth.AuthSettings;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;

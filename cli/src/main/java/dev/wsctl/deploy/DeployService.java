@@ -2,8 +2,8 @@ package dev.wsctl.deploy;
 
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.config.StackConfig;
-import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.DynamoDbConnectionStore;
+import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.DynamoDbConnectionStore;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 

@@ -1,6 +1,6 @@
 package dev.wsctl.deploy;
 
-import dev.wsctl.runtime.AwsEndpoints;
+import dev.wsctl.awshttp.AwsEndpoints;
 
 /**
  * The ARNs, invoke URIs and URLs of a stack's resources, from the engine's outputs: values read from AWS, or in a

@@ -2,7 +2,7 @@ package dev.wsctl.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.config.Jackson;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.json.Json;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
 import software.amazon.awssdk.services.iam.model.Role;

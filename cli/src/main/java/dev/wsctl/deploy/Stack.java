@@ -1,9 +1,9 @@
 package dev.wsctl.deploy;
 
+import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.aws.AwsClients;
+import dev.wsctl.awshttp.AwsEndpoints;
 import dev.wsctl.config.StackConfig;
-import dev.wsctl.runtime.AwsEndpoints;
-import dev.wsctl.runtime.auth.AuthSettings;
 import software.amazon.awssdk.regions.Region;
 
 import java.lang.reflect.Proxy;

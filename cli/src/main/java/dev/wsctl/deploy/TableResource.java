@@ -3,9 +3,9 @@ package dev.wsctl.deploy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wsctl.runtime.ConnectionTable;
+import dev.wsctl.store.ConnectionTable;
 
-import static dev.wsctl.runtime.Futures.join;
+import static dev.wsctl.awshttp.Futures.join;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;

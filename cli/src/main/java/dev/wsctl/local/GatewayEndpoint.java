@@ -1,6 +1,6 @@
 package dev.wsctl.local;
 
-import dev.wsctl.runtime.ConnectionsEndpoint;
+import dev.wsctl.connections.ConnectionsEndpoint;
 
 import java.util.concurrent.CompletableFuture;
 

@@ -1,9 +1,9 @@
 package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wsctl.runtime.FanoutBatch;
-import dev.wsctl.runtime.FanoutDispatcher;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.fanout.FanoutBatch;
+import dev.wsctl.fanout.FanoutDispatcher;
+import dev.wsctl.json.Json;
 
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;

@@ -1,6 +1,12 @@
 package dev.wsctl.local;
 
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.Authorizer;
 import dev.wsctl.config.Routes;
+import dev.wsctl.fanout.Fanout;
+import dev.wsctl.fanout.FanoutWorker;
+import dev.wsctl.fanout.RateCap;
+import dev.wsctl.fanout.ShardedFanout;
 import dev.wsctl.handlers.AuthorizeHandler;
 import dev.wsctl.handlers.ChannelsHandler;
 import dev.wsctl.handlers.ConnectHandler;
@@ -8,15 +14,9 @@ import dev.wsctl.handlers.DefaultHandler;
 import dev.wsctl.handlers.DisconnectHandler;
 import dev.wsctl.handlers.FanoutHandler;
 import dev.wsctl.handlers.SendHandler;
-import dev.wsctl.runtime.Fanout;
-import dev.wsctl.runtime.FanoutWorker;
-import dev.wsctl.runtime.JsonLog;
-import dev.wsctl.runtime.PubSub;
-import dev.wsctl.runtime.RateCap;
-import dev.wsctl.runtime.Settings;
-import dev.wsctl.runtime.ShardedFanout;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.Authorizer;
+import dev.wsctl.json.JsonLog;
+import dev.wsctl.protocol.Settings;
+import dev.wsctl.pubsub.PubSub;
 
 import java.net.InetSocketAddress;
 import java.net.URI;

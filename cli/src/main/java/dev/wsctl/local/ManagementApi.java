@@ -1,7 +1,7 @@
 package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wsctl.runtime.ConnectionsEndpoint;
+import dev.wsctl.connections.ConnectionsEndpoint;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;

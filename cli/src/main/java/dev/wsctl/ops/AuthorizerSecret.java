@@ -1,7 +1,7 @@
 package dev.wsctl.ops;
 
+import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.config.StackConfig;
-import dev.wsctl.runtime.auth.AuthSettings;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;

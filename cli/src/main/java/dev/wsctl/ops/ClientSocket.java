@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.config.Jackson;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.json.Json;
 
 import java.io.IOException;
 import java.net.ConnectException;

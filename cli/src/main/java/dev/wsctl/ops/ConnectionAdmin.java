@@ -1,10 +1,10 @@
 package dev.wsctl.ops;
 
-import dev.wsctl.runtime.ConnectionInfo;
-import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.ConnectionsEndpoint;
-import dev.wsctl.runtime.Futures;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.awshttp.Futures;
+import dev.wsctl.connections.ConnectionsEndpoint;
+import dev.wsctl.json.Json;
+import dev.wsctl.store.ConnectionInfo;
+import dev.wsctl.store.ConnectionStore;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.ApiGatewayManagementApiException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;

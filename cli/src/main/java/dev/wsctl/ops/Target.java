@@ -1,7 +1,7 @@
 package dev.wsctl.ops;
 
-import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.ConnectionsApi;
+import dev.wsctl.connections.ConnectionsApi;
+import dev.wsctl.store.ConnectionStore;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
 import java.net.URI;

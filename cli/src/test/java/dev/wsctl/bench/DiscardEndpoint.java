@@ -1,6 +1,6 @@
 package dev.wsctl.bench;
 
-import dev.wsctl.runtime.RateCap;
+import dev.wsctl.fanout.RateCap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

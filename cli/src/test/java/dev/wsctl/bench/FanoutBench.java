@@ -1,10 +1,10 @@
 package dev.wsctl.bench;
 
-import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.ConnectionsApi;
-import dev.wsctl.runtime.Fanout;
-import dev.wsctl.runtime.FanoutReport;
-import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.connections.ConnectionsApi;
+import dev.wsctl.fanout.Fanout;
+import dev.wsctl.fanout.FanoutReport;
+import dev.wsctl.json.JsonLog;
+import dev.wsctl.store.ConnectionStore;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -232,7 +232,7 @@ public final class FanoutBench {
         /** @param throttleRate 0 to accept everything */
         static Endpoint inProcess(double throttleRate, int throttleBurst) throws InterruptedException {
             DiscardEndpoint e = new DiscardEndpoint(throttleRate > 0
-                    ? new dev.wsctl.runtime.RateCap(throttleRate, throttleBurst) : null, 1);
+                    ? new dev.wsctl.fanout.RateCap(throttleRate, throttleBurst) : null, 1);
             return new Endpoint() {
                 @Override
                 public URI url() {

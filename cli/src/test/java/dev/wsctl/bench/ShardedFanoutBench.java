@@ -2,17 +2,17 @@ package dev.wsctl.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.config.Jackson;
+import dev.wsctl.connections.ConnectionsApi;
+import dev.wsctl.fanout.Fanout;
+import dev.wsctl.fanout.FanoutWorker;
+import dev.wsctl.fanout.RateCap;
+import dev.wsctl.fanout.ShardedFanout;
 import dev.wsctl.handlers.FanoutHandler;
+import dev.wsctl.json.JsonLog;
 import dev.wsctl.local.InProcessDispatcher;
 import dev.wsctl.local.LambdaIntegration;
 import dev.wsctl.local.SqliteConnectionStore;
-import dev.wsctl.runtime.ConnectionsApi;
-import dev.wsctl.runtime.Fanout;
-import dev.wsctl.runtime.FanoutWorker;
-import dev.wsctl.runtime.JsonLog;
-import dev.wsctl.runtime.RateCap;
-import dev.wsctl.runtime.Settings;
-import dev.wsctl.runtime.ShardedFanout;
+import dev.wsctl.protocol.Settings;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 

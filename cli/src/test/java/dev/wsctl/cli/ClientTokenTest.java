@@ -1,9 +1,9 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.auth.TokenRejected;
+import dev.wsctl.auth.TokenVerifier;
 import dev.wsctl.config.Jackson;
-import dev.wsctl.runtime.auth.TokenRejected;
-import dev.wsctl.runtime.auth.TokenVerifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,7 +144,7 @@ class ClientTokenTest {
         String minted = stack.tokensSeen.get(0);
         JsonNode claims = Jackson.mapper().readTree(java.util.Base64.getUrlDecoder().decode(minted.split("\\.")[1]));
         assertThat(claims.get("exp").asLong() - claims.get("iat").asLong()).isEqualTo(300);
-        assertThat(r.out() + r.err()).doesNotContain(minted).doesNotContain(dev.wsctl.runtime.auth.AuthSettings.encodeSecret(secret));
+        assertThat(r.out() + r.err()).doesNotContain(minted).doesNotContain(dev.wsctl.auth.AuthSettings.encodeSecret(secret));
 
         // a token given wins over its own
         CliRun given = wsctl("smoke", "--local", "--state-dir", dir.toString(), "--token", WRONG);

@@ -1,10 +1,10 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.awshttp.RefusingPort;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.ops.ClientSocket;
-import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.RefusingPort;
+import dev.wsctl.store.ConnectionStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

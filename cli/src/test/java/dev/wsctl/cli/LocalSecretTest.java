@@ -1,6 +1,6 @@
 package dev.wsctl.cli;
 
-import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.auth.AuthSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,11 +1,11 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.MotoServer;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.deploy.StandInJar;
-import dev.wsctl.runtime.auth.AuthSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,11 +1,11 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.OriginPolicy;
 import dev.wsctl.local.LocalStack;
 import dev.wsctl.ops.ClientSocket;
-import dev.wsctl.runtime.Settings;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.OriginPolicy;
+import dev.wsctl.protocol.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,7 +2,7 @@ package dev.wsctl.cli;
 
 import com.sun.tools.attach.VirtualMachine;
 import dev.wsctl.bench.BroadcastBench;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.json.Json;
 import org.awaitility.Awaitility;
 
 import javax.management.remote.JMXConnector;

@@ -1,14 +1,14 @@
 package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.TokenVerifier;
 import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.CallRecorder;
 import dev.wsctl.aws.MotoServer;
 import dev.wsctl.aws.SdkAwsClients;
+import dev.wsctl.awshttp.AwsEndpoints;
 import dev.wsctl.config.Jackson;
-import dev.wsctl.runtime.AwsEndpoints;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.TokenVerifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -89,7 +89,7 @@ class WsctlTest {
                 "--publish", "none");
         dev.wsctl.local.LocalStack.Config c = local.config();
         assertThat(c.defaultChannel()).contains("lobby");
-        assertThat(c.publish()).isEqualTo(dev.wsctl.runtime.Settings.Publish.NONE);
+        assertThat(c.publish()).isEqualTo(dev.wsctl.protocol.Settings.Publish.NONE);
         assertThat(c.sharding().shardSize()).isEqualTo(500);
         assertThat(c.sharding().maxRate()).isEqualTo(1234.0);
         assertThat(c.sharding().burst()).isEqualTo(99);

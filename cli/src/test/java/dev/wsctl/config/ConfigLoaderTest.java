@@ -1,10 +1,10 @@
 package dev.wsctl.config;
 
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.OriginPolicy;
 import dev.wsctl.config.ConfigLoader.Flag;
 import dev.wsctl.config.StackConfig.Architecture;
-import dev.wsctl.runtime.Settings;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.OriginPolicy;
+import dev.wsctl.protocol.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

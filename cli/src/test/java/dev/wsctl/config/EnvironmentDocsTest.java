@@ -2,9 +2,9 @@ package dev.wsctl.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.cli.TokenOption;
-import dev.wsctl.runtime.Settings;
-import dev.wsctl.runtime.auth.AuthSettings;
+import dev.wsctl.protocol.Settings;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;

@@ -1,11 +1,11 @@
 package dev.wsctl.config;
 
+import dev.wsctl.awshttp.AwsEndpoints;
 import dev.wsctl.cli.AwsOptions;
 import dev.wsctl.cli.CliException;
 import dev.wsctl.cli.ExitCode;
 import dev.wsctl.cli.OutputOptions;
 import dev.wsctl.cli.StackOptions;
-import dev.wsctl.runtime.AwsEndpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

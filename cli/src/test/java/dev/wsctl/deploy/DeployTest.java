@@ -1,17 +1,17 @@
 package dev.wsctl.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.OriginPolicy;
 import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.CallRecorder;
 import dev.wsctl.aws.MotoServer;
 import dev.wsctl.aws.SdkAwsClients;
+import dev.wsctl.awshttp.AwsEndpoints;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
 import dev.wsctl.cli.Wsctl;
 import dev.wsctl.config.Jackson;
-import dev.wsctl.runtime.AwsEndpoints;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.OriginPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -462,7 +462,7 @@ class DeployTest {
         System.setProperty("aws.configFile", dir.resolve("no-aws-config").toString());
         try {
             assertThatThrownBy(() -> new dev.wsctl.aws.SdkAwsClients(java.util.Optional.empty(),
-                    java.util.Optional.empty(), dev.wsctl.runtime.AwsEndpoints.of(java.util.Map.of())))
+                    java.util.Optional.empty(), dev.wsctl.awshttp.AwsEndpoints.of(java.util.Map.of())))
                     .isInstanceOf(dev.wsctl.aws.AwsSetupException.class)
                     .hasMessageContaining("--region");
         } finally {

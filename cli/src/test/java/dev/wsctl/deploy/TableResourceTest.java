@@ -1,8 +1,8 @@
 package dev.wsctl.deploy;
 
 import dev.wsctl.aws.MotoServer;
-import dev.wsctl.runtime.ConnectionTable;
-import dev.wsctl.runtime.Dynalite;
+import dev.wsctl.store.ConnectionTable;
+import dev.wsctl.store.Dynalite;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
 import dev.wsctl.config.Jackson;
-import dev.wsctl.runtime.Json;
+import dev.wsctl.json.Json;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

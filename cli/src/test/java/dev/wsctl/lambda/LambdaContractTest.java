@@ -115,9 +115,9 @@ class LambdaContractTest {
         harness.dynamoDbOverTls(false);
 
         assertThatThrownBy(() -> harness.run(Function.CONNECT, LambdaHarness.LAMBDA_JVM_FLAGS,
-                InitializationType.SNAP_START, env -> env.remove(dev.wsctl.runtime.Settings.ENV_TABLE)))
+                InitializationType.SNAP_START, env -> env.remove(dev.wsctl.protocol.Settings.ENV_TABLE)))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("init/error")
-                .hasMessageContaining(dev.wsctl.runtime.Settings.ENV_TABLE);
+                .hasMessageContaining(dev.wsctl.protocol.Settings.ENV_TABLE);
     }
 }

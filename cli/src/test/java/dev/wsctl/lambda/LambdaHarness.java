@@ -1,21 +1,21 @@
 package dev.wsctl.lambda;
 
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.OriginPolicy;
+import dev.wsctl.auth.TokenVerifier;
+import dev.wsctl.awshttp.ContainerCredentialsEndpoint;
+import dev.wsctl.awshttp.SelfSignedTls;
 import dev.wsctl.config.StackConfig;
+import dev.wsctl.connections.FakeConnectionsEndpoint;
 import dev.wsctl.deploy.DeployedFunction;
 import dev.wsctl.deploy.FunctionCode;
-import dev.wsctl.runtime.ConnectionInfo;
-import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.ContainerCredentialsEndpoint;
-import dev.wsctl.runtime.Dynalite;
-import dev.wsctl.runtime.DynamoDbConnectionStore;
-import dev.wsctl.runtime.FakeConnectionsEndpoint;
-import dev.wsctl.runtime.FanoutBatch;
-import dev.wsctl.runtime.SelfSignedTls;
-import dev.wsctl.runtime.Settings;
-import dev.wsctl.runtime.Ttl;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.OriginPolicy;
-import dev.wsctl.runtime.auth.TokenVerifier;
+import dev.wsctl.fanout.FanoutBatch;
+import dev.wsctl.protocol.Settings;
+import dev.wsctl.store.ConnectionInfo;
+import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.Dynalite;
+import dev.wsctl.store.DynamoDbConnectionStore;
+import dev.wsctl.store.Ttl;
 
 import java.io.ByteArrayInputStream;
 import java.io.File;

@@ -1,6 +1,6 @@
 package dev.wsctl.local;
 
-import dev.wsctl.runtime.ConnectionInfo;
+import dev.wsctl.store.ConnectionInfo;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;

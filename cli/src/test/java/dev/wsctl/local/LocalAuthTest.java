@@ -1,12 +1,12 @@
 package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.OriginPolicy;
+import dev.wsctl.auth.TokenVerifier;
 import dev.wsctl.config.Jackson;
-import dev.wsctl.runtime.JsonLog;
-import dev.wsctl.runtime.Settings;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.OriginPolicy;
-import dev.wsctl.runtime.auth.TokenVerifier;
+import dev.wsctl.json.JsonLog;
+import dev.wsctl.protocol.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package dev.wsctl.local;
 
-import dev.wsctl.runtime.ConnectionInfo;
-import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.json.JsonLog;
+import dev.wsctl.store.ConnectionInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,9 +3,9 @@ package dev.wsctl.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.wsctl.runtime.ConnectionInfo;
-import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.ConnectionStoreContract;
+import dev.wsctl.store.ConnectionInfo;
+import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.ConnectionStoreContract;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

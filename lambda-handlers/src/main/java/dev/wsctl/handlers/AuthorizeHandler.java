@@ -2,10 +2,10 @@ package dev.wsctl.handlers;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
-import dev.wsctl.runtime.Json;
-import dev.wsctl.runtime.JsonLog;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.Authorizer;
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.Authorizer;
+import dev.wsctl.json.Json;
+import dev.wsctl.json.JsonLog;
 
 import java.io.IOException;
 import java.io.InputStream;

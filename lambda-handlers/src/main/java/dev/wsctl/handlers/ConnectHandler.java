@@ -1,8 +1,8 @@
 package dev.wsctl.handlers;
 
-import dev.wsctl.runtime.JsonLog;
-import dev.wsctl.runtime.PubSub;
-import dev.wsctl.runtime.WsEvent;
+import dev.wsctl.json.JsonLog;
+import dev.wsctl.protocol.WsEvent;
+import dev.wsctl.pubsub.PubSub;
 
 import java.util.function.BiFunction;
 

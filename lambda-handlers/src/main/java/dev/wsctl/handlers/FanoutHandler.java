@@ -3,11 +3,11 @@ package dev.wsctl.handlers;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wsctl.runtime.FanoutBatch;
-import dev.wsctl.runtime.FanoutReport;
-import dev.wsctl.runtime.FanoutWorker;
-import dev.wsctl.runtime.Json;
-import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.fanout.FanoutBatch;
+import dev.wsctl.fanout.FanoutReport;
+import dev.wsctl.fanout.FanoutWorker;
+import dev.wsctl.json.Json;
+import dev.wsctl.json.JsonLog;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package dev.wsctl.handlers;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import dev.wsctl.runtime.JsonLog;
+import dev.wsctl.json.JsonLog;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 

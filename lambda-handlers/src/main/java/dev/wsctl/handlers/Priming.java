@@ -1,13 +1,13 @@
 package dev.wsctl.handlers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wsctl.runtime.ConnectionsApi;
-import dev.wsctl.runtime.DynamoDbJsonClient;
-import dev.wsctl.runtime.Json;
-import dev.wsctl.runtime.PubSub;
-import dev.wsctl.runtime.WsEvent;
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.TokenVerifier;
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.TokenVerifier;
+import dev.wsctl.connections.ConnectionsApi;
+import dev.wsctl.json.Json;
+import dev.wsctl.protocol.WsEvent;
+import dev.wsctl.pubsub.PubSub;
+import dev.wsctl.store.DynamoDbJsonClient;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -3,12 +3,12 @@ package dev.wsctl.handlers;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wsctl.runtime.ClientError;
-import dev.wsctl.runtime.Frames;
-import dev.wsctl.runtime.Json;
-import dev.wsctl.runtime.JsonLog;
-import dev.wsctl.runtime.PubSub;
-import dev.wsctl.runtime.WsEvent;
+import dev.wsctl.json.Json;
+import dev.wsctl.json.JsonLog;
+import dev.wsctl.protocol.ClientError;
+import dev.wsctl.protocol.Frames;
+import dev.wsctl.protocol.WsEvent;
+import dev.wsctl.pubsub.PubSub;
 
 import java.io.IOException;
 import java.io.InputStream;

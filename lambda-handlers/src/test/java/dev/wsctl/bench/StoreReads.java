@@ -1,15 +1,15 @@
 package dev.wsctl.bench;
 
-import static dev.wsctl.runtime.ConnectionTable.CHANNEL;
-import static dev.wsctl.runtime.ConnectionTable.CONNECTED_AT;
-import static dev.wsctl.runtime.ConnectionTable.CONNECTION_ID;
-import static dev.wsctl.runtime.ConnectionTable.EXPIRES_AT;
-import static dev.wsctl.runtime.ConnectionTable.ORIGIN;
-import static dev.wsctl.runtime.ConnectionTable.SOURCE_IP;
+import static dev.wsctl.store.ConnectionTable.CHANNEL;
+import static dev.wsctl.store.ConnectionTable.CONNECTED_AT;
+import static dev.wsctl.store.ConnectionTable.CONNECTION_ID;
+import static dev.wsctl.store.ConnectionTable.EXPIRES_AT;
+import static dev.wsctl.store.ConnectionTable.ORIGIN;
+import static dev.wsctl.store.ConnectionTable.SOURCE_IP;
 
-import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.Dynalite;
-import dev.wsctl.runtime.DynamoDbConnectionStore;
+import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.Dynalite;
+import dev.wsctl.store.DynamoDbConnectionStore;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

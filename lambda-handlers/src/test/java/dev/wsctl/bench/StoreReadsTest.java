@@ -2,9 +2,9 @@ package dev.wsctl.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.wsctl.runtime.ConnectionStore;
-import dev.wsctl.runtime.Dynalite;
-import dev.wsctl.runtime.DynamoDbConnectionStore;
+import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.Dynalite;
+import dev.wsctl.store.DynamoDbConnectionStore;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -3,7 +3,7 @@ package dev.wsctl.handlers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.wsctl.runtime.ContainerCredentialsEndpoint;
+import dev.wsctl.awshttp.ContainerCredentialsEndpoint;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;

@@ -3,8 +3,8 @@ package dev.wsctl.handlers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import dev.wsctl.runtime.auth.AuthSettings;
-import dev.wsctl.runtime.auth.OriginPolicy;
+import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.auth.OriginPolicy;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;

@@ -1,0 +1,245 @@
+package dev.wsctl.pubsub;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.wsctl.auth.Authorizer;
+import dev.wsctl.auth.Grants;
+import dev.wsctl.connections.ConnectionsEndpoint;
+import dev.wsctl.fanout.Fanout;
+import dev.wsctl.fanout.ShardedFanout;
+import dev.wsctl.json.Json;
+import dev.wsctl.protocol.ChannelName;
+import dev.wsctl.protocol.ClientError;
+import dev.wsctl.protocol.Frames;
+import dev.wsctl.protocol.Settings;
+import dev.wsctl.protocol.WsEvent;
+import dev.wsctl.store.ConnectionInfo;
+import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.Ttl;
+
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The pub/sub service behind the handlers: what each route does, independent of Lambda. Every
+ * method answers with the frame for the sender (or null when there is none) or throws
+ * {@link ClientError} for a request the client got wrong.
+ */
+public final class PubSub {
+    private final Settings settings;
+    private final ConnectionStore store;
+    private final java.util.function.Supplier<ShardedFanout> build;
+    private final Clock clock;
+    private volatile ShardedFanout fanout;
+
+    /** @param fanout the send path's fan-out: sharded over workers above its shard size, or not */
+    public PubSub(Settings settings, ConnectionStore store, ShardedFanout fanout, Clock clock) {
+        this(settings, store, () -> fanout, clock);
+        this.fanout = fanout;
+    }
+
+    /**
+     * With the fan-out built on first use: functions that never publish ({@code $connect}, {@code $disconnect},
+     * channels) then never pay for its clients at init.
+     */
+    public PubSub(Settings settings, ConnectionStore store, java.util.function.Supplier<ShardedFanout> fanout,
+                  Clock clock) {
+        this.settings = settings;
+        this.store = store;
+        this.build = fanout;
+        this.clock = clock;
+    }
+
+    /** Every fan-out by {@code fanout}, in this process (no workers). */
+    public PubSub(Settings settings, ConnectionStore store, Fanout fanout, Clock clock) {
+        this(settings, store, ShardedFanout.unsharded(fanout, store), clock);
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public ConnectionStore store() {
+        return store;
+    }
+
+    /** The fan-out engine (the one a sharded send's workers run too). */
+    public Fanout fanout() {
+        return sharded().fanout();
+    }
+
+    private ShardedFanout sharded() {
+        ShardedFanout f = fanout;
+        if (f == null) {
+            synchronized (this) {
+                f = fanout;
+                if (f == null) {
+                    f = build.get();
+                    fanout = f;
+                }
+            }
+        }
+        return f;
+    }
+
+    /** {@code $connect}: the meta row, and the default channel unless that is off. */
+    public void connect(WsEvent event) {
+        long connectedAt = event.connectedAt() > 0 ? event.connectedAt() : clock.millis();
+        ConnectionInfo info = new ConnectionInfo(event.connectionId(), connectedAt, event.sourceIp(),
+                event.header("Origin"), sub(event), grants(event, Authorizer.CHANNELS).patterns(),
+                Ttl.expiresAt(connectedAt));
+        store.connect(info, settings.defaultChannel().map(List::of).orElse(List.of()));
+    }
+
+    /** {@code $disconnect}: every row of the connection. Returns how many rows went. */
+    public int disconnect(WsEvent event) {
+        return store.disconnect(event.connectionId());
+    }
+
+    /** {@code joinchannel} and {@code leavechannel}. */
+    public String channels(WsEvent event) {
+        JsonNode frame = frame(event);
+        String action = frame.path("action").asText();
+        String channel = channel(frame.get("channel"));
+        switch (action) {
+            case "joinchannel" -> {
+                if (ChannelName.isPrivate(channel) && !grants(event, Authorizer.CHANNELS).allows(channel)) {
+                    throw new ClientError(Frames.FORBIDDEN,
+                            "joining " + channel + " needs a grant for it in your token's channels claim");
+                }
+                store.subscribe(event.connectionId(), channel, Ttl.expiresAt(connectedAt(event)));
+                return Frames.joined(channel, event.connectionId());
+            }
+            case "leavechannel" -> {
+                if (!store.unsubscribe(event.connectionId(), channel)) {
+                    throw new ClientError(Frames.NOT_SUBSCRIBED, "not subscribed to channel " + channel);
+                }
+                return Frames.left(channel);
+            }
+            default -> throw unknownAction(action);
+        }
+    }
+
+    /**
+     * {@code sendmessage}: fan out to the channel's subscribers but the sender; an ack when asked for, with the
+     * connections delivered to, or (a sharded fan-out) the connections and batches handed to workers.
+     */
+    public String send(WsEvent event) {
+        JsonNode frame = frame(event);
+        if (!"sendmessage".equals(frame.path("action").asText())) {
+            throw unknownAction(frame.path("action").asText());
+        }
+        JsonNode channelNode = frame.get("channel");
+        String channel = channelNode == null || channelNode.isNull() ? Settings.DEFAULT_CHANNEL : channel(channelNode);
+        JsonNode message = frame.get("message");
+        if (message == null) {
+            throw ClientError.badRequest("message is required");
+        }
+        checkPublish(event, channel);
+        JsonNode id = frame.get("id");
+        if (id != null && !(id.isTextual() || id.isNumber() || id.isNull())) {
+            throw ClientError.badRequest("id must be a string or a number");
+        }
+        int size = messageBytes(message);
+        if (size > settings.maxMessageBytes()) {
+            throw new ClientError(Frames.TOO_LARGE,
+                    "message is " + size + " bytes; the limit is " + settings.maxMessageBytes());
+        }
+        byte[] payload = Frames.delivery(settings.delivery(), channel, message, sub(event), clock.millis());
+        if (payload.length > ConnectionsEndpoint.MAX_PAYLOAD_BYTES) {
+            // the envelope (channel, sender, sentAt) makes it larger than the message: @connections would refuse it
+            throw new ClientError(Frames.TOO_LARGE, "message is " + size + " bytes and its delivery "
+                    + payload.length + " bytes; @connections delivers at most " + ConnectionsEndpoint.MAX_PAYLOAD_BYTES);
+        }
+        ShardedFanout.Result sent = sharded().toChannel(channel, payload, event.connectionId());
+        if (id == null || id.isNull()) {
+            return null;
+        }
+        return sent.sharded() ? Frames.ack(id, sent.recipients(), sent.shards()) : Frames.ack(id, sent.recipients());
+    }
+
+    /** May this connection publish on {@code channel}? See {@link PublishRule}. */
+    private void checkPublish(WsEvent event, String channel) {
+        String refusal = PublishRule.refusal(settings.publish(), channel, grants(event, Authorizer.PUBLISH),
+                grants(event, Authorizer.CHANNELS), () -> store.isSubscribed(event.connectionId(), channel));
+        if (refusal != null) {
+            throw new ClientError(Frames.FORBIDDEN, refusal);
+        }
+    }
+
+    /** A grant list from the authorizer context; empty without auth. */
+    private static Grants grants(WsEvent event, String key) {
+        JsonNode value = event.authorizer().get(key);
+        return value == null || !value.isTextual() ? Grants.none() : Grants.decode(value.asText());
+    }
+
+    /**
+     * {@code $default} (and {@code ping}): pong, or the error that says what was wrong. Static: it reads
+     * no settings, no store and no @connections client, so the {@code default} function builds none.
+     */
+    public static String defaultRoute(WsEvent event) {
+        JsonNode frame = frame(event);
+        String action = frame.path("action").asText();
+        if (action.equals("ping")) {
+            return Frames.pong();
+        }
+        throw unknownAction(action);
+    }
+
+    /** The client's frame: a JSON object with a string {@code action}. */
+    static JsonNode frame(WsEvent event) {
+        if (event.base64Encoded()) {
+            throw ClientError.badRequest("frames must be JSON text, not binary");
+        }
+        JsonNode frame;
+        try {
+            frame = event.body() == null ? null : Json.read(event.body());
+        } catch (JsonProcessingException e) {
+            throw ClientError.badRequest("frame is not valid JSON");
+        }
+        if (frame == null || !frame.isObject()) {
+            throw ClientError.badRequest("frame must be a JSON object with an \"action\"");
+        }
+        JsonNode action = frame.get("action");
+        if (action == null || !action.isTextual() || action.asText().isEmpty()) {
+            throw ClientError.badRequest("\"action\" must be a non-empty string");
+        }
+        return frame;
+    }
+
+    private static String channel(JsonNode node) {
+        if (node == null || !node.isTextual()) {
+            throw new ClientError(Frames.INVALID_CHANNEL, "channel must be a non-empty string");
+        }
+        String problem = ChannelName.problem(node.asText());
+        if (problem != null) {
+            throw new ClientError(Frames.INVALID_CHANNEL, problem);
+        }
+        return node.asText();
+    }
+
+    private static ClientError unknownAction(String action) {
+        return new ClientError(Frames.UNKNOWN_ACTION,
+                "unknown action '" + truncate(action) + "'; use joinchannel, leavechannel, sendmessage or ping");
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    }
+
+    /** A message's size as sent: its JSON in UTF-8, quotes of a string included. */
+    private static int messageBytes(JsonNode message) {
+        return Json.bytes(message).length;
+    }
+
+    private long connectedAt(WsEvent event) {
+        return event.connectedAt() > 0 ? event.connectedAt() : clock.millis();
+    }
+
+    /** The authorizer's user, or null on a stack without auth. */
+    private static String sub(WsEvent event) {
+        JsonNode sub = event.authorizer().get(Authorizer.SUB);
+        return sub == null || sub.isNull() || sub.asText().isEmpty() ? null : sub.asText();
+    }
+}
