@@ -1,12 +1,11 @@
 package dev.wsctl.aws;
 
+import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
-
-import java.util.Set;
 
 /**
  * One readable sentence for what went wrong in an AWS call, saying what to do where there is something to do. Any
@@ -14,16 +13,20 @@ import java.util.Set;
  * throttling that outlasted the SDK's retries, a connection that failed or was reset.
  */
 public final class AwsErrors {
-    private static final Set<String> ACCESS_DENIED = Set.of("AccessDenied", "AccessDeniedException",
-            "UnauthorizedOperation", "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch");
+    private static final Set<String> ACCESS_DENIED = Set.of(
+            "AccessDenied",
+            "AccessDeniedException",
+            "UnauthorizedOperation",
+            "UnrecognizedClientException",
+            "InvalidClientTokenId",
+            "SignatureDoesNotMatch");
     private static final Set<String> EXPIRED = Set.of("ExpiredToken", "ExpiredTokenException", "RequestExpired");
-    private static final Set<String> QUOTA = Set.of("LimitExceededException", "LimitExceeded", "ServiceQuotaExceededException",
-            "CodeStorageExceededException");
+    private static final Set<String> QUOTA = Set.of(
+            "LimitExceededException", "LimitExceeded", "ServiceQuotaExceededException", "CodeStorageExceededException");
     /** The longest piece of an answer without an AWS error that a sentence quotes. */
     private static final int QUOTED = 120;
 
-    private AwsErrors() {
-    }
+    private AwsErrors() {}
 
     /** AWS's message, ending with a full stop so that wsctl's advice can follow it. */
     private static String sentence(String message) {
@@ -47,7 +50,8 @@ public final class AwsErrors {
                         + " Grant that action on that resource to the credentials wsctl uses.";
             }
             if (EXPIRED.contains(code)) {
-                return "The AWS credentials have expired: " + message + " Refresh them (e.g. aws sso login) and run again.";
+                return "The AWS credentials have expired: " + message
+                        + " Refresh them (e.g. aws sso login) and run again.";
             }
             if (QUOTA.contains(code)) {
                 return "An AWS quota was hit while trying to " + doing + ": " + message
@@ -61,7 +65,9 @@ public final class AwsErrors {
                     + " without an AWS error" + attempts(e) + answer(e, details)
                     + " Check --endpoint-url, AWS_ENDPOINT_URL and any proxy between wsctl and AWS, then run again.";
         }
-        if (e instanceof SdkClientException && e.getMessage() != null && e.getMessage().contains("credentials")) {
+        if (e instanceof SdkClientException
+                && e.getMessage() != null
+                && e.getMessage().contains("credentials")) {
             return "No AWS credentials found: set AWS_PROFILE or pass --profile, run `aws configure`, or set"
                     + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.";
         }
@@ -81,7 +87,8 @@ public final class AwsErrors {
 
     /** A short, tag-free piece of the answer's body (or of the exception's message without one), when there is one. */
     private static String answer(SdkException e, AwsErrorDetails details) {
-        String body = details == null ? e.getMessage()
+        String body = details == null
+                ? e.getMessage()
                 : details.rawResponse() != null ? details.rawResponse().asUtf8String() : details.errorMessage();
         if (body == null) {
             return ".";

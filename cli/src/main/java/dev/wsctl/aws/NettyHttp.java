@@ -1,19 +1,17 @@
 package dev.wsctl.aws;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
-
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The SDK's Netty HTTP client for the async SDK service clients that wsctl's commands build (one event loop group,
  * one connection pool per host).
  */
 public final class NettyHttp {
-    private NettyHttp() {
-    }
+    private NettyHttp() {}
 
     /**
      * The HTTP client on an event loop group the caller owns and shuts down: closing a client that

@@ -1,6 +1,8 @@
 package dev.wsctl.aws;
 
 import dev.wsctl.awshttp.AwsEndpoints;
+import java.util.List;
+import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
@@ -25,9 +27,6 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sts.StsClient;
 
-import java.util.List;
-import java.util.Optional;
-
 /**
  * Real SDK clients. The synchronous ones share one Apache HTTP client, which (unlike the URL-connection
  * client) sends the PATCH requests API Gateway v2 updates are made of; DynamoDB uses the runtime's
@@ -39,6 +38,7 @@ public final class SdkAwsClients implements AwsClients {
     private final SdkHttpClient http = ApacheHttpClient.create();
     /** Shut down without Netty's two-second quiet period, which every command would otherwise wait out on exit. */
     private final SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
+
     private final SdkAsyncHttpClient asyncHttp = NettyHttp.client(16, loops);
     private final AwsCredentialsProvider credentials;
     private final AwsEndpoints endpoints;
@@ -64,17 +64,22 @@ public final class SdkAwsClients implements AwsClients {
      * @param interceptors run on every call of every client, in order (the tests count calls and inject
      *                     failures through them)
      */
-    public SdkAwsClients(Optional<String> profile, Optional<String> region, AwsEndpoints endpoints,
-                         List<ExecutionInterceptor> interceptors) {
-        this.overrides = ClientOverrideConfiguration.builder().executionInterceptors(List.copyOf(interceptors)).build();
+    public SdkAwsClients(
+            Optional<String> profile,
+            Optional<String> region,
+            AwsEndpoints endpoints,
+            List<ExecutionInterceptor> interceptors) {
+        this.overrides = ClientOverrideConfiguration.builder()
+                .executionInterceptors(List.copyOf(interceptors))
+                .build();
         this.credentials = profile.<AwsCredentialsProvider>map(ProfileCredentialsProvider::create)
                 .orElseGet(() -> DefaultCredentialsProvider.builder().build());
         this.region = region.map(Region::of).orElseGet(() -> {
             try {
                 // AWS_REGION, then the profile; not the EC2 metadata service, which on a laptop costs
                 // a timeout before it says nothing
-                AwsProfileRegionProvider fromProfile = profile
-                        .map(p -> new AwsProfileRegionProvider(ProfileFile::defaultProfileFile, p))
+                AwsProfileRegionProvider fromProfile = profile.map(
+                                p -> new AwsProfileRegionProvider(ProfileFile::defaultProfileFile, p))
                         .orElseGet(AwsProfileRegionProvider::new);
                 return new AwsRegionProviderChain(new SystemSettingsRegionProvider(), fromProfile).getRegion();
             } catch (SdkClientException e) {
@@ -110,9 +115,14 @@ public final class SdkAwsClients implements AwsClients {
     @Override
     public synchronized IamClient iam() {
         if (iam == null) {
-            var builder = IamClient.builder().httpClient(http).credentialsProvider(credentials)
-                    .region(Region.AWS_GLOBAL).overrideConfiguration(overrides);
-            endpoints.configured(AwsEndpoints.IAM).ifPresent(e -> builder.endpointOverride(e).region(region));
+            var builder = IamClient.builder()
+                    .httpClient(http)
+                    .credentialsProvider(credentials)
+                    .region(Region.AWS_GLOBAL)
+                    .overrideConfiguration(overrides);
+            endpoints
+                    .configured(AwsEndpoints.IAM)
+                    .ifPresent(e -> builder.endpointOverride(e).region(region));
             iam = builder.build();
         }
         return iam;
@@ -140,8 +150,14 @@ public final class SdkAwsClients implements AwsClients {
     /** Path-style addressing with an endpoint: emulators serve buckets under their own host name. */
     @Override
     public synchronized S3Client s3() {
-        return s3 == null ? s3 = build(S3Client.builder().httpClient(http)
-                .forcePathStyle(endpoints.configured(AwsEndpoints.S3).isPresent()), AwsEndpoints.S3) : s3;
+        return s3 == null
+                ? s3 = build(
+                        S3Client.builder()
+                                .httpClient(http)
+                                .forcePathStyle(
+                                        endpoints.configured(AwsEndpoints.S3).isPresent()),
+                        AwsEndpoints.S3)
+                : s3;
     }
 
     @Override

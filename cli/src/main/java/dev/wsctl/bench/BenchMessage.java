@@ -7,7 +7,6 @@ import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -18,8 +17,7 @@ import java.time.Instant;
  * with the same clock.
  */
 final class BenchMessage {
-    private BenchMessage() {
-    }
+    private BenchMessage() {}
 
     /** Microseconds since the epoch by the wall clock, the one clock every bench process of a machine shares. */
     static long epochMicros() {
@@ -54,8 +52,7 @@ final class BenchMessage {
     }
 
     /** A broadcast as a subscriber received it: its number and when it was published. */
-    record Arrival(int number, long sentMicros) {
-    }
+    record Arrival(int number, long sentMicros) {}
 
     /**
      * The broadcast in a delivered frame ({@code {"type":"message",…,"message":{"bench":N,"sentMicros":T,…}}}),
@@ -64,7 +61,8 @@ final class BenchMessage {
      * thousands of these per second on the machine whose server it measures.
      */
     static Arrival arrival(ByteBuf utf8) {
-        try (JsonParser p = Jackson.mapper().getFactory().createParser((InputStream) new ByteBufInputStream(utf8.duplicate()))) {
+        try (JsonParser p =
+                Jackson.mapper().getFactory().createParser((InputStream) new ByteBufInputStream(utf8.duplicate()))) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -41,8 +40,7 @@ public final class BenchWorker {
     private final BlockingQueue<Optional<JsonNode>> ops = new LinkedBlockingQueue<>();
     private volatile boolean ended;
 
-    private BenchWorker() {
-    }
+    private BenchWorker() {}
 
     /** Serves the coordinator on {@code in} and {@code out} until {@code in} ends; progress goes to {@code progress}. */
     public static void serve(BufferedReader in, PrintWriter out, Consumer<String> progress) throws Exception {
@@ -60,22 +58,41 @@ public final class BenchWorker {
                 JsonNode op = next.get();
                 switch (op.path("op").asText()) {
                     case "connect" -> {
-                        share = new Subscribers(URI.create(op.path("url").asText()), op.path("channel").asText(),
-                                op.path("connections").asInt(), () -> ended);
-                        answer(out, READY, Jackson.mapper().valueToTree(share.open(op.path("connectRate").asDouble(), progress)));
+                        share = new Subscribers(
+                                URI.create(op.path("url").asText()),
+                                op.path("channel").asText(),
+                                op.path("connections").asInt(),
+                                () -> ended);
+                        answer(
+                                out,
+                                READY,
+                                Jackson.mapper()
+                                        .valueToTree(share.open(
+                                                op.path("connectRate").asDouble(), progress)));
                     }
                     case "collect" -> {
                         if (share == null) {
                             throw new IOException("collect before connect");
                         }
-                        answer(out, ARRIVALS, Jackson.mapper().valueToTree(share.collect(op.path("broadcast").asInt(),
-                                Duration.ofMillis(op.path("timeoutMillis").asLong()))));
+                        answer(
+                                out,
+                                ARRIVALS,
+                                Jackson.mapper()
+                                        .valueToTree(share.collect(
+                                                op.path("broadcast").asInt(),
+                                                Duration.ofMillis(
+                                                        op.path("timeoutMillis").asLong()))));
                     }
                     case "recount" -> {
                         if (share == null) {
                             throw new IOException("recount before connect");
                         }
-                        answer(out, RECOUNTED, Jackson.mapper().valueToTree(share.recount(op.path("broadcasts").asInt())));
+                        answer(
+                                out,
+                                RECOUNTED,
+                                Jackson.mapper()
+                                        .valueToTree(share.recount(
+                                                op.path("broadcasts").asInt())));
                     }
                     default -> throw new IOException("unknown op from the coordinator: " + op);
                 }

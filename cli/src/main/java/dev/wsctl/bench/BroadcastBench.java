@@ -6,7 +6,6 @@ import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.ClientUrl;
-
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -34,26 +33,55 @@ public final class BroadcastBench {
      * @param quietAfter    with a broadcast rate: publishing stops after this many broadcasts until they have all
      *                      been counted and {@link #run}'s {@code quiet} callback has returned (0: no stop)
      */
-    public record Plan(URI url, int connections, String channel, int payloadBytes, int broadcasts,
-                       int connectRate, Duration timeout, int procs, double broadcastRate, int quietAfter) {
+    public record Plan(
+            URI url,
+            int connections,
+            String channel,
+            int payloadBytes,
+            int broadcasts,
+            int connectRate,
+            Duration timeout,
+            int procs,
+            double broadcastRate,
+            int quietAfter) {
         /** One broadcast after the other, no stop. */
-        public Plan(URI url, int connections, String channel, int payloadBytes, int broadcasts,
-                    int connectRate, Duration timeout, int procs) {
+        public Plan(
+                URI url,
+                int connections,
+                String channel,
+                int payloadBytes,
+                int broadcasts,
+                int connectRate,
+                Duration timeout,
+                int procs) {
             this(url, connections, channel, payloadBytes, broadcasts, connectRate, timeout, procs, 0, 0);
         }
     }
 
     /** One broadcast's outcome (broadcast 0: all of them); latencies in milliseconds from the publisher's send. */
-    public record Result(int broadcast, long recipientsAcked, int delivered, int lost, int duplicated,
-                         double p50, double p95, double p99, double max) {
-    }
+    public record Result(
+            int broadcast,
+            long recipientsAcked,
+            int delivered,
+            int lost,
+            int duplicated,
+            double p50,
+            double p95,
+            double p99,
+            double max) {}
 
     /**
      * @param publishedPerSecond broadcasts per second the publisher achieved (the stop after
      *                           {@link Plan#quietAfter} not counted)
      */
-    public record Report(int connected, int joined, int procs, long connectMillis, List<Result> broadcasts, Result total,
-                         double publishedPerSecond) {
+    public record Report(
+            int connected,
+            int joined,
+            int procs,
+            long connectMillis,
+            List<Result> broadcasts,
+            Result total,
+            double publishedPerSecond) {
         public ObjectNode toJson() {
             ObjectNode o = Json.object();
             o.put("connected", connected);
@@ -89,8 +117,7 @@ public final class BroadcastBench {
 
     /** @param worker starts one worker process: a JVM running {@link BenchWorker#serve} on its stdin and stdout */
     public BroadcastBench(Plan plan, ProcessBuilder worker, Consumer<String> progress) {
-        this(plan, worker, progress, broadcasts -> {
-        });
+        this(plan, worker, progress, broadcasts -> {});
     }
 
     /**
@@ -186,13 +213,16 @@ public final class BroadcastBench {
         }
     }
 
-    private Report measure(ClientSocket publisher, List<WorkerProcess> workers) throws IOException, InterruptedException {
+    private Report measure(ClientSocket publisher, List<WorkerProcess> workers)
+            throws IOException, InterruptedException {
         long start = System.nanoTime();
         double rate = (double) plan.connectRate() / workers.size();
         for (int i = 0; i < workers.size(); i++) {
             workers.get(i).send(BenchWorker.connectOp(plan.url(), plan.channel(), share(i), rate), "while connecting");
         }
-        long readyBy = start + TimeUnit.SECONDS.toNanos((long) Math.ceil(share(0) / rate)) + 2 * OPEN_TIMEOUT.toNanos()
+        long readyBy = start
+                + TimeUnit.SECONDS.toNanos((long) Math.ceil(share(0) / rate))
+                + 2 * OPEN_TIMEOUT.toNanos()
                 + ANSWER_TIMEOUT.toNanos();
         int connected = 0;
         int joined = 0;
@@ -201,7 +231,8 @@ public final class BroadcastBench {
             connected += ready.path("connected").asInt();
             joined += ready.path("joined").asInt();
             if (ready.hasNonNull("firstFailure")) {
-                progress.accept(w.name() + ": some sockets did not join, the first because: " + ready.get("firstFailure").asText());
+                progress.accept(w.name() + ": some sockets did not join, the first because: "
+                        + ready.get("firstFailure").asText());
             }
         }
         long connectMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -209,7 +240,8 @@ public final class BroadcastBench {
                 + workers.size() + " process(es)");
         progress.accept("joined " + joined);
         if (connected == 0) {
-            throw new IOException("None of the " + plan.connections() + " sockets connected to " + ClientUrl.shown(plan.url()) + ".");
+            throw new IOException(
+                    "None of the " + plan.connections() + " sockets connected to " + ClientUrl.shown(plan.url()) + ".");
         }
         List<long[]> latencies = new ArrayList<>();
         long[] acked = new long[plan.broadcasts() + 1];
@@ -225,7 +257,9 @@ public final class BroadcastBench {
                 if (paced == null) {
                     publisher.send(BenchMessage.broadcast(plan.channel(), b, plan.payloadBytes()));
                 }
-                acked[b] = answer(publisher, "ack", "broadcast " + b, paced).path("recipients").asLong(-1);
+                acked[b] = answer(publisher, "ack", "broadcast " + b, paced)
+                        .path("recipients")
+                        .asLong(-1);
                 int delivered = 0;
                 List<long[]> arrived = new ArrayList<>();
                 long reportBy = System.nanoTime() + plan.timeout().toNanos() + ANSWER_TIMEOUT.toNanos();
@@ -266,14 +300,24 @@ public final class BroadcastBench {
         }
         List<Result> results = new ArrayList<>();
         for (int b = 1; b <= plan.broadcasts(); b++) {
-            results.add(result(b, acked[b], delivered[b - 1], joined - delivered[b - 1], duplicated[b - 1],
-                    latencies.get(b - 1)));
+            results.add(result(
+                    b, acked[b], delivered[b - 1], joined - delivered[b - 1], duplicated[b - 1], latencies.get(b - 1)));
         }
         quiet.at(plan.broadcasts());
-        Result total = result(0, results.stream().mapToLong(Result::recipientsAcked).sum(),
-                results.stream().mapToInt(Result::delivered).sum(), results.stream().mapToInt(Result::lost).sum(),
-                results.stream().mapToInt(Result::duplicated).sum(), sorted(latencies));
-        return new Report(connected, joined, workers.size(), connectMillis, results, total,
+        Result total = result(
+                0,
+                results.stream().mapToLong(Result::recipientsAcked).sum(),
+                results.stream().mapToInt(Result::delivered).sum(),
+                results.stream().mapToInt(Result::lost).sum(),
+                results.stream().mapToInt(Result::duplicated).sum(),
+                sorted(latencies));
+        return new Report(
+                connected,
+                joined,
+                workers.size(),
+                connectMillis,
+                results,
+                total,
                 paced != null ? paced.perSecond() : Double.NaN);
     }
 
@@ -283,7 +327,8 @@ public final class BroadcastBench {
     }
 
     /** The publisher's answer of {@code type} (joined, ack); an error frame or silence fails the bench. */
-    private static JsonNode answer(ClientSocket publisher, String type, String what) throws IOException, InterruptedException {
+    private static JsonNode answer(ClientSocket publisher, String type, String what)
+            throws IOException, InterruptedException {
         return answer(publisher, type, what, null);
     }
 
@@ -292,13 +337,16 @@ public final class BroadcastBench {
         if (paced != null && paced.failure != null) {
             throw paced.failure;
         }
-        JsonNode frame = publisher.await(f -> type.equals(f.path("type").asText()) || "error".equals(f.path("type").asText()),
+        JsonNode frame = publisher.await(
+                f -> type.equals(f.path("type").asText())
+                        || "error".equals(f.path("type").asText()),
                 System.nanoTime() + ANSWER_TIMEOUT.toNanos());
         if (frame == null) {
             throw new IOException("The stack did not answer " + what + " within " + ANSWER_TIMEOUT.toSeconds() + " s.");
         }
         if (frame.path("type").asText().equals("error")) {
-            throw new IOException("The stack refused " + what + ": " + frame.path("message").asText(frame.toString()));
+            throw new IOException(
+                    "The stack refused " + what + ": " + frame.path("message").asText(frame.toString()));
         }
         return frame;
     }
@@ -309,9 +357,18 @@ public final class BroadcastBench {
         return all;
     }
 
-    private static Result result(int broadcast, long acked, int delivered, int lost, int duplicated, long[] sortedMicros) {
-        return new Result(broadcast, acked, delivered, lost, duplicated, percentile(sortedMicros, 50),
-                percentile(sortedMicros, 95), percentile(sortedMicros, 99), percentile(sortedMicros, 100));
+    private static Result result(
+            int broadcast, long acked, int delivered, int lost, int duplicated, long[] sortedMicros) {
+        return new Result(
+                broadcast,
+                acked,
+                delivered,
+                lost,
+                duplicated,
+                percentile(sortedMicros, 50),
+                percentile(sortedMicros, 95),
+                percentile(sortedMicros, 99),
+                percentile(sortedMicros, 100));
     }
 
     /** The nearest-rank percentile in milliseconds, to a tenth; NaN of nothing. */

@@ -10,6 +10,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -22,12 +24,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
-
-import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -43,6 +41,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 
 /**
  * One process's share of the bench's sockets: Netty WebSocket clients on one event-loop thread, each
@@ -61,16 +60,13 @@ final class Subscribers implements AutoCloseable {
     private static final int MAX_OPENING = 1000;
 
     /** How the share's sockets came up: each either joined, or failed (the first failure's reason kept). */
-    record Ready(int connected, int joined, String firstFailure) {
-    }
+    record Ready(int connected, int joined, String firstFailure) {}
 
     /** One broadcast as this share saw it: first arrivals, extra copies, and each first arrival's latency. */
-    record Arrivals(int delivered, int duplicated, long[] latencyMicros) {
-    }
+    record Arrivals(int delivered, int duplicated, long[] latencyMicros) {}
 
     /** Broadcasts 1 to n as this share saw them in the end: sockets that got each, and extra copies of each. */
-    record Counts(int[] delivered, int[] duplicated) {
-    }
+    record Counts(int[] delivered, int[] duplicated) {}
 
     private final URI url;
     private final String channel;
@@ -100,7 +96,9 @@ final class Subscribers implements AutoCloseable {
      * admits fewer than {@code perSecond} slows the bench down instead of timing its upgrades out.
      */
     Ready open(double perSecond, Consumer<String> progress) throws IOException, InterruptedException {
-        Bootstrap bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) OPEN_TIMEOUT.toMillis());
         InetSocketAddress address = new InetSocketAddress(url.getHost(), port(url));
         if (address.isUnresolved()) {
@@ -118,16 +116,20 @@ final class Subscribers implements AutoCloseable {
             }
             next = Math.max(next + interval, System.nanoTime());
             int index = i;
-            bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
-                @Override
-                protected void initChannel(SocketChannel ch) {
-                    pipeline(ch, index);
-                }
-            }).connect(address).addListener((ChannelFuture f) -> {
-                if (!f.isSuccess()) {
-                    settle(reason(f.cause()));
-                }
-            });
+            bootstrap
+                    .clone()
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            pipeline(ch, index);
+                        }
+                    })
+                    .connect(address)
+                    .addListener((ChannelFuture f) -> {
+                        if (!f.isSuccess()) {
+                            settle(reason(f.cause()));
+                        }
+                    });
             report(progress);
         }
         long deadline = System.nanoTime() + OPEN_TIMEOUT.toNanos() * 2;
@@ -203,19 +205,22 @@ final class Subscribers implements AutoCloseable {
         if (tls != null) {
             ch.pipeline().addLast(tls.newHandler(ch.alloc(), url.getHost(), port(url)));
         }
-        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
-                new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                        .webSocketUri(url)
-                        .generateOriginHeader(false) // as the JDK client: a bench is no browser page
-                        .handshakeTimeoutMillis(OPEN_TIMEOUT.toMillis())
-                        .maxFramePayloadLength(1 << 20)
-                        // the server's frames are checked where they are read (JSON); a byte-by-byte UTF-8 pass
-                        // over every 2 KiB message cost the bench a tenth of its CPU, which the server measured
-                        // on the same machine then lacks
-                        .withUTF8Validator(false)
-                        .build()),
-                new WebSocketFrameAggregator(1 << 20),
-                new Subscriber(index));
+        ch.pipeline()
+                .addLast(
+                        new HttpClientCodec(),
+                        new HttpObjectAggregator(8192),
+                        new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                                .webSocketUri(url)
+                                .generateOriginHeader(false) // as the JDK client: a bench is no browser page
+                                .handshakeTimeoutMillis(OPEN_TIMEOUT.toMillis())
+                                .maxFramePayloadLength(1 << 20)
+                                // the server's frames are checked where they are read (JSON); a byte-by-byte UTF-8 pass
+                                // over every 2 KiB message cost the bench a tenth of its CPU, which the server measured
+                                // on the same machine then lacks
+                                .withUTF8Validator(false)
+                                .build()),
+                        new WebSocketFrameAggregator(1 << 20),
+                        new Subscriber(index));
     }
 
     private static int port(URI url) {
@@ -320,12 +325,17 @@ final class Subscribers implements AutoCloseable {
                 return;
             }
             String type = json.path("type").asText();
-            if (!settledHere && type.equals("joined") && channel.equals(json.path("channel").asText())) {
+            if (!settledHere
+                    && type.equals("joined")
+                    && channel.equals(json.path("channel").asText())) {
                 settledHere = true;
                 joined.incrementAndGet();
                 Subscribers.this.settle(null);
             } else if (!settledHere && type.equals("error")) {
-                settle(ctx, "joining " + channel + " failed: " + json.path("message").asText());
+                settle(
+                        ctx,
+                        "joining " + channel + " failed: "
+                                + json.path("message").asText());
             }
         }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,7 +57,8 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /** Starts worker {@code number} of {@code of} with {@code worker}, which runs {@link BenchWorker#serve}. */
-    static WorkerProcess start(int number, int of, ProcessBuilder worker, Consumer<String> progress) throws IOException {
+    static WorkerProcess start(int number, int of, ProcessBuilder worker, Consumer<String> progress)
+            throws IOException {
         return new WorkerProcess(number, of, worker.start(), progress);
     }
 
@@ -103,7 +103,8 @@ final class WorkerProcess implements AutoCloseable {
         }
         String how = process.isAlive() ? "closed its output" : "exited with code " + process.exitValue();
         String words = lastWords;
-        return new IOException(name + " failed " + during + ": it " + how + (words.isBlank() ? "" : " (" + words + ")") + ".");
+        return new IOException(
+                name + " failed " + during + ": it " + how + (words.isBlank() ? "" : " (" + words + ")") + ".");
     }
 
     /** Closes its stdin, which ends it; kills it when it has not ended within a few seconds. */

@@ -1,11 +1,10 @@
 package dev.wsctl.cli;
 
 import dev.wsctl.awshttp.AwsEndpoints;
-import picocli.CommandLine.Option;
-
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
+import picocli.CommandLine.Option;
 
 /**
  * {@code --profile}, {@code --region}, {@code --endpoint-url}: which AWS account, region and endpoint a
@@ -13,17 +12,25 @@ import java.util.Optional;
  * profile's region); without {@code --endpoint-url}, the endpoint variables of the AWS SDKs apply ({@link AwsEndpoints}).
  */
 public final class AwsOptions {
-    @Option(names = "--profile", paramLabel = "NAME",
-            description = "AWS profile from ~/.aws/config (default: the AWS SDK's choice: AWS_PROFILE, else 'default').")
+    @Option(
+            names = "--profile",
+            paramLabel = "NAME",
+            description =
+                    "AWS profile from ~/.aws/config (default: the AWS SDK's choice: AWS_PROFILE, else 'default').")
     String profile;
 
-    @Option(names = "--region", paramLabel = "REGION",
+    @Option(
+            names = "--region",
+            paramLabel = "REGION",
             description = "AWS region, e.g. eu-central-1 (default: region in wsctl.yaml, else the AWS SDK's choice).")
     String region;
 
-    @Option(names = "--endpoint-url", paramLabel = "URL",
-            description = "Send AWS calls to this endpoint instead, e.g. an emulator (default: $AWS_ENDPOINT_URL_<SERVICE>,"
-                    + " else $AWS_ENDPOINT_URL).")
+    @Option(
+            names = "--endpoint-url",
+            paramLabel = "URL",
+            description =
+                    "Send AWS calls to this endpoint instead, e.g. an emulator (default: $AWS_ENDPOINT_URL_<SERVICE>,"
+                            + " else $AWS_ENDPOINT_URL).")
     String endpointUrl;
 
     public Optional<String> profile() {

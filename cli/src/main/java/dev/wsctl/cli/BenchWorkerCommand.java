@@ -1,10 +1,6 @@
 package dev.wsctl.cli;
 
 import dev.wsctl.bench.BenchWorker;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -13,10 +9,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code wsctl bench-worker} (hidden): one process's share of a {@code wsctl bench}, driven over stdin and stdout. */
-@Command(name = BenchWorkerCommand.NAME, hidden = true,
-        description = "Internal: holds a share of the sockets of the `wsctl bench` that started it; ends with its stdin.")
+@Command(
+        name = BenchWorkerCommand.NAME,
+        hidden = true,
+        description =
+                "Internal: holds a share of the sockets of the `wsctl bench` that started it; ends with its stdin.")
 public final class BenchWorkerCommand implements Callable<Integer> {
     static final String NAME = "bench-worker";
 
@@ -32,8 +34,10 @@ public final class BenchWorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        BenchWorker.serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
-                spec.commandLine().getOut(), line -> {
+        BenchWorker.serve(
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
+                spec.commandLine().getOut(),
+                line -> {
                     err.println(line);
                     err.flush();
                 });

@@ -14,16 +14,6 @@ import dev.wsctl.ops.Target;
 import dev.wsctl.protocol.ChannelName;
 import dev.wsctl.protocol.Frames;
 import dev.wsctl.protocol.Settings;
-import picocli.CommandLine.ArgGroup;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import software.amazon.awssdk.core.exception.SdkException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -33,26 +23,38 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * {@code wsctl broadcast}: sends one message to every subscriber of a channel from the operator's
  * machine, through the same fan-out engine the send handler uses.
  */
-@Command(name = "broadcast",
+@Command(
+        name = "broadcast",
         description = {
-                "Send a message to every subscriber of a channel, as the server (sender \"server\").",
-                "Subscribers get the same envelope a client's sendmessage produces, or with --raw the bare message.",
-                "What is delivered may be at most " + ConnectionsEndpoint.MAX_PAYLOAD_BYTES
-                        + " bytes in UTF-8 (API Gateway's @connections limit); a larger one exits 2.",
-                "The message is JSON when it parses as JSON, otherwise a JSON string; --json insists on JSON.",
-                "Prints {recipients, delivered, gone, failed, throttled, millis}. Gone connections are stale rows,"
-                        + " removed from the store, and not failures.",
-                "Exit 0 when none failed, 3 when some failed, 1 when every one failed."},
+            "Send a message to every subscriber of a channel, as the server (sender \"server\").",
+            "Subscribers get the same envelope a client's sendmessage produces, or with --raw the bare message.",
+            "What is delivered may be at most " + ConnectionsEndpoint.MAX_PAYLOAD_BYTES
+                    + " bytes in UTF-8 (API Gateway's @connections limit); a larger one exits 2.",
+            "The message is JSON when it parses as JSON, otherwise a JSON string; --json insists on JSON.",
+            "Prints {recipients, delivered, gone, failed, throttled, millis}. Gone connections are stale rows,"
+                    + " removed from the store, and not failures.",
+            "Exit 0 when none failed, 3 when some failed, 1 when every one failed."
+        },
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class BroadcastCommand implements Callable<Integer> {
     static final int PROGRESS_EVERY = 5_000;
-    private static final ObjectReader STRICT = Jackson.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader STRICT =
+            Jackson.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     @Spec
     CommandSpec spec;
@@ -64,7 +66,10 @@ public final class BroadcastCommand implements Callable<Integer> {
     Source source;
 
     static final class Source {
-        @Option(names = "--message", paramLabel = "TEXT", description = "The message; '-' reads it from standard input.")
+        @Option(
+                names = "--message",
+                paramLabel = "TEXT",
+                description = "The message; '-' reads it from standard input.")
         String message;
 
         @Option(names = "--file", paramLabel = "FILE", description = "Read the message from FILE.")
@@ -74,16 +79,25 @@ public final class BroadcastCommand implements Callable<Integer> {
     @Option(names = "--json", description = "The message must be JSON; fail (exit 2) if it does not parse.")
     boolean json;
 
-    @Option(names = "--raw", description = "Send the bare message instead of the {type, channel, message, sender, sentAt} envelope.")
+    @Option(
+            names = "--raw",
+            description = "Send the bare message instead of the {type, channel, message, sender, sentAt} envelope.")
     boolean raw;
 
-    @Option(names = "--concurrency", defaultValue = "128",
+    @Option(
+            names = "--concurrency",
+            defaultValue = "128",
             description = "PostToConnection calls in flight at once (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
-    @Option(names = "--max-rate", paramLabel = "CALLS", defaultValue = "9000",
-            description = {"PostToConnection calls per second at most, retries included (default: ${DEFAULT-VALUE},",
-                    "under API Gateway's default account limit of 10,000/s); 0 for no cap."})
+    @Option(
+            names = "--max-rate",
+            paramLabel = "CALLS",
+            defaultValue = "9000",
+            description = {
+                "PostToConnection calls per second at most, retries included (default: ${DEFAULT-VALUE},",
+                "under API Gateway's default account limit of 10,000/s); 0 for no cap."
+            })
     int maxRate;
 
     @Mixin
@@ -91,7 +105,6 @@ public final class BroadcastCommand implements Callable<Integer> {
 
     private final Context context;
     private final InputStream stdin;
-
 
     public BroadcastCommand(Context context) {
         this(context, System.in);
@@ -116,8 +129,12 @@ public final class BroadcastCommand implements Callable<Integer> {
             throw CliException.usage("--max-rate must be 0 (no cap) or more");
         }
         JsonNode message = message(readSource());
-        byte[] payload = Frames.delivery(raw ? Settings.Delivery.RAW : Settings.Delivery.ENVELOPE, channel, message,
-                "server", System.currentTimeMillis());
+        byte[] payload = Frames.delivery(
+                raw ? Settings.Delivery.RAW : Settings.Delivery.ENVELOPE,
+                channel,
+                message,
+                "server",
+                System.currentTimeMillis());
         if (payload.length > ConnectionsEndpoint.MAX_PAYLOAD_BYTES) {
             // @connections would answer every post 413: refuse before addressing anyone
             throw CliException.usage("The message would be delivered as " + payload.length + " bytes"
@@ -133,12 +150,21 @@ public final class BroadcastCommand implements Callable<Integer> {
             if (output.verbose()) {
                 say(err, "broadcast: to channel " + channel + " on " + t.name());
             }
-            Fanout fanout = new Fanout(t.store(), t.connections(), Fanout.Options.withConcurrency(concurrency)
-                    .withRateCap(maxRate == 0 ? Double.POSITIVE_INFINITY : maxRate, Fanout.DEFAULT_BURST), log);
+            Fanout fanout = new Fanout(
+                    t.store(),
+                    t.connections(),
+                    Fanout.Options.withConcurrency(concurrency)
+                            .withRateCap(maxRate == 0 ? Double.POSITIVE_INFINITY : maxRate, Fanout.DEFAULT_BURST),
+                    log);
             if (System.console() != null) {
                 // a terminal: a live bar (count and rate; the channel's size is not read beforehand)
-                try (ProgressBar bar = new ProgressBarBuilder().setTaskName("broadcast " + channel)
-                        .setInitialMax(-1).showSpeed().setUpdateIntervalMillis(200).clearDisplayOnFinish().build()) {
+                try (ProgressBar bar = new ProgressBarBuilder()
+                        .setTaskName("broadcast " + channel)
+                        .setInitialMax(-1)
+                        .showSpeed()
+                        .setUpdateIntervalMillis(200)
+                        .clearDisplayOnFinish()
+                        .build()) {
                     report = fanout.send(channel, t.store().subscriberPages(channel), payload, null, bar::stepTo);
                 }
             } else {
@@ -148,7 +174,10 @@ public final class BroadcastCommand implements Callable<Integer> {
             throw new CliException(ExitCode.FAILED, AwsErrors.explain("broadcast to channel " + channel, e), e);
         }
         if (output.format() == OutputOptions.Format.TABLE) {
-            report.toJson().fields().forEachRemaining(f -> out.printf("%-11s %d%n", f.getKey(), f.getValue().asLong()));
+            report.toJson()
+                    .fields()
+                    .forEachRemaining(f ->
+                            out.printf("%-11s %d%n", f.getKey(), f.getValue().asLong()));
         } else {
             StackCommand.print(out, report.toJson(), output);
         }
@@ -159,8 +188,10 @@ public final class BroadcastCommand implements Callable<Integer> {
         if (report.failed() == 0) {
             return ExitCode.OK;
         }
-        say(err, "broadcast: " + report.failed() + " of " + report.recipients() + " recipients could not be reached"
-                + (output.verbose() ? "" : " (--verbose shows the first error)"));
+        say(
+                err,
+                "broadcast: " + report.failed() + " of " + report.recipients() + " recipients could not be reached"
+                        + (output.verbose() ? "" : " (--verbose shows the first error)"));
         return report.delivered() == 0 ? ExitCode.FAILED : ExitCode.PARTIAL;
     }
 
@@ -202,7 +233,8 @@ public final class BroadcastCommand implements Callable<Integer> {
         } catch (IOException e) {
             if (json) {
                 String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException p
-                        ? p.getOriginalMessage() : e.getMessage();
+                        ? p.getOriginalMessage()
+                        : e.getMessage();
                 throw CliException.usage("--json: the message is not JSON: " + why);
             }
         }

@@ -1,9 +1,15 @@
 package dev.wsctl.cli;
 
+import static dev.wsctl.cli.ConnectionsCommand.iso;
+import static dev.wsctl.cli.ConnectionsCommand.onTarget;
+import static dev.wsctl.cli.ConnectionsCommand.orDash;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.json.Json;
 import dev.wsctl.store.ConnectionInfo;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,15 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
-
-import static dev.wsctl.cli.ConnectionsCommand.iso;
-import static dev.wsctl.cli.ConnectionsCommand.onTarget;
-import static dev.wsctl.cli.ConnectionsCommand.orDash;
-
 /** {@code wsctl channels list|inspect}: which channels have subscribers, and who they are. */
-@Command(name = "channels",
+@Command(
+        name = "channels",
         description = "List the channels of a running stack and inspect their subscribers.",
         mixinStandardHelpOptions = true,
         subcommands = {ChannelsCommand.ListChannels.class, ChannelsCommand.InspectChannel.class})
@@ -33,17 +33,22 @@ public final class ChannelsCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: list or inspect.");
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"List every channel with subscribers, and how many, in name order.",
-                    "On a deployed stack this reads the whole by-channel index (a Scan): an admin listing."})
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "List every channel with subscribers, and how many, in name order.",
+                "On a deployed stack this reads the whole by-channel index (a Scan): an admin listing."
+            })
     public static final class ListChannels implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+
         @Mixin
         RunningStackOptions target;
 
         private final Context context;
-
 
         public ListChannels(Context context) {
             this.context = context;
@@ -60,7 +65,8 @@ public final class ChannelsCommand implements Runnable {
                 } else {
                     ObjectNode json = Json.object();
                     ArrayNode array = json.putArray("channels");
-                    counts.forEach((channel, n) -> array.addObject().put("channel", channel).put("subscribers", n));
+                    counts.forEach((channel, n) ->
+                            array.addObject().put("channel", channel).put("subscribers", n));
                     StackCommand.print(out, json, target.output());
                 }
                 out.flush();
@@ -69,24 +75,35 @@ public final class ChannelsCommand implements Runnable {
         }
     }
 
-    @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Show a channel's subscriber count and its subscribers with user (sub) and connect time.",
-                    "Says how many more there are past --limit (table: on stderr; json/yaml: \"more\")."})
+    @Command(
+            name = "inspect",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "Show a channel's subscriber count and its subscribers with user (sub) and connect time.",
+                "Says how many more there are past --limit (table: on stderr; json/yaml: \"more\")."
+            })
     public static final class InspectChannel implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+
         @Mixin
         RunningStackOptions target;
+
         @Parameters(paramLabel = "NAME", description = "The channel.")
         String channel;
-        @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
+
+        @Option(
+                names = "--limit",
+                paramLabel = "N",
+                defaultValue = "100",
                 description = "List at most N subscribers; the count covers all (default: ${DEFAULT-VALUE}).")
         int limit;
+
         @Option(names = "--all", description = "List every subscriber, page by page (not with --limit).")
         boolean all;
 
         private final Context context;
-
 
         public InspectChannel(Context context) {
             this.context = context;
@@ -108,7 +125,9 @@ public final class ChannelsCommand implements Runnable {
                         out.printf("%-20s %-20s %s%n", "CONNECTION", "SUB", "CONNECTED");
                     }
                     for (var s : inspected.subscribers()) {
-                        out.printf("%-20s %-20s %s%n", s.connectionId(),
+                        out.printf(
+                                "%-20s %-20s %s%n",
+                                s.connectionId(),
                                 orDash(s.info().map(ConnectionInfo::sub).orElse(null)),
                                 orDash(s.info().map(i -> iso(i.connectedAt())).orElse(null)));
                     }

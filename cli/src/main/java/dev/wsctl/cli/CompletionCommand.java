@@ -1,22 +1,24 @@
 package dev.wsctl.cli;
 
+import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-
-import java.util.concurrent.Callable;
 
 /** {@code wsctl completion bash|zsh}: the shell completion script, generated from the commands themselves. */
-@Command(name = "completion",
-        description = {
-                "Print a completion script for bash or zsh: commands, subcommands and options of this wsctl."},
-        footer = {"", "Examples:",
-                "  bash:  source <(wsctl completion bash)",
-                "         (or save it as /etc/bash_completion.d/wsctl)",
-                "  zsh:   source <(wsctl completion zsh)    (e.g. in ~/.zshrc)"},
+@Command(
+        name = "completion",
+        description = {"Print a completion script for bash or zsh: commands, subcommands and options of this wsctl."},
+        footer = {
+            "",
+            "Examples:",
+            "  bash:  source <(wsctl completion bash)",
+            "         (or save it as /etc/bash_completion.d/wsctl)",
+            "  zsh:   source <(wsctl completion zsh)    (e.g. in ~/.zshrc)"
+        },
         mixinStandardHelpOptions = true)
 public final class CompletionCommand implements Callable<Integer> {
     @Spec

@@ -8,6 +8,11 @@ import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.ConnectionAdmin;
 import dev.wsctl.ops.Target;
 import dev.wsctl.store.ConnectionInfo;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,25 +22,24 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import software.amazon.awssdk.core.exception.SdkException;
 
-import java.io.PrintWriter;
-import java.time.Instant;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.function.Function;
-
 /**
  * {@code wsctl connections list|show|kick|gc}: who is connected, on a deployed stack or (with
  * {@code --local}) the local one. Data on stdout ({@code -o table|json|yaml}), messages on stderr.
  */
-@Command(name = "connections",
+@Command(
+        name = "connections",
         description = "List, inspect, disconnect and sweep the connections of a running stack.",
         mixinStandardHelpOptions = true,
-        subcommands = {ConnectionsCommand.ListConnections.class, ConnectionsCommand.ShowConnection.class, ConnectionsCommand.KickConnection.class,
-                ConnectionsCommand.SweepConnections.class})
+        subcommands = {
+            ConnectionsCommand.ListConnections.class,
+            ConnectionsCommand.ShowConnection.class,
+            ConnectionsCommand.KickConnection.class,
+            ConnectionsCommand.SweepConnections.class
+        })
 public final class ConnectionsCommand implements Runnable {
     /** Local ids are base64url and may start with '-', which picocli would read as an option but for {@code --}. */
-    static final String ID_HELP = "The connection id; one that starts with '-' goes after --"
-            + " (connections kick -- -AbC…=).";
+    static final String ID_HELP =
+            "The connection id; one that starts with '-' goes after --" + " (connections kick -- -AbC…=).";
 
     @Spec
     CommandSpec spec;
@@ -46,16 +50,20 @@ public final class ConnectionsCommand implements Runnable {
     }
 
     /** Opens the target, runs {@code work}, closes it; AWS and store failures become exit 1 with one sentence. */
-    static int onTarget(Context context, RunningStackOptions options, int concurrency, String doing,
-                        Function<ConnectionAdmin, Integer> work) {
+    static int onTarget(
+            Context context,
+            RunningStackOptions options,
+            int concurrency,
+            String doing,
+            Function<ConnectionAdmin, Integer> work) {
         try (Target target = options.open(context, concurrency)) {
             try {
                 return work.apply(new ConnectionAdmin(target));
             } catch (SdkException e) {
                 throw new CliException(ExitCode.FAILED, AwsErrors.explain(doing + " on " + target.name(), e), e);
             } catch (SqliteConnectionStore.StoreException e) {
-                throw new CliException(ExitCode.FAILED, "Could not " + doing + " on " + target.name() + ": "
-                        + e.getMessage(), e);
+                throw new CliException(
+                        ExitCode.FAILED, "Could not " + doing + " on " + target.name() + ": " + e.getMessage(), e);
             }
         }
     }
@@ -99,25 +107,36 @@ public final class ConnectionsCommand implements Runnable {
         return node;
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"List connections: id, user (sub), connect time and channels, in id order.",
-                    "Reads the connections' meta rows (or, with --channel, the channel's subscribers); never scans.",
-                    "Says how many more there are past --limit (table: on stderr; json/yaml: \"more\")."})
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "List connections: id, user (sub), connect time and channels, in id order.",
+                "Reads the connections' meta rows (or, with --channel, the channel's subscribers); never scans.",
+                "Says how many more there are past --limit (table: on stderr; json/yaml: \"more\")."
+            })
     public static final class ListConnections implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+
         @Mixin
         RunningStackOptions target;
+
         @Option(names = "--channel", paramLabel = "CHANNEL", description = "Only the subscribers of CHANNEL.")
         String channel;
-        @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
+
+        @Option(
+                names = "--limit",
+                paramLabel = "N",
+                defaultValue = "100",
                 description = "At most N connections (default: ${DEFAULT-VALUE}).")
         int limit;
+
         @Option(names = "--all", description = "Every connection, page by page (not with --limit).")
         boolean all;
 
         private final Context context;
-
 
         public ListConnections(Context context) {
             this.context = context;
@@ -137,7 +156,9 @@ public final class ConnectionsCommand implements Runnable {
                 if (target.output().format() == OutputOptions.Format.TABLE) {
                     out.printf("%-20s %-20s %-26s %s%n", "CONNECTION", "SUB", "CONNECTED", "CHANNELS");
                     for (var c : connections) {
-                        out.printf("%-20s %-20s %-26s %s%n", c.connectionId(),
+                        out.printf(
+                                "%-20s %-20s %-26s %s%n",
+                                c.connectionId(),
                                 orDash(c.info().map(ConnectionInfo::sub).orElse(null)),
                                 orDash(c.info().map(i -> iso(i.connectedAt())).orElse(null)),
                                 String.join(",", c.channels()));
@@ -157,19 +178,25 @@ public final class ConnectionsCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Show one connection: its store rows and, from the gateway, its live socket.",
-                    "Exit 1 when the connection has neither a socket nor rows."})
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "Show one connection: its store rows and, from the gateway, its live socket.",
+                "Exit 1 when the connection has neither a socket nor rows."
+            })
     public static final class ShowConnection implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+
         @Mixin
         RunningStackOptions target;
+
         @Parameters(paramLabel = "ID", description = ID_HELP)
         String id;
 
         private final Context context;
-
 
         public ShowConnection(Context context) {
             this.context = context;
@@ -183,7 +210,8 @@ public final class ConnectionsCommand implements Runnable {
                 var details = admin.show(id);
                 var rows = details.rows();
                 if (details.socket().isEmpty() && !rows.exists()) {
-                    throw new CliException(ExitCode.FAILED, "Connection " + id + " is gone (no socket) and has no rows.");
+                    throw new CliException(
+                            ExitCode.FAILED, "Connection " + id + " is gone (no socket) and has no rows.");
                 }
                 if (details.socket().isEmpty()) {
                     err.println("connection " + id + " is gone (no socket); its rows: "
@@ -196,26 +224,45 @@ public final class ConnectionsCommand implements Runnable {
                 ObjectNode json = json(rows, true);
                 json.put("sourceIp", rows.info().map(ConnectionInfo::sourceIp).orElse(null));
                 json.put("gone", details.socket().isEmpty());
-                ObjectNode socket = details.socket().map(s -> {
-                    ObjectNode node = Json.object();
-                    node.put("connectedAt", s.connectedAt() == null ? null : s.connectedAt().toString());
-                    node.put("lastActiveAt", s.lastActiveAt() == null ? null : s.lastActiveAt().toString());
-                    node.put("sourceIp", s.sourceIp());
-                    return node;
-                }).orElse(null);
+                ObjectNode socket = details.socket()
+                        .map(s -> {
+                            ObjectNode node = Json.object();
+                            node.put(
+                                    "connectedAt",
+                                    s.connectedAt() == null
+                                            ? null
+                                            : s.connectedAt().toString());
+                            node.put(
+                                    "lastActiveAt",
+                                    s.lastActiveAt() == null
+                                            ? null
+                                            : s.lastActiveAt().toString());
+                            node.put("sourceIp", s.sourceIp());
+                            return node;
+                        })
+                        .orElse(null);
                 json.set("socket", socket);
                 if (target.output().format() == OutputOptions.Format.TABLE) {
                     out.printf("%-14s %s%n", "connectionId", id);
                     out.printf("%-14s %s%n", "sub", orDash(json.get("sub").textValue()));
-                    out.printf("%-14s %s%n", "connectedAt", orDash(json.get("connectedAt").textValue()));
-                    out.printf("%-14s %s%n", "sourceIp", orDash(json.get("sourceIp").textValue()));
+                    out.printf(
+                            "%-14s %s%n",
+                            "connectedAt", orDash(json.get("connectedAt").textValue()));
+                    out.printf(
+                            "%-14s %s%n",
+                            "sourceIp", orDash(json.get("sourceIp").textValue()));
                     out.printf("%-14s %s%n", "channels", String.join(",", rows.channels()));
                     if (socket == null) {
                         out.printf("%-14s %s%n", "socket", "gone");
                     } else {
                         out.printf("%-14s %s%n", "socket", "open");
-                        out.printf("%-14s %s%n", "lastActiveAt", orDash(socket.get("lastActiveAt").textValue()));
-                        out.printf("%-14s %s%n", "liveSourceIp", orDash(socket.get("sourceIp").textValue()));
+                        out.printf(
+                                "%-14s %s%n",
+                                "lastActiveAt",
+                                orDash(socket.get("lastActiveAt").textValue()));
+                        out.printf(
+                                "%-14s %s%n",
+                                "liveSourceIp", orDash(socket.get("sourceIp").textValue()));
                     }
                 } else {
                     StackCommand.print(out, json, target.output());
@@ -226,23 +273,32 @@ public final class ConnectionsCommand implements Runnable {
         }
     }
 
-    @Command(name = "kick", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Disconnect a connection (DeleteConnection) and remove its rows.",
-                    "With --reason, first send it a final frame {\"type\":\"kicked\",\"reason\":REASON}.",
-                    "A connection that is already gone only loses its rows."})
+    @Command(
+            name = "kick",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "Disconnect a connection (DeleteConnection) and remove its rows.",
+                "With --reason, first send it a final frame {\"type\":\"kicked\",\"reason\":REASON}.",
+                "A connection that is already gone only loses its rows."
+            })
     public static final class KickConnection implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+
         @Mixin
         RunningStackOptions target;
+
         @Parameters(paramLabel = "ID", description = ID_HELP)
         String id;
-        @Option(names = "--reason", paramLabel = "TEXT",
+
+        @Option(
+                names = "--reason",
+                paramLabel = "TEXT",
                 description = "Tell the client why, in a final {\"type\":\"kicked\",\"reason\":TEXT} frame.")
         String reason;
 
         private final Context context;
-
 
         public KickConnection(Context context) {
             this.context = context;
@@ -255,12 +311,14 @@ public final class ConnectionsCommand implements Runnable {
             return onTarget(context, target, 4, "kick connection " + id, admin -> {
                 var kick = admin.kick(id, Optional.ofNullable(reason));
                 if (kick.gone() && kick.rowsRemoved() == 0) {
-                    throw new CliException(ExitCode.FAILED, "Connection " + id + " is gone (no socket) and has no rows.");
+                    throw new CliException(
+                            ExitCode.FAILED, "Connection " + id + " is gone (no socket) and has no rows.");
                 }
-                err.println(kick.gone()
-                        ? "connection " + id + " was already gone; removed its " + kick.rowsRemoved() + " rows"
-                        : "kicked " + id + (kick.notified() ? " (told it why)" : "") + "; removed "
-                        + kick.rowsRemoved() + " rows");
+                err.println(
+                        kick.gone()
+                                ? "connection " + id + " was already gone; removed its " + kick.rowsRemoved() + " rows"
+                                : "kicked " + id + (kick.notified() ? " (told it why)" : "") + "; removed "
+                                        + kick.rowsRemoved() + " rows");
                 err.flush();
                 if (target.output().format() != OutputOptions.Format.TABLE) {
                     ObjectNode json = Json.object();
@@ -276,21 +334,30 @@ public final class ConnectionsCommand implements Runnable {
         }
     }
 
-    @Command(name = "gc", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Remove the rows of connections whose socket is gone ($disconnect is best effort).",
-                    "Asks the gateway about every stored connection (GetConnection), N at a time.",
-                    "Exit 3 when some checks failed."})
+    @Command(
+            name = "gc",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "Remove the rows of connections whose socket is gone ($disconnect is best effort).",
+                "Asks the gateway about every stored connection (GetConnection), N at a time.",
+                "Exit 3 when some checks failed."
+            })
     public static final class SweepConnections implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+
         @Mixin
         RunningStackOptions target;
-        @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16",
+
+        @Option(
+                names = "--concurrency",
+                paramLabel = "N",
+                defaultValue = "16",
                 description = "GetConnection calls in flight at once (default: ${DEFAULT-VALUE}).")
         int concurrency;
 
         private final Context context;
-
 
         public SweepConnections(Context context) {
             this.context = context;
@@ -314,7 +381,8 @@ public final class ConnectionsCommand implements Runnable {
                 sweep.failures().forEach(f -> err.println("gc: " + f));
                 err.flush();
                 if (target.output().format() == OutputOptions.Format.TABLE) {
-                    out.printf("checked %d, live %d, removed %d, failed %d%n",
+                    out.printf(
+                            "checked %d, live %d, removed %d, failed %d%n",
                             sweep.checked(), sweep.live(), sweep.removed(), sweep.failed());
                 } else {
                     ObjectNode json = Json.object();

@@ -6,52 +6,59 @@ import dev.wsctl.deploy.Engine;
 import dev.wsctl.deploy.Plan;
 import dev.wsctl.deploy.Template;
 import dev.wsctl.json.Json;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicInteger;
-
 /** {@code wsctl deploy}: create or bring up to date every resource of the stack. */
-@Command(name = "deploy",
+@Command(
+        name = "deploy",
         description = {
-                "Create or update the stack {app}-{stage} in your AWS account.",
-                "The stack is the connection table, the WebSocket API with its routes and stage, and one Lambda function"
-                        + " and IAM role per handler.",
-                "Prints the plan (+ create, ~ update, = unchanged), applies it in dependency order and prints the"
-                        + " endpoints. Safe to run again: a deploy with nothing to change changes nothing.",
-                "With --engine cloudformation the same stack goes through CloudFormation: the jar to --code-bucket,"
-                        + " a change set (shown; --dry-run stops there), then its execution, with the stack's events as"
-                        + " progress."},
+            "Create or update the stack {app}-{stage} in your AWS account.",
+            "The stack is the connection table, the WebSocket API with its routes and stage, and one Lambda function"
+                    + " and IAM role per handler.",
+            "Prints the plan (+ create, ~ update, = unchanged), applies it in dependency order and prints the"
+                    + " endpoints. Safe to run again: a deploy with nothing to change changes nothing.",
+            "With --engine cloudformation the same stack goes through CloudFormation: the jar to --code-bucket,"
+                    + " a change set (shown; --dry-run stops there), then its execution, with the stack's events as"
+                    + " progress."
+        },
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class DeployCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
     @Mixin
     DeployedStackOptions target;
 
     @Option(names = "--dry-run", description = "Print the plan and change nothing.")
     boolean dryRun;
 
-    @Option(names = "--handlers-jar", paramLabel = "PATH", description = "Deploy this build of the handlers instead of the one inside wsctl.")
+    @Option(
+            names = "--handlers-jar",
+            paramLabel = "PATH",
+            description = "Deploy this build of the handlers instead of the one inside wsctl.")
     Path handlersJar;
 
     @Mixin
     EngineOption engine;
 
-    @Option(names = "--code-bucket", paramLabel = "BUCKET",
-            description = "With --engine cloudformation: the S3 bucket the handlers' jar is uploaded to (it must exist).")
+    @Option(
+            names = "--code-bucket",
+            paramLabel = "BUCKET",
+            description =
+                    "With --engine cloudformation: the S3 bucket the handlers' jar is uploaded to (it must exist).")
     String codeBucket;
 
     private final Context context;
-
 
     public DeployCommand(Context context) {
         this.context = context;
@@ -80,7 +87,8 @@ public final class DeployCommand implements Callable<Integer> {
                 plan.lines().forEach(out::println);
                 out.flush();
             }
-            var endpoints = plan.changesAnything() ? service.endpoints(apply(service, plan, err).outputs())
+            var endpoints = plan.changesAnything()
+                    ? service.endpoints(apply(service, plan, err).outputs())
                     : service.endpoints(planned.outputs());
             if (!plan.changesAnything()) {
                 err.println("No changes: the stack is as configured.");
@@ -96,7 +104,12 @@ public final class DeployCommand implements Callable<Integer> {
                     + " CloudFormation takes the handlers' jar from");
         }
         return StackCommand.connect(context, target, handlersJar, (config, clients, code) -> {
-            var deploy = new CloudFormationDeploy(config, clients, code, codeBucket, context.cloudFormationPolling(),
+            var deploy = new CloudFormationDeploy(
+                    config,
+                    clients,
+                    code,
+                    codeBucket,
+                    context.cloudFormationPolling(),
                     CloudFormationDeploy.timestampedNames());
             var result = deploy.deploy(dryRun, changeSet -> printChangeSet(out, changeSet), line -> {
                 err.println(line);
@@ -129,8 +142,11 @@ public final class DeployCommand implements Callable<Integer> {
         ObjectNode json = Json.object().put("stack", changeSet.stack()).put("changeSetType", changeSet.type());
         var changes = json.putArray("changes");
         for (var c : changeSet.changes()) {
-            ObjectNode change = changes.addObject().put("action", c.action()).put("logicalId", c.logicalId())
-                    .put("type", c.type()).put("replacement", c.replaced());
+            ObjectNode change = changes.addObject()
+                    .put("action", c.action())
+                    .put("logicalId", c.logicalId())
+                    .put("type", c.type())
+                    .put("replacement", c.replaced());
             c.properties().forEach(change.putArray("properties")::add);
         }
         changeSet.secret().ifPresent(s -> json.put("authSecret", s));

@@ -6,8 +6,10 @@ import picocli.CommandLine.Mixin;
 public final class DeployedStackOptions {
     @Mixin
     StackOptions stack;
+
     @Mixin
     AwsOptions aws;
+
     @Mixin
     OutputOptions output;
 }

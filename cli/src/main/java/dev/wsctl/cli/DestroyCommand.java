@@ -2,40 +2,43 @@ package dev.wsctl.cli;
 
 import dev.wsctl.deploy.CloudFormationDeploy;
 import dev.wsctl.deploy.Plan;
+import java.io.Console;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.Console;
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
-
 /** {@code wsctl destroy}: delete every resource of the stack, last created first. */
-@Command(name = "destroy",
+@Command(
+        name = "destroy",
         description = {
-                "Delete every resource of the stack {app}-{stage}, in reverse dependency order.",
-                "Resources already gone count as deleted, so running it again is harmless. Asks for confirmation on a"
-                        + " terminal; elsewhere (CI) it needs --yes.",
-                "With --engine cloudformation it deletes the CloudFormation stack that deploy --engine cloudformation"
-                        + " made, with the stack's events as progress."},
+            "Delete every resource of the stack {app}-{stage}, in reverse dependency order.",
+            "Resources already gone count as deleted, so running it again is harmless. Asks for confirmation on a"
+                    + " terminal; elsewhere (CI) it needs --yes.",
+            "With --engine cloudformation it deletes the CloudFormation stack that deploy --engine cloudformation"
+                    + " made, with the stack's events as progress."
+        },
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class DestroyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
     @Mixin
     DeployedStackOptions target;
 
     @Mixin
     EngineOption engine;
 
-    @Option(names = {"-y", "--yes"}, description = "Do not ask; required when standard input is not a terminal.")
+    @Option(
+            names = {"-y", "--yes"},
+            description = "Do not ask; required when standard input is not a terminal.")
     boolean yes;
 
     private final Context context;
-
 
     public DestroyCommand(Context context) {
         this.context = context;

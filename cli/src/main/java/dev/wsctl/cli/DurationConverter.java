@@ -1,10 +1,9 @@
 package dev.wsctl.cli;
 
-import picocli.CommandLine;
-
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
 
 /**
  * Durations on the command line: {@code 250ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 7d}, at most
@@ -13,6 +12,7 @@ import java.util.regex.Pattern;
 public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     /** Longer than anything wsctl waits for or signs, and far inside what deadlines in nanoseconds can hold. */
     static final Duration MAX = Duration.ofDays(365);
+
     private static final Pattern FORM = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     @Override

@@ -1,15 +1,15 @@
 package dev.wsctl.cli;
 
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
-
-import java.util.Locale;
 
 /** {@code --engine}, for deploy and destroy: who makes the AWS calls. */
 public final class EngineOption {
     /** wsctl's own engine, or CloudFormation with the template of {@code wsctl template}. */
     enum Engine {
-        SDK, CLOUDFORMATION;
+        SDK,
+        CLOUDFORMATION;
 
         @Override
         public String toString() {
@@ -17,7 +17,11 @@ public final class EngineOption {
         }
     }
 
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "sdk", converter = Converter.class,
+    @Option(
+            names = "--engine",
+            paramLabel = "ENGINE",
+            defaultValue = "sdk",
+            converter = Converter.class,
             description = "sdk: wsctl's own calls (default); cloudformation: a CloudFormation stack {app}-{stage} of"
                     + " the template wsctl template prints, changed by change sets (deploy needs --code-bucket).")
     Engine engine = Engine.SDK;

@@ -7,6 +7,5 @@ public final class ExitCode {
     public static final int USAGE = 2;
     public static final int PARTIAL = 3;
 
-    private ExitCode() {
-    }
+    private ExitCode() {}
 }

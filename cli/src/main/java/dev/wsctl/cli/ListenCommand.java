@@ -5,28 +5,29 @@ import dev.wsctl.json.Json;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.Target;
 import dev.wsctl.protocol.ChannelName;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code wsctl listen}: a client on one channel that prints what it receives, one JSON line per frame. */
-@Command(name = "listen",
+@Command(
+        name = "listen",
         description = {
-                "Connect as a client, join a channel and print every frame received.",
-                "Each frame is one JSON line (a frame that is not JSON as a JSON string), until interrupted, --count"
-                        + " frames or --timeout.",
-                "Envelopes of other channels (the connection's default channel) are not printed.",
-                "Exit 1 when it cannot connect (e.g. the stack refuses its token) or join, or the server closes the"
-                        + " connection, or fewer than --count frames came within --timeout."},
+            "Connect as a client, join a channel and print every frame received.",
+            "Each frame is one JSON line (a frame that is not JSON as a JSON string), until interrupted, --count"
+                    + " frames or --timeout.",
+            "Envelopes of other channels (the connection's default channel) are not printed.",
+            "Exit 1 when it cannot connect (e.g. the stack refuses its token) or join, or the server closes the"
+                    + " connection, or fewer than --count frames came within --timeout."
+        },
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class ListenCommand implements Callable<Integer> {
@@ -43,11 +44,16 @@ public final class ListenCommand implements Callable<Integer> {
     @Option(names = "--count", description = "Stop after printing this many frames.")
     Integer count;
 
-    @Option(names = "--timeout", converter = DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            converter = DurationConverter.class,
             description = "Stop after this long (e.g. 30s); without it, listen until interrupted.")
     Duration timeout;
 
-    @Option(names = "--connect-timeout", defaultValue = "10s", converter = DurationConverter.class,
+    @Option(
+            names = "--connect-timeout",
+            defaultValue = "10s",
+            converter = DurationConverter.class,
             description = "How long connecting and joining may take (default: ${DEFAULT-VALUE}).")
     Duration connectTimeout;
 
@@ -58,7 +64,6 @@ public final class ListenCommand implements Callable<Integer> {
     RunningStackOptions target;
 
     private final Context context;
-
 
     public ListenCommand(Context context) {
         this.context = context;
@@ -83,7 +88,8 @@ public final class ListenCommand implements Callable<Integer> {
         int printed = 0;
         try (ClientSocket socket = ClientSocket.connect(endpoint, connectTimeout)) {
             join(socket, channel, System.nanoTime() + connectTimeout.toNanos());
-            err.println("listen: joined " + channel + " at " + socket.shownUrl() + (count == null ? "" : ", waiting for " + count + " frames"));
+            err.println("listen: joined " + channel + " at " + socket.shownUrl()
+                    + (count == null ? "" : ", waiting for " + count + " frames"));
             err.flush();
             while (count == null || printed < count) {
                 JsonNode frame = socket.next(end);
@@ -103,21 +109,27 @@ public final class ListenCommand implements Callable<Integer> {
             throw new CliException(ExitCode.FAILED, e.getMessage(), e);
         }
         if (count != null && printed < count) {
-            throw new CliException(ExitCode.FAILED, "Received " + printed + " of " + count + " frames on channel "
-                    + channel + " within " + timeout.toMillis() + " ms.");
+            throw new CliException(
+                    ExitCode.FAILED,
+                    "Received " + printed + " of " + count + " frames on channel " + channel + " within "
+                            + timeout.toMillis() + " ms.");
         }
         return ExitCode.OK;
     }
 
     private boolean isOtherChannel(JsonNode frame) {
-        return "message".equals(frame.path("type").asText()) && frame.has("channel")
+        return "message".equals(frame.path("type").asText())
+                && frame.has("channel")
                 && !channel.equals(frame.path("channel").asText());
     }
 
     /** Joins {@code channel}; an error frame or no answer before {@code deadline} is an IOException. */
     static void join(ClientSocket socket, String channel, long deadline) throws IOException, InterruptedException {
-        socket.ask(ClientSocket.action("joinchannel", channel), "joined",
-                f -> channel.equals(f.path("channel").asText()), deadline);
+        socket.ask(
+                ClientSocket.action("joinchannel", channel),
+                "joined",
+                f -> channel.equals(f.path("channel").asText()),
+                deadline);
     }
 
     /** {@code url}, else the WebSocket URL of the target stack (with --local, the running wsctl local). */

@@ -8,14 +8,7 @@ import dev.wsctl.json.JsonLog;
 import dev.wsctl.local.Limits;
 import dev.wsctl.local.LocalStack;
 import dev.wsctl.local.SqliteConnectionStore;
-import dev.wsctl.protocol.ChannelName;
 import dev.wsctl.protocol.Settings;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -37,17 +30,24 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code wsctl local}: the whole stack on this machine, until Ctrl-C. */
-@Command(name = "local",
+@Command(
+        name = "local",
         description = {
-                "Run the pub/sub service on this machine.",
-                "The same handlers as on AWS run behind a local gateway that behaves like API Gateway's WebSocket API,"
-                        + " with connections kept in SQLite.",
-                "",
-                "Clients connect to ws://HOST:PORT/STAGE; the @connections API is at"
-                        + " http://HOST:PORT/STAGE/@connections/{id}; a demo page is at http://HOST:PORT/.",
-                "Ctrl-C closes every socket cleanly."},
+            "Run the pub/sub service on this machine.",
+            "The same handlers as on AWS run behind a local gateway that behaves like API Gateway's WebSocket API,"
+                    + " with connections kept in SQLite.",
+            "",
+            "Clients connect to ws://HOST:PORT/STAGE; the @connections API is at"
+                    + " http://HOST:PORT/STAGE/@connections/{id}; a demo page is at http://HOST:PORT/.",
+            "Ctrl-C closes every socket cleanly."
+        },
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class LocalCommand implements Callable<Integer> {
@@ -55,44 +55,82 @@ public final class LocalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = {"-p", "--port"}, defaultValue = "8080", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = {"-p", "--port"},
+            defaultValue = "8080",
+            description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--stage", defaultValue = "local", description = "Stage name, the path of the WebSocket URL (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--stage",
+            defaultValue = "local",
+            description = "Stage name, the path of the WebSocket URL (default: ${DEFAULT-VALUE}).")
     String stage;
 
     @Mixin
     StateDirOption state;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout (shardSize, maxRate, burst; concurrency bounds the posts in flight on AWS only, since the local stack delivers in-process), publish and auth (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description =
+                    "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout (shardSize, maxRate, burst; concurrency bounds the posts in flight on AWS only, since the local stack delivers in-process), publish and auth (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
     Path configFile;
 
-    @Option(names = "--default-channel", paramLabel = "NAME", description = "Channel every connection joins on connect; 'none' turns that off (default: defaultChannel of the config, else default).")
+    @Option(
+            names = "--default-channel",
+            paramLabel = "NAME",
+            description =
+                    "Channel every connection joins on connect; 'none' turns that off (default: defaultChannel of the config, else default).")
     String defaultChannel;
 
-    @Option(names = "--max-message-bytes", paramLabel = "N", description = "Largest message a client may publish, in bytes of its JSON (default: maxMessageBytes of the config, else 32768).")
+    @Option(
+            names = "--max-message-bytes",
+            paramLabel = "N",
+            description =
+                    "Largest message a client may publish, in bytes of its JSON (default: maxMessageBytes of the config, else 32768).")
     String maxMessageBytes;
 
-    @Option(names = "--delivery", paramLabel = "MODE", description = "What subscribers receive: 'envelope' (type, channel, message, sender, sentAt) or 'raw' (the bare message) (default: delivery of the config, else envelope).")
+    @Option(
+            names = "--delivery",
+            paramLabel = "MODE",
+            description =
+                    "What subscribers receive: 'envelope' (type, channel, message, sender, sentAt) or 'raw' (the bare message) (default: delivery of the config, else envelope).")
     String delivery;
 
-    @Option(names = "--publish", paramLabel = "POLICY", description = "Where clients may publish: members (channels they joined), any, or none (only `wsctl broadcast`) (default: publish of the config, else members).")
+    @Option(
+            names = "--publish",
+            paramLabel = "POLICY",
+            description =
+                    "Where clients may publish: members (channels they joined), any, or none (only `wsctl broadcast`) (default: publish of the config, else members).")
     String publish;
 
     @Option(names = "--no-auth", description = "Ignore the config's auth section: no token, any origin.")
     boolean noAuth;
 
-    @Option(names = {"-v", "--verbose"}, description = "Also print each handler's JSON log line on stderr.")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Also print each handler's JSON log line on stderr.")
     boolean verbose;
 
-    @Option(names = "--idle-timeout", hidden = true, converter = DurationConverter.class, description = "Test override of API Gateway's 10-minute idle timeout.")
+    @Option(
+            names = "--idle-timeout",
+            hidden = true,
+            converter = DurationConverter.class,
+            description = "Test override of API Gateway's 10-minute idle timeout.")
     Duration idleTimeout;
 
-    @Option(names = "--max-connection-duration", hidden = true, converter = DurationConverter.class, description = "Test override of API Gateway's 2-hour connection limit.")
+    @Option(
+            names = "--max-connection-duration",
+            hidden = true,
+            converter = DurationConverter.class,
+            description = "Test override of API Gateway's 2-hour connection limit.")
     Duration maxConnectionDuration;
 
     @Override
@@ -110,14 +148,19 @@ public final class LocalCommand implements Callable<Integer> {
         Path stateFile;
         try {
             config = config(settings);
-            logWriter = Files.newBufferedWriter(OwnedStateDir.createPrivateFile(logFile), StandardCharsets.UTF_8,
-                    StandardOpenOption.APPEND);
+            logWriter = Files.newBufferedWriter(
+                    OwnedStateDir.createPrivateFile(logFile), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
             // SQLite creates local.db-wal and local.db-shm with the permissions of local.db, whatever the umask
             // (its test of that: https://github.com/sqlite/sqlite/blob/master/test/journal3.test)
             OwnedStateDir.createPrivateFile(config.db());
             started = start(config.withLog(log(logWriter, err)));
-            stateFile = LocalState.write(stateDir, new LocalState(ProcessHandle.current().pid(),
-                    started.websocketUri(), started.callbackUri(), config.db().toAbsolutePath()));
+            stateFile = LocalState.write(
+                    stateDir,
+                    new LocalState(
+                            ProcessHandle.current().pid(),
+                            started.websocketUri(),
+                            started.callbackUri(),
+                            config.db().toAbsolutePath()));
         } catch (Exception | Error e) {
             if (started != null) {
                 started.close();
@@ -127,8 +170,10 @@ public final class LocalCommand implements Callable<Integer> {
             }
             owned.close();
             if (e instanceof IOException io) {
-                throw new CliException(ExitCode.FAILED, "Could not write to the state directory " + stateDir + " ("
-                        + OwnedStateDir.reason(io) + ").", e);
+                throw new CliException(
+                        ExitCode.FAILED,
+                        "Could not write to the state directory " + stateDir + " (" + OwnedStateDir.reason(io) + ").",
+                        e);
             }
             throw e;
         }
@@ -136,24 +181,26 @@ public final class LocalCommand implements Callable<Integer> {
 
         CountDownLatch stopped = new CountDownLatch(1);
         Writer log = logWriter;
-        Thread hook = new Thread(() -> {
-            err.println("wsctl local: closing " + stack.gateway().connectionCount() + " connection(s) ...");
-            err.flush();
-            stack.close();
-            try {
-                Files.deleteIfExists(stateFile);
-                log.close();
-            } catch (IOException ignored) {
-                // best effort on the way out; the next owner overwrites both
-            }
-            owned.close();
-            stopped.countDown();
-        }, "wsctl-local-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    err.println("wsctl local: closing " + stack.gateway().connectionCount() + " connection(s) ...");
+                    err.flush();
+                    stack.close();
+                    try {
+                        Files.deleteIfExists(stateFile);
+                        log.close();
+                    } catch (IOException ignored) {
+                        // best effort on the way out; the next owner overwrites both
+                    }
+                    owned.close();
+                    stopped.countDown();
+                },
+                "wsctl-local-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
         InetSocketAddress bound = stack.boundAddress();
-        err.println("wsctl local: listening on " + stack.websocketUri() + "  (" + describe(bound)
-                + "; @connections: " + stack.callbackUri() + "/@connections/{id})");
+        err.println("wsctl local: listening on " + stack.websocketUri() + "  (" + describe(bound) + "; @connections: "
+                + stack.callbackUri() + "/@connections/{id})");
         if (!bound.getAddress().isLoopbackAddress()) {
             err.println("  warning: reachable from other machines, and the @connections API (which `wsctl broadcast"
                     + " --local` also uses) has no authentication: whoever reaches it can send to, read and close"
@@ -172,7 +219,8 @@ public final class LocalCommand implements Callable<Integer> {
             err.println("  auth: jwt; a token for a user:  TOKEN=$(wsctl token --local --sub me)");
             err.println("  try:  npx wscat -c \"" + stack.websocketUri() + "?token=$TOKEN\"");
         } else if (config.auth().mode() == AuthSettings.Mode.JWT) {
-            err.println("  auth: jwt with tokens from " + config.auth().jwksUrl().orElseThrow());
+            err.println(
+                    "  auth: jwt with tokens from " + config.auth().jwksUrl().orElseThrow());
             err.println("  try:  npx wscat -c \"" + stack.websocketUri() + "?token=…\"");
         } else {
             err.println("  try:  npx wscat -c " + stack.websocketUri());
@@ -192,9 +240,13 @@ public final class LocalCommand implements Callable<Integer> {
         try {
             return LocalStack.start(config);
         } catch (SqliteConnectionStore.UnusableStoreException e) {
-            throw new CliException(ExitCode.FAILED, "The store " + e.file() + " is damaged or is not a wsctl store ("
-                    + e.finding() + "); move it away, with the local.db-wal and local.db-shm files next to it, and"
-                    + " wsctl local creates a new one.", e);
+            throw new CliException(
+                    ExitCode.FAILED,
+                    "The store " + e.file() + " is damaged or is not a wsctl store ("
+                            + e.finding()
+                            + "); move it away, with the local.db-wal and local.db-shm files next to it, and"
+                            + " wsctl local creates a new one.",
+                    e);
         } catch (SqliteConnectionStore.StoreException e) {
             throw new CliException(ExitCode.FAILED, "Could not open the store: " + e.getMessage(), e);
         } catch (IOException | UncheckedIOException e) {
@@ -209,9 +261,10 @@ public final class LocalCommand implements Callable<Integer> {
             }
             if (bind) {
                 // the host is one of this machine's (checkFlags), so it is the port that is taken or not allowed
-                String hint = reason.contains("in use") ? " Is another wsctl local running? Pick another with --port." : "";
-                throw new CliException(ExitCode.FAILED, "Cannot listen on " + host + ":" + port
-                        + " (" + reason + ")." + hint, e);
+                String hint =
+                        reason.contains("in use") ? " Is another wsctl local running? Pick another with --port." : "";
+                throw new CliException(
+                        ExitCode.FAILED, "Cannot listen on " + host + ":" + port + " (" + reason + ")." + hint, e);
             }
             throw new CliException(ExitCode.FAILED, "Could not start the local stack: " + cause.getMessage(), e);
         }
@@ -241,8 +294,8 @@ public final class LocalCommand implements Callable<Integer> {
         if (address instanceof Inet6Address) {
             host = "[" + (address.isAnyLocalAddress() ? "::" : host) + "]";
         }
-        return (address.isAnyLocalAddress() ? "bound to every address of this machine, " : "bound to ")
-                + host + ":" + bound.getPort();
+        return (address.isAnyLocalAddress() ? "bound to every address of this machine, " : "bound to ") + host + ":"
+                + bound.getPort();
     }
 
     /**
@@ -305,11 +358,21 @@ public final class LocalCommand implements Callable<Integer> {
         }
         StackConfig.Fanout fanout = stack.fanout();
         // workers run in-process here, all under one rate cap
-        return new LocalStack.Config(host, port, stage, state.path().resolve("local.db"), stack.defaultChannel(),
-                stack.maxMessageBytes(), stack.delivery(), stack.publish(), fanout.concurrency(), limits, auth,
-                JsonLog.discard())
-                .withSharding(new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(),
-                        Optional.empty()));
+        return new LocalStack.Config(
+                        host,
+                        port,
+                        stage,
+                        state.path().resolve("local.db"),
+                        stack.defaultChannel(),
+                        stack.maxMessageBytes(),
+                        stack.delivery(),
+                        stack.publish(),
+                        fanout.concurrency(),
+                        limits,
+                        auth,
+                        JsonLog.discard())
+                .withSharding(
+                        new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.empty()));
     }
 
     /** wsctl.yaml (or --config), the WSCTL_* environment and the flags above, validated as deploy validates them. */

@@ -1,7 +1,6 @@
 package dev.wsctl.cli;
 
 import dev.wsctl.auth.AuthSettings;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -21,8 +20,7 @@ import java.util.Optional;
 public final class LocalSecret {
     static final String FILE = "auth-secret";
 
-    private LocalSecret() {
-    }
+    private LocalSecret() {}
 
     /** The secret in {@code stateDir}, created (with the directory) when there is none yet. */
     public static byte[] loadOrCreate(Path stateDir) {
@@ -35,17 +33,20 @@ public final class LocalSecret {
             Files.createDirectories(stateDir);
             Path draft = Files.createTempFile(stateDir, "." + FILE + "-", ".tmp", ownerOnly(stateDir));
             try {
-                Files.writeString(draft, AuthSettings.encodeSecret(AuthSettings.newSecret()) + "\n", StandardCharsets.UTF_8);
+                Files.writeString(
+                        draft, AuthSettings.encodeSecret(AuthSettings.newSecret()) + "\n", StandardCharsets.UTF_8);
                 publish(draft, file);
             } finally {
                 Files.deleteIfExists(draft);
             }
         } catch (IOException e) {
-            throw new CliException(ExitCode.FAILED, "Could not create the local auth secret " + file + ": " + e.getMessage(), e);
+            throw new CliException(
+                    ExitCode.FAILED, "Could not create the local auth secret " + file + ": " + e.getMessage(), e);
         }
         // whoever won a race to create it, everyone signs with what is on disk
-        return load(stateDir).orElseThrow(() -> new CliException(ExitCode.FAILED,
-                "The local auth secret " + file + " vanished right after it was created."));
+        return load(stateDir)
+                .orElseThrow(() -> new CliException(
+                        ExitCode.FAILED, "The local auth secret " + file + " vanished right after it was created."));
     }
 
     /** The secret in {@code stateDir}; empty when there is none (a stack without jwt auth never made one). */
@@ -57,13 +58,16 @@ public final class LocalSecret {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new CliException(ExitCode.FAILED, "Could not read the local auth secret " + file + ": " + e.getMessage(), e);
+            throw new CliException(
+                    ExitCode.FAILED, "Could not read the local auth secret " + file + ": " + e.getMessage(), e);
         }
         try {
             return Optional.of(AuthSettings.decodeSecret(text.strip()));
         } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCode.FAILED, "The local auth secret " + file + " is corrupt (" + e.getMessage()
-                    + "); delete it and restart `wsctl local` to create a new one (tokens signed with the old one stop working).");
+            throw new CliException(
+                    ExitCode.FAILED,
+                    "The local auth secret " + file + " is corrupt (" + e.getMessage()
+                            + "); delete it and restart `wsctl local` to create a new one (tokens signed with the old one stop working).");
         }
     }
 
@@ -91,7 +95,9 @@ public final class LocalSecret {
 
     private static FileAttribute<?>[] ownerOnly(Path dir) {
         return dir.getFileSystem().supportedFileAttributeViews().contains("posix")
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                ? new FileAttribute<?>[] {
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+                }
                 : new FileAttribute<?>[0];
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
-
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -39,8 +38,11 @@ public record LocalState(long pid, URI url, URI callbackUrl, Path db) {
     static Optional<LocalState> peek(Path stateDir) {
         try {
             JsonNode state = Jackson.mapper().readTree(stateDir.resolve(FILE).toFile());
-            return Optional.of(new LocalState(state.path("pid").asLong(), URI.create(state.path("url").asText()),
-                    URI.create(state.path("callbackUrl").asText()), Path.of(state.path("db").asText())));
+            return Optional.of(new LocalState(
+                    state.path("pid").asLong(),
+                    URI.create(state.path("url").asText()),
+                    URI.create(state.path("callbackUrl").asText()),
+                    Path.of(state.path("db").asText())));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -52,15 +54,22 @@ public record LocalState(long pid, URI url, URI callbackUrl, Path db) {
         try {
             state = Jackson.mapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new CliException(ExitCode.FAILED, "No wsctl local is running from this directory ("
-                    + file + " not found). Start one with `wsctl local`, or pass --url.");
+            throw new CliException(
+                    ExitCode.FAILED,
+                    "No wsctl local is running from this directory (" + file
+                            + " not found). Start one with `wsctl local`, or pass --url.");
         }
         long pid = state.path("pid").asLong();
         if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            throw new CliException(ExitCode.FAILED, "The wsctl local that wrote " + file
-                    + " (pid " + pid + ") is no longer running. Start one with `wsctl local`, or pass --url.");
+            throw new CliException(
+                    ExitCode.FAILED,
+                    "The wsctl local that wrote " + file + " (pid " + pid
+                            + ") is no longer running. Start one with `wsctl local`, or pass --url.");
         }
-        return new LocalState(pid, URI.create(state.path("url").asText()),
-                URI.create(state.path("callbackUrl").asText()), Path.of(state.path("db").asText()));
+        return new LocalState(
+                pid,
+                URI.create(state.path("url").asText()),
+                URI.create(state.path("callbackUrl").asText()),
+                Path.of(state.path("db").asText()));
     }
 }

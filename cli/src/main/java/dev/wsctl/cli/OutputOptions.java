@@ -1,17 +1,18 @@
 package dev.wsctl.cli;
 
+import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
-
-import java.util.Locale;
 
 /** {@code -o/--output table|json|yaml} and {@code --verbose}: how a command shows its data. */
 public final class OutputOptions {
 
     /** table for people; json and yaml for pipelines, with the same fields. */
     public enum Format {
-        TABLE, JSON, YAML;
+        TABLE,
+        JSON,
+        YAML;
 
         @Override
         public String toString() {
@@ -19,11 +20,17 @@ public final class OutputOptions {
         }
     }
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", converter = FormatConverter.class,
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            defaultValue = "table",
+            converter = FormatConverter.class,
             description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
     Format output = Format.TABLE;
 
-    @Option(names = {"-v", "--verbose"}, description = "Say more about what is happening, on stderr.")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Say more about what is happening, on stderr.")
     boolean verbose;
 
     public Format format() {

@@ -30,8 +30,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class OwnedStateDir implements AutoCloseable {
     static final String LOCK_FILE = "local.lock";
     /** Every file that {@code wsctl local} keeps in the directory, SQLite's companions of local.db included. */
-    static final List<String> PRIVATE_FILES = List.of(LOCK_FILE, "local.db", "local.db-wal", "local.db-shm",
-            "local.db-journal", "local.log", "local.json", LocalSecret.FILE);
+    static final List<String> PRIVATE_FILES = List.of(
+            LOCK_FILE,
+            "local.db",
+            "local.db-wal",
+            "local.db-shm",
+            "local.db-journal",
+            "local.log",
+            "local.json",
+            LocalSecret.FILE);
+
     private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
     /**
@@ -59,7 +67,10 @@ public final class OwnedStateDir implements AutoCloseable {
      */
     public static OwnedStateDir claim(Path dir) {
         requireDirectoryOrAbsent(dir);
-        boolean posix = dir.toAbsolutePath().getFileSystem().supportedFileAttributeViews().contains("posix");
+        boolean posix = dir.toAbsolutePath()
+                .getFileSystem()
+                .supportedFileAttributeViews()
+                .contains("posix");
         List<String> tightened = new ArrayList<>();
         Path key;
         try {
@@ -76,8 +87,11 @@ public final class OwnedStateDir implements AutoCloseable {
             }
             key = dir.toRealPath();
         } catch (IOException e) {
-            throw new CliException(ExitCode.FAILED, "Could not create the state directory " + dir + " (" + reason(e)
-                    + "); give wsctl local another --state-dir.", e);
+            throw new CliException(
+                    ExitCode.FAILED,
+                    "Could not create the state directory " + dir + " (" + reason(e)
+                            + "); give wsctl local another --state-dir.",
+                    e);
         }
         if (!OWNED.add(key)) {
             throw ownedByAnother(dir);
@@ -113,7 +127,8 @@ public final class OwnedStateDir implements AutoCloseable {
             if (e instanceof CliException c) {
                 throw c;
             }
-            throw new CliException(ExitCode.FAILED, "Could not lock the state directory " + dir + ": " + e.getMessage(), e);
+            throw new CliException(
+                    ExitCode.FAILED, "Could not lock the state directory " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -135,7 +150,10 @@ public final class OwnedStateDir implements AutoCloseable {
 
     /** Creates {@code file} readable and writable by its owner only, unless it exists; returns it. */
     public static Path createPrivateFile(Path file) throws IOException {
-        boolean posix = file.toAbsolutePath().getFileSystem().supportedFileAttributeViews().contains("posix");
+        boolean posix = file.toAbsolutePath()
+                .getFileSystem()
+                .supportedFileAttributeViews()
+                .contains("posix");
         try {
             Files.createFile(file, posix ? attributes(FILE) : new FileAttribute<?>[0]);
         } catch (FileAlreadyExistsException exists) {
@@ -160,8 +178,10 @@ public final class OwnedStateDir implements AutoCloseable {
         String owner = LocalState.peek(dir)
                 .map(s -> " (pid " + s.pid() + ", " + s.url() + ")")
                 .orElse("");
-        return new CliException(ExitCode.FAILED, "Another wsctl local" + owner + " is running on the state directory "
-                + dir + "; stop it first, or give this one another --state-dir.");
+        return new CliException(
+                ExitCode.FAILED,
+                "Another wsctl local" + owner + " is running on the state directory " + dir
+                        + "; stop it first, or give this one another --state-dir.");
     }
 
     private static void tighten(Path path, Set<PosixFilePermission> wanted, List<String> tightened) throws IOException {
@@ -173,9 +193,12 @@ public final class OwnedStateDir implements AutoCloseable {
             try {
                 Files.setPosixFilePermissions(path, wanted);
             } catch (IOException e) {
-                throw new CliException(ExitCode.FAILED, "Could not make " + path + " private to you (it is "
-                        + PosixFilePermissions.toString(actual) + "): " + e.getMessage()
-                        + "; fix its permissions, or give wsctl local another --state-dir.", e);
+                throw new CliException(
+                        ExitCode.FAILED,
+                        "Could not make " + path + " private to you (it is "
+                                + PosixFilePermissions.toString(actual) + "): " + e.getMessage()
+                                + "; fix its permissions, or give wsctl local another --state-dir.",
+                        e);
             }
             tightened.add(path + " (was " + PosixFilePermissions.toString(actual) + ")");
         }

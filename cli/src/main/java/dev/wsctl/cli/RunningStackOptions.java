@@ -13,19 +13,18 @@ import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
 import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.DynamoDbConnectionStore;
+import java.net.URI;
+import java.util.Optional;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 import software.amazon.awssdk.services.apigatewayv2.model.Api;
-
-import java.net.URI;
-import java.util.Optional;
 
 /**
  * Which running stack an operations command works on: the deployed {app}-{stage} (resolved from the
@@ -33,7 +32,9 @@ import java.util.Optional;
  * (found through {@code .wsctl/local.json}, or {@code --state-dir}).
  */
 public final class RunningStackOptions {
-    @Option(names = "--local", description = "Work on the stack `wsctl local` runs from this directory (see --state-dir).")
+    @Option(
+            names = "--local",
+            description = "Work on the stack `wsctl local` runs from this directory (see --state-dir).")
     boolean local;
 
     @Mixin
@@ -54,13 +55,27 @@ public final class RunningStackOptions {
     private Target openLocal(int concurrency) {
         LocalState state = LocalState.read(stateDir.path());
         // the local gateway checks no signatures
-        return target("local stack " + state.url(), new SqliteConnectionStore(state.db()), state.callbackUrl(),
-                state.url(), Region.US_EAST_1, AnonymousCredentialsProvider.create(), concurrency, () -> { });
+        return target(
+                "local stack " + state.url(),
+                new SqliteConnectionStore(state.db()),
+                state.callbackUrl(),
+                state.url(),
+                Region.US_EAST_1,
+                AnonymousCredentialsProvider.create(),
+                concurrency,
+                () -> {});
     }
 
     /** A target whose @connections clients post to {@code callback}; closing it closes {@code also} last. */
-    private static Target target(String name, ConnectionStore store, URI callback, URI websocketUrl, Region region,
-                                 AwsCredentialsProvider credentials, int concurrency, AutoCloseable also) {
+    private static Target target(
+            String name,
+            ConnectionStore store,
+            URI callback,
+            URI websocketUrl,
+            Region region,
+            AwsCredentialsProvider credentials,
+            int concurrency,
+            AutoCloseable also) {
         SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
         var http = NettyHttp.client(16, loops);
         var api = managementApi(callback, http, region, credentials);
@@ -82,17 +97,24 @@ public final class RunningStackOptions {
         StackConfig config = stack.stack.load(context.env(), stack.aws);
         AwsClients aws = context.aws().connect(stack.aws, config, context.env());
         try {
-            Api deployed = DeployedApi.find(aws.apiGateway(), config.prefix())
-                    .orElseThrow(() -> notDeployed(config, aws));
-            URI callback = stack.aws.endpoints(context.env())
+            Api deployed =
+                    DeployedApi.find(aws.apiGateway(), config.prefix()).orElseThrow(() -> notDeployed(config, aws));
+            URI callback = stack.aws
+                    .endpoints(context.env())
                     .connections(deployed.apiId(), Region.of(aws.region()), config.stage());
-            return target("stack " + config.prefix(), new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
-                    callback, URI.create(deployed.apiEndpoint() + "/" + config.stage()), Region.of(aws.region()),
-                    aws.credentials(), concurrency, aws);
+            return target(
+                    "stack " + config.prefix(),
+                    new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
+                    callback,
+                    URI.create(deployed.apiEndpoint() + "/" + config.stage()),
+                    Region.of(aws.region()),
+                    aws.credentials(),
+                    concurrency,
+                    aws);
         } catch (SdkException e) {
             aws.close();
-            throw new CliException(ExitCode.FAILED, AwsErrors.explain("read API " + config.prefix()
-                    + " (API Gateway GetApis)", e), e);
+            throw new CliException(
+                    ExitCode.FAILED, AwsErrors.explain("read API " + config.prefix() + " (API Gateway GetApis)", e), e);
         } catch (RuntimeException e) {
             aws.close();
             throw e;
@@ -100,8 +122,10 @@ public final class RunningStackOptions {
     }
 
     private static CliException notDeployed(StackConfig config, AwsClients aws) {
-        return new CliException(ExitCode.FAILED, "Stack " + config.prefix() + " is not deployed in "
-                + aws.region() + ". Run `wsctl deploy`, or pass --local for the local stack.");
+        return new CliException(
+                ExitCode.FAILED,
+                "Stack " + config.prefix() + " is not deployed in " + aws.region()
+                        + ". Run `wsctl deploy`, or pass --local for the local stack.");
     }
 
     /**
@@ -122,8 +146,10 @@ public final class RunningStackOptions {
      */
     SigningSecret signingSecret(Context context) {
         if (local) {
-            return new SigningSecret(LocalSecret.load(stateDir.path()), "There is no local auth secret ("
-                    + LocalSecret.file(stateDir.path()) + "): `wsctl local` creates it when wsctl.yaml sets auth.mode: jwt.");
+            return new SigningSecret(
+                    LocalSecret.load(stateDir.path()),
+                    "There is no local auth secret (" + LocalSecret.file(stateDir.path())
+                            + "): `wsctl local` creates it when wsctl.yaml sets auth.mode: jwt.");
         }
         StackConfig config = stack.stack.load(context.env(), stack.aws);
         AuthorizerSecret.Lookup lookup;
@@ -135,21 +161,29 @@ public final class RunningStackOptions {
         } catch (AwsSetupException e) {
             throw new CliException(ExitCode.FAILED, e.getMessage(), e);
         } catch (SdkException e) {
-            throw new CliException(ExitCode.FAILED, AwsErrors.explain("read the configuration of function "
-                    + config.functionName(AuthorizerSecret.FUNCTION), e), e);
+            throw new CliException(
+                    ExitCode.FAILED,
+                    AwsErrors.explain(
+                            "read the configuration of function " + config.functionName(AuthorizerSecret.FUNCTION), e),
+                    e);
         }
         if (lookup.secret().isEmpty()) {
             String why = lookup.found() == AuthorizerSecret.Found.NO_FUNCTION
                     ? "there is no function " + lookup.functionName()
                     : "function " + lookup.functionName() + " has no " + AuthSettings.ENV_SECRET;
-            return new SigningSecret(Optional.empty(), "Stack " + config.prefix() + " uses no wsctl-managed secret ("
-                    + why + "): tokens come from your identity provider (auth.jwksUrl) or auth is off.");
+            return new SigningSecret(
+                    Optional.empty(),
+                    "Stack " + config.prefix() + " uses no wsctl-managed secret (" + why
+                            + "): tokens come from your identity provider (auth.jwksUrl) or auth is off.");
         }
         try {
-            return new SigningSecret(Optional.of(AuthSettings.decodeSecret(lookup.secret().get())), null);
+            return new SigningSecret(
+                    Optional.of(AuthSettings.decodeSecret(lookup.secret().get())), null);
         } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCode.FAILED, "The " + AuthSettings.ENV_SECRET + " of function "
-                    + lookup.functionName() + " is not a valid secret: " + e.getMessage() + ".");
+            throw new CliException(
+                    ExitCode.FAILED,
+                    "The " + AuthSettings.ENV_SECRET + " of function " + lookup.functionName()
+                            + " is not a valid secret: " + e.getMessage() + ".");
         }
     }
 
@@ -158,8 +192,8 @@ public final class RunningStackOptions {
      * the SDK's standard retries (a kept-alive connection closed under a request, throttling). Posts go through
      * the fan-out's client ({@link ConnectionsApi}), which never repeats one that may have arrived.
      */
-    private static ApiGatewayManagementApiAsyncClient managementApi(URI callbackUrl, SdkAsyncHttpClient http,
-                                                                   Region region, AwsCredentialsProvider credentials) {
+    private static ApiGatewayManagementApiAsyncClient managementApi(
+            URI callbackUrl, SdkAsyncHttpClient http, Region region, AwsCredentialsProvider credentials) {
         return ApiGatewayManagementApiAsyncClient.builder()
                 .httpClient(http)
                 .region(region)

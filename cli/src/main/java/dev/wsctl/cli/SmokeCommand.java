@@ -6,12 +6,6 @@ import dev.wsctl.auth.TokenVerifier;
 import dev.wsctl.json.Json;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.ClientUrl;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -21,27 +15,35 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code wsctl smoke}: the whole path a message takes, once, for pipelines after a deploy. Two clients
  * connect and join a fresh channel; one publishes, the other must receive it; both leave and disconnect.
  */
-@Command(name = "smoke",
+@Command(
+        name = "smoke",
         description = {
-                "Check a stack end to end with two clients that join one channel and exchange a message.",
-                "Both connect and join a fresh channel (smoke-<random>), one publishes with an id and must get an ack"
-                        + " with recipients 1, the other must receive the message; both leave and disconnect. Prints"
-                        + " connectMillis, joinMillis, deliverMillis and totalMillis.",
-                "On a stack with auth.mode: jwt the clients connect with --token; without one (and without --url)"
-                        + " smoke signs its own 5-minute token (sub wsctl-smoke, joining and publishing on its channel"
-                        + " only) with the target's wsctl secret: the local one with --local, else the deployed stack's,"
-                        + " if any.",
-                "Exit 0 ok; 1 with one sentence when a step fails or the stack cannot be reached."},
+            "Check a stack end to end with two clients that join one channel and exchange a message.",
+            "Both connect and join a fresh channel (smoke-<random>), one publishes with an id and must get an ack"
+                    + " with recipients 1, the other must receive the message; both leave and disconnect. Prints"
+                    + " connectMillis, joinMillis, deliverMillis and totalMillis.",
+            "On a stack with auth.mode: jwt the clients connect with --token; without one (and without --url)"
+                    + " smoke signs its own 5-minute token (sub wsctl-smoke, joining and publishing on its channel"
+                    + " only) with the target's wsctl secret: the local one with --local, else the deployed stack's,"
+                    + " if any.",
+            "Exit 0 ok; 1 with one sentence when a step fails or the stack cannot be reached."
+        },
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class SmokeCommand implements Callable<Integer> {
     /** Who smoke's own tokens are for, and how long they last: long enough for one run. */
     static final String SUB = "wsctl-smoke";
+
     static final Duration TOKEN_TTL = Duration.ofMinutes(5);
 
     @Spec
@@ -50,7 +52,10 @@ public final class SmokeCommand implements Callable<Integer> {
     @Option(names = "--url", description = "WebSocket URL (default: the target stack's; see --local).")
     URI url;
 
-    @Option(names = "--timeout", defaultValue = "10s", converter = DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            defaultValue = "10s",
+            converter = DurationConverter.class,
             description = "How long each step may take (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -62,13 +67,13 @@ public final class SmokeCommand implements Callable<Integer> {
 
     private final Context context;
 
-
     public SmokeCommand(Context context) {
         this.context = context;
     }
 
     /** Timings in milliseconds; JSON fields: ok, url (the stack's, without token), channel, connectMillis, joinMillis, deliverMillis, totalMillis. */
-    record Result(String url, String channel, long connectMillis, long joinMillis, long deliverMillis, long totalMillis) {
+    record Result(
+            String url, String channel, long connectMillis, long joinMillis, long deliverMillis, long totalMillis) {
         ObjectNode toJson() {
             ObjectNode o = Json.object();
             o.put("ok", true);
@@ -110,14 +115,18 @@ public final class SmokeCommand implements Callable<Integer> {
             send.putObject("message").put("smoke", nonce);
             send.put("id", nonce);
             long sent = System.nanoTime();
-            JsonNode ack = publisher.ask(send, "ack", f -> nonce.equals(f.path("id").asText()), deadline());
+            JsonNode ack =
+                    publisher.ask(send, "ack", f -> nonce.equals(f.path("id").asText()), deadline());
             if (ack.path("recipients").asLong() != 1) {
-                throw new IOException("the ack counted " + ack.path("recipients").asLong() + " recipients, not 1");
+                throw new IOException(
+                        "the ack counted " + ack.path("recipients").asLong() + " recipients, not 1");
             }
 
             step = "deliver";
-            JsonNode got = receiver.await(f -> f.path("message").path("smoke").asText().equals(nonce)
-                    || f.path("smoke").asText().equals(nonce), deadline()); // envelope or raw delivery
+            JsonNode got = receiver.await(
+                    f -> f.path("message").path("smoke").asText().equals(nonce)
+                            || f.path("smoke").asText().equals(nonce),
+                    deadline()); // envelope or raw delivery
             if (got == null) {
                 throw new IOException("the other client received nothing within " + timeout.toMillis() + " ms");
             }
@@ -131,15 +140,23 @@ public final class SmokeCommand implements Callable<Integer> {
             publisher.close();
             receiver.close();
             long end = System.nanoTime();
-            print(new Result(ClientUrl.shown(stack), channel, millis(start, connected), millis(connected, joined),
-                    millis(sent, delivered), millis(start, end)));
+            print(new Result(
+                    ClientUrl.shown(stack),
+                    channel,
+                    millis(start, connected),
+                    millis(connected, joined),
+                    millis(sent, delivered),
+                    millis(start, end)));
             return ExitCode.OK;
         } catch (ClientSocket.Refused e) {
-            throw new CliException(ExitCode.FAILED, "Smoke test failed at step " + step + " on " + shown + ": "
-                    + e.refusal() + TokenOption.advice(e) + ".", e);
+            throw new CliException(
+                    ExitCode.FAILED,
+                    "Smoke test failed at step " + step + " on " + shown + ": " + e.refusal() + TokenOption.advice(e)
+                            + ".",
+                    e);
         } catch (IOException e) {
-            throw new CliException(ExitCode.FAILED, "Smoke test failed at step " + step + " on " + shown + ": "
-                    + e.getMessage(), e);
+            throw new CliException(
+                    ExitCode.FAILED, "Smoke test failed at step " + step + " on " + shown + ": " + e.getMessage(), e);
         } finally {
             if (publisher != null) {
                 publisher.close();
@@ -152,7 +169,8 @@ public final class SmokeCommand implements Callable<Integer> {
 
     /** A token for this run, signed with the target's wsctl secret; empty when it has none (then it needs none). */
     private Optional<String> ownToken(String channel) {
-        Optional<String> own = target.signingSecret(context).secret()
+        Optional<String> own = target.signingSecret(context)
+                .secret()
                 .map(secret -> TokenVerifier.mint(secret, SUB, List.of(channel), List.of(channel), TOKEN_TTL));
         if (own.isPresent() && target.output().verbose()) {
             PrintWriter err = spec.commandLine().getErr();
@@ -164,7 +182,10 @@ public final class SmokeCommand implements Callable<Integer> {
     }
 
     private void leave(ClientSocket socket, String channel) throws IOException, InterruptedException {
-        socket.ask(ClientSocket.action("leavechannel", channel), "left", f -> channel.equals(f.path("channel").asText()),
+        socket.ask(
+                ClientSocket.action("leavechannel", channel),
+                "left",
+                f -> channel.equals(f.path("channel").asText()),
                 deadline());
     }
 

@@ -11,12 +11,11 @@ import dev.wsctl.deploy.FunctionCode;
 import dev.wsctl.deploy.Plan;
 import dev.wsctl.deploy.StepFailedException;
 import dev.wsctl.json.Json;
-import software.amazon.awssdk.core.exception.SdkException;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Function;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * What deploy, destroy and status share: loading the config, opening the AWS clients, and turning
@@ -26,13 +25,15 @@ final class StackCommand {
     private static final com.fasterxml.jackson.dataformat.yaml.YAMLMapper YAML =
             new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
 
-    private StackCommand() {
-    }
+    private StackCommand() {}
 
     /** Runs {@code work} against the stack; AWS and deploy failures become exit code 1 with a sentence. */
     static <T> T run(Context context, DeployedStackOptions target, Path handlersJar, Function<DeployService, T> work) {
-        return connect(context, target, handlersJar, (config, clients, code) -> work.apply(new DeployService(config,
-                clients, code, context.roleRetry())));
+        return connect(
+                context,
+                target,
+                handlersJar,
+                (config, clients, code) -> work.apply(new DeployService(config, clients, code, context.roleRetry())));
     }
 
     /** What a command does with the stack's config, the clients and the handlers' code. */
@@ -68,7 +69,11 @@ final class StackCommand {
                 step.put("kind", s.kind());
                 step.put("name", s.name());
                 var changes = step.putArray("changes");
-                s.changes().forEach(c -> changes.addObject().put("field", c.field()).put("from", c.from()).put("to", c.to()));
+                s.changes()
+                        .forEach(c -> changes.addObject()
+                                .put("field", c.field())
+                                .put("from", c.from())
+                                .put("to", c.to()));
             }
             print(out, json, output);
         }

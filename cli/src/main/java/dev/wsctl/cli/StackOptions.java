@@ -3,25 +3,31 @@ package dev.wsctl.cli;
 import dev.wsctl.config.ConfigException;
 import dev.wsctl.config.ConfigLoader;
 import dev.wsctl.config.StackConfig;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Option;
 
 /** {@code --app}, {@code --stage}, {@code --config}: which stack, and the file that configures it. */
 public final class StackOptions {
 
-    @Option(names = "--app", paramLabel = "NAME",
-            description = "Application name, the first part of every resource name (default: app in wsctl.yaml, else wsctl).")
+    @Option(
+            names = "--app",
+            paramLabel = "NAME",
+            description =
+                    "Application name, the first part of every resource name (default: app in wsctl.yaml, else wsctl).")
     String app;
 
-    @Option(names = "--stage", paramLabel = "NAME",
+    @Option(
+            names = "--stage",
+            paramLabel = "NAME",
             description = "Stage, e.g. dev or prod (default: stage in wsctl.yaml, else dev).")
     String stage;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "Configuration file (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one).")
     Path config;
 

@@ -3,27 +3,28 @@ package dev.wsctl.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.deploy.Plan;
 import dev.wsctl.json.Json;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
-
 /** {@code wsctl status}: each resource present, missing or drifted, and the endpoints. */
-@Command(name = "status",
-        description = "Show each resource of the stack as present, missing, drifted (and how) or unwanted, and its endpoints.",
+@Command(
+        name = "status",
+        description =
+                "Show each resource of the stack as present, missing, drifted (and how) or unwanted, and its endpoints.",
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
     @Mixin
     DeployedStackOptions target;
 
     private final Context context;
-
 
     public StatusCommand(Context context) {
         this.context = context;
@@ -39,9 +40,19 @@ public final class StatusCommand implements Callable<Integer> {
             var connections = service.connectionCount();
             if (target.output.format() == OutputOptions.Format.TABLE) {
                 for (Plan.Step s : plan.steps()) {
-                    out.printf("%-10s %-10s %s%s%n", state(s), s.kind(), s.name(),
-                            s.changes().isEmpty() ? "" : "  (" + String.join(", ",
-                                    s.changes().stream().map(Object::toString).toList()) + ")");
+                    out.printf(
+                            "%-10s %-10s %s%s%n",
+                            state(s),
+                            s.kind(),
+                            s.name(),
+                            s.changes().isEmpty()
+                                    ? ""
+                                    : "  ("
+                                            + String.join(
+                                                    ", ",
+                                                    s.changes().stream()
+                                                            .map(Object::toString)
+                                                            .toList()) + ")");
                 }
                 out.println();
                 endpoints.forEach((k, v) -> out.printf("%-18s %s%n", k, v));
@@ -50,7 +61,11 @@ public final class StatusCommand implements Callable<Integer> {
                 ObjectNode json = Json.object();
                 var resources = json.putArray("resources");
                 for (Plan.Step s : plan.steps()) {
-                    resources.addObject().put("kind", s.kind()).put("name", s.name()).put("state", state(s));
+                    resources
+                            .addObject()
+                            .put("kind", s.kind())
+                            .put("name", s.name())
+                            .put("state", state(s));
                 }
                 json.set("endpoints", StackCommand.map(endpoints));
                 if (connections.isPresent()) {

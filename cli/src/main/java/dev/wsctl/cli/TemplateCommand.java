@@ -3,30 +3,32 @@ package dev.wsctl.cli;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.deploy.Stack;
 import dev.wsctl.deploy.Template;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
 /** {@code wsctl template}: the stack that deploy builds, as a CloudFormation template. */
-@Command(name = "template",
+@Command(
+        name = "template",
         description = {
-                "Print the stack {app}-{stage} as a CloudFormation template (YAML).",
-                "The template holds the resources, policies, routes and settings that deploy creates. The handlers'"
-                        + " jar comes from the parameters CodeS3Bucket and CodeS3Key; with auth jwt (no JWKS URL) the"
-                        + " authorizer's secret from the NoEcho parameter AuthSecret. Reads no AWS account."},
+            "Print the stack {app}-{stage} as a CloudFormation template (YAML).",
+            "The template holds the resources, policies, routes and settings that deploy creates. The handlers'"
+                    + " jar comes from the parameters CodeS3Bucket and CodeS3Key; with auth jwt (no JWKS URL) the"
+                    + " authorizer's secret from the NoEcho parameter AuthSecret. Reads no AWS account."
+        },
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class TemplateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
     @Mixin
     StackOptions stack;
 
@@ -34,7 +36,6 @@ public final class TemplateCommand implements Callable<Integer> {
     Path out;
 
     private final Context context;
-
 
     public TemplateCommand(Context context) {
         this.context = context;
@@ -59,8 +60,10 @@ public final class TemplateCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new CliException(ExitCode.FAILED, "Could not write " + out + ": " + e.getMessage(), e);
         }
-        spec.commandLine().getErr().println("wsctl template: wrote " + out + ": stack " + config.prefix() + ", "
-                + template.size() + " resources");
+        spec.commandLine()
+                .getErr()
+                .println("wsctl template: wrote " + out + ": stack " + config.prefix() + ", " + template.size()
+                        + " resources");
         return ExitCode.OK;
     }
 }

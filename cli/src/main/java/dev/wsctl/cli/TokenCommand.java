@@ -6,12 +6,6 @@ import dev.wsctl.auth.TokenVerifier;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
 import dev.wsctl.protocol.ChannelName;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -20,34 +14,43 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code wsctl token}: a JWT for one user, signed with the stack's wsctl-managed HS256 secret. */
-@Command(name = "token",
+@Command(
+        name = "token",
         description = {
-                "Mint a token (an HS256 JWT) for a stack with auth.mode: jwt and no identity provider.",
-                "It is signed with the secret `wsctl deploy` generated (kept in the stack's {app}-{stage}-authorize function), or with"
-                        + " --local the one `wsctl local` keeps in the state directory. Clients send it as ?token= on the"
-                        + " WebSocket URL or as Authorization: Bearer; listen, smoke and bench take it as --token or"
-                        + " $WSCTL_TOKEN.",
-                "",
-                "Claims: sub is the user, shown as the sender of what they publish. channels grants joining private-*"
-                        + " channels, which need a grant (public channels need none). publish names channels the holder may"
-                        + " publish on, on top of what the stack's publish policy (members, any or none) allows,"
-                        + " even under none and without joining them. exp"
-                        + " is now + --ttl.",
-                "",
-                "Warning: the secret signs tokens for everyone. Whoever can run this command (on AWS: whoever may read"
-                        + " the authorize function's configuration) can be any user with any grant, and a token stays"
-                        + " valid until it expires: keep --ttl short and treat tokens like passwords.",
-                "",
-                "Prints the bare token, so that TOKEN=$(wsctl token --sub alice) works; -o json|yaml prints token, sub,"
-                        + " channels, publish and expiresAt (ISO-8601). Exit 1 when the stack has no wsctl-managed"
-                        + " secret; 2 for a bad option.",
-                ""},
-        footer = {"Example:",
-                "  export WSCTL_TOKEN=$(wsctl token --sub alice \\",
-                "      --channels 'private-team-a-*' --ttl 8h)",
-                "  wsctl listen --channel private-team-a-news"},
+            "Mint a token (an HS256 JWT) for a stack with auth.mode: jwt and no identity provider.",
+            "It is signed with the secret `wsctl deploy` generated (kept in the stack's {app}-{stage}-authorize function), or with"
+                    + " --local the one `wsctl local` keeps in the state directory. Clients send it as ?token= on the"
+                    + " WebSocket URL or as Authorization: Bearer; listen, smoke and bench take it as --token or"
+                    + " $WSCTL_TOKEN.",
+            "",
+            "Claims: sub is the user, shown as the sender of what they publish. channels grants joining private-*"
+                    + " channels, which need a grant (public channels need none). publish names channels the holder may"
+                    + " publish on, on top of what the stack's publish policy (members, any or none) allows,"
+                    + " even under none and without joining them. exp"
+                    + " is now + --ttl.",
+            "",
+            "Warning: the secret signs tokens for everyone. Whoever can run this command (on AWS: whoever may read"
+                    + " the authorize function's configuration) can be any user with any grant, and a token stays"
+                    + " valid until it expires: keep --ttl short and treat tokens like passwords.",
+            "",
+            "Prints the bare token, so that TOKEN=$(wsctl token --sub alice) works; -o json|yaml prints token, sub,"
+                    + " channels, publish and expiresAt (ISO-8601). Exit 1 when the stack has no wsctl-managed"
+                    + " secret; 2 for a bad option.",
+            ""
+        },
+        footer = {
+            "Example:",
+            "  export WSCTL_TOKEN=$(wsctl token --sub alice \\",
+            "      --channels 'private-team-a-*' --ttl 8h)",
+            "  wsctl listen --channel private-team-a-news"
+        },
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class TokenCommand implements Callable<Integer> {
@@ -56,21 +59,34 @@ public final class TokenCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--sub", required = true, paramLabel = "USER",
+    @Option(
+            names = "--sub",
+            required = true,
+            paramLabel = "USER",
             description = "The user the token is for (its sub claim).")
     String sub;
 
-    @Option(names = "--channels", split = ",", paramLabel = "CHANNEL",
+    @Option(
+            names = "--channels",
+            split = ",",
+            paramLabel = "CHANNEL",
             description = "Channels the holder may join besides public ones: names, or prefixes ending in *"
                     + " (private-team-*); * alone grants every channel. Needed for private-* channels.")
     List<String> channels = List.of();
 
-    @Option(names = "--publish", split = ",", paramLabel = "CHANNEL",
+    @Option(
+            names = "--publish",
+            split = ",",
+            paramLabel = "CHANNEL",
             description = "Channels the holder may publish on, on top of the stack's publish policy (even under"
                     + " none, without joining them): names or prefixes ending in *, as for --channels.")
     List<String> publish = List.of();
 
-    @Option(names = "--ttl", defaultValue = "1h", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(
+            names = "--ttl",
+            defaultValue = "1h",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
             description = "How long the token is valid, at most 30d, e.g. 15m, 8h, 7d (default: ${DEFAULT-VALUE}).")
     Duration ttl;
 
@@ -78,7 +94,6 @@ public final class TokenCommand implements Callable<Integer> {
     RunningStackOptions target;
 
     private final Context context;
-
 
     public TokenCommand(Context context) {
         this.context = context;
@@ -92,7 +107,8 @@ public final class TokenCommand implements Callable<Integer> {
         channels.forEach(c -> checkPattern("--channels", c));
         publish.forEach(c -> checkPattern("--publish", c));
         if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(MAX_TTL) > 0) {
-            throw CliException.usage("--ttl must be between 1s and 30d, not " + ttl.toString().substring(2).toLowerCase(Locale.ROOT));
+            throw CliException.usage("--ttl must be between 1s and 30d, not "
+                    + ttl.toString().substring(2).toLowerCase(Locale.ROOT));
         }
         String token = TokenVerifier.mint(target.signingSecret(context).require(), sub, channels, publish, ttl);
         if (token.length() > TokenVerifier.MAX_TOKEN_CHARS) {

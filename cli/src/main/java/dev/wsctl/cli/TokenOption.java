@@ -2,11 +2,10 @@ package dev.wsctl.cli;
 
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.ClientUrl;
-import picocli.CommandLine.Option;
-
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
+import picocli.CommandLine.Option;
 
 /**
  * {@code --token}: the JWT the clients of listen, smoke and bench present on {@code $connect}, sent as
@@ -15,10 +14,14 @@ import java.util.Optional;
 public final class TokenOption {
     public static final String ENV = "WSCTL_TOKEN";
 
-    @Option(names = "--token", paramLabel = "JWT",
-            description = {"Token the clients connect with, sent as ?token= on the WebSocket URL, for stacks with"
-                    + " auth.mode: jwt; mint one with `wsctl token` (default: $" + ENV + ", which, unlike the flag,"
-                    + " stays out of shell history and ps). Never printed."})
+    @Option(
+            names = "--token",
+            paramLabel = "JWT",
+            description = {
+                "Token the clients connect with, sent as ?token= on the WebSocket URL, for stacks with"
+                        + " auth.mode: jwt; mint one with `wsctl token` (default: $" + ENV + ", which, unlike the flag,"
+                        + " stays out of shell history and ps). Never printed."
+            })
     String token;
 
     /** --token, else $WSCTL_TOKEN from {@code env}; empty when neither is set. */

@@ -1,9 +1,8 @@
 package dev.wsctl.cli;
 
 import dev.wsctl.deploy.FunctionCode;
-import picocli.CommandLine;
-
 import java.io.InputStream;
+import picocli.CommandLine;
 
 /**
  * {@code wsctl --version}: the version the jar was built as, and the handler code it deploys, named by
@@ -16,15 +15,18 @@ public final class Version implements CommandLine.IVersionProvider {
         String v = Wsctl.class.getPackage().getImplementationVersion();
         String handlers;
         try (InputStream in = FunctionCode.class.getResourceAsStream(FunctionCode.EMBEDDED)) {
-            handlers = in == null ? "handlers.jar: not embedded in this build (deploy needs --handlers-jar)" : describe(in);
+            handlers = in == null
+                    ? "handlers.jar: not embedded in this build (deploy needs --handlers-jar)"
+                    : describe(in);
         } catch (Exception e) {
             handlers = "handlers.jar: unreadable (" + e.getMessage() + ")";
         }
         return new String[] {
-                "wsctl " + (v == null ? "development build" : v),
-                handlers,
-                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + "), "
-                        + System.getProperty("os.name") + " " + System.getProperty("os.arch")};
+            "wsctl " + (v == null ? "development build" : v),
+            handlers,
+            "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + "), "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+        };
     }
 
     private static String describe(InputStream in) throws java.io.IOException {

@@ -2,29 +2,44 @@ package dev.wsctl.cli;
 
 import dev.wsctl.aws.AwsErrors;
 import dev.wsctl.deploy.StepFailedException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.core.exception.SdkException;
 
-import java.io.OutputStreamWriter;
-import java.io.PrintWriter;
-import java.nio.charset.Charset;
-
 /** The {@code wsctl} command: one entry point for the process and for tests. */
-@Command(name = "wsctl",
+@Command(
+        name = "wsctl",
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Run a serverless WebSocket pub/sub service on your own AWS account, or on this machine.",
-        subcommands = {InitCommand.class, DeployCommand.class, StatusCommand.class, DestroyCommand.class, TemplateCommand.class,
-                LocalCommand.class, BenchCommand.class, BroadcastCommand.class, ListenCommand.class, SmokeCommand.class,
-                ConnectionsCommand.class, ChannelsCommand.class, TokenCommand.class, CompletionCommand.class,
-                BenchWorkerCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {
+            InitCommand.class,
+            DeployCommand.class,
+            StatusCommand.class,
+            DestroyCommand.class,
+            TemplateCommand.class,
+            LocalCommand.class,
+            BenchCommand.class,
+            BroadcastCommand.class,
+            ListenCommand.class,
+            SmokeCommand.class,
+            ConnectionsCommand.class,
+            ChannelsCommand.class,
+            TokenCommand.class,
+            CompletionCommand.class,
+            BenchWorkerCommand.class,
+            CommandLine.HelpCommand.class
+        },
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 usage or configuration error, 3 partly failed."})
 public final class Wsctl {
 
-    @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT,
+    @Option(
+            names = "--stacktrace",
+            scope = CommandLine.ScopeType.INHERIT,
             description = "Print the stack trace of an error, for bug reports.")
     boolean stacktrace;
 
@@ -73,7 +88,8 @@ public final class Wsctl {
             }
             if (e instanceof StepFailedException || e instanceof SdkException) {
                 // an AWS call that no command caught: still one sentence, naming the step where there is one
-                String sentence = e instanceof StepFailedException step ? AwsErrors.explain(step.doing(), step.sdkCause())
+                String sentence = e instanceof StepFailedException step
+                        ? AwsErrors.explain(step.doing(), step.sdkCause())
                         : AwsErrors.explain("run wsctl " + commandLine.getCommandName(), (SdkException) e);
                 w.println("wsctl: " + sentence);
                 if (root.stacktrace) {

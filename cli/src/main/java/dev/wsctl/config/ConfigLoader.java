@@ -13,7 +13,6 @@ import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.config.StackConfig.Architecture;
 import dev.wsctl.config.StackConfig.Auth;
 import dev.wsctl.protocol.Settings;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -127,12 +126,13 @@ public final class ConfigLoader {
                     tagsOrigin = origin;
                     @SuppressWarnings("unchecked")
                     Map<String, String> fileTags = (Map<String, String>) e.getValue();
-                    fileTags.forEach((k, v) -> tags.put(k, new Given(v == null ? "" : v,
-                            new Origin.InFile(file.outline.where("tags." + k)))));
+                    fileTags.forEach((k, v) -> tags.put(
+                            k, new Given(v == null ? "" : v, new Origin.InFile(file.outline.where("tags." + k)))));
                 } else if (e.getValue() instanceof List<?> list) {
                     List<Given> entries = new ArrayList<>();
                     for (int i = 0; i < list.size(); i++) {
-                        entries.add(new Given(list.get(i), new Origin.InFile(file.outline.where(e.getKey() + "[" + i + "]"))));
+                        entries.add(new Given(
+                                list.get(i), new Origin.InFile(file.outline.where(e.getKey() + "[" + i + "]"))));
                     }
                     given.put(e.getKey(), new Given(entries, origin));
                 } else {
@@ -169,12 +169,10 @@ public final class ConfigLoader {
 
     // ---- sources
 
-    private record YamlFile(FileConfig config, YamlOutline outline) {
-    }
+    private record YamlFile(FileConfig config, YamlOutline outline) {}
 
     /** A value and where it came from. */
-    private record Given(Object value, Origin origin) {
-    }
+    private record Given(Object value, Origin origin) {}
 
     /** Where a value came from; the subject of a message about it. */
     private sealed interface Origin {
@@ -217,7 +215,8 @@ public final class ConfigLoader {
         }
         Path path = workingDir.resolve(shown);
         if (Files.isDirectory(path)) {
-            throw new ConfigException((source == null ? "" : source + " ") + shown + " is a directory, not a config file");
+            throw new ConfigException(
+                    (source == null ? "" : source + " ") + shown + " is a directory, not a config file");
         }
         String text;
         try (InputStream in = Files.newInputStream(path)) {
@@ -227,7 +226,10 @@ public final class ConfigLoader {
                 throw new ConfigException(shown + " is larger than " + (MAX_FILE_BYTES >> 20)
                         + " MiB, the most wsctl reads from a config file");
             }
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (NoSuchFileException e) {
             if (source == null) {
                 return null; // no wsctl.yaml here: flags, environment and defaults
@@ -263,7 +265,7 @@ public final class ConfigLoader {
                     .orElse("");
             String secretHint = key.equals("auth.secret")
                     ? "; secrets do not belong in a file that is checked in: with auth.mode jwt and no auth.jwksUrl, "
-                    + "deploy generates the secret and keeps it in the stack's authorize function"
+                            + "deploy generates the secret and keeps it in the stack's authorize function"
                     : "";
             throw new ConfigException(outline.where(key) + ": unknown key " + Shown.quote(key) + " (known"
                     + (section.isEmpty() ? "" : " in " + section) + ": " + String.join(", ", known) + ")"
@@ -273,15 +275,20 @@ public final class ConfigLoader {
             Class<?> type = FileConfig.typeOf(key);
             YamlOutline.Node node = outline.node(key);
             if (key.isEmpty() || type == null || node == null) {
-                String where = e.getLocation() == null ? file : file + " line " + e.getLocation().getLineNr();
+                String where = e.getLocation() == null
+                        ? file
+                        : file + " line " + e.getLocation().getLineNr();
                 throw new ConfigException(where + ": " + firstLine(e.getOriginalMessage()));
             }
-            if (type == Integer.class && node.kind() == YamlOutline.Kind.NUMBER && node.text().matches("-?[0-9]+")) {
-                throw new ConfigException(outline.where(key) + ": " + key + " is out of range: " + Shown.text(node.text()));
+            if (type == Integer.class
+                    && node.kind() == YamlOutline.Kind.NUMBER
+                    && node.text().matches("-?[0-9]+")) {
+                throw new ConfigException(
+                        outline.where(key) + ": " + key + " is out of range: " + Shown.text(node.text()));
             }
             String hint = key.equals("memory") && node.kind() == YamlOutline.Kind.NUMBER
                     ? " (to give every function " + Shown.text(node.text()) + " MB, write 'memory:' and under it 'all: "
-                    + Shown.text(node.text()) + "')"
+                            + Shown.text(node.text()) + "')"
                     : "";
             throw new ConfigException(outline.where(key) + ": " + Shown.text(key) + " must be " + expected(type)
                     + ", not " + node.shown() + hint);
@@ -329,8 +336,13 @@ public final class ConfigLoader {
     }
 
     /** Parses a flag's or variable's text as the key's type and records it; returns the tags' origin. */
-    private static Origin put(Map<String, Given> given, Map<String, Given> tags, String key, String raw,
-                              Origin origin, Origin tagsOrigin) {
+    private static Origin put(
+            Map<String, Given> given,
+            Map<String, Given> tags,
+            String key,
+            String raw,
+            Origin origin,
+            Origin tagsOrigin) {
         Class<?> type = FileConfig.typeOf(key);
         String v = raw.trim();
         Object value;
@@ -361,7 +373,9 @@ public final class ConfigLoader {
                     throw new ConfigException(origin.subject(key) + " must be key=value pairs separated by commas, not "
                             + Shown.quote(raw));
                 }
-                tags.put(pair.substring(0, eq).trim(), new Given(pair.substring(eq + 1).trim(), origin));
+                tags.put(
+                        pair.substring(0, eq).trim(),
+                        new Given(pair.substring(eq + 1).trim(), origin));
             }
             return origin;
         } else if (type == List.class) {
@@ -386,9 +400,13 @@ public final class ConfigLoader {
         String app = text(given, "app", d.app(), Rules::app);
         String stage = text(given, "stage", d.stage(), Rules::stage);
         Optional<String> region = given.containsKey("region")
-                ? Optional.of(text(given, "region", null, Rules::region)) : Optional.empty();
+                ? Optional.of(text(given, "region", null, Rules::region))
+                : Optional.empty();
         String runtime = text(given, "runtime", d.runtime(), Rules::runtime);
-        String arch = text(given, "architecture", d.architecture().value(),
+        String arch = text(
+                given,
+                "architecture",
+                d.architecture().value(),
                 a -> Architecture.parse(a).isPresent() ? null : "must be arm64 or x86_64, not " + Shown.quote(a));
 
         int all = whole(given, "memory.all", d.memory().all(), Rules::memory);
@@ -399,13 +417,21 @@ public final class ConfigLoader {
             }
         }
         int timeout = whole(given, "timeoutSeconds", d.timeoutSeconds(), Rules::timeout);
-        boolean snapStart = given.containsKey("snapStart") ? (Boolean) given.get("snapStart").value() : d.snapStart();
+        boolean snapStart = given.containsKey("snapStart")
+                ? (Boolean) given.get("snapStart").value()
+                : d.snapStart();
 
-        String channel = text(given, "defaultChannel", Settings.DEFAULT_CHANNEL,
+        String channel = text(
+                given,
+                "defaultChannel",
+                Settings.DEFAULT_CHANNEL,
                 c -> c.isEmpty() || c.equals("none") ? null : Rules.defaultChannel(c));
-        Optional<String> defaultChannel = channel.isEmpty() || channel.equals("none")
-                ? Optional.empty() : Optional.of(channel);
-        String delivery = text(given, "delivery", "envelope",
+        Optional<String> defaultChannel =
+                channel.isEmpty() || channel.equals("none") ? Optional.empty() : Optional.of(channel);
+        String delivery = text(
+                given,
+                "delivery",
+                "envelope",
                 v -> v.equals("envelope") || v.equals("raw") ? null : "must be envelope or raw, not " + Shown.quote(v));
         int maxMessageBytes = whole(given, "maxMessageBytes", d.maxMessageBytes(), Rules::maxMessageBytes);
 
@@ -416,9 +442,13 @@ public final class ConfigLoader {
         double maxRate = decimal(given, "fanout.maxRate", d.fanout().maxRate(), Rules::rate);
         int fanoutBurst = whole(given, "fanout.burst", d.fanout().burst(), Rules::burst);
 
-        AuthSettings.Mode mode = AuthSettings.Mode.parse(text(given, "auth.mode", "none",
+        AuthSettings.Mode mode = AuthSettings.Mode.parse(text(
+                given,
+                "auth.mode",
+                "none",
                 m -> m.equals("none") || m.equals("jwt") ? null : "must be none or jwt, not " + Shown.quote(m)));
-        Optional<URI> jwksUrl = optionalText(given, "auth.jwksUrl", Rules::jwksUrl).map(URI::create);
+        Optional<URI> jwksUrl =
+                optionalText(given, "auth.jwksUrl", Rules::jwksUrl).map(URI::create);
         Optional<String> issuer = optionalText(given, "auth.issuer", Rules::notEmpty);
         Optional<String> audience = optionalText(given, "auth.audience", Rules::notEmpty);
         List<String> allowedOrigins = new ArrayList<>();
@@ -431,14 +461,22 @@ public final class ConfigLoader {
                 allowedOrigins.add(origin.strip());
             }
         }
-        String missingOrigin = text(given, "auth.missingOrigin", "allow",
+        String missingOrigin = text(
+                given,
+                "auth.missingOrigin",
+                "allow",
                 v -> v.equals("allow") || v.equals("deny") ? null : "must be allow or deny, not " + Shown.quote(v));
         Rules.Problem authProblem = Rules.auth(mode, jwksUrl.isPresent(), issuer.isPresent(), audience.isPresent());
         if (authProblem != null) {
             fail(given.get(authProblem.key()).origin(), authProblem.key(), authProblem.problem());
         }
-        String publish = text(given, "publish", "members", v -> v.equals("members") || v.equals("any")
-                || v.equals("none") ? null : "must be members, any or none, not " + Shown.quote(v));
+        String publish = text(
+                given,
+                "publish",
+                "members",
+                v -> v.equals("members") || v.equals("any") || v.equals("none")
+                        ? null
+                        : "must be members, any or none, not " + Shown.quote(v));
 
         Map<String, String> tagValues = new TreeMap<>();
         tags.forEach((k, g) -> {
@@ -449,11 +487,28 @@ public final class ConfigLoader {
         });
         fail(tagsOrigin, "tags", Rules.tagCount(tagValues.size()));
 
-        return new StackConfig(app, stage, region, runtime, Architecture.parse(arch).orElseThrow(),
-                new StackConfig.Memory(all, functions), timeout, snapStart, defaultChannel,
-                Settings.Delivery.parse(delivery), maxMessageBytes, new StackConfig.Throttling(rate, burst),
-                new StackConfig.Fanout(concurrency, shardSize, maxRate, fanoutBurst), tagValues,
-                new Auth(mode, jwksUrl, issuer, audience, allowedOrigins, AuthSettings.parseMissingOrigin(missingOrigin)),
+        return new StackConfig(
+                app,
+                stage,
+                region,
+                runtime,
+                Architecture.parse(arch).orElseThrow(),
+                new StackConfig.Memory(all, functions),
+                timeout,
+                snapStart,
+                defaultChannel,
+                Settings.Delivery.parse(delivery),
+                maxMessageBytes,
+                new StackConfig.Throttling(rate, burst),
+                new StackConfig.Fanout(concurrency, shardSize, maxRate, fanoutBurst),
+                tagValues,
+                new Auth(
+                        mode,
+                        jwksUrl,
+                        issuer,
+                        audience,
+                        allowedOrigins,
+                        AuthSettings.parseMissingOrigin(missingOrigin)),
                 Settings.Publish.parse(publish));
     }
 
@@ -464,7 +519,9 @@ public final class ConfigLoader {
 
     private static Optional<String> optionalText(Map<String, Given> given, String key, Function<String, String> rule) {
         Given g = given.get(key);
-        return g == null ? Optional.empty() : Optional.of(check(g, key, (String) g.value(), rule).strip());
+        return g == null
+                ? Optional.empty()
+                : Optional.of(check(g, key, (String) g.value(), rule).strip());
     }
 
     private static int whole(Map<String, Given> given, String key, int fallback, IntFunction<String> rule) {

@@ -1,7 +1,6 @@
 package dev.wsctl.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,22 +39,23 @@ record FileConfig(
             // "default" is the function of the $default route, and a Java keyword
             @JsonProperty("default") Integer defaultFunction,
             Integer authorize,
-            Integer fanout) {
-    }
+            Integer fanout) {}
 
-    record ThrottlingFile(Double rate, Integer burst) {
-    }
+    record ThrottlingFile(Double rate, Integer burst) {}
 
-    record FanoutFile(Integer concurrency, Integer shardSize, Double maxRate, Integer burst) {
-    }
+    record FanoutFile(Integer concurrency, Integer shardSize, Double maxRate, Integer burst) {}
 
     // no secret: secrets do not belong in a file that is checked in (deploy generates it)
-    record AuthFile(String mode, String jwksUrl, String issuer, String audience, List<String> allowedOrigins,
-                    String missingOrigin) {
-    }
+    record AuthFile(
+            String mode,
+            String jwksUrl,
+            String issuer,
+            String audience,
+            List<String> allowedOrigins,
+            String missingOrigin) {}
 
-    static final FileConfig EMPTY = new FileConfig(null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null);
+    static final FileConfig EMPTY = new FileConfig(
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** The keys of a section (a record type above), in the order they are declared. */
     static List<String> keys(Class<?> section) {

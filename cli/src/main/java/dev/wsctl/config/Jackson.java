@@ -8,8 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * trees with {@link dev.wsctl.json.Json} alone.
  */
 public final class Jackson {
-    private Jackson() {
-    }
+    private Jackson() {}
 
     public static ObjectMapper mapper() {
         return Holder.MAPPER;

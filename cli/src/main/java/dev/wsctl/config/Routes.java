@@ -11,8 +11,7 @@ import java.util.List;
  */
 public final class Routes {
     /** A route key, the function that handles it, whether it is two-way. */
-    public record Route(String key, String function, boolean twoWay) {
-    }
+    public record Route(String key, String function, boolean twoWay) {}
 
     /** Every route, in the order they are created. */
     public static final List<Route> ALL = List.of(
@@ -27,8 +26,7 @@ public final class Routes {
     /** The handshake's route, the one an authorizer guards. */
     public static final String CONNECT = "$connect";
 
-    private Routes() {
-    }
+    private Routes() {}
 
     /** The functions routes target, each once, in route order. */
     public static List<String> functions() {

@@ -4,7 +4,6 @@ import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
 import dev.wsctl.connections.ConnectionsEndpoint;
 import dev.wsctl.protocol.ChannelName;
-
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -25,6 +24,7 @@ final class Rules {
     static final int MAX_TIMEOUT = 900;
     /** What API Gateway accepts from a client, and delivers through @connections (with the envelope around it). */
     static final int MAX_MESSAGE_BYTES = ConnectionsEndpoint.MAX_PAYLOAD_BYTES;
+
     static final int MAX_FANOUT_CONCURRENCY = 10_000;
     /**
      * A batch (its connection ids and the message) goes to the fan-out worker as one asynchronous invoke, whose
@@ -33,10 +33,12 @@ final class Rules {
      * 11 KB for the envelope (channel, sender, …). A larger shard could fail at the send path, not here.
      */
     static final int MAX_SHARD_SIZE = 4_000;
+
     static final int MAX_TAG_KEY = 128;
     static final int MAX_TAG_VALUE = 256;
     /** AWS allows 50 tags per resource; wsctl adds wsctl:app and wsctl:stage. */
     static final int MAX_USER_TAGS = 48;
+
     static final String RESERVED_AWS = "aws:";
     static final String RESERVED_WSCTL = "wsctl:";
 
@@ -46,8 +48,7 @@ final class Rules {
     /** The character set IAM, Lambda, DynamoDB and API Gateway share for tag keys and values. */
     private static final Pattern TAG_TEXT = Pattern.compile("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
 
-    private Rules() {
-    }
+    private Rules() {}
 
     static String app(String value) {
         return name(value, MAX_APP);
@@ -67,13 +68,15 @@ final class Rules {
     }
 
     static String region(String value) {
-        return REGION.matcher(value).matches() ? null
+        return REGION.matcher(value).matches()
+                ? null
                 : "must be an AWS region such as us-east-1 or eu-central-1, not " + Shown.quote(value);
     }
 
     static String runtime(String value) {
         var m = JAVA_RUNTIME.matcher(value);
-        return m.matches() && Integer.parseInt(m.group(1)) >= 17 ? null
+        return m.matches() && Integer.parseInt(m.group(1)) >= 17
+                ? null
                 : "must be a Java Lambda runtime, java17 or later (java21, …), not " + Shown.quote(value);
     }
 
@@ -98,7 +101,8 @@ final class Rules {
     }
 
     static String rate(double perSecond) {
-        return Double.isFinite(perSecond) && perSecond > 0 ? null
+        return Double.isFinite(perSecond) && perSecond > 0
+                ? null
                 : "must be a number of requests per second above 0, not " + perSecond;
     }
 
@@ -110,8 +114,8 @@ final class Rules {
     static String defaultChannel(String value) {
         String problem = ChannelName.problem(value);
         if (problem != null) {
-            return "must be a channel name (1-" + ChannelName.MAX_LENGTH
-                    + " of A-Z a-z 0-9 _-=@,.;:) or 'none', not " + Shown.quote(value);
+            return "must be a channel name (1-" + ChannelName.MAX_LENGTH + " of A-Z a-z 0-9 _-=@,.;:) or 'none', not "
+                    + Shown.quote(value);
         }
         if (ChannelName.isPrivate(value)) {
             return "must not be a " + ChannelName.PRIVATE_PREFIX + "* channel (those need a grant), not "
@@ -149,9 +153,11 @@ final class Rules {
     }
 
     static String tagCount(int count) {
-        return count <= MAX_USER_TAGS ? null
-                : "has " + count + " tags; AWS allows 50 per resource and wsctl adds 2 (wsctl:app, wsctl:stage), so at most "
-                + MAX_USER_TAGS;
+        return count <= MAX_USER_TAGS
+                ? null
+                : "has " + count
+                        + " tags; AWS allows 50 per resource and wsctl adds 2 (wsctl:app, wsctl:stage), so at most "
+                        + MAX_USER_TAGS;
     }
 
     /**
@@ -200,15 +206,18 @@ final class Rules {
     }
 
     /** A rule that concerns several keys: the one to name (always one that is set) and what is wrong. */
-    record Problem(String key, String problem) {
-    }
+    record Problem(String key, String problem) {}
 
     /** How the auth keys go together; null when they do. */
     static Problem auth(AuthSettings.Mode mode, boolean jwksUrl, boolean issuer, boolean audience) {
         if (mode == AuthSettings.Mode.NONE) {
             String set = jwksUrl ? "jwksUrl" : issuer ? "issuer" : audience ? "audience" : null;
-            return set == null ? null : new Problem("auth." + set, "is set, but auth.mode is none, so no token is "
-                    + "checked; set auth.mode: jwt, or remove auth." + set);
+            return set == null
+                    ? null
+                    : new Problem(
+                            "auth." + set,
+                            "is set, but auth.mode is none, so no token is "
+                                    + "checked; set auth.mode: jwt, or remove auth." + set);
         }
         if (jwksUrl) {
             List<String> missing = new ArrayList<>();
@@ -218,13 +227,21 @@ final class Rules {
             if (!audience) {
                 missing.add("auth.audience");
             }
-            return missing.isEmpty() ? null : new Problem("auth.jwksUrl", "needs " + String.join(" and ", missing)
-                    + " too: without them a token your identity provider issued to anyone, for any application, "
-                    + "would pass");
+            return missing.isEmpty()
+                    ? null
+                    : new Problem(
+                            "auth.jwksUrl",
+                            "needs " + String.join(" and ", missing)
+                                    + " too: without them a token your identity provider issued to anyone, for any application, "
+                                    + "would pass");
         }
         String set = issuer ? "issuer" : audience ? "audience" : null;
-        return set == null ? null : new Problem("auth." + set, "is checked only on an identity provider's tokens, "
-                + "with auth.jwksUrl; without it, tokens are signed with the secret deploy generates");
+        return set == null
+                ? null
+                : new Problem(
+                        "auth." + set,
+                        "is checked only on an identity provider's tokens, "
+                                + "with auth.jwksUrl; without it, tokens are signed with the secret deploy generates");
     }
 
     private static String between(long value, long min, long max) {

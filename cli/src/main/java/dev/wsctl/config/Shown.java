@@ -9,8 +9,7 @@ final class Shown {
     /** Characters (code points) of a value that a message shows; the rest is "…" and the value's length. */
     static final int MAX_CHARACTERS = 60;
 
-    private Shown() {
-    }
+    private Shown() {}
 
     /** {@code 'value'}; a longer value as its first 60 characters, {@code …'} and {@code (N characters)}. */
     static String quote(String value) {
@@ -68,8 +67,12 @@ final class Shown {
             return true;
         }
         return switch (Character.getType(c)) {
-            case Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.SURROGATE,
-                 Character.PRIVATE_USE, Character.UNASSIGNED -> true;
+            case Character.FORMAT,
+                    Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR,
+                    Character.SURROGATE,
+                    Character.PRIVATE_USE,
+                    Character.UNASSIGNED -> true;
             default -> false;
         };
     }

@@ -4,8 +4,8 @@ import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionTable;
-
 import java.net.URI;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.Collections;
 
 /**
  * The configuration of one deployed stack, after flags, {@code WSCTL_*} variables, {@code wsctl.yaml}
@@ -59,6 +58,7 @@ public record StackConfig(
     public static final int DEFAULT_MEMORY_MB = 1024;
     /** API Gateway stops waiting for a route's integration after 29 s. */
     public static final int DEFAULT_TIMEOUT_SECONDS = 29;
+
     public static final double DEFAULT_THROTTLING_RATE = 500.0;
     public static final int DEFAULT_THROTTLING_BURST = 1000;
 
@@ -73,15 +73,16 @@ public record StackConfig(
      * Every function a stack may have, in the order deploy creates them; their memory can be set one by one
      * ({@code memory.send: 2048}). {@link #functions()} says which this stack has.
      */
-    public static final List<String> FUNCTIONS = List.of("connect", "disconnect", "channels", "send", "default",
-            AUTHORIZE, FANOUT);
+    public static final List<String> FUNCTIONS =
+            List.of("connect", "disconnect", "channels", "send", "default", AUTHORIZE, FANOUT);
 
     public static final String TAG_APP = "wsctl:app";
     public static final String TAG_STAGE = "wsctl:stage";
 
     /** The CPU architecture of every function. */
     public enum Architecture {
-        ARM64("arm64"), X86_64("x86_64");
+        ARM64("arm64"),
+        X86_64("x86_64");
 
         private final String value;
 
@@ -157,8 +158,11 @@ public record StackConfig(
         }
 
         public static Fanout defaults() {
-            return new Fanout(Settings.DEFAULT_FANOUT_CONCURRENCY, Settings.Sharding.DEFAULT_SHARD_SIZE,
-                    Settings.Sharding.DEFAULT_MAX_RATE, Settings.Sharding.DEFAULT_BURST);
+            return new Fanout(
+                    Settings.DEFAULT_FANOUT_CONCURRENCY,
+                    Settings.Sharding.DEFAULT_SHARD_SIZE,
+                    Settings.Sharding.DEFAULT_MAX_RATE,
+                    Settings.Sharding.DEFAULT_BURST);
         }
     }
 
@@ -201,13 +205,19 @@ public record StackConfig(
 
         /** Anyone who has the URL may connect, from any page or none: no authorizer. */
         public static Auth none() {
-            return new Auth(AuthSettings.Mode.NONE, Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
+            return new Auth(
+                    AuthSettings.Mode.NONE,
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of(),
                     OriginPolicy.MissingOrigin.ALLOW);
         }
 
         /** True when connections must pass the authorizer: a token is needed or origins are restricted. */
         public boolean enabled() {
-            return mode == AuthSettings.Mode.JWT || !allowedOrigins.isEmpty()
+            return mode == AuthSettings.Mode.JWT
+                    || !allowedOrigins.isEmpty()
                     || missingOrigin == OriginPolicy.MissingOrigin.DENY;
         }
 
@@ -229,8 +239,14 @@ public record StackConfig(
             if (usesSecret() && secret.isEmpty()) {
                 throw new IllegalArgumentException("auth.mode jwt without auth.jwksUrl needs the stack's secret");
             }
-            return new AuthSettings(mode, usesSecret() ? secret : Optional.empty(), jwksUrl, issuer, audience,
-                    allowedOrigins, missingOrigin);
+            return new AuthSettings(
+                    mode,
+                    usesSecret() ? secret : Optional.empty(),
+                    jwksUrl,
+                    issuer,
+                    audience,
+                    allowedOrigins,
+                    missingOrigin);
         }
     }
 
@@ -264,11 +280,23 @@ public record StackConfig(
 
     /** Every key at its default: app wsctl, stage dev, arm64, java21, 1024 MB, … */
     public static StackConfig defaults() {
-        return new StackConfig(DEFAULT_APP, DEFAULT_STAGE, Optional.empty(), DEFAULT_RUNTIME, Architecture.ARM64,
-                Memory.of(DEFAULT_MEMORY_MB), DEFAULT_TIMEOUT_SECONDS, true, Optional.of(Settings.DEFAULT_CHANNEL),
-                Settings.Delivery.ENVELOPE, Settings.DEFAULT_MAX_MESSAGE_BYTES,
+        return new StackConfig(
+                DEFAULT_APP,
+                DEFAULT_STAGE,
+                Optional.empty(),
+                DEFAULT_RUNTIME,
+                Architecture.ARM64,
+                Memory.of(DEFAULT_MEMORY_MB),
+                DEFAULT_TIMEOUT_SECONDS,
+                true,
+                Optional.of(Settings.DEFAULT_CHANNEL),
+                Settings.Delivery.ENVELOPE,
+                Settings.DEFAULT_MAX_MESSAGE_BYTES,
                 new Throttling(DEFAULT_THROTTLING_RATE, DEFAULT_THROTTLING_BURST),
-                Fanout.defaults(), Map.of(), Auth.none(), Settings.Publish.MEMBERS);
+                Fanout.defaults(),
+                Map.of(),
+                Auth.none(),
+                Settings.Publish.MEMBERS);
     }
 
     /** {@code {app}-{stage}}, the start of every resource name. */
@@ -278,7 +306,9 @@ public record StackConfig(
 
     /** The functions this stack has: every one of {@link #FUNCTIONS} but {@code authorize}, which needs auth. */
     public List<String> functions() {
-        return auth.enabled() ? FUNCTIONS : FUNCTIONS.stream().filter(fn -> !fn.equals(AUTHORIZE)).toList();
+        return auth.enabled()
+                ? FUNCTIONS
+                : FUNCTIONS.stream().filter(fn -> !fn.equals(AUTHORIZE)).toList();
     }
 
     /** {@code {app}-{stage}-{fn}}, e.g. {@code wsctl-dev-send}, {@code wsctl-dev-authorize}. */
@@ -312,9 +342,16 @@ public record StackConfig(
 
     /** The runtime settings the handlers of this stack run with. */
     public Settings settings(URI callbackUrl) {
-        return new Settings(tableName(), callbackUrl, defaultChannel, maxMessageBytes, fanout.concurrency(), delivery,
-                publish, new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(),
-                        Optional.of(functionTarget(FANOUT))));
+        return new Settings(
+                tableName(),
+                callbackUrl,
+                defaultChannel,
+                maxMessageBytes,
+                fanout.concurrency(),
+                delivery,
+                publish,
+                new Settings.Sharding(
+                        fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.of(functionTarget(FANOUT))));
     }
 
     /**

@@ -4,16 +4,15 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Where each key of a YAML file is, and what its value looked like, by dotted key
@@ -25,7 +24,14 @@ import java.util.Set;
 final class YamlOutline {
 
     /** What a value looked like, for messages: strings are quoted there, numbers are not. */
-    enum Kind { TEXT, NUMBER, BOOLEAN, NULL, SECTION, LIST }
+    enum Kind {
+        TEXT,
+        NUMBER,
+        BOOLEAN,
+        NULL,
+        SECTION,
+        LIST
+    }
 
     /** A key's line (1-based) and its value's kind and, for a scalar, its text as written. */
     record Node(int line, Kind kind, String text) {
@@ -65,8 +71,8 @@ final class YamlOutline {
             outline.empty = false;
             outline.walk(p, "");
             if (p.nextToken() != null) {
-                throw new ConfigException(file + " line " + line(p)
-                        + ": holds a second YAML document (after '---'); wsctl reads one");
+                throw new ConfigException(
+                        file + " line " + line(p) + ": holds a second YAML document (after '---'); wsctl reads one");
             }
         } catch (JsonProcessingException e) {
             throw syntaxError(file, e);
@@ -152,7 +158,8 @@ final class YamlOutline {
             }
         }
         String where = e instanceof JsonProcessingException j && j.getLocation() != null
-                ? " line " + j.getLocation().getLineNr() : "";
+                ? " line " + j.getLocation().getLineNr()
+                : "";
         String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
         return new ConfigException(file + where + ": not valid YAML: " + firstLine(message));
     }

@@ -1,13 +1,12 @@
 package dev.wsctl.deploy;
 
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.apigatewayv2.model.Api;
 import software.amazon.awssdk.services.apigatewayv2.model.NotFoundException;
 import software.amazon.awssdk.services.apigatewayv2.model.ProtocolType;
-
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /** The WebSocket API: routes on {@code $request.body.action}. Found by name, since API ids are generated. */
 final class ApiResource implements Resource<ApiResource.State> {
@@ -15,8 +14,7 @@ final class ApiResource implements Resource<ApiResource.State> {
     static final String LOGICAL_ID = "Api";
     private static final String DESCRIPTION = "wsctl WebSocket pub/sub";
 
-    record State(String protocol, String routeSelection, Map<String, String> tags) {
-    }
+    record State(String protocol, String routeSelection, Map<String, String> tags) {}
 
     private final ApiGatewayV2Client api;
     private final String name;
@@ -47,8 +45,8 @@ final class ApiResource implements Resource<ApiResource.State> {
     public Optional<State> actual(Outputs outputs) {
         Optional<Api> found = find();
         found.ifPresent(a -> publish(a.apiId(), a.apiEndpoint(), outputs));
-        return found.map(a -> new State(a.protocolTypeAsString(), a.routeSelectionExpression(),
-                a.tags() == null ? Map.of() : a.tags()));
+        return found.map(a -> new State(
+                a.protocolTypeAsString(), a.routeSelectionExpression(), a.tags() == null ? Map.of() : a.tags()));
     }
 
     private Optional<Api> find() {
@@ -61,14 +59,18 @@ final class ApiResource implements Resource<ApiResource.State> {
             throw new DeployException("API " + name + " exists but is a " + actual.protocol()
                     + " API; remove it or pick another app or stage.");
         }
-        return new Diff().field("route selection", actual.routeSelection(), desired.routeSelection())
-                .tags(actual.tags(), desired.tags()).changes();
+        return new Diff()
+                .field("route selection", actual.routeSelection(), desired.routeSelection())
+                .tags(actual.tags(), desired.tags())
+                .changes();
     }
 
     @Override
     public void create(State desired, Outputs outputs) {
-        var created = api.createApi(r -> r.name(name).protocolType(ProtocolType.WEBSOCKET)
-                .routeSelectionExpression(desired.routeSelection()).tags(desired.tags())
+        var created = api.createApi(r -> r.name(name)
+                .protocolType(ProtocolType.WEBSOCKET)
+                .routeSelectionExpression(desired.routeSelection())
+                .tags(desired.tags())
                 .description(DESCRIPTION));
         publish(created.apiId(), created.apiEndpoint(), outputs);
     }
@@ -81,7 +83,10 @@ final class ApiResource implements Resource<ApiResource.State> {
         }
         if (Diff.names(changes, "tags")) {
             String arn = outputs.get("api.arn");
-            Diff.syncTags(actual.tags(), desired.tags(), stale -> api.untagResource(r -> r.resourceArn(arn).tagKeys(stale)),
+            Diff.syncTags(
+                    actual.tags(),
+                    desired.tags(),
+                    stale -> api.untagResource(r -> r.resourceArn(arn).tagKeys(stale)),
                     () -> api.tagResource(r -> r.resourceArn(arn).tags(desired.tags())));
         }
     }

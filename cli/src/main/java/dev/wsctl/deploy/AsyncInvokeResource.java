@@ -1,11 +1,10 @@
 package dev.wsctl.deploy;
 
+import java.util.List;
+import java.util.Optional;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.GetFunctionEventInvokeConfigResponse;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
-
-import java.util.List;
-import java.util.Optional;
 
 /**
  * How Lambda handles asynchronous invocations of one function (its event invoke config), on the qualifier that is
@@ -19,8 +18,7 @@ final class AsyncInvokeResource implements Resource<AsyncInvokeResource.State> {
     static final int MAX_EVENT_AGE_SECONDS = 300;
 
     /** Null where Lambda's default applies (2 retries, 6 hours). */
-    record State(Integer maxRetryAttempts, Integer maxEventAgeSeconds) {
-    }
+    record State(Integer maxRetryAttempts, Integer maxEventAgeSeconds) {}
 
     /** The qualifier of the unpublished function, which an unqualified call configures. */
     static final String LATEST = "$LATEST";
@@ -60,7 +58,8 @@ final class AsyncInvokeResource implements Resource<AsyncInvokeResource.State> {
     public Optional<State> actual(Outputs outputs) {
         GetFunctionEventInvokeConfigResponse got;
         try {
-            got = lambda.getFunctionEventInvokeConfig(r -> r.functionName(functionName).qualifier(qualifier));
+            got = lambda.getFunctionEventInvokeConfig(
+                    r -> r.functionName(functionName).qualifier(qualifier));
         } catch (ResourceNotFoundException absent) {
             return Optional.empty(); // no config, or no function or alias yet
         }
@@ -69,20 +68,24 @@ final class AsyncInvokeResource implements Resource<AsyncInvokeResource.State> {
 
     @Override
     public List<Change> diff(State actual, State desired) {
-        return new Diff().field("retries", actual.maxRetryAttempts(), desired.maxRetryAttempts())
-                .field("max event age", actual.maxEventAgeSeconds(), desired.maxEventAgeSeconds()).changes();
+        return new Diff()
+                .field("retries", actual.maxRetryAttempts(), desired.maxRetryAttempts())
+                .field("max event age", actual.maxEventAgeSeconds(), desired.maxEventAgeSeconds())
+                .changes();
     }
 
     @Override
     public void create(State desired, Outputs outputs) {
-        lambda.putFunctionEventInvokeConfig(r -> r.functionName(functionName).qualifier(qualifier)
+        lambda.putFunctionEventInvokeConfig(r -> r.functionName(functionName)
+                .qualifier(qualifier)
                 .maximumRetryAttempts(desired.maxRetryAttempts())
                 .maximumEventAgeInSeconds(desired.maxEventAgeSeconds()));
     }
 
     @Override
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
-        lambda.updateFunctionEventInvokeConfig(r -> r.functionName(functionName).qualifier(qualifier)
+        lambda.updateFunctionEventInvokeConfig(r -> r.functionName(functionName)
+                .qualifier(qualifier)
                 .maximumRetryAttempts(Diff.names(changes, "retries") ? desired.maxRetryAttempts() : null)
                 .maximumEventAgeInSeconds(Diff.names(changes, "max event age") ? desired.maxEventAgeSeconds() : null));
     }
@@ -108,7 +111,8 @@ final class AsyncInvokeResource implements Resource<AsyncInvokeResource.State> {
     @Override
     public void delete(Outputs outputs) {
         try {
-            lambda.deleteFunctionEventInvokeConfig(r -> r.functionName(functionName).qualifier(qualifier));
+            lambda.deleteFunctionEventInvokeConfig(
+                    r -> r.functionName(functionName).qualifier(qualifier));
         } catch (ResourceNotFoundException gone) {
             // no config, or no function
         }

@@ -1,15 +1,14 @@
 package dev.wsctl.deploy;
 
+import java.util.List;
+import java.util.Optional;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.apigatewayv2.model.AuthorizationType;
 import software.amazon.awssdk.services.apigatewayv2.model.Authorizer;
-import software.amazon.awssdk.services.apigatewayv2.model.GetAuthorizersResponse;
 import software.amazon.awssdk.services.apigatewayv2.model.AuthorizerType;
+import software.amazon.awssdk.services.apigatewayv2.model.GetAuthorizersResponse;
 import software.amazon.awssdk.services.apigatewayv2.model.NotFoundException;
 import software.amazon.awssdk.services.apigatewayv2.model.Route;
-
-import java.util.List;
-import java.util.Optional;
 
 /**
  * The {@code $connect} REQUEST authorizer: before API Gateway accepts a socket it invokes the authorize function
@@ -26,10 +25,10 @@ import java.util.Optional;
 final class AuthorizerResource implements Resource<AuthorizerResource.State> {
     /** A header every handshake carries; see the class comment for why it is the only identity source. */
     static final String IDENTITY_SOURCE = "route.request.header.Host";
+
     static final String LOGICAL_ID = "Authorizer";
 
-    record State(String type, String uri, List<String> identitySource) {
-    }
+    record State(String type, String uri, List<String> identitySource) {}
 
     private final ApiGatewayV2Client api;
     private final String name;
@@ -57,7 +56,8 @@ final class AuthorizerResource implements Resource<AuthorizerResource.State> {
 
     @Override
     public State desired(Outputs outputs) {
-        return new State(AuthorizerType.REQUEST.toString(),
+        return new State(
+                AuthorizerType.REQUEST.toString(),
                 Endpoints.invokeUri(outputs, function),
                 // the only identity source, on purpose: a missing one is a 401 before the function runs
                 List.of(IDENTITY_SOURCE));
@@ -70,17 +70,22 @@ final class AuthorizerResource implements Resource<AuthorizerResource.State> {
         }
         Optional<Authorizer> found = find(outputs.get("api.id"));
         found.ifPresent(a -> outputs.put("authorizer.id", a.authorizerId()));
-        return found.map(a -> new State(a.authorizerTypeAsString(), a.authorizerUri(), List.copyOf(a.identitySource())));
+        return found.map(
+                a -> new State(a.authorizerTypeAsString(), a.authorizerUri(), List.copyOf(a.identitySource())));
     }
 
     private Optional<Authorizer> find(String apiId) {
-        return Listings.find(token -> api.getAuthorizers(r -> r.apiId(apiId).nextToken(token).maxResults("500")),
-                GetAuthorizersResponse::items, GetAuthorizersResponse::nextToken, a -> name.equals(a.name()));
+        return Listings.find(
+                token -> api.getAuthorizers(r -> r.apiId(apiId).nextToken(token).maxResults("500")),
+                GetAuthorizersResponse::items,
+                GetAuthorizersResponse::nextToken,
+                a -> name.equals(a.name()));
     }
 
     @Override
     public List<Change> diff(State actual, State desired) {
-        return new Diff().field("type", actual.type(), desired.type())
+        return new Diff()
+                .field("type", actual.type(), desired.type())
                 .field("uri", actual.uri(), desired.uri())
                 .field("identity source", actual.identitySource(), desired.identitySource())
                 .changes();
@@ -88,15 +93,19 @@ final class AuthorizerResource implements Resource<AuthorizerResource.State> {
 
     @Override
     public void create(State desired, Outputs outputs) {
-        String id = api.createAuthorizer(r -> r.apiId(outputs.get("api.id")).name(name)
-                .authorizerType(desired.type()).authorizerUri(desired.uri())
-                .identitySource(desired.identitySource())).authorizerId();
+        String id = api.createAuthorizer(r -> r.apiId(outputs.get("api.id"))
+                        .name(name)
+                        .authorizerType(desired.type())
+                        .authorizerUri(desired.uri())
+                        .identitySource(desired.identitySource()))
+                .authorizerId();
         outputs.put("authorizer.id", id);
     }
 
     @Override
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
-        api.updateAuthorizer(r -> r.apiId(outputs.get("api.id")).authorizerId(outputs.get("authorizer.id"))
+        api.updateAuthorizer(r -> r.apiId(outputs.get("api.id"))
+                .authorizerId(outputs.get("authorizer.id"))
                 .authorizerType(Diff.names(changes, "type") ? desired.type() : null)
                 .authorizerUri(Diff.names(changes, "uri") ? desired.uri() : null)
                 .identitySource(Diff.names(changes, "identity source") ? desired.identitySource() : null));
@@ -127,9 +136,11 @@ final class AuthorizerResource implements Resource<AuthorizerResource.State> {
         String apiId = outputs.get("api.id");
         String id = outputs.get("authorizer.id");
         try {
-            for (Route route : api.getRoutes(r -> r.apiId(apiId).maxResults("500")).items()) {
+            for (Route route :
+                    api.getRoutes(r -> r.apiId(apiId).maxResults("500")).items()) {
                 if (id.equals(route.authorizerId())) {
-                    api.updateRoute(r -> r.apiId(apiId).routeId(route.routeId()).authorizationType(AuthorizationType.NONE));
+                    api.updateRoute(
+                            r -> r.apiId(apiId).routeId(route.routeId()).authorizationType(AuthorizationType.NONE));
                 }
             }
             api.deleteAuthorizer(r -> r.apiId(apiId).authorizerId(id));

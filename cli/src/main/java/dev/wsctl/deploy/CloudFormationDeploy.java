@@ -3,6 +3,21 @@ package dev.wsctl.deploy;
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.config.StackConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -22,22 +37,6 @@ import software.amazon.awssdk.services.cloudformation.model.StackEvent;
 import software.amazon.awssdk.services.cloudformation.model.StackStatus;
 import software.amazon.awssdk.services.cloudformation.model.Tag;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Collections;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Deploys the stack through CloudFormation instead of the engine's own calls, for teams whose accounts only change
@@ -61,6 +60,7 @@ import java.util.function.Supplier;
 public final class CloudFormationDeploy {
     /** CloudFormation's limit for a template passed in the request. */
     static final int MAX_TEMPLATE_BODY = 51_200;
+
     private static final List<String> NO_CHANGES = List.of("didn't contain changes", "No updates are to be performed");
 
     /** How often the waiters and the event reader look, and for how long at most. */
@@ -80,8 +80,8 @@ public final class CloudFormationDeploy {
     }
 
     /** One resource's change, as the change set describes it. */
-    public record ResourceChange(String action, String logicalId, String type, boolean replaced,
-                                 List<String> properties) {
+    public record ResourceChange(
+            String action, String logicalId, String type, boolean replaced, List<String> properties) {
         /** {@code ~ modify AWS::Lambda::Function SendFunction (MemorySize)}, {@code + add …}, {@code - remove …}. */
         public String line() {
             String verb = switch (action) {
@@ -101,14 +101,16 @@ public final class CloudFormationDeploy {
      * @param type   CREATE or UPDATE
      * @param secret what happens to the authorizer's secret ({@code (generated)}, {@code (kept)}); empty without one
      */
-    public record ChangeSet(String stack, String type, List<ResourceChange> changes, Optional<String> secret) {
-    }
+    public record ChangeSet(String stack, String type, List<ResourceChange> changes, Optional<String> secret) {}
 
-    public enum Outcome { DRY_RUN, NO_CHANGES, DEPLOYED }
+    public enum Outcome {
+        DRY_RUN,
+        NO_CHANGES,
+        DEPLOYED
+    }
 
     /** @param endpoints as deploy prints them, from the stack's outputs; empty after a dry run */
-    public record Result(Outcome outcome, Optional<ChangeSet> changeSet, Map<String, String> endpoints) {
-    }
+    public record Result(Outcome outcome, Optional<ChangeSet> changeSet, Map<String, String> endpoints) {}
 
     private final StackConfig config;
     private final AwsClients aws;
@@ -123,8 +125,13 @@ public final class CloudFormationDeploy {
      * @param bucket        where the handlers' jar goes; it must exist
      * @param changeSetName a new change set name each call
      */
-    public CloudFormationDeploy(StackConfig config, AwsClients aws, FunctionCode code, String bucket, Polling polling,
-                                Supplier<String> changeSetName) {
+    public CloudFormationDeploy(
+            StackConfig config,
+            AwsClients aws,
+            FunctionCode code,
+            String bucket,
+            Polling polling,
+            Supplier<String> changeSetName) {
         this.config = config;
         this.aws = aws;
         this.cloudFormation = aws.cloudFormation();
@@ -171,51 +178,68 @@ public final class CloudFormationDeploy {
         Optional<software.amazon.awssdk.services.cloudformation.model.Stack> existing = describe();
         existing.ifPresent(this::checkChangeable);
         boolean create = existing.isEmpty() || existing.get().stackStatus() == StackStatus.REVIEW_IN_PROGRESS;
-        boolean keepSecret = !create && existing.get().parameters().stream()
-                .anyMatch(p -> p.parameterKey().equals(Template.AUTH_SECRET));
+        boolean keepSecret = !create
+                && existing.get().parameters().stream()
+                        .anyMatch(p -> p.parameterKey().equals(Template.AUTH_SECRET));
         String name = changeSetName.get();
         String key = codeKey();
         if (!dryRun) {
             upload(key, progress); // first: a change set whose code is missing would fail only when executed
         }
-        Engine.at("create change set " + name + " for stack " + stackName, () -> cloudFormation.createChangeSet(r -> r
-                .stackName(stackName).changeSetName(name)
-                .changeSetType(create ? ChangeSetType.CREATE : ChangeSetType.UPDATE)
-                .templateBody(body)
-                .parameters(parameters(template, key, keepSecret))
-                .capabilities(Capability.CAPABILITY_NAMED_IAM)
-                .tags(config.allTags().entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue())
-                        .build()).toList())
-                .description("wsctl deploy --engine cloudformation")));
+        Engine.at(
+                "create change set " + name + " for stack " + stackName,
+                () -> cloudFormation.createChangeSet(r -> r.stackName(stackName)
+                        .changeSetName(name)
+                        .changeSetType(create ? ChangeSetType.CREATE : ChangeSetType.UPDATE)
+                        .templateBody(body)
+                        .parameters(parameters(template, key, keepSecret))
+                        .capabilities(Capability.CAPABILITY_NAMED_IAM)
+                        .tags(config.allTags().entrySet().stream()
+                                .map(e -> Tag.builder()
+                                        .key(e.getKey())
+                                        .value(e.getValue())
+                                        .build())
+                                .toList())
+                        .description("wsctl deploy --engine cloudformation")));
         Optional<String> secret = template.hasParameter(Template.AUTH_SECRET)
                 ? Optional.of(keepSecret ? FunctionResource.SECRET_KEPT : FunctionResource.SECRET_GENERATED)
                 : Optional.empty();
         Optional<ChangeSet> changeSet = awaitChangeSet(name, create ? "CREATE" : "UPDATE", secret);
         if (changeSet.isEmpty()) {
             deleteChangeSet(name);
-            return new Result(Outcome.NO_CHANGES, Optional.empty(), endpoints(template, describe().orElseThrow()));
+            return new Result(
+                    Outcome.NO_CHANGES,
+                    Optional.empty(),
+                    endpoints(template, describe().orElseThrow()));
         }
         planned.accept(changeSet.get());
         if (dryRun) {
             deleteChangeSet(name);
             if (existing.isEmpty()) { // the CREATE change set made the stack, in review; nothing is in it
-                Engine.at("delete stack " + stackName + " (in review)", () -> cloudFormation.deleteStack(r -> r
-                        .stackName(stackName)));
+                Engine.at(
+                        "delete stack " + stackName + " (in review)",
+                        () -> cloudFormation.deleteStack(r -> r.stackName(stackName)));
             }
             return new Result(Outcome.DRY_RUN, changeSet, Map.of());
         }
         Events events = new Events(stackName, latestEventId(stackName));
-        Engine.at("execute change set " + name + " of stack " + stackName, () -> cloudFormation.executeChangeSet(r -> r
-                .stackName(stackName).changeSetName(name)));
+        Engine.at(
+                "execute change set " + name + " of stack " + stackName,
+                () -> cloudFormation.executeChangeSet(
+                        r -> r.stackName(stackName).changeSetName(name)));
         software.amazon.awssdk.services.cloudformation.model.Stack done = awaitStack(create, events, progress);
         return new Result(Outcome.DEPLOYED, changeSet, endpoints(template, done));
     }
 
     private Optional<software.amazon.awssdk.services.cloudformation.model.Stack> describe() {
         try {
-            return Optional.of(cloudFormation.describeStacks(r -> r.stackName(stackName)).stacks().get(0));
+            return Optional.of(cloudFormation
+                    .describeStacks(r -> r.stackName(stackName))
+                    .stacks()
+                    .get(0));
         } catch (AwsServiceException e) {
-            if (e.awsErrorDetails() != null && "ValidationError".equals(e.awsErrorDetails().errorCode())
+            if (e.awsErrorDetails() != null
+                    && "ValidationError".equals(e.awsErrorDetails().errorCode())
                     && String.valueOf(e.awsErrorDetails().errorMessage()).contains("does not exist")) {
                 return Optional.empty();
             }
@@ -226,21 +250,24 @@ public final class CloudFormationDeploy {
     /** A stack that is busy, or whose first deploy failed, cannot take a change set. */
     private void checkChangeable(software.amazon.awssdk.services.cloudformation.model.Stack stack) {
         String status = stack.stackStatusAsString();
-        if (stack.stackStatus() == StackStatus.ROLLBACK_COMPLETE || stack.stackStatus() == StackStatus.ROLLBACK_FAILED) {
+        if (stack.stackStatus() == StackStatus.ROLLBACK_COMPLETE
+                || stack.stackStatus() == StackStatus.ROLLBACK_FAILED) {
             throw new DeployException("Stack " + stackName + " is " + status + " after a first deploy that failed, and"
                     + " CloudFormation cannot update it: delete it (aws cloudformation delete-stack --stack-name "
                     + stackName + ") and deploy again.");
         }
         checkIdle(stack, "deploy");
         if (status.endsWith("_FAILED")) {
-            throw new DeployException("Stack " + stackName + " is " + status + (stack.stackStatusReason() == null ? ""
-                    : " (" + stack.stackStatusReason() + ")") + "; fix it in CloudFormation, then deploy again.");
+            throw new DeployException("Stack " + stackName + " is " + status
+                    + (stack.stackStatusReason() == null ? "" : " (" + stack.stackStatusReason() + ")")
+                    + "; fix it in CloudFormation, then deploy again.");
         }
     }
 
     /** A stack CloudFormation is busy with (but for one in review, which holds nothing yet) takes no change. */
     private void checkIdle(software.amazon.awssdk.services.cloudformation.model.Stack stack, String command) {
-        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS") && stack.stackStatus() != StackStatus.REVIEW_IN_PROGRESS) {
+        if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")
+                && stack.stackStatus() != StackStatus.REVIEW_IN_PROGRESS) {
             throw new DeployException("Stack " + stackName + " is " + stack.stackStatusAsString() + ": wait until"
                     + " CloudFormation is done with it, then " + command + " again.");
         }
@@ -248,13 +275,25 @@ public final class CloudFormationDeploy {
 
     private List<Parameter> parameters(Template template, String key, boolean keepSecret) {
         List<Parameter> parameters = new ArrayList<>(List.of(
-                Parameter.builder().parameterKey(Template.CODE_BUCKET).parameterValue(bucket).build(),
-                Parameter.builder().parameterKey(Template.CODE_KEY).parameterValue(key).build()));
+                Parameter.builder()
+                        .parameterKey(Template.CODE_BUCKET)
+                        .parameterValue(bucket)
+                        .build(),
+                Parameter.builder()
+                        .parameterKey(Template.CODE_KEY)
+                        .parameterValue(key)
+                        .build()));
         if (template.hasParameter(Template.AUTH_SECRET)) {
-            parameters.add(keepSecret
-                    ? Parameter.builder().parameterKey(Template.AUTH_SECRET).usePreviousValue(true).build()
-                    : Parameter.builder().parameterKey(Template.AUTH_SECRET)
-                    .parameterValue(AuthSettings.encodeSecret(AuthSettings.newSecret())).build());
+            parameters.add(
+                    keepSecret
+                            ? Parameter.builder()
+                                    .parameterKey(Template.AUTH_SECRET)
+                                    .usePreviousValue(true)
+                                    .build()
+                            : Parameter.builder()
+                                    .parameterKey(Template.AUTH_SECRET)
+                                    .parameterValue(AuthSettings.encodeSecret(AuthSettings.newSecret()))
+                                    .build());
         }
         return parameters;
     }
@@ -262,37 +301,64 @@ public final class CloudFormationDeploy {
     /** The change set once CloudFormation has planned it; empty when it found nothing to change. */
     private Optional<ChangeSet> awaitChangeSet(String name, String type, Optional<String> secret) {
         try {
-            cloudFormation.waiter().waitUntilChangeSetCreateComplete(DescribeChangeSetRequest.builder()
-                    .stackName(stackName).changeSetName(name).build(), polling.waiter());
+            cloudFormation
+                    .waiter()
+                    .waitUntilChangeSetCreateComplete(
+                            DescribeChangeSetRequest.builder()
+                                    .stackName(stackName)
+                                    .changeSetName(name)
+                                    .build(),
+                            polling.waiter());
         } catch (SdkClientException notCreated) {
             // the waiter's failure state (FAILED) or its time running out: the change set says which
         }
-        DescribeChangeSetResponse described = Engine.at("read change set " + name, () -> cloudFormation.describeChangeSet(
-                r -> r.stackName(stackName).changeSetName(name)));
-        if (described.status() == ChangeSetStatus.FAILED && described.statusReason() != null
+        DescribeChangeSetResponse described = Engine.at(
+                "read change set " + name,
+                () -> cloudFormation.describeChangeSet(
+                        r -> r.stackName(stackName).changeSetName(name)));
+        if (described.status() == ChangeSetStatus.FAILED
+                && described.statusReason() != null
                 && NO_CHANGES.stream().anyMatch(described.statusReason()::contains)) {
             return Optional.empty();
         }
         if (described.status() != ChangeSetStatus.CREATE_COMPLETE) {
             throw new DeployException("CloudFormation could not plan the change of stack " + stackName + ": change set "
-                    + name + " is " + described.statusAsString() + (described.statusReason() == null ? "."
-                    : ": " + described.statusReason()));
+                    + name + " is " + described.statusAsString()
+                    + (described.statusReason() == null ? "." : ": " + described.statusReason()));
         }
-        List<ResourceChange> changes = Engine.at("read change set " + name, () -> cloudFormation
-                .describeChangeSetPaginator(d -> d.stackName(stackName).changeSetName(name)).stream()
-                .flatMap(page -> page.changes().stream()).map(c -> {
-                    var rc = c.resourceChange();
-                    return new ResourceChange(rc.actionAsString(), rc.logicalResourceId(), rc.resourceType(),
-                            "True".equals(rc.replacementAsString()), rc.details().stream()
-                            .map(d -> d.target() == null || d.target().name() == null ? d.target().attributeAsString()
-                                    : d.target().name()).distinct().toList());
-                }).toList());
+        List<ResourceChange> changes = Engine.at(
+                "read change set " + name,
+                () ->
+                        cloudFormation
+                                .describeChangeSetPaginator(
+                                        d -> d.stackName(stackName).changeSetName(name))
+                                .stream()
+                                .flatMap(page -> page.changes().stream())
+                                .map(c -> {
+                                    var rc = c.resourceChange();
+                                    return new ResourceChange(
+                                            rc.actionAsString(),
+                                            rc.logicalResourceId(),
+                                            rc.resourceType(),
+                                            "True".equals(rc.replacementAsString()),
+                                            rc.details().stream()
+                                                    .map(d -> d.target() == null
+                                                                    || d.target()
+                                                                                    .name()
+                                                                            == null
+                                                            ? d.target().attributeAsString()
+                                                            : d.target().name())
+                                                    .distinct()
+                                                    .toList());
+                                })
+                                .toList());
         return Optional.of(new ChangeSet(stackName, type, changes, secret));
     }
 
     private void deleteChangeSet(String name) {
-        Engine.at("delete change set " + name, () -> cloudFormation.deleteChangeSet(r -> r.stackName(stackName)
-                .changeSetName(name)));
+        Engine.at(
+                "delete change set " + name,
+                () -> cloudFormation.deleteChangeSet(r -> r.stackName(stackName).changeSetName(name)));
     }
 
     /** Puts the jar where the template's CodeS3Key says, unless an earlier deploy did. */
@@ -307,15 +373,21 @@ public final class CloudFormationDeploy {
         } catch (SdkException e) {
             throw new StepFailedException("look for " + where, e);
         }
-        Engine.at("upload the handlers' jar to " + where, () -> aws.s3().putObject(r -> r.bucket(bucket).key(key)
-                .contentType("application/java-archive"), RequestBody.fromBytes(code.jar())));
+        Engine.at(
+                "upload the handlers' jar to " + where,
+                () -> aws.s3()
+                        .putObject(
+                                r -> r.bucket(bucket).key(key).contentType("application/java-archive"),
+                                RequestBody.fromBytes(code.jar())));
         progress.accept("uploaded handlers.jar to " + where);
     }
 
     /** The stack's newest event before this deploy, so that only this deploy's events are reported. */
     private String latestEventId(String stack) {
-        List<StackEvent> newest = Engine.at("read the events of stack " + stackName,
-                () -> cloudFormation.describeStackEvents(r -> r.stackName(stack))).stackEvents();
+        List<StackEvent> newest = Engine.at(
+                        "read the events of stack " + stackName,
+                        () -> cloudFormation.describeStackEvents(r -> r.stackName(stack)))
+                .stackEvents();
         return newest.isEmpty() ? null : newest.get(0).eventId();
     }
 
@@ -336,7 +408,9 @@ public final class CloudFormationDeploy {
         synchronized List<StackEvent> next() {
             List<StackEvent> fresh = new ArrayList<>();
             // newest first, and lazily: the pages after the last event seen are never read
-            for (StackEvent e : cloudFormation.describeStackEventsPaginator(d -> d.stackName(stack)).stackEvents()) {
+            for (StackEvent e : cloudFormation
+                    .describeStackEventsPaginator(d -> d.stackName(stack))
+                    .stackEvents()) {
                 if (e.eventId().equals(lastSeen)) {
                     break;
                 }
@@ -352,8 +426,9 @@ public final class CloudFormationDeploy {
 
         /** The first failure since the deploy began: the cause, where later ones are cancellations and rollbacks. */
         synchronized Optional<StackEvent> firstFailure() {
-            return all.stream().filter(e -> e.resourceStatusAsString().endsWith("_FAILED")
-                    && e.resourceStatusReason() != null).findFirst();
+            return all.stream()
+                    .filter(e -> e.resourceStatusAsString().endsWith("_FAILED") && e.resourceStatusReason() != null)
+                    .findFirst();
         }
     }
 
@@ -361,9 +436,10 @@ public final class CloudFormationDeploy {
      * Waits with the SDK's waiter for the stack to be created or updated, reporting new events meanwhile; returns
      * the stack when it is, or says in one sentence which resource failed and why.
      */
-    private software.amazon.awssdk.services.cloudformation.model.Stack awaitStack(boolean create, Events events,
-                                                                                   Consumer<String> progress) {
-        DescribeStacksRequest request = DescribeStacksRequest.builder().stackName(stackName).build();
+    private software.amazon.awssdk.services.cloudformation.model.Stack awaitStack(
+            boolean create, Events events, Consumer<String> progress) {
+        DescribeStacksRequest request =
+                DescribeStacksRequest.builder().stackName(stackName).build();
         watch(events, progress, () -> {
             if (create) {
                 cloudFormation.waiter().waitUntilStackCreateComplete(request, polling.waiter());
@@ -376,23 +452,32 @@ public final class CloudFormationDeploy {
         if (status == StackStatus.CREATE_COMPLETE || status == StackStatus.UPDATE_COMPLETE) {
             return stack;
         }
-        throw notDone(create ? "created" : "updated", events, stack, status == StackStatus.ROLLBACK_COMPLETE
-                ? ": delete it (aws cloudformation delete-stack --stack-name " + stackName + ") before deploying again."
-                : ".");
+        throw notDone(
+                create ? "created" : "updated",
+                events,
+                stack,
+                status == StackStatus.ROLLBACK_COMPLETE
+                        ? ": delete it (aws cloudformation delete-stack --stack-name " + stackName
+                                + ") before deploying again."
+                        : ".");
     }
 
     /**
      * Why the stack was not {@code done} after the waiter: it is still busy, or the first failed resource and its
      * reason (else the stack's), then its status and {@code advice}.
      */
-    private DeployException notDone(String done, Events events,
-                                    software.amazon.awssdk.services.cloudformation.model.Stack stack, String advice) {
+    private DeployException notDone(
+            String done,
+            Events events,
+            software.amazon.awssdk.services.cloudformation.model.Stack stack,
+            String advice) {
         if (stack.stackStatusAsString().endsWith("_IN_PROGRESS")) {
             return new DeployException("Stack " + stackName + " is still " + stack.stackStatusAsString() + " after "
                     + polling.timeout().toMinutes() + " minutes; wsctl stopped waiting: follow it in CloudFormation.");
         }
-        String cause = events.firstFailure().map(e -> e.logicalResourceId() + " (" + e.resourceType() + ") "
-                + e.resourceStatusAsString() + ": " + e.resourceStatusReason())
+        String cause = events.firstFailure()
+                .map(e -> e.logicalResourceId() + " (" + e.resourceType() + ") " + e.resourceStatusAsString() + ": "
+                        + e.resourceStatusReason())
                 .orElse(stack.stackStatusReason() == null ? "no reason given" : stack.stackStatusReason());
         return new DeployException("Stack " + stackName + " was not " + done + ": " + cause
                 + (cause.endsWith(".") ? "" : ".") + " It is " + stack.stackStatusAsString() + advice);
@@ -405,8 +490,11 @@ public final class CloudFormationDeploy {
             t.setDaemon(true);
             return t;
         });
-        reader.scheduleWithFixedDelay(() -> report(events, progress), polling.interval().toMillis(),
-                polling.interval().toMillis(), TimeUnit.MILLISECONDS);
+        reader.scheduleWithFixedDelay(
+                () -> report(events, progress),
+                polling.interval().toMillis(),
+                polling.interval().toMillis(),
+                TimeUnit.MILLISECONDS);
         try {
             wait.run();
         } catch (SdkClientException stopped) {
@@ -428,15 +516,25 @@ public final class CloudFormationDeploy {
      * @throws DeployException when there is no such stack, or CloudFormation is busy with it
      */
     public Plan destroyPlan() {
-        var stack = describe().orElseThrow(() -> new DeployException("There is no CloudFormation stack " + stackName
-                + " in " + aws.region() + ", so there is nothing to destroy with --engine cloudformation (a stack"
-                + " deployed with the sdk engine goes with destroy --engine sdk)."));
+        var stack = describe()
+                .orElseThrow(() -> new DeployException("There is no CloudFormation stack " + stackName
+                        + " in " + aws.region()
+                        + ", so there is nothing to destroy with --engine cloudformation (a stack"
+                        + " deployed with the sdk engine goes with destroy --engine sdk)."));
         checkIdle(stack, "destroy");
-        List<Plan.Step> steps = new ArrayList<>(Engine.at("list the resources of stack " + stackName,
-                () -> cloudFormation.listStackResourcesPaginator(r -> r.stackName(stackName)).stackResourceSummaries()
-                        .stream().map(r -> new Plan.Step(Plan.Action.DELETE, r.resourceType(),
-                                r.physicalResourceId() != null ? r.physicalResourceId() : r.logicalResourceId(),
-                                List.<Change>of())).toList()));
+        List<Plan.Step> steps = new ArrayList<>(Engine.at(
+                "list the resources of stack " + stackName,
+                () ->
+                        cloudFormation
+                                .listStackResourcesPaginator(r -> r.stackName(stackName))
+                                .stackResourceSummaries()
+                                .stream()
+                                .map(r -> new Plan.Step(
+                                        Plan.Action.DELETE,
+                                        r.resourceType(),
+                                        r.physicalResourceId() != null ? r.physicalResourceId() : r.logicalResourceId(),
+                                        List.<Change>of()))
+                                .toList()));
         Collections.reverse(steps);
         steps.add(new Plan.Step(Plan.Action.DELETE, "AWS::CloudFormation::Stack", stackName, List.of()));
         return new Plan(steps);
@@ -449,12 +547,22 @@ public final class CloudFormationDeploy {
      */
     public Plan destroy(Consumer<String> progress) {
         Plan plan = destroyPlan();
-        String id = describe().orElseThrow(() -> new DeployException("Stack " + stackName + " is gone.")).stackId();
+        String id = describe()
+                .orElseThrow(() -> new DeployException("Stack " + stackName + " is gone."))
+                .stackId();
         Events events = new Events(id, latestEventId(id));
         Engine.at("delete stack " + stackName, () -> cloudFormation.deleteStack(r -> r.stackName(stackName)));
         // the waiter succeeds on DELETE_COMPLETE, or on the ValidationError that a deleted stack's name answers
-        watch(events, progress, () -> cloudFormation.waiter().waitUntilStackDeleteComplete(DescribeStacksRequest
-                .builder().stackName(stackName).build(), polling.waiter()));
+        watch(
+                events,
+                progress,
+                () -> cloudFormation
+                        .waiter()
+                        .waitUntilStackDeleteComplete(
+                                DescribeStacksRequest.builder()
+                                        .stackName(stackName)
+                                        .build(),
+                                polling.waiter()));
         var left = describe();
         if (left.isEmpty() || left.get().stackStatus() == StackStatus.DELETE_COMPLETE) {
             return plan;
@@ -465,8 +573,12 @@ public final class CloudFormationDeploy {
     private void report(Events events, Consumer<String> progress) {
         try {
             for (StackEvent e : events.next()) {
-                progress.accept(String.format("%-28s %-34s %s%s", e.resourceStatusAsString(), e.resourceType(),
-                        e.logicalResourceId(), e.resourceStatusReason() == null ? "" : "  " + e.resourceStatusReason()));
+                progress.accept(String.format(
+                        "%-28s %-34s %s%s",
+                        e.resourceStatusAsString(),
+                        e.resourceType(),
+                        e.logicalResourceId(),
+                        e.resourceStatusReason() == null ? "" : "  " + e.resourceStatusReason()));
             }
         } catch (SdkException e) {
             progress.accept("(could not read the stack's events: " + e.getMessage() + ")");
@@ -474,8 +586,8 @@ public final class CloudFormationDeploy {
     }
 
     /** The endpoints deploy prints, from the stack's outputs, which the template names after them. */
-    private static Map<String, String> endpoints(Template template,
-                                                 software.amazon.awssdk.services.cloudformation.model.Stack stack) {
+    private static Map<String, String> endpoints(
+            Template template, software.amazon.awssdk.services.cloudformation.model.Stack stack) {
         Map<String, String> values = new LinkedHashMap<>();
         stack.outputs().forEach((Output o) -> values.put(o.outputKey(), o.outputValue()));
         Map<String, String> endpoints = new LinkedHashMap<>();

@@ -4,12 +4,11 @@ import dev.wsctl.aws.AwsClients;
 import dev.wsctl.config.StackConfig;
 import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.DynamoDbConnectionStore;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
-
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 /** Plans, deploys, destroys and inspects one stack: what the commands call. */
 public final class DeployService {

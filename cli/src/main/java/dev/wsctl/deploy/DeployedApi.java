@@ -1,10 +1,9 @@
 package dev.wsctl.deploy;
 
+import java.util.Optional;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.apigatewayv2.model.Api;
 import software.amazon.awssdk.services.apigatewayv2.model.GetApisResponse;
-
-import java.util.Optional;
 
 /**
  * Finds a stack's WebSocket API by its name ({@code {app}-{stage}}, as both engines create it), since API ids are
@@ -13,12 +12,14 @@ import java.util.Optional;
  * {@link Listings}.
  */
 public final class DeployedApi {
-    private DeployedApi() {
-    }
+    private DeployedApi() {}
 
     /** The API named {@code name}, if there is one. */
     public static Optional<Api> find(ApiGatewayV2Client api, String name) {
-        return Listings.find(token -> api.getApis(r -> r.nextToken(token).maxResults("500")),
-                GetApisResponse::items, GetApisResponse::nextToken, a -> name.equals(a.name()));
+        return Listings.find(
+                token -> api.getApis(r -> r.nextToken(token).maxResults("500")),
+                GetApisResponse::items,
+                GetApisResponse::nextToken,
+                a -> name.equals(a.name()));
     }
 }

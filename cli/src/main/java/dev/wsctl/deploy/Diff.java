@@ -10,6 +10,7 @@ import java.util.TreeMap;
 final class Diff {
     /** The prefix of the tag keys AWS keeps for itself. */
     private static final String AWS_RESERVED = "aws:";
+
     private final List<Change> changes = new ArrayList<>();
 
     Diff field(String name, Object actual, Object desired) {
@@ -28,7 +29,10 @@ final class Diff {
                     keys.add(k);
                 }
             });
-            actual.keySet().stream().filter(k -> !desired.containsKey(k)).sorted().forEach(keys::add);
+            actual.keySet().stream()
+                    .filter(k -> !desired.containsKey(k))
+                    .sorted()
+                    .forEach(keys::add);
             changes.add(new Change(name, "differs in " + String.join(", ", keys), "as configured"));
         }
         return this;
@@ -59,9 +63,14 @@ final class Diff {
      * Brings a resource's tags to {@code desired}: removes the keys wsctl no longer sets, then (re)writes
      * the rest. Every service has its own tag calls; this is the order they all need.
      */
-    static void syncTags(Map<String, String> actual, Map<String, String> desired,
-                         java.util.function.Consumer<List<String>> untag, Runnable tag) {
-        List<String> stale = ours(actual).keySet().stream().filter(k -> !desired.containsKey(k)).toList();
+    static void syncTags(
+            Map<String, String> actual,
+            Map<String, String> desired,
+            java.util.function.Consumer<List<String>> untag,
+            Runnable tag) {
+        List<String> stale = ours(actual).keySet().stream()
+                .filter(k -> !desired.containsKey(k))
+                .toList();
         if (!stale.isEmpty()) {
             untag.accept(stale);
         }

@@ -7,8 +7,7 @@ import dev.wsctl.awshttp.AwsEndpoints;
  * template references to them ({@code ${AWS::Region}}), so both engines build each from here.
  */
 final class Endpoints {
-    private Endpoints() {
-    }
+    private Endpoints() {}
 
     /** The API's ARN, for tagging (https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-format-reference.html). */
     static String apiArn(Outputs outputs) {
@@ -44,6 +43,7 @@ final class Endpoints {
 
     /** The stage's {@code @connections} base, of the API {@code apiId}. */
     static String callbackUrl(Outputs outputs, String apiId) {
-        return AwsEndpoints.connectionsUrl(apiId, outputs.get("region"), outputs.get("dnsSuffix"), outputs.get("stage"));
+        return AwsEndpoints.connectionsUrl(
+                apiId, outputs.get("region"), outputs.get("dnsSuffix"), outputs.get("stage"));
     }
 }

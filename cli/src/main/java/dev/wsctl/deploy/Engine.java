@@ -1,12 +1,11 @@
 package dev.wsctl.deploy;
 
-import software.amazon.awssdk.core.exception.SdkException;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * Turns resources into a plan and carries it out, in the resources' declared order (their
@@ -34,7 +33,6 @@ public final class Engine {
         return outputs;
     }
 
-
     /** Reads every resource and returns what {@link #apply} would do, and the outputs read; changes nothing. */
     public Result plan() {
         Outputs outputs = outputs();
@@ -51,8 +49,7 @@ public final class Engine {
     }
 
     /** A plan (or what an apply did) and the stack's outputs as read (or afterwards). */
-    public record Result(Plan plan, Map<String, String> outputs) {
-    }
+    public record Result(Plan plan, Map<String, String> outputs) {}
 
     /** Brings every resource to its desired state; reports each step to {@code progress} as it starts. */
     public Result apply(Consumer<Plan.Step> progress) {
@@ -100,8 +97,10 @@ public final class Engine {
         for (Resource<?> r : resources) {
             boolean present = read(r, outputs);
             if (present || r.wanted()) {
-                steps.add(0, new Plan.Step(present ? Plan.Action.DELETE : Plan.Action.ABSENT, r.kind(), r.name(),
-                        List.of()));
+                steps.add(
+                        0,
+                        new Plan.Step(
+                                present ? Plan.Action.DELETE : Plan.Action.ABSENT, r.kind(), r.name(), List.of()));
             }
         }
         return new Plan(steps);
@@ -128,7 +127,8 @@ public final class Engine {
     }
 
     private List<Resource<?>> unwantedLastFirst() {
-        List<Resource<?>> unwanted = new ArrayList<>(resources.stream().filter(r -> !r.wanted()).toList());
+        List<Resource<?>> unwanted =
+                new ArrayList<>(resources.stream().filter(r -> !r.wanted()).toList());
         java.util.Collections.reverse(unwanted);
         return unwanted;
     }
@@ -176,8 +176,8 @@ public final class Engine {
         if (!changes.isEmpty()) {
             outputs.put(changed(r), "true");
         }
-        return new Plan.Step(changes.isEmpty() ? Plan.Action.UNCHANGED : Plan.Action.UPDATE, r.kind(), r.name(),
-                changes);
+        return new Plan.Step(
+                changes.isEmpty() ? Plan.Action.UNCHANGED : Plan.Action.UPDATE, r.kind(), r.name(), changes);
     }
 
     private static <S> Plan.Step applyOne(Resource<S> r, Outputs outputs, Consumer<Plan.Step> progress) {
@@ -194,8 +194,8 @@ public final class Engine {
             return step;
         }
         List<Change> changes = r.diff(actual.get(), desired);
-        Plan.Step step = new Plan.Step(changes.isEmpty() ? Plan.Action.UNCHANGED : Plan.Action.UPDATE, r.kind(),
-                r.name(), changes);
+        Plan.Step step = new Plan.Step(
+                changes.isEmpty() ? Plan.Action.UNCHANGED : Plan.Action.UPDATE, r.kind(), r.name(), changes);
         progress.accept(step);
         if (!changes.isEmpty()) {
             outputs.put(changed(r), "true");

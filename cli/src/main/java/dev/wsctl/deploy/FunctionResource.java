@@ -1,6 +1,14 @@
 package dev.wsctl.deploy;
 
 import dev.wsctl.config.StackConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -12,15 +20,6 @@ import software.amazon.awssdk.services.lambda.model.InvalidParameterValueExcepti
 import software.amazon.awssdk.services.lambda.model.LogFormat;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.SnapStartApplyOn;
-
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
-import java.util.function.BiFunction;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * One Lambda function running a handler from {@code handlers.jar}. Code is uploaded only when its
@@ -34,23 +33,47 @@ import java.util.function.Supplier;
 public final class FunctionResource implements Resource<FunctionResource.State> {
     static final String ALIAS = StackConfig.ALIAS;
 
-    record State(String handler, String runtime, String architecture, int memory, int timeout, String role,
-                 Map<String, String> environment, String logFormat, boolean snapStart, String codeSha256,
-                 String aliasVersion, Map<String, String> tags) {
+    record State(
+            String handler,
+            String runtime,
+            String architecture,
+            int memory,
+            int timeout,
+            String role,
+            Map<String, String> environment,
+            String logFormat,
+            boolean snapStart,
+            String codeSha256,
+            String aliasVersion,
+            Map<String, String> tags) {
 
         /**
          * What the alias description records of the version it points at: every setting that a
          * published version freezes. The alias is current when its description equals this.
          */
         String fingerprint() {
-            String frozen = List.of(handler, runtime, architecture, memory, timeout, role, environment, logFormat,
-                    codeSha256).toString();
-            return "wsctl " + FunctionCode.of(frozen.getBytes(java.nio.charset.StandardCharsets.UTF_8)).sha256();
+            String frozen = List.of(
+                            handler, runtime, architecture, memory, timeout, role, environment, logFormat, codeSha256)
+                    .toString();
+            return "wsctl "
+                    + FunctionCode.of(frozen.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                            .sha256();
         }
 
         State withAlias(String aliasVersion) {
-            return new State(handler, runtime, architecture, memory, timeout, role, environment, logFormat, snapStart,
-                    codeSha256, aliasVersion, tags);
+            return new State(
+                    handler,
+                    runtime,
+                    architecture,
+                    memory,
+                    timeout,
+                    role,
+                    environment,
+                    logFormat,
+                    snapStart,
+                    codeSha256,
+                    aliasVersion,
+                    tags);
         }
 
         /** Without the environment's values, which may hold a secret. */
@@ -68,10 +91,18 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
      *                    the secret's value (the deployed one, kept, or a new one)
      * @param secret      an environment variable whose value deploy generates once and then keeps
      */
-    record Spec(String function, String name, String handler, String runtime, String architecture, int memory,
-                int timeout, boolean snapStart, BiFunction<String, Optional<String>, Map<String, String>> environment,
-                Optional<Secret> secret, Map<String, String> tags) {
-    }
+    record Spec(
+            String function,
+            String name,
+            String handler,
+            String runtime,
+            String architecture,
+            int memory,
+            int timeout,
+            boolean snapStart,
+            BiFunction<String, Optional<String>, Map<String, String>> environment,
+            Optional<Secret> secret,
+            Map<String, String> tags) {}
 
     /**
      * A secret in a function's environment that deploy generates and then keeps.
@@ -80,11 +111,11 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
      * @param generate a new secret
      * @param valid    whether a deployed value is one to keep (a malformed or too short one is replaced)
      */
-    record Secret(String variable, Supplier<String> generate, Predicate<String> valid) {
-    }
+    record Secret(String variable, Supplier<String> generate, Predicate<String> valid) {}
 
     /** What plans say of a secret in place of its value. */
     static final String SECRET_NONE = "(none)";
+
     static final String SECRET_INVALID = "(invalid)";
     static final String SECRET_KEPT = "(kept)";
     static final String SECRET_GENERATED = "(generated)";
@@ -120,10 +151,19 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         // before the API exists (a dry run on an empty account) its id is a placeholder that fits in a URL
         String apiId = outputs.known("api.id") ? outputs.get("api.id") : "api-id-known-after-apply";
         String callback = Endpoints.callbackUrl(outputs, apiId);
-        State desired = new State(spec.handler(), spec.runtime(), spec.architecture(), spec.memory(), spec.timeout(),
+        State desired = new State(
+                spec.handler(),
+                spec.runtime(),
+                spec.architecture(),
+                spec.memory(),
+                spec.timeout(),
                 outputs.get("role." + spec.function() + ".arn"),
                 new TreeMap<>(spec.environment().apply(callback, spec.secret().map(this::secretToWrite))),
-                LogFormat.JSON.toString(), spec.snapStart(), code.sha256(), "none", spec.tags());
+                LogFormat.JSON.toString(),
+                spec.snapStart(),
+                code.sha256(),
+                "none",
+                spec.tags());
         return spec.snapStart() ? desired.withAlias(desired.fingerprint()) : desired;
     }
 
@@ -137,7 +177,8 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
             return Optional.empty();
         }
         FunctionConfiguration c = got.configuration();
-        Map<String, String> environment = c.environment() == null ? Map.of() : c.environment().variables();
+        Map<String, String> environment =
+                c.environment() == null ? Map.of() : c.environment().variables();
         spec.secret().ifPresent(s -> {
             String deployed = environment.get(s.variable());
             deployedSecret = deployed != null && s.valid().test(deployed) ? deployed : null;
@@ -146,19 +187,28 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         outputs.put("function." + spec.function() + ".arn", c.functionArn());
         outputs.put("function." + spec.function() + ".target", c.functionArn());
         try {
-            GetAliasResponse alias = lambda.getAlias(r -> r.functionName(spec.name()).name(ALIAS));
+            GetAliasResponse alias =
+                    lambda.getAlias(r -> r.functionName(spec.name()).name(ALIAS));
             outputs.put("function." + spec.function() + ".target", alias.aliasArn());
             aliasVersion = alias.description();
         } catch (ResourceNotFoundException noAlias) {
             // no alias yet
         }
-        return Optional.of(new State(c.handler(), c.runtimeAsString(),
-                c.architectures().isEmpty() ? "x86_64" : c.architectures().get(0).toString(),
-                c.memorySize(), c.timeout(), c.role(),
+        return Optional.of(new State(
+                c.handler(),
+                c.runtimeAsString(),
+                c.architectures().isEmpty()
+                        ? "x86_64"
+                        : c.architectures().get(0).toString(),
+                c.memorySize(),
+                c.timeout(),
+                c.role(),
                 new TreeMap<>(environment),
                 c.loggingConfig() == null ? "Text" : c.loggingConfig().logFormatAsString(),
                 c.snapStart() != null && c.snapStart().applyOn() == SnapStartApplyOn.PUBLISHED_VERSIONS,
-                c.codeSha256(), aliasVersion, got.tags() == null ? Map.of() : got.tags()));
+                c.codeSha256(),
+                aliasVersion,
+                got.tags() == null ? Map.of() : got.tags()));
     }
 
     /** The deployed secret if it is valid, else the one generated for this run. */
@@ -196,7 +246,9 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         String deployed = actual.environment().get(secret);
         String wanted = desired.environment().get(secret);
         if (!java.util.Objects.equals(deployed, wanted)) {
-            all.add(new Change(secret, deployed == null ? SECRET_NONE : SECRET_INVALID,
+            all.add(new Change(
+                    secret,
+                    deployed == null ? SECRET_NONE : SECRET_INVALID,
                     wanted == null ? SECRET_NONE : SECRET_GENERATED));
         } else if (wanted != null && changes.stream().anyMatch(FunctionResource::sendsConfiguration)) {
             all.add(new Change(secret, SECRET_KEPT, SECRET_KEPT)); // the environment is sent again, the secret stays
@@ -206,8 +258,10 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
 
     @Override
     public List<Change> creating(State desired) {
-        return spec.secret().filter(s -> desired.environment().containsKey(s.variable()))
-                .map(s -> List.of(new Change(s.variable(), SECRET_NONE, SECRET_GENERATED))).orElse(List.of());
+        return spec.secret()
+                .filter(s -> desired.environment().containsKey(s.variable()))
+                .map(s -> List.of(new Change(s.variable(), SECRET_NONE, SECRET_GENERATED)))
+                .orElse(List.of());
     }
 
     private static Map<String, String> without(Map<String, String> environment, String variable) {
@@ -226,9 +280,11 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
 
     @Override
     public void create(State desired, Outputs outputs) {
-        CreateFunctionResponse created = roleRetry.run("create function " + spec.name(),
+        CreateFunctionResponse created = roleRetry.run(
+                "create function " + spec.name(),
                 e -> e instanceof InvalidParameterValueException
-                        && e.getMessage() != null && e.getMessage().contains("cannot be assumed"),
+                        && e.getMessage() != null
+                        && e.getMessage().contains("cannot be assumed"),
                 () -> lambda.createFunction(r -> r.functionName(spec.name())
                         .handler(desired.handler())
                         .runtime(desired.runtime())
@@ -238,8 +294,8 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
                         .role(desired.role())
                         .environment(e -> e.variables(desired.environment()))
                         .loggingConfig(l -> l.logFormat(desired.logFormat()))
-                        .snapStart(s -> s.applyOn(desired.snapStart() ? SnapStartApplyOn.PUBLISHED_VERSIONS
-                                : SnapStartApplyOn.NONE))
+                        .snapStart(s -> s.applyOn(
+                                desired.snapStart() ? SnapStartApplyOn.PUBLISHED_VERSIONS : SnapStartApplyOn.NONE))
                         .code(c -> c.zipFile(SdkBytes.fromByteArray(code.jar())))
                         .description(description())
                         .tags(desired.tags())));
@@ -264,8 +320,8 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
                     .role(desired.role())
                     .environment(e -> e.variables(desired.environment()))
                     .loggingConfig(l -> l.logFormat(desired.logFormat()))
-                    .snapStart(s -> s.applyOn(desired.snapStart() ? SnapStartApplyOn.PUBLISHED_VERSIONS
-                            : SnapStartApplyOn.NONE)));
+                    .snapStart(s -> s.applyOn(
+                            desired.snapStart() ? SnapStartApplyOn.PUBLISHED_VERSIONS : SnapStartApplyOn.NONE)));
             awaitUpdated();
         }
         if (Diff.names(changes, "code") || Diff.names(changes, "architecture")) {
@@ -276,7 +332,10 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         }
         if (Diff.names(changes, "tags")) {
             String arn = outputs.get("function." + spec.function() + ".arn");
-            Diff.syncTags(actual.tags(), desired.tags(), stale -> lambda.untagResource(r -> r.resource(arn).tagKeys(stale)),
+            Diff.syncTags(
+                    actual.tags(),
+                    desired.tags(),
+                    stale -> lambda.untagResource(r -> r.resource(arn).tagKeys(stale)),
                     () -> lambda.tagResource(r -> r.resource(arn).tags(desired.tags())));
         }
         boolean changedRuntime = configuration || Diff.names(changes, "code") || Diff.names(changes, "architecture");
@@ -306,9 +365,13 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         p.put("Role", desired.role());
         p.putObject("Environment").set("Variables", Template.object(desired.environment()));
         p.putObject("LoggingConfig").put("LogFormat", desired.logFormat());
-        p.putObject("SnapStart").put("ApplyOn", (desired.snapStart() ? SnapStartApplyOn.PUBLISHED_VERSIONS
-                : SnapStartApplyOn.NONE).toString());
-        p.putObject("Code").put("S3Bucket", Template.ref(Template.CODE_BUCKET)).put("S3Key", Template.ref(Template.CODE_KEY));
+        p.putObject("SnapStart")
+                .put(
+                        "ApplyOn",
+                        (desired.snapStart() ? SnapStartApplyOn.PUBLISHED_VERSIONS : SnapStartApplyOn.NONE).toString());
+        p.putObject("Code")
+                .put("S3Bucket", Template.ref(Template.CODE_BUCKET))
+                .put("S3Key", Template.ref(Template.CODE_KEY));
         p.set("Tags", Template.tagList(desired.tags()));
         outputs.put("function." + spec.function() + ".arn", Template.attribute(id, "Arn"));
         outputs.put("function." + spec.function() + ".target", Template.attribute(id, "Arn"));
@@ -316,11 +379,14 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
             return;
         }
         String version = Template.logicalId(spec.function(), "Version");
-        template.resource(version, "AWS::Lambda::Version").put("FunctionName", Template.ref(id))
+        template.resource(version, "AWS::Lambda::Version")
+                .put("FunctionName", Template.ref(id))
                 .put("Description", desired.aliasVersion() + " " + desired.codeSha256());
         String alias = Template.logicalId(spec.function(), "Alias");
-        template.resource(alias, "AWS::Lambda::Alias").put("FunctionName", Template.ref(id))
-                .put("FunctionVersion", Template.attribute(version, "Version")).put("Name", ALIAS)
+        template.resource(alias, "AWS::Lambda::Alias")
+                .put("FunctionName", Template.ref(id))
+                .put("FunctionVersion", Template.attribute(version, "Version"))
+                .put("Name", ALIAS)
                 .put("Description", desired.aliasVersion());
         outputs.put("function." + spec.function() + ".target", Template.ref(alias)); // an alias's Ref is its ARN
     }
@@ -336,11 +402,17 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
         String aliasArn;
         try {
             lambda.getAlias(r -> r.functionName(spec.name()).name(ALIAS));
-            aliasArn = lambda.updateAlias(r -> r.functionName(spec.name()).name(ALIAS).functionVersion(version)
-                    .description(desired.aliasVersion())).aliasArn();
+            aliasArn = lambda.updateAlias(r -> r.functionName(spec.name())
+                            .name(ALIAS)
+                            .functionVersion(version)
+                            .description(desired.aliasVersion()))
+                    .aliasArn();
         } catch (ResourceNotFoundException noAlias) {
-            aliasArn = lambda.createAlias(r -> r.functionName(spec.name()).name(ALIAS).functionVersion(version)
-                    .description(desired.aliasVersion())).aliasArn();
+            aliasArn = lambda.createAlias(r -> r.functionName(spec.name())
+                            .name(ALIAS)
+                            .functionVersion(version)
+                            .description(desired.aliasVersion()))
+                    .aliasArn();
         }
         outputs.put("function." + spec.function() + ".target", aliasArn);
     }
@@ -376,12 +448,16 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
          * for its own role, there is no crowd of callers to spread out, and the waits stay as documented.
          */
         public static Retry iamPropagation() {
-            return new Retry(12, BackoffStrategy.exponentialDelayWithoutJitter(Duration.ofSeconds(1),
-                    Duration.ofSeconds(15)), d -> Thread.sleep(d.toMillis()));
+            return new Retry(
+                    12,
+                    BackoffStrategy.exponentialDelayWithoutJitter(Duration.ofSeconds(1), Duration.ofSeconds(15)),
+                    d -> Thread.sleep(d.toMillis()));
         }
 
-        <T> T run(String what, java.util.function.Predicate<RuntimeException> retryable,
-                  java.util.function.Supplier<T> call) {
+        <T> T run(
+                String what,
+                java.util.function.Predicate<RuntimeException> retryable,
+                java.util.function.Supplier<T> call) {
             for (int attempt = 1; ; attempt++) {
                 try {
                     return call.get();

@@ -2,13 +2,12 @@ package dev.wsctl.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.config.Jackson;
-import software.amazon.awssdk.services.lambda.LambdaClient;
-import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
 /**
  * Lets this API, and only this API, invoke one function (its {@code live} alias with SnapStart): from its routes'
@@ -21,8 +20,7 @@ final class PermissionResource implements Resource<PermissionResource.State> {
     /** Source ARN path of this API's authorizers. */
     static final String AUTHORIZERS = "authorizers/*";
 
-    record State(String principal, String action, String sourceArn) {
-    }
+    record State(String principal, String action, String sourceArn) {}
 
     private final LambdaClient lambda;
     private final String function;
@@ -62,16 +60,22 @@ final class PermissionResource implements Resource<PermissionResource.State> {
     public Optional<State> actual(Outputs outputs) {
         String policy;
         try {
-            policy = lambda.getPolicy(r -> r.functionName(functionName).qualifier(qualifier)).policy();
+            policy = lambda.getPolicy(r -> r.functionName(functionName).qualifier(qualifier))
+                    .policy();
         } catch (ResourceNotFoundException none) {
             return Optional.empty();
         }
         try {
             for (JsonNode statement : Jackson.mapper().readTree(policy).path("Statement")) {
                 if (STATEMENT.equals(statement.path("Sid").asText())) {
-                    return Optional.of(new State(statement.path("Principal").path("Service").asText(),
+                    return Optional.of(new State(
+                            statement.path("Principal").path("Service").asText(),
                             statement.path("Action").asText(),
-                            statement.path("Condition").path("ArnLike").path("AWS:SourceArn").asText()));
+                            statement
+                                    .path("Condition")
+                                    .path("ArnLike")
+                                    .path("AWS:SourceArn")
+                                    .asText()));
                 }
             }
         } catch (IOException e) {
@@ -82,15 +86,21 @@ final class PermissionResource implements Resource<PermissionResource.State> {
 
     @Override
     public List<Change> diff(State actual, State desired) {
-        return new Diff().field("principal", actual.principal(), desired.principal())
+        return new Diff()
+                .field("principal", actual.principal(), desired.principal())
                 .field("action", actual.action(), desired.action())
-                .field("source", actual.sourceArn(), desired.sourceArn()).changes();
+                .field("source", actual.sourceArn(), desired.sourceArn())
+                .changes();
     }
 
     @Override
     public void create(State desired, Outputs outputs) {
-        lambda.addPermission(r -> r.functionName(functionName).qualifier(qualifier).statementId(STATEMENT)
-                .principal(desired.principal()).action(desired.action()).sourceArn(desired.sourceArn()));
+        lambda.addPermission(r -> r.functionName(functionName)
+                .qualifier(qualifier)
+                .statementId(STATEMENT)
+                .principal(desired.principal())
+                .action(desired.action())
+                .sourceArn(desired.sourceArn()));
     }
 
     /** A statement cannot be edited: it is replaced. */
@@ -113,7 +123,8 @@ final class PermissionResource implements Resource<PermissionResource.State> {
     @Override
     public void delete(Outputs outputs) {
         try {
-            lambda.removePermission(r -> r.functionName(functionName).qualifier(qualifier).statementId(STATEMENT));
+            lambda.removePermission(
+                    r -> r.functionName(functionName).qualifier(qualifier).statementId(STATEMENT));
         } catch (ResourceNotFoundException gone) {
             // no such statement, or no function
         }

@@ -5,7 +5,13 @@ import java.util.List;
 /** What a deploy (or destroy) does, resource by resource, in the order it does it. */
 public record Plan(List<Step> steps) {
 
-    public enum Action { CREATE, UPDATE, UNCHANGED, DELETE, ABSENT }
+    public enum Action {
+        CREATE,
+        UPDATE,
+        UNCHANGED,
+        DELETE,
+        ABSENT
+    }
 
     /** One resource's step; {@code changes} lists the fields an UPDATE sends. */
     public record Step(Action action, String kind, String name, List<Change> changes) {
@@ -26,8 +32,9 @@ public record Plan(List<Step> steps) {
     }
 
     public boolean changesAnything() {
-        return steps.stream().anyMatch(s -> s.action() == Action.CREATE || s.action() == Action.UPDATE
-                || s.action() == Action.DELETE);
+        return steps.stream()
+                .anyMatch(
+                        s -> s.action() == Action.CREATE || s.action() == Action.UPDATE || s.action() == Action.DELETE);
     }
 
     public List<String> lines() {

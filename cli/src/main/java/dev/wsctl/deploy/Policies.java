@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.config.Jackson;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,8 +16,7 @@ import java.util.Map;
  * table, index, API, log group and fan-out worker, plus the logging statements every function gets.
  */
 final class Policies {
-    private Policies() {
-    }
+    private Policies() {}
 
     /** The trust policy that lets Lambda assume a function's role. */
     static JsonNode assumeRole() {

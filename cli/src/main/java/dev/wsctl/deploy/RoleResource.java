@@ -3,15 +3,14 @@ package dev.wsctl.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
-import software.amazon.awssdk.services.iam.IamClient;
-import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
-import software.amazon.awssdk.services.iam.model.Role;
-import software.amazon.awssdk.services.iam.model.Tag;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.iam.model.Role;
+import software.amazon.awssdk.services.iam.model.Tag;
 
 /**
  * One function's execution role: Lambda may assume it, and its one inline policy allows only what that
@@ -20,8 +19,7 @@ import java.util.stream.Collectors;
 final class RoleResource implements Resource<RoleResource.State> {
     static final String POLICY_NAME = "wsctl";
 
-    record State(JsonNode trust, JsonNode policy, Map<String, String> tags) {
-    }
+    record State(JsonNode trust, JsonNode policy, Map<String, String> tags) {}
 
     private final IamClient iam;
     private final String function;
@@ -57,16 +55,21 @@ final class RoleResource implements Resource<RoleResource.State> {
 
     @Override
     public State desired(Outputs outputs) {
-        return new State(Policies.assumeRole(), Policies.forFunction(function, Map.of(
-                "partition", outputs.get("partition"),
-                "region", outputs.get("region"),
-                "account", outputs.get("account"),
-                "function", name,
-                "stage", stage,
-                "tableArn", outputs.get("table.arn"),
-                "apiId", outputs.get("api.id"),
-                "worker", worker,
-                "alias", FunctionResource.ALIAS)), tags);
+        return new State(
+                Policies.assumeRole(),
+                Policies.forFunction(
+                        function,
+                        Map.of(
+                                "partition", outputs.get("partition"),
+                                "region", outputs.get("region"),
+                                "account", outputs.get("account"),
+                                "function", name,
+                                "stage", stage,
+                                "tableArn", outputs.get("table.arn"),
+                                "apiId", outputs.get("api.id"),
+                                "worker", worker,
+                                "alias", FunctionResource.ALIAS)),
+                tags);
     }
 
     @Override
@@ -80,13 +83,14 @@ final class RoleResource implements Resource<RoleResource.State> {
         outputs.put("role." + function + ".arn", role.arn());
         JsonNode policy;
         try {
-            policy = Policies.parseReturned(iam.getRolePolicy(r -> r.roleName(name).policyName(POLICY_NAME))
-                    .policyDocument());
+            policy = Policies.parseReturned(
+                    iam.getRolePolicy(r -> r.roleName(name).policyName(POLICY_NAME))
+                            .policyDocument());
         } catch (NoSuchEntityException noPolicy) {
             policy = Jackson.mapper().nullNode();
         }
-        Map<String, String> actualTags = iam.listRoleTags(r -> r.roleName(name)).tags().stream()
-                .collect(Collectors.toMap(Tag::key, Tag::value));
+        Map<String, String> actualTags =
+                iam.listRoleTags(r -> r.roleName(name)).tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
         return Optional.of(new State(Policies.parseReturned(role.assumeRolePolicyDocument()), policy, actualTags));
     }
 
@@ -102,9 +106,10 @@ final class RoleResource implements Resource<RoleResource.State> {
     @Override
     public void create(State desired, Outputs outputs) {
         Role role = iam.createRole(r -> r.roleName(name)
-                .assumeRolePolicyDocument(Json.write(desired.trust()))
-                .description(description())
-                .tags(tagList(desired.tags()))).role();
+                        .assumeRolePolicyDocument(Json.write(desired.trust()))
+                        .description(description())
+                        .tags(tagList(desired.tags())))
+                .role();
         outputs.put("role." + function + ".arn", role.arn());
         putPolicy(desired);
     }
@@ -118,7 +123,10 @@ final class RoleResource implements Resource<RoleResource.State> {
             putPolicy(desired);
         }
         if (Diff.names(changes, "tags")) {
-            Diff.syncTags(actual.tags(), desired.tags(), stale -> iam.untagRole(r -> r.roleName(name).tagKeys(stale)),
+            Diff.syncTags(
+                    actual.tags(),
+                    desired.tags(),
+                    stale -> iam.untagRole(r -> r.roleName(name).tagKeys(stale)),
                     () -> iam.tagRole(r -> r.roleName(name).tags(tagList(desired.tags()))));
         }
     }
@@ -163,6 +171,8 @@ final class RoleResource implements Resource<RoleResource.State> {
     }
 
     private static List<Tag> tagList(Map<String, String> tags) {
-        return tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
+        return tags.entrySet().stream()
+                .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
+                .toList();
     }
 }

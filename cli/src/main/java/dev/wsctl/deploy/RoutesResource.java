@@ -1,17 +1,16 @@
 package dev.wsctl.deploy;
 
 import dev.wsctl.config.Routes;
-import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
-import software.amazon.awssdk.services.apigatewayv2.model.AuthorizationType;
-import software.amazon.awssdk.services.apigatewayv2.model.Integration;
-import software.amazon.awssdk.services.apigatewayv2.model.IntegrationType;
-import software.amazon.awssdk.services.apigatewayv2.model.Route;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.apigatewayv2.model.AuthorizationType;
+import software.amazon.awssdk.services.apigatewayv2.model.Integration;
+import software.amazon.awssdk.services.apigatewayv2.model.IntegrationType;
+import software.amazon.awssdk.services.apigatewayv2.model.Route;
 
 /**
  * The API's routing table ({@link Routes}): one AWS_PROXY integration per function and the routes that target them;
@@ -33,8 +32,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     static final String FINGERPRINT = "routes.fingerprint";
 
     /** @param routes route key → "integration uri, one-way|two-way, authorization" */
-    record State(Map<String, String> routes) {
-    }
+    record State(Map<String, String> routes) {}
 
     private final ApiGatewayV2Client api;
     private final String name;
@@ -50,8 +48,11 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     /** The route's authorization: CUSTOM with the authorizer's id, or NONE. */
     private record Authorization(String type, String authorizerId) {
         static Authorization of(Route route) {
-            return new Authorization(route.authorizationTypeAsString() == null ? AuthorizationType.NONE.toString()
-                    : route.authorizationTypeAsString(), route.authorizerId());
+            return new Authorization(
+                    route.authorizationTypeAsString() == null
+                            ? AuthorizationType.NONE.toString()
+                            : route.authorizationTypeAsString(),
+                    route.authorizerId());
         }
 
         @Override
@@ -79,9 +80,9 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     @Override
     public State desired(Outputs outputs) {
         Map<String, String> routes = new TreeMap<>();
-        Routes.ALL.forEach(r -> routes.put(r.key(), describe(
-                Endpoints.invokeUri(outputs, r.function()), r.twoWay(),
-                authorization(r.key(), outputs))));
+        Routes.ALL.forEach(r -> routes.put(
+                r.key(),
+                describe(Endpoints.invokeUri(outputs, r.function()), r.twoWay(), authorization(r.key(), outputs))));
         return new State(routes);
     }
 
@@ -97,8 +98,11 @@ final class RoutesResource implements Resource<RoutesResource.State> {
         for (Route route : routes(apiId)) {
             String target = route.target() == null ? "" : route.target().replace("integrations/", "");
             boolean responds = TWO_WAY.equals(route.routeResponseSelectionExpression())
-                    && !api.getRouteResponses(r -> r.apiId(apiId).routeId(route.routeId())).items().isEmpty();
-            routes.put(route.routeKey(), describe(uris.getOrDefault(target, "none"), responds, Authorization.of(route)));
+                    && !api.getRouteResponses(r -> r.apiId(apiId).routeId(route.routeId()))
+                            .items()
+                            .isEmpty();
+            routes.put(
+                    route.routeKey(), describe(uris.getOrDefault(target, "none"), responds, Authorization.of(route)));
         }
         if (routes.isEmpty()) {
             return Optional.empty();
@@ -111,8 +115,11 @@ final class RoutesResource implements Resource<RoutesResource.State> {
 
     /** Identifies a routing table; a stage's deployment records the one it was made from. */
     static String fingerprint(State state) {
-        return "wsctl routes " + FunctionCode.of(new TreeMap<>(state.routes()).toString()
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).sha256();
+        return "wsctl routes "
+                + FunctionCode.of(new TreeMap<>(state.routes())
+                                .toString()
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .sha256();
     }
 
     @Override
@@ -144,12 +151,19 @@ final class RoutesResource implements Resource<RoutesResource.State> {
             String uri = Endpoints.invokeUri(outputs, fn);
             Integration existing = byFunction.get(fn);
             if (existing == null) {
-                integrationIds.put(fn, api.createIntegration(r -> r.apiId(apiId).description(fn)
-                        .integrationType(IntegrationType.AWS_PROXY).integrationUri(uri)
-                        .integrationMethod(INTEGRATION_METHOD)).integrationId());
+                integrationIds.put(
+                        fn,
+                        api.createIntegration(r -> r.apiId(apiId)
+                                        .description(fn)
+                                        .integrationType(IntegrationType.AWS_PROXY)
+                                        .integrationUri(uri)
+                                        .integrationMethod(INTEGRATION_METHOD))
+                                .integrationId());
             } else {
                 if (!uri.equals(existing.integrationUri())) {
-                    api.updateIntegration(r -> r.apiId(apiId).integrationId(existing.integrationId()).integrationUri(uri));
+                    api.updateIntegration(r -> r.apiId(apiId)
+                            .integrationId(existing.integrationId())
+                            .integrationUri(uri));
                 }
                 integrationIds.put(fn, existing.integrationId());
             }
@@ -164,20 +178,31 @@ final class RoutesResource implements Resource<RoutesResource.State> {
             Route route = existingRoutes.remove(key);
             String routeId;
             if (route == null) {
-                routeId = api.createRoute(r -> r.apiId(apiId).routeKey(key).target(target)
-                        .routeResponseSelectionExpression(selection)
-                        .authorizationType(auth.type()).authorizerId(auth.authorizerId())).routeId();
+                routeId = api.createRoute(r -> r.apiId(apiId)
+                                .routeKey(key)
+                                .target(target)
+                                .routeResponseSelectionExpression(selection)
+                                .authorizationType(auth.type())
+                                .authorizerId(auth.authorizerId()))
+                        .routeId();
             } else {
                 routeId = route.routeId();
-                if (!target.equals(route.target()) || !java.util.Objects.equals(selection,
-                        route.routeResponseSelectionExpression()) || !auth.equals(Authorization.of(route))) {
+                if (!target.equals(route.target())
+                        || !java.util.Objects.equals(selection, route.routeResponseSelectionExpression())
+                        || !auth.equals(Authorization.of(route))) {
                     // the type goes with the id, always: API Gateway refuses an id alone, and NONE detaches
-                    api.updateRoute(r -> r.apiId(apiId).routeId(route.routeId()).target(target)
+                    api.updateRoute(r -> r.apiId(apiId)
+                            .routeId(route.routeId())
+                            .target(target)
                             .routeResponseSelectionExpression(selection)
-                            .authorizationType(auth.type()).authorizerId(auth.authorizerId()));
+                            .authorizationType(auth.type())
+                            .authorizerId(auth.authorizerId()));
                 }
             }
-            if (spec.twoWay() && api.getRouteResponses(r -> r.apiId(apiId).routeId(routeId)).items().isEmpty()) {
+            if (spec.twoWay()
+                    && api.getRouteResponses(r -> r.apiId(apiId).routeId(routeId))
+                            .items()
+                            .isEmpty()) {
                 api.createRouteResponse(r -> r.apiId(apiId).routeId(routeId).routeResponseKey(TWO_WAY));
             }
         }
@@ -225,8 +250,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
 
     /** Deleting the API deletes its routes and integrations. */
     @Override
-    public void delete(Outputs outputs) {
-    }
+    public void delete(Outputs outputs) {}
 
     private List<Integration> integrations(String apiId) {
         return api.getIntegrations(r -> r.apiId(apiId).maxResults("500")).items();

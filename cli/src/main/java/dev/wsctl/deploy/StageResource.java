@@ -1,12 +1,11 @@
 package dev.wsctl.deploy;
 
-import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
-import software.amazon.awssdk.services.apigatewayv2.model.GetStageResponse;
-import software.amazon.awssdk.services.apigatewayv2.model.NotFoundException;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
+import software.amazon.awssdk.services.apigatewayv2.model.GetStageResponse;
+import software.amazon.awssdk.services.apigatewayv2.model.NotFoundException;
 
 /**
  * The stage clients connect to, with default route throttling, and its deployment. A new deployment
@@ -20,8 +19,7 @@ final class StageResource implements Resource<StageResource.State> {
     static final String OUTDATED = "outdated";
     static final String LOGICAL_ID = "Stage";
 
-    record State(double rate, int burst, String deployment, Map<String, String> tags) {
-    }
+    record State(double rate, int burst, String deployment, Map<String, String> tags) {}
 
     private final ApiGatewayV2Client api;
     private final String stage;
@@ -39,8 +37,15 @@ final class StageResource implements Resource<StageResource.State> {
      * @param routesNow     the output that holds the fingerprint of the routes as they are: what a new deployment
      *                      records
      */
-    StageResource(ApiGatewayV2Client api, String stage, double rate, int burst, Map<String, String> tags,
-                  String routesChanged, String routesRead, String routesNow) {
+    StageResource(
+            ApiGatewayV2Client api,
+            String stage,
+            double rate,
+            int burst,
+            Map<String, String> tags,
+            String routesChanged,
+            String routesRead,
+            String routesNow) {
         this.api = api;
         this.stage = stage;
         this.rate = rate;
@@ -78,9 +83,11 @@ final class StageResource implements Resource<StageResource.State> {
             return Optional.empty();
         }
         var settings = got.defaultRouteSettings();
-        return Optional.of(new State(settings == null || settings.throttlingRateLimit() == null ? 0 : settings.throttlingRateLimit(),
+        return Optional.of(new State(
+                settings == null || settings.throttlingRateLimit() == null ? 0 : settings.throttlingRateLimit(),
                 settings == null || settings.throttlingBurstLimit() == null ? 0 : settings.throttlingBurstLimit(),
-                deployment(outputs.get("api.id"), got.deploymentId(), outputs), got.tags() == null ? Map.of() : got.tags()));
+                deployment(outputs.get("api.id"), got.deploymentId(), outputs),
+                got.tags() == null ? Map.of() : got.tags()));
     }
 
     /** Whether the stage's deployment was made from the routes there are. */
@@ -90,7 +97,8 @@ final class StageResource implements Resource<StageResource.State> {
         }
         String madeFrom;
         try {
-            madeFrom = api.getDeployment(r -> r.apiId(apiId).deploymentId(deploymentId)).description();
+            madeFrom = api.getDeployment(r -> r.apiId(apiId).deploymentId(deploymentId))
+                    .description();
         } catch (NotFoundException gone) {
             return "none";
         }
@@ -99,18 +107,24 @@ final class StageResource implements Resource<StageResource.State> {
 
     @Override
     public List<Change> diff(State actual, State desired) {
-        return new Diff().field("throttling rate", actual.rate(), desired.rate())
+        return new Diff()
+                .field("throttling rate", actual.rate(), desired.rate())
                 .field("throttling burst", actual.burst(), desired.burst())
                 .field("deployment", actual.deployment(), desired.deployment())
-                .tags(actual.tags(), desired.tags()).changes();
+                .tags(actual.tags(), desired.tags())
+                .changes();
     }
 
     @Override
     public void create(State desired, Outputs outputs) {
         String apiId = outputs.get("api.id");
         String deployment = deploy(apiId, outputs);
-        api.createStage(r -> r.apiId(apiId).stageName(stage).deploymentId(deployment).tags(desired.tags())
-                .defaultRouteSettings(s -> s.throttlingRateLimit(desired.rate()).throttlingBurstLimit(desired.burst())));
+        api.createStage(r -> r.apiId(apiId)
+                .stageName(stage)
+                .deploymentId(deployment)
+                .tags(desired.tags())
+                .defaultRouteSettings(
+                        s -> s.throttlingRateLimit(desired.rate()).throttlingBurstLimit(desired.burst())));
     }
 
     @Override
@@ -118,12 +132,18 @@ final class StageResource implements Resource<StageResource.State> {
         String apiId = outputs.get("api.id");
         String deployment = Diff.names(changes, "deployment") ? deploy(apiId, outputs) : null;
         if (deployment != null || Diff.names(changes, "throttling rate") || Diff.names(changes, "throttling burst")) {
-            api.updateStage(r -> r.apiId(apiId).stageName(stage).deploymentId(deployment)
-                    .defaultRouteSettings(s -> s.throttlingRateLimit(desired.rate()).throttlingBurstLimit(desired.burst())));
+            api.updateStage(r -> r.apiId(apiId)
+                    .stageName(stage)
+                    .deploymentId(deployment)
+                    .defaultRouteSettings(
+                            s -> s.throttlingRateLimit(desired.rate()).throttlingBurstLimit(desired.burst())));
         }
         if (Diff.names(changes, "tags")) {
             String arn = Endpoints.stageArn(outputs, stage);
-            Diff.syncTags(actual.tags(), desired.tags(), stale -> api.untagResource(r -> r.resourceArn(arn).tagKeys(stale)),
+            Diff.syncTags(
+                    actual.tags(),
+                    desired.tags(),
+                    stale -> api.untagResource(r -> r.resourceArn(arn).tagKeys(stale)),
                     () -> api.tagResource(r -> r.resourceArn(arn).tags(desired.tags())));
         }
     }
@@ -147,7 +167,8 @@ final class StageResource implements Resource<StageResource.State> {
                 .put("ApiId", outputs.get("api.id"))
                 .put("StageName", stage)
                 .put("DeploymentId", Template.ref(deployment));
-        p.putObject("DefaultRouteSettings").put("ThrottlingRateLimit", desired.rate())
+        p.putObject("DefaultRouteSettings")
+                .put("ThrottlingRateLimit", desired.rate())
                 .put("ThrottlingBurstLimit", desired.burst());
         // a map, as for the API, not the Key/Value list most types take: the resource's schema types it Json
         // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html)
@@ -156,8 +177,7 @@ final class StageResource implements Resource<StageResource.State> {
 
     /** Deleting the API deletes its stages and deployments. */
     @Override
-    public void delete(Outputs outputs) {
-    }
+    public void delete(Outputs outputs) {}
 
     private String deploy(String apiId, Outputs outputs) {
         String routes = outputs.known(routesNow) ? outputs.get(routesNow) : "wsctl";

@@ -1,11 +1,16 @@
 package dev.wsctl.deploy;
 
+import static dev.wsctl.awshttp.Futures.join;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.store.ConnectionTable;
-
-import static dev.wsctl.awshttp.Futures.join;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
@@ -19,12 +24,6 @@ import software.amazon.awssdk.services.dynamodb.model.Tag;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.stream.Collectors;
-
 /** The connection table: on demand, the {@code by-channel} index, TTL on {@code expiresAt}, tags. */
 final class TableResource implements Resource<TableResource.State> {
     static final String LOGICAL_ID = "ConnectionsTable";
@@ -35,8 +34,7 @@ final class TableResource implements Resource<TableResource.State> {
             .build();
 
     /** @param keys the key schema and index, as one comparable string; cannot change in place */
-    record State(String keys, boolean ttl, Map<String, String> tags) {
-    }
+    record State(String keys, boolean ttl, Map<String, String> tags) {}
 
     private final DynamoDbAsyncClient dynamo;
     private final String name;
@@ -61,9 +59,16 @@ final class TableResource implements Resource<TableResource.State> {
     @Override
     public State desired(Outputs outputs) {
         var request = ConnectionTable.createTableRequest(name, tags);
-        return new State(keys(request.keySchema().toString(), request.globalSecondaryIndexes().stream()
-                .map(i -> i.indexName() + i.keySchema() + i.projection().projectionTypeAsString()).toList()),
-                true, tags);
+        return new State(
+                keys(
+                        request.keySchema().toString(),
+                        request.globalSecondaryIndexes().stream()
+                                .map(i -> i.indexName()
+                                        + i.keySchema()
+                                        + i.projection().projectionTypeAsString())
+                                .toList()),
+                true,
+                tags);
     }
 
     @Override
@@ -77,21 +82,33 @@ final class TableResource implements Resource<TableResource.State> {
         var table = described.table();
         outputs.put("table.arn", table.tableArn());
         outputs.put("table.name", name);
-        boolean ttlOn = ttlOn(join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription());
-        Map<String, String> actualTags = join(dynamo.listTagsOfResource(r -> r.resourceArn(table.tableArn())))
-                .tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
-        return Optional.of(new State(keys(table.keySchema().toString(), table.globalSecondaryIndexes().stream()
-                .map(i -> i.indexName() + i.keySchema() + i.projection().projectionTypeAsString()).toList()),
-                ttlOn, actualTags));
+        boolean ttlOn =
+                ttlOn(join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription());
+        Map<String, String> actualTags =
+                join(dynamo.listTagsOfResource(r -> r.resourceArn(table.tableArn()))).tags().stream()
+                        .collect(Collectors.toMap(Tag::key, Tag::value));
+        return Optional.of(new State(
+                keys(
+                        table.keySchema().toString(),
+                        table.globalSecondaryIndexes().stream()
+                                .map(i -> i.indexName()
+                                        + i.keySchema()
+                                        + i.projection().projectionTypeAsString())
+                                .toList()),
+                ttlOn,
+                actualTags));
     }
 
     @Override
     public List<Change> diff(State actual, State desired) {
         if (!actual.keys().equals(desired.keys())) {
-            throw new DeployException("Table " + name + " exists with another key schema or index ("
-                    + actual.keys() + "); wsctl cannot change that in place. Remove the table or pick another stage.");
+            throw new DeployException("Table " + name + " exists with another key schema or index (" + actual.keys()
+                    + "); wsctl cannot change that in place. Remove the table or pick another stage.");
         }
-        return new Diff().field("ttl", actual.ttl(), desired.ttl()).tags(actual.tags(), desired.tags()).changes();
+        return new Diff()
+                .field("ttl", actual.ttl(), desired.ttl())
+                .tags(actual.tags(), desired.tags())
+                .changes();
     }
 
     @Override
@@ -113,7 +130,9 @@ final class TableResource implements Resource<TableResource.State> {
         } catch (ResourceInUseException exists) {
             created = false;
         }
-        join(dynamo.waiter().waitUntilTableExists(DescribeTableRequest.builder().tableName(name).build(), UNTIL_ACTIVE));
+        join(dynamo.waiter()
+                .waitUntilTableExists(
+                        DescribeTableRequest.builder().tableName(name).build(), UNTIL_ACTIVE));
         return created;
     }
 
@@ -136,7 +155,8 @@ final class TableResource implements Resource<TableResource.State> {
             join(dynamo.updateTimeToLive(ConnectionTable.enableTtlRequest(name)));
             return TtlStatus.ENABLED;
         } catch (DynamoDbException e) {
-            if (e.awsErrorDetails() != null && "UnknownOperationException".equals(e.awsErrorDetails().errorCode())) {
+            if (e.awsErrorDetails() != null
+                    && "UnknownOperationException".equals(e.awsErrorDetails().errorCode())) {
                 return TtlStatus.UNSUPPORTED;
             }
             throw e;
@@ -144,8 +164,10 @@ final class TableResource implements Resource<TableResource.State> {
     }
 
     private static boolean ttlOn(TimeToLiveDescription ttl) {
-        return ttl != null && ConnectionTable.EXPIRES_AT.equals(ttl.attributeName())
-                && (ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLED || ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLING);
+        return ttl != null
+                && ConnectionTable.EXPIRES_AT.equals(ttl.attributeName())
+                && (ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLED
+                        || ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLING);
     }
 
     @Override
@@ -155,10 +177,17 @@ final class TableResource implements Resource<TableResource.State> {
         }
         if (Diff.names(changes, "tags")) {
             String arn = outputs.get("table.arn");
-            Diff.syncTags(actual.tags(), desired.tags(),
+            Diff.syncTags(
+                    actual.tags(),
+                    desired.tags(),
                     stale -> join(dynamo.untagResource(r -> r.resourceArn(arn).tagKeys(stale))),
-                    () -> join(dynamo.tagResource(r -> r.resourceArn(arn).tags(desired.tags().entrySet().stream()
-                            .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList()))));
+                    () -> join(dynamo.tagResource(r -> r.resourceArn(arn)
+                            .tags(desired.tags().entrySet().stream()
+                                    .map(e -> Tag.builder()
+                                            .key(e.getKey())
+                                            .value(e.getValue())
+                                            .build())
+                                    .toList()))));
         }
     }
 
@@ -170,8 +199,11 @@ final class TableResource implements Resource<TableResource.State> {
         p.put("TableName", name);
         p.put("BillingMode", request.billingModeAsString());
         ArrayNode attributes = p.putArray("AttributeDefinitions");
-        request.attributeDefinitions().forEach(a -> attributes.addObject().put("AttributeName", a.attributeName())
-                .put("AttributeType", a.attributeTypeAsString()));
+        request.attributeDefinitions()
+                .forEach(a -> attributes
+                        .addObject()
+                        .put("AttributeName", a.attributeName())
+                        .put("AttributeType", a.attributeTypeAsString()));
         p.set("KeySchema", keySchema(request.keySchema()));
         ArrayNode indexes = p.putArray("GlobalSecondaryIndexes");
         for (var index : request.globalSecondaryIndexes()) {
@@ -181,7 +213,9 @@ final class TableResource implements Resource<TableResource.State> {
         }
         if (desired.ttl()) {
             var ttl = ConnectionTable.enableTtlRequest(name).timeToLiveSpecification();
-            p.putObject("TimeToLiveSpecification").put("AttributeName", ttl.attributeName()).put("Enabled", ttl.enabled());
+            p.putObject("TimeToLiveSpecification")
+                    .put("AttributeName", ttl.attributeName())
+                    .put("Enabled", ttl.enabled());
         }
         p.set("Tags", Template.tagList(desired.tags()));
         outputs.put("table.arn", Template.attribute(LOGICAL_ID, "Arn"));
@@ -190,7 +224,8 @@ final class TableResource implements Resource<TableResource.State> {
 
     private static ArrayNode keySchema(List<KeySchemaElement> keys) {
         ArrayNode list = JsonNodeFactory.instance.arrayNode();
-        keys.forEach(k -> list.addObject().put("AttributeName", k.attributeName()).put("KeyType", k.keyTypeAsString()));
+        keys.forEach(
+                k -> list.addObject().put("AttributeName", k.attributeName()).put("KeyType", k.keyTypeAsString()));
         return list;
     }
 

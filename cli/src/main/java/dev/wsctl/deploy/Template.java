@@ -11,7 +11,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
-
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -46,12 +45,12 @@ public final class Template {
     public static final String AUTH_SECRET = "AuthSecret";
 
     public static final String FORMAT_VERSION = "2010-09-09";
-    private static final Set<String> PSEUDO_PARAMETERS = Set.of("AWS::AccountId", "AWS::Region", "AWS::Partition",
-            "AWS::StackName", "AWS::StackId", "AWS::URLSuffix");
+    private static final Set<String> PSEUDO_PARAMETERS = Set.of(
+            "AWS::AccountId", "AWS::Region", "AWS::Partition", "AWS::StackName", "AWS::StackId", "AWS::URLSuffix");
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{([^}!][^}]*)}");
     private static final Pattern ONE_REFERENCE = Pattern.compile("\\$\\{([^}.!]+)(?:\\.([^}]+))?}");
-    private static final YAMLMapper YAML = YAMLMapper.builder(YAMLFactory.builder()
-                    .stringQuotingChecker(new Quoting()).build())
+    private static final YAMLMapper YAML = YAMLMapper.builder(
+                    YAMLFactory.builder().stringQuotingChecker(new Quoting()).build())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .disable(YAMLGenerator.Feature.SPLIT_LINES)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -116,7 +115,8 @@ public final class Template {
 
     /** A short hex digest of {@code text}, for logical ids that must change when it does. */
     static String digest(String text) {
-        byte[] sha = Base64.getDecoder().decode(FunctionCode.of(text.getBytes(StandardCharsets.UTF_8)).sha256());
+        byte[] sha = Base64.getDecoder()
+                .decode(FunctionCode.of(text.getBytes(StandardCharsets.UTF_8)).sha256());
         return HexFormat.of().formatHex(sha, 0, 5);
     }
 
@@ -127,7 +127,11 @@ public final class Template {
 
     /** A string parameter that CloudFormation never shows (NoEcho), whose value must match {@code allowedPattern}. */
     public void secretParameter(String name, String description, String allowedPattern) {
-        parameters.putObject(name).put("Type", "String").put("Description", description).put("NoEcho", true)
+        parameters
+                .putObject(name)
+                .put("Type", "String")
+                .put("Description", description)
+                .put("NoEcho", true)
                 .put("AllowedPattern", allowedPattern);
     }
 
@@ -188,8 +192,8 @@ public final class Template {
         t.set("Parameters", parameters.deepCopy());
         t.set("Resources", intrinsics(resources));
         ObjectNode out = t.putObject("Outputs");
-        outputs.forEach((key, value) -> out.putObject(logicalId(key)).set("Value", intrinsics(Jackson.mapper().getNodeFactory()
-                .textNode(value))));
+        outputs.forEach((key, value) -> out.putObject(logicalId(key))
+                .set("Value", intrinsics(Jackson.mapper().getNodeFactory().textNode(value))));
         return t;
     }
 

@@ -1,12 +1,5 @@
 package dev.wsctl.local;
 
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.BufferUtil;
-import org.eclipse.jetty.util.Callback;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,6 +10,12 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * The demo page ({@code examples/demo.html}, packaged as {@value #RESOURCE}) as the local gateway serves it at
@@ -28,6 +27,7 @@ public final class DemoPage {
     static final String RESOURCE = "/dev/wsctl/demo/demo.html";
     /** The element the page reads its default stage from; empty in the file, so that a copied page has no default. */
     static final String STAGE_META = "<meta name=\"wsctl-stage\" content=\"\">";
+
     private static final Pattern INLINE = Pattern.compile("<(script|style)>(.*?)</\\1>", Pattern.DOTALL);
 
     private final byte[] body;
@@ -39,7 +39,10 @@ public final class DemoPage {
         StringBuilder styles = new StringBuilder();
         Matcher m = INLINE.matcher(html);
         while (m.find())
-            (m.group(1).equals("script") ? scripts : styles).append(" 'sha256-").append(sha256(m.group(2))).append('\'');
+            (m.group(1).equals("script") ? scripts : styles)
+                    .append(" 'sha256-")
+                    .append(sha256(m.group(2)))
+                    .append('\'');
         if (scripts.isEmpty() || styles.isEmpty())
             throw new IllegalStateException(RESOURCE + " must have an inline <script> and an inline <style>");
         // the hashes are those of the page's own inline blocks, so nothing injected into it could run
@@ -50,10 +53,9 @@ public final class DemoPage {
     /** The page for a gateway serving {@code stage}. */
     public static DemoPage forStage(String stage) {
         String html = template();
-        if (!html.contains(STAGE_META))
-            throw new IllegalStateException(RESOURCE + " lacks " + STAGE_META);
-        return new DemoPage(html.replace(STAGE_META, STAGE_META.replace("content=\"\"",
-                "content=\"" + escapeAttribute(stage) + "\"")));
+        if (!html.contains(STAGE_META)) throw new IllegalStateException(RESOURCE + " lacks " + STAGE_META);
+        return new DemoPage(html.replace(
+                STAGE_META, STAGE_META.replace("content=\"\"", "content=\"" + escapeAttribute(stage) + "\"")));
     }
 
     /** The page as shipped: {@code examples/demo.html}. */
@@ -94,14 +96,17 @@ public final class DemoPage {
 
     private static String sha256(String text) {
         try {
-            return Base64.getEncoder().encodeToString(
-                    MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return Base64.getEncoder()
+                    .encodeToString(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
     private static String escapeAttribute(String s) {
-        return s.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
+        return s.replace("&", "&amp;")
+                .replace("\"", "&quot;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;");
     }
 }

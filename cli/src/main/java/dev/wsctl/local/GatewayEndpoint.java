@@ -1,7 +1,6 @@
 package dev.wsctl.local;
 
 import dev.wsctl.connections.ConnectionsEndpoint;
-
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,7 +20,8 @@ final class GatewayEndpoint implements ConnectionsEndpoint {
     }
 
     @Override
-    public CompletableFuture<ConnectionsEndpoint.Answer> post(String connectionId, ConnectionsEndpoint.Payload payload) {
+    public CompletableFuture<ConnectionsEndpoint.Answer> post(
+            String connectionId, ConnectionsEndpoint.Payload payload) {
         LocalGateway g = gateway;
         if (g == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("the local gateway is not running"));

@@ -1,10 +1,9 @@
 package dev.wsctl.local;
 
-import dev.wsctl.config.Jackson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
+import dev.wsctl.config.Jackson;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -25,10 +24,12 @@ final class GatewayEvents {
 
     /** Account and region of the local ARNs; handlers only ever see them inside the authorizer's methodArn. */
     static final String REGION = "us-east-1";
+
     static final String ACCOUNT = "000000000000";
 
-    private static final DateTimeFormatter REQUEST_TIME =
-            DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter REQUEST_TIME = DateTimeFormatter.ofPattern(
+                    "dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH)
+            .withZone(ZoneOffset.UTC);
     private static final Base64.Encoder URL_SAFE = Base64.getUrlEncoder();
     private static final SecureRandom SECURE = new SecureRandom();
 
@@ -70,7 +71,8 @@ final class GatewayEvents {
         return bytes(event);
     }
 
-    byte[] message(LocalConnection c, String routeKey, String body, boolean base64, String requestId, String messageId) {
+    byte[] message(
+            LocalConnection c, String routeKey, String body, boolean base64, String requestId, String messageId) {
         ObjectNode event = JSON.createObjectNode();
         ObjectNode ctx = event.putObject("requestContext");
         ctx.put("routeKey", routeKey);
@@ -101,7 +103,8 @@ final class GatewayEvents {
     byte[] authorizer(LocalConnection c, String requestId) {
         ObjectNode event = JSON.createObjectNode();
         event.put("type", "REQUEST");
-        event.put("methodArn", "arn:aws:execute-api:" + REGION + ":" + ACCOUNT + ":" + apiId + "/" + stage + "/$connect");
+        event.put(
+                "methodArn", "arn:aws:execute-api:" + REGION + ":" + ACCOUNT + ":" + apiId + "/" + stage + "/$connect");
         putRequest(event, c);
         event.putObject("stageVariables");
         ObjectNode ctx = event.putObject("requestContext");
@@ -129,8 +132,7 @@ final class GatewayEvents {
     }
 
     private static void putAuthorizer(ObjectNode ctx, LocalConnection c) {
-        if (c.authorizer != null)
-            ctx.set("authorizer", c.authorizer);
+        if (c.authorizer != null) ctx.set("authorizer", c.authorizer);
     }
 
     private static void putRequest(ObjectNode event, LocalConnection c) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.fanout.FanoutBatch;
 import dev.wsctl.fanout.FanoutDispatcher;
 import dev.wsctl.json.Json;
-
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -38,8 +37,8 @@ public final class InProcessDispatcher implements FanoutDispatcher, AutoCloseabl
         this.worker = worker;
         this.results = results;
         AtomicInteger n = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(queue), r -> {
+        this.executor = new ThreadPoolExecutor(
+                workers, workers, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue), r -> {
                     Thread t = new Thread(r, "fanout-worker-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -54,9 +53,12 @@ public final class InProcessDispatcher implements FanoutDispatcher, AutoCloseabl
             executor.execute(() -> run(event));
         } catch (RejectedExecutionException e) {
             done();
-            return CompletableFuture.completedFuture(Handoff.failed(1, executor.isShutdown()
-                    ? "the local fan-out workers are stopped"
-                    : "the local fan-out workers' queue is full (" + executor.getQueue().size() + " batches)"));
+            return CompletableFuture.completedFuture(Handoff.failed(
+                    1,
+                    executor.isShutdown()
+                            ? "the local fan-out workers are stopped"
+                            : "the local fan-out workers' queue is full ("
+                                    + executor.getQueue().size() + " batches)"));
         }
         return CompletableFuture.completedFuture(Handoff.accepted(1));
     }

@@ -1,7 +1,6 @@
 package dev.wsctl.local;
 
 import dev.wsctl.connections.ConnectionsEndpoint;
-
 import java.time.Duration;
 import java.util.Objects;
 
@@ -25,8 +24,14 @@ import java.util.Objects;
  *                              than its handlers run); one more closes the socket with 1008 (default 1,000)
  * @param maxInboundBytes       UTF-8 bytes of those waiting messages; likewise (default 4 MiB)
  */
-public record Limits(int maxFrameBytes, int maxMessageBytes, Duration idleTimeout, Duration maxConnectionDuration,
-                     long maxOutboundBytes, int maxInboundMessages, long maxInboundBytes) {
+public record Limits(
+        int maxFrameBytes,
+        int maxMessageBytes,
+        Duration idleTimeout,
+        Duration maxConnectionDuration,
+        long maxOutboundBytes,
+        int maxInboundMessages,
+        long maxInboundBytes) {
 
     public Limits {
         if (maxFrameBytes <= 0 || maxMessageBytes <= 0)
@@ -36,21 +41,40 @@ public record Limits(int maxFrameBytes, int maxMessageBytes, Duration idleTimeou
         // one message of the largest size must always fit, or such a message could never be sent or received
         if (maxOutboundBytes < maxMessageBytes || maxInboundBytes < maxMessageBytes)
             throw new IllegalArgumentException("maxOutboundBytes and maxInboundBytes must be at least maxMessageBytes");
-        if (maxInboundMessages < 1)
-            throw new IllegalArgumentException("maxInboundMessages must be at least 1");
+        if (maxInboundMessages < 1) throw new IllegalArgumentException("maxInboundMessages must be at least 1");
     }
 
     public static Limits aws() {
-        return new Limits(32 * 1024, ConnectionsEndpoint.MAX_PAYLOAD_BYTES, Duration.ofMinutes(10), Duration.ofHours(2),
-                4L * 1024 * 1024, 1_000, 4L * 1024 * 1024);
+        return new Limits(
+                32 * 1024,
+                ConnectionsEndpoint.MAX_PAYLOAD_BYTES,
+                Duration.ofMinutes(10),
+                Duration.ofHours(2),
+                4L * 1024 * 1024,
+                1_000,
+                4L * 1024 * 1024);
     }
 
     public Limits withIdleTimeout(Duration timeout) {
-        return new Limits(maxFrameBytes, maxMessageBytes, timeout, maxConnectionDuration, maxOutboundBytes, maxInboundMessages, maxInboundBytes);
+        return new Limits(
+                maxFrameBytes,
+                maxMessageBytes,
+                timeout,
+                maxConnectionDuration,
+                maxOutboundBytes,
+                maxInboundMessages,
+                maxInboundBytes);
     }
 
     public Limits withMaxConnectionDuration(Duration duration) {
-        return new Limits(maxFrameBytes, maxMessageBytes, idleTimeout, duration, maxOutboundBytes, maxInboundMessages, maxInboundBytes);
+        return new Limits(
+                maxFrameBytes,
+                maxMessageBytes,
+                idleTimeout,
+                duration,
+                maxOutboundBytes,
+                maxInboundMessages,
+                maxInboundBytes);
     }
 
     private static boolean positive(Duration d) {

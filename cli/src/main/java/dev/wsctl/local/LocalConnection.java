@@ -1,9 +1,6 @@
 package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.api.Session;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,6 +13,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
 
 /**
  * One client socket: what API Gateway remembers about it (the upgrade request, timestamps, authorizer
@@ -33,8 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LocalConnection implements Session.Listener.AutoDemanding {
 
-    record CloseCause(int code, String reason) {
-    }
+    record CloseCause(int code, String reason) {}
 
     /** More than {@link Limits#maxOutboundBytes()} would wait for the client: 1013 "Try Again Later" (RFC 6455 registry). */
     static final CloseCause SLOW_CONSUMER = new CloseCause(1013, "Slow consumer");
@@ -66,9 +64,11 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
     private final List<String> beforeOpen = new ArrayList<>();
     /** Messages received and not yet handled by their integration, and their UTF-8 bytes. */
     private final AtomicInteger inboundMessages = new AtomicInteger();
+
     private final AtomicLong inboundBytes = new AtomicLong();
     /** Set once a bound was exceeded: nothing more is sent or accepted. */
     private final AtomicBoolean overLimit = new AtomicBoolean();
+
     private volatile long lastActiveAt;
     private volatile Session session;
     private volatile CloseCause serverCause;
@@ -78,9 +78,16 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
     /** Tail of this connection's work queue: each task starts when the previous one has finished. */
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
-    LocalConnection(LocalGateway gateway, String id, long connectedAt, Map<String, List<String>> headers,
-                    Map<String, List<String>> query, String sourceIp, String userAgent, String domainName,
-                    Limits limits) {
+    LocalConnection(
+            LocalGateway gateway,
+            String id,
+            long connectedAt,
+            Map<String, List<String>> headers,
+            Map<String, List<String>> query,
+            String sourceIp,
+            String userAgent,
+            String domainName,
+            Limits limits) {
         this.gateway = gateway;
         this.id = id;
         this.connectedAt = connectedAt;
@@ -99,17 +106,18 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
 
     void expireWith(ScheduledFuture<?> task) {
         expiry = task;
-        if (closed.get())
-            task.cancel(false);
+        if (closed.get()) task.cancel(false);
     }
 
     /** Runs {@code task} on {@code executor} after every task enqueued before it, in arrival order. */
     void serial(Executor executor, Runnable task) {
         synchronized (this) {
-            tail = tail.handleAsync((ignored, failure) -> {
-                task.run();
-                return null;
-            }, executor);
+            tail = tail.handleAsync(
+                    (ignored, failure) -> {
+                        task.run();
+                        return null;
+                    },
+                    executor);
         }
     }
 
@@ -126,18 +134,15 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
         // one sender at a time, so the fragments of a message are never interleaved with another message
         synchronized (sendLock) {
             Session s = session;
-            if (!admitted || closed.get() || serverCause != null || (s != null && !s.isOpen()))
-                return false;
+            if (!admitted || closed.get() || serverCause != null || (s != null && !s.isOpen())) return false;
             long bytes = utf8Length(text);
             if (outboundBytes.get() + bytes > limits.maxOutboundBytes()) {
                 exceeded(SLOW_CONSUMER);
                 return false;
             }
             outboundBytes.addAndGet(bytes);
-            if (s == null)
-                beforeOpen.add(text);
-            else
-                write(s, text, bytes);
+            if (s == null) beforeOpen.add(text);
+            else write(s, text, bytes);
         }
         return true;
     }
@@ -152,9 +157,10 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         for (int start = 0; start < utf8.length; ) {
             int end = Math.min(start + maxFrameBytes, utf8.length);
-            while (end < utf8.length && (utf8[end] & 0xC0) == 0x80)
-                end--; // never split a character
-            s.sendPartialText(new String(utf8, start, end - start, StandardCharsets.UTF_8), end == utf8.length,
+            while (end < utf8.length && (utf8[end] & 0xC0) == 0x80) end--; // never split a character
+            s.sendPartialText(
+                    new String(utf8, start, end - start, StandardCharsets.UTF_8),
+                    end == utf8.length,
                     written(end - start));
             start = end;
         }
@@ -177,8 +183,7 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
      * {@link #TOO_MANY_MESSAGES}) or when a bound was already exceeded: the message is dropped.
      */
     boolean accept(long bytes) {
-        if (overLimit.get())
-            return false;
+        if (overLimit.get()) return false;
         if (inboundMessages.incrementAndGet() > limits.maxInboundMessages()
                 || inboundBytes.addAndGet(bytes) > limits.maxInboundBytes()) {
             exceeded(TOO_MANY_MESSAGES);
@@ -194,8 +199,7 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
     }
 
     private void exceeded(CloseCause cause) {
-        if (overLimit.compareAndSet(false, true))
-            gateway.closeOverLimit(this, cause);
+        if (overLimit.compareAndSet(false, true)) gateway.closeOverLimit(this, cause);
     }
 
     /** UTF-8 length of {@code text} without encoding it. */
@@ -203,28 +207,24 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
         long bytes = text.length();
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c >= 0x800)
-                bytes += Character.isSurrogate(c) ? 1 : 2; // a pair is 4 bytes for 2 chars; others 3 for 1
-            else if (c >= 0x80)
-                bytes += 1;
+            if (c >= 0x800) bytes += Character.isSurrogate(c) ? 1 : 2; // a pair is 4 bytes for 2 chars; others 3 for 1
+            else if (c >= 0x80) bytes += 1;
         }
         return bytes;
     }
 
     /** Starts a server-side close; the $disconnect event reports this code and reason. */
     void closeFromServer(int code, String reason) {
-        if (serverCause == null)
-            serverCause = new CloseCause(code, reason);
+        if (serverCause == null) serverCause = new CloseCause(code, reason);
         Session s = session;
         if (s != null) // else the socket is closed as soon as it opens
-            s.close(code, reason, Callback.NOOP);
+        s.close(code, reason, Callback.NOOP);
     }
 
     /** Drops the TCP connection without a close handshake, for sockets that do not answer one. */
     void abort() {
         Session s = session;
-        if (s != null)
-            s.disconnect();
+        if (s != null) s.disconnect();
     }
 
     /**
@@ -241,13 +241,12 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
     public void onWebSocketOpen(Session s) {
         synchronized (sendLock) {
             session = s;
-            for (String text : beforeOpen)
-                write(s, text, utf8Length(text));
+            for (String text : beforeOpen) write(s, text, utf8Length(text));
             beforeOpen.clear();
         }
         CloseCause cause = serverCause;
         if (cause != null) // closed (DELETE, a bound, the gateway stopping) before it opened
-            s.close(cause.code(), cause.reason(), Callback.NOOP);
+        s.close(cause.code(), cause.reason(), Callback.NOOP);
         s.addIdleTimeoutListener(timeout -> {
             if (serverCause != null)
                 return true; // our close went unanswered for a whole idle period: let Jetty drop the socket
@@ -281,11 +280,9 @@ public final class LocalConnection implements Session.Listener.AutoDemanding {
     @Override
     public void onWebSocketClose(int statusCode, String reason, Callback callback) {
         callback.succeed();
-        if (!closed.compareAndSet(false, true))
-            return;
+        if (!closed.compareAndSet(false, true)) return;
         ScheduledFuture<?> task = expiry;
-        if (task != null)
-            task.cancel(false);
+        if (task != null) task.cancel(false);
         CloseCause cause = serverCause != null ? serverCause : new CloseCause(statusCode, reason);
         gateway.closed(this, cause);
     }

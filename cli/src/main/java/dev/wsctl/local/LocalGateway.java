@@ -3,20 +3,6 @@ package dev.wsctl.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.connections.ConnectionsEndpoint;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -44,6 +30,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
 /**
  * A local stand-in for an API Gateway WebSocket API with Lambda proxy integrations, on one port:
@@ -92,6 +91,7 @@ public final class LocalGateway implements AutoCloseable {
     private final ExecutorService invoker;
     /** The invoker, or the calling thread once the invoker is shut down, so a late $disconnect still runs. */
     private final Executor invokeExecutor;
+
     private final ScheduledThreadPoolExecutor scheduler;
 
     private final Server server;
@@ -154,8 +154,7 @@ public final class LocalGateway implements AutoCloseable {
     }
 
     public LocalGateway start() throws Exception {
-        if (closed.get())
-            throw new IllegalStateException("gateway is closed");
+        if (closed.get()) throw new IllegalStateException("gateway is closed");
         try {
             server.start();
         } catch (Exception e) {
@@ -168,8 +167,7 @@ public final class LocalGateway implements AutoCloseable {
     /** The port actually bound (useful after {@code port(0)}). */
     public int port() {
         int port = connector.getLocalPort();
-        if (port <= 0)
-            throw new IllegalStateException("gateway is not started");
+        if (port <= 0) throw new IllegalStateException("gateway is not started");
         return port;
     }
 
@@ -240,8 +238,7 @@ public final class LocalGateway implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true))
-            return;
+        if (!closed.compareAndSet(false, true)) return;
         closing = true;
         Exception failure = null;
         try {
@@ -267,13 +264,13 @@ public final class LocalGateway implements AutoCloseable {
             invoker.shutdownNow();
             scheduler.shutdownNow();
         }
-        if (failure != null)
-            throw new IllegalStateException("stopping the local gateway failed", failure);
+        if (failure != null) throw new IllegalStateException("stopping the local gateway failed", failure);
     }
 
     private static boolean await(List<LocalConnection> connections, Duration timeout) throws InterruptedException {
         try {
-            CompletableFuture.allOf(connections.stream().map(c -> c.disconnected).toArray(CompletableFuture[]::new))
+            CompletableFuture.allOf(
+                            connections.stream().map(c -> c.disconnected).toArray(CompletableFuture[]::new))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (TimeoutException e) {
@@ -288,8 +285,7 @@ public final class LocalGateway implements AutoCloseable {
     private boolean dispatch(Request request, Response response, Callback callback) {
         String path = request.getHttpURI().getDecodedPath();
         String stagePath = "/" + stage;
-        if (path.equals(stagePath))
-            return upgrade(request, response, callback);
+        if (path.equals(stagePath)) return upgrade(request, response, callback);
         String prefix = stagePath + "/@connections/";
         if (path.startsWith(prefix) && path.length() > prefix.length() && path.indexOf('/', prefix.length()) < 0) {
             management.handle(request, response, callback, path.substring(prefix.length()));
@@ -305,7 +301,9 @@ public final class LocalGateway implements AutoCloseable {
 
     private boolean upgrade(Request request, Response response, Callback callback) {
         String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
-        if (!"GET".equals(request.getMethod()) || upgrade == null || !upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
+        if (!"GET".equals(request.getMethod())
+                || upgrade == null
+                || !upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
             response.getHeaders().put(HttpHeader.UPGRADE, "websocket");
             reply(response, callback, HttpStatus.UPGRADE_REQUIRED_426);
             return true;
@@ -327,9 +325,16 @@ public final class LocalGateway implements AutoCloseable {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         for (HttpField field : request.getHeaders())
             headers.computeIfAbsent(field.getName(), name -> new ArrayList<>(1)).add(field.getValue());
-        return new LocalConnection(this, GatewayEvents.newConnectionId(), System.currentTimeMillis(), headers,
-                parseQuery(request.getHttpURI().getQuery()), Request.getRemoteAddr(request),
-                request.getHeaders().get(HttpHeader.USER_AGENT), domainName(request), limits);
+        return new LocalConnection(
+                this,
+                GatewayEvents.newConnectionId(),
+                System.currentTimeMillis(),
+                headers,
+                parseQuery(request.getHttpURI().getQuery()),
+                Request.getRemoteAddr(request),
+                request.getHeaders().get(HttpHeader.USER_AGENT),
+                domainName(request),
+                limits);
     }
 
     /**
@@ -344,38 +349,40 @@ public final class LocalGateway implements AutoCloseable {
      */
     private void admit(LocalConnection c, Request request, Response response, Callback callback) {
         Callback done = Callback.from(callback, failure -> {
-            if (failure != null)
-                c.upgradeFailed();
+            if (failure != null) c.upgradeFailed();
         });
         boolean upgraded;
         try {
-            upgraded = container.upgrade((upgradeRequest, upgradeResponse, upgradeCallback) -> {
-                int status = authorize(c);
-                if (HttpStatus.isSuccess(status))
-                    status = connect(c);
-                if (HttpStatus.isSuccess(status) && closing)
-                    status = HttpStatus.SERVICE_UNAVAILABLE_503;
-                if (!HttpStatus.isSuccess(status)) {
-                    // a creator that returns no endpoint answers the request itself
-                    reply(upgradeResponse, upgradeCallback, status);
-                    return null;
-                }
-                // API Gateway negotiates no extensions (no permessage-deflate), so frame limits apply to raw payloads.
-                upgradeResponse.setExtensions(List.of());
-                String protocol = c.subprotocol;
-                if (protocol != null && upgradeRequest.hasSubProtocol(protocol))
-                    upgradeResponse.setAcceptedSubProtocol(protocol);
-                c.admitted = true;
-                // from here on @connections reaches it: the client may act on its 101 before Jetty opens the socket
-                connections.put(c.id, c);
-                return c;
-            }, request, response, done);
+            upgraded = container.upgrade(
+                    (upgradeRequest, upgradeResponse, upgradeCallback) -> {
+                        int status = authorize(c);
+                        if (HttpStatus.isSuccess(status)) status = connect(c);
+                        if (HttpStatus.isSuccess(status) && closing) status = HttpStatus.SERVICE_UNAVAILABLE_503;
+                        if (!HttpStatus.isSuccess(status)) {
+                            // a creator that returns no endpoint answers the request itself
+                            reply(upgradeResponse, upgradeCallback, status);
+                            return null;
+                        }
+                        // API Gateway negotiates no extensions (no permessage-deflate), so frame limits apply to raw
+                        // payloads.
+                        upgradeResponse.setExtensions(List.of());
+                        String protocol = c.subprotocol;
+                        if (protocol != null && upgradeRequest.hasSubProtocol(protocol))
+                            upgradeResponse.setAcceptedSubProtocol(protocol);
+                        c.admitted = true;
+                        // from here on @connections reaches it: the client may act on its 101 before Jetty opens the
+                        // socket
+                        connections.put(c.id, c);
+                        return c;
+                    },
+                    request,
+                    response,
+                    done);
         } catch (RuntimeException e) {
             done.failed(e); // e.g. no Sec-WebSocket-Key: Jetty's BadMessageException answers 400
             return;
         }
-        if (!upgraded)
-            reply(response, done, HttpStatus.BAD_REQUEST_400);
+        if (!upgraded) reply(response, done, HttpStatus.BAD_REQUEST_400);
     }
 
     /**
@@ -384,33 +391,27 @@ public final class LocalGateway implements AutoCloseable {
      * resources are not matched against the method ARN.
      */
     private int authorize(LocalConnection c) {
-        if (authorizer == null)
-            return HttpStatus.OK_200;
+        if (authorizer == null) return HttpStatus.OK_200;
         JsonNode result;
         try {
             result = GatewayEvents.JSON.readTree(authorizer.invoke(events.authorizer(c, GatewayEvents.newRequestId())));
         } catch (Throwable e) {
-            if ("Unauthorized".equals(e.getMessage()))
-                return HttpStatus.UNAUTHORIZED_401;
+            if ("Unauthorized".equals(e.getMessage())) return HttpStatus.UNAUTHORIZED_401;
             log("authorizer", e);
             return HttpStatus.INTERNAL_SERVER_ERROR_500;
         }
-        if (result == null || !result.isObject())
-            return HttpStatus.INTERNAL_SERVER_ERROR_500;
+        if (result == null || !result.isObject()) return HttpStatus.INTERNAL_SERVER_ERROR_500;
         JsonNode statements = result.path("policyDocument").path("Statement");
         boolean allowed = false;
         for (JsonNode statement : statements.isArray() ? statements : List.of(statements)) {
             String effect = statement.path("Effect").asText("");
-            if (effect.equalsIgnoreCase("Deny"))
-                return HttpStatus.FORBIDDEN_403;
+            if (effect.equalsIgnoreCase("Deny")) return HttpStatus.FORBIDDEN_403;
             allowed |= effect.equalsIgnoreCase("Allow");
         }
-        if (!allowed)
-            return HttpStatus.FORBIDDEN_403;
+        if (!allowed) return HttpStatus.FORBIDDEN_403;
         ObjectNode context = GatewayEvents.JSON.createObjectNode();
         context.set("principalId", result.path("principalId").isMissingNode() ? null : result.get("principalId"));
-        if (result.path("context").isObject())
-            context.setAll((ObjectNode) result.get("context"));
+        if (result.path("context").isObject()) context.setAll((ObjectNode) result.get("context"));
         context.put("integrationLatency", 0);
         c.authorizer = context;
         return HttpStatus.OK_200;
@@ -419,8 +420,7 @@ public final class LocalGateway implements AutoCloseable {
     /** Runs $connect; its result's statusCode decides (a result without one counts as 200). */
     private int connect(LocalConnection c) {
         Integration integration = routes.get(CONNECT);
-        if (integration == null)
-            return HttpStatus.OK_200;
+        if (integration == null) return HttpStatus.OK_200;
         JsonNode result;
         try {
             byte[] bytes = integration.invoke(events.connect(c, GatewayEvents.newRequestId()));
@@ -432,23 +432,21 @@ public final class LocalGateway implements AutoCloseable {
             log(CONNECT, e);
             return HttpStatus.INTERNAL_SERVER_ERROR_500;
         }
-        if (result == null || result.isNull())
-            return HttpStatus.OK_200;
-        if (!result.isObject())
-            return HttpStatus.BAD_GATEWAY_502;
+        if (result == null || result.isNull()) return HttpStatus.OK_200;
+        if (!result.isObject()) return HttpStatus.BAD_GATEWAY_502;
         c.subprotocol = header(result.get("headers"), "Sec-WebSocket-Protocol");
         JsonNode statusCode = result.get("statusCode");
-        if (statusCode == null || statusCode.isNull())
-            return HttpStatus.OK_200;
-        int status = statusCode.isIntegralNumber() ? statusCode.asInt()
-                : statusCode.isTextual() && statusCode.asText().matches("\\d{3}") ? Integer.parseInt(statusCode.asText())
-                : -1;
+        if (statusCode == null || statusCode.isNull()) return HttpStatus.OK_200;
+        int status = statusCode.isIntegralNumber()
+                ? statusCode.asInt()
+                : statusCode.isTextual() && statusCode.asText().matches("\\d{3}")
+                        ? Integer.parseInt(statusCode.asText())
+                        : -1;
         return status >= 100 && status <= 599 ? status : HttpStatus.BAD_GATEWAY_502;
     }
 
     private static String header(JsonNode headers, String name) {
-        if (headers == null || !headers.isObject())
-            return null;
+        if (headers == null || !headers.isObject()) return null;
         for (Map.Entry<String, JsonNode> e : headers.properties()) {
             if (e.getKey().equalsIgnoreCase(name) && e.getValue().isTextual())
                 return e.getValue().asText();
@@ -469,19 +467,17 @@ public final class LocalGateway implements AutoCloseable {
     void opened(LocalConnection c) {
         long delay = c.connectedAt + limits.maxConnectionDuration().toMillis() - System.currentTimeMillis();
         try {
-            c.expireWith(scheduler.schedule(() -> c.closeFromServer(1001, "Going away"),
-                    Math.max(0, delay), TimeUnit.MILLISECONDS));
+            c.expireWith(scheduler.schedule(
+                    () -> c.closeFromServer(1001, "Going away"), Math.max(0, delay), TimeUnit.MILLISECONDS));
         } catch (RejectedExecutionException e) {
             // closing: the socket is closed below
         }
-        if (closing)
-            c.closeFromServer(1001, "Going away");
+        if (closing) c.closeFromServer(1001, "Going away");
     }
 
     void received(LocalConnection c, String body, boolean base64) {
         long bytes = LocalConnection.utf8Length(body);
-        if (!c.accept(bytes))
-            return; // over the inbound bound: the connection is being closed
+        if (!c.accept(bytes)) return; // over the inbound bound: the connection is being closed
         c.serial(invokeExecutor, () -> {
             try {
                 deliver(c, body, base64);
@@ -512,7 +508,8 @@ public final class LocalGateway implements AutoCloseable {
         c.serial(invokeExecutor, () -> {
             try {
                 if (!suppressed && integration != null)
-                    integration.invoke(events.disconnect(c, cause.code(), cause.reason(), GatewayEvents.newRequestId()));
+                    integration.invoke(
+                            events.disconnect(c, cause.code(), cause.reason(), GatewayEvents.newRequestId()));
             } catch (Throwable e) {
                 log(DISCONNECT, e);
             } finally {
@@ -532,8 +529,7 @@ public final class LocalGateway implements AutoCloseable {
         try {
             byte[] event = events.message(c, routeKey, body, base64, requestId, GatewayEvents.newRequestId());
             String reply = replyBody(routes.get(routeKey).invoke(event));
-            if (reply != null)
-                c.send(reply);
+            if (reply != null) c.send(reply);
         } catch (Throwable e) {
             log(routeKey, e);
             c.send(gatewayError("Internal server error", c.id, requestId));
@@ -552,10 +548,8 @@ public final class LocalGateway implements AutoCloseable {
 
     private static String action(String body) {
         int i = 0;
-        while (i < body.length() && Character.isWhitespace(body.charAt(i)))
-            i++;
-        if (i == body.length() || body.charAt(i) != '{')
-            return null; // not a JSON object: skip the parse
+        while (i < body.length() && Character.isWhitespace(body.charAt(i))) i++;
+        if (i == body.length() || body.charAt(i) != '{') return null; // not a JSON object: skip the parse
         try {
             JsonNode action = GatewayEvents.JSON.readTree(body).get("action");
             return action != null && action.isTextual() ? action.asText() : null;
@@ -566,17 +560,16 @@ public final class LocalGateway implements AutoCloseable {
 
     /** A two-way route answers the client with the result's body, when it has one. */
     private static String replyBody(byte[] result) throws IOException {
-        if (result == null || result.length == 0)
-            return null;
+        if (result == null || result.length == 0) return null;
         JsonNode body = GatewayEvents.JSON.readTree(result).get("body");
-        if (body == null || body.isNull())
-            return null;
+        if (body == null || body.isNull()) return null;
         return body.isTextual() ? body.asText() : body.toString();
     }
 
     /** API Gateway's own error frames, spacing included. */
     private static String gatewayError(String message, String connectionId, String requestId) {
-        return "{\"message\": \"" + message + "\", \"connectionId\":\"" + connectionId + "\", \"requestId\":\"" + requestId + "\"}";
+        return "{\"message\": \"" + message + "\", \"connectionId\":\"" + connectionId + "\", \"requestId\":\""
+                + requestId + "\"}";
     }
 
     // ---- helpers ----
@@ -584,8 +577,7 @@ public final class LocalGateway implements AutoCloseable {
     /** The Host header's host without port, as API Gateway's domainName; IPv6 literals keep their brackets. */
     private String domainName(Request request) {
         String hostHeader = request.getHeaders().get(HttpHeader.HOST);
-        if (hostHeader == null || hostHeader.isBlank())
-            return uriHost();
+        if (hostHeader == null || hostHeader.isBlank()) return uriHost();
         if (hostHeader.startsWith("[")) {
             int end = hostHeader.indexOf(']');
             return end > 0 ? hostHeader.substring(0, end + 1) : hostHeader;
@@ -595,19 +587,16 @@ public final class LocalGateway implements AutoCloseable {
     }
 
     private String uriHost() {
-        if (host == null || host.isEmpty() || host.equals("0.0.0.0") || host.equals("::"))
-            return "127.0.0.1";
+        if (host == null || host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) return "127.0.0.1";
         return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     /** Query parameters in order, decoded; a name without '=' has the value "". */
     static Map<String, List<String>> parseQuery(String rawQuery) {
         Map<String, List<String>> params = new LinkedHashMap<>();
-        if (rawQuery == null || rawQuery.isEmpty())
-            return params;
+        if (rawQuery == null || rawQuery.isEmpty()) return params;
         for (String pair : rawQuery.split("&")) {
-            if (pair.isEmpty())
-                continue;
+            if (pair.isEmpty()) continue;
             int eq = pair.indexOf('=');
             String name = decode(eq < 0 ? pair : pair.substring(0, eq));
             String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
@@ -648,8 +637,7 @@ public final class LocalGateway implements AutoCloseable {
         private int invokerThreads = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
         private boolean demoPage;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder host(String host) {
             this.host = Objects.requireNonNull(host);
@@ -704,8 +692,7 @@ public final class LocalGateway implements AutoCloseable {
         }
 
         public Builder invokerThreads(int threads) {
-            if (threads < 1)
-                throw new IllegalArgumentException("invokerThreads must be at least 1");
+            if (threads < 1) throw new IllegalArgumentException("invokerThreads must be at least 1");
             this.invokerThreads = threads;
             return this;
         }

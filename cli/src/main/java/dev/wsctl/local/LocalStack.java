@@ -17,7 +17,6 @@ import dev.wsctl.handlers.SendHandler;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.pubsub.PubSub;
-
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -43,64 +42,201 @@ public final class LocalStack implements AutoCloseable {
      * @param sharding shard size and rate cap of the fan-out; its batches run on in-process workers that share
      *                 one rate cap (the function to invoke is not used)
      */
-    public record Config(String host, int port, String stage, Path db, Optional<String> defaultChannel,
-                         int maxMessageBytes, Settings.Delivery delivery, Settings.Publish publish,
-                         int fanoutConcurrency, Limits limits, AuthSettings auth, JsonLog log,
-                         Settings.Sharding sharding) {
+    public record Config(
+            String host,
+            int port,
+            String stage,
+            Path db,
+            Optional<String> defaultChannel,
+            int maxMessageBytes,
+            Settings.Delivery delivery,
+            Settings.Publish publish,
+            int fanoutConcurrency,
+            Limits limits,
+            AuthSettings auth,
+            JsonLog log,
+            Settings.Sharding sharding) {
 
         /** With the default sharding. */
-        public Config(String host, int port, String stage, Path db, Optional<String> defaultChannel,
-                      int maxMessageBytes, Settings.Delivery delivery, Settings.Publish publish,
-                      int fanoutConcurrency, Limits limits, AuthSettings auth, JsonLog log) {
-            this(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish, fanoutConcurrency, limits,
-                    auth, log, Settings.Sharding.defaults());
+        public Config(
+                String host,
+                int port,
+                String stage,
+                Path db,
+                Optional<String> defaultChannel,
+                int maxMessageBytes,
+                Settings.Delivery delivery,
+                Settings.Publish publish,
+                int fanoutConcurrency,
+                Limits limits,
+                AuthSettings auth,
+                JsonLog log) {
+            this(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    Settings.Sharding.defaults());
         }
 
         public static Config defaults() {
-            return new Config("127.0.0.1", 8080, "local", SqliteConnectionStore.DEFAULT_FILE,
-                    Optional.of(Settings.DEFAULT_CHANNEL), Settings.DEFAULT_MAX_MESSAGE_BYTES,
-                    Settings.Delivery.ENVELOPE, Settings.Publish.MEMBERS, Settings.DEFAULT_FANOUT_CONCURRENCY,
-                    Limits.aws(), AuthSettings.none(), JsonLog.discard());
+            return new Config(
+                    "127.0.0.1",
+                    8080,
+                    "local",
+                    SqliteConnectionStore.DEFAULT_FILE,
+                    Optional.of(Settings.DEFAULT_CHANNEL),
+                    Settings.DEFAULT_MAX_MESSAGE_BYTES,
+                    Settings.Delivery.ENVELOPE,
+                    Settings.Publish.MEMBERS,
+                    Settings.DEFAULT_FANOUT_CONCURRENCY,
+                    Limits.aws(),
+                    AuthSettings.none(),
+                    JsonLog.discard());
         }
 
         public Config withSharding(Settings.Sharding sharding) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log, sharding);
+            return new Config(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    sharding);
         }
 
         public Config withPort(int port) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log, sharding);
+            return new Config(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    sharding);
         }
 
         public Config withDb(Path db) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log, sharding);
+            return new Config(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    sharding);
         }
 
         public Config withSettings(Optional<String> defaultChannel, int maxMessageBytes, Settings.Delivery delivery) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log, sharding);
+            return new Config(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    sharding);
         }
 
         public Config withPublish(Settings.Publish publish) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log, sharding);
+            return new Config(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    sharding);
         }
 
         public Config withAuth(AuthSettings auth) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log, sharding);
+            return new Config(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    sharding);
         }
 
         public Config withLimits(Limits limits) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log, sharding);
+            return new Config(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    sharding);
         }
 
         public Config withLog(JsonLog log) {
-            return new Config(host, port, stage, db, defaultChannel, maxMessageBytes, delivery, publish,
-                    fanoutConcurrency, limits, auth, log, sharding);
+            return new Config(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    sharding);
         }
     }
 
@@ -116,10 +252,19 @@ public final class LocalStack implements AutoCloseable {
         // never dialled. With port 0 the gateway binds a port the system picks (no port is chosen first and bound
         // later), which callbackUri() gives once the gateway has started.
         URI callback = URI.create("http://" + hostForUri(config.host()) + ":" + config.port() + "/" + config.stage());
-        Settings settings = new Settings("local", callback, config.defaultChannel(), config.maxMessageBytes(),
-                config.fanoutConcurrency(), config.delivery(), config.publish(),
-                new Settings.Sharding(config.sharding().shardSize(), config.sharding().maxRate(),
-                        config.sharding().burst(), Optional.empty()));
+        Settings settings = new Settings(
+                "local",
+                callback,
+                config.defaultChannel(),
+                config.maxMessageBytes(),
+                config.fanoutConcurrency(),
+                config.delivery(),
+                config.publish(),
+                new Settings.Sharding(
+                        config.sharding().shardSize(),
+                        config.sharding().maxRate(),
+                        config.sharding().burst(),
+                        Optional.empty()));
         store = new SqliteConnectionStore(config.db());
         try {
             store.checkIntegrity();
@@ -131,10 +276,14 @@ public final class LocalStack implements AutoCloseable {
             // which in one process is exact (on AWS each worker gets its batch's share instead)
             RateCap rateCap = Fanout.Options.of(settings).rateCap();
             Fanout fanout = new Fanout(store, endpoint, Fanout.Options.of(settings), rateCap, log);
-            workers = new InProcessDispatcher(LambdaIntegration.of("fanout",
-                    new FanoutHandler(FanoutWorker.sharing(fanout, rateCap), log)),
-                    InProcessDispatcher.DEFAULT_WORKERS, InProcessDispatcher.DEFAULT_QUEUE, result -> { });
-            pubSub = new PubSub(settings, store,
+            workers = new InProcessDispatcher(
+                    LambdaIntegration.of("fanout", new FanoutHandler(FanoutWorker.sharing(fanout, rateCap), log)),
+                    InProcessDispatcher.DEFAULT_WORKERS,
+                    InProcessDispatcher.DEFAULT_QUEUE,
+                    result -> {});
+            pubSub = new PubSub(
+                    settings,
+                    store,
                     new ShardedFanout(fanout, store, settings.sharding(), workers, log, Clock.systemUTC()),
                     Clock.systemUTC());
             LocalGateway.Builder builder = LocalGateway.builder();
@@ -142,11 +291,10 @@ public final class LocalStack implements AutoCloseable {
                 builder.authorizer(authorizer);
             } else if (config.auth().enabled()) {
                 // the same authorizer as the deployed authorize function, on every upgrade
-                builder.authorizer(LambdaIntegration.of("authorize",
-                        new AuthorizeHandler(new Authorizer(config.auth(), log))));
+                builder.authorizer(
+                        LambdaIntegration.of("authorize", new AuthorizeHandler(new Authorizer(config.auth(), log))));
             }
-            builder
-                    .host(config.host())
+            builder.host(config.host())
                     .port(config.port())
                     .stage(config.stage())
                     .limits(config.limits())

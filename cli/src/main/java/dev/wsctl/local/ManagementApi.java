@@ -2,6 +2,12 @@ package dev.wsctl.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.connections.ConnectionsEndpoint;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.function.Function;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -10,13 +16,6 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.function.Function;
 
 /**
  * The {@code @connections} API ({@code POST|GET|DELETE /{stage}/@connections/{connectionId}}) in the
@@ -51,8 +50,13 @@ final class ManagementApi {
             case "POST" -> post(request, response, callback, connectionId);
             case "GET" -> get(response, callback, connectionId);
             case "DELETE" -> delete(response, callback, connectionId);
-            default -> error(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, null,
-                    "{\"message\":\"Method Not Allowed\"}");
+            default ->
+                error(
+                        response,
+                        callback,
+                        HttpStatus.METHOD_NOT_ALLOWED_405,
+                        null,
+                        "{\"message\":\"Method Not Allowed\"}");
         }
     }
 
@@ -61,23 +65,22 @@ final class ManagementApi {
             tooLarge(response, callback);
             return;
         }
-        Content.Source.asByteArrayAsync(request, maxPostBytes, Promise.Invocable.from(InvocationType.NON_BLOCKING, (body, failure) -> {
-            if (failure != null) {
-                if (Request.getContentBytesRead(request) > maxPostBytes)
-                    tooLarge(response, callback);
-                else
-                    callback.failed(failure);
-                return;
-            }
-            switch (post(connectionId, new String(body, StandardCharsets.UTF_8), body.length)) {
-                case HttpStatus.OK_200 -> {
-                    response.setStatus(HttpStatus.OK_200);
-                    callback.succeeded();
-                }
-                case HttpStatus.PAYLOAD_TOO_LARGE_413 -> tooLarge(response, callback);
-                default -> gone(response, callback);
-            }
-        }));
+        Content.Source.asByteArrayAsync(
+                request, maxPostBytes, Promise.Invocable.from(InvocationType.NON_BLOCKING, (body, failure) -> {
+                    if (failure != null) {
+                        if (Request.getContentBytesRead(request) > maxPostBytes) tooLarge(response, callback);
+                        else callback.failed(failure);
+                        return;
+                    }
+                    switch (post(connectionId, new String(body, StandardCharsets.UTF_8), body.length)) {
+                        case HttpStatus.OK_200 -> {
+                            response.setStatus(HttpStatus.OK_200);
+                            callback.succeeded();
+                        }
+                        case HttpStatus.PAYLOAD_TOO_LARGE_413 -> tooLarge(response, callback);
+                        default -> gone(response, callback);
+                    }
+                }));
     }
 
     /**
@@ -86,8 +89,7 @@ final class ManagementApi {
      * being closed, or is closed now because its queue is full), 413 when the message is above the limit.
      */
     int post(String connectionId, String text, int bytes) {
-        if (bytes > maxPostBytes)
-            return HttpStatus.PAYLOAD_TOO_LARGE_413;
+        if (bytes > maxPostBytes) return HttpStatus.PAYLOAD_TOO_LARGE_413;
         LocalConnection c = connections.apply(connectionId);
         return c != null && c.send(text) ? HttpStatus.OK_200 : HttpStatus.GONE_410;
     }
@@ -97,7 +99,7 @@ final class ManagementApi {
         return switch (post(connectionId, payload.text(), payload.size())) {
             case HttpStatus.OK_200 -> ConnectionsEndpoint.Answer.DELIVERED;
             case HttpStatus.PAYLOAD_TOO_LARGE_413 ->
-                    ConnectionsEndpoint.Answer.of(HttpStatus.PAYLOAD_TOO_LARGE_413, "PayloadTooLargeException", TOO_LARGE);
+                ConnectionsEndpoint.Answer.of(HttpStatus.PAYLOAD_TOO_LARGE_413, "PayloadTooLargeException", TOO_LARGE);
             default -> ConnectionsEndpoint.Answer.of(HttpStatus.GONE_410, "GoneException", GONE);
         };
     }
@@ -137,8 +139,7 @@ final class ManagementApi {
     }
 
     private static void error(Response response, Callback callback, int status, String errorType, String body) {
-        if (errorType != null)
-            response.getHeaders().put("x-amzn-ErrorType", errorType);
+        if (errorType != null) response.getHeaders().put("x-amzn-ErrorType", errorType);
         write(response, callback, status, body.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -51,11 +51,11 @@ public final class SqliteConnectionStore implements ConnectionStore {
     public static final int PAGE_SIZE = 1000;
     /** How long a statement waits for another connection's (or process's) lock. */
     public static final int BUSY_TIMEOUT_MS = 5000;
+
     private static final int READERS = 4;
 
     private static final ObjectMapper JSON = Jackson.mapper();
-    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
-    };
+    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
     private static final String SCHEMA_TABLE = """
             CREATE TABLE IF NOT EXISTS rows(
@@ -72,8 +72,8 @@ public final class SqliteConnectionStore implements ConnectionStore {
     private static final String SCHEMA_INDEX =
             "CREATE INDEX IF NOT EXISTS rows_by_channel ON rows(channel, connection_id)";
 
-    private static final List<String> COLUMNS = List.of("connection_id", "channel", "expires_at", "connected_at",
-            "source_ip", "origin", "sub", "grants");
+    private static final List<String> COLUMNS =
+            List.of("connection_id", "channel", "expires_at", "connected_at", "source_ip", "origin", "sub", "grants");
     private static final java.util.Set<String> OWN_OBJECTS = java.util.Set.of("rows", "rows_by_channel");
 
     private static final String PUT_META = "INSERT OR REPLACE INTO rows"
@@ -152,7 +152,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
     private static String foreignSchema(Connection c) throws SQLException {
         List<String> others = new ArrayList<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT type, name FROM sqlite_master ORDER BY name")) {
+                ResultSet rs = st.executeQuery("SELECT type, name FROM sqlite_master ORDER BY name")) {
             while (rs.next()) {
                 String name = rs.getString(2);
                 if (!OWN_OBJECTS.contains(name)) {
@@ -164,12 +164,14 @@ public final class SqliteConnectionStore implements ConnectionStore {
             return "it holds what wsctl does not make: " + String.join(", ", others);
         }
         List<String> columns = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(rows)")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA table_info(rows)")) {
             while (rs.next()) {
                 columns.add(rs.getString("name"));
             }
         }
-        return columns.isEmpty() || columns.equals(COLUMNS) ? null
+        return columns.isEmpty() || columns.equals(COLUMNS)
+                ? null
                 : "its table rows has the columns " + String.join(", ", columns) + ", not wsctl's";
     }
 
@@ -264,8 +266,8 @@ public final class SqliteConnectionStore implements ConnectionStore {
     public boolean unsubscribe(String connectionId, String channel) {
         checkChannel(channel);
         return write("unsubscribe " + connectionId + " from " + channel, c -> {
-            try (PreparedStatement delete = c.prepareStatement(
-                    "DELETE FROM rows WHERE connection_id = ? AND channel = ?")) {
+            try (PreparedStatement delete =
+                    c.prepareStatement("DELETE FROM rows WHERE connection_id = ? AND channel = ?")) {
                 delete.setString(1, connectionId);
                 delete.setString(2, channel);
                 return delete.executeUpdate() > 0;
@@ -285,7 +287,8 @@ public final class SqliteConnectionStore implements ConnectionStore {
         if (distinct.isEmpty()) {
             return 0;
         }
-        String what = distinct.size() == 1 ? "disconnect " + distinct.iterator().next()
+        String what = distinct.size() == 1
+                ? "disconnect " + distinct.iterator().next()
                 : "disconnect " + distinct.size() + " connections";
         return write(what, c -> {
             int rows = 0;
@@ -323,7 +326,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
         return write("remove every connection", c -> {
             int connections;
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT COUNT(DISTINCT connection_id) FROM rows")) {
+                    ResultSet rs = st.executeQuery("SELECT COUNT(DISTINCT connection_id) FROM rows")) {
                 connections = rs.next() ? rs.getInt(1) : 0;
             }
             exec(c, "DELETE FROM rows");
@@ -338,7 +341,8 @@ public final class SqliteConnectionStore implements ConnectionStore {
      */
     public void checkIntegrity() {
         String finding = read("check integrity", c -> {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA integrity_check(1)")) {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("PRAGMA integrity_check(1)")) {
                 return rs.next() ? rs.getString(1) : "no answer";
             }
         });
@@ -352,8 +356,8 @@ public final class SqliteConnectionStore implements ConnectionStore {
     @Override
     public boolean isSubscribed(String connectionId, String channel) {
         return read("read subscription " + connectionId + " / " + channel, c -> {
-            try (PreparedStatement q = c.prepareStatement(
-                    "SELECT 1 FROM rows WHERE connection_id = ? AND channel = ?")) {
+            try (PreparedStatement q =
+                    c.prepareStatement("SELECT 1 FROM rows WHERE connection_id = ? AND channel = ?")) {
                 q.setString(1, connectionId);
                 q.setString(2, channel);
                 try (ResultSet rs = q.executeQuery()) {
@@ -521,7 +525,10 @@ public final class SqliteConnectionStore implements ConnectionStore {
         }
 
         private static String oneLine(String finding) {
-            return String.valueOf(finding).replace("*** in database main ***", "").strip().replaceAll("\\s+", " ");
+            return String.valueOf(finding)
+                    .replace("*** in database main ***", "")
+                    .strip()
+                    .replaceAll("\\s+", " ");
         }
     }
 

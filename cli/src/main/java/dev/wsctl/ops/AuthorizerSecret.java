@@ -2,11 +2,10 @@ package dev.wsctl.ops;
 
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.config.StackConfig;
+import java.util.Optional;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
-
-import java.util.Optional;
 
 /**
  * The HS256 secret of a deployed stack with {@code auth.mode: jwt} and no identity provider: {@code wsctl deploy}
@@ -32,11 +31,9 @@ public final class AuthorizerSecret {
      * @param functionName the authorize function's name
      * @param secret       the variable's value (base64url, not checked), present only for {@link Found#SECRET}
      */
-    public record Lookup(Found found, String functionName, Optional<String> secret) {
-    }
+    public record Lookup(Found found, String functionName, Optional<String> secret) {}
 
-    private AuthorizerSecret() {
-    }
+    private AuthorizerSecret() {}
 
     /** One GetFunctionConfiguration; a second one only when there is no authorize function. */
     public static Lookup read(LambdaClient lambda, StackConfig config) {
@@ -45,9 +42,11 @@ public final class AuthorizerSecret {
         try {
             function = lambda.getFunctionConfiguration(r -> r.functionName(name));
         } catch (ResourceNotFoundException absent) {
-            return new Lookup(deployed(lambda, config) ? Found.NO_FUNCTION : Found.NOT_DEPLOYED, name, Optional.empty());
+            return new Lookup(
+                    deployed(lambda, config) ? Found.NO_FUNCTION : Found.NOT_DEPLOYED, name, Optional.empty());
         }
-        String secret = function.environment() == null || function.environment().variables() == null ? null
+        String secret = function.environment() == null || function.environment().variables() == null
+                ? null
                 : function.environment().variables().get(AuthSettings.ENV_SECRET);
         return secret == null || secret.isBlank()
                 ? new Lookup(Found.NO_SECRET, name, Optional.empty())

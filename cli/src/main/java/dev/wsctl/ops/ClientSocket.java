@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
-
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -33,8 +32,7 @@ public final class ClientSocket implements AutoCloseable {
     private volatile int closeCode = -1;
 
     /** What the queue holds after the server closed the connection or it broke. */
-    private record Closed(String why) {
-    }
+    private record Closed(String why) {}
 
     /** The stack answered the upgrade with an HTTP status instead of 101, e.g. 401 from its authorizer. */
     public static final class Refused extends IOException {
@@ -55,15 +53,16 @@ public final class ClientSocket implements AutoCloseable {
         }
 
         private static String refusal(int status) {
-            return "the stack refused the connection: " + status + switch (status) {
-                case 401 -> " Unauthorized";
-                case 403 -> " Forbidden";
-                case 404 -> " Not Found";
-                case 429 -> " Too Many Requests";
-                case 500 -> " Internal Server Error";
-                case 503 -> " Service Unavailable";
-                default -> "";
-            };
+            return "the stack refused the connection: " + status
+                    + switch (status) {
+                        case 401 -> " Unauthorized";
+                        case 403 -> " Forbidden";
+                        case 404 -> " Not Found";
+                        case 429 -> " Too Many Requests";
+                        case 500 -> " Internal Server Error";
+                        case 503 -> " Service Unavailable";
+                        default -> "";
+                    };
         }
     }
 
@@ -80,7 +79,8 @@ public final class ClientSocket implements AutoCloseable {
         ClientSocket client = new ClientSocket(url);
         HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
         try {
-            client.socket = http.newWebSocketBuilder().connectTimeout(timeout)
+            client.socket = http.newWebSocketBuilder()
+                    .connectTimeout(timeout)
                     .buildAsync(url, client.new Listener())
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return client;
@@ -92,8 +92,10 @@ public final class ClientSocket implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("Interrupted while connecting to " + client.shown, e);
         } catch (IllegalArgumentException e) {
-            throw new IOException("Could not connect to " + client.shown + ": "
-                    + String.valueOf(e.getMessage()).replace(url.toString(), client.shown), e);
+            throw new IOException(
+                    "Could not connect to " + client.shown + ": "
+                            + String.valueOf(e.getMessage()).replace(url.toString(), client.shown),
+                    e);
         }
     }
 
@@ -111,7 +113,8 @@ public final class ClientSocket implements AutoCloseable {
             }
         }
         if (cause instanceof TimeoutException) {
-            return new IOException("Could not connect to " + shown + ": no answer within " + timeout.toMillis() + " ms", cause);
+            return new IOException(
+                    "Could not connect to " + shown + ": no answer within " + timeout.toMillis() + " ms", cause);
         }
         return new IOException("Could not connect to " + shown + ": " + reason(cause), cause);
     }
@@ -146,7 +149,8 @@ public final class ClientSocket implements AutoCloseable {
         try {
             socket.sendText(text, true).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IOException("Could not send to " + shown + ": " + reason(e.getCause() != null ? e.getCause() : e), e);
+            throw new IOException(
+                    "Could not send to " + shown + ": " + reason(e.getCause() != null ? e.getCause() : e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("Interrupted while sending to " + shown, e);
@@ -190,15 +194,19 @@ public final class ClientSocket implements AutoCloseable {
     public JsonNode ask(ObjectNode frame, String type, Predicate<JsonNode> answers, long deadline)
             throws IOException, InterruptedException {
         send(Json.write(frame));
-        JsonNode answer = await(f -> f.path("type").asText().equals("error")
-                || f.path("type").asText().equals(type) && answers.test(f), deadline);
-        String asked = frame.path("action").asText() + (frame.has("channel") ? " " + frame.get("channel").asText() : "");
+        JsonNode answer = await(
+                f -> f.path("type").asText().equals("error")
+                        || f.path("type").asText().equals(type) && answers.test(f),
+                deadline);
+        String asked = frame.path("action").asText()
+                + (frame.has("channel") ? " " + frame.get("channel").asText() : "");
         if (answer == null) {
             throw new IOException("The stack at " + shown + " did not answer " + asked + " with " + type + " in time.");
         }
         if (answer.path("type").asText().equals("error")) {
-            throw new IOException("The stack refused " + asked + ": " + answer.path("code").asText() + ": "
-                    + answer.path("message").asText());
+            throw new IOException(
+                    "The stack refused " + asked + ": " + answer.path("code").asText() + ": "
+                            + answer.path("message").asText());
         }
         return answer;
     }
@@ -254,7 +262,8 @@ public final class ClientSocket implements AutoCloseable {
         @Override
         public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
             closeCode = statusCode;
-            frames.add(new Closed("code " + statusCode + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")")));
+            frames.add(
+                    new Closed("code " + statusCode + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")")));
             return null;
         }
 

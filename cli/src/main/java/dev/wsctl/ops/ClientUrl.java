@@ -15,8 +15,7 @@ public final class ClientUrl {
     static final String TOKEN = "token";
     private static final Pattern TOKEN_VALUE = Pattern.compile("(?<=[?&])" + TOKEN + "=[^&#]*");
 
-    private ClientUrl() {
-    }
+    private ClientUrl() {}
 
     /** {@code url} with {@code token=<url-encoded token>} in its query, in place of any token already there. */
     public static URI withToken(URI url, String token) {
@@ -29,8 +28,9 @@ public final class ClientUrl {
             }
         }
         query.add(TOKEN + "=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
-        return URI.create(url.getScheme() + "://" + url.getRawAuthority() + (url.getRawPath() == null ? "" : url.getRawPath())
-                + "?" + String.join("&", query) + (url.getRawFragment() == null ? "" : "#" + url.getRawFragment()));
+        return URI.create(url.getScheme() + "://" + url.getRawAuthority()
+                + (url.getRawPath() == null ? "" : url.getRawPath()) + "?" + String.join("&", query)
+                + (url.getRawFragment() == null ? "" : "#" + url.getRawFragment()));
     }
 
     /** {@code url} for messages and output: the value of any {@code token} parameter replaced by {@code …}. */

@@ -5,11 +5,6 @@ import dev.wsctl.connections.ConnectionsEndpoint;
 import dev.wsctl.json.Json;
 import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.services.apigatewaymanagementapi.model.ApiGatewayManagementApiException;
-import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;
-import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +20,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.ApiGatewayManagementApiException;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
 
 /**
  * What {@code wsctl connections} and {@code wsctl channels} do to a running stack: read its store,
@@ -41,20 +40,16 @@ public final class ConnectionAdmin {
     }
 
     /** What API Gateway says about an open socket. */
-    public record Socket(Instant connectedAt, Instant lastActiveAt, String sourceIp) {
-    }
+    public record Socket(Instant connectedAt, Instant lastActiveAt, String sourceIp) {}
 
     /** {@code socket} is empty when the gateway answered Gone. */
-    public record Details(Stored rows, Optional<Socket> socket) {
-    }
+    public record Details(Stored rows, Optional<Socket> socket) {}
 
     /** @param gone whether the socket was already gone; @param rowsRemoved store rows deleted */
-    public record Kick(String connectionId, boolean gone, boolean notified, int rowsRemoved) {
-    }
+    public record Kick(String connectionId, boolean gone, boolean notified, int rowsRemoved) {}
 
     /** A sweep: connections checked, found live, removed as gone, and those whose check failed. */
-    public record Sweep(long checked, long live, long removed, long failed, List<String> failures) {
-    }
+    public record Sweep(long checked, long live, long removed, long failed, List<String> failures) {}
 
     /** A channel's subscriber count and the first subscribers (meta row absent when the row is an orphan). */
     public record Channel(String channel, long count, List<Stored> subscribers) {
@@ -71,8 +66,7 @@ public final class ConnectionAdmin {
     }
 
     /** Listed connections, and how many more the store holds beyond them. */
-    public record Listing(List<Stored> connections, long more) {
-    }
+    public record Listing(List<Stored> connections, long more) {}
 
     /**
      * Up to {@code limit} connections, in id order: from the meta rows, or the subscribers of {@code channel}.
@@ -106,7 +100,10 @@ public final class ConnectionAdmin {
     }
 
     public Stored stored(String connectionId) {
-        return new Stored(connectionId, target.store().connection(connectionId), target.store().channelsOf(connectionId));
+        return new Stored(
+                connectionId,
+                target.store().connection(connectionId),
+                target.store().channelsOf(connectionId));
     }
 
     /** The store rows and the live socket (GetConnection), either of which may be missing. */
@@ -118,7 +115,9 @@ public final class ConnectionAdmin {
     public Optional<Socket> socket(String connectionId) {
         try {
             GetConnectionResponse r = Futures.join(target.api().getConnection(b -> b.connectionId(connectionId)));
-            return Optional.of(new Socket(r.connectedAt(), r.lastActiveAt(),
+            return Optional.of(new Socket(
+                    r.connectedAt(),
+                    r.lastActiveAt(),
                     r.identity() == null ? null : r.identity().sourceIp()));
         } catch (GoneException e) {
             return Optional.empty();
@@ -136,7 +135,8 @@ public final class ConnectionAdmin {
             String frame = Json.write(Json.object().put("type", "kicked").put("reason", reason.get()));
             // through the fan-out's client, which never repeats a post that may have arrived
             ConnectionsEndpoint.Answer answer;
-            ConnectionsEndpoint.Payload payload = ConnectionsEndpoint.Payload.of(frame.getBytes(StandardCharsets.UTF_8));
+            ConnectionsEndpoint.Payload payload =
+                    ConnectionsEndpoint.Payload.of(frame.getBytes(StandardCharsets.UTF_8));
             try {
                 answer = target.connections().post(connectionId, payload).join();
             } catch (CompletionException e) {
@@ -146,8 +146,11 @@ public final class ConnectionAdmin {
                 case DELIVERED -> notified = true;
                 case GONE -> gone = true;
                 // as the SDK's client would have reported it, so that it is explained the same way
-                default -> throw ApiGatewayManagementApiException.builder().statusCode(answer.status())
-                        .message("PostToConnection failed: " + answer.error()).build();
+                default ->
+                    throw ApiGatewayManagementApiException.builder()
+                            .statusCode(answer.status())
+                            .message("PostToConnection failed: " + answer.error())
+                            .build();
             }
         }
         if (!gone) {
@@ -213,8 +216,8 @@ public final class ConnectionAdmin {
     }
 
     /** Removes the queued gone connections in batches of {@value #SWEEP_BATCH}; a partial batch only if {@code all}. */
-    private void removeGone(BlockingQueue<String> gone, boolean all, AtomicLong removed, AtomicLong failed,
-                            List<String> failures) {
+    private void removeGone(
+            BlockingQueue<String> gone, boolean all, AtomicLong removed, AtomicLong failed, List<String> failures) {
         while (gone.size() >= SWEEP_BATCH || all && !gone.isEmpty()) {
             List<String> batch = new ArrayList<>(SWEEP_BATCH);
             gone.drainTo(batch, SWEEP_BATCH);
@@ -224,7 +227,8 @@ public final class ConnectionAdmin {
             } catch (RuntimeException e) {
                 failed.addAndGet(batch.size());
                 if (failures.size() < 10) {
-                    failures.add("could not remove " + batch.size() + " gone connections (" + batch.get(0) + ", ...): " + e.getMessage());
+                    failures.add("could not remove " + batch.size() + " gone connections (" + batch.get(0) + ", ...): "
+                            + e.getMessage());
                 }
             }
         }

@@ -2,9 +2,8 @@ package dev.wsctl.ops;
 
 import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.store.ConnectionStore;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
-
 import java.net.URI;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
 /**
  * A running stack as the operations commands see it, deployed or local: its connection store, its
@@ -16,8 +15,14 @@ import java.net.URI;
  * @param connections  the fan-out's @connections client, for every post
  * @param websocketUrl where clients connect
  */
-public record Target(String name, ConnectionStore store, ApiGatewayManagementApiAsyncClient api,
-                     ConnectionsApi connections, URI websocketUrl, AutoCloseable resources) implements AutoCloseable {
+public record Target(
+        String name,
+        ConnectionStore store,
+        ApiGatewayManagementApiAsyncClient api,
+        ConnectionsApi connections,
+        URI websocketUrl,
+        AutoCloseable resources)
+        implements AutoCloseable {
 
     @Override
     public void close() {

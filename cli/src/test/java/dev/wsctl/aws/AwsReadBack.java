@@ -1,5 +1,14 @@
 package dev.wsctl.aws;
 
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
@@ -16,16 +25,6 @@ import software.amazon.awssdk.services.iam.model.Role;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.s3.S3Client;
-
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
-import java.util.function.Supplier;
 
 /**
  * Reads what a deploy left in the emulator with plain SDK clients of its own, built here and not through
@@ -53,14 +52,23 @@ public final class AwsReadBack implements AutoCloseable {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
     }
 
-    private <B extends AwsClientBuilder<B, C> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, C>, C>
+    private <
+                    B extends
+                            AwsClientBuilder<B, C>
+                                    & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, C>,
+                    C>
             C build(B builder, URI endpoint) {
         builder.httpClient(http);
-        return builder.region(Region.of(REGION)).credentialsProvider(credentials()).endpointOverride(endpoint).build();
+        return builder.region(Region.of(REGION))
+                .credentialsProvider(credentials())
+                .endpointOverride(endpoint)
+                .build();
     }
 
     public Optional<Api> api(String name) {
-        return apiGateway.getApis(r -> { }).items().stream().filter(a -> a.name().equals(name)).findFirst();
+        return apiGateway.getApis(r -> {}).items().stream()
+                .filter(a -> a.name().equals(name))
+                .findFirst();
     }
 
     public String apiId(String name) {
@@ -68,17 +76,20 @@ public final class AwsReadBack implements AutoCloseable {
     }
 
     public List<Role> roles(String prefix) {
-        return iam.listRolesPaginator(r -> { }).roles().stream().filter(r -> r.roleName().startsWith(prefix)).toList();
+        return iam.listRolesPaginator(r -> {}).roles().stream()
+                .filter(r -> r.roleName().startsWith(prefix))
+                .toList();
     }
 
     public String rolePolicy(String role, String policy) {
-        return URLDecoder.decode(iam.getRolePolicy(r -> r.roleName(role).policyName(policy)).policyDocument(),
-                StandardCharsets.UTF_8);
+        return URLDecoder.decode(
+                iam.getRolePolicy(r -> r.roleName(role).policyName(policy)).policyDocument(), StandardCharsets.UTF_8);
     }
 
     public List<FunctionConfiguration> functions(String prefix) {
-        return lambda.listFunctionsPaginator(r -> { }).functions().stream()
-                .filter(f -> f.functionName().startsWith(prefix)).toList();
+        return lambda.listFunctionsPaginator(r -> {}).functions().stream()
+                .filter(f -> f.functionName().startsWith(prefix))
+                .toList();
     }
 
     /**
@@ -92,8 +103,9 @@ public final class AwsReadBack implements AutoCloseable {
             var tags = new TreeMap<String, String>();
             iam.listRoleTags(r -> r.roleName(name)).tags().forEach(t -> tags.put(t.key(), t.value()));
             all.add("iam role " + name + " tags " + tags + " trust "
-                    + URLDecoder.decode(iam.getRole(r -> r.roleName(name)).role().assumeRolePolicyDocument(),
-                    StandardCharsets.UTF_8));
+                    + URLDecoder.decode(
+                            iam.getRole(r -> r.roleName(name)).role().assumeRolePolicyDocument(),
+                            StandardCharsets.UTF_8));
             for (String policy : iam.listRolePolicies(r -> r.roleName(name)).policyNames()) {
                 all.add("iam policy " + name + "/" + policy + " " + rolePolicy(name, policy));
             }
@@ -102,18 +114,29 @@ public final class AwsReadBack implements AutoCloseable {
             String name = f.functionName();
             all.add("lambda function " + name + " " + f.runtimeAsString() + " " + f.architecturesAsStrings() + " "
                     + f.memorySize() + " MB " + f.handler() + " role " + f.role() + " snapstart "
-                    + f.snapStart().applyOnAsString() + " logs " + f.loggingConfig().logFormatAsString() + " env "
-                    + new TreeMap<>(f.environment() == null ? java.util.Map.of() : f.environment().variables())
-                    + " tags " + new TreeMap<>(lambda.listTags(r -> r.resource(f.functionArn())).tags()));
-            lambda.listAliases(r -> r.functionName(name)).aliases()
+                    + f.snapStart().applyOnAsString() + " logs "
+                    + f.loggingConfig().logFormatAsString() + " env "
+                    + new TreeMap<>(
+                            f.environment() == null
+                                    ? java.util.Map.of()
+                                    : f.environment().variables())
+                    + " tags "
+                    + new TreeMap<>(
+                            lambda.listTags(r -> r.resource(f.functionArn())).tags()));
+            lambda.listAliases(r -> r.functionName(name))
+                    .aliases()
                     .forEach(a -> all.add("lambda alias " + name + ":" + a.name()));
             // deploy grants on the alias when there is one, else on the function (moto files both under the function)
-            boolean aliased = optional(() -> lambda.getAlias(r -> r.functionName(name).name("live"))).isPresent();
+            boolean aliased = optional(
+                            () -> lambda.getAlias(r -> r.functionName(name).name("live")))
+                    .isPresent();
             String qualifier = aliased ? "live" : null;
-            optional(() -> lambda.getPolicy(r -> r.functionName(name).qualifier(qualifier)).policy()).ifPresent(p ->
-                    all.add("lambda permission " + name + (qualifier == null ? "" : ":" + qualifier) + " "
-                            + p.replaceAll("\"Sid\":\"[^\"]*\"", "\"Sid\":\"…\"")));
-            optional(() -> lambda.getFunctionEventInvokeConfig(r -> r.functionName(name).qualifier("live")))
+            optional(() -> lambda.getPolicy(r -> r.functionName(name).qualifier(qualifier))
+                            .policy())
+                    .ifPresent(p -> all.add("lambda permission " + name + (qualifier == null ? "" : ":" + qualifier)
+                            + " " + p.replaceAll("\"Sid\":\"[^\"]*\"", "\"Sid\":\"…\"")));
+            optional(() -> lambda.getFunctionEventInvokeConfig(
+                            r -> r.functionName(name).qualifier("live")))
                     .ifPresent(c -> all.add("lambda async " + name + ":live retries " + c.maximumRetryAttempts()
                             + " age " + c.maximumEventAgeInSeconds()));
         }
@@ -124,8 +147,8 @@ public final class AwsReadBack implements AutoCloseable {
             var integrations = new TreeMap<String, String>();
             apiGateway.getIntegrations(r -> r.apiId(id)).items().forEach(i -> {
                 integrations.put(i.integrationId(), i.description());
-                all.add("apigateway integration " + i.integrationTypeAsString() + " " + i.integrationUri()
-                        .replace(id, "{api}"));
+                all.add("apigateway integration " + i.integrationTypeAsString() + " "
+                        + i.integrationUri().replace(id, "{api}"));
             });
             var authorizers = new TreeMap<String, String>();
             apiGateway.getAuthorizers(r -> r.apiId(id)).items().forEach(a -> {
@@ -133,26 +156,50 @@ public final class AwsReadBack implements AutoCloseable {
                 all.add("apigateway authorizer " + a.name() + " " + a.authorizerTypeAsString() + " "
                         + a.identitySource() + " " + a.authorizerUri());
             });
-            apiGateway.getRoutes(r -> r.apiId(id)).items().forEach(route -> all.add("apigateway route "
-                    + route.routeKey() + " → " + integrations.get(route.target() == null ? ""
-                    : route.target().replace("integrations/", "")) + " auth " + route.authorizationTypeAsString()
-                    + (route.authorizerId() == null ? "" : " " + authorizers.get(route.authorizerId()))
-                    + " responses " + apiGateway.getRouteResponses(r -> r.apiId(id).routeId(route.routeId())).items()
-                    .stream().map(rr -> rr.routeResponseKey()).toList()));
-            apiGateway.getStages(r -> r.apiId(id)).items().forEach(stage -> all.add("apigateway stage "
-                    + stage.stageName() + " deployed " + (stage.deploymentId() != null) + " rate "
-                    + stage.defaultRouteSettings().throttlingRateLimit() + " burst "
-                    + stage.defaultRouteSettings().throttlingBurstLimit() + " tags " + new TreeMap<>(stage.tags())));
+            apiGateway
+                    .getRoutes(r -> r.apiId(id))
+                    .items()
+                    .forEach(route -> all.add("apigateway route "
+                            + route.routeKey() + " → "
+                            + integrations.get(
+                                    route.target() == null ? "" : route.target().replace("integrations/", ""))
+                            + " auth " + route.authorizationTypeAsString()
+                            + (route.authorizerId() == null ? "" : " " + authorizers.get(route.authorizerId()))
+                            + " responses "
+                            + apiGateway.getRouteResponses(r -> r.apiId(id).routeId(route.routeId())).items().stream()
+                                    .map(rr -> rr.routeResponseKey())
+                                    .toList()));
+            apiGateway
+                    .getStages(r -> r.apiId(id))
+                    .items()
+                    .forEach(stage -> all.add("apigateway stage "
+                            + stage.stageName() + " deployed " + (stage.deploymentId() != null) + " rate "
+                            + stage.defaultRouteSettings().throttlingRateLimit() + " burst "
+                            + stage.defaultRouteSettings().throttlingBurstLimit() + " tags "
+                            + new TreeMap<>(stage.tags())));
         });
-        optional(() -> dynamoDb.describeTable(r -> r.tableName(prefix + "-connections")).table()).ifPresent(t -> {
-            all.add("dynamodb table " + t.tableName() + " keys " + t.keySchema() + " billing "
-                    + (t.billingModeSummary() == null ? null : t.billingModeSummary().billingModeAsString())
-                    + " indexes " + (t.globalSecondaryIndexes() == null ? List.of() : t.globalSecondaryIndexes().stream()
-                    .map(i -> i.indexName() + " " + i.keySchema() + " " + i.projection().projectionTypeAsString()).toList())
-                    + " tags " + dynamoDb.listTagsOfResource(r -> r.resourceArn(t.tableArn())).tags());
-            all.add("dynamodb ttl " + t.tableName() + " "
-                    + dynamoDb.describeTimeToLive(r -> r.tableName(t.tableName())).timeToLiveDescription().attributeName());
-        });
+        optional(() -> dynamoDb.describeTable(r -> r.tableName(prefix + "-connections"))
+                        .table())
+                .ifPresent(t -> {
+                    all.add("dynamodb table " + t.tableName() + " keys " + t.keySchema() + " billing "
+                            + (t.billingModeSummary() == null
+                                    ? null
+                                    : t.billingModeSummary().billingModeAsString())
+                            + " indexes "
+                            + (t.globalSecondaryIndexes() == null
+                                    ? List.of()
+                                    : t.globalSecondaryIndexes().stream()
+                                            .map(i -> i.indexName() + " " + i.keySchema() + " "
+                                                    + i.projection().projectionTypeAsString())
+                                            .toList())
+                            + " tags "
+                            + dynamoDb.listTagsOfResource(r -> r.resourceArn(t.tableArn()))
+                                    .tags());
+                    all.add("dynamodb ttl " + t.tableName() + " "
+                            + dynamoDb.describeTimeToLive(r -> r.tableName(t.tableName()))
+                                    .timeToLiveDescription()
+                                    .attributeName());
+                });
         String apiId = api(prefix).map(Api::apiId).orElse("{none}");
         return all.stream().map(l -> l.replace(apiId, "{api}")).sorted().toList();
     }
@@ -164,10 +211,16 @@ public final class AwsReadBack implements AutoCloseable {
         List<String> rows = new ArrayList<>(List.of("#connection"));
         rows.addAll(List.of(channels));
         for (String channel : rows) {
-            dynamoDb.putItem(r -> r.tableName(table).item(Map.of(
-                    "connectionId", AttributeValue.fromS(connection), "channel", AttributeValue.fromS(channel),
-                    "connectedAt", AttributeValue.fromN(Long.toString(now)),
-                    "expiresAt", AttributeValue.fromN(Long.toString(now / 1000 + 7800)))));
+            dynamoDb.putItem(r -> r.tableName(table)
+                    .item(Map.of(
+                            "connectionId",
+                            AttributeValue.fromS(connection),
+                            "channel",
+                            AttributeValue.fromS(channel),
+                            "connectedAt",
+                            AttributeValue.fromN(Long.toString(now)),
+                            "expiresAt",
+                            AttributeValue.fromN(Long.toString(now / 1000 + 7800)))));
         }
     }
 
@@ -175,7 +228,8 @@ public final class AwsReadBack implements AutoCloseable {
         try {
             return Optional.ofNullable(read.get());
         } catch (AwsServiceException e) {
-            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+            String code =
+                    e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
             if (e.statusCode() == 404 || (code != null && (code.contains("NotFound") || code.equals("NoSuchEntity")))) {
                 return Optional.empty();
             }

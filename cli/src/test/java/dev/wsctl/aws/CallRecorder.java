@@ -1,16 +1,14 @@
 package dev.wsctl.aws;
 
-import software.amazon.awssdk.core.SdkRequest;
-import software.amazon.awssdk.core.interceptor.Context;
-import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
 /**
  * An SDK {@link ExecutionInterceptor} on the real clients ({@link SdkAwsClients}): records every call as
@@ -23,8 +21,7 @@ public final class CallRecorder implements ExecutionInterceptor {
     private final List<Failure> failures = new ArrayList<>();
     private int mutating;
 
-    private record Failure(Predicate<String> call, int[] remaining, Supplier<RuntimeException> error) {
-    }
+    private record Failure(Predicate<String> call, int[] remaining, Supplier<RuntimeException> error) {}
 
     @Override
     public synchronized void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
@@ -42,14 +39,17 @@ public final class CallRecorder implements ExecutionInterceptor {
     }
 
     private synchronized String name(ExecutionAttributes attributes) {
-        String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME).toLowerCase(Locale.ROOT);
+        String service =
+                attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME).toLowerCase(Locale.ROOT);
         return (service.equals("apigatewayv2") ? "apigateway" : service) + ":"
                 + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
     }
 
     public static boolean isMutating(String call) {
         String operation = call.substring(call.indexOf(':') + 1);
-        return !(operation.startsWith("Get") || operation.startsWith("List") || operation.startsWith("Describe")
+        return !(operation.startsWith("Get")
+                || operation.startsWith("List")
+                || operation.startsWith("Describe")
                 || operation.startsWith("Head"));
     }
 

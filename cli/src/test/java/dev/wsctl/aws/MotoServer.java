@@ -1,7 +1,5 @@
 package dev.wsctl.aws;
 
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * The AWS emulator the control-plane and operations tests run against: moto's server (moto 5.2.1, from the
@@ -27,8 +26,7 @@ public final class MotoServer {
     private static URI url;
     private static String problem;
 
-    private MotoServer() {
-    }
+    private MotoServer() {}
 
     /** The emulator's URL; skips the calling test when there is none and CI is not set. */
     public static synchronized URI url() {
@@ -57,11 +55,18 @@ public final class MotoServer {
 
     private static URI start() throws IOException {
         Path script = projectRoot().resolve("tools/moto/server.py");
-        Process process = new ProcessBuilder(System.getenv().getOrDefault("WSCTL_PYTHON", "python3"),
-                script.toString(), "--host", "127.0.0.1", "--port", "0")
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(
+                        System.getenv().getOrDefault("WSCTL_PYTHON", "python3"),
+                        script.toString(),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        "0")
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
             try {
                 return out.readLine();
@@ -81,13 +86,15 @@ public final class MotoServer {
             throw new IOException("it exited" + (process.isAlive() ? "" : " with " + process.exitValue()));
         }
         // stdout must keep draining, or the server blocks once its pipe fills
-        Thread drain = new Thread(() -> {
-            try {
-                out.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // the server stopped
-            }
-        }, "moto-stdout");
+        Thread drain = new Thread(
+                () -> {
+                    try {
+                        out.transferTo(java.io.Writer.nullWriter());
+                    } catch (IOException ignored) {
+                        // the server stopped
+                    }
+                },
+                "moto-stdout");
         drain.setDaemon(true);
         drain.start();
         return URI.create(line.substring("moto listening on ".length()).trim());
@@ -99,7 +106,8 @@ public final class MotoServer {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("tools/moto/server.py not found above " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException(
+                    "tools/moto/server.py not found above " + Path.of("").toAbsolutePath());
         }
         return dir;
     }

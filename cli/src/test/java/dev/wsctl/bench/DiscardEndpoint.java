@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +55,9 @@ public final class DiscardEndpoint implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), handler);
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .sync()
+                .channel();
     }
 
     /** {@code http://127.0.0.1:<port>/bench}: a callback URL for the engine. */
@@ -81,15 +82,18 @@ public final class DiscardEndpoint implements AutoCloseable {
             FullHttpResponse response;
             if (limit == null || limit.tryAcquire()) {
                 accepted.increment();
-                response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+                response =
+                        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
             } else {
                 throttled.increment();
                 ByteBuf body = Unpooled.wrappedBuffer(THROTTLED_BODY);
-                response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.TOO_MANY_REQUESTS, body);
+                response =
+                        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.TOO_MANY_REQUESTS, body);
                 response.headers().set("x-amzn-ErrorType", "LimitExceededException");
                 response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
             }
-            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+            response.headers()
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
             ctx.writeAndFlush(response);
         }
 

@@ -5,12 +5,6 @@ import dev.wsctl.fanout.Fanout;
 import dev.wsctl.fanout.FanoutReport;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.store.ConnectionStore;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -27,6 +21,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * Benchmark 1 of the scale work: PostToConnection calls per second from the fan-out engine, in this JVM,
@@ -45,12 +44,31 @@ import java.util.function.Consumer;
 public final class FanoutBench {
 
     /** What to run. {@code maxRate} is {@link Double#POSITIVE_INFINITY} for no cap. */
-    public record Plan(List<Integer> recipients, boolean signed, int payloadBytes, int concurrency, double maxRate,
-                       int burst, int repeat, int warmupCalls, double throttleRate, int throttleBurst,
-                       boolean inProcess) {
+    public record Plan(
+            List<Integer> recipients,
+            boolean signed,
+            int payloadBytes,
+            int concurrency,
+            double maxRate,
+            int burst,
+            int repeat,
+            int warmupCalls,
+            double throttleRate,
+            int throttleBurst,
+            boolean inProcess) {
         static Plan defaults(List<Integer> recipients) {
-            return new Plan(recipients, false, 2048, Fanout.Options.withConcurrency(128).concurrency(),
-                    Double.POSITIVE_INFINITY, Fanout.DEFAULT_BURST, 3, 60_000, 0, 0, false);
+            return new Plan(
+                    recipients,
+                    false,
+                    2048,
+                    Fanout.Options.withConcurrency(128).concurrency(),
+                    Double.POSITIVE_INFINITY,
+                    Fanout.DEFAULT_BURST,
+                    3,
+                    60_000,
+                    0,
+                    0,
+                    false);
         }
 
         boolean throttling() {
@@ -66,16 +84,32 @@ public final class FanoutBench {
      * @param allocatedBytes  bytes allocated by this JVM's live threads during the run
      * @param threadCpuMillis CPU time per thread name (numbers folded), 10 ms or more
      */
-    public record Result(int recipients, FanoutReport report, double callsPerSecond, long engineCpuMillis,
-                         long endpointCpuMillis, long allocatedBytes, long gcMillis, Map<String, Long> threadCpuMillis) {
+    public record Result(
+            int recipients,
+            FanoutReport report,
+            double callsPerSecond,
+            long engineCpuMillis,
+            long endpointCpuMillis,
+            long allocatedBytes,
+            long gcMillis,
+            Map<String, Long> threadCpuMillis) {
         String line() {
-            return String.format(Locale.ROOT,
+            return String.format(
+                    Locale.ROOT,
                     "%,9d recipients  %,8.0f calls/s  %,7d ms  delivered %,d  throttled %,d  failed %,d  "
                             + "engine CPU %,d ms (%.1f µs/call; by thread %s)  endpoint CPU %s  alloc %,d B/call  GC %d ms",
-                    recipients, callsPerSecond, report.millis(), report.delivered(), report.throttled(), report.failed(),
-                    engineCpuMillis, engineCpuMillis * 1000.0 / Math.max(1, recipients), threadCpuMillis,
+                    recipients,
+                    callsPerSecond,
+                    report.millis(),
+                    report.delivered(),
+                    report.throttled(),
+                    report.failed(),
+                    engineCpuMillis,
+                    engineCpuMillis * 1000.0 / Math.max(1, recipients),
+                    threadCpuMillis,
                     endpointCpuMillis < 0 ? "(same JVM)" : String.format(Locale.ROOT, "%,d ms", endpointCpuMillis),
-                    allocatedBytes / Math.max(1, recipients), gcMillis);
+                    allocatedBytes / Math.max(1, recipients),
+                    gcMillis);
         }
     }
 
@@ -95,24 +129,34 @@ public final class FanoutBench {
                         // the endpoint checks nothing: made-up keys sign like real ones
                         ? StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDBENCHMARK", "bench-secret"))
                         : AnonymousCredentialsProvider.create();
-                api = new ConnectionsApi(endpoint.url(), plan.concurrency(), Region.US_EAST_1,
-                        credentials);
-                Fanout.Options options = Fanout.Options.withConcurrency(plan.concurrency())
-                        .withRateCap(plan.maxRate(), plan.burst());
+                api = new ConnectionsApi(endpoint.url(), plan.concurrency(), Region.US_EAST_1, credentials);
+                Fanout.Options options =
+                        Fanout.Options.withConcurrency(plan.concurrency()).withRateCap(plan.maxRate(), plan.burst());
                 Fanout fanout = new Fanout(store(), api, options, JsonLog.discard());
                 byte[] payload = new byte[plan.payloadBytes()];
                 Arrays.fill(payload, (byte) 'x');
-                out.accept(String.format(Locale.ROOT, "engine: %s, concurrency %d, %s, payload %d B, endpoint %s%s",
-                        plan.signed() ? "SigV4-signed" : "unsigned", plan.concurrency(), options.rateCap(),
-                        plan.payloadBytes(), plan.inProcess() ? "in this JVM" : "in a second JVM",
-                        plan.throttling() ? String.format(Locale.ROOT, " answering 429 above %.0f/s (burst %d)",
-                                plan.throttleRate(), plan.throttleBurst()) : ""));
+                out.accept(String.format(
+                        Locale.ROOT,
+                        "engine: %s, concurrency %d, %s, payload %d B, endpoint %s%s",
+                        plan.signed() ? "SigV4-signed" : "unsigned",
+                        plan.concurrency(),
+                        options.rateCap(),
+                        plan.payloadBytes(),
+                        plan.inProcess() ? "in this JVM" : "in a second JVM",
+                        plan.throttling()
+                                ? String.format(
+                                        Locale.ROOT,
+                                        " answering 429 above %.0f/s (burst %d)",
+                                        plan.throttleRate(),
+                                        plan.throttleBurst())
+                                : ""));
                 // warm-up without the engine's cap (a cap would only slow it down), but under a throttling
                 // endpoint's limit, so that its bucket is not emptied before the runs
                 Fanout.Options warmup = options.withRateCap(
                         plan.throttling() ? plan.throttleRate() * 0.9 : Double.POSITIVE_INFINITY, 1);
-                for (int done = 0, size = Math.min(10_000, Math.max(1, plan.warmupCalls())); done < plan.warmupCalls();
-                     done += size) {
+                for (int done = 0, size = Math.min(10_000, Math.max(1, plan.warmupCalls()));
+                        done < plan.warmupCalls();
+                        done += size) {
                     new Fanout(store(), api, warmup, JsonLog.discard()).send("warmup", pages(size), payload, null);
                 }
                 if (plan.warmupCalls() > 0) {
@@ -155,8 +199,15 @@ public final class FanoutBench {
         threads.replaceAll((k, v) -> (v - threads0.getOrDefault(k, 0L)) / 1_000_000);
         threads.values().removeIf(v -> v < 10);
         long endpointCpu = endpointCpu0 < 0 ? -1 : endpoint.cpuNanos() - endpointCpu0;
-        return new Result(n, report, n / (nanos / 1e9), cpu / 1_000_000, endpointCpu < 0 ? -1 : endpointCpu / 1_000_000,
-                allocatedBytes() - alloc0, gcMillis() - gc0, threads);
+        return new Result(
+                n,
+                report,
+                n / (nanos / 1e9),
+                cpu / 1_000_000,
+                endpointCpu < 0 ? -1 : endpointCpu / 1_000_000,
+                allocatedBytes() - alloc0,
+                gcMillis() - gc0,
+                threads);
     }
 
     /** N made-up connection ids (API Gateway's are 16 characters ending in '='), in pages of 1,000. */
@@ -174,8 +225,8 @@ public final class FanoutBench {
 
     /** The engine only touches its store for rows of gone connections, which a discarding endpoint never has. */
     private static ConnectionStore store() {
-        return (ConnectionStore) Proxy.newProxyInstance(FanoutBench.class.getClassLoader(),
-                new Class<?>[] {ConnectionStore.class}, (proxy, method, args) -> {
+        return (ConnectionStore) Proxy.newProxyInstance(
+                FanoutBench.class.getClassLoader(), new Class<?>[] {ConnectionStore.class}, (proxy, method, args) -> {
                     throw new UnsupportedOperationException("the benchmark has no store: " + method.getName());
                 });
     }
@@ -185,7 +236,10 @@ public final class FanoutBench {
         Map<String, Long> byName = new TreeMap<>();
         for (var info : mx.getThreadInfo(mx.getAllThreadIds())) {
             if (info != null) {
-                byName.merge(info.getThreadName().replaceAll("[0-9]+", "N"), Math.max(0, mx.getThreadCpuTime(info.getThreadId())), Long::sum);
+                byName.merge(
+                        info.getThreadName().replaceAll("[0-9]+", "N"),
+                        Math.max(0, mx.getThreadCpuTime(info.getThreadId())),
+                        Long::sum);
             }
         }
         return byName;
@@ -231,8 +285,8 @@ public final class FanoutBench {
 
         /** @param throttleRate 0 to accept everything */
         static Endpoint inProcess(double throttleRate, int throttleBurst) throws InterruptedException {
-            DiscardEndpoint e = new DiscardEndpoint(throttleRate > 0
-                    ? new dev.wsctl.fanout.RateCap(throttleRate, throttleBurst) : null, 1);
+            DiscardEndpoint e = new DiscardEndpoint(
+                    throttleRate > 0 ? new dev.wsctl.fanout.RateCap(throttleRate, throttleBurst) : null, 1);
             return new Endpoint() {
                 @Override
                 public URI url() {
@@ -258,15 +312,22 @@ public final class FanoutBench {
 
         /** @param throttleRate 0 to accept everything */
         static Endpoint child(double throttleRate, int throttleBurst) throws IOException {
-            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                    "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+            List<String> command = new ArrayList<>(List.of(
+                    ProcessHandle.current().info().command().orElse("java"),
+                    "-Xmx256m",
+                    "-XX:+UseSerialGC",
+                    "-cp",
+                    System.getProperty("java.class.path"),
                     DiscardEndpoint.class.getName()));
             if (throttleRate > 0) {
                 command.add(Double.toString(throttleRate));
                 command.add(Integer.toString(throttleBurst));
             }
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            BufferedReader stdout = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            Process p = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            BufferedReader stdout =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String first = stdout.readLine();
             if (first == null) {
                 p.destroy();
@@ -282,7 +343,11 @@ public final class FanoutBench {
 
                 @Override
                 public long cpuNanos() {
-                    return p.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+                    return p.toHandle()
+                            .info()
+                            .totalCpuDuration()
+                            .map(Duration::toNanos)
+                            .orElse(-1L);
                 }
 
                 @Override
@@ -336,14 +401,25 @@ public final class FanoutBench {
                     throttleRate = Double.parseDouble(args[++i]);
                     throttleBurst = Integer.parseInt(args[++i]);
                 }
-                default -> recipients.add(Integer.parseInt(args[i].replace("_", "").replace(",", "")));
+                default ->
+                    recipients.add(Integer.parseInt(args[i].replace("_", "").replace(",", "")));
             }
         }
         if (recipients.isEmpty()) {
             recipients.addAll(List.of(1_000, 10_000, 100_000));
         }
-        Plan plan = new Plan(recipients, signed, payloadBytes, concurrency, maxRate, burst, repeat, warmup,
-                throttleRate, throttleBurst, inProcess);
+        Plan plan = new Plan(
+                recipients,
+                signed,
+                payloadBytes,
+                concurrency,
+                maxRate,
+                burst,
+                repeat,
+                warmup,
+                throttleRate,
+                throttleBurst,
+                inProcess);
         new FanoutBench(plan, System.out::println).run();
     }
 }

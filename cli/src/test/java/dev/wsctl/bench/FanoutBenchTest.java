@@ -1,11 +1,10 @@
 package dev.wsctl.bench;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** Smoke-size runs of `scripts/bench fanout` and `fanout-capped`, so that the harness cannot rot. Speed is not checked. */
 class FanoutBenchTest {
@@ -17,31 +16,35 @@ class FanoutBenchTest {
 
     @Test
     void deliversEveryCallToTheDiscardingEndpointInASecondJvm() throws Exception {
-        List<FanoutBench.Result> results = run(new FanoutBench.Plan(List.of(500), false, 256, 16,
-                Double.POSITIVE_INFINITY, 1, 1, 200, 0, 0, false));
+        List<FanoutBench.Result> results = run(
+                new FanoutBench.Plan(List.of(500), false, 256, 16, Double.POSITIVE_INFINITY, 1, 1, 200, 0, 0, false));
 
         assertThat(results).singleElement().satisfies(r -> {
             assertThat(r.report().delivered()).isEqualTo(500);
             assertThat(r.report().failed() + r.report().throttled()).isZero();
             assertThat(r.callsPerSecond()).isPositive();
-            assertThat(r.endpointCpuMillis()).as("measured in the other process").isNotNegative();
+            assertThat(r.endpointCpuMillis())
+                    .as("measured in the other process")
+                    .isNotNegative();
         });
         assertThat(lines).anySatisfy(l -> assertThat(l).contains("unsigned", "in a second JVM"));
     }
 
     @Test
     void signsWhenAskedToWithTheEndpointInThisJvm() throws Exception {
-        List<FanoutBench.Result> results = run(new FanoutBench.Plan(List.of(300), true, 64, 8,
-                Double.POSITIVE_INFINITY, 1, 1, 0, 0, 0, true));
+        List<FanoutBench.Result> results =
+                run(new FanoutBench.Plan(List.of(300), true, 64, 8, Double.POSITIVE_INFINITY, 1, 1, 0, 0, 0, true));
 
-        assertThat(results).singleElement().satisfies(r -> assertThat(r.report().delivered()).isEqualTo(300));
+        assertThat(results)
+                .singleElement()
+                .satisfies(r -> assertThat(r.report().delivered()).isEqualTo(300));
         assertThat(lines.get(0)).contains("SigV4-signed", "in this JVM");
     }
 
     @Test
     void aCappedEngineAgainstAThrottlingEndpointDeliversEverything() throws Exception {
-        List<FanoutBench.Result> results = run(new FanoutBench.Plan(List.of(400), false, 64, 16,
-                900, 50, 1, 0, 1_000, 100, true));
+        List<FanoutBench.Result> results =
+                run(new FanoutBench.Plan(List.of(400), false, 64, 16, 900, 50, 1, 0, 1_000, 100, true));
 
         assertThat(results).singleElement().satisfies(r -> {
             assertThat(r.report().delivered()).isEqualTo(400);

@@ -13,9 +13,6 @@ import dev.wsctl.local.InProcessDispatcher;
 import dev.wsctl.local.LambdaIntegration;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.protocol.Settings;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,6 +28,8 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * Benchmark 3 of the scale work: one message to N connections through the sharded fan-out, rate-capped, against
@@ -48,11 +47,29 @@ import java.util.stream.Stream;
  */
 public final class ShardedFanoutBench {
 
-    public record Plan(int recipients, double limit, int burst, int shardSize, int payloadBytes, int concurrency,
-                       int workers, int repeat, int warmupCalls, boolean inProcess) {
+    public record Plan(
+            int recipients,
+            double limit,
+            int burst,
+            int shardSize,
+            int payloadBytes,
+            int concurrency,
+            int workers,
+            int repeat,
+            int warmupCalls,
+            boolean inProcess) {
         static Plan defaults(int recipients, double limit, int burst) {
-            return new Plan(recipients, limit, burst, Settings.Sharding.DEFAULT_SHARD_SIZE, 2048,
-                    Settings.DEFAULT_FANOUT_CONCURRENCY, InProcessDispatcher.DEFAULT_WORKERS, 3, 50_000, false);
+            return new Plan(
+                    recipients,
+                    limit,
+                    burst,
+                    Settings.Sharding.DEFAULT_SHARD_SIZE,
+                    2048,
+                    Settings.DEFAULT_FANOUT_CONCURRENCY,
+                    InProcessDispatcher.DEFAULT_WORKERS,
+                    3,
+                    50_000,
+                    false);
         }
 
         double floorMillis() {
@@ -68,8 +85,17 @@ public final class ShardedFanoutBench {
      * @param calls         PostToConnection calls started, retries included (delivered + failed + throttled)
      * @param lost          recipients not delivered to (N − delivered)
      */
-    public record Result(int recipients, long millis, double floorMillis, long handoffMillis, int batches,
-                         long delivered, long throttled, long failed, long lost, long calls) {
+    public record Result(
+            int recipients,
+            long millis,
+            double floorMillis,
+            long handoffMillis,
+            int batches,
+            long delivered,
+            long throttled,
+            long failed,
+            long lost,
+            long calls) {
         double ratio() {
             return millis / Math.max(1, floorMillis);
         }
@@ -80,10 +106,22 @@ public final class ShardedFanoutBench {
         }
 
         String line() {
-            return String.format(Locale.ROOT, "%,d recipients in %d batches: %,d ms (floor %,.0f ms, %.2f×; "
+            return String.format(
+                    Locale.ROOT,
+                    "%,d recipients in %d batches: %,d ms (floor %,.0f ms, %.2f×; "
                             + "handed off after %,d ms)  delivered %,d  throttled (429s seen) %,d  failed %,d  lost %,d  "
-                            + "engine %,.0f calls/s", recipients, batches, millis, floorMillis, ratio(), handoffMillis,
-                    delivered, throttled, failed, lost, callsPerSecond());
+                            + "engine %,.0f calls/s",
+                    recipients,
+                    batches,
+                    millis,
+                    floorMillis,
+                    ratio(),
+                    handoffMillis,
+                    delivered,
+                    throttled,
+                    failed,
+                    lost,
+                    callsPerSecond());
         }
     }
 
@@ -102,29 +140,41 @@ public final class ShardedFanoutBench {
         Path dir = Files.createTempDirectory("wsctl-sharded-bench");
         List<Result> results = new ArrayList<>();
         try (FanoutBench.Endpoint endpoint = plan.inProcess()
-                ? FanoutBench.Endpoint.inProcess(plan.limit(), plan.burst())
-                : FanoutBench.Endpoint.child(plan.limit(), plan.burst());
-             SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("bench.db"))) {
+                        ? FanoutBench.Endpoint.inProcess(plan.limit(), plan.burst())
+                        : FanoutBench.Endpoint.child(plan.limit(), plan.burst());
+                SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("bench.db"))) {
             long expiresAt = System.currentTimeMillis() / 1000 + 3_600;
             store.subscribeAll(CHANNEL, ids(plan.recipients()), expiresAt);
             if (plan.warmupCalls() > 0) {
                 store.subscribeAll(WARMUP_CHANNEL, ids(plan.warmupCalls()), expiresAt);
             }
             // every worker's calls in flight at once have a connection each
-            ConnectionsApi api = new ConnectionsApi(endpoint.url(), plan.concurrency() * plan.workers(),
-                    Region.US_EAST_1, AnonymousCredentialsProvider.create());
+            ConnectionsApi api = new ConnectionsApi(
+                    endpoint.url(),
+                    plan.concurrency() * plan.workers(),
+                    Region.US_EAST_1,
+                    AnonymousCredentialsProvider.create());
             try {
                 byte[] payload = new byte[plan.payloadBytes()];
                 Arrays.fill(payload, (byte) 'x');
-                out.accept(String.format(Locale.ROOT, "sharded fan-out: shard size %,d, %d in-process workers of "
+                out.accept(String.format(
+                        Locale.ROOT,
+                        "sharded fan-out: shard size %,d, %d in-process workers of "
                                 + "concurrency %d sharing one rate cap of %.0f calls/s (burst %d), payload %d B, store "
-                                + "SQLite; endpoint %s answering 429 above %.0f/s (burst %d)", plan.shardSize(),
-                        plan.workers(), plan.concurrency(), plan.limit(), plan.burst(), plan.payloadBytes(),
-                        plan.inProcess() ? "in this JVM" : "in a second JVM", plan.limit(), plan.burst()));
+                                + "SQLite; endpoint %s answering 429 above %.0f/s (burst %d)",
+                        plan.shardSize(),
+                        plan.workers(),
+                        plan.concurrency(),
+                        plan.limit(),
+                        plan.burst(),
+                        plan.payloadBytes(),
+                        plan.inProcess() ? "in this JVM" : "in a second JVM",
+                        plan.limit(),
+                        plan.burst()));
                 if (plan.warmupCalls() > 0) {
                     // under the endpoint's limit, so that its bucket is not emptied; then let it fill again
-                    Result warm = broadcast(store, api, WARMUP_CHANNEL, plan.warmupCalls(), payload, plan.limit() * 0.9,
-                            1);
+                    Result warm =
+                            broadcast(store, api, WARMUP_CHANNEL, plan.warmupCalls(), payload, plan.limit() * 0.9, 1);
                     out.accept("warm-up: " + warm.line());
                     refill();
                 }
@@ -142,8 +192,13 @@ public final class ShardedFanoutBench {
             if (answered[0] >= 0) {
                 long sent = results.stream().mapToLong(Result::delivered).sum()
                         + (plan.warmupCalls() > 0 ? plan.warmupCalls() : 0);
-                out.accept(String.format(Locale.ROOT, "endpoint: answered 200 to %,d calls (%,d delivered by the "
-                        + "engine, warm-up included) and 429 to %,d", answered[0], sent, answered[1]));
+                out.accept(String.format(
+                        Locale.ROOT,
+                        "endpoint: answered 200 to %,d calls (%,d delivered by the "
+                                + "engine, warm-up included) and 429 to %,d",
+                        answered[0],
+                        sent,
+                        answered[1]));
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
@@ -154,28 +209,41 @@ public final class ShardedFanoutBench {
     }
 
     /** The whole local sharded path, built afresh (a fresh, full rate cap), for one message to {@code channel}. */
-    private Result broadcast(SqliteConnectionStore store, ConnectionsApi api, String channel, int n, byte[] payload,
-                             double rate, int burst) throws InterruptedException {
+    private Result broadcast(
+            SqliteConnectionStore store,
+            ConnectionsApi api,
+            String channel,
+            int n,
+            byte[] payload,
+            double rate,
+            int burst)
+            throws InterruptedException {
         RateCap cap = new RateCap(rate, burst);
-        Fanout engine = new Fanout(store, api, Fanout.Options.withConcurrency(plan.concurrency()), cap,
-                JsonLog.discard());
+        Fanout engine =
+                new Fanout(store, api, Fanout.Options.withConcurrency(plan.concurrency()), cap, JsonLog.discard());
         AtomicLong delivered = new AtomicLong();
         AtomicLong throttled = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong gone = new AtomicLong();
         List<String> shardLines = new ArrayList<>();
-        try (InProcessDispatcher workers = new InProcessDispatcher(LambdaIntegration.of("fanout",
-                new FanoutHandler(FanoutWorker.sharing(engine, cap), JsonLog.discard())), plan.workers(),
-                InProcessDispatcher.DEFAULT_QUEUE, result -> {
-            JsonNode report = read(result);
-            delivered.addAndGet(report.path("delivered").asLong());
-            throttled.addAndGet(report.path("throttled").asLong());
-            failed.addAndGet(report.path("failed").asLong());
-            gone.addAndGet(report.path("gone").asLong());
-        })) {
-            ShardedFanout sharded = new ShardedFanout(engine, store,
-                    new Settings.Sharding(plan.shardSize(), rate, burst, Optional.empty()), workers,
-                    new JsonLog(shardLines::add), Clock.systemUTC());
+        try (InProcessDispatcher workers = new InProcessDispatcher(
+                LambdaIntegration.of("fanout", new FanoutHandler(FanoutWorker.sharing(engine, cap), JsonLog.discard())),
+                plan.workers(),
+                InProcessDispatcher.DEFAULT_QUEUE,
+                result -> {
+                    JsonNode report = read(result);
+                    delivered.addAndGet(report.path("delivered").asLong());
+                    throttled.addAndGet(report.path("throttled").asLong());
+                    failed.addAndGet(report.path("failed").asLong());
+                    gone.addAndGet(report.path("gone").asLong());
+                })) {
+            ShardedFanout sharded = new ShardedFanout(
+                    engine,
+                    store,
+                    new Settings.Sharding(plan.shardSize(), rate, burst, Optional.empty()),
+                    workers,
+                    new JsonLog(shardLines::add),
+                    Clock.systemUTC());
             long start = System.nanoTime();
             ShardedFanout.Result handedOff = sharded.toChannel(channel, payload, null);
             long handoffMillis = (System.nanoTime() - start) / 1_000_000;
@@ -184,12 +252,19 @@ public final class ShardedFanoutBench {
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
             if (!handedOff.sharded() || handedOff.recipients() != n) {
-                throw new IllegalStateException("expected " + n + " recipients handed to workers: " + handedOff
-                        + " " + shardLines);
+                throw new IllegalStateException(
+                        "expected " + n + " recipients handed to workers: " + handedOff + " " + shardLines);
             }
-            return new Result(n, millis, Math.max(0, n - burst) * 1000.0 / rate, handoffMillis, handedOff.shards(),
+            return new Result(
+                    n,
+                    millis,
+                    Math.max(0, n - burst) * 1000.0 / rate,
+                    handoffMillis,
+                    handedOff.shards(),
                     delivered.get(),
-                    throttled.get(), failed.get() + gone.get(), n - delivered.get(),
+                    throttled.get(),
+                    failed.get() + gone.get(),
+                    n - delivered.get(),
                     delivered.get() + failed.get() + gone.get() + throttled.get());
         }
     }
@@ -233,7 +308,8 @@ public final class ShardedFanoutBench {
                 case "--repeat" -> repeat = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--in-process" -> inProcess = true;
-                default -> numbers.add(Double.parseDouble(args[i].replace("_", "").replace(",", "")));
+                default ->
+                    numbers.add(Double.parseDouble(args[i].replace("_", "").replace(",", "")));
             }
         }
         int n = numbers.size() > 0 ? numbers.get(0).intValue() : 100_000;

@@ -1,11 +1,10 @@
 package dev.wsctl.bench;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** A smoke-size run of `scripts/bench fanout-sharded`, so that the harness cannot rot. Speed is not checked. */
 class ShardedFanoutBenchTest {

@@ -1,7 +1,6 @@
 package dev.wsctl.cli;
 
 import dev.wsctl.local.LocalStack;
-
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,14 +21,17 @@ final class AuthorizedStack implements AutoCloseable {
 
     AuthorizedStack(Path db, Predicate<String> accepts) throws Exception {
         stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(db), event -> {
-            String token = dev.wsctl.config.Jackson.mapper().readTree(event)
-                    .path("queryStringParameters").path("token").asText("");
+            String token = dev.wsctl.config.Jackson.mapper()
+                    .readTree(event)
+                    .path("queryStringParameters")
+                    .path("token")
+                    .asText("");
             tokensSeen.add(token);
             if (!accepts.test(token)) {
                 throw new RuntimeException("Unauthorized");
             }
             return ("{\"principalId\":\"tester\",\"policyDocument\":{\"Version\":\"2012-10-17\",\"Statement\":"
-                    + "[{\"Action\":\"execute-api:Invoke\",\"Effect\":\"Allow\",\"Resource\":\"*\"}]}}")
+                            + "[{\"Action\":\"execute-api:Invoke\",\"Effect\":\"Allow\",\"Resource\":\"*\"}]}}")
                     .getBytes(StandardCharsets.UTF_8);
         });
     }

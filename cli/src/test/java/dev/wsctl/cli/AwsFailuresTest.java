@@ -1,14 +1,10 @@
 package dev.wsctl.cli;
 
-import dev.wsctl.aws.MotoServer;
+import static org.assertj.core.api.SoftAssertions.assertSoftly;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
+import dev.wsctl.aws.MotoServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,8 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.SoftAssertions.assertSoftly;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every command that calls AWS, through {@link Wsctl#run} with the real SDK clients, against an endpoint on
@@ -35,7 +34,12 @@ import static org.assertj.core.api.SoftAssertions.assertSoftly;
  * still exercising them.
  */
 class AwsFailuresTest {
-    enum Shape { HTML_502, EMPTY_503, THROTTLED, RESET }
+    enum Shape {
+        HTML_502,
+        EMPTY_503,
+        THROTTLED,
+        RESET
+    }
 
     private static final List<List<String>> COMMANDS = List.of(
             List.of("deploy"),
@@ -63,8 +67,8 @@ class AwsFailuresTest {
 
     @BeforeAll
     static void sdkSettings() {
-        savedProperties = SystemProperties.set(Map.of("aws.accessKeyId", "testing", "aws.secretAccessKey", "testing",
-                "aws.maxAttempts", "2"));
+        savedProperties = SystemProperties.set(
+                Map.of("aws.accessKeyId", "testing", "aws.secretAccessKey", "testing", "aws.maxAttempts", "2"));
     }
 
     @AfterAll
@@ -99,7 +103,9 @@ class AwsFailuresTest {
      * for a 5xx and about a minute for throttling, which is fed at the first call above.
      */
     @ParameterizedTest
-    @EnumSource(value = Shape.class, names = {"HTML_502"})
+    @EnumSource(
+            value = Shape.class,
+            names = {"HTML_502"})
     void pastTheAccountTheSentenceNamesTheStepThatFailed(Shape shape) throws Exception {
         try (EmulatorProxy proxy = new EmulatorProxy(MotoServer.url(), (exchange, body) -> {
             if (new String(body, StandardCharsets.UTF_8).contains("Action=GetCallerIdentity")) {
@@ -116,8 +122,8 @@ class AwsFailuresTest {
     }
 
     private void everyCommand(org.assertj.core.api.SoftAssertions soft, Shape shape, String endpoint, String where) {
-        List<String> common = List.of("--app", "chat", "--stage", "dev", "--region", "us-east-1",
-                "--endpoint-url", endpoint);
+        List<String> common =
+                List.of("--app", "chat", "--stage", "dev", "--region", "us-east-1", "--endpoint-url", endpoint);
         for (List<String> command : COMMANDS) {
             List<String> args = new ArrayList<>(command);
             args.addAll(common);
@@ -126,19 +132,31 @@ class AwsFailuresTest {
             String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
             String what = String.join(" ", command) + " (" + shape + ", " + where + ")";
             soft.assertThat(requests.get()).as(what + ": reached the endpoint").isGreaterThan(before);
-            soft.assertThat(r.code()).as(what + ": exit code; stderr: " + r.err()).isEqualTo(ExitCode.FAILED);
-            soft.assertThat(r.err()).as(what).doesNotContain("unexpected error").doesNotContain("\tat ")
+            soft.assertThat(r.code())
+                    .as(what + ": exit code; stderr: " + r.err())
+                    .isEqualTo(ExitCode.FAILED);
+            soft.assertThat(r.err())
+                    .as(what)
+                    .doesNotContain("unexpected error")
+                    .doesNotContain("\tat ")
                     .doesNotContain("NullPointerException");
-            soft.assertThat(last).as(what).startsWith("wsctl: ").doesNotContain("<html").doesNotContain("null");
+            soft.assertThat(last)
+                    .as(what)
+                    .startsWith("wsctl: ")
+                    .doesNotContain("<html")
+                    .doesNotContain("null");
             if (where.equals("past the account")) {
-                soft.assertThat(last).as(what).doesNotContain("GetCallerIdentity")
+                soft.assertThat(last)
+                        .as(what)
+                        .doesNotContain("GetCallerIdentity")
                         .containsPattern("(Could not|while trying to) (read|create|delete|update|upload|deploy)");
             }
             switch (shape) {
-                case HTML_502 -> soft.assertThat(last).as(what)
-                        .contains("answered HTTP 502 without an AWS error", "502 Bad Gateway");
-                case EMPTY_503 -> soft.assertThat(last).as(what)
-                        .contains("answered HTTP 503 without an AWS error");
+                case HTML_502 ->
+                    soft.assertThat(last)
+                            .as(what)
+                            .contains("answered HTTP 502 without an AWS error", "502 Bad Gateway");
+                case EMPTY_503 -> soft.assertThat(last).as(what).contains("answered HTTP 503 without an AWS error");
                 case THROTTLED -> soft.assertThat(last).as(what).contains("AWS throttled the requests while trying to");
                 case RESET -> soft.assertThat(last).as(what).contains("no answer from AWS");
             }
@@ -149,16 +167,18 @@ class AwsFailuresTest {
     private String start(Shape shape) throws IOException {
         if (shape == Shape.RESET) {
             resetting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            resetter = new Thread(() -> {
-                while (!resetting.isClosed()) {
-                    try (Socket s = resetting.accept()) {
-                        requests.incrementAndGet();
-                        s.setSoLinger(true, 0);
-                    } catch (IOException closed) {
-                        // the test is over
-                    }
-                }
-            }, "resetting-endpoint");
+            resetter = new Thread(
+                    () -> {
+                        while (!resetting.isClosed()) {
+                            try (Socket s = resetting.accept()) {
+                                requests.incrementAndGet();
+                                s.setSoLinger(true, 0);
+                            } catch (IOException closed) {
+                                // the test is over
+                            }
+                        }
+                    },
+                    "resetting-endpoint");
             resetter.setDaemon(true);
             resetter.start();
             return "http://127.0.0.1:" + resetting.getLocalPort();
@@ -177,19 +197,30 @@ class AwsFailuresTest {
 
     private static void answer(Shape shape, HttpExchange exchange) throws IOException {
         switch (shape) {
-            case HTML_502 -> send(exchange, 502, "text/html",
-                    "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
-                            + "</center><hr><center>nginx</center></body></html>");
+            case HTML_502 ->
+                send(
+                        exchange,
+                        502,
+                        "text/html",
+                        "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
+                                + "</center><hr><center>nginx</center></body></html>");
             case EMPTY_503 -> send(exchange, 503, null, "");
             case THROTTLED -> {
                 String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
                 if (contentType != null && contentType.startsWith("application/x-www-form-urlencoded")) {
                     // query protocol (STS, IAM, CloudFormation)
-                    send(exchange, 400, "text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
-                            + "<Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>");
+                    send(
+                            exchange,
+                            400,
+                            "text/xml",
+                            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                                    + "<Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>");
                 } else if (exchange.getRequestHeaders().containsKey("X-Amz-Target")) {
                     // JSON 1.0 protocol (DynamoDB)
-                    send(exchange, 400, "application/x-amz-json-1.0",
+                    send(
+                            exchange,
+                            400,
+                            "application/x-amz-json-1.0",
                             "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ThrottlingException\","
                                     + "\"message\":\"Rate of requests exceeds the allowed throughput.\"}");
                 } else {

@@ -1,19 +1,18 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.local.LocalStack;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Smoke-size runs of {@code wsctl bench} and its worker processes against a real local stack, so the benchmark cannot rot. */
 class BenchCommandTest {
@@ -22,10 +21,22 @@ class BenchCommandTest {
 
     @Test
     void measuresEveryBroadcastReachingEverySocketOnce() throws Exception {
-        try (LocalStack stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
-            CliRun r = CliRun.wsctl("bench", "--url", stack.websocketUri().toString(),
-                    "--connections", "25", "--broadcasts", "2", "--payload-bytes", "512", "--connect-rate", "500",
-                    "-o", "json");
+        try (LocalStack stack =
+                LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+            CliRun r = CliRun.wsctl(
+                    "bench",
+                    "--url",
+                    stack.websocketUri().toString(),
+                    "--connections",
+                    "25",
+                    "--broadcasts",
+                    "2",
+                    "--payload-bytes",
+                    "512",
+                    "--connect-rate",
+                    "500",
+                    "-o",
+                    "json");
             assertThat(r.code()).as(r.err()).isZero();
             JsonNode report = Jackson.mapper().readTree(r.out());
             assertThat(report.get("connected").asInt()).isEqualTo(25);
@@ -43,10 +54,24 @@ class BenchCommandTest {
 
     @Test
     void spreadsSocketsOverWorkerProcessesAndAddsUpWhatEachSaw() throws Exception {
-        try (LocalStack stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
-            CliRun r = CliRun.wsctl("bench", "--url", stack.websocketUri().toString(), "--procs", "2",
-                    "--connections", "200", "--broadcasts", "3", "--payload-bytes", "256", "--connect-rate", "1000",
-                    "-o", "json");
+        try (LocalStack stack =
+                LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+            CliRun r = CliRun.wsctl(
+                    "bench",
+                    "--url",
+                    stack.websocketUri().toString(),
+                    "--procs",
+                    "2",
+                    "--connections",
+                    "200",
+                    "--broadcasts",
+                    "3",
+                    "--payload-bytes",
+                    "256",
+                    "--connect-rate",
+                    "1000",
+                    "-o",
+                    "json");
             assertThat(r.code()).as(r.err()).isZero();
             JsonNode report = Jackson.mapper().readTree(r.out());
             assertThat(report.get("procs").asInt()).isEqualTo(2);
@@ -57,7 +82,8 @@ class BenchCommandTest {
                 assertThat(b.get("delivered").asInt()).isEqualTo(200);
                 assertThat(b.get("lost").asInt()).isZero();
                 assertThat(b.get("duplicated").asInt()).isZero();
-                assertThat(b.get("max").asDouble()).isGreaterThanOrEqualTo(b.get("p50").asDouble());
+                assertThat(b.get("max").asDouble())
+                        .isGreaterThanOrEqualTo(b.get("p50").asDouble());
             });
             assertThat(report.get("total").get("delivered").asInt()).isEqualTo(600);
             assertThat(r.err()).contains("bench: connected 200/200", "over 2 process(es)");
@@ -67,12 +93,27 @@ class BenchCommandTest {
 
     @Test
     void withARatePublishesOnScheduleAndStillCountsEverySocketOnce() throws Exception {
-        try (LocalStack stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
-            CliRun r = CliRun.wsctl("bench", "--url", stack.websocketUri().toString(), "--connections", "20",
-                    "--broadcasts", "6", "--rate", "20", "--payload-bytes", "256", "-o", "json");
+        try (LocalStack stack =
+                LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+            CliRun r = CliRun.wsctl(
+                    "bench",
+                    "--url",
+                    stack.websocketUri().toString(),
+                    "--connections",
+                    "20",
+                    "--broadcasts",
+                    "6",
+                    "--rate",
+                    "20",
+                    "--payload-bytes",
+                    "256",
+                    "-o",
+                    "json");
             assertThat(r.code()).as(r.err()).isZero();
             JsonNode report = Jackson.mapper().readTree(r.out());
-            assertThat(report.get("publishedPerSecond").asDouble()).as("never faster than asked").isBetween(1.0, 20.4);
+            assertThat(report.get("publishedPerSecond").asDouble())
+                    .as("never faster than asked")
+                    .isBetween(1.0, 20.4);
             assertThat(report.get("broadcasts")).hasSize(6).allSatisfy(b -> {
                 assertThat(b.get("delivered").asInt()).isEqualTo(20);
                 assertThat(b.get("lost").asInt()).isZero();
@@ -86,17 +127,29 @@ class BenchCommandTest {
 
     @Test
     void aWorkerThatDiesFailsTheBenchNamingIt() throws Exception {
-        try (LocalStack stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
-            CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.wsctl("bench",
-                    "--url", stack.websocketUri().toString(), "--procs", "2", "--connections", "400",
-                    "--broadcasts", "2", "--connect-rate", "100"));
+        try (LocalStack stack =
+                LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+            CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.wsctl(
+                    "bench",
+                    "--url",
+                    stack.websocketUri().toString(),
+                    "--procs",
+                    "2",
+                    "--connections",
+                    "400",
+                    "--broadcasts",
+                    "2",
+                    "--connect-rate",
+                    "100"));
             await().atMost(60, TimeUnit.SECONDS).until(() -> stack.gateway().connectionCount() > 10);
             ProcessHandle victim = workers().get(0);
             victim.destroyForcibly();
 
             CliRun r = run.get(120, TimeUnit.SECONDS);
             assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.FAILED);
-            assertThat(r.err()).containsPattern("wsctl: bench worker [12] of 2 \\(pid " + victim.pid() + "\\) failed while connecting");
+            assertThat(r.err())
+                    .containsPattern(
+                            "wsctl: bench worker [12] of 2 \\(pid " + victim.pid() + "\\) failed while connecting");
         }
         assertThat(workers()).as("the other worker ends too").isEmpty();
     }
@@ -118,8 +171,11 @@ class BenchCommandTest {
 
     /** The live worker processes this JVM started. */
     private static List<ProcessHandle> workers() {
-        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().commandLine().or(() -> Optional.of("")).get().contains(BenchWorkerCommand.NAME))
+        return ProcessHandle.current()
+                .descendants()
+                .filter(ProcessHandle::isAlive)
+                .filter(p ->
+                        p.info().commandLine().or(() -> Optional.of("")).get().contains(BenchWorkerCommand.NAME))
                 .toList();
     }
 }

@@ -1,5 +1,7 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.config.Jackson;
@@ -8,18 +10,15 @@ import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.protocol.Frames;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionInfo;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import picocli.CommandLine;
-
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import picocli.CommandLine;
 
 /** {@code wsctl broadcast} against a real local stack, with real WebSocket clients in and out of the channel. */
 class BroadcastCommandTest {
@@ -34,14 +33,18 @@ class BroadcastCommandTest {
         ClientSocket b = local.client("news");
         ClientSocket outsider = local.client("sports");
         long expires = System.currentTimeMillis() / 1000 + 3600;
-        local.store().connect(new ConnectionInfo("ghost-1", System.currentTimeMillis(), "127.0.0.1", null, null,
-                List.of(), expires), List.of("news"));
+        local.store()
+                .connect(
+                        new ConnectionInfo(
+                                "ghost-1", System.currentTimeMillis(), "127.0.0.1", null, null, List.of(), expires),
+                        List.of("news"));
 
         CliRun r = local.wsctl("broadcast", "--channel", "news", "--message", "{\"headline\":\"hi\"}", "-o", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode report = Jackson.mapper().readTree(r.out());
-        assertThat(report.fieldNames()).toIterable()
+        assertThat(report.fieldNames())
+                .toIterable()
                 .containsExactly("recipients", "delivered", "gone", "failed", "throttled", "millis");
         assertThat(report.get("recipients").asLong()).isEqualTo(3);
         assertThat(report.get("delivered").asLong()).isEqualTo(2);
@@ -64,16 +67,24 @@ class BroadcastCommandTest {
     @Test
     void textIsAJsonStringJsonIsJsonAndRawSendsTheBareMessage() throws Exception {
         ClientSocket a = local.client("news");
-        assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "hello there").code()).isZero();
-        assertThat(a.next(LocalTarget.deadline()).get("message")).isEqualTo(Jackson.mapper().readTree("\"hello there\""));
+        assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "hello there")
+                        .code())
+                .isZero();
+        assertThat(a.next(LocalTarget.deadline()).get("message"))
+                .isEqualTo(Jackson.mapper().readTree("\"hello there\""));
 
-        assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "42").code()).isZero();
+        assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "42")
+                        .code())
+                .isZero();
         assertThat(a.next(LocalTarget.deadline()).get("message").isInt()).isTrue();
 
-        assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "plain", "--raw").code()).isZero();
+        assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "plain", "--raw")
+                        .code())
+                .isZero();
         assertThat(a.nextText(LocalTarget.deadline())).isEqualTo("plain");
 
-        assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "{\"a\":1}", "--raw", "--json").code())
+        assertThat(local.wsctl("broadcast", "--channel", "news", "--message", "{\"a\":1}", "--raw", "--json")
+                        .code())
                 .isZero();
         assertThat(a.nextText(LocalTarget.deadline())).isEqualTo("{\"a\":1}");
     }
@@ -85,20 +96,30 @@ class BroadcastCommandTest {
         Files.writeString(file, "{\"from\":\"file\"}\n");
         CliRun r = local.wsctl("broadcast", "--channel", "news", "--file", file.toString(), "--json");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(a.next(LocalTarget.deadline()).get("message").get("from").asText()).isEqualTo("file");
+        assertThat(a.next(LocalTarget.deadline()).get("message").get("from").asText())
+                .isEqualTo("file");
 
         CommandLine.IFactory stdin = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
                 if (cls == BroadcastCommand.class) {
-                    return cls.cast(new BroadcastCommand(Context.system(),
+                    return cls.cast(new BroadcastCommand(
+                            Context.system(),
                             new ByteArrayInputStream("from stdin\n".getBytes(StandardCharsets.UTF_8))));
                 }
                 return Wsctl.factory(Context.system()).create(cls);
             }
         };
-        r = CliRun.wsctl(stdin, "broadcast", "--channel", "news", "--message", "-", "--local",
-                "--state-dir", local.dir.toString());
+        r = CliRun.wsctl(
+                stdin,
+                "broadcast",
+                "--channel",
+                "news",
+                "--message",
+                "-",
+                "--local",
+                "--state-dir",
+                local.dir.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(a.next(LocalTarget.deadline()).get("message").asText()).isEqualTo("from stdin");
         assertThat(r.out()).contains("recipients").contains("delivered");
@@ -120,11 +141,18 @@ class BroadcastCommandTest {
         assertThat(badChannel.code()).isEqualTo(ExitCode.USAGE);
         assertThat(badChannel.err()).contains("channel may contain only");
 
-        CliRun noFile = local.wsctl("broadcast", "--channel", "news", "--file", local.dir.resolve("nope").toString());
+        CliRun noFile = local.wsctl(
+                "broadcast",
+                "--channel",
+                "news",
+                "--file",
+                local.dir.resolve("nope").toString());
         assertThat(noFile.code()).isEqualTo(ExitCode.USAGE);
         assertThat(noFile.err()).contains("no such file");
 
-        assertThat(LocalTarget.drain(a, Duration.ofMillis(300))).as("nothing sent").isEmpty();
+        assertThat(LocalTarget.drain(a, Duration.ofMillis(300)))
+                .as("nothing sent")
+                .isEmpty();
     }
 
     /**
@@ -135,28 +163,43 @@ class BroadcastCommandTest {
     void aDeliveryAboveWhatConnectionsAcceptsIsRefusedAndOneAtTheLimitIsDelivered() throws Exception {
         ClientSocket a = local.client("news");
         int limit = ConnectionsEndpoint.MAX_PAYLOAD_BYTES;
-        int envelope = Frames.delivery(Settings.Delivery.ENVELOPE, "news", TextNode.valueOf(""), "server",
-                System.currentTimeMillis()).length;
+        int envelope = Frames.delivery(
+                        Settings.Delivery.ENVELOPE, "news", TextNode.valueOf(""), "server", System.currentTimeMillis())
+                .length;
         for (boolean raw : List.of(false, true)) {
             int room = raw ? limit : limit - envelope;
             Path over = local.dir.resolve("over.txt");
             Files.writeString(over, multibyte(room + 1), StandardCharsets.UTF_8);
-            CliRun refused = raw ? local.wsctl("broadcast", "--channel", "news", "--file", over.toString(), "--raw")
+            CliRun refused = raw
+                    ? local.wsctl("broadcast", "--channel", "news", "--file", over.toString(), "--raw")
                     : local.wsctl("broadcast", "--channel", "news", "--file", over.toString());
             assertThat(refused.code()).as("raw %s: %s", raw, refused.err()).isEqualTo(ExitCode.USAGE);
-            assertThat(refused.err().strip()).as("one sentence").doesNotContain("\n").doesNotContain("at dev.")
+            assertThat(refused.err().strip())
+                    .as("one sentence")
+                    .doesNotContain("\n")
+                    .doesNotContain("at dev.")
                     .contains((limit + 1) + " bytes", String.valueOf(limit));
             assertThat(LocalTarget.drain(a, QUIET)).as("nothing sent").isEmpty();
 
             Path at = local.dir.resolve("at.txt");
             String text = multibyte(room);
             Files.writeString(at, text, StandardCharsets.UTF_8);
-            CliRun sent = raw ? local.wsctl("broadcast", "--channel", "news", "--file", at.toString(), "--raw")
+            CliRun sent = raw
+                    ? local.wsctl("broadcast", "--channel", "news", "--file", at.toString(), "--raw")
                     : local.wsctl("broadcast", "--channel", "news", "--file", at.toString());
             assertThat(sent.code()).as("raw %s: %s", raw, sent.err()).isZero();
             String delivered = a.nextText(LocalTarget.deadline());
-            assertThat(delivered.getBytes(StandardCharsets.UTF_8)).as("raw %s", raw).hasSize(limit);
-            assertThat(raw ? delivered : Jackson.mapper().readTree(delivered).get("message").asText()).isEqualTo(text);
+            assertThat(delivered.getBytes(StandardCharsets.UTF_8))
+                    .as("raw %s", raw)
+                    .hasSize(limit);
+            assertThat(
+                            raw
+                                    ? delivered
+                                    : Jackson.mapper()
+                                            .readTree(delivered)
+                                            .get("message")
+                                            .asText())
+                    .isEqualTo(text);
         }
     }
 

@@ -1,9 +1,8 @@
 package dev.wsctl.cli;
 
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import picocli.CommandLine;
 
 /** Runs {@code wsctl} through its one entry point, {@link Wsctl#run}, capturing exit code, stdout and stderr. */
 public record CliRun(int code, String out, String err) {

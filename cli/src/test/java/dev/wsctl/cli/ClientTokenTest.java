@@ -1,17 +1,16 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.auth.TokenRejected;
 import dev.wsctl.auth.TokenVerifier;
 import dev.wsctl.config.Jackson;
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code --token} (and {@code $WSCTL_TOKEN}) of listen, smoke and bench reach the stack's authorizer as
@@ -23,6 +22,7 @@ class ClientTokenTest {
 
     @TempDir
     Path dir;
+
     private AuthorizedStack stack;
 
     @AfterEach
@@ -43,9 +43,12 @@ class ClientTokenTest {
 
     /** {@code wsctl args…} with {@code env} as the environment of listen, smoke and bench. */
     private static CliRun withEnv(Map<String, String> env, String... args) {
-        Context context = new Context(env, (options, config, e) -> {
-            throw new AssertionError("no AWS here");
-        }, null);
+        Context context = new Context(
+                env,
+                (options, config, e) -> {
+                    throw new AssertionError("no AWS here");
+                },
+                null);
         return CliRun.wsctl(context, args);
     }
 
@@ -54,7 +57,10 @@ class ClientTokenTest {
     }
 
     private static void assertNoToken(CliRun r) {
-        assertThat(r.out() + r.err()).doesNotContain(TOKEN).doesNotContain(WRONG).doesNotContain("signature-of");
+        assertThat(r.out() + r.err())
+                .doesNotContain(TOKEN)
+                .doesNotContain(WRONG)
+                .doesNotContain("signature-of");
     }
 
     @Test
@@ -70,8 +76,15 @@ class ClientTokenTest {
     @Test
     void listenTakesTheTokenFromWsctlTokenAndKeepsTheUrlsQuery() throws Exception {
         start(TOKEN::equals);
-        CliRun r = withEnv(Map.of("WSCTL_TOKEN", TOKEN), "listen", "--channel", "news", "--timeout", "500ms",
-                "--url", url() + "?tenant=a");
+        CliRun r = withEnv(
+                Map.of("WSCTL_TOKEN", TOKEN),
+                "listen",
+                "--channel",
+                "news",
+                "--timeout",
+                "500ms",
+                "--url",
+                url() + "?tenant=a");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(stack.tokensSeen).containsExactly(TOKEN);
         assertThat(r.err()).contains("at " + url() + "?tenant=a&token=…");
@@ -81,18 +94,20 @@ class ClientTokenTest {
     @Test
     void listenRefusedSaysSoInOneSentence() throws Exception {
         start(TOKEN::equals);
-        CliRun wrong = withEnv(Map.of("WSCTL_TOKEN", TOKEN), "listen", "--channel", "news", "--url", url(),
-                "--token", WRONG);
+        CliRun wrong =
+                withEnv(Map.of("WSCTL_TOKEN", TOKEN), "listen", "--channel", "news", "--url", url(), "--token", WRONG);
         assertThat(wrong.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(wrong.err()).isEqualTo("wsctl: Could not connect to " + url() + "?token=…: the stack refused the"
-                + " connection: 401 Unauthorized — pass a valid --token.\n");
+        assertThat(wrong.err())
+                .isEqualTo("wsctl: Could not connect to " + url() + "?token=…: the stack refused the"
+                        + " connection: 401 Unauthorized — pass a valid --token.\n");
         assertThat(wrong.out()).isEmpty();
         assertNoToken(wrong);
 
         CliRun none = wsctl("listen", "--channel", "news", "--url", url());
         assertThat(none.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(none.err()).isEqualTo("wsctl: Could not connect to " + url() + ": the stack refused the"
-                + " connection: 401 Unauthorized — pass a valid --token.\n");
+        assertThat(none.err())
+                .isEqualTo("wsctl: Could not connect to " + url() + ": the stack refused the"
+                        + " connection: 401 Unauthorized — pass a valid --token.\n");
         assertThat(stack.tokensSeen).containsExactly(WRONG, ""); // --token wins over $WSCTL_TOKEN
     }
 
@@ -115,8 +130,9 @@ class ClientTokenTest {
         start(TOKEN::equals);
         CliRun r = wsctl("smoke", "--url", url(), "--token", WRONG);
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: Smoke test failed at step connect on " + url() + "?token=…: the stack"
-                + " refused the connection: 401 Unauthorized — pass a valid --token.\n");
+        assertThat(r.err())
+                .isEqualTo("wsctl: Smoke test failed at step connect on " + url() + "?token=…: the stack"
+                        + " refused the connection: 401 Unauthorized — pass a valid --token.\n");
         assertThat(r.out()).isEmpty();
         assertNoToken(r);
     }
@@ -128,23 +144,31 @@ class ClientTokenTest {
         start(token -> {
             try {
                 TokenVerifier.Verified v = verifier.verify(token);
-                return v.sub().equals("wsctl-smoke") && v.channels().size() == 1
-                        && v.channels().get(0).startsWith("smoke-") && v.publish().equals(v.channels());
+                return v.sub().equals("wsctl-smoke")
+                        && v.channels().size() == 1
+                        && v.channels().get(0).startsWith("smoke-")
+                        && v.publish().equals(v.channels());
             } catch (TokenRejected e) {
                 return false;
             }
         });
-        LocalState.write(dir, new LocalState(ProcessHandle.current().pid(), stack.url(), stack.callbackUrl(),
-                dir.resolve("local.db")));
+        LocalState.write(
+                dir,
+                new LocalState(
+                        ProcessHandle.current().pid(), stack.url(), stack.callbackUrl(), dir.resolve("local.db")));
 
         CliRun r = wsctl("smoke", "--local", "--state-dir", dir.toString(), "-v");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.err()).contains("smoke: connecting with a 5-minute token for wsctl-smoke, signed with the local auth secret");
+        assertThat(r.err())
+                .contains("smoke: connecting with a 5-minute token for wsctl-smoke, signed with the local auth secret");
         assertThat(stack.tokensSeen).hasSize(2);
         String minted = stack.tokensSeen.get(0);
-        JsonNode claims = Jackson.mapper().readTree(java.util.Base64.getUrlDecoder().decode(minted.split("\\.")[1]));
+        JsonNode claims =
+                Jackson.mapper().readTree(java.util.Base64.getUrlDecoder().decode(minted.split("\\.")[1]));
         assertThat(claims.get("exp").asLong() - claims.get("iat").asLong()).isEqualTo(300);
-        assertThat(r.out() + r.err()).doesNotContain(minted).doesNotContain(dev.wsctl.auth.AuthSettings.encodeSecret(secret));
+        assertThat(r.out() + r.err())
+                .doesNotContain(minted)
+                .doesNotContain(dev.wsctl.auth.AuthSettings.encodeSecret(secret));
 
         // a token given wins over its own
         CliRun given = wsctl("smoke", "--local", "--state-dir", dir.toString(), "--token", WRONG);
@@ -156,8 +180,10 @@ class ClientTokenTest {
     @Test
     void smokeOnALocalStackWithoutASecretSendsNoToken() throws Exception {
         start(String::isEmpty);
-        LocalState.write(dir, new LocalState(ProcessHandle.current().pid(), stack.url(), stack.callbackUrl(),
-                dir.resolve("local.db")));
+        LocalState.write(
+                dir,
+                new LocalState(
+                        ProcessHandle.current().pid(), stack.url(), stack.callbackUrl(), dir.resolve("local.db")));
         CliRun r = wsctl("smoke", "--local", "--state-dir", dir.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(stack.tokensSeen).containsExactly("", "");
@@ -166,8 +192,20 @@ class ClientTokenTest {
     @Test
     void benchConnectsEverySocketWithTheToken() throws Exception {
         start(TOKEN::equals);
-        CliRun r = wsctl("bench", "--url", url(), "--token", TOKEN, "--connections", "3", "--broadcasts", "1",
-                "--payload-bytes", "64", "-o", "json");
+        CliRun r = wsctl(
+                "bench",
+                "--url",
+                url(),
+                "--token",
+                TOKEN,
+                "--connections",
+                "3",
+                "--broadcasts",
+                "1",
+                "--payload-bytes",
+                "64",
+                "-o",
+                "json");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(Jackson.mapper().readTree(r.out()).get("connected").asInt()).isEqualTo(3);
         assertThat(stack.tokensSeen).hasSize(4).containsOnly(TOKEN);
@@ -179,8 +217,9 @@ class ClientTokenTest {
         start(TOKEN::equals);
         CliRun r = wsctl("bench", "--url", url(), "--token", WRONG, "--connections", "50");
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: Could not connect to " + url() + "?token=…: the stack refused the"
-                + " connection: 401 Unauthorized — pass a valid --token.\n");
+        assertThat(r.err())
+                .isEqualTo("wsctl: Could not connect to " + url() + "?token=…: the stack refused the"
+                        + " connection: 401 Unauthorized — pass a valid --token.\n");
         assertThat(stack.tokensSeen).containsExactly(WRONG);
         assertNoToken(r);
     }

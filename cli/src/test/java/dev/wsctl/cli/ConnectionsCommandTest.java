@@ -1,5 +1,7 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.wsctl.config.Jackson;
@@ -8,13 +10,6 @@ import dev.wsctl.ops.ConnectionAdmin;
 import dev.wsctl.ops.Target;
 import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
-
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -25,8 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.StreamSupport;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
 
 /**
  * {@code wsctl connections …} and {@code wsctl channels …} with {@code --local} against a real local
@@ -42,7 +41,9 @@ class ConnectionsCommandTest {
     }
 
     private static List<String> ids(JsonNode array) {
-        return StreamSupport.stream(array.spliterator(), false).map(n -> n.get("connectionId").asText()).toList();
+        return StreamSupport.stream(array.spliterator(), false)
+                .map(n -> n.get("connectionId").asText())
+                .toList();
     }
 
     @Test
@@ -59,15 +60,22 @@ class ConnectionsCommandTest {
         assertThat(first.has("sub")).isTrue();
         assertThat(java.time.Instant.parse(first.get("connectedAt").asText())).isNotNull();
         JsonNode listedB = StreamSupport.stream(list.get("connections").spliterator(), false)
-                .filter(n -> n.get("connectionId").asText().equals(idB)).findFirst().orElseThrow();
+                .filter(n -> n.get("connectionId").asText().equals(idB))
+                .findFirst()
+                .orElseThrow();
         assertThat(listedB.get("channels")).extracting(JsonNode::asText).containsExactly("default", "news", "sports");
 
-        assertThat(ids(json(local.wsctl("connections", "list", "--channel", "sports", "-o", "json")).get("connections")))
+        assertThat(ids(json(local.wsctl("connections", "list", "--channel", "sports", "-o", "json"))
+                        .get("connections")))
                 .containsExactly(idB);
-        assertThat(json(local.wsctl("connections", "list", "--limit", "1", "-o", "json")).get("connections")).hasSize(1);
+        assertThat(json(local.wsctl("connections", "list", "--limit", "1", "-o", "json"))
+                        .get("connections"))
+                .hasSize(1);
 
         JsonNode channels = json(local.wsctl("channels", "list", "-o", "json")).get("channels");
-        assertThat(channels).extracting(n -> n.get("channel").asText() + "=" + n.get("subscribers").asLong())
+        assertThat(channels)
+                .extracting(n ->
+                        n.get("channel").asText() + "=" + n.get("subscribers").asLong())
                 .containsExactly("default=2", "news=2", "sports=1");
 
         JsonNode news = json(local.wsctl("channels", "inspect", "news", "-o", "json"));
@@ -90,7 +98,8 @@ class ConnectionsCommandTest {
         assertThat(after.get("count").asLong()).isEqualTo(1);
         assertThat(ids(after.get("subscribers"))).containsExactly(idB);
         assertThat(json(local.wsctl("channels", "list", "-o", "json")).get("channels"))
-                .extracting(n -> n.get("channel").asText() + "=" + n.get("subscribers").asLong())
+                .extracting(n ->
+                        n.get("channel").asText() + "=" + n.get("subscribers").asLong())
                 .containsExactly("default=2", "news=1", "sports=1");
 
         CliRun table = local.wsctl("connections", "list");
@@ -137,8 +146,17 @@ class ConnectionsCommandTest {
         assertThat(closed.frames()).isEmpty();
 
         String ghost = "GhostKick0000A=";
-        local.store().connect(new ConnectionInfo(ghost, System.currentTimeMillis(), "10.0.0.9", null, "user-9",
-                List.of(), System.currentTimeMillis() / 1000 + 3600), List.of("news"));
+        local.store()
+                .connect(
+                        new ConnectionInfo(
+                                ghost,
+                                System.currentTimeMillis(),
+                                "10.0.0.9",
+                                null,
+                                "user-9",
+                                List.of(),
+                                System.currentTimeMillis() / 1000 + 3600),
+                        List.of("news"));
         JsonNode gone = json(local.wsctl("connections", "kick", "--reason", "x", "-o", "json", "--", ghost));
         assertThat(gone.get("gone").asBoolean()).isTrue();
         assertThat(gone.get("rowsRemoved").asInt()).isEqualTo(2);
@@ -152,8 +170,10 @@ class ConnectionsCommandTest {
         for (int i = 0; i < 130; i++) {
             String id = String.format("Filled%04dA=", i);
             stored.add(id);
-            local.store().connect(new ConnectionInfo(id, now, "10.0.0.9", null, "user-" + i, List.of(), now / 1000 + 3600),
-                    List.of("news"));
+            local.store()
+                    .connect(
+                            new ConnectionInfo(id, now, "10.0.0.9", null, "user-" + i, List.of(), now / 1000 + 3600),
+                            List.of("news"));
         }
 
         JsonNode first = json(local.wsctl("connections", "list", "-o", "json"));
@@ -162,13 +182,16 @@ class ConnectionsCommandTest {
         JsonNode every = json(local.wsctl("connections", "list", "--all", "-o", "json"));
         assertThat(ids(every.get("connections"))).containsExactlyElementsOf(stored);
         assertThat(every.get("more").asLong()).isZero();
-        assertThat(json(local.wsctl("connections", "list", "--limit", "125", "-o", "json")).get("more").asLong())
+        assertThat(json(local.wsctl("connections", "list", "--limit", "125", "-o", "json"))
+                        .get("more")
+                        .asLong())
                 .isEqualTo(5);
         JsonNode news = json(local.wsctl("connections", "list", "--channel", "news", "-o", "json"));
         assertThat(ids(news.get("connections"))).containsExactlyElementsOf(stored.subList(0, 100));
         assertThat(news.get("more").asLong()).isEqualTo(30);
         assertThat(ids(json(local.wsctl("connections", "list", "--channel", "news", "--all", "-o", "json"))
-                .get("connections"))).containsExactlyElementsOf(stored);
+                        .get("connections")))
+                .containsExactlyElementsOf(stored);
 
         CliRun table = local.wsctl("connections", "list");
         assertThat(table.code()).as(table.err()).isZero();
@@ -193,14 +216,25 @@ class ConnectionsCommandTest {
         CliRun both = local.wsctl("connections", "list", "--all", "--limit", "5");
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.err().strip()).isEqualTo("wsctl: --all and --limit do not go together: --all lists every row.");
-        assertThat(local.wsctl("channels", "inspect", "news", "--all", "--limit", "5").code()).isEqualTo(2);
+        assertThat(local.wsctl("channels", "inspect", "news", "--all", "--limit", "5")
+                        .code())
+                .isEqualTo(2);
     }
 
     @Test
     void anIdThatStartsWithADashGoesAfterDoubleDash() throws Exception {
         String ghost = "-GhostDash000A="; // base64url ids may start with '-'
-        local.store().connect(new ConnectionInfo(ghost, System.currentTimeMillis(), "10.0.0.9", null, "user-9",
-                List.of(), System.currentTimeMillis() / 1000 + 3600), List.of("news"));
+        local.store()
+                .connect(
+                        new ConnectionInfo(
+                                ghost,
+                                System.currentTimeMillis(),
+                                "10.0.0.9",
+                                null,
+                                "user-9",
+                                List.of(),
+                                System.currentTimeMillis() / 1000 + 3600),
+                        List.of("news"));
         CliRun show = local.wsctl("connections", "show", "-o", "json", "--", ghost);
         assertThat(show.code()).as(show.err()).isZero();
         assertThat(show.err()).contains("`wsctl connections kick -- " + ghost + "`");
@@ -226,12 +260,16 @@ class ConnectionsCommandTest {
         }
         long now = System.currentTimeMillis();
         for (String ghost : ghosts) {
-            local.store().connect(new ConnectionInfo(ghost, now, null, null, null, List.of(), now / 1000 + 3600),
-                    List.of("news"));
+            local.store()
+                    .connect(
+                            new ConnectionInfo(ghost, now, null, null, null, List.of(), now / 1000 + 3600),
+                            List.of("news"));
         }
         Map<String, Integer> calls = new ConcurrentHashMap<>();
-        ConnectionStore counted = (ConnectionStore) Proxy.newProxyInstance(ConnectionStore.class.getClassLoader(),
-                new Class<?>[] {ConnectionStore.class}, (proxy, method, args) -> {
+        ConnectionStore counted = (ConnectionStore) Proxy.newProxyInstance(
+                ConnectionStore.class.getClassLoader(),
+                new Class<?>[] {ConnectionStore.class},
+                (proxy, method, args) -> {
                     calls.merge(method.getName(), 1, Integer::sum);
                     try {
                         return method.invoke(local.store(), args);
@@ -246,14 +284,20 @@ class ConnectionsCommandTest {
                 .credentialsProvider(AnonymousCredentialsProvider.create())
                 .endpointOverride(local.stack.callbackUri())
                 .build()) {
-            sweep = new ConnectionAdmin(new Target("local", counted, api, null, local.url(), () -> { })).sweep(8);
+            sweep = new ConnectionAdmin(new Target("local", counted, api, null, local.url(), () -> {})).sweep(8);
         }
 
-        assertThat(sweep).extracting(ConnectionAdmin.Sweep::checked, ConnectionAdmin.Sweep::live,
-                ConnectionAdmin.Sweep::removed, ConnectionAdmin.Sweep::failed).containsExactly(2501L, 1L, 2500L, 0L);
+        assertThat(sweep)
+                .extracting(
+                        ConnectionAdmin.Sweep::checked,
+                        ConnectionAdmin.Sweep::live,
+                        ConnectionAdmin.Sweep::removed,
+                        ConnectionAdmin.Sweep::failed)
+                .containsExactly(2501L, 1L, 2500L, 0L);
         assertThat(calls.getOrDefault("disconnectAll", 0)).isEqualTo(3);
         assertThat(calls).doesNotContainKey("disconnect");
-        assertThat(local.store().subscriberPages(ConnectionStore.CONNECTION_ROW)).singleElement()
+        assertThat(local.store().subscriberPages(ConnectionStore.CONNECTION_ROW))
+                .singleElement()
                 .isEqualTo(List.of(liveId));
         assertThat(local.store().channelsOf(liveId)).contains("news");
     }
@@ -265,8 +309,10 @@ class ConnectionsCommandTest {
         List<String> ghosts = List.of("GhostAAAAAAAAAA=", "GhostBBBBBBBBBB=", "GhostCCCCCCCCCC=");
         long now = System.currentTimeMillis();
         for (String ghost : ghosts) {
-            local.store().connect(new ConnectionInfo(ghost, now, "10.0.0.1", null, "user-1", List.of(),
-                    now / 1000 + 3600), List.of("news"));
+            local.store()
+                    .connect(
+                            new ConnectionInfo(ghost, now, "10.0.0.1", null, "user-1", List.of(), now / 1000 + 3600),
+                            List.of("news"));
         }
 
         CliRun show = local.wsctl("connections", "show", "-o", "json", "--", ghosts.get(0));
@@ -299,8 +345,12 @@ class ConnectionsCommandTest {
     @Test
     void withoutARunningLocalStackEveryCommandSaysSoInOneSentence() throws Exception {
         Path empty = Files.createDirectory(local.dir.resolve("nothing-here"));
-        List<List<String>> commands = List.of(List.of("connections", "list"), List.of("connections", "show", "x"),
-                List.of("connections", "kick", "x"), List.of("connections", "gc"), List.of("channels", "list"),
+        List<List<String>> commands = List.of(
+                List.of("connections", "list"),
+                List.of("connections", "show", "x"),
+                List.of("connections", "kick", "x"),
+                List.of("connections", "gc"),
+                List.of("channels", "list"),
                 List.of("channels", "inspect", "news"));
         for (List<String> command : commands) {
             List<String> args = new ArrayList<>(command);
@@ -316,7 +366,8 @@ class ConnectionsCommandTest {
     @Test
     void badOptionsAreUsageErrors() {
         assertThat(local.wsctl("connections", "list", "--limit", "0").code()).isEqualTo(ExitCode.USAGE);
-        assertThat(local.wsctl("connections", "gc", "--concurrency", "0").code()).isEqualTo(ExitCode.USAGE);
+        assertThat(local.wsctl("connections", "gc", "--concurrency", "0").code())
+                .isEqualTo(ExitCode.USAGE);
         assertThat(CliRun.wsctl("connections").code()).isEqualTo(ExitCode.USAGE);
     }
 }

@@ -2,7 +2,6 @@ package dev.wsctl.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -24,8 +23,8 @@ final class EmulatorProxy implements AutoCloseable {
         boolean answer(HttpExchange exchange, byte[] body) throws IOException;
     }
 
-    private static final Set<String> HOP_BY_HOP = Set.of("host", "connection", "content-length", "expect",
-            "transfer-encoding", "upgrade");
+    private static final Set<String> HOP_BY_HOP =
+            Set.of("host", "connection", "content-length", "expect", "transfer-encoding", "upgrade");
 
     private final HttpServer server;
 
@@ -52,9 +51,12 @@ final class EmulatorProxy implements AutoCloseable {
         server.stop(0);
     }
 
-    private static void forward(HttpClient client, URI emulator, HttpExchange exchange, byte[] body) throws IOException {
+    private static void forward(HttpClient client, URI emulator, HttpExchange exchange, byte[] body)
+            throws IOException {
         URI target = emulator.resolve(exchange.getRequestURI().getRawPath()
-                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
+                + (exchange.getRequestURI().getRawQuery() == null
+                        ? ""
+                        : "?" + exchange.getRequestURI().getRawQuery()));
         HttpRequest.Builder request = HttpRequest.newBuilder(target)
                 .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
         exchange.getRequestHeaders().forEach((name, values) -> {

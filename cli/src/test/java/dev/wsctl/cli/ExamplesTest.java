@@ -1,18 +1,16 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** The examples use wsctl as it is: every command line in them parses against the real commands. */
 class ExamplesTest {
@@ -21,7 +19,8 @@ class ExamplesTest {
 
     @Test
     void theGithubActionsWorkflowIsYamlAndEveryWsctlLineParses() throws Exception {
-        JsonNode workflow = new YAMLMapper().readTree(EXAMPLES.resolve("github-actions.yml").toFile());
+        JsonNode workflow =
+                new YAMLMapper().readTree(EXAMPLES.resolve("github-actions.yml").toFile());
         assertThat(workflow.path("jobs").has("preview")).isTrue();
         assertThat(workflow.path("jobs").has("destroy")).isTrue();
         List<String> lines = new ArrayList<>();
@@ -33,7 +32,8 @@ class ExamplesTest {
                 }
             }
         }
-        assertThat(lines).contains("deploy --dry-run", "deploy -o json", "destroy --yes -o json")
+        assertThat(lines)
+                .contains("deploy --dry-run", "deploy -o json", "destroy --yes -o json")
                 .anyMatch(l -> l.startsWith("smoke"));
         for (String line : lines) {
             CommandLine cli = new CommandLine(new Wsctl(), Wsctl.factory(Context.system()));

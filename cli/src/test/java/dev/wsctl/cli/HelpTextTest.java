@@ -1,14 +1,13 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The help of every command in the tree reads as whole sentences: the summary a parent's command list shows (picocli
@@ -53,9 +52,11 @@ class HelpTextTest {
         for (CommandLine command : tree(new CommandLine(new Wsctl(), Wsctl.factory(Context.system())))) {
             CommandSpec spec = command.getCommandSpec();
             String name = spec.qualifiedName();
-            // each description element is one line of help that picocli wraps: a hand-wrapped fragment reads as a cut sentence
+            // each description element is one line of help that picocli wraps: a hand-wrapped fragment reads as a cut
+            // sentence
             for (String line : spec.usageMessage().description()) {
-                String text = line.replaceAll("(%n)+$", "").strip(); // picocli's own help command ends its lines with %n
+                String text =
+                        line.replaceAll("(%n)+$", "").strip(); // picocli's own help command ends its lines with %n
                 if (!text.isEmpty() && !text.endsWith(".") && !text.endsWith(":")) {
                     problems.add(name + ": description line is cut mid-sentence: " + line);
                 }
@@ -67,7 +68,8 @@ class HelpTextTest {
                 }
             }
             int width = spec.usageMessage().width();
-            for (String line : command.getUsageMessage(CommandLine.Help.Ansi.OFF).split("\\R")) {
+            for (String line :
+                    command.getUsageMessage(CommandLine.Help.Ansi.OFF).split("\\R")) {
                 if (line.length() > width) {
                     problems.add(name + ": usage line wider than " + width + ": " + line);
                 }
@@ -78,8 +80,11 @@ class HelpTextTest {
 
     @Test
     void theTreeWalkReachesNestedCommands() {
-        List<String> names = tree(new CommandLine(new Wsctl(), Wsctl.factory(Context.system()))).stream().map(c -> c.getCommandSpec().qualifiedName()).toList();
-        assertThat(names).contains("wsctl", "wsctl deploy", "wsctl connections list", "wsctl channels inspect", "wsctl help");
+        List<String> names = tree(new CommandLine(new Wsctl(), Wsctl.factory(Context.system()))).stream()
+                .map(c -> c.getCommandSpec().qualifiedName())
+                .toList();
+        assertThat(names)
+                .contains("wsctl", "wsctl deploy", "wsctl connections list", "wsctl channels inspect", "wsctl help");
     }
 
     private static String summary(CommandSpec spec) {

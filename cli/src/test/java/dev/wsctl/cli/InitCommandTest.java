@@ -1,16 +1,15 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.wsctl.config.ConfigLoader;
 import dev.wsctl.config.StackConfig;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code wsctl init} through {@link Wsctl#run}. */
 class InitCommandTest {

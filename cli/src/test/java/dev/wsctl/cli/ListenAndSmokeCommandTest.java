@@ -1,21 +1,20 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.awshttp.RefusingPort;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.store.ConnectionStore;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code wsctl listen} and {@code wsctl smoke} against a real local stack, and against a closed port. */
 class ListenAndSmokeCommandTest {
@@ -24,13 +23,14 @@ class ListenAndSmokeCommandTest {
 
     private long subscribers(String channel) {
         return StreamSupport.stream(local.store().subscriberPages(channel).spliterator(), false)
-                .mapToLong(List::size).sum();
+                .mapToLong(List::size)
+                .sum();
     }
 
     @Test
     void listenPrintsCountFramesAsJsonLines() throws Exception {
-        CompletableFuture<CliRun> listen = CompletableFuture.supplyAsync(() ->
-                local.wsctl("listen", "--channel", "news", "--count", "2", "--timeout", "20s"));
+        CompletableFuture<CliRun> listen = CompletableFuture.supplyAsync(
+                () -> local.wsctl("listen", "--channel", "news", "--count", "2", "--timeout", "20s"));
         await().atMost(Duration.ofSeconds(10)).until(() -> subscribers("news") == 1);
 
         ClientSocket publisher = local.client("news");
@@ -47,7 +47,8 @@ class ListenAndSmokeCommandTest {
         assertThat(first.get("type").asText()).isEqualTo("message");
         assertThat(first.get("channel").asText()).isEqualTo("news");
         assertThat(first.get("message")).isEqualTo(Jackson.mapper().readTree("{\"n\":1}"));
-        assertThat(Jackson.mapper().readTree(lines.get(1)).get("message").asText()).isEqualTo("two");
+        assertThat(Jackson.mapper().readTree(lines.get(1)).get("message").asText())
+                .isEqualTo("two");
         assertThat(r.err()).contains("listen: joined news");
         await().atMost(Duration.ofSeconds(5)).until(() -> subscribers("news") == 1); // the listener left
     }
@@ -66,7 +67,9 @@ class ListenAndSmokeCommandTest {
             r = CliRun.wsctl("listen", "--channel", "news", "--url", "ws://127.0.0.1:" + refusing.port() + "/local");
         }
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).startsWith("wsctl: Could not connect to ws://127.0.0.1:").contains("connection refused")
+        assertThat(r.err())
+                .startsWith("wsctl: Could not connect to ws://127.0.0.1:")
+                .contains("connection refused")
                 .doesNotContain("\tat ");
     }
 
@@ -75,12 +78,14 @@ class ListenAndSmokeCommandTest {
         CliRun r = local.wsctl("smoke", "-o", "json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode result = Jackson.mapper().readTree(r.out());
-        assertThat(result.fieldNames()).toIterable().containsExactly("ok", "url", "channel", "connectMillis",
-                "joinMillis", "deliverMillis", "totalMillis");
+        assertThat(result.fieldNames())
+                .toIterable()
+                .containsExactly("ok", "url", "channel", "connectMillis", "joinMillis", "deliverMillis", "totalMillis");
         assertThat(result.get("ok").asBoolean()).isTrue();
         assertThat(result.get("url").asText()).isEqualTo(local.url().toString());
         assertThat(result.get("channel").asText()).startsWith("smoke-");
-        assertThat(result.get("totalMillis").asLong()).isGreaterThanOrEqualTo(result.get("deliverMillis").asLong());
+        assertThat(result.get("totalMillis").asLong())
+                .isGreaterThanOrEqualTo(result.get("deliverMillis").asLong());
         await().atMost(Duration.ofSeconds(5)).until(() -> subscribers(ConnectionStore.CONNECTION_ROW) == 0);
 
         CliRun table = local.wsctl("smoke");
@@ -96,14 +101,21 @@ class ListenAndSmokeCommandTest {
         }
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err().strip()).startsWith("wsctl: Smoke test failed at step connect on ws://127.0.0.1:")
-                .contains("connection refused").doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(r.err().strip())
+                .startsWith("wsctl: Smoke test failed at step connect on ws://127.0.0.1:")
+                .contains("connection refused")
+                .doesNotContain("\tat ")
+                .doesNotContain("Exception");
         assertThat(r.err().lines()).hasSize(1);
     }
 
     @Test
     void smokeWithLocalFailsClearlyWhenNoLocalStackRuns() {
-        CliRun r = CliRun.wsctl("smoke", "--local", "--state-dir", local.dir.resolve("elsewhere").toString());
+        CliRun r = CliRun.wsctl(
+                "smoke",
+                "--local",
+                "--state-dir",
+                local.dir.resolve("elsewhere").toString());
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
         assertThat(r.err()).contains("No wsctl local is running");
     }

@@ -1,12 +1,10 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.local.SqliteConnectionStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -20,13 +18,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code wsctl local} as a process: prints its URL, serves clients, and closes them all on SIGTERM (Ctrl-C). */
 class LocalProcessTest {
     @TempDir
     Path dir;
+
     private Process process;
 
     @AfterEach
@@ -39,15 +39,19 @@ class LocalProcessTest {
     /** Starts {@code wsctl local --port 0 --state-dir DIR EXTRA…} and returns the URL it prints. */
     private String startLocal(String... extra) throws Exception {
         process = launch(extra);
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String url = CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).get(60, TimeUnit.SECONDS);
-        assertThat(url).as(Files.readString(dir.resolve("stderr.txt"))).matches("ws://(127\\.0\\.0\\.1|localhost):\\d+/local");
+                    try {
+                        return out.readLine();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .get(60, TimeUnit.SECONDS);
+        assertThat(url)
+                .as(Files.readString(dir.resolve("stderr.txt")))
+                .matches("ws://(127\\.0\\.0\\.1|localhost):\\d+/local");
         return url;
     }
 
@@ -58,8 +62,16 @@ class LocalProcessTest {
 
     private Process launch(Path stderr, String... extra) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new java.util.ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                Wsctl.class.getName(), "local", "--port", "0", "--state-dir", dir.toString()));
+        List<String> command = new java.util.ArrayList<>(List.of(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                Wsctl.class.getName(),
+                "local",
+                "--port",
+                "0",
+                "--state-dir",
+                dir.toString()));
         command.addAll(List.of(extra));
         return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
     }
@@ -72,13 +84,13 @@ class LocalProcessTest {
     }
 
     /** A client that joined a channel: its socket, its connection id, and the close code it will receive. */
-    private record Joined(WebSocket socket, String id, CompletableFuture<Integer> closed) {
-    }
+    private record Joined(WebSocket socket, String id, CompletableFuture<Integer> closed) {}
 
     private static Joined join(String url, String channel) throws Exception {
         LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
         CompletableFuture<Integer> closed = new CompletableFuture<>();
-        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+        WebSocket socket = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
                 .buildAsync(URI.create(url), new WebSocket.Listener() {
                     @Override
                     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
@@ -92,9 +104,13 @@ class LocalProcessTest {
                         closed.complete(code);
                         return null;
                     }
-                }).get(10, TimeUnit.SECONDS);
+                })
+                .get(10, TimeUnit.SECONDS);
         socket.sendText("{\"action\":\"joinchannel\",\"channel\":\"" + channel + "\"}", true);
-        String id = Jackson.mapper().readTree(frames.poll(10, TimeUnit.SECONDS)).get("connectionId").asText();
+        String id = Jackson.mapper()
+                .readTree(frames.poll(10, TimeUnit.SECONDS))
+                .get("connectionId")
+                .asText();
         return new Joined(socket, id, closed);
     }
 
@@ -111,12 +127,16 @@ class LocalProcessTest {
         Path secondErr = dir.getParent().resolve(dir.getFileName() + "-second.txt");
         Process second = launch(secondErr);
         try {
-            assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("the second exits").isTrue();
+            assertThat(second.waitFor(60, TimeUnit.SECONDS))
+                    .as("the second exits")
+                    .isTrue();
             assertThat(second.exitValue()).isEqualTo(ExitCode.FAILED);
-            assertThat(new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEmpty();
-            assertThat(Files.readAllLines(secondErr)).containsExactly("wsctl: Another wsctl local (pid " + process.pid()
-                    + ", " + url + ") is running on the state directory " + dir
-                    + "; stop it first, or give this one another --state-dir.");
+            assertThat(new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .isEmpty();
+            assertThat(Files.readAllLines(secondErr))
+                    .containsExactly("wsctl: Another wsctl local (pid " + process.pid()
+                            + ", " + url + ") is running on the state directory " + dir
+                            + "; stop it first, or give this one another --state-dir.");
         } finally {
             second.destroyForcibly();
             Files.deleteIfExists(secondErr);
@@ -126,8 +146,17 @@ class LocalProcessTest {
         try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
             assertThat(store.channelsOf(id)).containsExactly("default", "news");
         }
-        CliRun broadcast = CliRun.wsctl("broadcast", "--local", "--state-dir", dir.toString(), "--channel", "news",
-                "--message", "hi", "-o", "json");
+        CliRun broadcast = CliRun.wsctl(
+                "broadcast",
+                "--local",
+                "--state-dir",
+                dir.toString(),
+                "--channel",
+                "news",
+                "--message",
+                "hi",
+                "-o",
+                "json");
         assertThat(broadcast.code()).as(broadcast.out() + broadcast.err()).isZero();
         JsonNode report = Jackson.mapper().readTree(broadcast.out());
         assertThat(report.get("delivered").asInt()).as("the first one's client").isEqualTo(1);
@@ -150,11 +179,16 @@ class LocalProcessTest {
         assertThat(dir.resolve("local.json")).as("left by the killed one").exists();
 
         String again = startLocal(); // the lock died with the killed process
-        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("removed 3 connection(s) left by a previous run");
+        assertThat(Files.readString(dir.resolve("stderr.txt")))
+                .contains("removed 3 connection(s) left by a previous run");
         try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
             assertThat(store.connections(10)).isEmpty();
         }
-        assertThat(Jackson.mapper().readTree(dir.resolve("local.json").toFile()).get("url").asText()).isEqualTo(again);
+        assertThat(Jackson.mapper()
+                        .readTree(dir.resolve("local.json").toFile())
+                        .get("url")
+                        .asText())
+                .isEqualTo(again);
     }
 
     @Test
@@ -166,11 +200,14 @@ class LocalProcessTest {
         connectAndJoin(url, "news", new java.util.ArrayList<>()); // a write: the WAL exists
 
         assertThat(permissions(dir)).isEqualTo("rwx------");
-        for (String file : List.of("local.db", "local.db-wal", "local.db-shm", "local.log", "local.json", "local.lock")) {
+        for (String file :
+                List.of("local.db", "local.db-wal", "local.db-shm", "local.log", "local.json", "local.lock")) {
             assertThat(permissions(dir.resolve(file))).as(file).isEqualTo("rw-------");
         }
-        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains(
-                "made private to you: " + dir + " (was rwxr-xr-x)", "made private to you: " + log + " (was rw-r--r--)");
+        assertThat(Files.readString(dir.resolve("stderr.txt")))
+                .contains(
+                        "made private to you: " + dir + " (was rwxr-xr-x)",
+                        "made private to you: " + log + " (was rw-r--r--)");
     }
 
     @Test
@@ -178,37 +215,43 @@ class LocalProcessTest {
         startLocal("--host", "localhost");
         String banner = Files.readString(dir.resolve("stderr.txt"));
         java.net.InetAddress localhost = java.net.InetAddress.getByName("localhost");
-        String address = localhost instanceof java.net.Inet6Address ? "[" + localhost.getHostAddress() + "]"
+        String address = localhost instanceof java.net.Inet6Address
+                ? "[" + localhost.getHostAddress() + "]"
                 : localhost.getHostAddress();
-        assertThat(banner).contains("(bound to " + address + ":")
-                .doesNotContain("warning");
+        assertThat(banner).contains("(bound to " + address + ":").doesNotContain("warning");
         process.destroy();
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
         startLocal("--host", "0.0.0.0");
         banner = Files.readString(dir.resolve("stderr.txt"));
         // Java binds the IPv4 wildcard as the IPv6 one where the machine has both: [::] takes both families
-        assertThat(banner).containsPattern("\\(bound to every address of this machine, (0\\.0\\.0\\.0|\\[::]):\\d+;")
+        assertThat(banner)
+                .containsPattern("\\(bound to every address of this machine, (0\\.0\\.0\\.0|\\[::]):\\d+;")
                 .contains("warning: reachable from other machines, and the @connections API", "has no authentication");
     }
 
     @Test
     void withJwtInTheConfigItRefusesConnectionsWithoutATokenFromWsctlToken() throws Exception {
         Path config = dir.resolve("wsctl.yaml");
-        Files.writeString(config, "auth:\n  mode: jwt\n  allowedOrigins: [\"https://app.example.com\"]\npublish: members\n");
+        Files.writeString(
+                config, "auth:\n  mode: jwt\n  allowedOrigins: [\"https://app.example.com\"]\npublish: members\n");
         String url = startLocal("--config", config.toString());
         assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("wsctl token --local");
         HttpClient http = HttpClient.newHttpClient();
-        var refused = http.newWebSocketBuilder().buildAsync(URI.create(url), new WebSocket.Listener() { });
+        var refused = http.newWebSocketBuilder().buildAsync(URI.create(url), new WebSocket.Listener() {});
         assertThat(org.assertj.core.api.Assertions.catchThrowable(refused::join))
                 .hasCauseInstanceOf(java.net.http.WebSocketHandshakeException.class);
-        assertThat(((java.net.http.WebSocketHandshakeException) org.assertj.core.api.Assertions.catchThrowable(refused::join)
-                .getCause()).getResponse().statusCode()).isEqualTo(401);
+        assertThat(((java.net.http.WebSocketHandshakeException)
+                                org.assertj.core.api.Assertions.catchThrowable(refused::join)
+                                        .getCause())
+                        .getResponse()
+                        .statusCode())
+                .isEqualTo(401);
 
         CliRun token = CliRun.wsctl("token", "--local", "--state-dir", dir.toString(), "--sub", "alice");
         assertThat(token.code()).as(token.err()).isZero();
         WebSocket socket = http.newWebSocketBuilder()
-                .buildAsync(URI.create(url + "?token=" + token.out().strip()), new WebSocket.Listener() { })
+                .buildAsync(URI.create(url + "?token=" + token.out().strip()), new WebSocket.Listener() {})
                 .get(10, TimeUnit.SECONDS);
         socket.abort();
 
@@ -225,8 +268,11 @@ class LocalProcessTest {
         JsonNode state = Jackson.mapper().readTree(dir.resolve("local.json").toFile());
         assertThat(state.get("url").asText()).isEqualTo(url);
         assertThat(state.get("pid").asLong()).isEqualTo(process.pid());
-        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("listening on " + url, "Ctrl-C",
-                "demo page: " + url.replace("ws://", "http://").replace("/local", "/"));
+        assertThat(Files.readString(dir.resolve("stderr.txt")))
+                .contains(
+                        "listening on " + url,
+                        "Ctrl-C",
+                        "demo page: " + url.replace("ws://", "http://").replace("/local", "/"));
 
         Joined client = join(url, "news");
         String id = client.id();
@@ -238,7 +284,9 @@ class LocalProcessTest {
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
         assertThat(client.closed().get(5, TimeUnit.SECONDS)).isEqualTo(1001);
         try (SqliteConnectionStore store = new SqliteConnectionStore(dir.resolve("local.db"))) {
-            assertThat(store.connections(10)).as("$disconnect ran for every client").isEmpty();
+            assertThat(store.connections(10))
+                    .as("$disconnect ran for every client")
+                    .isEmpty();
         }
         assertThat(dir.resolve("local.json")).doesNotExist();
         assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("closing 1 connection(s)");

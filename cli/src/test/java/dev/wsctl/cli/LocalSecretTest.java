@@ -1,9 +1,10 @@
 package dev.wsctl.cli;
 
-import dev.wsctl.auth.AuthSettings;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.wsctl.auth.AuthSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,10 +14,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The local stack's auth secret: created once, owner-only, the same ever after; a corrupt file is an error. */
 class LocalSecretTest {
@@ -77,7 +76,8 @@ class LocalSecretTest {
             Files.writeString(file, corrupt);
             assertThatThrownBy(() -> LocalSecret.load(dir)).isInstanceOfSatisfying(CliException.class, e -> {
                 assertThat(e.exitCode()).isEqualTo(ExitCode.FAILED);
-                assertThat(e.getMessage()).startsWith("The local auth secret " + file + " is corrupt (")
+                assertThat(e.getMessage())
+                        .startsWith("The local auth secret " + file + " is corrupt (")
                         .endsWith("; delete it and restart `wsctl local` to create a new one (tokens signed with the"
                                 + " old one stop working).");
             });

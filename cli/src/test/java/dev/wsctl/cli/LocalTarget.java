@@ -1,13 +1,12 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.local.LocalStack;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.ops.ClientSocket;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -17,9 +16,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real local stack with its state file written, as `wsctl local` leaves it for `--local --state-dir`,
@@ -29,8 +28,7 @@ final class LocalTarget implements BeforeEachCallback, AfterEachCallback {
     static final Duration WAIT = Duration.ofSeconds(10);
 
     /** How a client's connection ended: its close code (-1 when it broke) and the frames that came before. */
-    record Closed(int code, List<JsonNode> frames) {
-    }
+    record Closed(int code, List<JsonNode> frames) {}
 
     Path dir;
     LocalStack stack;
@@ -40,8 +38,13 @@ final class LocalTarget implements BeforeEachCallback, AfterEachCallback {
     public void beforeEach(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("wsctl-local-target");
         stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")));
-        LocalState.write(dir, new LocalState(ProcessHandle.current().pid(), stack.websocketUri(), stack.callbackUri(),
-                dir.resolve("local.db")));
+        LocalState.write(
+                dir,
+                new LocalState(
+                        ProcessHandle.current().pid(),
+                        stack.websocketUri(),
+                        stack.callbackUri(),
+                        dir.resolve("local.db")));
     }
 
     @Override
@@ -113,7 +116,9 @@ final class LocalTarget implements BeforeEachCallback, AfterEachCallback {
 
     /** Leaves {@code channel}, expecting {@code left} as the very next frame. */
     static void leave(ClientSocket c, String channel) throws Exception {
-        assertThat(request(c, "{\"action\":\"leavechannel\",\"channel\":\"" + channel + "\"}").get("type").asText())
+        assertThat(request(c, "{\"action\":\"leavechannel\",\"channel\":\"" + channel + "\"}")
+                        .get("type")
+                        .asText())
                 .isEqualTo("left");
     }
 

@@ -1,32 +1,30 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.MotoServer;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.deploy.StandInJar;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * The operations commands against a stack that {@code wsctl deploy} put into moto's server ({@link MotoServer}),
@@ -38,8 +36,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class OperationsOnMotoTest {
     private static int apps;
+
     @TempDir
     Path dir;
+
     private final Map<String, String> env = new HashMap<>();
     private final String app = "o" + Long.toString(System.nanoTime() % 1_000_000, 36) + (++apps);
     private final String table = app + "-dev-connections";
@@ -60,22 +60,36 @@ class OperationsOnMotoTest {
 
     private CliRun wsctl(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--app", app, "--stage", "dev", "--region", AwsReadBack.REGION,
-                "--endpoint-url", MotoServer.url().toString()));
-        return CliRun.wsctl(new Context(env, Context.system().aws(), dev.wsctl.deploy.FunctionResource.Retry.iamPropagation()),
+        all.addAll(List.of(
+                "--app",
+                app,
+                "--stage",
+                "dev",
+                "--region",
+                AwsReadBack.REGION,
+                "--endpoint-url",
+                MotoServer.url().toString()));
+        return CliRun.wsctl(
+                new Context(env, Context.system().aws(), dev.wsctl.deploy.FunctionResource.Retry.iamPropagation()),
                 all.toArray(String[]::new));
     }
 
     private long rows(String connection) {
-        return aws.dynamoDb.query(q -> q.tableName(table).keyConditionExpression("connectionId = :c")
-                .expressionAttributeValues(Map.of(":c", AttributeValue.fromS(connection)))).count();
+        return aws.dynamoDb
+                .query(q -> q.tableName(table)
+                        .keyConditionExpression("connectionId = :c")
+                        .expressionAttributeValues(Map.of(":c", AttributeValue.fromS(connection))))
+                .count();
     }
 
     private static JsonNode sideDoor(String method, String connection) {
         try {
-            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(MotoServer.url() + "/_wsctl/connections/" + connection))
-                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> answer = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(MotoServer.url() + "/_wsctl/connections/" + connection))
+                                    .method(method, HttpRequest.BodyPublishers.noBody())
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             return Jackson.mapper().readTree(answer.body());
         } catch (IOException | InterruptedException e) {
             throw new AssertionError(e);
@@ -84,8 +98,9 @@ class OperationsOnMotoTest {
 
     private static List<String> received(String connection) {
         List<String> all = new ArrayList<>();
-        sideDoor("GET", connection).get("messages").forEach(m ->
-                all.add(new String(Base64.getDecoder().decode(m.asText()), StandardCharsets.UTF_8)));
+        sideDoor("GET", connection)
+                .get("messages")
+                .forEach(m -> all.add(new String(Base64.getDecoder().decode(m.asText()), StandardCharsets.UTF_8)));
         return all;
     }
 
@@ -103,8 +118,11 @@ class OperationsOnMotoTest {
         JsonNode report = Jackson.mapper().readTree(r.out());
         assertThat(report.get("delivered").asInt()).isEqualTo(1);
         assertThat(report.get("gone").asInt()).isEqualTo(1);
-        assertThat(received(open)).singleElement().satisfies(m -> assertThat(Jackson.mapper().readTree(m).get("message")
-                .asText()).isEqualTo("hi"));
+        assertThat(received(open))
+                .singleElement()
+                .satisfies(m -> assertThat(
+                                Jackson.mapper().readTree(m).get("message").asText())
+                        .isEqualTo("hi"));
         assertThat(rows(gone)).as("a gone connection's rows are deleted").isZero();
         assertThat(rows(open)).isEqualTo(2);
 
@@ -130,12 +148,16 @@ class OperationsOnMotoTest {
 
         CliRun gc = wsctl("connections", "gc", "-o", "json");
         assertThat(gc.code()).as(gc.err()).isZero();
-        assertThat(rows(stale)).as("gc removes the rows of a connection @connections calls gone").isZero();
+        assertThat(rows(stale))
+                .as("gc removes the rows of a connection @connections calls gone")
+                .isZero();
         assertThat(rows(open)).isEqualTo(2);
 
         CliRun kick = wsctl("connections", "kick", open);
         assertThat(kick.code()).as(kick.err()).isZero();
-        assertThat(sideDoor("GET", open).get("connected").asBoolean()).as("DeleteConnection closed it").isFalse();
+        assertThat(sideDoor("GET", open).get("connected").asBoolean())
+                .as("DeleteConnection closed it")
+                .isFalse();
     }
 
     @Test
@@ -143,11 +165,24 @@ class OperationsOnMotoTest {
         String open = app + "-e";
         sideDoor("POST", open);
         aws.subscribe(table, open, "news");
-        Context context = new Context(Map.of("AWS_ENDPOINT_URL", MotoServer.url().toString()), Context.system().aws(),
+        Context context = new Context(
+                Map.of("AWS_ENDPOINT_URL", MotoServer.url().toString()),
+                Context.system().aws(),
                 Context.system().roleRetry());
 
-        CliRun r = CliRun.wsctl(context, "connections", "show", open, "--app", app, "--stage", "dev",
-                "--region", AwsReadBack.REGION, "-o", "json");
+        CliRun r = CliRun.wsctl(
+                context,
+                "connections",
+                "show",
+                open,
+                "--app",
+                app,
+                "--stage",
+                "dev",
+                "--region",
+                AwsReadBack.REGION,
+                "-o",
+                "json");
 
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains(open, "news", "connectedAt");
@@ -157,13 +192,17 @@ class OperationsOnMotoTest {
     void aTokenIsSignedWithTheDeployedSecret() throws Exception {
         CliRun r = wsctl("token", "--sub", "alice", "--channels", "private-team");
         assertThat(r.code()).as(r.err()).isZero();
-        String secret = aws.lambda.getFunctionConfiguration(g -> g.functionName(app + "-dev-authorize"))
-                .environment().variables().get(AuthSettings.ENV_SECRET);
+        String secret = aws.lambda
+                .getFunctionConfiguration(g -> g.functionName(app + "-dev-authorize"))
+                .environment()
+                .variables()
+                .get(AuthSettings.ENV_SECRET);
         assertThat(AuthSettings.decodeSecret(secret)).hasSize(32);
         String token = r.out().trim();
         // checked with the JOSE library itself, not with wsctl's verifier
         com.nimbusds.jwt.SignedJWT jwt = com.nimbusds.jwt.SignedJWT.parse(token);
-        assertThat(jwt.verify(new com.nimbusds.jose.crypto.MACVerifier(AuthSettings.decodeSecret(secret)))).isTrue();
+        assertThat(jwt.verify(new com.nimbusds.jose.crypto.MACVerifier(AuthSettings.decodeSecret(secret))))
+                .isTrue();
         assertThat(jwt.getJWTClaimsSet().getSubject()).isEqualTo("alice");
         assertThat(r.out() + r.err()).doesNotContain(secret);
     }

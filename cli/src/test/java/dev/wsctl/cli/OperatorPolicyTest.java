@@ -1,5 +1,7 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.wsctl.aws.AwsReadBack;
@@ -9,13 +11,6 @@ import dev.wsctl.aws.SdkAwsClients;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.deploy.FunctionResource;
 import dev.wsctl.deploy.StandInJar;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
-import software.amazon.awssdk.services.apigatewayv2.model.ApiGatewayV2Exception;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -32,8 +27,12 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.apigatewayv2.model.ApiGatewayV2Exception;
 
 /**
  * {@code templates/policies/operator.json} allows exactly what the operations commands call on a deployed stack,
@@ -58,12 +57,14 @@ class OperatorPolicyTest {
 
     @TempDir
     Path dir;
+
     private final String app = "op" + Long.toString(System.nanoTime() % 1_000_000, 36) + (++apps);
     private final String stack = app + "-dev";
     private final String table = stack + "-connections";
     private final CallRecorder calls = new CallRecorder();
     /** "action resource", as IAM authorizes each request that went through the proxy. */
     private final Set<String> authorized = new ConcurrentSkipListSet<>();
+
     private AwsReadBack aws;
     private EmulatorProxy proxy;
     private String tableArn;
@@ -83,9 +84,19 @@ class OperatorPolicyTest {
     }
 
     private void deploy() throws IOException {
-        CliRun r = CliRun.wsctl(new Context(Map.of(), Context.system().aws(), FunctionResource.Retry.iamPropagation()),
-                "deploy", "--handlers-jar", StandInJar.write(dir, "v1").toString(), "--app", app, "--stage", "dev",
-                "--region", AwsReadBack.REGION, "--endpoint-url", MotoServer.url().toString());
+        CliRun r = CliRun.wsctl(
+                new Context(Map.of(), Context.system().aws(), FunctionResource.Retry.iamPropagation()),
+                "deploy",
+                "--handlers-jar",
+                StandInJar.write(dir, "v1").toString(),
+                "--app",
+                app,
+                "--stage",
+                "dev",
+                "--region",
+                AwsReadBack.REGION,
+                "--endpoint-url",
+                MotoServer.url().toString());
         assertThat(r.code()).as(r.err()).isZero();
         tableArn = aws.dynamoDb.describeTable(d -> d.tableName(table)).table().tableArn();
         account = tableArn.split(":")[4];
@@ -95,10 +106,20 @@ class OperatorPolicyTest {
     /** An operations command through the proxy, its SDK calls recorded. */
     private CliRun operate(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--app", app, "--stage", "dev", "--region", AwsReadBack.REGION,
-                "--endpoint-url", proxy.uri().toString()));
-        Context context = new Context(Map.of(), (options, config, env) -> new SdkAwsClients(options.profile(),
-                config.region(), options.endpoints(env), List.of(calls)), FunctionResource.Retry.iamPropagation());
+        all.addAll(List.of(
+                "--app",
+                app,
+                "--stage",
+                "dev",
+                "--region",
+                AwsReadBack.REGION,
+                "--endpoint-url",
+                proxy.uri().toString()));
+        Context context = new Context(
+                Map.of(),
+                (options, config, env) ->
+                        new SdkAwsClients(options.profile(), config.region(), options.endpoints(env), List.of(calls)),
+                FunctionResource.Retry.iamPropagation());
         return CliRun.wsctl(context, all.toArray(String[]::new));
     }
 
@@ -115,20 +136,28 @@ class OperatorPolicyTest {
                 String action = "dynamodb:" + target.substring(target.indexOf('.') + 1);
                 JsonNode request = Jackson.mapper().readTree(body);
                 if (request.has("TableName")) {
-                    authorized.add(action + " " + tableArn(request.get("TableName").asText())
-                            + (request.has("IndexName") ? "/index/" + request.get("IndexName").asText() : ""));
+                    authorized.add(action + " "
+                            + tableArn(request.get("TableName").asText())
+                            + (request.has("IndexName")
+                                    ? "/index/" + request.get("IndexName").asText()
+                                    : ""));
                 } else {
                     // BatchGetItem, BatchWriteItem: each table of RequestItems
-                    request.get("RequestItems").fieldNames().forEachRemaining(t -> authorized.add(action + " " + tableArn(t)));
+                    request.get("RequestItems")
+                            .fieldNames()
+                            .forEachRemaining(t -> authorized.add(action + " " + tableArn(t)));
                 }
             }
-            case "apigateway" -> authorized.add("apigateway:" + method + " arn:aws:apigateway:" + AwsReadBack.REGION
-                    + "::" + path.replaceFirst("^/v2", ""));
+            case "apigateway" ->
+                authorized.add("apigateway:" + method + " arn:aws:apigateway:" + AwsReadBack.REGION + "::"
+                        + path.replaceFirst("^/v2", ""));
             case "execute-api" -> {
                 Matcher m = CONNECTIONS.matcher(path);
-                authorized.add("execute-api:ManageConnections " + (m.matches()
-                        ? "arn:aws:execute-api:" + AwsReadBack.REGION + ":" + account + ":" + apiId + "/" + m.group(1)
-                        + "/" + method + "/@connections/" + m.group(2) : path));
+                authorized.add("execute-api:ManageConnections "
+                        + (m.matches()
+                                ? "arn:aws:execute-api:" + AwsReadBack.REGION + ":" + account + ":" + apiId + "/"
+                                        + m.group(1) + "/" + method + "/@connections/" + m.group(2)
+                                : path));
             }
             default -> authorized.add(service + ":" + method + " " + path);
         }
@@ -141,9 +170,12 @@ class OperatorPolicyTest {
 
     /** Opens a connection in moto's @connections, as a client's $connect does on AWS. */
     private static void open(String connection) throws IOException, InterruptedException {
-        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(MotoServer.url() + "/_wsctl/connections/" + connection))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(MotoServer.url() + "/_wsctl/connections/" + connection))
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isLessThan(300);
     }
 
@@ -154,12 +186,25 @@ class OperatorPolicyTest {
             assertThat(in).as("operator.json is in the wsctl jar").isNotNull();
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        Map<String, String> values = Map.of("partition", "aws", "region", AwsReadBack.REGION, "account", account,
-                "apiId", apiId, "stage", "dev", "tableArn", tableArn);
+        Map<String, String> values = Map.of(
+                "partition",
+                "aws",
+                "region",
+                AwsReadBack.REGION,
+                "account",
+                account,
+                "apiId",
+                apiId,
+                "stage",
+                "dev",
+                "tableArn",
+                tableArn);
         for (Map.Entry<String, String> e : values.entrySet()) {
             text = text.replace("${" + e.getKey() + "}", e.getValue());
         }
-        assertThat(text).as("every placeholder of operator.json is one of " + values.keySet()).doesNotContain("${");
+        assertThat(text)
+                .as("every placeholder of operator.json is one of " + values.keySet())
+                .doesNotContain("${");
         return Jackson.mapper().readTree(text);
     }
 
@@ -190,7 +235,9 @@ class OperatorPolicyTest {
             assertThat(r.code()).as(command + ": " + r.err()).isZero();
         }
 
-        assertThat(calls.calls()).as("no IAM, Lambda or STS call").isNotEmpty()
+        assertThat(calls.calls())
+                .as("no IAM, Lambda or STS call")
+                .isNotEmpty()
                 .allMatch(c -> c.equals("apigateway:GetApis") || c.startsWith("dynamodb:"));
         Set<String> grants = new TreeSet<>();
         List<Pattern[]> statements = new ArrayList<>();
@@ -205,14 +252,18 @@ class OperatorPolicyTest {
         }
         for (String call : authorized) {
             String[] ar = call.split(" ", 2);
-            assertThat(statements).as("operator.json allows " + call + "; it grants " + grants)
-                    .anyMatch(s -> s[0].matcher(ar[0]).matches() && s[1].matcher(ar[1]).matches());
+            assertThat(statements)
+                    .as("operator.json allows " + call + "; it grants " + grants)
+                    .anyMatch(s ->
+                            s[0].matcher(ar[0]).matches() && s[1].matcher(ar[1]).matches());
         }
         for (Pattern[] grant : statements) {
-            assertThat(authorized).as("a command uses " + grant[0] + " on " + grant[1] + "; the calls: " + authorized)
+            assertThat(authorized)
+                    .as("a command uses " + grant[0] + " on " + grant[1] + "; the calls: " + authorized)
                     .anyMatch(call -> {
                         String[] ar = call.split(" ", 2);
-                        return grant[0].matcher(ar[0]).matches() && grant[1].matcher(ar[1]).matches();
+                        return grant[0].matcher(ar[0]).matches()
+                                && grant[1].matcher(ar[1]).matches();
                     });
         }
     }
@@ -222,24 +273,33 @@ class OperatorPolicyTest {
         CliRun r = operate("broadcast", "--channel", "news", "--message", "hi");
 
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: Stack " + stack + " is not deployed in us-east-1. Run `wsctl deploy`,"
-                + " or pass --local for the local stack.\n");
+        assertThat(r.err())
+                .isEqualTo("wsctl: Stack " + stack + " is not deployed in us-east-1. Run `wsctl deploy`,"
+                        + " or pass --local for the local stack.\n");
         assertThat(calls.calls()).containsOnly("apigateway:GetApis");
     }
 
     @Test
     void aDeniedApiGatewayReadIsOneSentenceNamingTheCall() throws IOException {
         deploy();
-        calls.fail("apigateway:GetApis", 1, () -> ApiGatewayV2Exception.builder().statusCode(403)
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode("AccessDeniedException")
-                        .errorMessage("User is not authorized to perform: apigateway:GET").build()).build());
+        calls.fail(
+                "apigateway:GetApis",
+                1,
+                () -> ApiGatewayV2Exception.builder()
+                        .statusCode(403)
+                        .awsErrorDetails(AwsErrorDetails.builder()
+                                .errorCode("AccessDeniedException")
+                                .errorMessage("User is not authorized to perform: apigateway:GET")
+                                .build())
+                        .build());
 
         CliRun r = operate("channels", "list");
 
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: Access denied while trying to read API " + stack
-                + " (API Gateway GetApis): User is not authorized to perform: apigateway:GET. Grant that action on that"
-                + " resource to the credentials wsctl uses.\n");
+        assertThat(r.err())
+                .isEqualTo("wsctl: Access denied while trying to read API " + stack
+                        + " (API Gateway GetApis): User is not authorized to perform: apigateway:GET. Grant that action on that"
+                        + " resource to the credentials wsctl uses.\n");
     }
 
     private static List<String> values(JsonNode node) {
@@ -256,11 +316,12 @@ class OperatorPolicyTest {
     private static Pattern glob(String pattern) {
         StringBuilder regex = new StringBuilder();
         for (String part : pattern.split("(?=[*?])|(?<=[*?])")) {
-            regex.append(switch (part) {
-                case "*" -> ".*";
-                case "?" -> ".";
-                default -> Pattern.quote(part);
-            });
+            regex.append(
+                    switch (part) {
+                        case "*" -> ".*";
+                        case "?" -> ".";
+                        default -> Pattern.quote(part);
+                    });
         }
         return Pattern.compile(regex.toString());
     }

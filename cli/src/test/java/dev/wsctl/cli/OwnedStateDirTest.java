@@ -1,14 +1,13 @@
 package dev.wsctl.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Ownership and permissions of the state directory, within one process (LocalProcessTest has two). */
 class OwnedStateDirTest {
@@ -25,7 +24,8 @@ class OwnedStateDirTest {
         try (OwnedStateDir owned = OwnedStateDir.claim(state)) {
             assertThat(permissions(state)).isEqualTo("rwx------");
             assertThat(permissions(state.resolve(OwnedStateDir.LOCK_FILE))).isEqualTo("rw-------");
-            assertThat(permissions(OwnedStateDir.createPrivateFile(state.resolve("local.log")))).isEqualTo("rw-------");
+            assertThat(permissions(OwnedStateDir.createPrivateFile(state.resolve("local.log"))))
+                    .isEqualTo("rw-------");
             assertThat(owned.tightened()).isEmpty();
         }
     }
@@ -56,8 +56,10 @@ class OwnedStateDirTest {
                 .hasMessage("Another wsctl local is running on the state directory " + dir
                         + "; stop it first, or give this one another --state-dir.")
                 .satisfies(e -> assertThat(((CliException) e).exitCode()).isEqualTo(ExitCode.FAILED));
-        assertThatThrownBy(() -> OwnedStateDir.claim(dir.resolve(".").resolve("..").resolve(dir.getFileName())))
-                .as("the same directory by another name").isInstanceOf(CliException.class);
+        assertThatThrownBy(
+                        () -> OwnedStateDir.claim(dir.resolve(".").resolve("..").resolve(dir.getFileName())))
+                .as("the same directory by another name")
+                .isInstanceOf(CliException.class);
         first.close();
         OwnedStateDir.claim(dir).close();
     }

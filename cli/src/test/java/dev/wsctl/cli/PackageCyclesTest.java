@@ -1,8 +1,8 @@
 package dev.wsctl.cli;
 
-import dev.wsctl.handlers.SendHandler;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wsctl.handlers.SendHandler;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URISyntaxException;
@@ -19,8 +19,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.spi.ToolProvider;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * The dev.wsctl packages of the runtime (handlers.jar) and the CLI (wsctl.jar) depend on each other without a
@@ -35,7 +34,9 @@ class PackageCyclesTest {
         Map<String, Set<String>> graph = packageGraph(classes(Wsctl.class), classes(SendHandler.class));
 
         assertThat(graph).containsKeys("dev.wsctl.cli", "dev.wsctl.handlers");
-        assertThat(cycles(graph)).as("packages on a cycle, with the packages each uses: %s", graph).isEmpty();
+        assertThat(cycles(graph))
+                .as("packages on a cycle, with the packages each uses: %s", graph)
+                .isEmpty();
     }
 
     @Test
@@ -52,8 +53,8 @@ class PackageCyclesTest {
     /** dev.wsctl package → the other dev.wsctl packages its classes use. */
     private static Map<String, Set<String>> packageGraph(Path... locations) {
         ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow();
-        List<String> args = new ArrayList<>(List.of("-verbose:package", "--ignore-missing-deps",
-                "-include", "dev\\.wsctl\\..*", "-e", "dev\\.wsctl\\..*"));
+        List<String> args = new ArrayList<>(List.of(
+                "-verbose:package", "--ignore-missing-deps", "-include", "dev\\.wsctl\\..*", "-e", "dev\\.wsctl\\..*"));
         for (Path location : locations) {
             args.add(location.toString());
         }

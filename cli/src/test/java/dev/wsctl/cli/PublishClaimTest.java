@@ -1,22 +1,21 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
 import dev.wsctl.local.LocalStack;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.protocol.Settings;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A token that {@code wsctl token --local --publish} mints, on a local stack with {@code publish: none}: the claim
@@ -27,6 +26,7 @@ class PublishClaimTest {
 
     @TempDir
     Path dir;
+
     private LocalStack stack;
     private final List<ClientSocket> clients = new ArrayList<>();
 
@@ -43,7 +43,8 @@ class PublishClaimTest {
         args.addAll(List.of(tokenArgs));
         CliRun token = CliRun.wsctl(args.toArray(String[]::new));
         assertThat(token.code()).as(token.err()).isZero();
-        ClientSocket c = ClientSocket.connect(URI.create(stack.websocketUri() + "?token=" + token.out().strip()), WAIT);
+        ClientSocket c = ClientSocket.connect(
+                URI.create(stack.websocketUri() + "?token=" + token.out().strip()), WAIT);
         clients.add(c);
         return c;
     }
@@ -62,12 +63,18 @@ class PublishClaimTest {
 
     @Test
     void underPublishNoneTheClaimGrantsItsChannels() throws Exception {
-        AuthSettings auth = AuthSettings.hs256(LocalSecret.loadOrCreate(dir), List.of(), OriginPolicy.MissingOrigin.ALLOW);
-        stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db"))
-                .withPublish(Settings.Publish.NONE).withAuth(auth));
+        AuthSettings auth =
+                AuthSettings.hs256(LocalSecret.loadOrCreate(dir), List.of(), OriginPolicy.MissingOrigin.ALLOW);
+        stack = LocalStack.start(LocalStack.Config.defaults()
+                .withPort(0)
+                .withDb(dir.resolve("local.db"))
+                .withPublish(Settings.Publish.NONE)
+                .withAuth(auth));
         ClientSocket reader = client("--sub", "reader");
         ClientSocket ops = client("--sub", "ops", "--publish", "alerts,ops-*");
-        assertThat(request(reader, "{\"action\":\"joinchannel\",\"channel\":\"alerts\"}").get("type").asText())
+        assertThat(request(reader, "{\"action\":\"joinchannel\",\"channel\":\"alerts\"}")
+                        .get("type")
+                        .asText())
                 .isEqualTo("joined");
 
         JsonNode unclaimed = request(reader, send("alerts", "r1"));
@@ -81,8 +88,11 @@ class PublishClaimTest {
         JsonNode delivered = reader.next(System.nanoTime() + WAIT.toNanos());
         assertThat(delivered.get("message").asText()).isEqualTo("o2");
         assertThat(delivered.get("sender").asText()).isEqualTo("ops");
-        assertThat(request(ops, send("ops-night", "o3")).toString()).as("a claimed prefix, no subscribers")
+        assertThat(request(ops, send("ops-night", "o3")).toString())
+                .as("a claimed prefix, no subscribers")
                 .isEqualTo("{\"type\":\"ack\",\"id\":\"o3\",\"recipients\":0}");
-        assertThat(reader.next(System.nanoTime() + Duration.ofMillis(300).toNanos())).as("nothing else").isNull();
+        assertThat(reader.next(System.nanoTime() + Duration.ofMillis(300).toNanos()))
+                .as("nothing else")
+                .isNull();
     }
 }

@@ -3,11 +3,6 @@ package dev.wsctl.cli;
 import com.sun.tools.attach.VirtualMachine;
 import dev.wsctl.bench.BroadcastBench;
 import dev.wsctl.json.Json;
-import org.awaitility.Awaitility;
-
-import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -25,6 +20,10 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.awaitility.Awaitility;
 
 /**
  * The soak benchmark ({@code scripts/bench soak}): a {@code wsctl local} process, many sockets in bench worker
@@ -52,8 +51,10 @@ final class Soak {
     record Outcome(BroadcastBench.Report report, long heapAfterQuiet, long heapAfterRun) {
         /** Every broadcast reached every socket exactly once, and every socket joined. */
         boolean exactlyOnce(int sockets) {
-            return report.connected() == sockets && report.joined() == sockets
-                    && report.broadcasts().stream().allMatch(b -> b.delivered() == sockets && b.lost() == 0 && b.duplicated() == 0);
+            return report.connected() == sockets
+                    && report.joined() == sockets
+                    && report.broadcasts().stream()
+                            .allMatch(b -> b.delivered() == sockets && b.lost() == 0 && b.duplicated() == 0);
         }
 
         /** Heap after the run over heap after the first broadcasts, minus one: 0.04 is 4 % more. */
@@ -63,10 +64,10 @@ final class Soak {
     }
 
     /** The local gateway has no account limit, so the fan-out's cap (which stands for API Gateway's) is lifted. */
-    static final List<String> SERVER_ENVIRONMENT = List.of("WSCTL_FANOUT_MAX_RATE=1000000", "WSCTL_FANOUT_BURST=100000");
+    static final List<String> SERVER_ENVIRONMENT =
+            List.of("WSCTL_FANOUT_MAX_RATE=1000000", "WSCTL_FANOUT_BURST=100000");
 
-    private Soak() {
-    }
+    private Soak() {}
 
     static Outcome run(Params p, Path stateDir, Consumer<String> progress) throws Exception {
         Process server = startServer(stateDir);
@@ -75,13 +76,27 @@ final class Soak {
             URI url = heap.url;
             progress.accept("server " + url + " (pid " + server.pid() + ")");
             long[] used = new long[2];
-            BroadcastBench.Report report = new BroadcastBench(new BroadcastBench.Plan(url, p.sockets(), "soak",
-                    p.payloadBytes(), p.broadcasts(), 2000, Duration.ofSeconds(60), p.procs(), p.rate(), p.quietAfter()),
-                    BenchWorkerCommand.process(), progress, broadcasts -> {
-                        long bytes = heap.usedAfterGc();
-                        used[broadcasts == p.broadcasts() ? 1 : 0] = bytes;
-                        progress.accept("server heap after " + broadcasts + " broadcasts, after a GC: " + mib(bytes) + " MiB");
-                    }).run();
+            BroadcastBench.Report report = new BroadcastBench(
+                            new BroadcastBench.Plan(
+                                    url,
+                                    p.sockets(),
+                                    "soak",
+                                    p.payloadBytes(),
+                                    p.broadcasts(),
+                                    2000,
+                                    Duration.ofSeconds(60),
+                                    p.procs(),
+                                    p.rate(),
+                                    p.quietAfter()),
+                            BenchWorkerCommand.process(),
+                            progress,
+                            broadcasts -> {
+                                long bytes = heap.usedAfterGc();
+                                used[broadcasts == p.broadcasts() ? 1 : 0] = bytes;
+                                progress.accept("server heap after " + broadcasts + " broadcasts, after a GC: "
+                                        + mib(bytes) + " MiB");
+                            })
+                    .run();
             return new Outcome(report, used[0], used[1]);
         } finally {
             server.destroy(); // SIGTERM: the stack closes its sockets and stops
@@ -94,9 +109,10 @@ final class Soak {
     /** {@code wsctl local} in its own JVM (default flags, as scripts/wsctl runs it) on a free port. */
     private static Process startServer(Path stateDir) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, Wsctl.class.getName(), "local", "--port", "0",
-                "--state-dir", stateDir.toString())
-                .redirectError(stateDir.resolveSibling(stateDir.getFileName() + "-server.log").toFile());
+        ProcessBuilder builder = new ProcessBuilder(
+                        java, Wsctl.class.getName(), "local", "--port", "0", "--state-dir", stateDir.toString())
+                .redirectError(stateDir.resolveSibling(stateDir.getFileName() + "-server.log")
+                        .toFile());
         builder.environment().put("CLASSPATH", System.getProperty("java.class.path"));
         for (String variable : SERVER_ENVIRONMENT) {
             int eq = variable.indexOf('=');
@@ -108,12 +124,13 @@ final class Soak {
     private static String firstLine(Process server, Path stateDir) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
         String line = CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (IOException e) {
-                return null;
-            }
-        }).get(120, TimeUnit.SECONDS);
+                    try {
+                        return out.readLine();
+                    } catch (IOException e) {
+                        return null;
+                    }
+                })
+                .get(120, TimeUnit.SECONDS);
         if (line == null || !line.startsWith("ws://")) {
             Path log = stateDir.resolveSibling(stateDir.getFileName() + "-server.log");
             throw new IOException("wsctl local did not start: " + (Files.exists(log) ? Files.readString(log) : line));
@@ -137,13 +154,15 @@ final class Soak {
             } finally {
                 vm.detach();
             }
-            memory = ManagementFactory.newPlatformMXBeanProxy(jmx.getMBeanServerConnection(),
-                    ManagementFactory.MEMORY_MXBEAN_NAME, MemoryMXBean.class);
+            memory = ManagementFactory.newPlatformMXBeanProxy(
+                    jmx.getMBeanServerConnection(), ManagementFactory.MEMORY_MXBEAN_NAME, MemoryMXBean.class);
         }
 
         /** A JVM accepts attaching once it has started its attach listener: retried for a while. */
         private static VirtualMachine attach(long pid) {
-            return Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+            return Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
                     .ignoreExceptionsInstanceOf(IOException.class)
                     .ignoreExceptionsInstanceOf(com.sun.tools.attach.AttachNotSupportedException.class)
                     .until(() -> VirtualMachine.attach(Long.toString(pid)), Objects::nonNull);
@@ -207,19 +226,32 @@ final class Soak {
         var summary = r.toJson();
         summary.remove("broadcasts");
         System.out.println(Json.write(summary));
-        int worst = r.broadcasts().stream().mapToInt(b -> b.lost() + b.duplicated()).max().orElse(0);
-        System.out.printf("connected %d, joined %d in %d ms; published %.2f broadcasts/s (asked %s)%n", r.connected(),
-                r.joined(), r.connectMillis(), r.publishedPerSecond(), rate);
-        System.out.printf("delivered %d of %d (%d broadcasts x %d sockets), lost %d, duplicated %d; worst broadcast: %d%n",
-                r.total().delivered(), (long) broadcasts * sockets, broadcasts, sockets, r.total().lost(),
-                r.total().duplicated(), worst);
-        System.out.printf("latency ms over all: p50 %.1f, p95 %.1f, p99 %.1f, max %.1f%n", r.total().p50(),
-                r.total().p95(), r.total().p99(), r.total().max());
-        System.out.printf("server heap after a GC: %d MiB after %d broadcasts, %d MiB after %d (%+.1f %%)%n",
+        int worst = r.broadcasts().stream()
+                .mapToInt(b -> b.lost() + b.duplicated())
+                .max()
+                .orElse(0);
+        System.out.printf(
+                "connected %d, joined %d in %d ms; published %.2f broadcasts/s (asked %s)%n",
+                r.connected(), r.joined(), r.connectMillis(), r.publishedPerSecond(), rate);
+        System.out.printf(
+                "delivered %d of %d (%d broadcasts x %d sockets), lost %d, duplicated %d; worst broadcast: %d%n",
+                r.total().delivered(),
+                (long) broadcasts * sockets,
+                broadcasts,
+                sockets,
+                r.total().lost(),
+                r.total().duplicated(),
+                worst);
+        System.out.printf(
+                "latency ms over all: p50 %.1f, p95 %.1f, p99 %.1f, max %.1f%n",
+                r.total().p50(), r.total().p95(), r.total().p99(), r.total().max());
+        System.out.printf(
+                "server heap after a GC: %d MiB after %d broadcasts, %d MiB after %d (%+.1f %%)%n",
                 mib(o.heapAfterQuiet()), quietAfter, mib(o.heapAfterRun()), broadcasts, o.heapGrowth() * 100);
         boolean exact = o.exactlyOnce(sockets);
         boolean heapHeld = o.heapGrowth() <= 0.10;
-        System.out.println("exactly once: " + (exact ? "yes" : "NO") + "; heap within 10 %: " + (heapHeld ? "yes" : "NO"));
+        System.out.println(
+                "exactly once: " + (exact ? "yes" : "NO") + "; heap within 10 %: " + (heapHeld ? "yes" : "NO"));
         if (exact && heapHeld) {
             deleteTree(state);
             System.exit(0);
@@ -230,8 +262,7 @@ final class Soak {
 
     private static void deleteTree(Path dir) throws IOException {
         try (var paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList())
-                Files.delete(path);
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(path);
         }
     }
 

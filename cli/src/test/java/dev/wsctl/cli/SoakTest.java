@@ -1,14 +1,13 @@
 package dev.wsctl.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A smoke-size soak: the full one's code path (a wsctl local process, two worker processes, a fixed rate), small. */
 class SoakTest {
@@ -32,10 +31,15 @@ class SoakTest {
         });
         assertThat(o.exactlyOnce(200)).isTrue();
         assertThat(o.report().total().delivered()).isEqualTo(20 * 200);
-        assertThat(o.report().publishedPerSecond()).as("never faster than asked").isBetween(1.0, 10.2);
-        assertThat(o.heapAfterQuiet()).as("the server's heap, read after 10 broadcasts").isGreaterThan(1 << 20);
+        assertThat(o.report().publishedPerSecond())
+                .as("never faster than asked")
+                .isBetween(1.0, 10.2);
+        assertThat(o.heapAfterQuiet())
+                .as("the server's heap, read after 10 broadcasts")
+                .isGreaterThan(1 << 20);
         assertThat(o.heapAfterRun()).isGreaterThan(1 << 20);
-        assertThat(progress).anyMatch(l -> l.startsWith("server heap after 10 broadcasts"))
+        assertThat(progress)
+                .anyMatch(l -> l.startsWith("server heap after 10 broadcasts"))
                 .anyMatch(l -> l.startsWith("server heap after 20 broadcasts"));
     }
 }

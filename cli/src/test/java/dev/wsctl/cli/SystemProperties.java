@@ -5,8 +5,7 @@ import java.util.Map;
 
 /** System properties a test sets for the SDK (credentials for an emulator, attempts) and puts back afterwards. */
 final class SystemProperties {
-    private SystemProperties() {
-    }
+    private SystemProperties() {}
 
     /** Sets them, returning what they were (null: unset) for {@link #restore}. */
     static Map<String, String> set(Map<String, String> values) {

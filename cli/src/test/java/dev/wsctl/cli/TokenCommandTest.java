@@ -1,5 +1,8 @@
 package dev.wsctl.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.TokenVerifier;
@@ -9,13 +12,6 @@ import dev.wsctl.aws.MotoServer;
 import dev.wsctl.aws.SdkAwsClients;
 import dev.wsctl.awshttp.AwsEndpoints;
 import dev.wsctl.config.Jackson;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import software.amazon.awssdk.core.SdkBytes;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,9 +25,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.SdkBytes;
 
 /**
  * {@code wsctl token}: signed with the local secret, or a deployed stack's, read from the authorize function in moto's
@@ -44,6 +43,7 @@ class TokenCommandTest {
 
     @TempDir
     Path dir;
+
     private static int apps;
     private final String app = "t" + Long.toString(System.nanoTime() % 1_000_000, 36) + (++apps);
     private final String stack = app + "-dev";
@@ -77,7 +77,8 @@ class TokenCommandTest {
     }
 
     private static void assertSecretNotShown(CliRun r, byte[] secret) {
-        assertThat(r.out() + r.err()).doesNotContain(AuthSettings.encodeSecret(secret))
+        assertThat(r.out() + r.err())
+                .doesNotContain(AuthSettings.encodeSecret(secret))
                 .doesNotContain(Base64.getEncoder().encodeToString(secret));
     }
 
@@ -98,8 +99,10 @@ class TokenCommandTest {
         assertThat(verified.channels()).containsExactly("news", "private-team-*");
         assertThat(verified.publish()).containsExactly("news", "*");
         JsonNode claims = claims(token);
-        assertThat(claims.get("exp").asLong() - claims.get("iat").asLong()).isEqualTo(Duration.ofHours(2).toSeconds());
-        assertThat(claims.get("exp").asLong()).isCloseTo(Instant.now().plus(Duration.ofHours(2)).getEpochSecond(), within(5L));
+        assertThat(claims.get("exp").asLong() - claims.get("iat").asLong())
+                .isEqualTo(Duration.ofHours(2).toSeconds());
+        assertThat(claims.get("exp").asLong())
+                .isCloseTo(Instant.now().plus(Duration.ofHours(2)).getEpochSecond(), within(5L));
         assertSecretNotShown(r, secret);
     }
 
@@ -108,7 +111,8 @@ class TokenCommandTest {
         byte[] secret = LocalSecret.loadOrCreate(dir);
         CliRun r = local("--sub", "bob");
         assertThat(r.code()).as(r.err()).isZero();
-        TokenVerifier.Verified verified = TokenVerifier.hs256(secret).verify(r.out().strip());
+        TokenVerifier.Verified verified =
+                TokenVerifier.hs256(secret).verify(r.out().strip());
         assertThat(verified.channels()).isEmpty();
         assertThat(verified.publish()).isEmpty();
         JsonNode claims = claims(r.out().strip());
@@ -130,9 +134,12 @@ class TokenCommandTest {
         String token = json.get("token").asText();
         assertThat(TokenVerifier.hs256(secret).verify(token).channels()).containsExactly("private-x");
         Instant expiresAt = Instant.parse(json.get("expiresAt").asText());
-        assertThat(expiresAt.getEpochSecond()).isEqualTo(claims(token).get("exp").asLong());
-        assertThat(expiresAt).isBetween(Instant.now().plus(Duration.ofDays(7)).minusSeconds(5),
-                Instant.now().plus(Duration.ofDays(7)));
+        assertThat(expiresAt.getEpochSecond())
+                .isEqualTo(claims(token).get("exp").asLong());
+        assertThat(expiresAt)
+                .isBetween(
+                        Instant.now().plus(Duration.ofDays(7)).minusSeconds(5),
+                        Instant.now().plus(Duration.ofDays(7)));
         assertSecretNotShown(r, secret);
     }
 
@@ -157,7 +164,9 @@ class TokenCommandTest {
         for (String option : List.of("--channels", "--publish")) {
             CliRun r = local("--sub", "alice", option, entries);
             assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.USAGE);
-            assertThat(r.err()).startsWith("wsctl: " + option + " entry '" + bad + "' is not a channel name or a prefix ending in *: it ");
+            assertThat(r.err())
+                    .startsWith("wsctl: " + option + " entry '" + bad
+                            + "' is not a channel name or a prefix ending in *: it ");
             assertThat(r.err().lines()).hasSize(1);
             assertThat(r.out()).isEmpty();
         }
@@ -183,8 +192,9 @@ class TokenCommandTest {
     void withoutALocalSecretItSaysWhoCreatesOne() {
         CliRun r = local("--sub", "alice");
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: There is no local auth secret (" + dir.resolve("auth-secret")
-                + "): `wsctl local` creates it when wsctl.yaml sets auth.mode: jwt.\n");
+        assertThat(r.err())
+                .isEqualTo("wsctl: There is no local auth secret (" + dir.resolve("auth-secret")
+                        + "): `wsctl local` creates it when wsctl.yaml sets auth.mode: jwt.\n");
         assertThat(r.out()).isEmpty();
     }
 
@@ -192,47 +202,78 @@ class TokenCommandTest {
     void helpExplainsTheClaimsAndWarnsAboutTheSecret() {
         CliRun r = CliRun.wsctl("token", "--help");
         assertThat(r.code()).isZero();
-        assertThat(r.out().replaceAll("\\s+", " ")).contains("--sub=USER", "--channels", "--publish", "--ttl", "--local", "-o, --output",
-                "private-*", "publish policy", "signs tokens for everyone");
+        assertThat(r.out().replaceAll("\\s+", " "))
+                .contains(
+                        "--sub=USER",
+                        "--channels",
+                        "--publish",
+                        "--ttl",
+                        "--local",
+                        "-o, --output",
+                        "private-*",
+                        "publish policy",
+                        "signs tokens for everyone");
     }
 
     // ---- a deployed stack
 
     private CliRun deployed(String... args) throws IOException {
         Files.writeString(dir.resolve("wsctl.yaml"), "app: " + app + "\n");
-        Context context = new Context(Map.of(), (options, config, env) -> new SdkAwsClients(Optional.empty(),
-                config.region(), AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()), List.of(calls)), null);
+        Context context = new Context(
+                Map.of(),
+                (options, config, env) -> new SdkAwsClients(
+                        Optional.empty(),
+                        config.region(),
+                        AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()),
+                        List.of(calls)),
+                null);
         List<String> all = new ArrayList<>(List.of("token"));
         all.addAll(List.of(args));
-        all.addAll(List.of("--app", app, "--stage", "dev", "--region", "us-east-1",
-                "--config", dir.resolve("wsctl.yaml").toString()));
+        all.addAll(List.of(
+                "--app",
+                app,
+                "--stage",
+                "dev",
+                "--region",
+                "us-east-1",
+                "--config",
+                dir.resolve("wsctl.yaml").toString()));
         return CliRun.wsctl(context, all.toArray(String[]::new));
     }
 
     private void function(String name, Map<String, String> environment) throws IOException {
-        String role = aws().iam.createRole(r -> r.roleName(name).assumeRolePolicyDocument(TRUST)).role().arn();
+        String role = aws().iam
+                .createRole(r -> r.roleName(name).assumeRolePolicyDocument(TRUST))
+                .role()
+                .arn();
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(zip)) {
             out.putNextEntry(new ZipEntry("handler.txt"));
             out.write(name.getBytes());
         }
-        aws().lambda.createFunction(r -> r.functionName(name).role(role).runtime("java21").handler("h::handle")
-                .code(c -> c.zipFile(SdkBytes.fromByteArray(zip.toByteArray())))
-                .environment(e -> e.variables(environment)));
+        aws().lambda
+                .createFunction(r -> r.functionName(name)
+                        .role(role)
+                        .runtime("java21")
+                        .handler("h::handle")
+                        .code(c -> c.zipFile(SdkBytes.fromByteArray(zip.toByteArray())))
+                        .environment(e -> e.variables(environment)));
     }
 
     @Test
     void signsWithTheSecretOfTheDeployedAuthorizeFunction() throws Exception {
         byte[] secret = AuthSettings.newSecret();
         function(stack + "-connect", Map.of());
-        function(stack + "-authorize", Map.of(AuthSettings.ENV_MODE, "jwt", AuthSettings.ENV_SECRET,
-                AuthSettings.encodeSecret(secret)));
+        function(
+                stack + "-authorize",
+                Map.of(AuthSettings.ENV_MODE, "jwt", AuthSettings.ENV_SECRET, AuthSettings.encodeSecret(secret)));
         calls.reset();
 
         CliRun r = deployed("--sub", "carol", "--channels", "private-ops");
 
         assertThat(r.code()).as(r.err()).isZero();
-        TokenVerifier.Verified verified = TokenVerifier.hs256(secret).verify(r.out().strip());
+        TokenVerifier.Verified verified =
+                TokenVerifier.hs256(secret).verify(r.out().strip());
         assertThat(verified.sub()).isEqualTo("carol");
         assertThat(verified.channels()).containsExactly("private-ops");
         assertThat(calls.mutatingCalls()).isEmpty();
@@ -242,14 +283,21 @@ class TokenCommandTest {
     @Test
     void aDeployedStackWithoutSecretUsesNoWsctlManagedSecret() throws Exception {
         function(stack + "-connect", Map.of());
-        function(stack + "-authorize", Map.of(AuthSettings.ENV_MODE, "jwt", AuthSettings.ENV_JWKS_URL,
-                "https://idp.example.com/.well-known/jwks.json"));
+        function(
+                stack + "-authorize",
+                Map.of(
+                        AuthSettings.ENV_MODE,
+                        "jwt",
+                        AuthSettings.ENV_JWKS_URL,
+                        "https://idp.example.com/.well-known/jwks.json"));
 
         CliRun r = deployed("--sub", "carol");
 
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: Stack " + stack + " uses no wsctl-managed secret (function " + stack + "-authorize"
-                + " has no WSCTL_AUTH_SECRET): tokens come from your identity provider (auth.jwksUrl) or auth is off.\n");
+        assertThat(r.err())
+                .isEqualTo(
+                        "wsctl: Stack " + stack + " uses no wsctl-managed secret (function " + stack + "-authorize"
+                                + " has no WSCTL_AUTH_SECRET): tokens come from your identity provider (auth.jwksUrl) or auth is off.\n");
         assertThat(r.out()).isEmpty();
     }
 
@@ -260,16 +308,18 @@ class TokenCommandTest {
         CliRun r = deployed("--sub", "carol");
 
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: Stack " + stack + " uses no wsctl-managed secret (there is no function"
-                + " " + stack + "-authorize): tokens come from your identity provider (auth.jwksUrl) or auth is off.\n");
+        assertThat(r.err())
+                .isEqualTo("wsctl: Stack " + stack + " uses no wsctl-managed secret (there is no function" + " " + stack
+                        + "-authorize): tokens come from your identity provider (auth.jwksUrl) or auth is off.\n");
     }
 
     @Test
     void aStackThatIsNotDeployedSaysSo() throws Exception {
         CliRun r = deployed("--sub", "carol");
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: Stack " + stack + " is not deployed in us-east-1. Run `wsctl deploy`, or pass"
-                + " --local for the local stack.\n");
+        assertThat(r.err())
+                .isEqualTo("wsctl: Stack " + stack + " is not deployed in us-east-1. Run `wsctl deploy`, or pass"
+                        + " --local for the local stack.\n");
     }
 
     @Test
@@ -280,8 +330,8 @@ class TokenCommandTest {
         CliRun r = deployed("--sub", "carol");
 
         assertThat(r.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).isEqualTo("wsctl: The WSCTL_AUTH_SECRET of function " + stack + "-authorize is not a valid"
-                + " secret: the auth secret must be at least 32 bytes, not 9.\n");
+        assertThat(r.err())
+                .isEqualTo("wsctl: The WSCTL_AUTH_SECRET of function " + stack + "-authorize is not a valid"
+                        + " secret: the auth secret must be at least 32 bytes, not 9.\n");
     }
-
 }

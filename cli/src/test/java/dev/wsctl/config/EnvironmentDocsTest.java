@@ -52,7 +52,9 @@ class EnvironmentDocsTest {
         Set<String> names = new TreeSet<>();
         for (Field f : type.getFields()) {
             int m = f.getModifiers();
-            if (f.getName().startsWith("ENV_") && f.getType() == String.class && Modifier.isStatic(m)
+            if (f.getName().startsWith("ENV_")
+                    && f.getType() == String.class
+                    && Modifier.isStatic(m)
                     && Modifier.isFinal(m)) {
                 try {
                     names.add((String) f.get(null));
@@ -68,7 +70,9 @@ class EnvironmentDocsTest {
     private static Set<String> documented(String title) throws IOException {
         List<String> lines = Files.readAllLines(DOC);
         int start = lines.indexOf("## " + title);
-        assertThat(start).as("docs/configuration.md has a section \"## %s\"", title).isNotNegative();
+        assertThat(start)
+                .as("docs/configuration.md has a section \"## %s\"", title)
+                .isNotNegative();
         Set<String> names = new TreeSet<>();
         for (String line : lines.subList(start + 1, lines.size())) {
             if (line.startsWith("## ")) {

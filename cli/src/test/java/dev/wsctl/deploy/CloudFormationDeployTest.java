@@ -1,5 +1,7 @@
 package dev.wsctl.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.wsctl.auth.AuthSettings;
@@ -14,13 +16,6 @@ import dev.wsctl.cli.Context;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.deploy.fakes.FakeAccount;
 import dev.wsctl.deploy.fakes.FakeCloudFormation;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
-import software.amazon.awssdk.services.cloudformation.model.StackStatus;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +27,12 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.cloudformation.model.StackStatus;
 
 /**
  * {@code wsctl deploy --engine cloudformation} through {@link dev.wsctl.cli.Wsctl#run}: S3 and STS are moto's server
@@ -49,6 +48,7 @@ class CloudFormationDeployTest {
 
     @TempDir
     Path dir;
+
     private final FakeAccount account = new FakeAccount();
     private final FakeCloudFormation cloudFormation = new FakeCloudFormation(account);
     private final CallRecorder calls = new CallRecorder();
@@ -70,8 +70,11 @@ class CloudFormationDeployTest {
 
     /** The real clients on moto, but CloudFormation's calls go to the fake. */
     private AwsClients clients(java.util.Optional<String> region) {
-        SdkAwsClients real = new SdkAwsClients(java.util.Optional.empty(), region,
-                AwsEndpoints.of(java.util.Optional.of(MotoServer.url()), Map.of()), List.of(calls));
+        SdkAwsClients real = new SdkAwsClients(
+                java.util.Optional.empty(),
+                region,
+                AwsEndpoints.of(java.util.Optional.of(MotoServer.url()), Map.of()),
+                List.of(calls));
         return new AwsClients() {
             public String region() {
                 return real.region();
@@ -133,7 +136,8 @@ class CloudFormationDeployTest {
 
     private List<String> keys() {
         return moto.s3.listObjectsV2(l -> l.bucket(BUCKET)).contents().stream()
-                .map(software.amazon.awssdk.services.s3.model.S3Object::key).toList();
+                .map(software.amazon.awssdk.services.s3.model.S3Object::key)
+                .toList();
     }
 
     private Path handlersJar(String content) throws IOException {
@@ -141,10 +145,19 @@ class CloudFormationDeployTest {
     }
 
     private CliRun wsctl(String... args) {
-        Context context = new Context(env, (options, config, e) -> clients(config.region()), new FunctionResource.Retry(1, BackoffStrategy.retryImmediately(), d -> { }),
+        Context context = new Context(
+                env,
+                (options, config, e) -> clients(config.region()),
+                new FunctionResource.Retry(1, BackoffStrategy.retryImmediately(), d -> {}),
                 new CloudFormationDeploy.Polling(Duration.ofMillis(1), Duration.ofSeconds(30)));
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--app", "chat", "--stage", "dev", "--config", dir.resolve("wsctl.yaml").toString()));
+        all.addAll(List.of(
+                "--app",
+                "chat",
+                "--stage",
+                "dev",
+                "--config",
+                dir.resolve("wsctl.yaml").toString()));
         try {
             Files.writeString(dir.resolve("wsctl.yaml"), "app: chat\n");
         } catch (IOException e) {
@@ -154,7 +167,8 @@ class CloudFormationDeployTest {
     }
 
     private CliRun deploy(String... extra) {
-        List<String> args = new ArrayList<>(List.of("deploy", "--handlers-jar", jar.toString(), "--region", "us-east-1"));
+        List<String> args =
+                new ArrayList<>(List.of("deploy", "--handlers-jar", jar.toString(), "--region", "us-east-1"));
         args.addAll(List.of(extra));
         return wsctl(args.toArray(String[]::new));
     }
@@ -168,8 +182,9 @@ class CloudFormationDeployTest {
     /** Where the jar should be: under the stack's prefix, named by its SHA-256 in hex. */
     private String key() {
         try {
-            return "wsctl/chat-dev/handlers-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(Files.readAllBytes(jar))) + ".jar";
+            return "wsctl/chat-dev/handlers-"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(jar))) + ".jar";
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
@@ -184,22 +199,30 @@ class CloudFormationDeployTest {
         assertThat(object(key())).isEqualTo(Files.readAllBytes(jar));
         assertThat(cloudFormation.parameter(STACK, Template.CODE_BUCKET)).isEqualTo(BUCKET);
         assertThat(cloudFormation.parameter(STACK, Template.CODE_KEY)).isEqualTo(key());
-        assertThat(cloudFormation.template(STACK)).as("the stack is wsctl template's")
+        assertThat(cloudFormation.template(STACK))
+                .as("the stack is wsctl template's")
                 .isEqualTo(YAML.readTree(wsctl("template").out()));
         assertThat(cloudFormation.resources(STACK)).hasSize(51);
 
-        assertThat(r.out()).startsWith("Change set (CREATE) of stack chat-dev:\n")
-                .contains("+ add AWS::DynamoDB::Table ConnectionsTable", "+ add AWS::Lambda::Function SendFunction",
+        assertThat(r.out())
+                .startsWith("Change set (CREATE) of stack chat-dev:\n")
+                .contains(
+                        "+ add AWS::DynamoDB::Table ConnectionsTable",
+                        "+ add AWS::Lambda::Function SendFunction",
                         "+ add AWS::ApiGatewayV2::Stage Stage")
-                .contains("url                wss://", "callbackUrl        https://", "function.send      chat-dev-send");
+                .contains(
+                        "url                wss://", "callbackUrl        https://", "function.send      chat-dev-send");
         assertThat(r.err()).contains("uploaded handlers.jar to s3://" + BUCKET + "/" + key());
-        List<String> events = r.err().lines().filter(l -> l.matches("[A-Z_]+ +AWS::.*")).toList();
+        List<String> events =
+                r.err().lines().filter(l -> l.matches("[A-Z_]+ +AWS::.*")).toList();
         assertThat(events.get(0)).matches("CREATE_IN_PROGRESS +AWS::CloudFormation::Stack +chat-dev  User Initiated");
         assertThat(events).anyMatch(l -> l.matches("CREATE_COMPLETE +AWS::Lambda::Function +SendFunction"));
         assertThat(events.get(events.size() - 1)).matches("CREATE_COMPLETE +AWS::CloudFormation::Stack +chat-dev");
         assertThat(events).doesNotHaveDuplicates();
         assertThat(account.log().count("cloudformation:CreateChangeSet")).isEqualTo(1);
-        assertThat(account.log().count("cloudformation:DescribeStacks")).as("the waiter polled").isGreaterThan(51);
+        assertThat(account.log().count("cloudformation:DescribeStacks"))
+                .as("the waiter polled")
+                .isGreaterThan(51);
     }
 
     @Test
@@ -212,8 +235,7 @@ class CloudFormationDeployTest {
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.err()).contains("No changes: stack chat-dev is as configured.", "already");
         assertThat(again.out()).doesNotContain("Change set").contains("url                wss://");
-        assertThat(mutatingCalls()).containsExactly("cloudformation:CreateChangeSet",
-                "cloudformation:DeleteChangeSet");
+        assertThat(mutatingCalls()).containsExactly("cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet");
         assertThat(cloudFormation.changeSets(STACK)).isEmpty();
     }
 
@@ -226,14 +248,20 @@ class CloudFormationDeployTest {
         CliRun r = cloudFormation();
 
         assertThat(r.code()).as(r.err()).isZero();
-        List<String> changes = r.out().lines().filter(l -> l.matches("[+~-] .*")).toList();
-        assertThat(changes).contains("~ modify AWS::Lambda::Function SendFunction (MemorySize)",
-                "~ modify AWS::Lambda::Version SendVersion (Description), replaced",
-                "~ modify AWS::Lambda::Alias SendAlias (Description)");
+        List<String> changes =
+                r.out().lines().filter(l -> l.matches("[+~-] .*")).toList();
+        assertThat(changes)
+                .contains(
+                        "~ modify AWS::Lambda::Function SendFunction (MemorySize)",
+                        "~ modify AWS::Lambda::Version SendVersion (Description), replaced",
+                        "~ modify AWS::Lambda::Alias SendAlias (Description)");
         assertThat(changes).as("nothing but the send function's").allMatch(l -> l.contains(" Send"));
         assertThat(r.out()).startsWith("Change set (UPDATE) of stack chat-dev:\n");
         assertThat(cloudFormation.status(STACK)).isEqualTo(StackStatus.UPDATE_COMPLETE);
-        assertThat(cloudFormation.template(STACK).at("/Resources/SendFunction/Properties/MemorySize").asInt())
+        assertThat(cloudFormation
+                        .template(STACK)
+                        .at("/Resources/SendFunction/Properties/MemorySize")
+                        .asInt())
                 .isEqualTo(2048);
         assertThat(mutatingCalls()).as("the jar is there already").doesNotContain("s3:PutObject");
         assertThat(r.err()).contains("UPDATE_COMPLETE");
@@ -248,8 +276,10 @@ class CloudFormationDeployTest {
 
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(keys()).hasSize(2).contains(key());
-        assertThat(r.out()).contains("~ modify AWS::Lambda::Function ConnectFunction (Code)",
-                "~ modify AWS::Lambda::Version ConnectVersion (Description), replaced");
+        assertThat(r.out())
+                .contains(
+                        "~ modify AWS::Lambda::Function ConnectFunction (Code)",
+                        "~ modify AWS::Lambda::Version ConnectVersion (Description), replaced");
         assertThat(cloudFormation.parameter(STACK, Template.CODE_KEY)).isEqualTo(key());
     }
 
@@ -258,10 +288,14 @@ class CloudFormationDeployTest {
         CliRun dry = cloudFormation("--dry-run");
 
         assertThat(dry.code()).as(dry.err()).isZero();
-        assertThat(dry.out()).startsWith("Change set (CREATE) of stack chat-dev:\n")
-                .contains("+ add AWS::Lambda::Function SendFunction").doesNotContain("url ");
+        assertThat(dry.out())
+                .startsWith("Change set (CREATE) of stack chat-dev:\n")
+                .contains("+ add AWS::Lambda::Function SendFunction")
+                .doesNotContain("url ");
         assertThat(dry.err()).contains("Dry run");
-        assertThat(cloudFormation.status(STACK)).as("the stack the change set made is gone").isNull();
+        assertThat(cloudFormation.status(STACK))
+                .as("the stack the change set made is gone")
+                .isNull();
         assertThat(keys()).isEmpty();
         assertThat(account.log().count("cloudformation:ExecuteChangeSet")).isZero();
 
@@ -284,21 +318,28 @@ class CloudFormationDeployTest {
 
     @Test
     void aFailedCreateIsOneSentenceWithTheResourceAndItsReason() {
-        cloudFormation.failOnExecution("SendFunction", "Resource handler returned message: \"Code storage"
-                + " limit exceeded.\" (RequestToken: 1, HandlerErrorCode: ServiceLimitExceeded)");
+        cloudFormation.failOnExecution(
+                "SendFunction",
+                "Resource handler returned message: \"Code storage"
+                        + " limit exceeded.\" (RequestToken: 1, HandlerErrorCode: ServiceLimitExceeded)");
 
         CliRun r = cloudFormation();
 
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).contains("wsctl: Stack chat-dev was not created: SendFunction (AWS::Lambda::Function)"
-                + " CREATE_FAILED: Resource handler returned message: \"Code storage limit exceeded.\"",
-                "It is ROLLBACK_COMPLETE: delete it").doesNotContain("\tat ");
+        assertThat(r.err())
+                .contains(
+                        "wsctl: Stack chat-dev was not created: SendFunction (AWS::Lambda::Function)"
+                                + " CREATE_FAILED: Resource handler returned message: \"Code storage limit exceeded.\"",
+                        "It is ROLLBACK_COMPLETE: delete it")
+                .doesNotContain("\tat ");
         assertThat(cloudFormation.status(STACK)).isEqualTo(StackStatus.ROLLBACK_COMPLETE);
 
         CliRun again = cloudFormation();
         assertThat(again.code()).isEqualTo(1);
-        assertThat(again.err()).contains("is ROLLBACK_COMPLETE after a first deploy that failed",
-                "aws cloudformation delete-stack --stack-name chat-dev");
+        assertThat(again.err())
+                .contains(
+                        "is ROLLBACK_COMPLETE after a first deploy that failed",
+                        "aws cloudformation delete-stack --stack-name chat-dev");
     }
 
     @Test
@@ -310,10 +351,15 @@ class CloudFormationDeployTest {
         CliRun failed = cloudFormation();
 
         assertThat(failed.code()).isEqualTo(1);
-        assertThat(failed.err()).contains("Stack chat-dev was not updated: SendFunction (AWS::Lambda::Function)"
-                + " UPDATE_FAILED: Memory size is over the account's limit. It is UPDATE_ROLLBACK_COMPLETE.");
-        assertThat(cloudFormation.template(STACK).at("/Resources/SendFunction/Properties/MemorySize").asInt())
-                .as("rolled back").isEqualTo(1024);
+        assertThat(failed.err())
+                .contains("Stack chat-dev was not updated: SendFunction (AWS::Lambda::Function)"
+                        + " UPDATE_FAILED: Memory size is over the account's limit. It is UPDATE_ROLLBACK_COMPLETE.");
+        assertThat(cloudFormation
+                        .template(STACK)
+                        .at("/Resources/SendFunction/Properties/MemorySize")
+                        .asInt())
+                .as("rolled back")
+                .isEqualTo(1024);
 
         CliRun r = cloudFormation();
         assertThat(r.code()).as(r.err()).isZero();
@@ -327,14 +373,13 @@ class CloudFormationDeployTest {
         assertThat(first.code()).as(first.err()).isZero();
         String secret = cloudFormation.parameter(STACK, Template.AUTH_SECRET);
         assertThat(AuthSettings.decodeSecret(secret)).hasSize(32);
-        assertThat(first.out()).contains("+ add AWS::ApiGatewayV2::Authorizer Authorizer",
-                "AuthSecret: (generated)");
+        assertThat(first.out()).contains("+ add AWS::ApiGatewayV2::Authorizer Authorizer", "AuthSecret: (generated)");
 
         env.put("WSCTL_ALLOWED_ORIGINS", "https://app.example.com");
         CliRun update = cloudFormation();
         assertThat(update.code()).as(update.err()).isZero();
-        assertThat(update.out()).contains("~ modify AWS::Lambda::Function AuthorizeFunction (Environment)",
-                "AuthSecret: (kept)");
+        assertThat(update.out())
+                .contains("~ modify AWS::Lambda::Function AuthorizeFunction (Environment)", "AuthSecret: (kept)");
         assertThat(cloudFormation.parameter(STACK, Template.AUTH_SECRET)).isEqualTo(secret);
 
         CliRun same = cloudFormation();
@@ -350,7 +395,9 @@ class CloudFormationDeployTest {
         CliRun r = cloudFormation("-o", "json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode endpoints = Jackson.mapper().readTree(r.out());
-        assertThat(endpoints.get("url").asText()).startsWith("wss://").endsWith(".execute-api.us-east-1.amazonaws.com/dev");
+        assertThat(endpoints.get("url").asText())
+                .startsWith("wss://")
+                .endsWith(".execute-api.us-east-1.amazonaws.com/dev");
         assertThat(endpoints.get("table").asText()).isEqualTo("chat-dev-connections");
         assertThat(endpoints.get("function.send").asText()).isEqualTo("chat-dev-send");
     }
@@ -371,14 +418,15 @@ class CloudFormationDeployTest {
 
         CliRun missing = deploy("--engine", "cloudformation", "--code-bucket", "no-such-bucket");
         assertThat(missing.code()).isEqualTo(1);
-        assertThat(missing.err()).contains("Could not upload the handlers' jar to s3://no-such-bucket/wsctl/chat-dev/",
-                "NoSuchBucket").doesNotContain("\tat ");
+        assertThat(missing.err())
+                .contains("Could not upload the handlers' jar to s3://no-such-bucket/wsctl/chat-dev/", "NoSuchBucket")
+                .doesNotContain("\tat ");
         assertThat(cloudFormation.status(STACK)).as("no change set was made").isNull();
     }
 
     private CliRun destroy(String... extra) {
-        List<String> args = new ArrayList<>(List.of("destroy", "--engine", "cloudformation", "--yes", "--region",
-                "us-east-1"));
+        List<String> args =
+                new ArrayList<>(List.of("destroy", "--engine", "cloudformation", "--yes", "--region", "us-east-1"));
         args.addAll(List.of(extra));
         return wsctl(args.toArray(String[]::new));
     }
@@ -394,11 +442,15 @@ class CloudFormationDeployTest {
         assertThat(cloudFormation.status(STACK)).isNull();
         assertThat(mutatingCalls()).containsExactly("cloudformation:DeleteStack");
         List<String> lines = r.out().lines().toList();
-        assertThat(lines).hasSize(52).allMatch(l -> l.startsWith("- delete AWS::"))
-                .contains("- delete AWS::Lambda::Function chat-dev-send",
+        assertThat(lines)
+                .hasSize(52)
+                .allMatch(l -> l.startsWith("- delete AWS::"))
+                .contains(
+                        "- delete AWS::Lambda::Function chat-dev-send",
                         "- delete AWS::DynamoDB::Table chat-dev-connections");
         assertThat(lines.get(51)).isEqualTo("- delete AWS::CloudFormation::Stack chat-dev");
-        List<String> events = r.err().lines().filter(l -> l.matches("[A-Z_]+ +AWS::.*")).toList();
+        List<String> events =
+                r.err().lines().filter(l -> l.matches("[A-Z_]+ +AWS::.*")).toList();
         assertThat(events.get(0)).matches("DELETE_IN_PROGRESS +AWS::CloudFormation::Stack +chat-dev  User Initiated");
         assertThat(events).anyMatch(l -> l.matches("DELETE_COMPLETE +AWS::Lambda::Function +SendFunction"));
         assertThat(events.get(events.size() - 1)).matches("DELETE_COMPLETE +AWS::CloudFormation::Stack +chat-dev");
@@ -407,8 +459,10 @@ class CloudFormationDeployTest {
 
         CliRun again = destroy();
         assertThat(again.code()).isEqualTo(1);
-        assertThat(again.err()).contains("wsctl: There is no CloudFormation stack chat-dev in us-east-1, so there is"
-                + " nothing to destroy").doesNotContain("\tat ");
+        assertThat(again.err())
+                .contains("wsctl: There is no CloudFormation stack chat-dev in us-east-1, so there is"
+                        + " nothing to destroy")
+                .doesNotContain("\tat ");
     }
 
     @Test
@@ -419,7 +473,9 @@ class CloudFormationDeployTest {
 
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode plan = Jackson.mapper().readTree(r.out()).get("plan");
-        assertThat(plan).hasSize(52).allSatisfy(step -> assertThat(step.get("action").asText()).isEqualTo("delete"));
+        assertThat(plan)
+                .hasSize(52)
+                .allSatisfy(step -> assertThat(step.get("action").asText()).isEqualTo("delete"));
         assertThat(plan.get(51).get("kind").asText()).isEqualTo("AWS::CloudFormation::Stack");
     }
 
@@ -431,8 +487,9 @@ class CloudFormationDeployTest {
         CliRun r = destroy();
 
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).contains("wsctl: Stack chat-dev was not deleted: ConnectionsTable (AWS::DynamoDB::Table)"
-                + " DELETE_FAILED: Table is being used by another operation. It is DELETE_FAILED")
+        assertThat(r.err())
+                .contains("wsctl: Stack chat-dev was not deleted: ConnectionsTable (AWS::DynamoDB::Table)"
+                        + " DELETE_FAILED: Table is being used by another operation. It is DELETE_FAILED")
                 .doesNotContain("\tat ");
         assertThat(cloudFormation.status(STACK)).isEqualTo(StackStatus.DELETE_FAILED);
         assertThat(cloudFormation.resources(STACK)).contains("ConnectionsTable");
@@ -447,8 +504,7 @@ class CloudFormationDeployTest {
         CliRun r = destroy();
 
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).contains("There is no CloudFormation stack chat-dev in us-east-1",
-                "destroy --engine sdk");
+        assertThat(r.err()).contains("There is no CloudFormation stack chat-dev in us-east-1", "destroy --engine sdk");
         assertThat(account.log().mutatingCalls()).isEmpty();
 
         CliRun unknownEngine = wsctl("destroy", "--engine", "terraform", "--yes");
@@ -462,8 +518,11 @@ class CloudFormationDeployTest {
      */
     @Test
     void destroyDeletesAStackAndItsTableInMoto() {
-        SdkAwsClients real = new SdkAwsClients(java.util.Optional.empty(), java.util.Optional.of("us-east-1"),
-                AwsEndpoints.of(java.util.Optional.of(MotoServer.url()), Map.of()), List.of(calls));
+        SdkAwsClients real = new SdkAwsClients(
+                java.util.Optional.empty(),
+                java.util.Optional.of("us-east-1"),
+                AwsEndpoints.of(java.util.Optional.of(MotoServer.url()), Map.of()),
+                List.of(calls));
         String stack = "tbl" + Long.toString(System.nanoTime() % 1_000_000, 36) + "-dev";
         String table = stack + "-connections";
         try (real) {
@@ -473,26 +532,54 @@ class CloudFormationDeployTest {
                       "AttributeDefinitions": [{"AttributeName": "connectionId", "AttributeType": "S"}],
                       "KeySchema": [{"AttributeName": "connectionId", "KeyType": "HASH"}]}}}}""".formatted(table)));
             assertThat(moto.dynamoDb.listTables().tableNames()).contains(table);
-            Context context = new Context(env, (options, config, e) -> new SdkAwsClients(java.util.Optional.empty(),
-                    config.region(), AwsEndpoints.of(java.util.Optional.of(MotoServer.url()), Map.of()),
-                    List.of(calls)), new FunctionResource.Retry(1, BackoffStrategy.retryImmediately(),
-                    d -> { }), new CloudFormationDeploy.Polling(Duration.ofMillis(10), Duration.ofSeconds(30)));
+            Context context = new Context(
+                    env,
+                    (options, config, e) -> new SdkAwsClients(
+                            java.util.Optional.empty(),
+                            config.region(),
+                            AwsEndpoints.of(java.util.Optional.of(MotoServer.url()), Map.of()),
+                            List.of(calls)),
+                    new FunctionResource.Retry(1, BackoffStrategy.retryImmediately(), d -> {}),
+                    new CloudFormationDeploy.Polling(Duration.ofMillis(10), Duration.ofSeconds(30)));
             String app = stack.substring(0, stack.length() - "-dev".length());
 
-            CliRun r = CliRun.wsctl(context, "destroy", "--engine", "cloudformation", "--yes", "--region", "us-east-1",
-                    "--app", app, "--stage", "dev");
+            CliRun r = CliRun.wsctl(
+                    context,
+                    "destroy",
+                    "--engine",
+                    "cloudformation",
+                    "--yes",
+                    "--region",
+                    "us-east-1",
+                    "--app",
+                    app,
+                    "--stage",
+                    "dev");
 
             assertThat(r.code()).as(r.err()).isZero();
-            assertThat(r.out()).isEqualTo("- delete AWS::DynamoDB::Table " + table + "\n"
-                    + "- delete AWS::CloudFormation::Stack " + stack + "\n");
-            assertThat(r.err()).containsPattern("DELETE_COMPLETE +AWS::CloudFormation::Stack +" + stack)
+            assertThat(r.out())
+                    .isEqualTo("- delete AWS::DynamoDB::Table " + table + "\n" + "- delete AWS::CloudFormation::Stack "
+                            + stack + "\n");
+            assertThat(r.err())
+                    .containsPattern("DELETE_COMPLETE +AWS::CloudFormation::Stack +" + stack)
                     .doesNotContain("could not read");
             assertThat(moto.dynamoDb.listTables().tableNames()).doesNotContain(table);
-            assertThat(real.cloudFormation().listStacks().stackSummaries()).filteredOn(s -> s.stackName().equals(stack))
+            assertThat(real.cloudFormation().listStacks().stackSummaries())
+                    .filteredOn(s -> s.stackName().equals(stack))
                     .allMatch(s -> s.stackStatus() == StackStatus.DELETE_COMPLETE);
 
-            CliRun again = CliRun.wsctl(context, "destroy", "--engine", "cloudformation", "--yes", "--region",
-                    "us-east-1", "--app", app, "--stage", "dev");
+            CliRun again = CliRun.wsctl(
+                    context,
+                    "destroy",
+                    "--engine",
+                    "cloudformation",
+                    "--yes",
+                    "--region",
+                    "us-east-1",
+                    "--app",
+                    app,
+                    "--stage",
+                    "dev");
             assertThat(again.code()).isEqualTo(1);
             assertThat(again.err()).contains("There is no CloudFormation stack " + stack);
         }

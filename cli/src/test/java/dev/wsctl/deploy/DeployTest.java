@@ -1,5 +1,8 @@
 package dev.wsctl.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
@@ -12,6 +15,16 @@ import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
 import dev.wsctl.cli.Wsctl;
 import dev.wsctl.config.Jackson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,20 +36,6 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.apigatewayv2.model.Authorizer;
 import software.amazon.awssdk.services.apigatewayv2.model.Route;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code wsctl deploy / status / destroy} through {@link Wsctl#run} with the real SDK clients
@@ -51,6 +50,7 @@ class DeployTest {
 
     @TempDir
     Path dir;
+
     private AwsReadBack aws;
     private final CallRecorder calls = new CallRecorder();
     private Path jar;
@@ -59,6 +59,7 @@ class DeployTest {
     private String app = nextApp();
     /** The stack's name prefix: {@code {app}-dev}. */
     private String stack = app + "-dev";
+
     private String WORKER = stack + "-fanout";
     private String WORKER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:" + WORKER;
     private String AUTHORIZE = stack + "-authorize";
@@ -92,11 +93,24 @@ class DeployTest {
     }
 
     private CliRun wsctl(String... args) {
-        Context context = new Context(env, (options, config, e) -> new SdkAwsClients(Optional.empty(), config.region(),
-                AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()), List.of(calls)), new FunctionResource.Retry(12, BackoffStrategy.retryImmediately(), d -> { }));
+        Context context = new Context(
+                env,
+                (options, config, e) -> new SdkAwsClients(
+                        Optional.empty(),
+                        config.region(),
+                        AwsEndpoints.of(Optional.of(MotoServer.url()), Map.of()),
+                        List.of(calls)),
+                new FunctionResource.Retry(12, BackoffStrategy.retryImmediately(), d -> {}));
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--app", app, "--stage", "dev", "--region", "us-east-1",
-                "--config", dir.resolve("none.yaml").toString()));
+        all.addAll(List.of(
+                "--app",
+                app,
+                "--stage",
+                "dev",
+                "--region",
+                "us-east-1",
+                "--config",
+                dir.resolve("none.yaml").toString()));
         try {
             Files.writeString(dir.resolve("none.yaml"), "app: " + app + "\n");
         } catch (IOException e) {
@@ -117,8 +131,14 @@ class DeployTest {
 
     /** An error as the service would answer it: status, error code and message. */
     private static Supplier<RuntimeException> serviceError(int status, String code, String message) {
-        return () -> AwsServiceException.builder().message(message).statusCode(status)
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message).build()).build();
+        return () -> AwsServiceException.builder()
+                .message(message)
+                .statusCode(status)
+                .awsErrorDetails(AwsErrorDetails.builder()
+                        .errorCode(code)
+                        .errorMessage(message)
+                        .build())
+                .build();
     }
 
     @Test
@@ -127,61 +147,93 @@ class DeployTest {
         assertThat(r.code()).as(r.err()).isZero();
         String api = apiId();
 
-        var table = aws.dynamoDb.describeTable(t -> t.tableName(stack + "-connections")).table();
+        var table = aws.dynamoDb
+                .describeTable(t -> t.tableName(stack + "-connections"))
+                .table();
         assertThat(table.keySchema()).extracting(k -> k.attributeName()).containsExactly("connectionId", "channel");
         assertThat(table.globalSecondaryIndexes()).singleElement().satisfies(i -> {
             assertThat(i.indexName()).isEqualTo("by-channel");
             assertThat(i.projection().projectionTypeAsString()).isEqualTo("KEYS_ONLY");
         });
-        assertThat(aws.dynamoDb.describeTimeToLive(t -> t.tableName(stack + "-connections"))
-                .timeToLiveDescription().attributeName()).isEqualTo("expiresAt");
+        assertThat(aws.dynamoDb
+                        .describeTimeToLive(t -> t.tableName(stack + "-connections"))
+                        .timeToLiveDescription()
+                        .attributeName())
+                .isEqualTo("expiresAt");
         assertThat(table.billingModeSummary().billingModeAsString()).isEqualTo("PAY_PER_REQUEST");
-        assertThat(aws.dynamoDb.listTagsOfResource(t -> t.resourceArn(table.tableArn())).tags())
-                .extracting(tag -> tag.key() + "=" + tag.value()).contains("wsctl:app=" + app, "wsctl:stage=dev");
-        assertThat(aws.api(stack).orElseThrow().tags()).containsEntry("wsctl:app", app).containsEntry("wsctl:stage", "dev");
+        assertThat(aws.dynamoDb
+                        .listTagsOfResource(t -> t.resourceArn(table.tableArn()))
+                        .tags())
+                .extracting(tag -> tag.key() + "=" + tag.value())
+                .contains("wsctl:app=" + app, "wsctl:stage=dev");
+        assertThat(aws.api(stack).orElseThrow().tags())
+                .containsEntry("wsctl:app", app)
+                .containsEntry("wsctl:stage", "dev");
         assertThat(stage().tags()).containsEntry("wsctl:app", app).containsEntry("wsctl:stage", "dev");
 
-        for (String fn : aws.functions(stack).stream().map(FunctionConfiguration::functionName).toList()) {
+        for (String fn : aws.functions(stack).stream()
+                .map(FunctionConfiguration::functionName)
+                .toList()) {
             JsonNode policy = parse(aws.rolePolicy(fn, RoleResource.POLICY_NAME));
             assertThat(policy.toString()).contains("log-group:/aws/lambda/" + fn);
             for (JsonNode statement : policy.get("Statement")) {
-                assertThat(resources(statement)).as(fn).isNotEmpty().allSatisfy(resource -> assertThat(resource)
-                        .isNotEqualTo("*").doesNotContain(":*:").startsWith("arn:aws:"));
+                assertThat(resources(statement))
+                        .as(fn)
+                        .isNotEmpty()
+                        .allSatisfy(resource -> assertThat(resource)
+                                .isNotEqualTo("*")
+                                .doesNotContain(":*:")
+                                .startsWith("arn:aws:"));
             }
         }
         for (String fn : FUNCTIONS) {
             String name = stack + "-" + fn;
-            FunctionConfiguration f = aws.lambda.getFunction(g -> g.functionName(name)).configuration();
+            FunctionConfiguration f =
+                    aws.lambda.getFunction(g -> g.functionName(name)).configuration();
             assertThat(f.runtimeAsString()).isEqualTo("java21");
             assertThat(f.architecturesAsStrings()).containsExactly("arm64");
             assertThat(f.role()).endsWith(":role/" + name);
-            assertThat(f.environment().variables()).containsEntry("WSCTL_TABLE", stack + "-connections")
+            assertThat(f.environment().variables())
+                    .containsEntry("WSCTL_TABLE", stack + "-connections")
                     .containsEntry("WSCTL_CALLBACK_URL", "https://" + api + ".execute-api.us-east-1.amazonaws.com/dev");
             assertThat(f.loggingConfig().logFormatAsString()).isEqualTo("JSON");
             assertThat(f.memorySize()).isEqualTo(1024);
             assertThat(f.handler()).startsWith("dev.wsctl.handlers.").endsWith("Handler");
             assertThat(f.snapStart().applyOnAsString()).isEqualTo("PublishedVersions");
-            String live = aws.lambda.getAlias(a -> a.functionName(name).name("live")).functionVersion();
+            String live =
+                    aws.lambda.getAlias(a -> a.functionName(name).name("live")).functionVersion();
             assertThat(live).isNotBlank().isNotEqualTo("$LATEST");
-            assertThat(aws.lambda.getFunctionConfiguration(g -> g.functionName(name).qualifier(live)).snapStart()
-                    .optimizationStatusAsString()).as("the alias serves a published, SnapStart version").isEqualTo("On");
+            assertThat(aws.lambda
+                            .getFunctionConfiguration(g -> g.functionName(name).qualifier(live))
+                            .snapStart()
+                            .optimizationStatusAsString())
+                    .as("the alias serves a published, SnapStart version")
+                    .isEqualTo("On");
             assertThat(aws.lambda.listTags(t -> t.resource(f.functionArn())).tags())
-                    .containsEntry("wsctl:app", app).containsEntry("wsctl:stage", "dev");
-            assertThat(aws.iam.listRoleTags(t -> t.roleName(name)).tags()).extracting(tag -> tag.key() + "=" + tag.value())
+                    .containsEntry("wsctl:app", app)
+                    .containsEntry("wsctl:stage", "dev");
+            assertThat(aws.iam.listRoleTags(t -> t.roleName(name)).tags())
+                    .extracting(tag -> tag.key() + "=" + tag.value())
                     .contains("wsctl:app=" + app, "wsctl:stage=dev");
-            String permission = aws.lambda.getPolicy(p -> p.functionName(name).qualifier("live")).policy();
-            assertThat(permission).contains("arn:aws:execute-api:us-east-1:123456789012:" + api + "/*",
-                    "apigateway.amazonaws.com");
+            String permission = aws.lambda
+                    .getPolicy(p -> p.functionName(name).qualifier("live"))
+                    .policy();
+            assertThat(permission)
+                    .contains("arn:aws:execute-api:us-east-1:123456789012:" + api + "/*", "apigateway.amazonaws.com");
         }
         JsonNode send = parse(aws.rolePolicy(stack + "-send", RoleResource.POLICY_NAME));
-        assertThat(send.toString()).contains("arn:aws:execute-api:us-east-1:123456789012:" + api + "/dev/POST/@connections/*",
-                "table/" + stack + "-connections/index/by-channel");
+        assertThat(send.toString())
+                .contains(
+                        "arn:aws:execute-api:us-east-1:123456789012:" + api + "/dev/POST/@connections/*",
+                        "table/" + stack + "-connections/index/by-channel");
         assertThat(aws.rolePolicy(stack + "-connect", RoleResource.POLICY_NAME).toString())
                 .doesNotContain("execute-api");
 
         List<Route> routes = aws.apiGateway.getRoutes(g -> g.apiId(api)).items();
-        assertThat(routes).extracting(Route::routeKey).containsExactlyInAnyOrder("$connect", "$disconnect", "$default",
-                "ping", "joinchannel", "leavechannel", "sendmessage");
+        assertThat(routes)
+                .extracting(Route::routeKey)
+                .containsExactlyInAnyOrder(
+                        "$connect", "$disconnect", "$default", "ping", "joinchannel", "leavechannel", "sendmessage");
         var integrations = aws.apiGateway.getIntegrations(g -> g.apiId(api)).items();
         assertThat(integrations).hasSize(5).allSatisfy(i -> {
             assertThat(i.integrationUri()).doesNotContain("fanout");
@@ -189,18 +241,29 @@ class DeployTest {
             assertThat(i.integrationUri()).contains(":function:" + stack + "-").endsWith(":live/invocations");
         });
         for (Route route : routes) {
-            int responses = aws.apiGateway.getRouteResponses(g -> g.apiId(api).routeId(route.routeId())).items().size();
-            assertThat(responses).as(route.routeKey()).isEqualTo(route.routeKey().equals("$connect")
-                    || route.routeKey().equals("$disconnect") ? 0 : 1);
+            int responses = aws.apiGateway
+                    .getRouteResponses(g -> g.apiId(api).routeId(route.routeId()))
+                    .items()
+                    .size();
+            assertThat(responses)
+                    .as(route.routeKey())
+                    .isEqualTo(
+                            route.routeKey().equals("$connect")
+                                            || route.routeKey().equals("$disconnect")
+                                    ? 0
+                                    : 1);
         }
         var stage = aws.apiGateway.getStage(g -> g.apiId(api).stageName("dev"));
         assertThat(stage.deploymentId()).isNotBlank();
         assertThat(stage.defaultRouteSettings().throttlingRateLimit()).isEqualTo(500.0);
         assertThat(stage.defaultRouteSettings().throttlingBurstLimit()).isEqualTo(1000);
 
-        assertThat(r.out()).contains("+ create table " + stack + "-connections", "+ create function " + stack + "-send",
-                "wss://" + api + ".execute-api.us-east-1.amazonaws.com/dev",
-                "https://" + api + ".execute-api.us-east-1.amazonaws.com/dev");
+        assertThat(r.out())
+                .contains(
+                        "+ create table " + stack + "-connections",
+                        "+ create function " + stack + "-send",
+                        "wss://" + api + ".execute-api.us-east-1.amazonaws.com/dev",
+                        "https://" + api + ".execute-api.us-east-1.amazonaws.com/dev");
         assertThat(r.err()).contains("[1/", "+ create api " + stack);
     }
 
@@ -216,7 +279,8 @@ class DeployTest {
         assertThat(calls.calls()).as("it did read").isNotEmpty();
         assertThat(aws.inventory(stack)).isEqualTo(before);
         assertThat(stage().deploymentId()).isEqualTo(deployment);
-        assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count()).isEqualTo(22);
+        assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count())
+                .isEqualTo(22);
         assertThat(again.out()).doesNotContain("+ create", "~ update");
     }
 
@@ -226,15 +290,22 @@ class DeployTest {
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
         String api = apiId();
-        assertThat(aws.apiGateway.getIntegrations(g -> g.apiId(api)).items()).allSatisfy(i ->
-                assertThat(i.integrationUri()).matches(".*:function:" + stack + "-[a-z]+/invocations"));
+        assertThat(aws.apiGateway.getIntegrations(g -> g.apiId(api)).items())
+                .allSatisfy(
+                        i -> assertThat(i.integrationUri()).matches(".*:function:" + stack + "-[a-z]+/invocations"));
         for (String fn : FUNCTIONS) {
-            assertThat(aws.lambda.getPolicy(p -> p.functionName(stack + "-" + fn)).policy()).contains(api);
+            assertThat(aws.lambda
+                            .getPolicy(p -> p.functionName(stack + "-" + fn))
+                            .policy())
+                    .contains(api);
         }
         assertThat(aws.inventory(stack)).noneMatch(l -> l.startsWith("lambda alias"));
         assertThat(workerEnvironment()).containsEntry("WSCTL_FANOUT_FUNCTION", WORKER);
-        assertThat(aws.lambda.getFunctionEventInvokeConfig(g -> g.functionName(WORKER)).maximumRetryAttempts())
-                .as("the function itself is what the send path invokes").isZero();
+        assertThat(aws.lambda
+                        .getFunctionEventInvokeConfig(g -> g.functionName(WORKER))
+                        .maximumRetryAttempts())
+                .as("the function itself is what the send path invokes")
+                .isZero();
         calls.reset();
         assertThat(deploy().code()).isZero();
         assertThat(calls.mutatingCalls()).isEmpty();
@@ -245,7 +316,9 @@ class DeployTest {
         assertThat(deploy().code()).isZero();
         String api = apiId();
         Route ping = aws.apiGateway.getRoutes(g -> g.apiId(api)).items().stream()
-                .filter(route -> route.routeKey().equals("ping")).findFirst().orElseThrow();
+                .filter(route -> route.routeKey().equals("ping"))
+                .findFirst()
+                .orElseThrow();
         aws.apiGateway.deleteRoute(d -> d.apiId(api).routeId(ping.routeId()));
         aws.iam.untagRole(u -> u.roleName(stack + "-channels").tagKeys("wsctl:stage"));
         env.put("WSCTL_MEMORY_SEND", "2048");
@@ -255,21 +328,34 @@ class DeployTest {
         CliRun r = deploy();
 
         assertThat(r.code()).as(r.err()).isZero();
-        List<String> changed = r.out().lines().filter(l -> l.startsWith("~ ") || l.startsWith("+ ")).toList();
+        List<String> changed = r.out()
+                .lines()
+                .filter(l -> l.startsWith("~ ") || l.startsWith("+ "))
+                .toList();
         assertThat(changed).hasSize(9);
-        assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update function " + stack + "-send (")
-                .contains("memory: 1024 → 2048", "code: "));
+        assertThat(changed)
+                .anySatisfy(l -> assertThat(l)
+                        .startsWith("~ update function " + stack + "-send (")
+                        .contains("memory: 1024 → 2048", "code: "));
         assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update role " + stack + "-channels (tags"));
         assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update routes " + stack + " ("));
         // the ping route deleted by hand: the live deployment was made from other routes than there are
         assertThat(changed).anySatisfy(l -> assertThat(l).startsWith("~ update stage dev (deployment: outdated → new"));
-        assertThat(changed.stream().filter(l -> l.startsWith("~ update function")).count())
-                .as("code changed in all six").isEqualTo(6);
-        assertThat(aws.lambda.getFunction(g -> g.functionName(stack + "-send")).configuration().memorySize())
+        assertThat(changed.stream()
+                        .filter(l -> l.startsWith("~ update function"))
+                        .count())
+                .as("code changed in all six")
+                .isEqualTo(6);
+        assertThat(aws.lambda
+                        .getFunction(g -> g.functionName(stack + "-send"))
+                        .configuration()
+                        .memorySize())
                 .isEqualTo(2048);
-        assertThat(aws.apiGateway.getRoutes(g -> g.apiId(api)).items()).extracting(Route::routeKey).contains("ping");
-        assertThat(calls.mutatingCalls()).doesNotContain("iam:PutRolePolicy", "dynamodb:UpdateTimeToLive",
-                "apigateway:CreateIntegration");
+        assertThat(aws.apiGateway.getRoutes(g -> g.apiId(api)).items())
+                .extracting(Route::routeKey)
+                .contains("ping");
+        assertThat(calls.mutatingCalls())
+                .doesNotContain("iam:PutRolePolicy", "dynamodb:UpdateTimeToLive", "apigateway:CreateIntegration");
 
         calls.reset();
         assertThat(deploy().code()).isZero();
@@ -305,17 +391,28 @@ class DeployTest {
             calls.failMutatingCall(k, serviceError(500, "InternalFailure", "injected failure " + k));
             CliRun failed = deploy();
             assertThat(failed.code()).as("step " + k).isEqualTo(1);
-            assertThat(failed.err()).as("step " + k).contains("injected failure " + k).doesNotContain("\tat ");
+            assertThat(failed.err())
+                    .as("step " + k)
+                    .contains("injected failure " + k)
+                    .doesNotContain("\tat ");
             CliRun rerun = deploy("--stacktrace");
-            assertThat(rerun.code()).as("rerun after step " + k + ": " + rerun.err()).isZero();
+            assertThat(rerun.code())
+                    .as("rerun after step " + k + ": " + rerun.err())
+                    .isZero();
             assertThat(withoutApp(aws.inventory(stack))).as("after step " + k).isEqualTo(clean);
             String deployment = stage().deploymentId();
-            assertThat(aws.apiGateway.getDeployment(g -> g.apiId(apiId()).deploymentId(deployment)).deploymentStatusAsString())
-                    .as("the stage serves a deployment after step " + step).isEqualTo("DEPLOYED");
+            assertThat(aws.apiGateway
+                            .getDeployment(g -> g.apiId(apiId()).deploymentId(deployment))
+                            .deploymentStatusAsString())
+                    .as("the stage serves a deployment after step " + step)
+                    .isEqualTo("DEPLOYED");
             if (env.containsKey("WSCTL_AUTH_MODE")) {
                 String secret = secret();
-                assertThat(AuthSettings.decodeSecret(secret)).as("after step " + k).hasSize(32);
-                assertThat(failed.out() + failed.err() + rerun.out() + rerun.err()).doesNotContain(secret);
+                assertThat(AuthSettings.decodeSecret(secret))
+                        .as("after step " + k)
+                        .hasSize(32);
+                assertThat(failed.out() + failed.err() + rerun.out() + rerun.err())
+                        .doesNotContain(secret);
             }
             calls.reset();
             assertThat(deploy().code()).isZero();
@@ -326,13 +423,19 @@ class DeployTest {
     /** The first, a third of the way, two thirds, and the last of {@code steps}. */
     private static List<Integer> spread(int steps) {
         return java.util.stream.IntStream.of(1, steps / 3, 2 * steps / 3, steps)
-                .filter(k -> k >= 1 && k <= steps).distinct().boxed().toList();
+                .filter(k -> k >= 1 && k <= steps)
+                .distinct()
+                .boxed()
+                .toList();
     }
 
     /** An inventory with this test's app name taken out, to compare stacks of two apps. */
     private List<String> withoutApp(List<String> inventory) {
-        return inventory.stream().map(l -> l.replace(app, "{app}")
-                .replaceAll(AuthSettings.ENV_SECRET + "=[^,}]*", AuthSettings.ENV_SECRET + "=…")).sorted().toList();
+        return inventory.stream()
+                .map(l -> l.replace(app, "{app}")
+                        .replaceAll(AuthSettings.ENV_SECRET + "=[^,}]*", AuthSettings.ENV_SECRET + "=…"))
+                .sorted()
+                .toList();
     }
 
     private software.amazon.awssdk.services.apigatewayv2.model.GetStageResponse stage() {
@@ -343,11 +446,17 @@ class DeployTest {
     void aRoleThatIsNotYetAssumableIsWaitedFor() {
         // what Lambda answers while a new role has not reached it yet
         // (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-deployment.html)
-        calls.fail("lambda:CreateFunction", 3, () -> software.amazon.awssdk.services.lambda.model
-                .InvalidParameterValueException.builder().statusCode(400).message("The role defined for the function"
-                        + " cannot be assumed by Lambda.").awsErrorDetails(AwsErrorDetails.builder()
-                        .errorCode("InvalidParameterValueException").errorMessage("The role defined for the function"
-                                + " cannot be assumed by Lambda.").build()).build());
+        calls.fail(
+                "lambda:CreateFunction",
+                3,
+                () -> software.amazon.awssdk.services.lambda.model.InvalidParameterValueException.builder()
+                        .statusCode(400)
+                        .message("The role defined for the function" + " cannot be assumed by Lambda.")
+                        .awsErrorDetails(AwsErrorDetails.builder()
+                                .errorCode("InvalidParameterValueException")
+                                .errorMessage("The role defined for the function" + " cannot be assumed by Lambda.")
+                                .build())
+                        .build());
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(calls.count("lambda:CreateFunction")).isEqualTo(6 + 3);
@@ -359,17 +468,27 @@ class DeployTest {
         assertThat(dry.code()).as(dry.err()).isZero();
         assertThat(calls.mutatingCalls()).isEmpty();
         assertThat(aws.inventory(stack)).isEmpty();
-        assertThat(dry.out()).contains("+ create role " + stack + "-fanout", "+ create function " + stack + "-fanout",
-                "+ create async " + stack + "-fanout:live").doesNotContain("permission " + stack + "-fanout");
+        assertThat(dry.out())
+                .contains(
+                        "+ create role " + stack + "-fanout",
+                        "+ create function " + stack + "-fanout",
+                        "+ create async " + stack + "-fanout:live")
+                .doesNotContain("permission " + stack + "-fanout");
         CliRun real = deploy();
         List<String> planned = dry.out().lines().filter(l -> !l.isBlank()).toList();
         assertThat(real.out().lines().limit(planned.size()).toList()).isEqualTo(planned);
-        assertThat(real.err().lines().filter(l -> l.startsWith("[")).map(l -> l.substring(l.indexOf("] ") + 2))
-                .toList()).isEqualTo(planned);
+        assertThat(real.err()
+                        .lines()
+                        .filter(l -> l.startsWith("["))
+                        .map(l -> l.substring(l.indexOf("] ") + 2))
+                        .toList())
+                .isEqualTo(planned);
 
         CliRun dryJson = deploy("--dry-run", "-o", "json");
         JsonNode plan = parse(dryJson.out()).get("plan");
-        assertThat(plan).hasSize(22).allSatisfy(s -> assertThat(s.get("action").asText()).isEqualTo("unchanged"));
+        assertThat(plan)
+                .hasSize(22)
+                .allSatisfy(s -> assertThat(s.get("action").asText()).isEqualTo("unchanged"));
     }
 
     @Test
@@ -415,30 +534,59 @@ class DeployTest {
     @Test
     void statusSeesAStackWithCloudFormationsTagsAsPresent() {
         assertThat(deploy().code()).isZero();
-        Map<String, String> cloudFormation = Map.of("aws:cloudformation:stack-name", stack,
-                "aws:cloudformation:stack-id", "arn:aws:cloudformation:us-east-1:123456789012:stack/" + stack + "/1",
-                "aws:cloudformation:logical-id", "Resource");
-        String tableArn = aws.dynamoDb.describeTable(d -> d.tableName(stack + "-connections")).table().tableArn();
-        aws.dynamoDb.tagResource(t -> t.resourceArn(tableArn).tags(cloudFormation.entrySet().stream().map(e ->
-                software.amazon.awssdk.services.dynamodb.model.Tag.builder().key(e.getKey()).value(e.getValue())
-                        .build()).toList()));
-        aws.roles(stack).forEach(role -> aws.iam.tagRole(t -> t.roleName(role.roleName()).tags(cloudFormation
-                .entrySet().stream().map(e -> software.amazon.awssdk.services.iam.model.Tag.builder().key(e.getKey())
-                        .value(e.getValue()).build()).toList())));
-        aws.functions(stack).forEach(f -> aws.lambda.tagResource(t -> t.resource(f.functionArn()).tags(cloudFormation)));
+        Map<String, String> cloudFormation = Map.of(
+                "aws:cloudformation:stack-name",
+                stack,
+                "aws:cloudformation:stack-id",
+                "arn:aws:cloudformation:us-east-1:123456789012:stack/" + stack + "/1",
+                "aws:cloudformation:logical-id",
+                "Resource");
+        String tableArn = aws.dynamoDb
+                .describeTable(d -> d.tableName(stack + "-connections"))
+                .table()
+                .tableArn();
+        aws.dynamoDb.tagResource(t -> t.resourceArn(tableArn)
+                .tags(cloudFormation.entrySet().stream()
+                        .map(e -> software.amazon.awssdk.services.dynamodb.model.Tag.builder()
+                                .key(e.getKey())
+                                .value(e.getValue())
+                                .build())
+                        .toList()));
+        aws.roles(stack)
+                .forEach(role -> aws.iam.tagRole(t -> t.roleName(role.roleName())
+                        .tags(cloudFormation.entrySet().stream()
+                                .map(e -> software.amazon.awssdk.services.iam.model.Tag.builder()
+                                        .key(e.getKey())
+                                        .value(e.getValue())
+                                        .build())
+                                .toList())));
+        aws.functions(stack)
+                .forEach(f ->
+                        aws.lambda.tagResource(t -> t.resource(f.functionArn()).tags(cloudFormation)));
         String api = "arn:aws:apigateway:us-east-1::/apis/" + apiId();
         aws.apiGateway.tagResource(t -> t.resourceArn(api).tags(cloudFormation));
-        assertThat(aws.lambda.listTags(l -> l.resource(aws.functions(stack).get(0).functionArn())).tags())
+        assertThat(aws.lambda
+                        .listTags(l -> l.resource(aws.functions(stack).get(0).functionArn()))
+                        .tags())
                 .containsKey("aws:cloudformation:stack-name");
 
         CliRun status = wsctl("status");
 
         // status reads the code wsctl embeds, not this test's stand-in jar: the functions differ in code, no more
-        List<String> lines = status.out().lines().filter(l -> l.matches("[a-z]+ +[a-z]+ +" + stack + ".*")).toList();
-        assertThat(lines).as(status.out()).hasSize(21).doesNotContain("tags")
+        List<String> lines = status.out()
+                .lines()
+                .filter(l -> l.matches("[a-z]+ +[a-z]+ +" + stack + ".*"))
+                .toList();
+        assertThat(lines)
+                .as(status.out())
+                .hasSize(21)
+                .doesNotContain("tags")
                 .allMatch(l -> l.startsWith("present ") || l.startsWith("drifted    function ") && !l.contains("tags"));
-        assertThat(lines).contains("present    table      " + stack + "-connections", "present    api        " + stack,
-                "present    role       " + stack + "-send");
+        assertThat(lines)
+                .contains(
+                        "present    table      " + stack + "-connections",
+                        "present    api        " + stack,
+                        "present    role       " + stack + "-send");
         calls.reset();
         CliRun again = deploy();
         assertThat(again.code()).as(again.err()).isZero();
@@ -447,22 +595,33 @@ class DeployTest {
 
     @Test
     void noRegionAndAQuotaHitAreOneSentenceEach() {
-        calls.failMutatingCall(1, () -> software.amazon.awssdk.services.lambda.model.CodeStorageExceededException.builder()
-                .message("Code storage limit exceeded.").statusCode(400)
-                .awsErrorDetails(AwsErrorDetails.builder()
-                        .errorCode("CodeStorageExceededException").errorMessage("Code storage limit exceeded.")
-                        .serviceName("Lambda").build()).build());
+        calls.failMutatingCall(
+                1,
+                () -> software.amazon.awssdk.services.lambda.model.CodeStorageExceededException.builder()
+                        .message("Code storage limit exceeded.")
+                        .statusCode(400)
+                        .awsErrorDetails(AwsErrorDetails.builder()
+                                .errorCode("CodeStorageExceededException")
+                                .errorMessage("Code storage limit exceeded.")
+                                .serviceName("Lambda")
+                                .build())
+                        .build());
         CliRun quota = deploy();
         assertThat(quota.code()).isEqualTo(1);
-        assertThat(quota.err()).contains("quota", "Code storage limit exceeded.").doesNotContain("\tat ");
+        assertThat(quota.err())
+                .contains("quota", "Code storage limit exceeded.")
+                .doesNotContain("\tat ");
 
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("AWS_REGION") == null
-                && System.getenv("AWS_DEFAULT_REGION") == null, "the environment names a region");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                System.getenv("AWS_REGION") == null && System.getenv("AWS_DEFAULT_REGION") == null,
+                "the environment names a region");
         String configFile = System.getProperty("aws.configFile");
         System.setProperty("aws.configFile", dir.resolve("no-aws-config").toString());
         try {
-            assertThatThrownBy(() -> new dev.wsctl.aws.SdkAwsClients(java.util.Optional.empty(),
-                    java.util.Optional.empty(), dev.wsctl.awshttp.AwsEndpoints.of(java.util.Map.of())))
+            assertThatThrownBy(() -> new dev.wsctl.aws.SdkAwsClients(
+                            java.util.Optional.empty(),
+                            java.util.Optional.empty(),
+                            dev.wsctl.awshttp.AwsEndpoints.of(java.util.Map.of())))
                     .isInstanceOf(dev.wsctl.aws.AwsSetupException.class)
                     .hasMessageContaining("--region");
         } finally {
@@ -477,32 +636,56 @@ class DeployTest {
     @Test
     void awsProblemsAreOneSentence() {
         // the SDK's words when no provider in the default chain has credentials; it fails before sending anything
-        calls.fail("sts:GetCallerIdentity", 1, () -> SdkClientException.create("Unable to load credentials from any of"
-                + " the providers in the chain AwsCredentialsProviderChain(credentialsProviders=[SystemPropertyCredentials"
-                + "Provider(), EnvironmentVariableCredentialsProvider()]) : [SystemPropertyCredentialsProvider(): Unable to"
-                + " load credentials from system settings.]"));
+        calls.fail(
+                "sts:GetCallerIdentity",
+                1,
+                () -> SdkClientException.create("Unable to load credentials from any of"
+                        + " the providers in the chain AwsCredentialsProviderChain(credentialsProviders=[SystemPropertyCredentials"
+                        + "Provider(), EnvironmentVariableCredentialsProvider()]) : [SystemPropertyCredentialsProvider(): Unable to"
+                        + " load credentials from system settings.]"));
         CliRun r = deploy();
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("No AWS credentials").doesNotContain("\tat ");
-        calls.fail("sts:GetCallerIdentity", 1, () -> software.amazon.awssdk.services.sts.model.StsException.builder()
-                .message("denied").statusCode(403).awsErrorDetails(AwsErrorDetails.builder().errorCode("AccessDenied")
-                        .serviceName("Sts").errorMessage("User: arn:aws:iam::123456789012:user/ci is not authorized to"
-                                + " perform: sts:GetCallerIdentity with an explicit deny in a service control policy")
-                        .build()).build());
+        calls.fail(
+                "sts:GetCallerIdentity",
+                1,
+                () -> software.amazon.awssdk.services.sts.model.StsException.builder()
+                        .message("denied")
+                        .statusCode(403)
+                        .awsErrorDetails(AwsErrorDetails.builder()
+                                .errorCode("AccessDenied")
+                                .serviceName("Sts")
+                                .errorMessage(
+                                        "User: arn:aws:iam::123456789012:user/ci is not authorized to"
+                                                + " perform: sts:GetCallerIdentity with an explicit deny in a service control policy")
+                                .build())
+                        .build());
         CliRun denied = deploy();
         assertThat(denied.code()).isEqualTo(1);
-        assertThat(denied.err()).contains("Access denied", "sts:GetCallerIdentity").doesNotContain("\tat ");
+        assertThat(denied.err())
+                .contains("Access denied", "sts:GetCallerIdentity")
+                .doesNotContain("\tat ");
         calls.reset();
-        calls.failMutatingCall(4, () -> software.amazon.awssdk.services.iam.model.IamException.builder()
-                .message("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole")
-                .statusCode(403).awsErrorDetails(AwsErrorDetails.builder()
-                        .errorCode("AccessDenied").serviceName("IAM").errorMessage(
-                                "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole"
-                                        + " on resource: arn:aws:iam::123456789012:role/" + stack + "-connect").build()).build());
+        calls.failMutatingCall(
+                4,
+                () -> software.amazon.awssdk.services.iam.model.IamException.builder()
+                        .message("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole")
+                        .statusCode(403)
+                        .awsErrorDetails(AwsErrorDetails.builder()
+                                .errorCode("AccessDenied")
+                                .serviceName("IAM")
+                                .errorMessage(
+                                        "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole"
+                                                + " on resource: arn:aws:iam::123456789012:role/" + stack + "-connect")
+                                .build())
+                        .build());
         CliRun step = deploy();
         assertThat(step.code()).isEqualTo(1);
-        assertThat(step.err()).contains("Access denied while trying to create role " + stack + "-connect",
-                "iam:CreateRole on resource: arn:aws:iam::123456789012:role/" + stack + "-connect").doesNotContain("\tat ");
+        assertThat(step.err())
+                .contains(
+                        "Access denied while trying to create role " + stack + "-connect",
+                        "iam:CreateRole on resource: arn:aws:iam::123456789012:role/" + stack + "-connect")
+                .doesNotContain("\tat ");
     }
 
     @Test
@@ -516,10 +699,12 @@ class DeployTest {
 
     // ---- auth
 
-
     /** The authorize function's environment, read as {@code wsctl token} reads the secret. */
     private Map<String, String> authorizeEnvironment() {
-        return aws.lambda.getFunctionConfiguration(g -> g.functionName(AUTHORIZE)).environment().variables();
+        return aws.lambda
+                .getFunctionConfiguration(g -> g.functionName(AUTHORIZE))
+                .environment()
+                .variables();
     }
 
     private String secret() {
@@ -527,8 +712,10 @@ class DeployTest {
     }
 
     private Route route(String api, String key) {
-        return aws.apiGateway.getRoutes(g -> g.apiId(api)).items().stream().filter(r -> r.routeKey().equals(key))
-                .findFirst().orElseThrow();
+        return aws.apiGateway.getRoutes(g -> g.apiId(api)).items().stream()
+                .filter(r -> r.routeKey().equals(key))
+                .findFirst()
+                .orElseThrow();
     }
 
     private List<Authorizer> authorizers(String api) {
@@ -542,25 +729,35 @@ class DeployTest {
         assertThat(r.code()).as(r.err()).isZero();
         String api = apiId();
 
-        Authorizer authorizer = authorizers(api).stream().filter(a -> a.name().equals(AUTHORIZE)).findFirst().orElseThrow();
+        Authorizer authorizer = authorizers(api).stream()
+                .filter(a -> a.name().equals(AUTHORIZE))
+                .findFirst()
+                .orElseThrow();
         assertThat(authorizers(api)).hasSize(1);
         assertThat(authorizer.authorizerTypeAsString()).isEqualTo("REQUEST");
         assertThat(authorizer.identitySource()).containsExactly("route.request.header.Host");
-        assertThat(authorizer.authorizerUri()).isEqualTo("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-                + "arn:aws:lambda:us-east-1:123456789012:function:" + stack + "-authorize:live/invocations");
-        assertThat(authorizer.authorizerResultTtlInSeconds()).as("WebSocket APIs cache nothing").isNull();
+        assertThat(authorizer.authorizerUri())
+                .isEqualTo("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                        + "arn:aws:lambda:us-east-1:123456789012:function:" + stack + "-authorize:live/invocations");
+        assertThat(authorizer.authorizerResultTtlInSeconds())
+                .as("WebSocket APIs cache nothing")
+                .isNull();
 
         Route connect = route(api, "$connect");
         assertThat(connect.authorizationTypeAsString()).isEqualTo("CUSTOM");
         assertThat(connect.authorizerId()).isEqualTo(authorizer.authorizerId());
         for (Route other : aws.apiGateway.getRoutes(g -> g.apiId(api)).items()) {
             if (!other.routeKey().equals("$connect")) {
-                assertThat(other.authorizationTypeAsString()).as(other.routeKey()).isEqualTo("NONE");
+                assertThat(other.authorizationTypeAsString())
+                        .as(other.routeKey())
+                        .isEqualTo("NONE");
                 assertThat(other.authorizerId()).as(other.routeKey()).isNull();
             }
         }
 
-        JsonNode permission = parse(aws.lambda.getPolicy(p -> p.functionName(AUTHORIZE).qualifier("live")).policy());
+        JsonNode permission = parse(aws.lambda
+                .getPolicy(p -> p.functionName(AUTHORIZE).qualifier("live"))
+                .policy());
         assertThat(permission.get("Statement")).singleElement().satisfies(st -> {
             assertThat(st.at("/Principal/Service").asText()).isEqualTo("apigateway.amazonaws.com");
             assertThat(st.at("/Condition/ArnLike/AWS:SourceArn").asText())
@@ -574,24 +771,39 @@ class DeployTest {
             assertThat(st.get("Action").toString()).contains("logs:").doesNotContain("dynamodb", "execute-api");
         });
 
-        FunctionConfiguration f = aws.lambda.getFunction(g -> g.functionName(AUTHORIZE)).configuration();
+        FunctionConfiguration f =
+                aws.lambda.getFunction(g -> g.functionName(AUTHORIZE)).configuration();
         assertThat(f.handler()).isEqualTo("dev.wsctl.handlers.AuthorizeHandler");
         assertThat(f.runtimeAsString()).isEqualTo("java21");
         assertThat(f.architecturesAsStrings()).containsExactly("arm64");
         assertThat(f.memorySize()).isEqualTo(1024);
         assertThat(f.role()).endsWith(":role/" + AUTHORIZE);
-        assertThat(aws.lambda.getAlias(a -> a.functionName(AUTHORIZE).name("live")).functionVersion()).isNotBlank();
+        assertThat(aws.lambda
+                        .getAlias(a -> a.functionName(AUTHORIZE).name("live"))
+                        .functionVersion())
+                .isNotBlank();
 
         String secret = secret();
         assertThat(AuthSettings.decodeSecret(secret)).hasSize(32);
-        assertThat(authorizeEnvironment()).as("exactly the authorizer's settings").isEqualTo(new AuthSettings(
-                AuthSettings.Mode.JWT, Optional.of(secret), Optional.empty(), Optional.empty(), Optional.empty(),
-                List.of(), OriginPolicy.MissingOrigin.ALLOW).toEnvironment());
+        assertThat(authorizeEnvironment())
+                .as("exactly the authorizer's settings")
+                .isEqualTo(new AuthSettings(
+                                AuthSettings.Mode.JWT,
+                                Optional.of(secret),
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty(),
+                                List.of(),
+                                OriginPolicy.MissingOrigin.ALLOW)
+                        .toEnvironment());
 
-        assertThat(r.out()).contains("+ create role " + stack + "-authorize",
-                "+ create function " + stack + "-authorize (WSCTL_AUTH_SECRET: (none) → (generated))",
-                "+ create permission " + stack + "-authorize:live", "+ create authorizer " + stack + "-authorize",
-                "function.authorize");
+        assertThat(r.out())
+                .contains(
+                        "+ create role " + stack + "-authorize",
+                        "+ create function " + stack + "-authorize (WSCTL_AUTH_SECRET: (none) → (generated))",
+                        "+ create permission " + stack + "-authorize:live",
+                        "+ create authorizer " + stack + "-authorize",
+                        "function.authorize");
         assertThat(r.out() + r.err()).doesNotContain(secret);
     }
 
@@ -604,7 +816,8 @@ class DeployTest {
         CliRun again = deploy();
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(calls.mutatingCalls()).isEmpty();
-        assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count()).isEqualTo(26);
+        assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count())
+                .isEqualTo(26);
         assertThat(secret()).isEqualTo(secret);
         assertThat(again.out() + again.err()).doesNotContain(secret);
     }
@@ -614,21 +827,32 @@ class DeployTest {
         env.put("WSCTL_AUTH_MODE", "jwt");
         assertThat(deploy().code()).isZero();
         String secret = secret();
-        String version = aws.lambda.getAlias(a -> a.functionName(AUTHORIZE).name("live")).functionVersion();
+        String version =
+                aws.lambda.getAlias(a -> a.functionName(AUTHORIZE).name("live")).functionVersion();
 
         env.put("WSCTL_MEMORY_AUTHORIZE", "512");
         env.put("WSCTL_ALLOWED_ORIGINS", "https://app.example.com,https://*.example.com");
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().lines().filter(l -> l.startsWith("~ update function " + stack + "-authorize (")))
-                .singleElement().asString().contains("memory: 1024 → 512",
-                        "environment: differs in WSCTL_ALLOWED_ORIGINS → as configured", "WSCTL_AUTH_SECRET: (kept)");
+                .singleElement()
+                .asString()
+                .contains(
+                        "memory: 1024 → 512",
+                        "environment: differs in WSCTL_ALLOWED_ORIGINS → as configured",
+                        "WSCTL_AUTH_SECRET: (kept)");
         assertThat(secret()).isEqualTo(secret);
-        assertThat(authorizeEnvironment()).containsEntry(AuthSettings.ENV_ALLOWED_ORIGINS,
-                "https://app.example.com,https://*.example.com");
-        assertThat(aws.lambda.getFunctionConfiguration(g -> g.functionName(AUTHORIZE)).memorySize()).isEqualTo(512);
-        assertThat(aws.lambda.getAlias(a -> a.functionName(AUTHORIZE).name("live")).functionVersion())
-                .as("the authorizer runs the new settings").isNotEqualTo(version);
+        assertThat(authorizeEnvironment())
+                .containsEntry(AuthSettings.ENV_ALLOWED_ORIGINS, "https://app.example.com,https://*.example.com");
+        assertThat(aws.lambda
+                        .getFunctionConfiguration(g -> g.functionName(AUTHORIZE))
+                        .memorySize())
+                .isEqualTo(512);
+        assertThat(aws.lambda
+                        .getAlias(a -> a.functionName(AUTHORIZE).name("live"))
+                        .functionVersion())
+                .as("the authorizer runs the new settings")
+                .isNotEqualTo(version);
 
         env.put("WSCTL_MEMORY", "2048");
         env.put("WSCTL_MISSING_ORIGIN", "deny");
@@ -651,8 +875,10 @@ class DeployTest {
 
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("~ update function " + stack + "-authorize (")
-                .contains("WSCTL_AUTH_SECRET: (invalid) → (generated)").doesNotContain("too-short");
+        assertThat(r.out())
+                .contains("~ update function " + stack + "-authorize (")
+                .contains("WSCTL_AUTH_SECRET: (invalid) → (generated)")
+                .doesNotContain("too-short");
         assertThat(AuthSettings.decodeSecret(secret())).hasSize(32);
         calls.reset();
         assertThat(deploy().code()).isZero();
@@ -670,7 +896,8 @@ class DeployTest {
         env.put("WSCTL_AUTH_AUDIENCE", "chat");
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(authorizeEnvironment()).doesNotContainKey(AuthSettings.ENV_SECRET)
+        assertThat(authorizeEnvironment())
+                .doesNotContainKey(AuthSettings.ENV_SECRET)
                 .containsEntry(AuthSettings.ENV_MODE, "jwt")
                 .containsEntry(AuthSettings.ENV_JWKS_URL, "https://idp.example.com/.well-known/jwks.json")
                 .containsEntry(AuthSettings.ENV_ISSUER, "https://idp.example.com/")
@@ -680,7 +907,8 @@ class DeployTest {
         newApp();
         CliRun fresh = deploy();
         assertThat(fresh.code()).as(fresh.err()).isZero();
-        assertThat(authorizeEnvironment()).doesNotContainKey(AuthSettings.ENV_SECRET)
+        assertThat(authorizeEnvironment())
+                .doesNotContainKey(AuthSettings.ENV_SECRET)
                 .containsEntry(AuthSettings.ENV_JWKS_URL, "https://idp.example.com/.well-known/jwks.json");
         assertThat(fresh.out()).contains("+ create function " + stack + "-authorize\n");
     }
@@ -693,8 +921,14 @@ class DeployTest {
         String api = apiId();
         assertThat(authorizers(api)).extracting(Authorizer::name).containsExactly(AUTHORIZE);
         assertThat(route(api, "$connect").authorizationTypeAsString()).isEqualTo("CUSTOM");
-        assertThat(authorizeEnvironment()).isEqualTo(Map.of(AuthSettings.ENV_MODE, "none",
-                AuthSettings.ENV_ALLOWED_ORIGINS, "https://app.example.com", AuthSettings.ENV_MISSING_ORIGIN, "allow"));
+        assertThat(authorizeEnvironment())
+                .isEqualTo(Map.of(
+                        AuthSettings.ENV_MODE,
+                        "none",
+                        AuthSettings.ENV_ALLOWED_ORIGINS,
+                        "https://app.example.com",
+                        AuthSettings.ENV_MISSING_ORIGIN,
+                        "allow"));
     }
 
     @Test
@@ -702,30 +936,44 @@ class DeployTest {
         env.put("WSCTL_AUTH_MODE", "jwt");
         assertThat(deploy().code()).isZero();
         String api = apiId();
-        String deployment = aws.apiGateway.getStage(g -> g.apiId(api).stageName("dev")).deploymentId();
+        String deployment =
+                aws.apiGateway.getStage(g -> g.apiId(api).stageName("dev")).deploymentId();
         String secret = secret();
         env.remove("WSCTL_AUTH_MODE");
 
         CliRun status = wsctl("status");
         assertThat(status.code()).isEqualTo(3);
-        assertThat(status.out()).contains("unwanted   authorizer " + stack + "-authorize", "unwanted   function   " + stack + "-authorize");
+        assertThat(status.out())
+                .contains(
+                        "unwanted   authorizer " + stack + "-authorize",
+                        "unwanted   function   " + stack + "-authorize");
 
         CliRun dry = deploy("--dry-run");
         CliRun r = deploy();
         assertThat(r.code()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
-        assertThat(r.err().lines().filter(l -> l.startsWith("[")).map(l -> l.substring(l.indexOf("] ") + 2)).toList())
-                .as("apply does what the dry run said").isEqualTo(dry.out().lines().filter(l -> !l.isBlank()).toList());
-        assertThat(lines).containsSubsequence("~ update routes " + stack + " (routes: differs in $connect → as configured)",
-                "~ update stage dev (deployment: current → new)", "- delete authorizer " + stack + "-authorize",
-                "- delete permission " + stack + "-authorize:live", "- delete function " + stack + "-authorize",
-                "- delete role " + stack + "-authorize");
+        assertThat(r.err()
+                        .lines()
+                        .filter(l -> l.startsWith("["))
+                        .map(l -> l.substring(l.indexOf("] ") + 2))
+                        .toList())
+                .as("apply does what the dry run said")
+                .isEqualTo(dry.out().lines().filter(l -> !l.isBlank()).toList());
+        assertThat(lines)
+                .containsSubsequence(
+                        "~ update routes " + stack + " (routes: differs in $connect → as configured)",
+                        "~ update stage dev (deployment: current → new)",
+                        "- delete authorizer " + stack + "-authorize",
+                        "- delete permission " + stack + "-authorize:live",
+                        "- delete function " + stack + "-authorize",
+                        "- delete role " + stack + "-authorize");
         assertThat(aws.inventory(stack)).noneMatch(l -> l.contains("authorize"));
         assertThat(authorizers(api)).isEmpty();
         Route connect = route(api, "$connect");
         assertThat(connect.authorizationTypeAsString()).isEqualTo("NONE");
         assertThat(connect.authorizerId()).isNull();
-        assertThat(aws.apiGateway.getStage(g -> g.apiId(api).stageName("dev")).deploymentId()).isNotEqualTo(deployment);
+        assertThat(aws.apiGateway.getStage(g -> g.apiId(api).stageName("dev")).deploymentId())
+                .isNotEqualTo(deployment);
         assertThat(r.out()).doesNotContain("function.authorize");
         assertThat(r.out() + r.err() + status.out() + status.err()).doesNotContain(secret);
 
@@ -734,7 +982,8 @@ class DeployTest {
         assertThat(again.code()).isZero();
         assertThat(calls.mutatingCalls()).isEmpty();
         assertThat(again.out()).doesNotContain("authorize");
-        assertThat(wsctl("status").out()).as("status uses the embedded handlers.jar, hence code drift; nothing else")
+        assertThat(wsctl("status").out())
+                .as("status uses the embedded handlers.jar, hence code drift; nothing else")
                 .doesNotContain("authorize", "unwanted");
     }
 
@@ -748,7 +997,8 @@ class DeployTest {
         assertThat(deploy().code()).isZero();
         List<String> with = aws.inventory(stack);
         assertThat(route(apiId(), "$connect").authorizationTypeAsString()).isEqualTo("CUSTOM");
-        assertThat(with).anyMatch(l -> l.startsWith("apigateway authorizer " + AUTHORIZE))
+        assertThat(with)
+                .anyMatch(l -> l.startsWith("apigateway authorizer " + AUTHORIZE))
                 .anyMatch(l -> l.startsWith("lambda function " + AUTHORIZE))
                 .anyMatch(l -> l.startsWith("iam role " + AUTHORIZE))
                 .anyMatch(l -> l.startsWith("apigateway route $connect → connect auth CUSTOM " + AUTHORIZE));
@@ -756,32 +1006,37 @@ class DeployTest {
 
         env.remove("WSCTL_AUTH_MODE");
         assertThat(deploy().code()).isZero();
-        assertThat(aws.inventory(stack)).as("auth off: as if it had never been on").isEqualTo(without);
+        assertThat(aws.inventory(stack))
+                .as("auth off: as if it had never been on")
+                .isEqualTo(without);
 
         env.put("WSCTL_AUTH_MODE", "jwt");
         assertThat(deploy().code()).isZero();
         assertThat(withoutSecret(aws.inventory(stack))).as("auth on again").isEqualTo(withoutSecret(with));
-        assertThat(secret()).as("a new secret: the old one went with its function").isNotEqualTo(firstSecret);
+        assertThat(secret())
+                .as("a new secret: the old one went with its function")
+                .isNotEqualTo(firstSecret);
         calls.reset();
         assertThat(deploy().code()).isZero();
         assertThat(calls.mutatingCalls()).isEmpty();
     }
 
     private static List<String> withoutSecret(List<String> inventory) {
-        return inventory.stream().map(l -> l.replaceAll(AuthSettings.ENV_SECRET + "=[^,}]*", AuthSettings.ENV_SECRET
-                + "=…")).toList();
+        return inventory.stream()
+                .map(l -> l.replaceAll(AuthSettings.ENV_SECRET + "=[^,}]*", AuthSettings.ENV_SECRET + "=…"))
+                .toList();
     }
 
     @Test
     void turningAuthOffConvergesAfterAFailureAtAnyStep() {
-        changeConvergesAfterAFailureAtAnyStep(() -> env.put("WSCTL_AUTH_MODE", "jwt"), () -> env.remove("WSCTL_AUTH_MODE"),
-                "NONE");
+        changeConvergesAfterAFailureAtAnyStep(
+                () -> env.put("WSCTL_AUTH_MODE", "jwt"), () -> env.remove("WSCTL_AUTH_MODE"), "NONE");
     }
 
     @Test
     void turningAuthOnConvergesAfterAFailureAtAnyStep() {
-        changeConvergesAfterAFailureAtAnyStep(() -> env.remove("WSCTL_AUTH_MODE"), () -> env.put("WSCTL_AUTH_MODE", "jwt"),
-                "CUSTOM");
+        changeConvergesAfterAFailureAtAnyStep(
+                () -> env.remove("WSCTL_AUTH_MODE"), () -> env.put("WSCTL_AUTH_MODE", "jwt"), "CUSTOM");
     }
 
     /**
@@ -807,14 +1062,21 @@ class DeployTest {
             calls.failMutatingCall(k, serviceError(500, "InternalFailure", "injected failure " + k));
             CliRun failed = deploy();
             assertThat(failed.code()).as("step " + k).isEqualTo(1);
-            assertThat(failed.err()).as("step " + k).contains("injected failure " + k).doesNotContain("\tat ");
+            assertThat(failed.err())
+                    .as("step " + k)
+                    .contains("injected failure " + k)
+                    .doesNotContain("\tat ");
             calls.reset();
             CliRun rerun = deploy();
-            assertThat(rerun.code()).as("rerun after step " + k + ": " + rerun.err()).isZero();
+            assertThat(rerun.code())
+                    .as("rerun after step " + k + ": " + rerun.err())
+                    .isZero();
             assertThat(route(apiId(), "$connect").authorizationTypeAsString()).isEqualTo(liveConnect);
-            assertThat(stage().deploymentId()).as("the changed routes are deployed after step " + k)
+            assertThat(stage().deploymentId())
+                    .as("the changed routes are deployed after step " + k)
                     .isNotEqualTo(deployedBefore);
-            assertThat(aws.inventory(stack).stream().anyMatch(l -> l.contains("authorize"))).as("after step " + k)
+            assertThat(aws.inventory(stack).stream().anyMatch(l -> l.contains("authorize")))
+                    .as("after step " + k)
                     .isEqualTo(liveConnect.equals("CUSTOM"));
             calls.reset();
             assertThat(deploy().code()).isZero();
@@ -828,9 +1090,12 @@ class DeployTest {
         env.put("WSCTL_SNAP_START", "false");
         assertThat(deploy().code()).isZero();
         String api = apiId();
-        assertThat(authorizers(api)).singleElement().satisfies(a -> assertThat(a.authorizerUri())
-                .endsWith(":function:" + stack + "-authorize/invocations"));
-        assertThat(aws.lambda.getPolicy(p -> p.functionName(AUTHORIZE)).policy()).contains(api + "/authorizers/*");
+        assertThat(authorizers(api))
+                .singleElement()
+                .satisfies(
+                        a -> assertThat(a.authorizerUri()).endsWith(":function:" + stack + "-authorize/invocations"));
+        assertThat(aws.lambda.getPolicy(p -> p.functionName(AUTHORIZE)).policy())
+                .contains(api + "/authorizers/*");
         calls.reset();
         assertThat(deploy().code()).isZero();
         assertThat(calls.mutatingCalls()).isEmpty();
@@ -842,9 +1107,12 @@ class DeployTest {
         CliRun dry = deploy("--dry-run");
         assertThat(dry.code()).as(dry.err()).isZero();
         assertThat(aws.inventory(stack)).isEmpty();
-        assertThat(dry.out()).contains("+ create role " + stack + "-authorize",
-                "+ create function " + stack + "-authorize (WSCTL_AUTH_SECRET: (none) → (generated))",
-                "+ create permission " + stack + "-authorize:live", "+ create authorizer " + stack + "-authorize");
+        assertThat(dry.out())
+                .contains(
+                        "+ create role " + stack + "-authorize",
+                        "+ create function " + stack + "-authorize (WSCTL_AUTH_SECRET: (none) → (generated))",
+                        "+ create permission " + stack + "-authorize:live",
+                        "+ create authorizer " + stack + "-authorize");
         JsonNode planned = parse(deploy("--dry-run", "-o", "json").out()).get("plan");
         assertThat(planned).hasSize(26).anySatisfy(step -> {
             assertThat(step.get("kind").asText()).isEqualTo("authorizer");
@@ -861,7 +1129,9 @@ class DeployTest {
         assertThat(changeDry.out()).contains("WSCTL_AUTH_SECRET: (kept)");
         runs.add(changeDry);
         CliRun changeJson = deploy("--dry-run", "-o", "json");
-        assertThat(parse(changeJson.out()).findValues("field")).extracting(JsonNode::asText).contains("WSCTL_AUTH_SECRET");
+        assertThat(parse(changeJson.out()).findValues("field"))
+                .extracting(JsonNode::asText)
+                .contains("WSCTL_AUTH_SECRET");
         runs.add(changeJson);
         runs.add(wsctl("status"));
         runs.add(wsctl("status", "-o", "json"));
@@ -872,13 +1142,18 @@ class DeployTest {
             assertThat(run.out()).doesNotContain(secret);
             assertThat(run.err()).doesNotContain(secret);
         }
-        assertThat(aws.inventory(stack)).as("destroy removes the authorizer too").isEmpty();
+        assertThat(aws.inventory(stack))
+                .as("destroy removes the authorizer too")
+                .isEmpty();
     }
 
     // ---- the fan-out worker
 
     private Map<String, String> workerEnvironment() {
-        return aws.lambda.getFunctionConfiguration(g -> g.functionName(WORKER)).environment().variables();
+        return aws.lambda
+                .getFunctionConfiguration(g -> g.functionName(WORKER))
+                .environment()
+                .variables();
     }
 
     /** A statement's Resource: one ARN or a list of them. */
@@ -911,17 +1186,22 @@ class DeployTest {
         assertThat(r.code()).as(r.err()).isZero();
         String api = apiId();
 
-        FunctionConfiguration f = aws.lambda.getFunction(g -> g.functionName(WORKER)).configuration();
+        FunctionConfiguration f =
+                aws.lambda.getFunction(g -> g.functionName(WORKER)).configuration();
         assertThat(f.handler()).isEqualTo("dev.wsctl.handlers.FanoutHandler");
         assertThat(f.runtimeAsString()).isEqualTo("java21");
         assertThat(f.architecturesAsStrings()).containsExactly("arm64");
         assertThat(f.memorySize()).isEqualTo(1024);
         assertThat(f.role()).endsWith(":role/" + WORKER);
         assertThat(f.loggingConfig().logFormatAsString()).isEqualTo("JSON");
-        assertThat(aws.lambda.getAlias(a -> a.functionName(WORKER).name("live")).functionVersion()).isNotBlank();
-        Map<String, String> send = aws.lambda.getFunctionConfiguration(g -> g.functionName(stack + "-send"))
-                .environment().variables();
-        assertThat(workerEnvironment()).as("the stack's settings, as every function but the authorizer has them")
+        assertThat(aws.lambda.getAlias(a -> a.functionName(WORKER).name("live")).functionVersion())
+                .isNotBlank();
+        Map<String, String> send = aws.lambda
+                .getFunctionConfiguration(g -> g.functionName(stack + "-send"))
+                .environment()
+                .variables();
+        assertThat(workerEnvironment())
+                .as("the stack's settings, as every function but the authorizer has them")
                 .isEqualTo(send)
                 .containsEntry("WSCTL_FANOUT_FUNCTION", WORKER + ":live")
                 .containsEntry("WSCTL_FANOUT_SHARD_SIZE", "2000")
@@ -929,23 +1209,38 @@ class DeployTest {
                 .containsEntry("WSCTL_FANOUT_BURST", "2000")
                 .containsEntry("WSCTL_CALLBACK_URL", "https://" + api + ".execute-api.us-east-1.amazonaws.com/dev");
 
-        assertThat(statements(WORKER)).containsExactly(
-                Map.entry("OwnLogGroup", "[logs:CreateLogGroup] on "
-                        + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/" + stack + "-fanout]"),
-                Map.entry("OwnLogStreams", "[logs:CreateLogStream, logs:PutLogEvents] on "
-                        + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/" + stack + "-fanout:*]"),
-                Map.entry("PostToConnections", "[execute-api:ManageConnections] on "
-                        + "[arn:aws:execute-api:us-east-1:123456789012:" + api + "/dev/POST/@connections/*]"),
-                Map.entry("RemoveGoneConnection", "[dynamodb:Query, dynamodb:BatchWriteItem] on "
-                        + "[arn:aws:dynamodb:us-east-1:123456789012:table/" + stack + "-connections]"));
-        assertThat(statements(stack + "-send")).containsEntry("InvokeFanoutWorker",
-                "[lambda:InvokeFunction] on [" + WORKER_ARN + ", " + WORKER_ARN + ":live]");
+        assertThat(statements(WORKER))
+                .containsExactly(
+                        Map.entry(
+                                "OwnLogGroup",
+                                "[logs:CreateLogGroup] on "
+                                        + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/" + stack
+                                        + "-fanout]"),
+                        Map.entry(
+                                "OwnLogStreams",
+                                "[logs:CreateLogStream, logs:PutLogEvents] on "
+                                        + "[arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/" + stack
+                                        + "-fanout:*]"),
+                        Map.entry(
+                                "PostToConnections",
+                                "[execute-api:ManageConnections] on " + "[arn:aws:execute-api:us-east-1:123456789012:"
+                                        + api + "/dev/POST/@connections/*]"),
+                        Map.entry(
+                                "RemoveGoneConnection",
+                                "[dynamodb:Query, dynamodb:BatchWriteItem] on "
+                                        + "[arn:aws:dynamodb:us-east-1:123456789012:table/" + stack + "-connections]"));
+        assertThat(statements(stack + "-send"))
+                .containsEntry(
+                        "InvokeFanoutWorker",
+                        "[lambda:InvokeFunction] on [" + WORKER_ARN + ", " + WORKER_ARN + ":live]");
         for (String fn : List.of("connect", "disconnect", "channels", "default")) {
-            assertThat(aws.rolePolicy(stack + "-" + fn, RoleResource.POLICY_NAME)).as(fn)
+            assertThat(aws.rolePolicy(stack + "-" + fn, RoleResource.POLICY_NAME))
+                    .as(fn)
                     .doesNotContain("lambda:", "fanout");
         }
 
-        assertThatThrownBy(() -> aws.lambda.getPolicy(p -> p.functionName(WORKER).qualifier("live")))
+        assertThatThrownBy(
+                        () -> aws.lambda.getPolicy(p -> p.functionName(WORKER).qualifier("live")))
                 .as("no resource policy: API Gateway may not invoke the worker")
                 .isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
         assertThatThrownBy(() -> aws.lambda.getPolicy(p -> p.functionName(WORKER)))
@@ -953,14 +1248,23 @@ class DeployTest {
         assertThat(aws.apiGateway.getIntegrations(g -> g.apiId(api)).items())
                 .noneSatisfy(i -> assertThat(i.integrationUri()).contains("fanout"));
 
-        var async = aws.lambda.getFunctionEventInvokeConfig(g -> g.functionName(WORKER).qualifier("live"));
-        assertThat(async.maximumRetryAttempts()).as("a retried batch would be delivered twice").isZero();
+        var async = aws.lambda.getFunctionEventInvokeConfig(
+                g -> g.functionName(WORKER).qualifier("live"));
+        assertThat(async.maximumRetryAttempts())
+                .as("a retried batch would be delivered twice")
+                .isZero();
         assertThat(async.maximumEventAgeInSeconds()).isEqualTo(300);
-        assertThat(aws.inventory(stack)).filteredOn(l -> l.startsWith("lambda async " + WORKER + ":live"))
+        assertThat(aws.inventory(stack))
+                .filteredOn(l -> l.startsWith("lambda async " + WORKER + ":live"))
                 .containsExactly("lambda async " + WORKER + ":live retries 0 age 300");
 
-        assertThat(r.out()).contains("+ create role " + stack + "-fanout", "+ create function " + stack + "-fanout",
-                "+ create async " + stack + "-fanout:live", "function.fanout").doesNotContain("permission " + stack + "-fanout");
+        assertThat(r.out())
+                .contains(
+                        "+ create role " + stack + "-fanout",
+                        "+ create function " + stack + "-fanout",
+                        "+ create async " + stack + "-fanout:live",
+                        "function.fanout")
+                .doesNotContain("permission " + stack + "-fanout");
     }
 
     @Test
@@ -972,25 +1276,36 @@ class DeployTest {
         CliRun r = deploy();
 
         assertThat(r.code()).as(r.err()).isZero();
-        List<String> changed = r.out().lines().filter(l -> l.startsWith("~ ") || l.startsWith("+ ")
-                || l.startsWith("- ")).toList();
-        assertThat(changed).hasSize(6).allSatisfy(l -> assertThat(l).startsWith("~ update function " + stack + "-")
-                .contains(" (environment: differs in WSCTL_FANOUT_MAX_RATE → as configured, alias live: wsctl ")
-                .doesNotContain("role:", "memory:", "code:"));
-        assertThat(calls.mutatingCalls()).containsOnly("lambda:UpdateFunctionConfiguration", "lambda:PublishVersion",
-                "lambda:UpdateAlias");
+        List<String> changed = r.out()
+                .lines()
+                .filter(l -> l.startsWith("~ ") || l.startsWith("+ ") || l.startsWith("- "))
+                .toList();
+        assertThat(changed)
+                .hasSize(6)
+                .allSatisfy(l -> assertThat(l)
+                        .startsWith("~ update function " + stack + "-")
+                        .contains(" (environment: differs in WSCTL_FANOUT_MAX_RATE → as configured, alias live: wsctl ")
+                        .doesNotContain("role:", "memory:", "code:"));
+        assertThat(calls.mutatingCalls())
+                .containsOnly("lambda:UpdateFunctionConfiguration", "lambda:PublishVersion", "lambda:UpdateAlias");
         assertThat(calls.count("lambda:UpdateFunctionConfiguration")).isEqualTo(6);
-        for (String fn : aws.functions(stack).stream().map(FunctionConfiguration::functionName).toList()) {
-            assertThat(aws.lambda.getFunctionConfiguration(g -> g.functionName(fn + ":live")).environment()
-                    .variables()).as(fn + ", as published").containsEntry("WSCTL_FANOUT_MAX_RATE", "4500.0");
+        for (String fn : aws.functions(stack).stream()
+                .map(FunctionConfiguration::functionName)
+                .toList()) {
+            assertThat(aws.lambda
+                            .getFunctionConfiguration(g -> g.functionName(fn + ":live"))
+                            .environment()
+                            .variables())
+                    .as(fn + ", as published")
+                    .containsEntry("WSCTL_FANOUT_MAX_RATE", "4500.0");
         }
 
-        aws.lambda.updateFunctionEventInvokeConfig(u -> u.functionName(WORKER).qualifier("live")
-                .maximumRetryAttempts(2));
+        aws.lambda.updateFunctionEventInvokeConfig(
+                u -> u.functionName(WORKER).qualifier("live").maximumRetryAttempts(2));
         calls.reset();
         CliRun drift = deploy();
-        assertThat(drift.out().lines().filter(l -> l.startsWith("~ "))).containsExactly(
-                "~ update async " + stack + "-fanout:live (retries: 2 → 0)");
+        assertThat(drift.out().lines().filter(l -> l.startsWith("~ ")))
+                .containsExactly("~ update async " + stack + "-fanout:live (retries: 2 → 0)");
         assertThat(calls.mutatingCalls()).containsExactly("lambda:UpdateFunctionEventInvokeConfig");
 
         calls.reset();
@@ -1005,5 +1320,4 @@ class DeployTest {
             throw new AssertionError(text, e);
         }
     }
-
 }

@@ -1,7 +1,6 @@
 package dev.wsctl.deploy;
 
 import dev.wsctl.config.StackConfig;
-
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,8 +11,8 @@ import java.util.Optional;
  *
  * @param environment the variables deploy writes, for {@code callbackUrl} and the deployed auth secret
  */
-public record DeployedFunction(String function, String name, String handler, int memory, boolean snapStart,
-                               Map<String, String> environment) {
+public record DeployedFunction(
+        String function, String name, String handler, int memory, boolean snapStart, Map<String, String> environment) {
 
     /**
      * Function {@code fn} of the stack {@code config} describes, whose API's callback URL is {@code callbackUrl};
@@ -24,7 +23,12 @@ public record DeployedFunction(String function, String name, String handler, int
             throw new IllegalArgumentException("the stack has no function " + fn + " (" + config.functions() + ")");
         }
         FunctionResource.Spec spec = Stack.spec(config, fn, config.allTags(), Stack.AUTH_SECRET);
-        return new DeployedFunction(fn, spec.name(), spec.handler(), spec.memory(), spec.snapStart(),
+        return new DeployedFunction(
+                fn,
+                spec.name(),
+                spec.handler(),
+                spec.memory(),
+                spec.snapStart(),
                 Map.copyOf(spec.environment().apply(callbackUrl, authSecret)));
     }
 }

@@ -1,15 +1,14 @@
 package dev.wsctl.deploy;
 
-import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 
 /** Waiting out IAM's propagation: which failures are tried again, how often, and how long it waits between. */
 class FunctionResourceRetryTest {
@@ -26,14 +25,18 @@ class FunctionResourceRetryTest {
         AtomicInteger calls = new AtomicInteger();
 
         assertThatThrownBy(() -> iamPropagation().run("create function f", e -> true, () -> {
-            calls.incrementAndGet();
-            throw new IllegalStateException("The role defined for the function cannot be assumed by Lambda.");
-        })).isInstanceOf(IllegalStateException.class);
+                    calls.incrementAndGet();
+                    throw new IllegalStateException("The role defined for the function cannot be assumed by Lambda.");
+                }))
+                .isInstanceOf(IllegalStateException.class);
 
         assertThat(calls).hasValue(12);
-        assertThat(slept).extracting(Duration::toSeconds)
+        assertThat(slept)
+                .extracting(Duration::toSeconds)
                 .containsExactly(1L, 2L, 4L, 8L, 15L, 15L, 15L, 15L, 15L, 15L, 15L);
-        assertThat(slept.stream().mapToLong(Duration::toSeconds).sum()).as("about two minutes").isEqualTo(120);
+        assertThat(slept.stream().mapToLong(Duration::toSeconds).sum())
+                .as("about two minutes")
+                .isEqualTo(120);
     }
 
     @Test
@@ -56,8 +59,9 @@ class FunctionResourceRetryTest {
         FunctionResource.Retry retry = new FunctionResource.Retry(5, BackoffStrategy.retryImmediately(), slept::add);
 
         assertThatThrownBy(() -> retry.run("create function f", e -> e instanceof IllegalStateException, () -> {
-            throw new IllegalArgumentException("bad handler");
-        })).isInstanceOf(IllegalArgumentException.class);
+                    throw new IllegalArgumentException("bad handler");
+                }))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(slept).isEmpty();
     }
 }

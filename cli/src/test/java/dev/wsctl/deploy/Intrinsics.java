@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -19,8 +18,7 @@ import java.util.regex.Pattern;
 public final class Intrinsics {
     private static final Pattern SUB = Pattern.compile("\\$\\{([^}]+)}");
 
-    private Intrinsics() {
-    }
+    private Intrinsics() {}
 
     /** A copy of {@code node} with every intrinsic function replaced by its value. */
     public static JsonNode resolve(JsonNode node, Function<String, String> values) {
@@ -51,7 +49,8 @@ public final class Intrinsics {
         if (node.isObject() && node.has("Ref")) {
             found.add(node.get("Ref").asText());
         } else if (node.isObject() && node.has("Fn::GetAtt")) {
-            found.add(node.get("Fn::GetAtt").get(0).asText() + "." + node.get("Fn::GetAtt").get(1).asText());
+            found.add(node.get("Fn::GetAtt").get(0).asText() + "."
+                    + node.get("Fn::GetAtt").get(1).asText());
         } else if (node.isObject() && node.has("Fn::Sub")) {
             Matcher m = SUB.matcher(node.get("Fn::Sub").asText());
             while (m.find()) {
@@ -76,8 +75,10 @@ public final class Intrinsics {
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String name = m.group(1);
-            m.appendReplacement(out, Matcher.quoteReplacement(name.startsWith("!") ? "${" + name.substring(1) + "}"
-                    : lookup(name, values)));
+            m.appendReplacement(
+                    out,
+                    Matcher.quoteReplacement(
+                            name.startsWith("!") ? "${" + name.substring(1) + "}" : lookup(name, values)));
         }
         m.appendTail(out);
         return out.toString();

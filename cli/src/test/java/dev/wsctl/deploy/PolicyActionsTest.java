@@ -1,5 +1,7 @@
 package dev.wsctl.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,6 +23,20 @@ import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.ConnectionTable;
 import dev.wsctl.store.Dynalite;
 import dev.wsctl.store.DynamoDbConnectionStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,23 +53,6 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentSkipListSet;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * Each function's role allows exactly the DynamoDB actions its code calls, on the resources it calls them on.
  * The calls are not listed by hand: every route of each handler runs against a DynamoDB-protocol server
@@ -63,6 +62,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PolicyActionsTest {
     @RegisterExtension
     static final Dynalite DYNALITE = new Dynalite();
+
     private static final String TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/wsctl-test-policies";
     private static final String SENDER = "TQ0MFePzoAMCJ-w="; // the fixtures' connection
     private static final String GONE = "GonePolicy000A=";
@@ -74,14 +74,15 @@ class PolicyActionsTest {
     private static HttpServer gateway;
     private static PubSub pubSub;
     private static Fanout fanout;
-    private final JsonLog log = new JsonLog(line -> { });
+    private final JsonLog log = new JsonLog(line -> {});
 
     /** Records "resource action" for every DynamoDB operation, as IAM would authorize it. */
     private static final class Recorder implements ExecutionInterceptor {
         @Override
         public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
             String resource = context.request() instanceof QueryRequest q && q.indexName() != null
-                    ? TABLE_ARN + "/index/" + q.indexName() : TABLE_ARN;
+                    ? TABLE_ARN + "/index/" + q.indexName()
+                    : TABLE_ARN;
             CALLS.add(resource + " dynamodb:" + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
         }
     }
@@ -107,10 +108,10 @@ class PolicyActionsTest {
             exchange.close();
         });
         gateway.start();
-        Settings settings = Settings.defaults(table,
-                URI.create("http://127.0.0.1:" + gateway.getAddress().getPort() + "/dev"));
+        Settings settings = Settings.defaults(
+                table, URI.create("http://127.0.0.1:" + gateway.getAddress().getPort() + "/dev"));
         api = new ConnectionsApi(settings.callbackUrl(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
-        fanout = new Fanout(store, api, Fanout.Options.withConcurrency(4), new JsonLog(line -> { }));
+        fanout = new Fanout(store, api, Fanout.Options.withConcurrency(4), new JsonLog(line -> {}));
         pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
     }
 
@@ -136,8 +137,10 @@ class PolicyActionsTest {
     @Test
     void channels() throws IOException {
         ChannelsHandler channels = new ChannelsHandler(pubSub, log);
-        assertThat(invoke(channels, message("{\"action\":\"joinchannel\",\"channel\":\"news\"}"))).contains("joined");
-        assertThat(invoke(channels, message("{\"action\":\"leavechannel\",\"channel\":\"news\"}"))).contains("left");
+        assertThat(invoke(channels, message("{\"action\":\"joinchannel\",\"channel\":\"news\"}")))
+                .contains("joined");
+        assertThat(invoke(channels, message("{\"action\":\"leavechannel\",\"channel\":\"news\"}")))
+                .contains("left");
         assertThat(invoke(channels, message("{\"action\":\"leavechannel\",\"channel\":\"news\"}")))
                 .contains("not_subscribed");
         assertThat(CALLS).isEqualTo(allowed("channels"));
@@ -157,7 +160,8 @@ class PolicyActionsTest {
         store.subscribe(GONE, "news", Long.MAX_VALUE / 2);
         CALLS.clear();
         // publish: members (the default) checks the sender's subscription, then fans out to GONE, which is gone
-        assertThat(invoke(new SendHandler(pubSub, log), fixture("sendmessage.json"))).contains("\\\"recipients\\\":0");
+        assertThat(invoke(new SendHandler(pubSub, log), fixture("sendmessage.json")))
+                .contains("\\\"recipients\\\":0");
         Set<String> calls = Set.copyOf(CALLS);
         assertThat(store.channelsOf(GONE)).isEmpty();
         assertThat(calls).isEqualTo(allowed("send"));
@@ -167,8 +171,16 @@ class PolicyActionsTest {
     void fanoutWorker() throws IOException {
         store.subscribe(GONE, "news", Long.MAX_VALUE / 2);
         CALLS.clear();
-        FanoutBatch batch = new FanoutBatch("news", "{}".getBytes(StandardCharsets.UTF_8), List.of(GONE), null,
-                1000, 1000, System.currentTimeMillis(), 1, 1);
+        FanoutBatch batch = new FanoutBatch(
+                "news",
+                "{}".getBytes(StandardCharsets.UTF_8),
+                List.of(GONE),
+                null,
+                1000,
+                1000,
+                System.currentTimeMillis(),
+                1,
+                1);
         String report = invoke(new FanoutHandler(FanoutWorker.ofBatchShares(fanout), log), batch.toJson());
         Set<String> calls = Set.copyOf(CALLS);
         assertThat(report).contains("\"gone\":1");
@@ -185,9 +197,27 @@ class PolicyActionsTest {
 
     /** The DynamoDB "resource action" pairs the function's policy allows. */
     private static Set<String> allowed(String function) {
-        JsonNode policy = Policies.forFunction(function, Map.of("tableArn", TABLE_ARN, "partition", "aws",
-                "region", "us-east-1", "account", "123456789012", "function", "f", "stage", "dev", "apiId", "a",
-                "worker", "w", "alias", "live"));
+        JsonNode policy = Policies.forFunction(
+                function,
+                Map.of(
+                        "tableArn",
+                        TABLE_ARN,
+                        "partition",
+                        "aws",
+                        "region",
+                        "us-east-1",
+                        "account",
+                        "123456789012",
+                        "function",
+                        "f",
+                        "stage",
+                        "dev",
+                        "apiId",
+                        "a",
+                        "worker",
+                        "w",
+                        "alias",
+                        "live"));
         Set<String> allowed = new TreeSet<>();
         for (JsonNode statement : policy.get("Statement")) {
             List<String> resources = values(statement.get("Resource"));

@@ -14,8 +14,7 @@ import java.util.zip.ZipOutputStream;
  * {@code content}, so that a code change can be made.
  */
 public final class StandInJar {
-    private StandInJar() {
-    }
+    private StandInJar() {}
 
     /** {@code dir/handlers-{content}.jar}: a zip whose one entry holds {@code content}. */
     public static Path write(Path dir, String content) throws IOException {

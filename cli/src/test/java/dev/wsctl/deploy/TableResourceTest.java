@@ -1,8 +1,11 @@
 package dev.wsctl.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.wsctl.aws.MotoServer;
 import dev.wsctl.store.ConnectionTable;
 import dev.wsctl.store.Dynalite;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -11,10 +14,6 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
-
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Creating the connection table and enabling its TTL, against moto's DynamoDB (which has UpdateTimeToLive) and
@@ -33,10 +32,16 @@ class TableResourceTest {
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
                 .build()) {
-            assertThat(TableResource.createTable(moto, table, Map.of("wsctl:app", "wsctl-table"))).isTrue();
-            assertThat(moto.describeTable(r -> r.tableName(table)).join().table().tableStatus())
+            assertThat(TableResource.createTable(moto, table, Map.of("wsctl:app", "wsctl-table")))
+                    .isTrue();
+            assertThat(moto.describeTable(r -> r.tableName(table))
+                            .join()
+                            .table()
+                            .tableStatus())
                     .isEqualTo(TableStatus.ACTIVE);
-            assertThat(TableResource.createTable(moto, table, Map.of())).as("it exists").isFalse();
+            assertThat(TableResource.createTable(moto, table, Map.of()))
+                    .as("it exists")
+                    .isFalse();
 
             assertThat(TableResource.enableTtl(moto, table)).isEqualTo(TableResource.TtlStatus.ENABLED);
             assertThat(moto.describeTimeToLive(r -> r.tableName(table)).join().timeToLiveDescription())

@@ -1,14 +1,13 @@
 package dev.wsctl.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code wsctl template} output passes cfn-lint (the CloudFormation linter, which checks a template against the
@@ -34,12 +33,15 @@ class TemplateLintTest {
     private static final Map<String, String> CONFIGS = Map.of(
             "default", "app: wsctl\nstage: dev\n",
             "hs256", "app: chat\nstage: prod\nauth:\n  mode: jwt\n",
-            "jwks", "app: chat\nstage: prod\nauth:\n  mode: jwt\n  jwksUrl: https://idp.example.com/.well-known/jwks.json\n"
-                    + "  issuer: https://idp.example.com/\n  audience: chat\n",
-            "origins", "app: chat\nstage: prod\nauth:\n  allowedOrigins: [\"https://app.example.com\","
-                    + " \"https://*.example.com\"]\n  missingOrigin: deny\n",
-            "shape", "app: chat\nstage: prod\nsnapStart: false\nmemory:\n  all: 512\n  send: 2048\ntags:\n  team: chat\n"
-                    + "fanout:\n  shardSize: 500\n  maxRate: 2000\n");
+            "jwks",
+                    "app: chat\nstage: prod\nauth:\n  mode: jwt\n  jwksUrl: https://idp.example.com/.well-known/jwks.json\n"
+                            + "  issuer: https://idp.example.com/\n  audience: chat\n",
+            "origins",
+                    "app: chat\nstage: prod\nauth:\n  allowedOrigins: [\"https://app.example.com\","
+                            + " \"https://*.example.com\"]\n  missingOrigin: deny\n",
+            "shape",
+                    "app: chat\nstage: prod\nsnapStart: false\nmemory:\n  all: 512\n  send: 2048\ntags:\n  team: chat\n"
+                            + "fanout:\n  shardSize: 500\n  maxRate: 2000\n");
 
     @TempDir
     Path dir;
@@ -61,8 +63,14 @@ class TemplateLintTest {
             Path config = dir.resolve(c.getKey() + ".yaml");
             Files.writeString(config, c.getValue());
             Path template = dir.resolve(c.getKey() + "-template.yaml");
-            CliRun r = CliRun.wsctl(new Context(Map.of(), Context.system().aws(), Context.system().roleRetry()),
-                    "template", "--config", config.toString(), "--out", template.toString());
+            CliRun r = CliRun.wsctl(
+                    new Context(
+                            Map.of(), Context.system().aws(), Context.system().roleRetry()),
+                    "template",
+                    "--config",
+                    config.toString(),
+                    "--out",
+                    template.toString());
             assertThat(r.code()).as(c.getKey() + ": " + r.err()).isZero();
             templates.add(template);
         }
@@ -70,22 +78,29 @@ class TemplateLintTest {
         // and one it must find fault with, so that a linter that finds nothing cannot pass: a Key/Value tag list
         // where the stage's schema wants a map (E3012)
         Path bad = dir.resolve("bad-template.yaml");
-        Files.writeString(bad, "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n"
-                + "      Name: x\n      ProtocolType: WEBSOCKET\n      RouteSelectionExpression: $request.body.action\n"
-                + "  Stage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties:\n      ApiId: !Ref Api\n"
-                + "      StageName: dev\n      Tags:\n      - Key: a\n        Value: b\n");
+        Files.writeString(
+                bad,
+                "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n"
+                        + "      Name: x\n      ProtocolType: WEBSOCKET\n      RouteSelectionExpression: $request.body.action\n"
+                        + "  Stage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties:\n      ApiId: !Ref Api\n"
+                        + "      StageName: dev\n      Tags:\n      - Key: a\n        Value: b\n");
         templates.add(bad);
 
         // one run for all of them: cfn-lint takes seconds to start
         JsonNode findings = cfnLint(templates);
         Map<String, List<String>> problems = new TreeMap<>();
-        findings.forEach(f -> problems.computeIfAbsent(Path.of(f.path("Filename").asText()).getFileName().toString(),
-                k -> new ArrayList<>()).add(f.at("/Rule/Id").asText() + " " + f.path("Message").asText()
-                + " at line " + f.at("/Location/Start/LineNumber").asInt()));
-        assertThat(problems.remove(bad.getFileName().toString())).as("the template with a tag list").isNotNull()
+        findings.forEach(f -> problems.computeIfAbsent(
+                        Path.of(f.path("Filename").asText()).getFileName().toString(), k -> new ArrayList<>())
+                .add(f.at("/Rule/Id").asText() + " " + f.path("Message").asText() + " at line "
+                        + f.at("/Location/Start/LineNumber").asInt()));
+        assertThat(problems.remove(bad.getFileName().toString()))
+                .as("the template with a tag list")
+                .isNotNull()
                 .anyMatch(p -> p.startsWith("E3012 "));
-        assertThat(problems).as("cfn-lint's findings on the templates of " + CONFIGS.keySet()
-                + " and on templates/policies/operator.json").isEmpty();
+        assertThat(problems)
+                .as("cfn-lint's findings on the templates of " + CONFIGS.keySet()
+                        + " and on templates/policies/operator.json")
+                .isEmpty();
     }
 
     /**
@@ -99,15 +114,21 @@ class TemplateLintTest {
             assertThat(in).as("operator.json is in the wsctl jar").isNotNull();
             text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
-        text = text.replace("${partition}", "${AWS::Partition}").replace("${region}", "${AWS::Region}")
-                .replace("${account}", "${AWS::AccountId}").replace("${apiId}", "${ApiId}").replace("${stage}", "prod")
-                .replace("${tableArn}", "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-prod-connections");
+        text = text.replace("${partition}", "${AWS::Partition}")
+                .replace("${region}", "${AWS::Region}")
+                .replace("${account}", "${AWS::AccountId}")
+                .replace("${apiId}", "${ApiId}")
+                .replace("${stage}", "prod")
+                .replace(
+                        "${tableArn}",
+                        "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-prod-connections");
         assertThat(text).as("operator.json's placeholders").doesNotContainPattern("\\$\\{[a-z]");
         var template = Json.object();
         template.putObject("Parameters").putObject("ApiId").put("Type", "String");
         var policy = template.putObject("Resources").putObject("Operator");
         policy.put("Type", "AWS::IAM::ManagedPolicy");
-        policy.putObject("Properties").set("PolicyDocument", substituted(Jackson.mapper().readTree(text)));
+        policy.putObject("Properties")
+                .set("PolicyDocument", substituted(Jackson.mapper().readTree(text)));
         Path file = dir.resolve("operator-policy-template.json");
         Files.writeString(file, Json.write(template));
         return file;
@@ -141,7 +162,8 @@ class TemplateLintTest {
         byte[] out = p.getInputStream().readAllBytes();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("cfn-lint finished").isTrue();
         // exit 0: nothing found; 2 errors, 4 warnings, 8 informational (added up); anything else: it did not run
-        assertThat(p.exitValue() & ~(2 | 4 | 8)).as("cfn-lint exit " + p.exitValue() + ": " + Files.readString(errors))
+        assertThat(p.exitValue() & ~(2 | 4 | 8))
+                .as("cfn-lint exit " + p.exitValue() + ": " + Files.readString(errors))
                 .isZero();
         Files.delete(errors);
         return Jackson.mapper().readTree(out);

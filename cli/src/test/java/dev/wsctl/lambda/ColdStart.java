@@ -1,7 +1,6 @@
 package dev.wsctl.lambda;
 
 import dev.wsctl.deploy.FunctionCode;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,8 +29,7 @@ import java.util.zip.ZipFile;
  * invocation (provisioned concurrency).
  */
 public final class ColdStart {
-    private ColdStart() {
-    }
+    private ColdStart() {}
 
     public static void main(String[] args) {
         Path jar = null;
@@ -47,13 +45,17 @@ public final class ColdStart {
                 case "--jar" -> jar = Path.of(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                case "--functions" -> functions = Arrays.stream(args[++i].split(","))
-                        .map(s -> LambdaHarness.Function.valueOf(s.trim().toUpperCase(Locale.ROOT))).toList();
+                case "--functions" ->
+                    functions = Arrays.stream(args[++i].split(","))
+                            .map(s -> LambdaHarness.Function.valueOf(s.trim().toUpperCase(Locale.ROOT)))
+                            .toList();
                 case "--init-type" -> type = InitializationType.of(args[++i]);
                 case "--show-log" -> showLog = true;
                 case "--dynamodb-tls" -> dynamoDbTls = true;
-                case "--jvm-flags" -> flags = Arrays.stream(args[++i].trim().split("\\s+"))
-                        .filter(s -> !s.isEmpty()).toList();
+                case "--jvm-flags" ->
+                    flags = Arrays.stream(args[++i].trim().split("\\s+"))
+                            .filter(s -> !s.isEmpty())
+                            .toList();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -85,10 +87,20 @@ public final class ColdStart {
                     if (showLog) {
                         System.err.print(run.output());
                     }
-                    long inInit = run.fetches().stream().filter(c -> c.at() < run.initDone()).count();
-                    System.out.printf("| %s | %s | %.0f | %.0f | %.0f | %.1f | %.0f | %d (%d) |%n", f.label(),
-                            r > 0 ? String.valueOf(r) : "warm-up", run.initDone(), run.firstEventMs(), run.handled(),
-                            run.againMs(), run.cpuMs(), run.fetches().size(), inInit);
+                    long inInit = run.fetches().stream()
+                            .filter(c -> c.at() < run.initDone())
+                            .count();
+                    System.out.printf(
+                            "| %s | %s | %.0f | %.0f | %.0f | %.1f | %.0f | %d (%d) |%n",
+                            f.label(),
+                            r > 0 ? String.valueOf(r) : "warm-up",
+                            run.initDone(),
+                            run.firstEventMs(),
+                            run.handled(),
+                            run.againMs(),
+                            run.cpuMs(),
+                            run.fetches().size(),
+                            inInit);
                 }
             }
             System.out.println();
@@ -96,9 +108,13 @@ public final class ColdStart {
             System.out.println("| function | init ms | first event ms | first event handled ms | same event again ms"
                     + " | CPU ms |");
             System.out.println("|---|---|---|---|---|---|");
-            all.forEach((f, list) -> System.out.printf("| %s | %.0f | %.0f | %.0f | %.1f | %.0f |%n", f.label(),
-                    median(list, LambdaHarness.Run::initDone), median(list, LambdaHarness.Run::firstEventMs),
-                    median(list, LambdaHarness.Run::handled), median(list, LambdaHarness.Run::againMs),
+            all.forEach((f, list) -> System.out.printf(
+                    "| %s | %.0f | %.0f | %.0f | %.1f | %.0f |%n",
+                    f.label(),
+                    median(list, LambdaHarness.Run::initDone),
+                    median(list, LambdaHarness.Run::firstEventMs),
+                    median(list, LambdaHarness.Run::handled),
+                    median(list, LambdaHarness.Run::againMs),
                     median(list, LambdaHarness.Run::cpuMs)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -106,7 +122,9 @@ public final class ColdStart {
     }
 
     private static String runtimeVersion() {
-        String v = com.amazonaws.services.lambda.runtime.api.client.AWSLambda.class.getPackage().getImplementationVersion();
+        String v = com.amazonaws.services.lambda.runtime.api.client.AWSLambda.class
+                .getPackage()
+                .getImplementationVersion();
         return v == null ? "(version not in its manifest)" : v;
     }
 

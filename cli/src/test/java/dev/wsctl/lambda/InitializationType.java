@@ -52,7 +52,7 @@ public enum InitializationType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown initialization type " + value
-                + " (on-demand, provisioned-concurrency, snap-start)");
+        throw new IllegalArgumentException(
+                "unknown initialization type " + value + " (on-demand, provisioned-concurrency, snap-start)");
     }
 }

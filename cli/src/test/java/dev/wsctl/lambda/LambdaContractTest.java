@@ -40,13 +40,23 @@ class LambdaContractTest {
 
     @ParameterizedTest(name = "{0}, {1}, DynamoDB over TLS: {2}")
     @CsvSource({
-            "CONNECT, snap-start, false", "DISCONNECT, snap-start, false", "CHANNELS, snap-start, false",
-            "SEND, snap-start, false", "DEFAULT, snap-start, false", "AUTHORIZE, snap-start, false",
-            "FANOUT, snap-start, false",
-            "CONNECT, on-demand, false", "DISCONNECT, on-demand, false", "CHANNELS, on-demand, false",
-            "SEND, on-demand, false", "DEFAULT, on-demand, false", "AUTHORIZE, on-demand, false",
-            "FANOUT, on-demand, false",
-            "SEND, provisioned-concurrency, false", "CONNECT, on-demand, true"})
+        "CONNECT, snap-start, false",
+        "DISCONNECT, snap-start, false",
+        "CHANNELS, snap-start, false",
+        "SEND, snap-start, false",
+        "DEFAULT, snap-start, false",
+        "AUTHORIZE, snap-start, false",
+        "FANOUT, snap-start, false",
+        "CONNECT, on-demand, false",
+        "DISCONNECT, on-demand, false",
+        "CHANNELS, on-demand, false",
+        "SEND, on-demand, false",
+        "DEFAULT, on-demand, false",
+        "AUTHORIZE, on-demand, false",
+        "FANOUT, on-demand, false",
+        "SEND, provisioned-concurrency, false",
+        "CONNECT, on-demand, true"
+    })
     void eachFunctionHandlesItsEventAsLambdaRunsIt(Function function, String initializationType, boolean overTls) {
         InitializationType type = InitializationType.of(initializationType);
         int postsBefore = harness.postsReceived();
@@ -64,37 +74,53 @@ class LambdaContractTest {
             assertThat(harness.postsReceived() - postsBefore).isEqualTo(2 * LambdaHarness.SUBSCRIBERS + priming);
         }
         if (type.containerCredentials()) {
-            assertThat(run.fetches()).as("every request to the credentials endpoint carried its token")
+            assertThat(run.fetches())
+                    .as("every request to the credentials endpoint carried its token")
                     .allMatch(LambdaHarness.Fetch::authorized);
-            assertThat(run.fetches()).as("no credentials fetched before the snapshot")
+            assertThat(run.fetches())
+                    .as("no credentials fetched before the snapshot")
                     .noneMatch(f -> f.at() < run.eventFrom());
             if (function != Function.AUTHORIZE && function != Function.DEFAULT) {
                 // every function but these two signs requests (DynamoDB, @connections), and with credentials that
                 // expire 90 s after they are handed out (SHORT_LIVED) the SDK's container provider fetches new ones,
                 // before they expire, for the requests after the first: its refresh
-                assertThat(run.fetches()).as("fetched at first use after the restore, then refreshed")
+                assertThat(run.fetches())
+                        .as("fetched at first use after the restore, then refreshed")
                         .hasSizeGreaterThanOrEqualTo(2);
-                assertThat(run.fetches()).extracting(LambdaHarness.Fetch::accessKeyId).doesNotHaveDuplicates();
+                assertThat(run.fetches())
+                        .extracting(LambdaHarness.Fetch::accessKeyId)
+                        .doesNotHaveDuplicates();
             }
         } else {
-            assertThat(run.fetches()).as("credentials in variables: the endpoint is not used").isEmpty();
+            assertThat(run.fetches())
+                    .as("credentials in variables: the endpoint is not used")
+                    .isEmpty();
         }
         // the functions log JSON lines only: nothing else (a library's warning, the runtime's) on stdout or stderr
         assertThat(run.output().lines().filter(line -> !line.isBlank()))
-                .as(run.output()).allSatisfy(line -> assertThat(line).startsWith("{"));
+                .as(run.output())
+                .allSatisfy(line -> assertThat(line).startsWith("{"));
         // and each invocation's lines carry the request id the Runtime API gave it, the first as the cold start
-        List<JsonNode> lines = run.output().lines().filter(line -> !line.isBlank()).map(LambdaContractTest::json)
+        List<JsonNode> lines = run.output()
+                .lines()
+                .filter(line -> !line.isBlank())
+                .map(LambdaContractTest::json)
                 .toList();
         for (int i = 0; i < 2; i++) {
             String requestId = run.requestIds().get(i);
             boolean coldStart = i == 0;
-            assertThat(lines).as(run.output())
-                    .filteredOn(line -> line.path("requestId").asText().equals(requestId)).isNotEmpty()
-                    .allSatisfy(line -> assertThat(line.get("coldStart").asBoolean()).isEqualTo(coldStart));
+            assertThat(lines)
+                    .as(run.output())
+                    .filteredOn(line -> line.path("requestId").asText().equals(requestId))
+                    .isNotEmpty()
+                    .allSatisfy(line ->
+                            assertThat(line.get("coldStart").asBoolean()).isEqualTo(coldStart));
         }
         // every other line was written at init, before any invocation (the send path's fan-out, built into a
         // snapshot or a provisioned environment, logs whether it shards)
-        assertThat(lines).as(run.output()).filteredOn(line -> !line.has("requestId"))
+        assertThat(lines)
+                .as(run.output())
+                .filteredOn(line -> !line.has("requestId"))
                 .allSatisfy(line -> assertThat(line.path("event").asText()).isEqualTo("sharding"));
     }
 
@@ -114,8 +140,11 @@ class LambdaContractTest {
     void aVariableMissingFromTheEnvironmentFailsTheRunWithTheInitError() {
         harness.dynamoDbOverTls(false);
 
-        assertThatThrownBy(() -> harness.run(Function.CONNECT, LambdaHarness.LAMBDA_JVM_FLAGS,
-                InitializationType.SNAP_START, env -> env.remove(dev.wsctl.protocol.Settings.ENV_TABLE)))
+        assertThatThrownBy(() -> harness.run(
+                        Function.CONNECT,
+                        LambdaHarness.LAMBDA_JVM_FLAGS,
+                        InitializationType.SNAP_START,
+                        env -> env.remove(dev.wsctl.protocol.Settings.ENV_TABLE)))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("init/error")
                 .hasMessageContaining(dev.wsctl.protocol.Settings.ENV_TABLE);

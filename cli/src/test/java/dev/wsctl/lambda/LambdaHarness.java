@@ -16,7 +16,6 @@ import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.Dynalite;
 import dev.wsctl.store.DynamoDbConnectionStore;
 import dev.wsctl.store.Ttl;
-
 import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
@@ -86,15 +85,20 @@ public final class LambdaHarness implements AutoCloseable {
     static final Duration SHORT_LIVED = Duration.ofSeconds(90);
     /** For measurements: an hour, so that no refresh falls within a run (the provider's would start at 45 min). */
     static final Duration LONG_LIVED = Duration.ofHours(1);
+
     static final int SUBSCRIBERS = 10;
     /** The connection id of the connect, disconnect, joinchannel, sendmessage and ping fixtures. */
     static final String SENDER = "TQ0MFePzoAMCJ-w=";
+
     private static final String REGION = "us-east-1";
     private static final String ACCOUNT = "123456789012";
     private static final String RUNTIME_MAIN = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda";
     /** The runtime's jars on the test class path: the client and what it needs (the managed runtime's lib). */
-    private static final List<String> RUNTIME_JARS = List.of("aws-lambda-java-runtime-interface-client-",
-            "aws-lambda-java-serialization-", "aws-lambda-java-core-", "utils-lite-");
+    private static final List<String> RUNTIME_JARS = List.of(
+            "aws-lambda-java-runtime-interface-client-",
+            "aws-lambda-java-serialization-",
+            "aws-lambda-java-core-",
+            "utils-lite-");
 
     /** A function of the stack: its name in the deploy model, its event, and what its answer must contain. */
     public enum Function {
@@ -137,17 +141,25 @@ public final class LambdaHarness implements AutoCloseable {
      * @param output      what the JVM wrote to stdout and stderr
      * @param requestIds  the request ids the Runtime API gave the two invocations, in order
      */
-    public record Run(Function function, InitializationType type, double initDone, double eventFrom, double handled,
-                      double againMs, double cpuMs, String response, List<Fetch> fetches, String output,
-                      List<String> requestIds) {
+    public record Run(
+            Function function,
+            InitializationType type,
+            double initDone,
+            double eventFrom,
+            double handled,
+            double againMs,
+            double cpuMs,
+            String response,
+            List<Fetch> fetches,
+            String output,
+            List<String> requestIds) {
         public double firstEventMs() {
             return handled - eventFrom;
         }
     }
 
     /** A request to the container credentials endpoint, ms from launch. */
-    public record Fetch(double at, boolean authorized, String accessKeyId) {
-    }
+    public record Fetch(double at, boolean authorized, String accessKeyId) {}
 
     private final StackConfig config;
     private final Duration credentialsLifetime;
@@ -172,11 +184,28 @@ public final class LambdaHarness implements AutoCloseable {
         Arrays.fill(secret, (byte) 7);
         // a stack with every function: auth with an HS256 secret and an origin list turns the authorizer on
         StackConfig defaults = StackConfig.defaults();
-        this.config = new StackConfig("bench", "cold", Optional.of(REGION), defaults.runtime(),
-                defaults.architecture(), defaults.memory(), defaults.timeoutSeconds(), defaults.snapStart(),
-                defaults.defaultChannel(), defaults.delivery(), defaults.maxMessageBytes(), defaults.throttling(),
-                defaults.fanout(), defaults.tags(), new StackConfig.Auth(AuthSettings.Mode.JWT, Optional.empty(),
-                Optional.empty(), Optional.empty(), List.of("https://app.example.com"), OriginPolicy.MissingOrigin.DENY),
+        this.config = new StackConfig(
+                "bench",
+                "cold",
+                Optional.of(REGION),
+                defaults.runtime(),
+                defaults.architecture(),
+                defaults.memory(),
+                defaults.timeoutSeconds(),
+                defaults.snapStart(),
+                defaults.defaultChannel(),
+                defaults.delivery(),
+                defaults.maxMessageBytes(),
+                defaults.throttling(),
+                defaults.fanout(),
+                defaults.tags(),
+                new StackConfig.Auth(
+                        AuthSettings.Mode.JWT,
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        List.of("https://app.example.com"),
+                        OriginPolicy.MissingOrigin.DENY),
                 defaults.publish());
         String token = TokenVerifier.mint(secret, "bench-user", List.of("news"), List.of(), Duration.ofHours(1));
         for (Function f : Function.values()) {
@@ -211,8 +240,8 @@ public final class LambdaHarness implements AutoCloseable {
 
     /** The function as deployed: handler string and {@code wsctl deploy}'s variables, from the deploy model. */
     DeployedFunction deployed(Function f) {
-        return DeployedFunction.of(config, f.name, connections.callbackUrl().toString(),
-                Optional.of(AuthSettings.encodeSecret(secret)));
+        return DeployedFunction.of(
+                config, f.name, connections.callbackUrl().toString(), Optional.of(AuthSettings.encodeSecret(secret)));
     }
 
     /**
@@ -227,8 +256,11 @@ public final class LambdaHarness implements AutoCloseable {
      * {@code LD_LIBRARY_PATH}; {@code _X_AMZN_TRACE_ID} is per invocation, which the Java runtime passes as a system
      * property), then the function's own variables as deploy writes them, then {@code AWS_ENDPOINT_URL_DYNAMODB}.
      */
-    Map<String, String> environment(DeployedFunction function, InitializationType type, String runtimeApi,
-                                    ContainerCredentialsEndpoint credentials) {
+    Map<String, String> environment(
+            DeployedFunction function,
+            InitializationType type,
+            String runtimeApi,
+            ContainerCredentialsEndpoint credentials) {
         // a published version's, as with SnapStart wsctl invokes the alias's version
         String version = type == InitializationType.ON_DEMAND ? "$LATEST" : "1";
         Map<String, String> env = new LinkedHashMap<>();
@@ -255,10 +287,13 @@ public final class LambdaHarness implements AutoCloseable {
         env.put("TZ", ":UTC");
         env.put("LANG", "en_US.UTF-8");
         env.put("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin");
-        env.put("LD_LIBRARY_PATH", "/var/lang/lib:/lib64:/usr/lib64:" + work.resolve("runtime") + ":"
-                + taskRoot + ":" + taskRoot + "/lib:/opt/lib");
+        env.put(
+                "LD_LIBRARY_PATH",
+                "/var/lang/lib:/lib64:/usr/lib64:" + work.resolve("runtime") + ":" + taskRoot + ":" + taskRoot
+                        + "/lib:/opt/lib");
         env.putAll(function.environment());
-        env.put("AWS_ENDPOINT_URL_DYNAMODB",
+        env.put(
+                "AWS_ENDPOINT_URL_DYNAMODB",
                 (dynamoDbOverTls ? dynamoDbTls.endpoint() : dynalite.endpoint()).toString());
         return env;
     }
@@ -268,7 +303,7 @@ public final class LambdaHarness implements AutoCloseable {
      * given the function's event twice. Fails unless both were answered with what {@code f} expects.
      */
     public Run run(Function f, List<String> jvmFlags, InitializationType type) {
-        return run(f, jvmFlags, type, env -> { });
+        return run(f, jvmFlags, type, env -> {});
     }
 
     /** As {@link #run(Function, List, InitializationType)}, with the environment changed by {@code change} first. */
@@ -279,15 +314,17 @@ public final class LambdaHarness implements AutoCloseable {
         String arn = "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + function.name()
                 + (type == InitializationType.ON_DEMAND ? "" : ":" + StackConfig.ALIAS);
         try (ContainerCredentialsEndpoint credentials = new ContainerCredentialsEndpoint(credentialsLifetime);
-             RuntimeApi api = new RuntimeApi(arn, Duration.ofSeconds(config.timeoutSeconds()))) {
+                RuntimeApi api = new RuntimeApi(arn, Duration.ofSeconds(config.timeoutSeconds()))) {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmFlags);
             // the @connections endpoint's (and the TLS front's) certificate, in place of the JDK's CA list
             command.addAll(tls.trustStoreFlags());
             command.addAll(List.of("-cp", runtimeClassPath, RUNTIME_MAIN, function.handler()));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).directory(taskRoot.toFile());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .directory(taskRoot.toFile());
             builder.environment().clear();
             Map<String, String> env = environment(function, type, api.hostAndPort(), credentials);
             change.accept(env);
@@ -315,7 +352,10 @@ public final class LambdaHarness implements AutoCloseable {
                     first = api.invoke(event);
                 }
                 byte[] answer = await(first.response, api, process, out, f);
-                double cpuMs = process.info().totalCpuDuration().map(d -> d.toNanos() / 1e6).orElse(-1.0);
+                double cpuMs = process.info()
+                        .totalCpuDuration()
+                        .map(d -> d.toNanos() / 1e6)
+                        .orElse(-1.0);
                 RuntimeApi.Invocation again = api.invoke(event);
                 await(again.response, api, process, out, f);
                 String response = new String(answer, StandardCharsets.UTF_8);
@@ -324,10 +364,20 @@ public final class LambdaHarness implements AutoCloseable {
                             + ", expected it to contain " + f.expected + "; output:\n" + Files.readString(out));
                 }
                 List<Fetch> fetches = credentials.fetches().stream()
-                        .map(c -> new Fetch(ms(launched, c.at()), c.authorized(), c.accessKeyId())).toList();
-                return new Run(f, type, ms(launched, initDone), ms(launched, eventFrom),
-                        ms(launched, first.answered), Duration.between(again.handedOut, again.answered).toNanos() / 1e6,
-                        cpuMs, response, fetches, Files.readString(out), List.of(first.requestId, again.requestId));
+                        .map(c -> new Fetch(ms(launched, c.at()), c.authorized(), c.accessKeyId()))
+                        .toList();
+                return new Run(
+                        f,
+                        type,
+                        ms(launched, initDone),
+                        ms(launched, eventFrom),
+                        ms(launched, first.answered),
+                        Duration.between(again.handedOut, again.answered).toNanos() / 1e6,
+                        cpuMs,
+                        response,
+                        fetches,
+                        Files.readString(out),
+                        List.of(first.requestId, again.requestId));
             } finally {
                 // Lambda would keep the environment for the next event; the run is over
                 process.destroy();
@@ -344,27 +394,29 @@ public final class LambdaHarness implements AutoCloseable {
     }
 
     /** The future's value; fails with the JVM's output when the runtime reports an error, exits, or takes 60 s. */
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> future, RuntimeApi api, Process process,
-                               Path out, Function f) throws IOException, InterruptedException {
+    private static <T> T await(
+            java.util.concurrent.CompletableFuture<T> future, RuntimeApi api, Process process, Path out, Function f)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try {
                 return future.get(50, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
-                throw new IllegalStateException(f.label() + ": " + e.getCause().getMessage() + "; output:\n"
-                        + Files.readString(out), e.getCause());
+                throw new IllegalStateException(
+                        f.label() + ": " + e.getCause().getMessage() + "; output:\n" + Files.readString(out),
+                        e.getCause());
             } catch (TimeoutException e) {
                 if (api.initError().isDone()) {
-                    throw new IllegalStateException(f.label() + ": " + api.initError().getNow("") + "; output:\n"
-                            + Files.readString(out));
+                    throw new IllegalStateException(
+                            f.label() + ": " + api.initError().getNow("") + "; output:\n" + Files.readString(out));
                 }
                 if (!process.isAlive()) {
                     throw new IllegalStateException(f.label() + ": the JVM exited with status " + process.exitValue()
                             + "; output:\n" + Files.readString(out));
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(f.label() + ": nothing within 60 s; output:\n"
-                            + Files.readString(out));
+                    throw new IllegalStateException(
+                            f.label() + ": nothing within 60 s; output:\n" + Files.readString(out));
                 }
             }
         }
@@ -383,12 +435,15 @@ public final class LambdaHarness implements AutoCloseable {
     /** The same rows before every run: the sender on default and news, and the other subscribers of news. */
     private void seed() {
         long now = System.currentTimeMillis();
-        store.connect(new ConnectionInfo(SENDER, now, "203.0.113.7", "https://app.example.com", null, List.of(),
-                Ttl.expiresAt(now)), List.of(Settings.DEFAULT_CHANNEL, "news"));
+        store.connect(
+                new ConnectionInfo(
+                        SENDER, now, "203.0.113.7", "https://app.example.com", null, List.of(), Ttl.expiresAt(now)),
+                List.of(Settings.DEFAULT_CHANNEL, "news"));
         store.unsubscribe(SENDER, "lobby");
         connections.live.addAll(subscribers());
         for (String id : subscribers()) {
-            store.connect(new ConnectionInfo(id, now, "198.51.100.1", null, null, List.of(), Ttl.expiresAt(now)),
+            store.connect(
+                    new ConnectionInfo(id, now, "198.51.100.1", null, null, List.of(), Ttl.expiresAt(now)),
                     List.of("news"));
         }
     }
@@ -403,10 +458,19 @@ public final class LambdaHarness implements AutoCloseable {
 
     /** What the send path hands the worker: one batch of the message to every subscriber, with no rate cap. */
     private static byte[] fanoutBatch() {
-        byte[] payload = "{\"type\":\"message\",\"channel\":\"news\",\"message\":\"hello\"}"
-                .getBytes(StandardCharsets.UTF_8);
-        return new FanoutBatch("news", payload, subscribers(), SENDER, Double.POSITIVE_INFINITY, 1000,
-                System.currentTimeMillis(), 1, 1).toJson();
+        byte[] payload =
+                "{\"type\":\"message\",\"channel\":\"news\",\"message\":\"hello\"}".getBytes(StandardCharsets.UTF_8);
+        return new FanoutBatch(
+                        "news",
+                        payload,
+                        subscribers(),
+                        SENDER,
+                        Double.POSITIVE_INFINITY,
+                        1000,
+                        System.currentTimeMillis(),
+                        1,
+                        1)
+                .toJson();
     }
 
     @Override
@@ -453,12 +517,15 @@ public final class LambdaHarness implements AutoCloseable {
 
     /** The runtime interface client's jars, from this JVM's class path (Maven resolved them as test dependencies). */
     private static String runtimeClassPath() {
-        List<String> entries = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> RUNTIME_JARS.stream().anyMatch(prefix -> Path.of(entry).getFileName().toString()
-                        .startsWith(prefix)))
+        List<String> entries = Arrays.stream(
+                        System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> RUNTIME_JARS.stream()
+                        .anyMatch(prefix ->
+                                Path.of(entry).getFileName().toString().startsWith(prefix)))
                 .toList();
         for (String prefix : RUNTIME_JARS) {
-            if (entries.stream().noneMatch(e -> Path.of(e).getFileName().toString().startsWith(prefix))) {
+            if (entries.stream()
+                    .noneMatch(e -> Path.of(e).getFileName().toString().startsWith(prefix))) {
                 throw new IllegalStateException("no " + prefix + "*.jar on the class path: the runtime interface"
                         + " client is a test dependency of the cli module");
             }

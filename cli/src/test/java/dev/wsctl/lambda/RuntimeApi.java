@@ -2,7 +2,6 @@ package dev.wsctl.lambda;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -134,16 +133,21 @@ final class RuntimeApi implements AutoCloseable {
                 String type = exchange.getRequestHeaders().getFirst("Lambda-Runtime-Function-Error-Type");
                 String report = path + " (" + type + "): " + new String(body, StandardCharsets.UTF_8);
                 initError.complete(report);
-                pending.values().forEach(i -> i.response.completeExceptionally(new ReportedError(path, type,
-                        new String(body, StandardCharsets.UTF_8))));
+                pending.values()
+                        .forEach(i -> i.response.completeExceptionally(
+                                new ReportedError(path, type, new String(body, StandardCharsets.UTF_8))));
                 respond(exchange, 202, "{\"status\":\"OK\"}".getBytes(StandardCharsets.UTF_8));
-            } else if (method.equals("POST") && path.startsWith("invocation/")
+            } else if (method.equals("POST")
+                    && path.startsWith("invocation/")
                     && (path.endsWith("/response") || path.endsWith("/error"))) {
                 String id = path.substring("invocation/".length(), path.lastIndexOf('/'));
                 Invocation invocation = pending.remove(id);
                 if (invocation == null) {
-                    respond(exchange, 400, "{\"errorMessage\":\"no pending invocation " + id
-                            + "\",\"errorType\":\"InvalidRequestID\"}");
+                    respond(
+                            exchange,
+                            400,
+                            "{\"errorMessage\":\"no pending invocation " + id
+                                    + "\",\"errorType\":\"InvalidRequestID\"}");
                     return;
                 }
                 invocation.answered = Instant.now();
@@ -152,8 +156,8 @@ final class RuntimeApi implements AutoCloseable {
                     invocation.response.complete(body);
                 } else {
                     String type = exchange.getRequestHeaders().getFirst("Lambda-Runtime-Function-Error-Type");
-                    invocation.response.completeExceptionally(new ReportedError("invocation error", type,
-                            new String(body, StandardCharsets.UTF_8)));
+                    invocation.response.completeExceptionally(
+                            new ReportedError("invocation error", type, new String(body, StandardCharsets.UTF_8)));
                 }
             } else {
                 respond(exchange, 404, "{\"errorMessage\":\"unknown path\",\"errorType\":\"NotFound\"}");
@@ -177,11 +181,12 @@ final class RuntimeApi implements AutoCloseable {
         invocation.handedOut = Instant.now();
         var headers = exchange.getResponseHeaders();
         headers.set("Lambda-Runtime-Aws-Request-Id", invocation.requestId);
-        headers.set("Lambda-Runtime-Deadline-Ms",
-                Long.toString(System.currentTimeMillis() + timeout.toMillis()));
+        headers.set("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + timeout.toMillis()));
         headers.set("Lambda-Runtime-Invoked-Function-Arn", functionArn);
-        headers.set("Lambda-Runtime-Trace-Id", "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000)
-                + "-" + invocation.requestId.replace("-", "").substring(0, 24) + ";Sampled=0");
+        headers.set(
+                "Lambda-Runtime-Trace-Id",
+                "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-"
+                        + invocation.requestId.replace("-", "").substring(0, 24) + ";Sampled=0");
         headers.set("Content-Type", "application/json");
         respond(exchange, 200, invocation.event);
     }

@@ -1,7 +1,6 @@
 package dev.wsctl.local;
 
 import dev.wsctl.store.ConnectionInfo;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +48,8 @@ public enum DamagedStores {
     FOREIGN_DATABASE {
         @Override
         public void write(Path file) throws Exception {
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                    Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE rows(id INTEGER PRIMARY KEY, amount REAL)");
                 st.execute("INSERT INTO rows(amount) VALUES (12.5), (99.0)");
             }
@@ -60,7 +60,8 @@ public enum DamagedStores {
         @Override
         public void write(Path file) throws Exception {
             filled(file);
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                    Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE invoices(id INTEGER PRIMARY KEY, amount REAL)");
             }
         }
@@ -71,7 +72,8 @@ public enum DamagedStores {
             filled(file);
             int pageSize;
             int root;
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                    Statement st = c.createStatement()) {
                 pageSize = single(st, "PRAGMA page_size");
                 root = single(st, "SELECT rootpage FROM sqlite_master WHERE name = 'rows_by_channel'");
             }
@@ -91,8 +93,16 @@ public enum DamagedStores {
     private static void filled(Path file) {
         try (SqliteConnectionStore store = new SqliteConnectionStore(file)) {
             for (int i = 0; i < 2000; i++) {
-                store.connect(new ConnectionInfo("conn-" + i + "=", 1_000L, "127.0.0.1", null, "user-" + i, List.of(),
-                        Long.MAX_VALUE / 2), List.of("default", "news-" + (i % 50)));
+                store.connect(
+                        new ConnectionInfo(
+                                "conn-" + i + "=",
+                                1_000L,
+                                "127.0.0.1",
+                                null,
+                                "user-" + i,
+                                List.of(),
+                                Long.MAX_VALUE / 2),
+                        List.of("default", "news-" + (i % 50)));
             }
         }
     }

@@ -1,7 +1,8 @@
 package dev.wsctl.local;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo page ({@code examples/demo.html}) and {@code examples/client.js}: one client class in both, each
@@ -40,7 +39,8 @@ class DemoPageTest {
     @Test
     void theStageIsFilledInAsAnEscapedAttribute() {
         String html = new String(DemoPage.forStage("a\"b<c>&d").body(), StandardCharsets.UTF_8);
-        assertThat(html).contains("<meta name=\"wsctl-stage\" content=\"a&quot;b&lt;c&gt;&amp;d\">")
+        assertThat(html)
+                .contains("<meta name=\"wsctl-stage\" content=\"a&quot;b&lt;c&gt;&amp;d\">")
                 .doesNotContain(DemoPage.STAGE_META);
         assertThat(DemoPage.template()).contains(DemoPage.STAGE_META);
     }
@@ -49,7 +49,9 @@ class DemoPageTest {
     @Test
     void theClientExampleWorksAgainstALocalStack() throws Exception {
         Duration idle = Duration.ofSeconds(1);
-        LocalStack.Config config = LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db"))
+        LocalStack.Config config = LocalStack.Config.defaults()
+                .withPort(0)
+                .withDb(dir.resolve("local.db"))
                 .withLimits(Limits.aws().withIdleTimeout(idle));
         try (LocalStack stack = LocalStack.start(config)) {
             node("client.test.mjs", stack.websocketUri().toString(), Long.toString(idle.toMillis()));
@@ -61,9 +63,12 @@ class DemoPageTest {
     void theDemoPageWorksInHeadlessChromium() throws Exception {
         Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
         boolean ci = System.getenv("CI") != null;
-        assumeTrue(Files.isExecutable(chromium) || ci, "skipped: no Chromium at " + chromium
-                + " (apt-get install chromium, or set CHROMIUM); with CI set this test runs and fails instead");
-        try (LocalStack stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+        assumeTrue(
+                Files.isExecutable(chromium) || ci,
+                "skipped: no Chromium at " + chromium
+                        + " (apt-get install chromium, or set CHROMIUM); with CI set this test runs and fails instead");
+        try (LocalStack stack =
+                LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
             node("demo.test.mjs", stack.demoPageUri().toString());
         }
     }
@@ -87,8 +92,11 @@ class DemoPageTest {
         List<String> command = new java.util.ArrayList<>(List.of("node", script));
         command.addAll(List.of(args));
         long started = System.nanoTime();
-        Process process = new ProcessBuilder(command).directory(tools.toFile())
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .directory(tools.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
         boolean exited;
         try {
             exited = process.waitFor(NODE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -99,21 +107,23 @@ class DemoPageTest {
         }
         String out = Files.readString(output);
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        System.out.println("node " + String.join(" ", command.subList(1, command.size())) + " (" + millis + " ms):\n" + out);
+        System.out.println(
+                "node " + String.join(" ", command.subList(1, command.size())) + " (" + millis + " ms):\n" + out);
         if (!exited)
             fail("node " + script + " did not finish within " + NODE_TIMEOUT.toSeconds() + " s; its output:\n" + out);
-        assertThat(process.exitValue()).as("exit code of node %s; its output:%n%s", script, out).isZero();
+        assertThat(process.exitValue())
+                .as("exit code of node %s; its output:%n%s", script, out)
+                .isZero();
     }
 
     /** The checkout's root: the surefire property, else the nearest directory above with examples/client.js. */
     private static Path projectDir() {
         String dir = System.getProperty("wsctl.project.dir");
-        if (dir != null && !dir.isBlank())
-            return Path.of(dir).toAbsolutePath();
+        if (dir != null && !dir.isBlank()) return Path.of(dir).toAbsolutePath();
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("examples/client.js")))
-                return p;
+            if (Files.isRegularFile(p.resolve("examples/client.js"))) return p;
         }
-        throw new IllegalStateException("no examples/client.js above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "no examples/client.js above " + Path.of("").toAbsolutePath());
     }
 }

@@ -1,5 +1,7 @@
 package dev.wsctl.local;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
@@ -7,12 +9,6 @@ import dev.wsctl.auth.TokenVerifier;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.Settings;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The authorizer, private channels and the publish policy end to end: the local stack runs the same
@@ -36,15 +35,20 @@ class LocalAuthTest {
 
     @TempDir
     Path dir;
+
     private final List<String> log = new CopyOnWriteArrayList<>();
     private final List<TestClient> clients = new ArrayList<>();
     private LocalStack stack;
 
     private void start(Settings.Publish publish) throws Exception {
-        AuthSettings auth = AuthSettings.hs256(SECRET, List.of(APP, "https://*.example.com"),
-                OriginPolicy.MissingOrigin.ALLOW);
-        stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db"))
-                .withPublish(publish).withAuth(auth).withLog(new JsonLog(log::add)));
+        AuthSettings auth =
+                AuthSettings.hs256(SECRET, List.of(APP, "https://*.example.com"), OriginPolicy.MissingOrigin.ALLOW);
+        stack = LocalStack.start(LocalStack.Config.defaults()
+                .withPort(0)
+                .withDb(dir.resolve("local.db"))
+                .withPublish(publish)
+                .withAuth(auth)
+                .withLog(new JsonLog(log::add)));
     }
 
     @AfterEach
@@ -78,27 +82,45 @@ class LocalAuthTest {
     void theUpgradeIsRefusedWithoutAValidTokenOrFromAnotherOrigin() throws Exception {
         start(Settings.Publish.MEMBERS);
         String good = token("alice", List.of(), List.of());
-        assertThat(TestClient.refusedHandshake(stack.websocketUri()).statusCode()).as("no token").isEqualTo(401);
-        String wrongKey = TokenVerifier.mint(AuthSettings.newSecret(), "alice", List.of(), List.of(),
-                Duration.ofMinutes(5));
-        assertThat(TestClient.refusedHandshake(withToken(wrongKey)).statusCode()).as("wrong key").isEqualTo(401);
-        assertThat(TestClient.refusedHandshake(withToken(good.substring(0, good.length() - 3))).statusCode())
-                .as("truncated").isEqualTo(401);
+        assertThat(TestClient.refusedHandshake(stack.websocketUri()).statusCode())
+                .as("no token")
+                .isEqualTo(401);
+        String wrongKey =
+                TokenVerifier.mint(AuthSettings.newSecret(), "alice", List.of(), List.of(), Duration.ofMinutes(5));
+        assertThat(TestClient.refusedHandshake(withToken(wrongKey)).statusCode())
+                .as("wrong key")
+                .isEqualTo(401);
+        assertThat(TestClient.refusedHandshake(withToken(good.substring(0, good.length() - 3)))
+                        .statusCode())
+                .as("truncated")
+                .isEqualTo(401);
         assertThat(TestClient.refusedHandshake(withToken(good), Map.of("Origin", "https://example.com.evil.com"))
-                .statusCode()).as("foreign origin").isEqualTo(403);
+                        .statusCode())
+                .as("foreign origin")
+                .isEqualTo(403);
         assertThat(TestClient.refusedHandshake(withToken(good), Map.of("Origin", "http://app.example.com"))
-                .statusCode()).as("http instead of https").isEqualTo(403);
-        assertThat(stack.store().connections(100)).as("no refused connection reached $connect").isEmpty();
+                        .statusCode())
+                .as("http instead of https")
+                .isEqualTo(403);
+        assertThat(stack.store().connections(100))
+                .as("no refused connection reached $connect")
+                .isEmpty();
 
         // accepted: token in the query, or as a Bearer header (non-browser clients, no Origin)
         clients.add(TestClient.connect(withToken(good), Map.of("Origin", "https://x.example.com")));
         clients.add(TestClient.connect(stack.websocketUri(), Map.of("Authorization", "Bearer " + good)));
-        assertThat(stack.store().connections(100)).hasSize(2)
+        assertThat(stack.store().connections(100))
+                .hasSize(2)
                 .allSatisfy(info -> assertThat(info.sub()).isEqualTo("alice"));
 
         String all = String.join("\n", log);
-        assertThat(all).contains("\"decision\":\"deny\"", "\"reason\":\"missing_token\"", "\"reason\":\"bad_signature\"",
-                "\"reason\":\"origin_not_allowed\"", "\"decision\":\"allow\"");
+        assertThat(all)
+                .contains(
+                        "\"decision\":\"deny\"",
+                        "\"reason\":\"missing_token\"",
+                        "\"reason\":\"bad_signature\"",
+                        "\"reason\":\"origin_not_allowed\"",
+                        "\"decision\":\"allow\"");
         assertThat(all).doesNotContain(good).doesNotContain(wrongKey);
     }
 
@@ -114,8 +136,11 @@ class LocalAuthTest {
         assertThat(joined.get("type").asText()).isEqualTo("joined");
         assertThat(errorCode(member.request("{\"action\":\"joinchannel\",\"channel\":\"private-other\"}")))
                 .isEqualTo("forbidden");
-        assertThat(outsider.request("{\"action\":\"joinchannel\",\"channel\":\"news\"}").get("type").asText())
-                .as("public channels need no grant").isEqualTo("joined");
+        assertThat(outsider.request("{\"action\":\"joinchannel\",\"channel\":\"news\"}")
+                        .get("type")
+                        .asText())
+                .as("public channels need no grant")
+                .isEqualTo("joined");
         assertThat(stack.store().connections(100)).anySatisfy(info -> {
             assertThat(info.sub()).isEqualTo("alice");
             assertThat(info.grants()).containsExactly("private-team-*");
@@ -137,9 +162,13 @@ class LocalAuthTest {
         TestClient dave = client("dave", List.of("private-x"), List.of());
         for (String channel : List.of("news", "allowed-1", "private-x", "private-y")) {
             assertThat(listener.request("{\"action\":\"joinchannel\",\"channel\":\"" + channel + "\"}")
-                    .get("type").asText()).isEqualTo("joined");
+                            .get("type")
+                            .asText())
+                    .isEqualTo("joined");
         }
-        assertThat(alice.request("{\"action\":\"joinchannel\",\"channel\":\"news\"}").get("type").asText())
+        assertThat(alice.request("{\"action\":\"joinchannel\",\"channel\":\"news\"}")
+                        .get("type")
+                        .asText())
                 .isEqualTo("joined");
 
         JsonNode aliceJoined = alice.request(send("news", "m1"));
@@ -152,24 +181,36 @@ class LocalAuthTest {
         JsonNode daveGrantedPrivate = dave.request(send("private-x", "m8"));
 
         // the claim grants its channels under every policy, without joining them
-        assertThat(carolClaimed.get("type").asText()).as("claimed channel, not joined").isEqualTo("ack");
-        assertThat(carolClaimedPrivate.get("type").asText()).as("claimed private channel").isEqualTo("ack");
+        assertThat(carolClaimed.get("type").asText())
+                .as("claimed channel, not joined")
+                .isEqualTo("ack");
+        assertThat(carolClaimedPrivate.get("type").asText())
+                .as("claimed private channel")
+                .isEqualTo("ack");
         assertThat(errorCode(alicePrivate)).as("private channel, no grant").isEqualTo("forbidden");
-        assertThat(errorCode(carolUngrantedPrivate)).as("private channel outside the claim").isEqualTo("forbidden");
+        assertThat(errorCode(carolUngrantedPrivate))
+                .as("private channel outside the claim")
+                .isEqualTo("forbidden");
         switch (policy) {
             case MEMBERS -> {
                 assertThat(aliceJoined.get("type").asText()).isEqualTo("ack");
                 assertThat(errorCode(aliceOther)).as("not joined").isEqualTo("forbidden");
-                assertThat(errorCode(carolOutsideClaim)).as("not joined, outside the claim").isEqualTo("forbidden");
-                assertThat(errorCode(daveGrantedPrivate)).as("a join grant is not membership").isEqualTo("forbidden");
+                assertThat(errorCode(carolOutsideClaim))
+                        .as("not joined, outside the claim")
+                        .isEqualTo("forbidden");
+                assertThat(errorCode(daveGrantedPrivate))
+                        .as("a join grant is not membership")
+                        .isEqualTo("forbidden");
                 assertThat(received(listener)).containsExactlyInAnyOrder("m1", "m5", "m6");
             }
             case ANY -> {
                 assertThat(aliceJoined.get("type").asText()).isEqualTo("ack");
                 assertThat(aliceOther.get("type").asText()).isEqualTo("ack");
-                assertThat(carolOutsideClaim.get("type").asText()).as("the claim does not narrow the policy")
+                assertThat(carolOutsideClaim.get("type").asText())
+                        .as("the claim does not narrow the policy")
                         .isEqualTo("ack");
-                assertThat(daveGrantedPrivate.get("type").asText()).as("a channels grant covers a private channel")
+                assertThat(daveGrantedPrivate.get("type").asText())
+                        .as("a channels grant covers a private channel")
                         .isEqualTo("ack");
                 assertThat(received(listener)).containsExactlyInAnyOrder("m1", "m2", "m4", "m5", "m6", "m8");
             }
@@ -191,12 +232,15 @@ class LocalAuthTest {
         b.request("{\"action\":\"joinchannel\",\"channel\":\"private-room\"}");
         b.send(send("private-room", "hi"));
         JsonNode delivered = a.next();
-        assertThat(delivered.get("sender").asText()).as("the sender is the token's sub").isEqualTo("bob");
+        assertThat(delivered.get("sender").asText())
+                .as("the sender is the token's sub")
+                .isEqualTo("bob");
         assertThat(delivered.get("message").asText()).isEqualTo("hi");
     }
 
     private static String send(String channel, String text) {
-        return "{\"action\":\"sendmessage\",\"channel\":\"" + channel + "\",\"message\":\"" + text + "\",\"id\":\"" + text + "\"}";
+        return "{\"action\":\"sendmessage\",\"channel\":\"" + channel + "\",\"message\":\"" + text + "\",\"id\":\""
+                + text + "\"}";
     }
 
     private static List<String> received(TestClient c) throws Exception {

@@ -1,15 +1,14 @@
 package dev.wsctl.local;
 
-import org.eclipse.jetty.websocket.api.Session;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.eclipse.jetty.websocket.api.Session;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * A client acts on its 101 response at once, while Jetty may not yet have opened the socket on the server: a post
@@ -19,8 +18,11 @@ class LocalConnectionTest {
 
     /** The calls a Jetty session received, in order; a proxy, since only these few methods matter here. */
     private final List<String> calls = new ArrayList<>();
-    private final Session session = (Session) Proxy.newProxyInstance(Session.class.getClassLoader(),
-            new Class<?>[] {Session.class}, (proxy, method, args) -> switch (method.getName()) {
+
+    private final Session session = (Session) Proxy.newProxyInstance(
+            Session.class.getClassLoader(),
+            new Class<?>[] {Session.class},
+            (proxy, method, args) -> switch (method.getName()) {
                 case "isOpen" -> true;
                 case "sendText" -> {
                     calls.add("text " + args[0]);
@@ -41,8 +43,16 @@ class LocalConnectionTest {
     }
 
     private LocalConnection connection() {
-        return new LocalConnection(gateway, "id=", System.currentTimeMillis(), Map.of(), Map.of(), "127.0.0.1", "test",
-                "localhost", Limits.aws());
+        return new LocalConnection(
+                gateway,
+                "id=",
+                System.currentTimeMillis(),
+                Map.of(),
+                Map.of(),
+                "127.0.0.1",
+                "test",
+                "localhost",
+                Limits.aws());
     }
 
     @Test

@@ -1,28 +1,17 @@
 package dev.wsctl.local;
 
+import static dev.wsctl.local.TestClient.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.connections.ConnectionsEndpoint;
-import dev.wsctl.json.Json;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
-import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
-import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;
-import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
-import software.amazon.awssdk.services.apigatewaymanagementapi.model.PayloadTooLargeException;
-
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,13 +39,21 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static dev.wsctl.local.TestClient.WAIT;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
+import software.amazon.awssdk.services.apigatewaymanagementapi.model.PayloadTooLargeException;
 
 class LocalGatewayTest {
 
@@ -64,6 +61,7 @@ class LocalGatewayTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** One Netty client for every SDK client of the class: shutting Netty down takes seconds. */
     private static SdkAsyncHttpClient netty;
+
     private static final String ID_SHAPE = "[A-Za-z0-9_-]{15}=";
 
     /** Every $connect event, accepted or not. */
@@ -72,6 +70,7 @@ class LocalGatewayTest {
     private final Set<String> accepted = ConcurrentHashMap.newKeySet();
     /** The same ids, for {@link #connect} to take in order. */
     private final BlockingQueue<String> acceptedQueue = new LinkedBlockingQueue<>();
+
     private final BlockingQueue<JsonNode> disconnects = new LinkedBlockingQueue<>();
     private final Map<String, AtomicInteger> disconnectCounts = new ConcurrentHashMap<>();
     private final Set<String> suppressed = ConcurrentHashMap.newKeySet();
@@ -80,6 +79,7 @@ class LocalGatewayTest {
     private final List<TestClient> clients = new ArrayList<>();
     /** The connection id of each client, from its $connect (null without a $connect route). */
     private final Map<TestClient, String> ids = new HashMap<>();
+
     private final List<ApiGatewayManagementApiAsyncClient> sdkClients = new ArrayList<>();
 
     @BeforeAll
@@ -102,7 +102,9 @@ class LocalGatewayTest {
             int count = disconnectCounts.getOrDefault(id, new AtomicInteger()).get();
             assertThat(count).as("$disconnect events for %s", id).isEqualTo(suppressed.contains(id) ? 0 : 1);
         }
-        assertThat(disconnectCounts.keySet()).as("$disconnect only for accepted connections").isSubsetOf(accepted);
+        assertThat(disconnectCounts.keySet())
+                .as("$disconnect only for accepted connections")
+                .isSubsetOf(accepted);
     }
 
     // ---- events ----
@@ -118,7 +120,8 @@ class LocalGatewayTest {
         assertThat(header(event.get("headers"), "X-Test").asText()).isEqualTo("yes");
         assertThat(header(event.get("headers"), "Host").asText()).isEqualTo("127.0.0.1:" + gateway.port());
         assertThat(header(event.get("multiValueHeaders"), "X-Test")).containsExactly(JSON.valueToTree("yes"));
-        assertThat(event.get("queryStringParameters")).isEqualTo(json("{\"token\":\"abc\",\"tag\":\"2\",\"flag\":\"\"}"));
+        assertThat(event.get("queryStringParameters"))
+                .isEqualTo(json("{\"token\":\"abc\",\"tag\":\"2\",\"flag\":\"\"}"));
         assertThat(event.get("multiValueQueryStringParameters"))
                 .isEqualTo(json("{\"token\":[\"abc\"],\"tag\":[\"1\",\"2\"],\"flag\":[\"\"]}"));
         assertThat(event.get("isBase64Encoded").asBoolean(true)).isFalse();
@@ -135,12 +138,14 @@ class LocalGatewayTest {
         assertThat(ctx.get("extendedRequestId").asText()).matches(ID_SHAPE);
         assertThat(ctx.get("requestTime").asText()).matches("\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2} \\+0000");
         assertThat(ctx.get("connectedAt").asLong()).isBetween(before, after);
-        assertThat(ctx.get("requestTimeEpoch").asLong()).isBetween(ctx.get("connectedAt").asLong(), after);
+        assertThat(ctx.get("requestTimeEpoch").asLong())
+                .isBetween(ctx.get("connectedAt").asLong(), after);
         assertThat(ctx.get("identity").get("sourceIp").asText()).isEqualTo("127.0.0.1");
         assertThat(ctx.get("identity").get("userAgent").asText()).startsWith("Java-http-client");
         assertThat(ctx.has("messageId")).isFalse();
         // the documented way back to the @connections API
-        assertThat(URI.create("http://" + ctx.get("domainName").asText() + ":" + gateway.port() + "/" + ctx.get("stage").asText()))
+        assertThat(URI.create("http://" + ctx.get("domainName").asText() + ":" + gateway.port() + "/"
+                        + ctx.get("stage").asText()))
                 .isEqualTo(gateway.callbackUri());
 
         connect(gateway, null, Map.of());
@@ -153,7 +158,8 @@ class LocalGatewayTest {
     void messageEventHasApiGatewayShape() throws Exception {
         LocalGateway gateway = start(standard());
         TestClient client = connect(gateway);
-        long connectedAt = connectEvents.poll().get("requestContext").get("connectedAt").asLong();
+        long connectedAt =
+                connectEvents.poll().get("requestContext").get("connectedAt").asLong();
 
         String text = "{\"action\":\"joinchannel\",\"channel\":\"news\"}";
         client.send(text);
@@ -183,7 +189,8 @@ class LocalGatewayTest {
     void disconnectEventHasApiGatewayShapeAndClientCloseCode() throws Exception {
         LocalGateway gateway = start(standard());
         TestClient client = connect(gateway, "token=abc", Map.of("X-Test", "yes"));
-        long connectedAt = connectEvents.poll().get("requestContext").get("connectedAt").asLong();
+        long connectedAt =
+                connectEvents.poll().get("requestContext").get("connectedAt").asLong();
 
         client.sendClose(4000, "bye");
         JsonNode event = nextDisconnect();
@@ -235,7 +242,9 @@ class LocalGatewayTest {
         for (Map.Entry<String, String> e : expected.entrySet()) {
             client.send(e.getKey());
             JsonNode event = client.next();
-            assertThat(event.get("requestContext").get("routeKey").asText()).as(e.getKey()).isEqualTo(e.getValue());
+            assertThat(event.get("requestContext").get("routeKey").asText())
+                    .as(e.getKey())
+                    .isEqualTo(e.getValue());
             assertThat(event.get("body").asText()).isEqualTo(e.getKey());
         }
     }
@@ -265,7 +274,9 @@ class LocalGatewayTest {
         TestClient client = connect(gateway);
         client.send("{\"action\":\"boom\"}");
         String raw = client.nextText();
-        assertThat(raw).startsWith("{\"message\": \"Internal server error\", \"connectionId\":\"" + id(client) + "\", \"requestId\":\"");
+        assertThat(raw)
+                .startsWith("{\"message\": \"Internal server error\", \"connectionId\":\"" + id(client)
+                        + "\", \"requestId\":\"");
         assertThat(JSON.readTree(raw).get("requestId").asText()).matches(ID_SHAPE);
 
         client.send("{\"action\":\"silent\"}");
@@ -276,17 +287,15 @@ class LocalGatewayTest {
 
     @Test
     void messagesOfOneConnectionAreHandledInArrivalOrder() throws Exception {
-        LocalGateway gateway = start(recorded(LocalGateway.builder()).invokerThreads(8)
-                .route("$default", event -> {
+        LocalGateway gateway =
+                start(recorded(LocalGateway.builder()).invokerThreads(8).route("$default", event -> {
                     // handlers that take different times: the order must hold anyway (what is tested)
                     Thread.sleep(ThreadLocalRandom.current().nextInt(3));
                     return result(200, JSON.readTree(event).get("body").asText());
                 }));
         TestClient client = connect(gateway);
-        for (int i = 0; i < 100; i++)
-            client.send("m" + i);
-        for (int i = 0; i < 100; i++)
-            assertThat(client.nextText()).isEqualTo("m" + i);
+        for (int i = 0; i < 100; i++) client.send("m" + i);
+        for (int i = 0; i < 100; i++) assertThat(client.nextText()).isEqualTo("m" + i);
     }
 
     @Test
@@ -295,24 +304,22 @@ class LocalGatewayTest {
         // block on HTTP calls that Jetty must answer while they wait.
         ApiGatewayManagementApiAsyncClient[] sdk = new ApiGatewayManagementApiAsyncClient[1];
         LocalGateway[] self = new LocalGateway[1];
-        LocalGateway gateway = start(recorded(LocalGateway.builder()).invokerThreads(2)
-                .route("broadcast", event -> {
+        LocalGateway gateway =
+                start(recorded(LocalGateway.builder()).invokerThreads(2).route("broadcast", event -> {
                     String body = JSON.readTree(event).get("body").asText();
                     for (String id : self[0].connectionIds())
-                        sdk[0].postToConnection(r -> r.connectionId(id).data(SdkBytes.fromUtf8String(body))).join();
+                        sdk[0].postToConnection(r -> r.connectionId(id).data(SdkBytes.fromUtf8String(body)))
+                                .join();
                     return null;
                 }));
         self[0] = gateway;
         sdk[0] = sdk(gateway);
         List<TestClient> all = new ArrayList<>();
-        for (int i = 0; i < 5; i++)
-            all.add(connect(gateway));
-        for (int i = 0; i < all.size(); i++)
-            all.get(i).send("{\"action\":\"broadcast\",\"from\":" + i + "}");
+        for (int i = 0; i < 5; i++) all.add(connect(gateway));
+        for (int i = 0; i < all.size(); i++) all.get(i).send("{\"action\":\"broadcast\",\"from\":" + i + "}");
         for (TestClient c : all) {
             Set<String> received = new HashSet<>();
-            for (int i = 0; i < all.size(); i++)
-                received.add(c.nextText());
+            for (int i = 0; i < all.size(); i++) received.add(c.nextText());
             assertThat(received).hasSize(all.size());
         }
     }
@@ -346,13 +353,23 @@ class LocalGatewayTest {
         Map<String, String> refused = new LinkedHashMap<>();
         refused.put("no Sec-WebSocket-Key", head.formatted("HTTP/1.1", upgrade + connection + version));
         refused.put("no Sec-WebSocket-Version", head.formatted("HTTP/1.1", upgrade + connection + key));
-        refused.put("Sec-WebSocket-Version 8", head.formatted("HTTP/1.1", upgrade + connection + "Sec-WebSocket-Version: 8\r\n" + key));
+        refused.put(
+                "Sec-WebSocket-Version 8",
+                head.formatted("HTTP/1.1", upgrade + connection + "Sec-WebSocket-Version: 8\r\n" + key));
         refused.put("HTTP/1.0", head.formatted("HTTP/1.0", upgrade + connection + version + key));
-        refused.put("Upgrade: websocket2", head.formatted("HTTP/1.1", "Upgrade: websocket2\r\n" + connection + version + key));
-        refused.put("Upgrade: websocket, h2c", head.formatted("HTTP/1.1", "Upgrade: websocket, h2c\r\n" + connection + version + key));
-        refused.put("Connection: keep-alive", head.formatted("HTTP/1.1", upgrade + "Connection: keep-alive\r\n" + version + key));
+        refused.put(
+                "Upgrade: websocket2",
+                head.formatted("HTTP/1.1", "Upgrade: websocket2\r\n" + connection + version + key));
+        refused.put(
+                "Upgrade: websocket, h2c",
+                head.formatted("HTTP/1.1", "Upgrade: websocket, h2c\r\n" + connection + version + key));
+        refused.put(
+                "Connection: keep-alive",
+                head.formatted("HTTP/1.1", upgrade + "Connection: keep-alive\r\n" + version + key));
         for (Map.Entry<String, String> shape : refused.entrySet())
-            assertThat(RawClient.handshake(gateway, shape.getValue())).as(shape.getKey()).matches("HTTP/1\\.[01] 4\\d\\d .*");
+            assertThat(RawClient.handshake(gateway, shape.getValue()))
+                    .as(shape.getKey())
+                    .matches("HTTP/1\\.[01] 4\\d\\d .*");
         assertThat(authorizerCalls).as("authorizer runs").hasValue(0);
         assertThat(connectEvents).as("$connect events").isEmpty();
         assertThat(gateway.connectionCount()).isZero();
@@ -373,10 +390,12 @@ class LocalGatewayTest {
             return result;
         }));
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.port())) {
-            socket.getOutputStream().write(("GET /test HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            assertThat(connectEvents.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
+            socket.getOutputStream()
+                    .write(("GET /test HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                    + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            assertThat(connectEvents.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                    .isNotNull();
             socket.setSoLinger(true, 0); // close() sends RST
         }
         // time for the RST to reach the server's socket: the case tested (were it late, the socket would open and
@@ -394,12 +413,15 @@ class LocalGatewayTest {
         LocalGateway gateway = start(standard());
         TestClient client = connect(gateway, "protocol=wsctl.v1", Map.of(), "wsctl.v1", "other");
         assertThat(client.socket().getSubprotocol()).isEqualTo("wsctl.v1");
-        assertThat(header(connectEvents.poll().get("headers"), "Sec-WebSocket-Protocol").asText()).isEqualTo("wsctl.v1, other");
+        assertThat(header(connectEvents.poll().get("headers"), "Sec-WebSocket-Protocol")
+                        .asText())
+                .isEqualTo("wsctl.v1, other");
     }
 
     @Test
     void withoutConnectRouteEveryUpgradeIsAccepted() throws Exception {
-        LocalGateway gateway = start(LocalGateway.builder().port(0).stage("test").route("$default", echo()));
+        LocalGateway gateway =
+                start(LocalGateway.builder().port(0).stage("test").route("$default", echo()));
         TestClient client = connect(gateway);
         client.send("hi");
         assertThat(client.next().get("body").asText()).isEqualTo("hi");
@@ -414,19 +436,21 @@ class LocalGatewayTest {
             assertThat(e.get("methodArn").asText()).endsWith(":testapi/test/$connect");
             assertThat(e.get("requestContext").get("connectionId").asText()).matches(ID_SHAPE);
             String token = e.path("queryStringParameters").path("token").asText("");
-            if (token.equals("nobody"))
-                throw new RuntimeException("Unauthorized");
-            if (token.equals("broken"))
-                throw new IllegalStateException("authorizer bug");
+            if (token.equals("nobody")) throw new RuntimeException("Unauthorized");
+            if (token.equals("broken")) throw new IllegalStateException("authorizer bug");
             String effect = token.equals("alice") ? "Allow" : "Deny";
             return ("{\"principalId\":\"" + token + "\",\"policyDocument\":{\"Version\":\"2012-10-17\",\"Statement\":"
-                    + "[{\"Action\":\"execute-api:Invoke\",\"Effect\":\"" + effect + "\",\"Resource\":\"" + e.get("methodArn").asText()
-                    + "\"}]},\"context\":{\"sub\":\"" + token + "\",\"channels\":\"news,private-x\"}}").getBytes(StandardCharsets.UTF_8);
+                            + "[{\"Action\":\"execute-api:Invoke\",\"Effect\":\"" + effect + "\",\"Resource\":\""
+                            + e.get("methodArn").asText()
+                            + "\"}]},\"context\":{\"sub\":\"" + token + "\",\"channels\":\"news,private-x\"}}")
+                    .getBytes(StandardCharsets.UTF_8);
         }));
         assertThat(refusedStatus(gateway, "token=mallory")).isEqualTo(403);
         assertThat(refusedStatus(gateway, "token=nobody")).isEqualTo(401);
         assertThat(refusedStatus(gateway, "token=broken")).isEqualTo(500);
-        assertThat(connectEvents).as("$connect never runs for a refused authorizer").isEmpty();
+        assertThat(connectEvents)
+                .as("$connect never runs for a refused authorizer")
+                .isEmpty();
 
         TestClient client = connect(gateway, "token=alice", Map.of());
         JsonNode authorizer = connectEvents.poll().get("requestContext").get("authorizer");
@@ -444,12 +468,15 @@ class LocalGatewayTest {
         LocalGateway gateway = start(standard());
         String base = "http://127.0.0.1:" + gateway.port();
         assertThat(httpStatus("GET", base + "/other")).isEqualTo(404);
-        assertThat(httpStatus("GET", base + "/")).as("no demo page unless asked for").isEqualTo(404);
+        assertThat(httpStatus("GET", base + "/"))
+                .as("no demo page unless asked for")
+                .isEqualTo(404);
         assertThat(httpStatus("GET", base + "/test/extra")).isEqualTo(404);
         assertThat(httpStatus("GET", base + "/test")).isEqualTo(426);
         assertThat(httpStatus("PUT", base + "/test/@connections/abc")).isEqualTo(405);
         assertThat(httpStatus("GET", base + "/test/@connections/")).isEqualTo(404);
-        assertThat(TestClient.refusedHandshake(URI.create("ws://127.0.0.1:" + gateway.port() + "/prod")).statusCode())
+        assertThat(TestClient.refusedHandshake(URI.create("ws://127.0.0.1:" + gateway.port() + "/prod"))
+                        .statusCode())
                 .isEqualTo(404);
         assertThat(connectEvents).isEmpty();
     }
@@ -458,8 +485,8 @@ class LocalGatewayTest {
     void servesTheDemoPageAtTheRootUnderAStrictPolicy() throws Exception {
         LocalGateway gateway = start(standard().demoPage(true));
         assertThat(gateway.demoPageUri()).isEqualTo(URI.create("http://127.0.0.1:" + gateway.port() + "/"));
-        HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(gateway.demoPageUri()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> page =
+                HTTP.send(HttpRequest.newBuilder(gateway.demoPageUri()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
         assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
@@ -471,16 +498,23 @@ class LocalGatewayTest {
         String csp = page.headers().firstValue("Content-Security-Policy").orElseThrow();
         String script = html.substring(html.indexOf("<script>") + 8, html.indexOf("</script>"));
         String style = html.substring(html.indexOf("<style>") + 7, html.indexOf("</style>"));
-        assertThat(csp).isEqualTo("default-src 'none'; script-src 'sha256-" + sha256(script) + "'; style-src 'sha256-"
-                + sha256(style) + "'; connect-src ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+        assertThat(csp)
+                .isEqualTo("default-src 'none'; script-src 'sha256-" + sha256(script) + "'; style-src 'sha256-"
+                        + sha256(style)
+                        + "'; connect-src ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
         assertThat(html).doesNotContain("innerHTML", "eval(", "style=\"", "<script src", "<link");
 
-        HttpResponse<String> index = HTTP.send(HttpRequest.newBuilder(URI.create(gateway.demoPageUri() + "index.html")).build(),
+        HttpResponse<String> index = HTTP.send(
+                HttpRequest.newBuilder(URI.create(gateway.demoPageUri() + "index.html"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(index.statusCode()).isEqualTo(200);
         assertThat(index.body()).isEqualTo(html);
-        HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(gateway.demoPageUri())
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> head = HTTP.send(
+                HttpRequest.newBuilder(gateway.demoPageUri())
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.body()).isEmpty();
         assertThat(httpStatus("POST", gateway.demoPageUri().toString())).isEqualTo(405);
@@ -497,8 +531,9 @@ class LocalGatewayTest {
     }
 
     private static String sha256(String text) throws Exception {
-        return Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
-                .digest(text.getBytes(StandardCharsets.UTF_8)));
+        return Base64.getEncoder()
+                .encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     // ---- $disconnect on every kind of close ----
@@ -572,8 +607,10 @@ class LocalGatewayTest {
         gateway.close();
         assertThat(disconnects).hasSize(3);
         for (JsonNode event : disconnects) {
-            assertThat(event.get("requestContext").get("disconnectStatusCode").asInt()).isEqualTo(1001);
-            assertThat(event.get("requestContext").get("disconnectReason").asText()).isEqualTo("Going away");
+            assertThat(event.get("requestContext").get("disconnectStatusCode").asInt())
+                    .isEqualTo(1001);
+            assertThat(event.get("requestContext").get("disconnectReason").asText())
+                    .isEqualTo("Going away");
         }
         for (TestClient c : all) {
             assertThat(c.awaitClose()).isEqualTo(1001);
@@ -581,7 +618,8 @@ class LocalGatewayTest {
         }
         gateway.close(); // idempotent
         assertThatThrownBy(() -> TestClient.connect(uri))
-                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(ConnectException.class);
+                .isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(ConnectException.class);
     }
 
     @Test
@@ -593,7 +631,8 @@ class LocalGatewayTest {
         suppressed.add(id(skipped));
         skipped.sendClose(WebSocket.NORMAL_CLOSURE, "");
         kept.sendClose(WebSocket.NORMAL_CLOSURE, "");
-        assertThat(nextDisconnect().get("requestContext").get("connectionId").asText()).isEqualTo(id(kept));
+        assertThat(nextDisconnect().get("requestContext").get("connectionId").asText())
+                .isEqualTo(id(kept));
         gateway.close();
         assertThat(disconnects).isEmpty();
     }
@@ -624,10 +663,13 @@ class LocalGatewayTest {
         assertThat(event.get("body").asText()).hasSize(100 * 1024);
 
         String bigPart = "z".repeat(28 * 1024);
-        for (int i = 0; i < 5; i++)
-            client.socket().sendText(bigPart, i == 4);
+        for (int i = 0; i < 5; i++) client.socket().sendText(bigPart, i == 4);
         assertThat(client.awaitClose()).isEqualTo(1009);
-        assertThat(nextDisconnect().get("requestContext").get("disconnectStatusCode").asInt()).isEqualTo(1009);
+        assertThat(nextDisconnect()
+                        .get("requestContext")
+                        .get("disconnectStatusCode")
+                        .asInt())
+                .isEqualTo(1009);
     }
 
     // ---- bounded queues per socket ----
@@ -654,16 +696,20 @@ class LocalGatewayTest {
                 assertThat(endpoint.post(id(other), toOther).join()).isEqualTo(ConnectionsEndpoint.Answer.DELIVERED);
                 LocalConnection c = gateway.connection(stuckId);
                 if (c != null) // null once closed
-                    assertThat(c.outboundBytes()).as("bytes waiting for the stuck client").isLessThanOrEqualTo(bound);
-                if (answer.outcome() != ConnectionsEndpoint.Outcome.DELIVERED)
-                    break;
+                assertThat(c.outboundBytes())
+                            .as("bytes waiting for the stuck client")
+                            .isLessThanOrEqualTo(bound);
+                if (answer.outcome() != ConnectionsEndpoint.Outcome.DELIVERED) break;
                 delivered++;
             }
-            assertThat(answer.outcome()).as("the post that would go over the bound").isEqualTo(ConnectionsEndpoint.Outcome.GONE);
+            assertThat(answer.outcome())
+                    .as("the post that would go over the bound")
+                    .isEqualTo(ConnectionsEndpoint.Outcome.GONE);
             assertThat(answer.status()).isEqualTo(410);
             assertThat(delivered).isPositive();
             // gone from then on, through the HTTP API too
-            assertGone(() -> sdk.postToConnection(r -> r.connectionId(stuckId).data(SdkBytes.fromUtf8String("late"))).join());
+            assertGone(() -> sdk.postToConnection(r -> r.connectionId(stuckId).data(SdkBytes.fromUtf8String("late")))
+                    .join());
 
             JsonNode ctx = nextDisconnect().get("requestContext");
             assertThat(ctx.get("connectionId").asText()).isEqualTo(stuckId);
@@ -672,8 +718,7 @@ class LocalGatewayTest {
             assertThat(gateway.connectionIds()).containsExactly(id(other));
 
             // the reading client got every message, in order, and still does
-            for (int i = 0; i <= delivered; i++)
-                assertThat(other.nextText()).isEqualTo("m" + i);
+            for (int i = 0; i <= delivered; i++) assertThat(other.nextText()).isEqualTo("m" + i);
             other.send("still here");
             assertThat(other.next().get("body").asText()).isEqualTo("still here");
         }
@@ -692,8 +737,7 @@ class LocalGatewayTest {
                 }));
         TestClient flooder = connect(gateway);
         TestClient other = connect(gateway);
-        for (int i = 0; i < 10; i++)
-            flooder.send("m" + i); // one being handled and nine waiting: at the bound
+        for (int i = 0; i < 10; i++) flooder.send("m" + i); // one being handled and nine waiting: at the bound
         assertThat(flooder.drain(Duration.ofMillis(200))).isEmpty();
         assertThat(flooder.isClosed()).isFalse();
         flooder.send("one too many");
@@ -704,7 +748,9 @@ class LocalGatewayTest {
         assertThat(ctx.get("connectionId").asText()).isEqualTo(id(flooder));
         assertThat(ctx.get("disconnectStatusCode").asInt()).isEqualTo(1008);
         assertThat(ctx.get("disconnectReason").asText()).isEqualTo("Too many messages waiting");
-        assertThat(handled).as("messages handled: those within the bound, not the one beyond").hasValue(10);
+        assertThat(handled)
+                .as("messages handled: those within the bound, not the one beyond")
+                .hasValue(10);
         assertThat(gateway.connectionIds()).containsExactly(id(other));
     }
 
@@ -723,14 +769,17 @@ class LocalGatewayTest {
                 }));
         TestClient client = connect(gateway);
         String message = "b".repeat(50 * 1024);
-        for (int i = 0; i < 4; i++)
-            client.sendFragmented(message, 2); // 200 KiB waiting: at the bound
+        for (int i = 0; i < 4; i++) client.sendFragmented(message, 2); // 200 KiB waiting: at the bound
         assertThat(client.drain(Duration.ofMillis(200))).isEmpty();
         assertThat(client.isClosed()).isFalse();
         client.send("y");
         assertThat(client.awaitClose()).isEqualTo(1008);
         release.countDown();
-        assertThat(nextDisconnect().get("requestContext").get("disconnectStatusCode").asInt()).isEqualTo(1008);
+        assertThat(nextDisconnect()
+                        .get("requestContext")
+                        .get("disconnectStatusCode")
+                        .asInt())
+                .isEqualTo(1008);
         assertThat(sizes).containsExactly(50 * 1024, 50 * 1024, 50 * 1024, 50 * 1024);
     }
 
@@ -765,11 +814,13 @@ class LocalGatewayTest {
         TestClient client = connect(gateway);
         assertThat(id(client)).endsWith("="); // the SDK sends it as %3D
 
-        sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String("{\"type\":\"hello\"}"))).join();
+        sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String("{\"type\":\"hello\"}")))
+                .join();
         assertThat(client.nextText()).isEqualTo("{\"type\":\"hello\"}");
 
         String exactlyMax = "é".repeat(64 * 1024); // 128 KiB of UTF-8: goes out in 32 KiB frames
-        sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String(exactlyMax))).join();
+        sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String(exactlyMax)))
+                .join();
         assertThat(client.nextText()).isEqualTo(exactlyMax);
 
         // concurrent posts, big and small, arrive whole: fragments of one message are never interleaved
@@ -781,8 +832,7 @@ class LocalGatewayTest {
         }
         CompletableFuture.allOf(posts.toArray(CompletableFuture[]::new)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         List<String> received = new ArrayList<>();
-        for (int i = 0; i < 20; i++)
-            received.add(client.nextText());
+        for (int i = 0; i < 20; i++) received.add(client.nextText());
         assertThat(received).filteredOn(big::equals).hasSize(10);
         assertThat(received).filteredOn(m -> m.startsWith("small-")).hasSize(10);
     }
@@ -792,12 +842,14 @@ class LocalGatewayTest {
         LocalGateway gateway = start(standard());
         ApiGatewayManagementApiAsyncClient sdk = sdk(gateway);
         TestClient client = connect(gateway);
-        Throwable thrown = catchThrowable(() -> sdk.postToConnection(r -> r.connectionId(id(client))
-                .data(SdkBytes.fromByteArray(new byte[128 * 1024 + 1]))).join());
+        Throwable thrown = catchThrowable(() -> sdk.postToConnection(
+                        r -> r.connectionId(id(client)).data(SdkBytes.fromByteArray(new byte[128 * 1024 + 1])))
+                .join());
         assertThat(thrown).isInstanceOf(CompletionException.class).hasCauseInstanceOf(PayloadTooLargeException.class);
         assertThat(((PayloadTooLargeException) thrown.getCause()).statusCode()).isEqualTo(413);
         // the connection is unaffected
-        sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String("after"))).join();
+        sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String("after")))
+                .join();
         assertThat(client.nextText()).isEqualTo("after");
     }
 
@@ -808,7 +860,8 @@ class LocalGatewayTest {
         endpoint.attach(gateway);
         TestClient client = connect(gateway);
 
-        var hello = ConnectionsEndpoint.Payload.of("{\"type\":\"hello\",\"text\":\"é€\"}".getBytes(StandardCharsets.UTF_8));
+        var hello =
+                ConnectionsEndpoint.Payload.of("{\"type\":\"hello\",\"text\":\"é€\"}".getBytes(StandardCharsets.UTF_8));
         var exactlyMax = ConnectionsEndpoint.Payload.of("é".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8));
         var tooLarge = ConnectionsEndpoint.Payload.of(new byte[128 * 1024 + 1]);
         assertThat(endpoint.post(id(client), hello).join()).isEqualTo(ConnectionsEndpoint.Answer.DELIVERED);
@@ -821,7 +874,8 @@ class LocalGatewayTest {
         assertThat(refused.status()).isEqualTo(413);
         assertThat(refused.error()).contains("PayloadTooLargeException");
 
-        ConnectionsEndpoint.Answer gone = endpoint.post("bm90LWFuLWlkAAA=", hello).join();
+        ConnectionsEndpoint.Answer gone =
+                endpoint.post("bm90LWFuLWlkAAA=", hello).join();
         assertThat(gone.outcome()).isEqualTo(ConnectionsEndpoint.Outcome.GONE);
         assertThat(gone.status()).isEqualTo(410);
 
@@ -840,17 +894,20 @@ class LocalGatewayTest {
         JsonNode ctx = connectEvents.poll().get("requestContext");
         Instant connectedAt = Instant.ofEpochMilli(ctx.get("connectedAt").asLong());
 
-        GetConnectionResponse fresh = sdk.getConnection(r -> r.connectionId(id(client))).join();
+        GetConnectionResponse fresh =
+                sdk.getConnection(r -> r.connectionId(id(client))).join();
         assertThat(fresh.connectedAt()).isEqualTo(connectedAt);
         assertThat(fresh.lastActiveAt()).isEqualTo(connectedAt);
         assertThat(fresh.identity().sourceIp()).isEqualTo("127.0.0.1");
-        assertThat(fresh.identity().userAgent()).isEqualTo(ctx.get("identity").get("userAgent").asText());
+        assertThat(fresh.identity().userAgent())
+                .isEqualTo(ctx.get("identity").get("userAgent").asText());
 
         // activity at a later millisecond than the connect
         await().atMost(WAIT).until(() -> System.currentTimeMillis() > connectedAt.toEpochMilli());
         client.send("activity");
         client.nextText();
-        GetConnectionResponse later = sdk.getConnection(r -> r.connectionId(id(client))).join();
+        GetConnectionResponse later =
+                sdk.getConnection(r -> r.connectionId(id(client))).join();
         assertThat(later.connectedAt()).isEqualTo(connectedAt);
         assertThat(later.lastActiveAt()).isAfter(connectedAt);
     }
@@ -867,7 +924,8 @@ class LocalGatewayTest {
         assertThat(ctx.get("connectionId").asText()).isEqualTo(id(client));
         assertThat(ctx.get("disconnectStatusCode").asInt()).isEqualTo(1000);
         assertThat(gateway.connectionIds()).containsExactly(id(other));
-        assertGone(() -> sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String("late"))).join());
+        assertGone(() -> sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String("late")))
+                .join());
     }
 
     @Test
@@ -875,7 +933,8 @@ class LocalGatewayTest {
         LocalGateway gateway = start(standard());
         ApiGatewayManagementApiAsyncClient sdk = sdk(gateway);
         String unknown = "AAAAAAAAAAAAAAAAAAAA=";
-        assertGone(() -> sdk.postToConnection(r -> r.connectionId(unknown).data(SdkBytes.fromUtf8String("x"))).join());
+        assertGone(() -> sdk.postToConnection(r -> r.connectionId(unknown).data(SdkBytes.fromUtf8String("x")))
+                .join());
         assertGone(() -> sdk.getConnection(r -> r.connectionId(unknown)).join());
         assertGone(() -> sdk.deleteConnection(r -> r.connectionId(unknown)).join());
     }
@@ -885,7 +944,8 @@ class LocalGatewayTest {
         LocalGateway gateway = start(standard());
         ApiGatewayManagementApiAsyncClient sdk = sdk(gateway);
         TestClient client = connect(gateway);
-        sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String("warm-up"))).join();
+        sdk.postToConnection(r -> r.connectionId(id(client)).data(SdkBytes.fromUtf8String("warm-up")))
+                .join();
         client.nextText();
 
         int count = 2_000;
@@ -897,11 +957,11 @@ class LocalGatewayTest {
         }
         CompletableFuture.allOf(posts).get(30, TimeUnit.SECONDS);
         Set<String> received = new HashSet<>();
-        for (int i = 0; i < count; i++)
-            received.add(client.nextText());
+        for (int i = 0; i < count; i++) received.add(client.nextText());
         long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
         // bound by the SDK client warming up in this JVM rather than by the gateway
-        System.out.printf("LocalGatewayTest: %d @connections POSTs from one cold SDK client delivered in %d ms (%.0f/s)%n",
+        System.out.printf(
+                "LocalGatewayTest: %d @connections POSTs from one cold SDK client delivered in %d ms (%.0f/s)%n",
                 count, millis, count * 1000.0 / Math.max(1, millis));
         assertThat(received).hasSize(count);
     }
@@ -912,7 +972,9 @@ class LocalGatewayTest {
     void lambdaIntegrationRunsARequestStreamHandler() throws Exception {
         RequestStreamHandler handler = (in, out, context) -> {
             JsonNode event = JSON.readTree(in);
-            context.getLogger().log("handling " + event.get("requestContext").get("routeKey").asText());
+            context.getLogger()
+                    .log("handling "
+                            + event.get("requestContext").get("routeKey").asText());
             ObjectNode reply = JSON.createObjectNode()
                     .put("function", context.getFunctionName())
                     .put("requestId", context.getAwsRequestId())
@@ -920,7 +982,8 @@ class LocalGatewayTest {
                     .put("body", event.get("body").asText());
             out.write(result(200, reply.toString()));
         };
-        LocalGateway gateway = start(recorded(LocalGateway.builder()).route("$default", LambdaIntegration.of("echo", handler)));
+        LocalGateway gateway =
+                start(recorded(LocalGateway.builder()).route("$default", LambdaIntegration.of("echo", handler)));
         TestClient client = connect(gateway);
         client.send("via lambda");
         JsonNode reply = client.next();
@@ -938,7 +1001,10 @@ class LocalGatewayTest {
     }
 
     private LocalGateway.Builder recorded(LocalGateway.Builder builder) {
-        return builder.host("127.0.0.1").port(0).stage("test").apiId("testapi")
+        return builder.host("127.0.0.1")
+                .port(0)
+                .stage("test")
+                .apiId("testapi")
                 .route("$connect", this::onConnect)
                 .route("$disconnect", this::recordDisconnect);
     }
@@ -948,23 +1014,29 @@ class LocalGatewayTest {
         JsonNode event = JSON.readTree(eventJson);
         connectEvents.add(event);
         JsonNode query = event.path("queryStringParameters");
-        if (query.has("throw"))
-            throw new IllegalStateException("$connect failed on purpose");
-        if (query.has("refuse"))
-            return result(query.get("refuse").asInt(), null);
+        if (query.has("throw")) throw new IllegalStateException("$connect failed on purpose");
+        if (query.has("refuse")) return result(query.get("refuse").asInt(), null);
         String id = event.get("requestContext").get("connectionId").asText();
         accepted.add(id);
         acceptedQueue.add(id);
         if (query.has("protocol"))
-            return JSON.createObjectNode().put("statusCode", 200)
-                    .set("headers", JSON.createObjectNode().put("Sec-WebSocket-Protocol", query.get("protocol").asText()))
-                    .toString().getBytes(StandardCharsets.UTF_8);
+            return JSON.createObjectNode()
+                    .put("statusCode", 200)
+                    .set(
+                            "headers",
+                            JSON.createObjectNode()
+                                    .put(
+                                            "Sec-WebSocket-Protocol",
+                                            query.get("protocol").asText()))
+                    .toString()
+                    .getBytes(StandardCharsets.UTF_8);
         return result(200, null);
     }
 
     private byte[] recordDisconnect(byte[] eventJson) throws Exception {
         JsonNode event = JSON.readTree(eventJson);
-        disconnectCounts.computeIfAbsent(event.get("requestContext").get("connectionId").asText(), id -> new AtomicInteger())
+        disconnectCounts
+                .computeIfAbsent(event.get("requestContext").get("connectionId").asText(), id -> new AtomicInteger())
                 .incrementAndGet();
         disconnects.add(event);
         return result(200, null);
@@ -977,8 +1049,7 @@ class LocalGatewayTest {
 
     private static byte[] result(int statusCode, String body) {
         ObjectNode result = JSON.createObjectNode().put("statusCode", statusCode);
-        if (body != null)
-            result.put("body", body);
+        if (body != null) result.put("body", body);
         return result.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -1004,7 +1075,8 @@ class LocalGatewayTest {
         return connect(gateway, null, Map.of());
     }
 
-    private TestClient connect(LocalGateway gateway, String query, Map<String, String> headers, String... subprotocols) {
+    private TestClient connect(
+            LocalGateway gateway, String query, Map<String, String> headers, String... subprotocols) {
         URI uri = URI.create(gateway.websocketUri() + (query == null ? "" : "?" + query));
         TestClient client = TestClient.connect(uri, headers, subprotocols);
         clients.add(client);
@@ -1018,12 +1090,17 @@ class LocalGatewayTest {
     }
 
     private static int refusedStatus(LocalGateway gateway, String query) {
-        return TestClient.refusedHandshake(URI.create(gateway.websocketUri() + "?" + query)).statusCode();
+        return TestClient.refusedHandshake(URI.create(gateway.websocketUri() + "?" + query))
+                .statusCode();
     }
 
     private static int httpStatus(String method, String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .method(method, HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     private JsonNode nextDisconnect() throws InterruptedException {
@@ -1040,8 +1117,7 @@ class LocalGatewayTest {
 
     private static JsonNode header(JsonNode headers, String name) {
         for (Map.Entry<String, JsonNode> e : headers.properties())
-            if (e.getKey().equalsIgnoreCase(name))
-                return e.getValue();
+            if (e.getKey().equalsIgnoreCase(name)) return e.getValue();
         throw new AssertionError("no header " + name + " in " + headers);
     }
 

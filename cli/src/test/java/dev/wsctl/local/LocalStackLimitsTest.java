@@ -1,7 +1,14 @@
 package dev.wsctl.local;
 
+import static dev.wsctl.local.TestClient.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.store.ConnectionInfo;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,14 +19,6 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-
-import static dev.wsctl.local.TestClient.WAIT;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 /**
  * What the gateway's handshake checks and per-socket bounds leave in the store, with the real handlers and the
  * SQLite store behind it: no rows for a refused handshake, none for a client closed for not reading.
@@ -27,18 +26,21 @@ import static org.awaitility.Awaitility.await;
 class LocalStackLimitsTest {
     @TempDir
     Path dir;
+
     private final List<String> log = new CopyOnWriteArrayList<>();
     private LocalStack stack;
 
     @AfterEach
     void stop() {
-        if (stack != null)
-            stack.close();
+        if (stack != null) stack.close();
     }
 
     private LocalStack start(Limits limits) throws Exception {
-        stack = LocalStack.start(LocalStack.Config.defaults().withLimits(limits).withPort(0)
-                .withDb(dir.resolve("local.db")).withLog(new JsonLog(log::add)));
+        stack = LocalStack.start(LocalStack.Config.defaults()
+                .withLimits(limits)
+                .withPort(0)
+                .withDb(dir.resolve("local.db"))
+                .withLog(new JsonLog(log::add)));
         return stack;
     }
 
@@ -48,7 +50,10 @@ class LocalStackLimitsTest {
         String head = "GET /local HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
         String version = "Sec-WebSocket-Version: 13\r\n";
         String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
-        for (String refused : List.of(head + version + "\r\n", head + key + "\r\n", head + "Sec-WebSocket-Version: 7\r\n" + key + "\r\n",
+        for (String refused : List.of(
+                head + version + "\r\n",
+                head + key + "\r\n",
+                head + "Sec-WebSocket-Version: 7\r\n" + key + "\r\n",
                 head.replace("HTTP/1.1", "HTTP/1.0") + version + key + "\r\n"))
             assertThat(RawClient.handshake(stack.gateway(), refused)).startsWith("HTTP/1.1 400");
         assertThat(stack.store().connections(10)).isEmpty();
@@ -59,16 +64,21 @@ class LocalStackLimitsTest {
     void aClientThatStopsReadingIsClosedAndItsRowsGo() throws Exception {
         start(TestLimits.maxOutboundBytes(256 * 1024));
         try (RawClient stuck = RawClient.nonReading(stack.gateway(), 4096);
-             TestClient other = TestClient.connect(stack.websocketUri());
-             ApiGatewayManagementApiClient api = ApiGatewayManagementApiClient.builder()
-                     .endpointOverride(stack.callbackUri())
-                     .region(Region.US_EAST_1)
-                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "y")))
-                     .build()) {
+                TestClient other = TestClient.connect(stack.websocketUri());
+                ApiGatewayManagementApiClient api = ApiGatewayManagementApiClient.builder()
+                        .endpointOverride(stack.callbackUri())
+                        .region(Region.US_EAST_1)
+                        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "y")))
+                        .build()) {
             await().atMost(WAIT).until(() -> stack.store().connections(10).size() == 2);
-            String otherId = other.request("{\"action\":\"joinchannel\",\"channel\":\"news\"}").get("connectionId").asText();
-            String stuckId = stack.store().connections(10).stream().map(ConnectionInfo::connectionId)
-                    .filter(id -> !id.equals(otherId)).findFirst().orElseThrow();
+            String otherId = other.request("{\"action\":\"joinchannel\",\"channel\":\"news\"}")
+                    .get("connectionId")
+                    .asText();
+            String stuckId = stack.store().connections(10).stream()
+                    .map(ConnectionInfo::connectionId)
+                    .filter(id -> !id.equals(otherId))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(stack.store().channelsOf(stuckId)).containsExactly("default");
 
             SdkBytes message = SdkBytes.fromUtf8String("x".repeat(16 * 1024));
@@ -80,7 +90,9 @@ class LocalStackLimitsTest {
                     gone = true;
                 }
             }
-            assertThat(gone).as("a post answered 410 once the bound was reached").isTrue();
+            assertThat(gone)
+                    .as("a post answered 410 once the bound was reached")
+                    .isTrue();
             await().atMost(WAIT).until(() -> stack.store().connection(stuckId).isEmpty());
             assertThat(stack.store().channelsOf(stuckId)).isEmpty();
 

@@ -1,5 +1,9 @@
 package dev.wsctl.local;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.config.Jackson;
@@ -10,6 +14,15 @@ import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.Ttl;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,20 +34,6 @@ import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagem
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
 /**
  * The handlers, the fan-out and the SQLite store end to end behind the local gateway, with real
  * WebSocket clients.
@@ -44,12 +43,14 @@ class LocalStackTest {
 
     @TempDir
     Path dir;
+
     private final List<String> log = new CopyOnWriteArrayList<>();
     private final List<TestClient> clients = new ArrayList<>();
     private LocalStack stack;
 
     private LocalStack start(LocalStack.Config config) throws Exception {
-        stack = LocalStack.start(config.withPort(0).withDb(dir.resolve("local.db")).withLog(new JsonLog(log::add)));
+        stack = LocalStack.start(
+                config.withPort(0).withDb(dir.resolve("local.db")).withLog(new JsonLog(log::add)));
         return stack;
     }
 
@@ -103,7 +104,9 @@ class LocalStackTest {
             assertThat(m.get("sentAt").asLong()).isPositive();
             assertThat(receiver.drain(QUIET)).as("received once").isEmpty();
         }
-        assertThat(c.drain(QUIET)).as("the sender does not receive its own message").isEmpty();
+        assertThat(c.drain(QUIET))
+                .as("the sender does not receive its own message")
+                .isEmpty();
 
         c.send("{\"action\":\"sendmessage\",\"channel\":\"family-channel\",\"message\":{\"text\":\"dinner\"}}");
         assertThat(a.next().get("message")).isEqualTo(Jackson.mapper().readTree("{\"text\":\"dinner\"}"));
@@ -118,7 +121,8 @@ class LocalStackTest {
         assertThat(a.drain(QUIET)).as("leave stops delivery").isEmpty();
 
         assertThat(stack.store().channelsOf(idA)).containsExactly("default", "family-channel");
-        assertThat(a.request("{\"action\":\"ping\"}")).isEqualTo(Jackson.mapper().readTree("{\"type\":\"pong\"}"));
+        assertThat(a.request("{\"action\":\"ping\"}"))
+                .isEqualTo(Jackson.mapper().readTree("{\"type\":\"pong\"}"));
     }
 
     @Test
@@ -172,8 +176,10 @@ class LocalStackTest {
         expected.put("{\"action\":\"sendmessage\",\"channel\":\"no/slash\",\"message\":1}", "invalid_channel");
         expected.put("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1,\"id\":{\"a\":1}}", "bad_request");
         // a frame is one JSON value: neither object of two is delivered, nor one followed by anything
-        expected.put("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1}"
-                + "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":2}", "bad_request");
+        expected.put(
+                "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1}"
+                        + "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":2}",
+                "bad_request");
         expected.put("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":3} garbage", "bad_request");
         expected.put("{\"action\":\"ping\"}]", "bad_request");
         for (Map.Entry<String, String> e : expected.entrySet()) {
@@ -193,12 +199,14 @@ class LocalStackTest {
 
         // a single 40 KiB frame is over API Gateway's frame size: the socket is closed with 1009
         try (RawClient raw = new RawClient(stack.gateway())) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> stack.store().connections(1000).size() == 3);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> stack.store().connections(1000).size() == 3);
             raw.sendTextFrame(40 * 1024);
             assertThat(raw.readCloseCode()).isEqualTo(1009);
         }
         assertThat(peer.drain(QUIET)).isEmpty();
-        await().atMost(Duration.ofSeconds(5)).until(() -> snapshot(stack.store()).equals(before));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> snapshot(stack.store()).equals(before));
         assertThat(a.request("{\"action\":\"ping\"}").get("type").asText()).isEqualTo("pong");
     }
 
@@ -212,13 +220,16 @@ class LocalStackTest {
 
         // 12,000 bytes of emoji in UTF-8, 36,000 as \\u escapes of their surrogates: within the 32 KiB limit
         String emoji = "\uD83D\uDE00".repeat(3000);
-        JsonNode ack = b.request("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"" + emoji + "\",\"id\":1}");
+        JsonNode ack =
+                b.request("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"" + emoji + "\",\"id\":1}");
         assertThat(ack.get("type").asText()).as(ack.toString()).isEqualTo("ack");
         String delivered = a.nextText();
         assertThat(delivered).contains("\"message\":\"" + emoji + "\"");
-        assertThat(delivered.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThan(12_200);
+        assertThat(delivered.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                .isLessThan(12_200);
 
-        String numbers = "{\"n\":[1e400,1e99999999999,12345678901234567890.123456789,1.0000000000000001,-0,-0.0,1E+2,7]}";
+        String numbers =
+                "{\"n\":[1e400,1e99999999999,12345678901234567890.123456789,1.0000000000000001,-0,-0.0,1E+2,7]}";
         b.send("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":" + numbers + ",\"id\":1.50}");
         assertThat(b.nextText()).isEqualTo("{\"type\":\"ack\",\"id\":1.50,\"recipients\":1}");
         assertThat(a.nextText()).contains("\"message\":" + numbers + ",");
@@ -236,8 +247,9 @@ class LocalStackTest {
         TestClient writer = client();
         join(reader, "big");
         join(writer, "big");
-        int envelope = Frames.delivery(Settings.Delivery.ENVELOPE, "big", TextNode.valueOf(""), null,
-                System.currentTimeMillis()).length;
+        int envelope = Frames.delivery(
+                        Settings.Delivery.ENVELOPE, "big", TextNode.valueOf(""), null, System.currentTimeMillis())
+                .length;
 
         // two- and three-byte characters: the limit is in bytes of UTF-8, not in characters
         String over = multibyte(limit - envelope + 1);
@@ -265,8 +277,8 @@ class LocalStackTest {
     }
 
     private static String sendmessage(String channel, String text, String id) {
-        return "{\"action\":\"sendmessage\",\"channel\":\"" + channel + "\",\"message\":\"" + text
-                + "\",\"id\":\"" + id + "\"}";
+        return "{\"action\":\"sendmessage\",\"channel\":\"" + channel + "\",\"message\":\"" + text + "\",\"id\":\"" + id
+                + "\"}";
     }
 
     @Test
@@ -291,16 +303,21 @@ class LocalStackTest {
         join(killed, "sports");
         stack.gateway().suppressDisconnect(ghost);
         killed.abort();
-        await().atMost(Duration.ofSeconds(5)).until(() -> !stack.gateway().connectionIds().contains(ghost));
-        assertThat(stack.store().channelsOf(ghost)).as("no $disconnect ran").containsExactly("default", "news", "sports");
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> !stack.gateway().connectionIds().contains(ghost));
+        assertThat(stack.store().channelsOf(ghost))
+                .as("no $disconnect ran")
+                .containsExactly("default", "news", "sports");
 
-        JsonNode ack = sender.request("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"hi\",\"id\":\"1\"}");
+        JsonNode ack =
+                sender.request("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"hi\",\"id\":\"1\"}");
         assertThat(ack.get("recipients").asInt()).isEqualTo(1);
         assertThat(live.next().get("message").asText()).isEqualTo("hi");
         assertThat(stack.store().connection(ghost)).isEmpty();
         assertThat(stack.store().channelsOf(ghost)).isEmpty();
-        assertThat(log).anySatisfy(line -> assertThat(line)
-                .contains("\"event\":\"fanout\"", "\"recipients\":2", "\"delivered\":1", "\"gone\":1"));
+        assertThat(log)
+                .anySatisfy(line -> assertThat(line)
+                        .contains("\"event\":\"fanout\"", "\"recipients\":2", "\"delivered\":1", "\"gone\":1"));
     }
 
     @Test
@@ -315,29 +332,45 @@ class LocalStackTest {
         // rows of connections that ended without $disconnect: the gateway answers 410 for them from inside a batch
         List<String> ghosts = List.of("ghost-1=", "ghost-2=");
         for (String ghost : ghosts) {
-            stack.store().connect(new ConnectionInfo(ghost, System.currentTimeMillis(), "127.0.0.1", null, null,
-                    List.of(), Ttl.expiresAt(System.currentTimeMillis())), List.of("default", "other"));
+            stack.store()
+                    .connect(
+                            new ConnectionInfo(
+                                    ghost,
+                                    System.currentTimeMillis(),
+                                    "127.0.0.1",
+                                    null,
+                                    null,
+                                    List.of(),
+                                    Ttl.expiresAt(System.currentTimeMillis())),
+                            List.of("default", "other"));
         }
 
         JsonNode ack = sender.request("{\"action\":\"sendmessage\",\"message\":\"to all\",\"id\":\"big\"}");
 
         // 149 sockets and 2 ghosts addressed, in ceil(151 / 40) = 4 batches of 38 or 37
-        assertThat(ack).isEqualTo(Jackson.mapper().readTree(
-                "{\"type\":\"ack\",\"id\":\"big\",\"recipients\":151,\"shards\":4}"));
+        assertThat(ack)
+                .isEqualTo(
+                        Jackson.mapper().readTree("{\"type\":\"ack\",\"id\":\"big\",\"recipients\":151,\"shards\":4}"));
         for (TestClient receiver : receivers) {
             assertThat(receiver.next().get("message").asText()).isEqualTo("to all");
         }
         assertThat(stack.workers().awaitIdle(TestClient.WAIT)).isTrue();
         Thread.sleep(QUIET.toMillis()); // a quiet period in which nothing more may arrive: what is checked next
-        assertThat(receivers).as("received once").allSatisfy(r -> assertThat(r.nextText(Duration.ZERO)).isNull());
-        assertThat(sender.drain(QUIET)).as("the sender does not receive its own message").isEmpty();
+        assertThat(receivers)
+                .as("received once")
+                .allSatisfy(r -> assertThat(r.nextText(Duration.ZERO)).isNull());
+        assertThat(sender.drain(QUIET))
+                .as("the sender does not receive its own message")
+                .isEmpty();
         for (String ghost : ghosts) {
             assertThat(stack.store().connection(ghost)).isEmpty();
             assertThat(stack.store().channelsOf(ghost)).isEmpty();
         }
-        assertThat(log).filteredOn(line -> line.contains("\"event\":\"shard\"")).singleElement()
-                .satisfies(line -> assertThat(line).contains("\"recipients\":151", "\"batches\":4",
-                        "\"handedOff\":151", "\"refused\":0"));
+        assertThat(log)
+                .filteredOn(line -> line.contains("\"event\":\"shard\""))
+                .singleElement()
+                .satisfies(line -> assertThat(line)
+                        .contains("\"recipients\":151", "\"batches\":4", "\"handedOff\":151", "\"refused\":0"));
         List<JsonNode> batches = new ArrayList<>();
         for (String line : log) {
             JsonNode node = Jackson.mapper().readTree(line);
@@ -351,8 +384,10 @@ class LocalStackTest {
             assertThat(b.get("failed").asInt()).isZero();
         });
         assertThat(batches).extracting(b -> b.get("batch").asInt()).containsExactlyInAnyOrder(1, 2, 3, 4);
-        assertThat(batches.stream().mapToLong(b -> b.get("delivered").asLong()).sum()).isEqualTo(149);
-        assertThat(batches.stream().mapToLong(b -> b.get("gone").asLong()).sum()).isEqualTo(2);
+        assertThat(batches.stream().mapToLong(b -> b.get("delivered").asLong()).sum())
+                .isEqualTo(149);
+        assertThat(batches.stream().mapToLong(b -> b.get("gone").asLong()).sum())
+                .isEqualTo(2);
     }
 
     @Test
@@ -375,7 +410,8 @@ class LocalStackTest {
 
             api.deleteConnection(r -> r.connectionId(id));
             assertThat(a.awaitClose()).isPositive();
-            await().atMost(Duration.ofSeconds(5)).until(() -> stack.store().connection(id).isEmpty());
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> stack.store().connection(id).isEmpty());
             assertThat(stack.store().channelsOf(id)).isEmpty();
 
             for (Runnable call : List.<Runnable>of(
@@ -408,7 +444,9 @@ class LocalStackTest {
         TestClient a = client();
         String id = join(a, "news");
         try (SqliteConnectionStore other = new SqliteConnectionStore(dir.resolve("local.db"))) {
-            assertThat(other.connections(10)).extracting(ConnectionInfo::connectionId).containsExactly(id);
+            assertThat(other.connections(10))
+                    .extracting(ConnectionInfo::connectionId)
+                    .containsExactly(id);
             assertThat(other.channelsOf(id)).containsExactly("default", "news");
         }
     }
@@ -416,9 +454,12 @@ class LocalStackTest {
     @Test
     void everyConfigWitherKeepsTheOtherSettings() {
         Settings.Sharding sharding = new Settings.Sharding(500, 1234, 77, Optional.empty());
-        LocalStack.Config config = LocalStack.Config.defaults().withSharding(sharding)
+        LocalStack.Config config = LocalStack.Config.defaults()
+                .withSharding(sharding)
                 .withLimits(TestLimits.maxFrameBytes(1024))
-                .withPort(9999).withPublish(Settings.Publish.ANY).withLog(JsonLog.discard());
+                .withPort(9999)
+                .withPublish(Settings.Publish.ANY)
+                .withLog(JsonLog.discard());
         assertThat(config.sharding()).isEqualTo(sharding);
         assertThat(config.limits().maxFrameBytes()).isEqualTo(1024);
         assertThat(config.port()).isEqualTo(9999);
@@ -430,11 +471,27 @@ class LocalStackTest {
         try (SqliteConnectionStore earlier = new SqliteConnectionStore(dir.resolve("local.db"))) {
             long now = System.currentTimeMillis();
             for (int i = 0; i < 12; i++) {
-                earlier.connect(new ConnectionInfo("left" + i + "=", now - 60_000L, "127.0.0.1", null, null, List.of(),
-                        Ttl.expiresAt(now - 60_000L)), List.of("default", "news"));
+                earlier.connect(
+                        new ConnectionInfo(
+                                "left" + i + "=",
+                                now - 60_000L,
+                                "127.0.0.1",
+                                null,
+                                null,
+                                List.of(),
+                                Ttl.expiresAt(now - 60_000L)),
+                        List.of("default", "news"));
             }
-            earlier.connect(new ConnectionInfo("expired=", now - 3 * 3600_000L, "127.0.0.1", null, null, List.of(),
-                    Ttl.expiresAt(now - 3 * 3600_000L)), List.of("news"));
+            earlier.connect(
+                    new ConnectionInfo(
+                            "expired=",
+                            now - 3 * 3600_000L,
+                            "127.0.0.1",
+                            null,
+                            null,
+                            List.of(),
+                            Ttl.expiresAt(now - 3 * 3600_000L)),
+                    List.of("news"));
         }
         start();
         assertThat(stack.removedAtStart()).isEqualTo(13);
@@ -443,7 +500,9 @@ class LocalStackTest {
 
         TestClient a = client();
         String id = join(a, "news");
-        assertThat(stack.store().connections(100)).extracting(ConnectionInfo::connectionId).containsExactly(id);
+        assertThat(stack.store().connections(100))
+                .extracting(ConnectionInfo::connectionId)
+                .containsExactly(id);
     }
 
     @Test

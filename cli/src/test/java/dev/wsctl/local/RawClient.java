@@ -1,5 +1,7 @@
 package dev.wsctl.local;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -11,8 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Just enough of RFC 6455 to send a single unfragmented frame of a chosen size and read the answer, to send
@@ -36,8 +36,9 @@ final class RawClient implements AutoCloseable {
         out = socket.getOutputStream();
         in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
         out.write(("GET /" + gateway.stage() + " HTTP/1.1\r\nHost: 127.0.0.1:" + gateway.port()
-                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
-                + Base64.getEncoder().encodeToString(new byte[16]) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
+                        + Base64.getEncoder().encodeToString(new byte[16]) + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         assertThat(readLine()).startsWith("HTTP/1.1 101");
         while (!readLine().isEmpty()) {
             // skip the rest of the handshake response
@@ -50,9 +51,10 @@ final class RawClient implements AutoCloseable {
             socket.setSoTimeout((int) TestClient.WAIT.toMillis());
             socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             StringBuilder line = new StringBuilder();
-            for (int c = socket.getInputStream().read(); c >= 0 && c != '\n'; c = socket.getInputStream().read()) {
-                if (c != '\r')
-                    line.append((char) c);
+            for (int c = socket.getInputStream().read();
+                    c >= 0 && c != '\n';
+                    c = socket.getInputStream().read()) {
+                if (c != '\r') line.append((char) c);
             }
             return line.toString();
         }
@@ -94,8 +96,7 @@ final class RawClient implements AutoCloseable {
             byte[] payload = readPayload();
             assertThat(first & 0x0F).as("opcode").isIn(0x0, 0x1);
             message.append(new String(payload, StandardCharsets.UTF_8));
-            if ((first & 0x80) != 0)
-                return message.toString();
+            if ((first & 0x80) != 0) return message.toString();
         }
     }
 
@@ -104,8 +105,7 @@ final class RawClient implements AutoCloseable {
         while (true) {
             int first = in.readUnsignedByte();
             byte[] payload = readPayload();
-            if ((first & 0x0F) == 0x8)
-                return ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
+            if ((first & 0x0F) == 0x8) return ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
         }
     }
 
@@ -118,10 +118,8 @@ final class RawClient implements AutoCloseable {
 
     private byte[] readPayload() throws IOException {
         long length = in.readUnsignedByte() & 0x7F; // server frames are not masked
-        if (length == 126)
-            length = in.readUnsignedShort();
-        else if (length == 127)
-            length = in.readLong();
+        if (length == 126) length = in.readUnsignedShort();
+        else if (length == 127) length = in.readLong();
         byte[] payload = new byte[(int) length];
         in.readFully(payload);
         return payload;
@@ -130,10 +128,8 @@ final class RawClient implements AutoCloseable {
     private String readLine() throws IOException {
         StringBuilder line = new StringBuilder();
         for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0)
-                throw new EOFException();
-            if (c != '\r')
-                line.append((char) c);
+            if (c < 0) throw new EOFException();
+            if (c != '\r') line.append((char) c);
         }
         return line.toString();
     }

@@ -43,14 +43,16 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
     void theFileIsInWalModeWithTheDesignedSchema() throws Exception {
         assertThat(file()).isRegularFile();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
             }
             try (ResultSet rs = st.executeQuery("SELECT sql FROM sqlite_master WHERE name = 'rows'")) {
                 assertThat(rs.next()).isTrue();
-                assertThat(rs.getString(1)).contains("PRIMARY KEY(connection_id, channel)").contains("WITHOUT ROWID");
+                assertThat(rs.getString(1))
+                        .contains("PRIMARY KEY(connection_id, channel)")
+                        .contains("WITHOUT ROWID");
             }
             try (ResultSet rs = st.executeQuery("EXPLAIN QUERY PLAN SELECT connection_id FROM rows"
                     + " WHERE channel = 'x' AND connection_id > '' ORDER BY connection_id LIMIT 1000")) {
@@ -89,7 +91,8 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
     @Timeout(60)
     void twoStoresOnTheSameFileWriteConcurrently() throws Exception {
         String channel = newChannel("both");
-        List<String> ids = IntStream.range(0, 400).mapToObj(i -> newConnectionId()).toList();
+        List<String> ids =
+                IntStream.range(0, 400).mapToObj(i -> newConnectionId()).toList();
         try (SqliteConnectionStore other = new SqliteConnectionStore(file())) {
             ExecutorService pool = Executors.newFixedThreadPool(8);
             try {
@@ -122,16 +125,24 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
         store.connect(info(mine), List.of(channel));
 
         String theirs = newConnectionId();
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), SecondProcess.class.getName(),
-                file().toString(), channel, mine, theirs)
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        SecondProcess.class.getName(),
+                        file().toString(),
+                        channel,
+                        mine,
+                        theirs)
                 .redirectErrorStream(true)
                 .start();
         // keep writing from this process while the other one runs
         for (int i = 0; i < 200 && p.isAlive(); i++) {
             store.subscribe(mine, channel + "-" + i, expiry());
         }
-        assertThat(p.waitFor(45, TimeUnit.SECONDS)).as("second process finished").isTrue();
+        assertThat(p.waitFor(45, TimeUnit.SECONDS))
+                .as("second process finished")
+                .isTrue();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as(output).isZero();
         assertThat(output).contains("saw " + mine);
@@ -155,8 +166,10 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
                 }
                 System.out.println("saw " + mine);
                 long connectedAt = System.currentTimeMillis();
-                s.connect(new ConnectionInfo(theirs, connectedAt, "127.0.0.1", null, null, List.of(),
-                        connectedAt / 1000 + 7800), List.of(channel));
+                s.connect(
+                        new ConnectionInfo(
+                                theirs, connectedAt, "127.0.0.1", null, null, List.of(), connectedAt / 1000 + 7800),
+                        List.of(channel));
                 for (int i = 0; i < 100; i++) {
                     s.subscribe(theirs, channel + "-other-" + i, connectedAt / 1000 + 7800);
                 }
@@ -169,7 +182,8 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
     void removeAllConnectionsEmptiesTheStoreAndCountsConnectionsNotRows() {
         String channel = newChannel("left");
         for (int i = 0; i < 3; i++) {
-            store.connect(new ConnectionInfo(newConnectionId(), 1_000L, "10.0.0.1", null, null, List.of(), 10_000L),
+            store.connect(
+                    new ConnectionInfo(newConnectionId(), 1_000L, "10.0.0.1", null, null, List.of(), 10_000L),
                     List.of(channel, channel + "-b"));
         }
         SqliteConnectionStore sqlite = (SqliteConnectionStore) store;
@@ -197,12 +211,14 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
         shape.write(bad);
 
         assertThatThrownBy(() -> {
-            try (SqliteConnectionStore s = new SqliteConnectionStore(bad)) {
-                s.checkIntegrity();
-            }
-        }).isInstanceOf(SqliteConnectionStore.UnusableStoreException.class)
+                    try (SqliteConnectionStore s = new SqliteConnectionStore(bad)) {
+                        s.checkIntegrity();
+                    }
+                })
+                .isInstanceOf(SqliteConnectionStore.UnusableStoreException.class)
                 .hasMessageContaining(bad.toString())
-                .satisfies(e -> assertThat(((SqliteConnectionStore.UnusableStoreException) e).finding()).isNotBlank());
+                .satisfies(e -> assertThat(((SqliteConnectionStore.UnusableStoreException) e).finding())
+                        .isNotBlank());
     }
 
     @Test
@@ -214,12 +230,15 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
         assertThatThrownBy(() -> new SqliteConnectionStore(foreign))
                 .isInstanceOf(SqliteConnectionStore.UnusableStoreException.class)
                 .hasMessageContaining("its table rows has the columns id, amount, not wsctl's");
-        assertThat(java.util.Arrays.equals(Files.readAllBytes(foreign), before)).as("the file is unchanged").isTrue();
+        assertThat(java.util.Arrays.equals(Files.readAllBytes(foreign), before))
+                .as("the file is unchanged")
+                .isTrue();
     }
 
     @Test
     void aSoundStorePassesTheCheck() {
-        store.connect(new ConnectionInfo(newConnectionId(), 1_000L, "10.0.0.1", null, null, List.of(), 10_000L),
+        store.connect(
+                new ConnectionInfo(newConnectionId(), 1_000L, "10.0.0.1", null, null, List.of(), 10_000L),
                 List.of(newChannel("ok")));
         ((SqliteConnectionStore) store).checkIntegrity();
     }

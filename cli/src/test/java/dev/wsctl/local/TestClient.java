@@ -1,8 +1,9 @@
 package dev.wsctl.local;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.config.Jackson;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -21,8 +22,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** A real WebSocket client (the JDK's) that queues every text message it receives. */
 final class TestClient implements WebSocket.Listener, AutoCloseable {
@@ -66,8 +65,8 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
         throw new AssertionError("upgrade to " + uri + " was accepted");
     }
 
-    private static CompletableFuture<WebSocket> upgrade(URI uri, Map<String, String> headers, String[] subprotocols,
-                                                        TestClient listener) {
+    private static CompletableFuture<WebSocket> upgrade(
+            URI uri, Map<String, String> headers, String[] subprotocols, TestClient listener) {
         WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(WAIT);
         headers.forEach(builder::header);
         if (subprotocols.length > 0) {
@@ -100,7 +99,9 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
     }
 
     void send(String text) {
-        socket.sendText(text, true).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+        socket.sendText(text, true)
+                .orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS)
+                .join();
     }
 
     /** Sends one message split into frames of {@code parts} pieces. */
@@ -109,13 +110,16 @@ final class TestClient implements WebSocket.Listener, AutoCloseable {
         for (int i = 0; i < text.length(); i += size) {
             boolean last = i + size >= text.length();
             socket.sendText(text.substring(i, Math.min(text.length(), i + size)), last)
-                    .orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+                    .orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS)
+                    .join();
         }
     }
 
     /** Starts the close handshake with {@code code} and {@code reason}, waiting until the close frame is sent. */
     void sendClose(int code, String reason) {
-        socket.sendClose(code, reason).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+        socket.sendClose(code, reason)
+                .orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS)
+                .join();
     }
 
     /** The JDK socket itself, for what the methods here do not cover (binary frames, subprotocol, unawaited sends). */

@@ -1,10 +1,9 @@
 package dev.wsctl.ops;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The token in a client's WebSocket URL: added to the query, and never shown. */
 class ClientUrlTest {
@@ -25,7 +24,8 @@ class ClientUrlTest {
 
     @Test
     void showsUrlsWithTheTokenRedacted() {
-        assertThat(ClientUrl.shown(URI.create("ws://h/local?a=1&token=x.y.z&b=2"))).isEqualTo("ws://h/local?a=1&token=…&b=2");
+        assertThat(ClientUrl.shown(URI.create("ws://h/local?a=1&token=x.y.z&b=2")))
+                .isEqualTo("ws://h/local?a=1&token=…&b=2");
         assertThat(ClientUrl.shown(URI.create("ws://h/local?token=x.y.z"))).isEqualTo("ws://h/local?token=…");
         assertThat(ClientUrl.shown(URI.create("ws://h/local?mytoken=kept"))).isEqualTo("ws://h/local?mytoken=kept");
         assertThat(ClientUrl.shown(URI.create("ws://h/local"))).isEqualTo("ws://h/local");

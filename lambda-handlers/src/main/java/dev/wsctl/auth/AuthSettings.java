@@ -82,14 +82,26 @@ public record AuthSettings(
 
     /** No token, every origin, handshakes without Origin allowed: the authorizer is not needed. */
     public static AuthSettings none() {
-        return new AuthSettings(Mode.NONE, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                List.of(), OriginPolicy.MissingOrigin.ALLOW);
+        return new AuthSettings(
+                Mode.NONE,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of(),
+                OriginPolicy.MissingOrigin.ALLOW);
     }
 
     /** JWT with an HS256 secret (raw bytes). */
     public static AuthSettings hs256(byte[] secret, List<String> allowedOrigins, OriginPolicy.MissingOrigin missing) {
-        return new AuthSettings(Mode.JWT, Optional.of(encodeSecret(secret)), Optional.empty(), Optional.empty(),
-                Optional.empty(), allowedOrigins, missing);
+        return new AuthSettings(
+                Mode.JWT,
+                Optional.of(encodeSecret(secret)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                allowedOrigins,
+                missing);
     }
 
     /** True when connections must pass the authorizer: a token is needed or origins are restricted. */
@@ -107,9 +119,10 @@ public record AuthSettings(
         if (mode == Mode.NONE) {
             return Optional.empty();
         }
-        return Optional.of(secret.isPresent()
-                ? TokenVerifier.hs256(decodeSecret(secret.get()))
-                : TokenVerifier.jwks(jwksUrl.get(), issuer.get(), audience.get()));
+        return Optional.of(
+                secret.isPresent()
+                        ? TokenVerifier.hs256(decodeSecret(secret.get()))
+                        : TokenVerifier.jwks(jwksUrl.get(), issuer.get(), audience.get()));
     }
 
     public OriginPolicy originPolicy() {
@@ -141,11 +154,15 @@ public record AuthSettings(
                     optional(env, ENV_JWKS_URL).map(URI::create),
                     optional(env, ENV_ISSUER),
                     optional(env, ENV_AUDIENCE),
-                    origins.isEmpty() ? List.of() : Arrays.stream(origins.split(",")).map(String::trim).toList(),
+                    origins.isEmpty()
+                            ? List.of()
+                            : Arrays.stream(origins.split(","))
+                                    .map(String::trim)
+                                    .toList(),
                     parseMissingOrigin(env.getOrDefault(ENV_MISSING_ORIGIN, "allow")));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Bad function environment (" + ENV_MODE + " and related): "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "Bad function environment (" + ENV_MODE + " and related): " + e.getMessage(), e);
         }
     }
 
@@ -153,7 +170,8 @@ public record AuthSettings(
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
             case "allow" -> OriginPolicy.MissingOrigin.ALLOW;
             case "deny" -> OriginPolicy.MissingOrigin.DENY;
-            default -> throw new IllegalArgumentException("missing origin must be 'allow' or 'deny', not '" + value + "'");
+            default ->
+                throw new IllegalArgumentException("missing origin must be 'allow' or 'deny', not '" + value + "'");
         };
     }
 
@@ -177,8 +195,8 @@ public record AuthSettings(
             throw new IllegalArgumentException("the auth secret is not base64url");
         }
         if (raw.length < TokenVerifier.MIN_SECRET_BYTES) {
-            throw new IllegalArgumentException("the auth secret must be at least " + TokenVerifier.MIN_SECRET_BYTES
-                    + " bytes, not " + raw.length);
+            throw new IllegalArgumentException(
+                    "the auth secret must be at least " + TokenVerifier.MIN_SECRET_BYTES + " bytes, not " + raw.length);
         }
         return raw;
     }
@@ -193,6 +211,7 @@ public record AuthSettings(
         // never the secret
         return "AuthSettings[mode=" + mode.value() + ", secret=" + (secret.isPresent() ? "(set)" : "(none)")
                 + ", jwksUrl=" + jwksUrl.orElse(null) + ", issuer=" + issuer.orElse(null) + ", audience="
-                + audience.orElse(null) + ", allowedOrigins=" + allowedOrigins + ", missingOrigin=" + missingOrigin + "]";
+                + audience.orElse(null) + ", allowedOrigins=" + allowedOrigins + ", missingOrigin=" + missingOrigin
+                + "]";
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
-
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -29,6 +28,7 @@ import java.util.Optional;
 public final class Authorizer {
     /** Context keys every later event carries in {@code requestContext.authorizer}. */
     public static final String SUB = "sub";
+
     public static final String CHANNELS = "channels";
     public static final String PUBLISH = "publish";
 
@@ -144,8 +144,8 @@ public final class Authorizer {
         return result;
     }
 
-    private void log(long start, String decision, int status, String reason, String sub, String origin,
-                     String connectionId) {
+    private void log(
+            long start, String decision, int status, String reason, String sub, String origin, String connectionId) {
         ObjectNode line = Json.object();
         line.put("route", "authorize");
         line.put("connectionId", connectionId);
@@ -156,7 +156,9 @@ public final class Authorizer {
             line.put("sub", sub);
         }
         if (origin != null) {
-            line.put("origin", origin.length() > MAX_LOGGED_ORIGIN ? origin.substring(0, MAX_LOGGED_ORIGIN) + "…" : origin);
+            line.put(
+                    "origin",
+                    origin.length() > MAX_LOGGED_ORIGIN ? origin.substring(0, MAX_LOGGED_ORIGIN) + "…" : origin);
         }
         line.put("millis", (System.nanoTime() - start) / 1_000_000);
         log.write(line);

@@ -1,7 +1,6 @@
 package dev.wsctl.auth;
 
 import dev.wsctl.protocol.ChannelName;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -159,8 +159,7 @@ public final class OriginPolicy {
     // Parsing
 
     /** A parsed origin: lowercase scheme, lowercase ASCII host (brackets kept for IPv6), explicit port. */
-    private record Origin(String scheme, String host, int port) {
-    }
+    private record Origin(String scheme, String host, int port) {}
 
     /** {@code scheme://*.base:port}: matches hosts with at least one label in front of all of base's labels. */
     private record Wildcard(String scheme, List<String> baseLabels, int port) {
@@ -294,9 +293,8 @@ public final class OriginPolicy {
             return new Wildcard(scheme, labels, port);
         }
         if (host.indexOf('*') >= 0) {
-            throw new Malformed(allowWildcard
-                    ? "a wildcard may only be the whole leftmost label (*.domain)"
-                    : "contains '*'");
+            throw new Malformed(
+                    allowWildcard ? "a wildcard may only be the whole leftmost label (*.domain)" : "contains '*'");
         }
         return new Origin(scheme, checkDomain(host), port);
     }

@@ -1,14 +1,13 @@
 package dev.wsctl.awshttp;
 
-import software.amazon.awssdk.regions.GeneratedPartitionMetadataProvider;
-import software.amazon.awssdk.regions.PartitionMetadata;
-import software.amazon.awssdk.regions.Region;
-
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import software.amazon.awssdk.regions.GeneratedPartitionMetadataProvider;
+import software.amazon.awssdk.regions.PartitionMetadata;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * Where each AWS call goes: the one place that turns a region, an endpoint override and the environment into the
@@ -33,6 +32,7 @@ public final class AwsEndpoints {
 
     /** Service identifiers of {@code AWS_ENDPOINT_URL_<SERVICE>}, from the SDKs' table of them. */
     public static final String DYNAMODB = "DYNAMODB";
+
     public static final String LAMBDA = "LAMBDA";
     public static final String CONNECTIONS = "APIGATEWAYMANAGEMENTAPI";
     public static final String APIGATEWAYV2 = "APIGATEWAYV2";
@@ -48,7 +48,8 @@ public final class AwsEndpoints {
     private AwsEndpoints(URI override, Map<String, String> env) {
         this.override = override;
         this.env = Map.copyOf(env);
-        this.ignoreConfigured = "true".equals(env.getOrDefault(ENV_IGNORE_CONFIGURED, "").trim().toLowerCase(Locale.ROOT));
+        this.ignoreConfigured =
+                "true".equals(env.getOrDefault(ENV_IGNORE_CONFIGURED, "").trim().toLowerCase(Locale.ROOT));
         if (!ignoreConfigured) {
             // a bad value fails here, naming its variable, not at the first call to its service
             for (var e : this.env.entrySet()) {

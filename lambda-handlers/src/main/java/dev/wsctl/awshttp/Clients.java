@@ -1,13 +1,11 @@
 package dev.wsctl.awshttp;
 
-import software.amazon.awssdk.regions.Region;
-
 import java.util.Map;
+import software.amazon.awssdk.regions.Region;
 
 /** The region a function (or a command given no region) runs in. */
 public final class Clients {
-    private Clients() {
-    }
+    private Clients() {}
 
     /** {@code AWS_REGION} (set by Lambda), else {@code AWS_DEFAULT_REGION}; fails naming the variable. */
     public static Region region(Map<String, String> env) {

@@ -1,9 +1,5 @@
 package dev.wsctl.awshttp;
 
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,6 +9,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * One TLS handshake with an HTTPS endpoint ahead of a client's first request, on a connection of its own that
@@ -28,6 +28,7 @@ public final class EarlyHandshake {
     private final URI endpoint;
     /** null: the JDK's default, resolved here rather than by the client's constructor */
     private final SSLSocketFactory tls;
+
     private final int timeoutMillis;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CompletableFuture<Void> done = new CompletableFuture<>();

@@ -5,8 +5,7 @@ import java.util.concurrent.CompletionException;
 
 /** Waiting on the async SDK clients from code that needs an answer now. */
 public final class Futures {
-    private Futures() {
-    }
+    private Futures() {}
 
     /**
      * The future's value; a failure is rethrown as the SDK exception itself (not wrapped in a

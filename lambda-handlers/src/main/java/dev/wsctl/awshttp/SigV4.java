@@ -1,5 +1,8 @@
 package dev.wsctl.awshttp;
 
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.ContentStreamProvider;
@@ -8,10 +11,6 @@ import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
-
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 
 /**
  * Requests signed with SigV4 by the SDK's own signer, for one service and region: what {@link dev.wsctl.connections.ConnectionsApi}
@@ -113,7 +112,12 @@ public final class SigV4 {
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private static boolean unreserved(char c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                || c == '-' || c == '_' || c == '.' || c == '~';
+        return c >= 'a' && c <= 'z'
+                || c >= 'A' && c <= 'Z'
+                || c >= '0' && c <= '9'
+                || c == '-'
+                || c == '_'
+                || c == '.'
+                || c == '~';
     }
 }

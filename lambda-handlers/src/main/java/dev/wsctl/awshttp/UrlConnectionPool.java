@@ -1,9 +1,5 @@
 package dev.wsctl.awshttp;
 
-import software.amazon.awssdk.http.SdkHttpRequest;
-
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLSocketFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +15,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
+import software.amazon.awssdk.http.SdkHttpRequest;
 
 /**
  * The functions' HTTP transport for the posts to {@code @connections} ({@link dev.wsctl.connections.ConnectionsApi}) and the Invoke calls
@@ -63,6 +62,7 @@ public final class UrlConnectionPool implements AutoCloseable {
     private final ThreadPoolExecutor calls;
     /** Threads that have not ended an exchange yet: they are opening their connection. */
     private final AtomicInteger opening = new AtomicInteger();
+
     private final ThreadLocal<Boolean> connected = ThreadLocal.withInitial(() -> false);
     /** How long the last thread took for its first exchange, which opened its connection (ns). */
     private volatile long openNanos;
@@ -76,7 +76,8 @@ public final class UrlConnectionPool implements AutoCloseable {
      * @param tls            the TLS sockets to use, or null for the JDK's default (resolved by the first use)
      * @param threadName     the threads' names' prefix
      */
-    public UrlConnectionPool(URI base, int maxConnections, Duration readTimeout, SSLSocketFactory tls, String threadName) {
+    public UrlConnectionPool(
+            URI base, int maxConnections, Duration readTimeout, SSLSocketFactory tls, String threadName) {
         String scheme = base.getScheme();
         if (base.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
             throw new IllegalArgumentException("not an http(s)://host[:port] URL: " + base);
@@ -90,8 +91,8 @@ public final class UrlConnectionPool implements AutoCloseable {
         this.readTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis());
         this.tls = tls;
         AtomicInteger threads = new AtomicInteger();
-        this.calls = new ThreadPoolExecutor(1, maxConnections, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                task -> {
+        this.calls =
+                new ThreadPoolExecutor(1, maxConnections, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
                     opening.incrementAndGet();
                     Thread t = new Thread(task, threadName + "-" + threads.incrementAndGet());
                     t.setDaemon(true);
@@ -188,8 +189,9 @@ public final class UrlConnectionPool implements AutoCloseable {
         }
     }
 
-    private Response exchange(SdkHttpRequest request, byte[] body, int connectTimeoutMillis, int readTimeoutMillis,
-                              boolean close) throws IOException {
+    private Response exchange(
+            SdkHttpRequest request, byte[] body, int connectTimeoutMillis, int readTimeoutMillis, boolean close)
+            throws IOException {
         HttpURLConnection http = (HttpURLConnection) url(request.encodedPath()).openConnection();
         http.setConnectTimeout(connectTimeoutMillis);
         http.setReadTimeout(readTimeoutMillis);

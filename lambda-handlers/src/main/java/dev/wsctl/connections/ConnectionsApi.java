@@ -3,13 +3,6 @@ package dev.wsctl.connections;
 import dev.wsctl.awshttp.NotSent;
 import dev.wsctl.awshttp.SigV4;
 import dev.wsctl.awshttp.UrlConnectionPool;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.regions.Region;
-
-import javax.net.ssl.SSLSocketFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -19,6 +12,11 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLSocketFactory;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * PostToConnection without the SDK's service client: {@code POST {callbackUrl}/@connections/{id}} with the
@@ -33,6 +31,7 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
     static final String SERVICE = "execute-api";
     /** A call that hears nothing for this long fails (as the SDK's 30-second read timeout did). */
     static final Duration TIMEOUT = Duration.ofSeconds(30);
+
     private static final Pattern EXECUTE_API_HOST = Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\..+");
     private static final byte[] PRIMING_BODY = "{}".getBytes(StandardCharsets.UTF_8);
 
@@ -54,14 +53,22 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
     }
 
     /** @param tls the TLS sockets to use, or null for the JDK's default */
-    ConnectionsApi(URI callbackUrl, int maxConnections, Region region, AwsCredentialsProvider credentials,
-                   Clock clock, Duration timeout, SSLSocketFactory tls) {
+    ConnectionsApi(
+            URI callbackUrl,
+            int maxConnections,
+            Region region,
+            AwsCredentialsProvider credentials,
+            Clock clock,
+            Duration timeout,
+            SSLSocketFactory tls) {
         String scheme = callbackUrl.getScheme();
         if (callbackUrl.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
-            throw new IllegalArgumentException("The @connections URL must be http(s)://host[:port]/stage, not " + callbackUrl);
+            throw new IllegalArgumentException(
+                    "The @connections URL must be http(s)://host[:port]/stage, not " + callbackUrl);
         }
         this.http = new UrlConnectionPool(callbackUrl, maxConnections, timeout, tls, "wsctl-post");
-        this.sigV4 = new SigV4(credentials, SERVICE, regionOf(callbackUrl, region).id(), false, clock);
+        this.sigV4 =
+                new SigV4(credentials, SERVICE, regionOf(callbackUrl, region).id(), false, clock);
         String base = callbackUrl.getRawPath() == null ? "" : callbackUrl.getRawPath();
         this.pathPrefix = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/@connections/";
         this.template = SigV4.template(callbackUrl, pathPrefix)
@@ -93,8 +100,7 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
             // e.g. no credentials: nothing was sent
             return CompletableFuture.failedFuture(new NotSent("not signed", e));
         }
-        return http.post(request, payload.bytes())
-                .thenApply(r -> Answer.of(r.status(), r.errorType(), r.errorBody()));
+        return http.post(request, payload.bytes()).thenApply(r -> Answer.of(r.status(), r.errorType(), r.errorBody()));
     }
 
     private SdkHttpRequest request(String connectionId, byte[] body, boolean sign) {
@@ -119,7 +125,8 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
      */
     public int prime(Duration timeout) {
         try {
-            return http.postAndClose(request("priming", PRIMING_BODY, false), PRIMING_BODY, timeout).status();
+            return http.postAndClose(request("priming", PRIMING_BODY, false), PRIMING_BODY, timeout)
+                    .status();
         } catch (IOException | RuntimeException noAnswer) {
             // the first send after a restore pays for what was not primed
             return -1;

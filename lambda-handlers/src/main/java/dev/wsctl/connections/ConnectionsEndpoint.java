@@ -49,11 +49,13 @@ public interface ConnectionsEndpoint extends AutoCloseable {
             }
             String type = errorType == null ? "" : errorType;
             // the header may carry a namespace or a suffix: "LimitExceededException:http://…"
-            boolean throttled = status == 429 || type.contains("LimitExceeded") || type.contains("Throttl")
+            boolean throttled = status == 429
+                    || type.contains("LimitExceeded")
+                    || type.contains("Throttl")
                     || type.contains("TooManyRequests");
             Outcome outcome = status == 410 ? Outcome.GONE : throttled ? Outcome.THROTTLED : Outcome.FAILED;
-            String text = status + (type.isEmpty() ? "" : " " + type)
-                    + (body == null || body.isEmpty() ? "" : ": " + body);
+            String text =
+                    status + (type.isEmpty() ? "" : " " + type) + (body == null || body.isEmpty() ? "" : ": " + body);
             return new Answer(outcome, status, text);
         }
     }

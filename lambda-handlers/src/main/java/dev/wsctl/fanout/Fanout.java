@@ -6,8 +6,6 @@ import dev.wsctl.connections.ConnectionsEndpoint;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionStore;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
-
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +18,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 
 /**
  * Sends one payload to many connections through the @connections API: the one fan-out engine behind
@@ -40,6 +39,7 @@ public final class Fanout {
      * caller in the account and region: stay under it with room for the rest.
      */
     public static final double DEFAULT_MAX_RATE = Settings.Sharding.DEFAULT_MAX_RATE;
+
     public static final int DEFAULT_BURST = Settings.Sharding.DEFAULT_BURST;
 
     /**
@@ -67,14 +67,19 @@ public final class Fanout {
          * connections throttled together do not come back together, and one connection waits under 0.8 s in all.
          */
         public static Options withConcurrency(int concurrency) {
-            return new Options(concurrency, 6, BackoffStrategy.exponentialDelay(Duration.ofMillis(25),
-                    Duration.ofSeconds(2)), DEFAULT_MAX_RATE, DEFAULT_BURST);
+            return new Options(
+                    concurrency,
+                    6,
+                    BackoffStrategy.exponentialDelay(Duration.ofMillis(25), Duration.ofSeconds(2)),
+                    DEFAULT_MAX_RATE,
+                    DEFAULT_BURST);
         }
 
         /** What a stack's settings ask for: their concurrency and rate cap. */
         public static Options of(Settings settings) {
             return withConcurrency(settings.fanoutConcurrency())
-                    .withRateCap(settings.sharding().maxRate(), settings.sharding().burst());
+                    .withRateCap(
+                            settings.sharding().maxRate(), settings.sharding().burst());
         }
 
         public Options withRateCap(double maxRate, int burst) {
@@ -124,7 +129,7 @@ public final class Fanout {
      * {@code label} names the batch in the log line.
      */
     public FanoutReport send(String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId) {
-        return send(label, pages, payload, exceptConnectionId, settled -> { });
+        return send(label, pages, payload, exceptConnectionId, settled -> {});
     }
 
     /** Told how many connections are settled (delivered, gone or failed) so far, from the HTTP client's threads. */
@@ -134,8 +139,8 @@ public final class Fanout {
     }
 
     /** As {@link #send(String, Iterable, byte[], String)}, reporting each settled connection to {@code progress}. */
-    public FanoutReport send(String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId,
-                             Progress progress) {
+    public FanoutReport send(
+            String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId, Progress progress) {
         return send(label, pages, payload, exceptConnectionId, progress, null);
     }
 
@@ -143,8 +148,13 @@ public final class Fanout {
      * As {@link #send(String, Iterable, byte[], String, Progress)}; the fields of {@code logFields} (may be null)
      * join the fan-out's log line, so that a worker logs its report and its batch in one line.
      */
-    public FanoutReport send(String label, Iterable<List<String>> pages, byte[] payload, String exceptConnectionId,
-                             Progress progress, ObjectNode logFields) {
+    public FanoutReport send(
+            String label,
+            Iterable<List<String>> pages,
+            byte[] payload,
+            String exceptConnectionId,
+            Progress progress,
+            ObjectNode logFields) {
         long start = System.nanoTime();
         Run run = new Run(ConnectionsEndpoint.Payload.of(payload), progress);
         try {
@@ -166,8 +176,13 @@ public final class Fanout {
         if (!run.goneIds.isEmpty()) {
             store.disconnectAll(List.copyOf(run.goneIds));
         }
-        FanoutReport report = new FanoutReport(run.recipients.get(), run.delivered.get(), run.gone.get(),
-                run.failed.get(), run.throttled.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        FanoutReport report = new FanoutReport(
+                run.recipients.get(),
+                run.delivered.get(),
+                run.gone.get(),
+                run.failed.get(),
+                run.throttled.get(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         ObjectNode line = report.toJson();
         line.put("event", "fanout");
         line.put("channel", label);
@@ -225,8 +240,8 @@ public final class Fanout {
             }
             call.whenComplete((answer, error) -> {
                 if (error != null) {
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null
-                            ? error.getCause() : error;
+                    Throwable cause =
+                            error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                     if (isUnsent(cause) && attempt < options.maxAttempts()) {
                         retry(connectionId, attempt);
                     } else {
@@ -262,8 +277,9 @@ public final class Fanout {
          * the HTTP client's thread that runs this.
          */
         void retry(String connectionId, int attempt) {
-            after(options.backoff().computeDelay(attempt + 1).toNanos(), () ->
-                    after(rateCap.reserve(), () -> post(connectionId, attempt + 1)));
+            after(
+                    options.backoff().computeDelay(attempt + 1).toNanos(),
+                    () -> after(rateCap.reserve(), () -> post(connectionId, attempt + 1)));
         }
     }
 

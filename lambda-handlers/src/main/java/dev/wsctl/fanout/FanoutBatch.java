@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.json.Json;
-
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -26,8 +24,16 @@ import java.util.Objects;
  * @param batch   this batch's number, from 1
  * @param batches how many batches the message was split into
  */
-public record FanoutBatch(String channel, byte[] payload, List<String> ids, String except, double maxRate, int burst,
-                          long sentAt, int batch, int batches) {
+public record FanoutBatch(
+        String channel,
+        byte[] payload,
+        List<String> ids,
+        String except,
+        double maxRate,
+        int burst,
+        long sentAt,
+        int batch,
+        int batches) {
 
     /**
      * A batch is kept under this many bytes of JSON, half of the 256 KB asynchronous invocation long allowed
@@ -101,11 +107,19 @@ public record FanoutBatch(String channel, byte[] payload, List<String> ids, Stri
         double rate = maxRate == null || maxRate.isNull() ? Double.POSITIVE_INFINITY : maxRate.asDouble();
         int burst = o.path("burst").asInt(0);
         if (!(rate > 0) || burst < 1) {
-            throw new IllegalArgumentException("a fan-out batch needs \"maxRate\" above 0 (or none) and \"burst\" of at least 1");
+            throw new IllegalArgumentException(
+                    "a fan-out batch needs \"maxRate\" above 0 (or none) and \"burst\" of at least 1");
         }
-        return new FanoutBatch(text(o, "channel"), payload, list,
-                except == null || except.isNull() ? null : except.asText(), rate, burst,
-                o.path("sentAt").asLong(0), o.path("batch").asInt(1), o.path("batches").asInt(1));
+        return new FanoutBatch(
+                text(o, "channel"),
+                payload,
+                list,
+                except == null || except.isNull() ? null : except.asText(),
+                rate,
+                burst,
+                o.path("sentAt").asLong(0),
+                o.path("batch").asInt(1),
+                o.path("batches").asInt(1));
     }
 
     private static String text(JsonNode o, String field) {
@@ -135,14 +149,31 @@ public record FanoutBatch(String channel, byte[] payload, List<String> ids, Stri
      * differ by one at most, so that workers with equal rate shares finish together), each carrying its share of
      * the rate cap. Fails when even one id would not fit next to the payload.
      */
-    public static List<FanoutBatch> split(String channel, byte[] payload, List<String> ids, String except,
-                                          double maxRate, int burst, int shardSize, long sentAt) {
+    public static List<FanoutBatch> split(
+            String channel,
+            byte[] payload,
+            List<String> ids,
+            String except,
+            double maxRate,
+            int burst,
+            int shardSize,
+            long sentAt) {
         if (ids.isEmpty()) {
             return List.of();
         }
         // the batch without ids, with the longest numbers any batch can carry
-        int fixed = new FanoutBatch(channel, payload, List.of(), except, -Double.MAX_VALUE, Integer.MIN_VALUE,
-                Long.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE).toJson().length;
+        int fixed = new FanoutBatch(
+                        channel,
+                        payload,
+                        List.of(),
+                        except,
+                        -Double.MAX_VALUE,
+                        Integer.MIN_VALUE,
+                        Long.MIN_VALUE,
+                        Integer.MIN_VALUE,
+                        Integer.MIN_VALUE)
+                .toJson()
+                .length;
         int widest = 0;
         for (String id : ids) {
             widest = Math.max(widest, encodedLength(id) + 1);
@@ -158,8 +189,16 @@ public record FanoutBatch(String channel, byte[] payload, List<String> ids, Stri
         List<FanoutBatch> batches = new ArrayList<>(count);
         for (int i = 0, from = 0; i < count; i++) {
             int to = from + ids.size() / count + (i < ids.size() % count ? 1 : 0);
-            batches.add(new FanoutBatch(channel, payload, ids.subList(from, to), except, share.maxRate(), share.burst(),
-                    sentAt, i + 1, count));
+            batches.add(new FanoutBatch(
+                    channel,
+                    payload,
+                    ids.subList(from, to),
+                    except,
+                    share.maxRate(),
+                    share.burst(),
+                    sentAt,
+                    i + 1,
+                    count));
             from = to;
         }
         return batches;
@@ -178,15 +217,22 @@ public record FanoutBatch(String channel, byte[] payload, List<String> ids, Stri
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof FanoutBatch b && channel.equals(b.channel) && java.util.Arrays.equals(payload, b.payload)
-                && ids.equals(b.ids) && Objects.equals(except, b.except) && Double.compare(maxRate, b.maxRate) == 0
-                && burst == b.burst && sentAt == b.sentAt && batch == b.batch && batches == b.batches;
+        return o instanceof FanoutBatch b
+                && channel.equals(b.channel)
+                && java.util.Arrays.equals(payload, b.payload)
+                && ids.equals(b.ids)
+                && Objects.equals(except, b.except)
+                && Double.compare(maxRate, b.maxRate) == 0
+                && burst == b.burst
+                && sentAt == b.sentAt
+                && batch == b.batch
+                && batches == b.batches;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(channel, java.util.Arrays.hashCode(payload), ids, except, maxRate, burst, sentAt, batch,
-                batches);
+        return Objects.hash(
+                channel, java.util.Arrays.hashCode(payload), ids, except, maxRate, burst, sentAt, batch, batches);
     }
 
     @Override

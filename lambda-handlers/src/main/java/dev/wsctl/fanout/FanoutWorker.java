@@ -2,7 +2,6 @@ package dev.wsctl.fanout;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.json.Json;
-
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Function;
@@ -39,7 +38,7 @@ public final class FanoutWorker {
         fields.put("batches", batch.batches());
         fields.put("rateCap", cap.toString());
         fields.put("lagMillis", Math.max(0, clock.millis() - batch.sentAt()));
-        return engine.withRateCap(cap).send(batch.channel(), List.of(batch.ids()), batch.payload(), batch.except(),
-                settled -> { }, fields);
+        return engine.withRateCap(cap)
+                .send(batch.channel(), List.of(batch.ids()), batch.payload(), batch.except(), settled -> {}, fields);
     }
 }

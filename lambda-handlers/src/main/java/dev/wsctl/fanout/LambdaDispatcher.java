@@ -5,17 +5,16 @@ import dev.wsctl.awshttp.SigV4;
 import dev.wsctl.awshttp.UrlConnectionPool;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
-
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 
 /**
  * Hands batches to the {@code fanout} worker function: Lambda's Invoke with {@code X-Amz-Invocation-Type: Event}
@@ -33,13 +32,14 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
     static final String SERVICE = "lambda";
     /** Lambda answers an Event invoke once it has queued it: well within this. */
     static final Duration TIMEOUT = Duration.ofSeconds(5);
+
     static final int MAX_ATTEMPTS = 3;
     /**
      * Before the second and third attempts, a random wait under 100 and 200 ms (full jitter): a throttled
      * hand-off tries again soon, and the hand-offs of one broadcast throttled together do not return together.
      */
-    static final BackoffStrategy BACKOFF = BackoffStrategy.exponentialDelay(Duration.ofMillis(100),
-            Duration.ofMillis(200));
+    static final BackoffStrategy BACKOFF =
+            BackoffStrategy.exponentialDelay(Duration.ofMillis(100), Duration.ofMillis(200));
     /** Batches in flight to Lambda at once; more wait for a connection. */
     static final int MAX_CONNECTIONS = 16;
 
@@ -54,13 +54,20 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
      * @param function the function to invoke: its name, ARN, or either with {@code :qualifier} (an alias)
      * @param endpoint Lambda's endpoint ({@link dev.wsctl.awshttp.AwsEndpoints#lambda(Region)})
      */
-    public LambdaDispatcher(String function, URI endpoint, Region region, AwsCredentialsProvider credentials,
-                            JsonLog log) {
+    public LambdaDispatcher(
+            String function, URI endpoint, Region region, AwsCredentialsProvider credentials, JsonLog log) {
         this(function, endpoint, region, credentials, log, TIMEOUT, BACKOFF, Clock.systemUTC());
     }
 
-    LambdaDispatcher(String function, URI endpoint, Region region, AwsCredentialsProvider credentials,
-                     JsonLog log, Duration timeout, BackoffStrategy backoff, Clock clock) {
+    LambdaDispatcher(
+            String function,
+            URI endpoint,
+            Region region,
+            AwsCredentialsProvider credentials,
+            JsonLog log,
+            Duration timeout,
+            BackoffStrategy backoff,
+            Clock clock) {
         String scheme = endpoint.getScheme();
         if (endpoint.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
             throw new IllegalArgumentException("Lambda's endpoint must be http(s)://host[:port], not " + endpoint);
@@ -71,8 +78,10 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
         this.log = log;
         this.backoff = backoff;
         String base = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
-        this.template = SigV4.template(endpoint, (base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
-                        + "/2015-03-31/functions/" + SigV4.encodeSegment(function) + "/invocations")
+        this.template = SigV4.template(
+                        endpoint,
+                        (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/2015-03-31/functions/"
+                                + SigV4.encodeSegment(function) + "/invocations")
                 .putHeader("Content-Type", "application/json")
                 .putHeader("X-Amz-Invocation-Type", "Event")
                 .putHeader("User-Agent", "wsctl-fanout")
@@ -90,7 +99,10 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
     private void attempt(FanoutBatch batch, byte[] body, int attempt, CompletableFuture<Handoff> done) {
         SdkHttpRequest request;
         try {
-            request = sigV4.sign(template.toBuilder().putHeader("Content-Length", Integer.toString(body.length)).build(),
+            request = sigV4.sign(
+                    template.toBuilder()
+                            .putHeader("Content-Length", Integer.toString(body.length))
+                            .build(),
                     () -> new ByteArrayInputStream(body));
         } catch (RuntimeException e) {
             // e.g. no credentials: nothing was sent, and trying again would not help
@@ -100,7 +112,8 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
         http.post(request, body).whenComplete((answer, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
+                        ? error.getCause()
+                        : error;
                 if (Fanout.isUnsent(cause) && attempt < MAX_ATTEMPTS) {
                     retry(batch, body, attempt, done);
                 } else {

@@ -35,6 +35,7 @@ public final class RateCap {
     private final Sleeper sleeper;
     /** May be negative: calls reserved but not yet covered by the refill. */
     private double tokens;
+
     private long last;
 
     /**
@@ -44,8 +45,8 @@ public final class RateCap {
      */
     public RateCap(double perSecond, int burst, LongSupplier ticker, Sleeper sleeper) {
         if (!(perSecond > 0) || burst < 1) {
-            throw new IllegalArgumentException("a rate cap needs a rate above 0 and a burst of at least 1, not "
-                    + perSecond + "/s and " + burst);
+            throw new IllegalArgumentException(
+                    "a rate cap needs a rate above 0 and a burst of at least 1, not " + perSecond + "/s and " + burst);
         }
         this.perSecond = perSecond;
         this.burst = burst;
@@ -115,7 +116,8 @@ public final class RateCap {
 
     @Override
     public String toString() {
-        return unlimited() ? "no rate cap" : String.format(java.util.Locale.ROOT, "%.0f calls/s, burst %d",
-                perSecond, (int) burst);
+        return unlimited()
+                ? "no rate cap"
+                : String.format(java.util.Locale.ROOT, "%.0f calls/s, burst %d", perSecond, (int) burst);
     }
 }

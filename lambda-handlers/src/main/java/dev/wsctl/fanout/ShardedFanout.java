@@ -5,7 +5,6 @@ import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionStore;
-
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -33,8 +32,7 @@ public final class ShardedFanout {
      * @param shards     batches handed to workers (0 when sent directly)
      * @param sharded    whether the message was split into batches for workers
      */
-    public record Result(long recipients, int shards, boolean sharded) {
-    }
+    public record Result(long recipients, int shards, boolean sharded) {}
 
     private final Fanout fanout;
     private final ConnectionStore store;
@@ -44,8 +42,13 @@ public final class ShardedFanout {
     private final Clock clock;
 
     /** @param dispatcher null where no worker runs: every fan-out is then sent directly */
-    public ShardedFanout(Fanout fanout, ConnectionStore store, Settings.Sharding sharding, FanoutDispatcher dispatcher,
-                         JsonLog log, Clock clock) {
+    public ShardedFanout(
+            Fanout fanout,
+            ConnectionStore store,
+            Settings.Sharding sharding,
+            FanoutDispatcher dispatcher,
+            JsonLog log,
+            Clock clock) {
         this.fanout = fanout;
         this.store = store;
         this.sharding = sharding;
@@ -56,7 +59,8 @@ public final class ShardedFanout {
 
     /** Never sharded: every fan-out sent directly, by {@code fanout}. */
     public static ShardedFanout unsharded(Fanout fanout, ConnectionStore store) {
-        return new ShardedFanout(fanout, store, Settings.Sharding.defaults(), null, JsonLog.discard(), Clock.systemUTC());
+        return new ShardedFanout(
+                fanout, store, Settings.Sharding.defaults(), null, JsonLog.discard(), Clock.systemUTC());
     }
 
     public Fanout fanout() {
@@ -66,7 +70,8 @@ public final class ShardedFanout {
     /** Sends {@code payload} to every subscriber of {@code channel} but {@code exceptConnectionId}. */
     public Result toChannel(String channel, byte[] payload, String exceptConnectionId) {
         if (dispatcher == null) {
-            return new Result(fanout.toChannel(channel, payload, exceptConnectionId).delivered(), 0, false);
+            return new Result(
+                    fanout.toChannel(channel, payload, exceptConnectionId).delivered(), 0, false);
         }
         long start = System.nanoTime();
         Iterator<List<String>> pages = store.subscriberPages(channel).iterator();
@@ -80,8 +85,15 @@ public final class ShardedFanout {
         pages.forEachRemaining(page -> add(ids, page, exceptConnectionId));
         List<FanoutBatch> batches;
         try {
-            batches = FanoutBatch.split(channel, payload, ids, exceptConnectionId, sharding.maxRate(),
-                    sharding.burst(), sharding.shardSize(), clock.millis());
+            batches = FanoutBatch.split(
+                    channel,
+                    payload,
+                    ids,
+                    exceptConnectionId,
+                    sharding.maxRate(),
+                    sharding.burst(),
+                    sharding.shardSize(),
+                    clock.millis());
         } catch (IllegalArgumentException tooLarge) {
             ObjectNode line = line(channel, ids.size(), 0);
             line.put("error", tooLarge.getMessage() + "; sent by this function instead");
@@ -126,7 +138,8 @@ public final class ShardedFanout {
 
     /** {@code ids} sent by this process's engine, not handed to workers. */
     private Result sendDirectly(String channel, List<String> ids, byte[] payload, String exceptConnectionId) {
-        return new Result(fanout.send(channel, List.of(ids), payload, exceptConnectionId).delivered(), 0, false);
+        return new Result(
+                fanout.send(channel, List.of(ids), payload, exceptConnectionId).delivered(), 0, false);
     }
 
     private static void add(List<String> ids, List<String> page, String except) {

@@ -6,7 +6,6 @@ import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.Authorizer;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

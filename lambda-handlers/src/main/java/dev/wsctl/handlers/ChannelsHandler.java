@@ -3,7 +3,6 @@ package dev.wsctl.handlers;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.WsEvent;
 import dev.wsctl.pubsub.PubSub;
-
 import java.util.function.BiFunction;
 
 /** joinchannel and leavechannel. */

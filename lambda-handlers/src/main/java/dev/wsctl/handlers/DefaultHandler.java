@@ -3,7 +3,6 @@ package dev.wsctl.handlers;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.WsEvent;
 import dev.wsctl.pubsub.PubSub;
-
 import java.util.function.BiFunction;
 
 /** $default and ping: pong, or an error frame that says what was wrong. */

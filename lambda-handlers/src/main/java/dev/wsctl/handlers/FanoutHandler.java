@@ -8,7 +8,6 @@ import dev.wsctl.fanout.FanoutReport;
 import dev.wsctl.fanout.FanoutWorker;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

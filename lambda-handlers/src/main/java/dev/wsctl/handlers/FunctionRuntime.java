@@ -16,11 +16,10 @@ import dev.wsctl.pubsub.PubSub;
 import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.DynamoDbConnectionStore;
 import dev.wsctl.store.DynamoDbJsonClient;
+import java.time.Clock;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.utils.Lazy;
-
-import java.time.Clock;
 
 /**
  * The runtime of one Lambda execution environment (store, fan-out, dispatcher to the worker function), built once
@@ -30,10 +29,10 @@ import java.time.Clock;
 final class FunctionRuntime {
     /** Connections to DynamoDB at most (the store has up to 16 batch requests in flight). */
     private static final int STORE_CONNECTIONS = 16;
+
     private static volatile PubSub pubSub;
 
-    private FunctionRuntime() {
-    }
+    private FunctionRuntime() {}
 
     /** The pub/sub runtime of this environment: built by the first call, the same one afterwards. */
     static synchronized PubSub fromEnvironment() {
@@ -46,8 +45,8 @@ final class FunctionRuntime {
             // keep-alive for as many connections as the fan-out opens, set before the JDK's first HTTP connection
             ConnectionsApi.keepAlive(settings.fanoutConcurrency());
             // the store's calls without the SDK's client pipeline, whose build and first call were most of a cold start
-            DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(AwsEndpoints.of(System.getenv()).dynamoDb(region),
-                    STORE_CONNECTIONS, region, credentials);
+            DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(
+                    AwsEndpoints.of(System.getenv()).dynamoDb(region), STORE_CONNECTIONS, region, credentials);
             boolean primesAtInit = Priming.atInit(System.getenv());
             if (!primesAtInit) {
                 // on-demand: the JDK's TLS context and a first handshake with DynamoDB on a thread of its own, from
@@ -58,8 +57,11 @@ final class FunctionRuntime {
             }
             ConnectionStore store = new DynamoDbConnectionStore(dynamoDb, settings.table());
             JsonLog log = log();
-            pubSub = new PubSub(settings, store,
-                    () -> fanOut(settings, store, region, credentials, log, primesAtInit), Clock.systemUTC());
+            pubSub = new PubSub(
+                    settings,
+                    store,
+                    () -> fanOut(settings, store, region, credentials, log, primesAtInit),
+                    Clock.systemUTC());
             if (primesAtInit) {
                 // init is not on an event's path here: build what a send needs now, into the snapshot
                 pubSub.fanout();
@@ -70,10 +72,15 @@ final class FunctionRuntime {
     }
 
     /** The fan-out: the engine, and the dispatcher to the worker function when one is deployed. */
-    private static ShardedFanout fanOut(Settings settings, ConnectionStore store, Region region,
-                                        AwsCredentialsProvider credentials, JsonLog log, boolean primesAtInit) {
-        ConnectionsApi connections = new ConnectionsApi(settings.callbackUrl(), settings.fanoutConcurrency(), region,
-                credentials);
+    private static ShardedFanout fanOut(
+            Settings settings,
+            ConnectionStore store,
+            Region region,
+            AwsCredentialsProvider credentials,
+            JsonLog log,
+            boolean primesAtInit) {
+        ConnectionsApi connections =
+                new ConnectionsApi(settings.callbackUrl(), settings.fanoutConcurrency(), region, credentials);
         if (primesAtInit) {
             Priming.connections(connections);
         }
@@ -81,8 +88,8 @@ final class FunctionRuntime {
         Settings.Sharding sharding = settings.sharding();
         FanoutDispatcher dispatcher = sharding.function()
                 .map(function -> {
-                    Lazy<LambdaDispatcher> lambda = new Lazy<>(() -> new LambdaDispatcher(function,
-                            AwsEndpoints.of(System.getenv()).lambda(region), region, credentials, log));
+                    Lazy<LambdaDispatcher> lambda = new Lazy<>(() -> new LambdaDispatcher(
+                            function, AwsEndpoints.of(System.getenv()).lambda(region), region, credentials, log));
                     return (FanoutDispatcher) batch -> lambda.getValue().dispatch(batch);
                 })
                 .orElse(null);

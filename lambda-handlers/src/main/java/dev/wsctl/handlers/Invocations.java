@@ -2,7 +2,6 @@ package dev.wsctl.handlers;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import dev.wsctl.json.JsonLog;
-
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**

@@ -1,10 +1,9 @@
 package dev.wsctl.handlers;
 
+import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
-
-import java.util.Map;
 
 /**
  * The function role's credentials, from where Lambda puts them for the environment's initialization type:
@@ -28,8 +27,7 @@ import java.util.Map;
 final class LambdaCredentials {
     static final String ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
 
-    private LambdaCredentials() {
-    }
+    private LambdaCredentials() {}
 
     /** The provider for {@code env}, a Lambda function's environment; resolves nothing. */
     static AwsCredentialsProvider provider(Map<String, String> env) {

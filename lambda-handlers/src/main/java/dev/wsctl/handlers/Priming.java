@@ -8,7 +8,6 @@ import dev.wsctl.json.Json;
 import dev.wsctl.protocol.WsEvent;
 import dev.wsctl.pubsub.PubSub;
 import dev.wsctl.store.DynamoDbJsonClient;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -44,8 +43,7 @@ final class Priming {
     /** How long priming waits for the @connections endpoint at most, per step. */
     static final Duration PRIMING_TIMEOUT = Duration.ofSeconds(2);
 
-    private Priming() {
-    }
+    private Priming() {}
 
     /** True when init is not on an event's path (SnapStart, provisioned concurrency). */
     static boolean atInit(Map<String, String> env) {

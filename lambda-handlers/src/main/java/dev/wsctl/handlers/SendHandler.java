@@ -3,7 +3,6 @@ package dev.wsctl.handlers;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.WsEvent;
 import dev.wsctl.pubsub.PubSub;
-
 import java.util.function.BiFunction;
 
 /** sendmessage: fans the message out to the channel's subscribers but the sender. */

@@ -9,7 +9,6 @@ import dev.wsctl.protocol.ClientError;
 import dev.wsctl.protocol.Frames;
 import dev.wsctl.protocol.WsEvent;
 import dev.wsctl.pubsub.PubSub;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

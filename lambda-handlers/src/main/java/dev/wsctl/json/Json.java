@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,8 +39,7 @@ public final class Json {
             .build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private Json() {
-    }
+    private Json() {}
 
     public static ObjectNode object() {
         return NODES.objectNode();
@@ -113,7 +111,9 @@ public final class Json {
                 return NODES.textNode(p.getText());
             }
             case VALUE_NUMBER_INT -> {
-                if (p.getTextLength() == 2 && p.getText().equals("-0")) { // the one integer an int node writes otherwise: JSON has no "-01"
+                if (p.getTextLength() == 2
+                        && p.getText()
+                                .equals("-0")) { // the one integer an int node writes otherwise: JSON has no "-01"
                     return new ExactNumber(p.getText());
                 }
                 return switch (p.getNumberType()) {
@@ -197,14 +197,15 @@ public final class Json {
             case NUMBER -> {
                 if (node instanceof ExactNumber exact) {
                     g.writeNumber(exact.text());
-                } else switch (node.numberType()) {
-                    case INT -> g.writeNumber(node.intValue());
-                    case LONG -> g.writeNumber(node.longValue());
-                    case BIG_INTEGER -> g.writeNumber(node.bigIntegerValue());
-                    case FLOAT -> g.writeNumber(node.floatValue());
-                    case BIG_DECIMAL -> g.writeNumber(node.decimalValue());
-                    default -> g.writeNumber(node.doubleValue());
-                }
+                } else
+                    switch (node.numberType()) {
+                        case INT -> g.writeNumber(node.intValue());
+                        case LONG -> g.writeNumber(node.longValue());
+                        case BIG_INTEGER -> g.writeNumber(node.bigIntegerValue());
+                        case FLOAT -> g.writeNumber(node.floatValue());
+                        case BIG_DECIMAL -> g.writeNumber(node.decimalValue());
+                        default -> g.writeNumber(node.doubleValue());
+                    }
             }
             case BOOLEAN -> g.writeBoolean(node.booleanValue());
             case BINARY -> g.writeBinary(node.binaryValue());

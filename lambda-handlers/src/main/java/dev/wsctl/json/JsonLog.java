@@ -1,7 +1,6 @@
 package dev.wsctl.json;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.PrintStream;
 import java.util.Iterator;
 import java.util.Map;
@@ -33,8 +32,7 @@ public final class JsonLog {
      * @param requestId Lambda's request id ({@code Context.getAwsRequestId()}); null when the caller has none
      * @param coldStart whether it is the first invocation of its execution environment
      */
-    public record Invocation(String requestId, boolean coldStart) {
-    }
+    public record Invocation(String requestId, boolean coldStart) {}
 
     /** The invocation's span on the thread that {@link #enter}ed it: ends when closed. */
     public interface Scope extends AutoCloseable {
@@ -53,7 +51,7 @@ public final class JsonLog {
     }
 
     public static JsonLog discard() {
-        return new JsonLog(line -> { });
+        return new JsonLog(line -> {});
     }
 
     /**

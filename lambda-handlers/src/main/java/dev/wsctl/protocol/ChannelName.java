@@ -8,8 +8,7 @@ public final class ChannelName {
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_\\-=@,.;:]{1," + MAX_LENGTH + "}");
     public static final String PRIVATE_PREFIX = "private-";
 
-    private ChannelName() {
-    }
+    private ChannelName() {}
 
     public static boolean isValid(String name) {
         return name != null && VALID.matcher(name).matches();

@@ -14,8 +14,7 @@ public final class Frames {
     public static final String NOT_SUBSCRIBED = "not_subscribed";
     public static final String INTERNAL = "internal";
 
-    private Frames() {
-    }
+    private Frames() {}
 
     public static String joined(String channel, String connectionId) {
         ObjectNode f = type("joined");
@@ -58,8 +57,8 @@ public final class Frames {
     }
 
     /** What subscribers of {@code channel} receive, serialized once and posted to all of them. */
-    public static byte[] delivery(Settings.Delivery delivery, String channel, JsonNode message, String sender,
-                                  long sentAt) {
+    public static byte[] delivery(
+            Settings.Delivery delivery, String channel, JsonNode message, String sender, long sentAt) {
         if (delivery == Settings.Delivery.RAW) {
             return message.isTextual()
                     ? message.textValue().getBytes(java.nio.charset.StandardCharsets.UTF_8)

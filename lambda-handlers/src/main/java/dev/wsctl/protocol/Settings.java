@@ -30,6 +30,7 @@ public record Settings(
     public static final String DEFAULT_CHANNEL = "default";
     /** API Gateway's WebSocket frame size. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024;
+
     public static final int DEFAULT_FANOUT_CONCURRENCY = 128;
 
     public static final String ENV_TABLE = "WSCTL_TABLE";
@@ -89,7 +90,8 @@ public record Settings(
             return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "envelope" -> ENVELOPE;
                 case "raw" -> RAW;
-                default -> throw new IllegalArgumentException("delivery must be 'envelope' or 'raw', not '" + value + "'");
+                default ->
+                    throw new IllegalArgumentException("delivery must be 'envelope' or 'raw', not '" + value + "'");
             };
         }
     }
@@ -108,8 +110,9 @@ public record Settings(
                 case "members" -> MEMBERS;
                 case "any" -> ANY;
                 case "none" -> NONE;
-                default -> throw new IllegalArgumentException(
-                        "publish must be 'members', 'any' or 'none', not '" + value + "'");
+                default ->
+                    throw new IllegalArgumentException(
+                            "publish must be 'members', 'any' or 'none', not '" + value + "'");
             };
         }
 
@@ -138,8 +141,15 @@ public record Settings(
 
     /** Settings with every default, for the given table and endpoint. */
     public static Settings defaults(String table, URI callbackUrl) {
-        return new Settings(table, callbackUrl, Optional.of(DEFAULT_CHANNEL), DEFAULT_MAX_MESSAGE_BYTES,
-                DEFAULT_FANOUT_CONCURRENCY, Delivery.ENVELOPE, Publish.MEMBERS, Sharding.defaults());
+        return new Settings(
+                table,
+                callbackUrl,
+                Optional.of(DEFAULT_CHANNEL),
+                DEFAULT_MAX_MESSAGE_BYTES,
+                DEFAULT_FANOUT_CONCURRENCY,
+                Delivery.ENVELOPE,
+                Publish.MEMBERS,
+                Sharding.defaults());
     }
 
     /**
@@ -156,16 +166,20 @@ public record Settings(
         }
         String channel = env.getOrDefault(ENV_DEFAULT_CHANNEL, DEFAULT_CHANNEL).trim();
         try {
-            return new Settings(table, callback,
+            return new Settings(
+                    table,
+                    callback,
                     channel.isEmpty() || channel.equals("none") ? Optional.empty() : Optional.of(channel),
                     integer(env, ENV_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGE_BYTES),
                     integer(env, ENV_FANOUT_CONCURRENCY, DEFAULT_FANOUT_CONCURRENCY),
                     Delivery.parse(env.getOrDefault(ENV_DELIVERY, "envelope")),
                     Publish.parse(env.getOrDefault(ENV_PUBLISH, "members")),
-                    new Sharding(integer(env, ENV_FANOUT_SHARD_SIZE, Sharding.DEFAULT_SHARD_SIZE),
+                    new Sharding(
+                            integer(env, ENV_FANOUT_SHARD_SIZE, Sharding.DEFAULT_SHARD_SIZE),
                             decimal(env, ENV_FANOUT_MAX_RATE, Sharding.DEFAULT_MAX_RATE),
                             integer(env, ENV_FANOUT_BURST, Sharding.DEFAULT_BURST),
-                            Optional.ofNullable(env.get(ENV_FANOUT_FUNCTION)).map(String::trim)
+                            Optional.ofNullable(env.get(ENV_FANOUT_FUNCTION))
+                                    .map(String::trim)
                                     .filter(f -> !f.isEmpty())));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Bad function environment: " + e.getMessage(), e);
@@ -189,8 +203,12 @@ public record Settings(
     }
 
     /** {@code name}'s value parsed, or {@code fallback} when it is unset or blank. */
-    private static <T> T number(Map<String, String> env, String name, T fallback,
-                                java.util.function.Function<String, T> parse, String kind) {
+    private static <T> T number(
+            Map<String, String> env,
+            String name,
+            T fallback,
+            java.util.function.Function<String, T> parse,
+            String kind) {
         String value = env.get(name);
         if (value == null || value.isBlank()) {
             return fallback;

@@ -2,7 +2,6 @@ package dev.wsctl.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.json.Json;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collections;

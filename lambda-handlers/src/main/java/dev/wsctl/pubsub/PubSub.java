@@ -2,7 +2,6 @@ package dev.wsctl.pubsub;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.wsctl.auth.Authorizer;
 import dev.wsctl.auth.Grants;
 import dev.wsctl.connections.ConnectionsEndpoint;
@@ -17,7 +16,6 @@ import dev.wsctl.protocol.WsEvent;
 import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.Ttl;
-
 import java.time.Clock;
 import java.util.List;
 
@@ -43,8 +41,8 @@ public final class PubSub {
      * With the fan-out built on first use: functions that never publish ({@code $connect}, {@code $disconnect},
      * channels) then never pay for its clients at init.
      */
-    public PubSub(Settings settings, ConnectionStore store, java.util.function.Supplier<ShardedFanout> fanout,
-                  Clock clock) {
+    public PubSub(
+            Settings settings, ConnectionStore store, java.util.function.Supplier<ShardedFanout> fanout, Clock clock) {
         this.settings = settings;
         this.store = store;
         this.build = fanout;
@@ -86,8 +84,13 @@ public final class PubSub {
     /** {@code $connect}: the meta row, and the default channel unless that is off. */
     public void connect(WsEvent event) {
         long connectedAt = event.connectedAt() > 0 ? event.connectedAt() : clock.millis();
-        ConnectionInfo info = new ConnectionInfo(event.connectionId(), connectedAt, event.sourceIp(),
-                event.header("Origin"), sub(event), grants(event, Authorizer.CHANNELS).patterns(),
+        ConnectionInfo info = new ConnectionInfo(
+                event.connectionId(),
+                connectedAt,
+                event.sourceIp(),
+                event.header("Origin"),
+                sub(event),
+                grants(event, Authorizer.CHANNELS).patterns(),
                 Ttl.expiresAt(connectedAt));
         store.connect(info, settings.defaultChannel().map(List::of).orElse(List.of()));
     }
@@ -104,8 +107,10 @@ public final class PubSub {
         String channel = channel(frame.get("channel"));
         switch (action) {
             case "joinchannel" -> {
-                if (ChannelName.isPrivate(channel) && !grants(event, Authorizer.CHANNELS).allows(channel)) {
-                    throw new ClientError(Frames.FORBIDDEN,
+                if (ChannelName.isPrivate(channel)
+                        && !grants(event, Authorizer.CHANNELS).allows(channel)) {
+                    throw new ClientError(
+                            Frames.FORBIDDEN,
                             "joining " + channel + " needs a grant for it in your token's channels claim");
                 }
                 store.subscribe(event.connectionId(), channel, Ttl.expiresAt(connectedAt(event)));
@@ -143,14 +148,16 @@ public final class PubSub {
         }
         int size = messageBytes(message);
         if (size > settings.maxMessageBytes()) {
-            throw new ClientError(Frames.TOO_LARGE,
-                    "message is " + size + " bytes; the limit is " + settings.maxMessageBytes());
+            throw new ClientError(
+                    Frames.TOO_LARGE, "message is " + size + " bytes; the limit is " + settings.maxMessageBytes());
         }
         byte[] payload = Frames.delivery(settings.delivery(), channel, message, sub(event), clock.millis());
         if (payload.length > ConnectionsEndpoint.MAX_PAYLOAD_BYTES) {
             // the envelope (channel, sender, sentAt) makes it larger than the message: @connections would refuse it
-            throw new ClientError(Frames.TOO_LARGE, "message is " + size + " bytes and its delivery "
-                    + payload.length + " bytes; @connections delivers at most " + ConnectionsEndpoint.MAX_PAYLOAD_BYTES);
+            throw new ClientError(
+                    Frames.TOO_LARGE,
+                    "message is " + size + " bytes and its delivery " + payload.length
+                            + " bytes; @connections delivers at most " + ConnectionsEndpoint.MAX_PAYLOAD_BYTES);
         }
         ShardedFanout.Result sent = sharded().toChannel(channel, payload, event.connectionId());
         if (id == null || id.isNull()) {
@@ -161,8 +168,12 @@ public final class PubSub {
 
     /** May this connection publish on {@code channel}? See {@link PublishRule}. */
     private void checkPublish(WsEvent event, String channel) {
-        String refusal = PublishRule.refusal(settings.publish(), channel, grants(event, Authorizer.PUBLISH),
-                grants(event, Authorizer.CHANNELS), () -> store.isSubscribed(event.connectionId(), channel));
+        String refusal = PublishRule.refusal(
+                settings.publish(),
+                channel,
+                grants(event, Authorizer.PUBLISH),
+                grants(event, Authorizer.CHANNELS),
+                () -> store.isSubscribed(event.connectionId(), channel));
         if (refusal != null) {
             throw new ClientError(Frames.FORBIDDEN, refusal);
         }
@@ -220,7 +231,8 @@ public final class PubSub {
     }
 
     private static ClientError unknownAction(String action) {
-        return new ClientError(Frames.UNKNOWN_ACTION,
+        return new ClientError(
+                Frames.UNKNOWN_ACTION,
                 "unknown action '" + truncate(action) + "'; use joinchannel, leavechannel, sendmessage or ping");
     }
 

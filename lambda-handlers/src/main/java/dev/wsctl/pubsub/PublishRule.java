@@ -3,7 +3,6 @@ package dev.wsctl.pubsub;
 import dev.wsctl.auth.Grants;
 import dev.wsctl.protocol.ChannelName;
 import dev.wsctl.protocol.Settings;
-
 import java.util.function.BooleanSupplier;
 
 /**
@@ -13,8 +12,7 @@ import java.util.function.BooleanSupplier;
  * that, under every policy and without joining: it never takes anything away.
  */
 final class PublishRule {
-    private PublishRule() {
-    }
+    private PublishRule() {}
 
     /**
      * Why the connection may not publish on {@code channel}, or null when it may.
@@ -23,18 +21,20 @@ final class PublishRule {
      * @param channels the token's {@code channels} claim, the grants to join {@code private-*} channels
      * @param joined   whether the connection has joined {@code channel}; asked only when the answer depends on it
      */
-    static String refusal(Settings.Publish policy, String channel, Grants publish, Grants channels,
-                          BooleanSupplier joined) {
+    static String refusal(
+            Settings.Publish policy, String channel, Grants publish, Grants channels, BooleanSupplier joined) {
         if (publish.allows(channel)) {
             return null;
         }
         return switch (policy) {
-            case NONE -> "publishing on " + channel + " needs a grant for it in your token's publish claim (this"
-                    + " stack's publish policy is none)";
+            case NONE ->
+                "publishing on " + channel + " needs a grant for it in your token's publish claim (this"
+                        + " stack's publish policy is none)";
             case MEMBERS -> joined.getAsBoolean() ? null : "join " + channel + " before publishing on it";
-            case ANY -> ChannelName.isPrivate(channel) && !channels.allows(channel)
-                    ? "publishing on " + channel + " needs a grant for it in your token's channels or publish claim"
-                    : null;
+            case ANY ->
+                ChannelName.isPrivate(channel) && !channels.allows(channel)
+                        ? "publishing on " + channel + " needs a grant for it in your token's channels or publish claim"
+                        : null;
         };
     }
 }

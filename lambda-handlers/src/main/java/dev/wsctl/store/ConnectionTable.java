@@ -41,8 +41,7 @@ public final class ConnectionTable {
     /** The GSI: channel (HASH), connectionId (RANGE), keys only. */
     public static final String BY_CHANNEL = "by-channel";
 
-    private ConnectionTable() {
-    }
+    private ConnectionTable() {}
 
     /** {@code {app}-{stage}-connections}. */
     public static String name(String app, String stage) {
@@ -55,19 +54,37 @@ public final class ConnectionTable {
                 .tableName(tableName)
                 .billingMode(BillingMode.PAY_PER_REQUEST)
                 .attributeDefinitions(
-                        AttributeDefinition.builder().attributeName(CONNECTION_ID)
-                                .attributeType(ScalarAttributeType.S).build(),
-                        AttributeDefinition.builder().attributeName(CHANNEL)
-                                .attributeType(ScalarAttributeType.S).build())
+                        AttributeDefinition.builder()
+                                .attributeName(CONNECTION_ID)
+                                .attributeType(ScalarAttributeType.S)
+                                .build(),
+                        AttributeDefinition.builder()
+                                .attributeName(CHANNEL)
+                                .attributeType(ScalarAttributeType.S)
+                                .build())
                 .keySchema(
-                        KeySchemaElement.builder().attributeName(CONNECTION_ID).keyType(KeyType.HASH).build(),
-                        KeySchemaElement.builder().attributeName(CHANNEL).keyType(KeyType.RANGE).build())
+                        KeySchemaElement.builder()
+                                .attributeName(CONNECTION_ID)
+                                .keyType(KeyType.HASH)
+                                .build(),
+                        KeySchemaElement.builder()
+                                .attributeName(CHANNEL)
+                                .keyType(KeyType.RANGE)
+                                .build())
                 .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
                         .indexName(BY_CHANNEL)
                         .keySchema(
-                                KeySchemaElement.builder().attributeName(CHANNEL).keyType(KeyType.HASH).build(),
-                                KeySchemaElement.builder().attributeName(CONNECTION_ID).keyType(KeyType.RANGE).build())
-                        .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build())
+                                KeySchemaElement.builder()
+                                        .attributeName(CHANNEL)
+                                        .keyType(KeyType.HASH)
+                                        .build(),
+                                KeySchemaElement.builder()
+                                        .attributeName(CONNECTION_ID)
+                                        .keyType(KeyType.RANGE)
+                                        .build())
+                        .projection(Projection.builder()
+                                .projectionType(ProjectionType.KEYS_ONLY)
+                                .build())
                         .build());
         if (tags != null && !tags.isEmpty()) {
             List<Tag> list = tags.entrySet().stream()

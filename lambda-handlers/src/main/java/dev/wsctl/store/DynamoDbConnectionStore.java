@@ -1,5 +1,6 @@
 package dev.wsctl.store;
 
+import static dev.wsctl.awshttp.Futures.join;
 import static dev.wsctl.store.ConnectionTable.BY_CHANNEL;
 import static dev.wsctl.store.ConnectionTable.CHANNEL;
 import static dev.wsctl.store.ConnectionTable.CONNECTED_AT;
@@ -9,10 +10,9 @@ import static dev.wsctl.store.ConnectionTable.GRANTS;
 import static dev.wsctl.store.ConnectionTable.ORIGIN;
 import static dev.wsctl.store.ConnectionTable.SOURCE_IP;
 import static dev.wsctl.store.ConnectionTable.SUB;
-import static dev.wsctl.awshttp.Futures.join;
 
-import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -60,8 +60,8 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
      * 25 ms, capped at 2 s, like the client's own retries ({@link DynamoDbJsonClient#BACKOFF}), so that batches
      * throttled together spread out.
      */
-    private static final BackoffStrategy UNPROCESSED_BACKOFF = BackoffStrategy.exponentialDelay(Duration.ofMillis(25),
-            Duration.ofSeconds(2));
+    private static final BackoffStrategy UNPROCESSED_BACKOFF =
+            BackoffStrategy.exponentialDelay(Duration.ofMillis(25), Duration.ofSeconds(2));
 
     private final DynamoDbAsyncClient client;
     private final String table;
@@ -106,9 +106,9 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
     @Override
     public boolean unsubscribe(String connectionId, String channel) {
         checkChannel(channel);
-        Map<String, AttributeValue> old = join(client.deleteItem(r -> r.tableName(table)
-                .key(key(connectionId, channel))
-                .returnValues(ReturnValue.ALL_OLD))).attributes();
+        Map<String, AttributeValue> old = join(client.deleteItem(
+                        r -> r.tableName(table).key(key(connectionId, channel)).returnValues(ReturnValue.ALL_OLD)))
+                .attributes();
         return old != null && !old.isEmpty();
     }
 
@@ -126,10 +126,13 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
     @Override
     public int disconnectAll(Collection<String> connectionIds) {
         List<WriteRequest> deletes = java.util.Collections.synchronizedList(new ArrayList<>());
-        join(inParallel(new ArrayList<>(new LinkedHashSet<>(connectionIds)), id -> allChannelsOf(id)
-                .thenAccept(channels -> {
+        join(inParallel(
+                new ArrayList<>(new LinkedHashSet<>(connectionIds)),
+                id -> allChannelsOf(id).thenAccept(channels -> {
                     for (String channel : channels) {
-                        deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(key(id, channel))).build());
+                        deletes.add(WriteRequest.builder()
+                                .deleteRequest(d -> d.key(key(id, channel)))
+                                .build());
                     }
                 })));
         batchWrite(deletes);
@@ -141,18 +144,20 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
     @Override
     public boolean isSubscribed(String connectionId, String channel) {
         Map<String, AttributeValue> item = join(client.getItem(r -> r.tableName(table)
-                .key(key(connectionId, channel))
-                .projectionExpression("#id")
-                .expressionAttributeNames(Map.of("#id", CONNECTION_ID))
-                .consistentRead(true))).item();
+                        .key(key(connectionId, channel))
+                        .projectionExpression("#id")
+                        .expressionAttributeNames(Map.of("#id", CONNECTION_ID))
+                        .consistentRead(true)))
+                .item();
         return item != null && !item.isEmpty();
     }
 
     @Override
     public Optional<ConnectionInfo> connection(String connectionId) {
         Map<String, AttributeValue> item = join(client.getItem(r -> r.tableName(table)
-                .key(key(connectionId, CONNECTION_ROW))
-                .consistentRead(true))).item();
+                        .key(key(connectionId, CONNECTION_ROW))
+                        .consistentRead(true)))
+                .item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(toInfo(item));
     }
 
@@ -192,7 +197,8 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         List<String> ids = new ArrayList<>(Math.min(limit, 1024));
         Map<String, AttributeValue> start = null;
         do {
-            QueryResponse page = join(client.query(request.limit(limit - ids.size()).exclusiveStartKey(start).build()));
+            QueryResponse page = join(client.query(
+                    request.limit(limit - ids.size()).exclusiveStartKey(start).build()));
             for (Map<String, AttributeValue> item : page.items()) {
                 ids.add(item.get(CONNECTION_ID).s());
             }
@@ -229,7 +235,8 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         Map<String, Long> counts = new TreeMap<>();
         Map<String, AttributeValue> start = null;
         do {
-            ScanResponse page = join(client.scan(request.exclusiveStartKey(start).build()));
+            ScanResponse page =
+                    join(client.scan(request.exclusiveStartKey(start).build()));
             for (Map<String, AttributeValue> item : page.items()) {
                 String channel = item.get(CHANNEL).s();
                 if (!CONNECTION_ROW.equals(channel)) {
@@ -262,7 +269,8 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
                 .consistentRead(true)
                 .build();
         List<String> channels = new ArrayList<>();
-        return client.queryPaginator(request).items()
+        return client.queryPaginator(request)
+                .items()
                 .subscribe(item -> channels.add(item.get(CHANNEL).s()))
                 .thenApply(done -> channels);
     }
@@ -288,7 +296,9 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
             }
             QueryResponse page = join(pending);
             Map<String, AttributeValue> last = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : Map.of();
-            pending = last.isEmpty() ? null : client.query(request.toBuilder().exclusiveStartKey(last).build());
+            pending = last.isEmpty()
+                    ? null
+                    : client.query(request.toBuilder().exclusiveStartKey(last).build());
             List<String> ids = new ArrayList<>(page.items().size());
             for (Map<String, AttributeValue> item : page.items()) {
                 ids.add(item.get(CONNECTION_ID).s());
@@ -320,8 +330,8 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
                 return CompletableFuture.completedFuture(null);
             }
             if (attempt >= MAX_BATCH_ATTEMPTS) {
-                return CompletableFuture.failedFuture(new IllegalStateException(
-                        unprocessed.size() + " items of a BatchWriteItem on " + table
+                return CompletableFuture.failedFuture(
+                        new IllegalStateException(unprocessed.size() + " items of a BatchWriteItem on " + table
                                 + " were still unprocessed after " + attempt + " attempts"));
             }
             return later(attempt).thenCompose(x -> writeChunk(unprocessed, attempt + 1));
@@ -342,22 +352,24 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         return items;
     }
 
-    private CompletableFuture<Void> getChunk(List<Map<String, AttributeValue>> keys, int attempt,
-                                             List<Map<String, AttributeValue>> out) {
-        KeysAndAttributes request = KeysAndAttributes.builder().keys(keys).consistentRead(true).build();
+    private CompletableFuture<Void> getChunk(
+            List<Map<String, AttributeValue>> keys, int attempt, List<Map<String, AttributeValue>> out) {
+        KeysAndAttributes request =
+                KeysAndAttributes.builder().keys(keys).consistentRead(true).build();
         return client.batchGetItem(r -> r.requestItems(Map.of(table, request))).thenCompose(response -> {
             if (response.hasResponses()) {
                 out.addAll(response.responses().getOrDefault(table, List.of()));
             }
-            KeysAndAttributes unprocessed = response.hasUnprocessedKeys()
-                    ? response.unprocessedKeys().get(table)
-                    : null;
-            if (unprocessed == null || !unprocessed.hasKeys() || unprocessed.keys().isEmpty()) {
+            KeysAndAttributes unprocessed =
+                    response.hasUnprocessedKeys() ? response.unprocessedKeys().get(table) : null;
+            if (unprocessed == null
+                    || !unprocessed.hasKeys()
+                    || unprocessed.keys().isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
             if (attempt >= MAX_BATCH_ATTEMPTS) {
-                return CompletableFuture.failedFuture(new IllegalStateException(
-                        unprocessed.keys().size() + " keys of a BatchGetItem on " + table
+                return CompletableFuture.failedFuture(
+                        new IllegalStateException(unprocessed.keys().size() + " keys of a BatchGetItem on " + table
                                 + " were still unprocessed after " + attempt + " attempts"));
             }
             return later(attempt).thenCompose(x -> getChunk(unprocessed.keys(), attempt + 1, out));
@@ -368,8 +380,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
      * Runs {@code task} on each of {@code items}, at most {@link #PARALLEL_BATCHES} at once: that many workers
      * take the next item off the list as their last one completes. Completes when every task has.
      */
-    private static <T> CompletableFuture<Void> inParallel(List<T> items,
-                                                         Function<T, CompletableFuture<Void>> task) {
+    private static <T> CompletableFuture<Void> inParallel(List<T> items, Function<T, CompletableFuture<Void>> task) {
         AtomicInteger next = new AtomicInteger();
         CompletableFuture<?>[] running = new CompletableFuture<?>[Math.min(PARALLEL_BATCHES, items.size())];
         for (int i = 0; i < running.length; i++) {
@@ -378,8 +389,8 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         return CompletableFuture.allOf(running);
     }
 
-    private static <T> CompletableFuture<Void> worker(List<T> items, AtomicInteger next,
-                                                     Function<T, CompletableFuture<Void>> task) {
+    private static <T> CompletableFuture<Void> worker(
+            List<T> items, AtomicInteger next, Function<T, CompletableFuture<Void>> task) {
         int index = next.getAndIncrement();
         if (index >= items.size()) {
             return CompletableFuture.completedFuture(null);
@@ -390,7 +401,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
     /** Completes after the backoff that follows attempt {@code attempt} (1-based). */
     private static CompletableFuture<Void> later(int attempt) {
         long delay = UNPROCESSED_BACKOFF.computeDelay(attempt + 1).toNanos();
-        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS));
+        return CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS));
     }
 
     private static <T> List<List<T>> chunks(List<T> list, int size) {
@@ -443,7 +454,11 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         putIfPresent(item, ORIGIN, info.origin());
         putIfPresent(item, SUB, info.sub());
         if (!info.grants().isEmpty()) {
-            item.put(GRANTS, AttributeValue.fromL(info.grants().stream().map(DynamoDbConnectionStore::s).toList()));
+            item.put(
+                    GRANTS,
+                    AttributeValue.fromL(info.grants().stream()
+                            .map(DynamoDbConnectionStore::s)
+                            .toList()));
         }
         return item;
     }

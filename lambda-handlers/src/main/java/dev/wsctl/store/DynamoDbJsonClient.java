@@ -4,6 +4,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.awshttp.EarlyHandshake;
 import dev.wsctl.awshttp.SigV4;
 import dev.wsctl.json.Json;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.zip.CRC32;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -40,29 +62,6 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 import software.amazon.awssdk.services.dynamodb.model.ThrottlingException;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.MalformedURLException;
-import java.net.URL;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
-import java.util.zip.CRC32;
-
 /**
  * The DynamoDB operations of {@link DynamoDbConnectionStore} (GetItem, PutItem, DeleteItem, Query, Scan,
  * BatchGetItem, BatchWriteItem) as DynamoDB's JSON protocol over the JDK's {@link HttpURLConnection} (keep-alive
@@ -86,10 +85,11 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
      * The SDK's DynamoDB client's backoff ({@code DynamoDbRetryPolicy}: full jitter from 25 ms), but capped at 2 s
      * instead of 20 s: the 8 retries then wait under 5.2 s in all, well inside a function's timeout.
      */
-    static final BackoffStrategy BACKOFF = BackoffStrategy.exponentialDelay(Duration.ofMillis(25),
-            Duration.ofSeconds(2));
+    static final BackoffStrategy BACKOFF =
+            BackoffStrategy.exponentialDelay(Duration.ofMillis(25), Duration.ofSeconds(2));
     /** A call that hears nothing for this long fails (the SDK's HTTP client's read timeout). */
     static final Duration TIMEOUT = Duration.ofSeconds(30);
+
     private static final String TARGET_PREFIX = "DynamoDB_20120810.";
 
     /** Connecting gives up after this long. */
@@ -104,6 +104,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
     private final SdkHttpRequest template;
     /** Runs the calls, at most {@code maxConnections} at once; threads start on demand and end when idle. */
     private final ThreadPoolExecutor calls;
+
     private final EarlyHandshake early;
 
     /**
@@ -115,8 +116,8 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
         this(endpoint, maxConnections, region, credentials, TIMEOUT);
     }
 
-    DynamoDbJsonClient(URI endpoint, int maxConnections, Region region, AwsCredentialsProvider credentials,
-                       Duration timeout) {
+    DynamoDbJsonClient(
+            URI endpoint, int maxConnections, Region region, AwsCredentialsProvider credentials, Duration timeout) {
         String scheme = endpoint.getScheme();
         if (endpoint.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
             throw new IllegalArgumentException("DynamoDB's endpoint must be http(s)://host[:port], not " + endpoint);
@@ -144,8 +145,8 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
                 .putHeader("User-Agent", "wsctl")
                 .build();
         AtomicInteger threads = new AtomicInteger();
-        this.calls = new ThreadPoolExecutor(maxConnections, maxConnections, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), task -> {
+        this.calls = new ThreadPoolExecutor(
+                maxConnections, maxConnections, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
                     Thread t = new Thread(task, "wsctl-dynamodb-" + threads.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -215,29 +216,58 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
      * (the function's own are not resolved into the snapshot). No connection, no call.
      */
     public static void prime() {
-        Map<String, AttributeValue> key = Map.of("connectionId", AttributeValue.fromS("priming"),
-                "channel", AttributeValue.fromS("priming"));
-        SdkJson.write(QueryRequest.builder().tableName("priming").indexName("priming")
-                .keyConditionExpression("#ch = :ch").projectionExpression("#id")
+        Map<String, AttributeValue> key =
+                Map.of("connectionId", AttributeValue.fromS("priming"), "channel", AttributeValue.fromS("priming"));
+        SdkJson.write(QueryRequest.builder()
+                .tableName("priming")
+                .indexName("priming")
+                .keyConditionExpression("#ch = :ch")
+                .projectionExpression("#id")
                 .expressionAttributeNames(Map.of("#ch", "channel", "#id", "connectionId"))
                 .expressionAttributeValues(Map.of(":ch", AttributeValue.fromS("priming")))
-                .exclusiveStartKey(key).build());
-        SdkJson.write(BatchWriteItemRequest.builder().requestItems(Map.of("priming", List.of(
-                WriteRequest.builder().putRequest(p -> p.item(key)).build(),
-                WriteRequest.builder().deleteRequest(d -> d.key(key)).build()))).build());
+                .exclusiveStartKey(key)
+                .build());
+        SdkJson.write(BatchWriteItemRequest.builder()
+                .requestItems(Map.of(
+                        "priming",
+                        List.of(
+                                WriteRequest.builder()
+                                        .putRequest(p -> p.item(key))
+                                        .build(),
+                                WriteRequest.builder()
+                                        .deleteRequest(d -> d.key(key))
+                                        .build())))
+                .build());
         try {
-            SdkJson.read(Json.read("{\"Items\":[{\"connectionId\":{\"S\":\"priming\"}}],\"Count\":1,"
-                    + "\"LastEvaluatedKey\":{\"channel\":{\"S\":\"priming\"}}}"), QueryResponse::builder);
+            SdkJson.read(
+                    Json.read("{\"Items\":[{\"connectionId\":{\"S\":\"priming\"}}],\"Count\":1,"
+                            + "\"LastEvaluatedKey\":{\"channel\":{\"S\":\"priming\"}}}"),
+                    QueryResponse::builder);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        error("Query", 400, null, "{\"__type\":\"x#ResourceNotFoundException\",\"message\":\"priming\"}"
-                .getBytes(StandardCharsets.UTF_8));
+        error(
+                "Query",
+                400,
+                null,
+                "{\"__type\":\"x#ResourceNotFoundException\",\"message\":\"priming\"}"
+                        .getBytes(StandardCharsets.UTF_8));
         byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
-        new SigV4(StaticCredentialsProvider.create(AwsBasicCredentials.create("priming", "priming")), SERVICE_NAME,
-                "us-east-1", true, Clock.systemUTC())
-                .sign(SdkHttpRequest.builder().method(SdkHttpMethod.POST).protocol("https").host("localhost")
-                        .encodedPath("/").putHeader("Content-Length", "2").build(), () -> new ByteArrayInputStream(body));
+        new SigV4(
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create("priming", "priming")),
+                        SERVICE_NAME,
+                        "us-east-1",
+                        true,
+                        Clock.systemUTC())
+                .sign(
+                        SdkHttpRequest.builder()
+                                .method(SdkHttpMethod.POST)
+                                .protocol("https")
+                                .host("localhost")
+                                .encodedPath("/")
+                                .putHeader("Content-Length", "2")
+                                .build(),
+                        () -> new ByteArrayInputStream(body));
     }
 
     private <T> CompletableFuture<T> call(String operation, SdkPojo request, Supplier<? extends SdkPojo> response) {
@@ -245,8 +275,8 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
         try {
             body = Json.bytes(SdkJson.write(request));
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(SdkClientException.create(
-                    operation + ": the request could not be written: " + e.getMessage(), e));
+            return CompletableFuture.failedFuture(
+                    SdkClientException.create(operation + ": the request could not be written: " + e.getMessage(), e));
         }
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         attempt(operation, body, 1, answer);
@@ -257,7 +287,8 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
         try {
             calls.execute(() -> exchange(operation, body, attempt, done));
         } catch (RejectedExecutionException closed) {
-            done.completeExceptionally(SdkClientException.create(operation + ": the DynamoDB client is closed", closed));
+            done.completeExceptionally(
+                    SdkClientException.create(operation + ": the DynamoDB client is closed", closed));
         }
     }
 
@@ -266,10 +297,12 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
         early.beforeRequest();
         SdkHttpRequest signed;
         try {
-            signed = sigV4.sign(template.toBuilder()
-                    .putHeader("X-Amz-Target", TARGET_PREFIX + operation)
-                    .putHeader("Content-Length", Integer.toString(body.length))
-                    .build(), () -> new ByteArrayInputStream(body));
+            signed = sigV4.sign(
+                    template.toBuilder()
+                            .putHeader("X-Amz-Target", TARGET_PREFIX + operation)
+                            .putHeader("Content-Length", Integer.toString(body.length))
+                            .build(),
+                    () -> new ByteArrayInputStream(body));
         } catch (RuntimeException e) {
             done.completeExceptionally(e); // the credentials could not be resolved: no retry helps
             return;
@@ -303,8 +336,12 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
                 answer = in == null ? new byte[0] : in.readAllBytes();
             }
         } catch (IOException | RuntimeException e) {
-            retryOrFail(operation, body, attempt, done, SdkClientException.create(
-                    operation + " on DynamoDB at " + endpoint + " got no answer: " + e, e));
+            retryOrFail(
+                    operation,
+                    body,
+                    attempt,
+                    done,
+                    SdkClientException.create(operation + " on DynamoDB at " + endpoint + " got no answer: " + e, e));
             return;
         }
         RuntimeException error;
@@ -314,8 +351,8 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
             try {
                 done.complete(Json.read(answer));
             } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(SdkClientException.create(
-                        operation + ": DynamoDB's answer is not JSON: " + e.getMessage(), e));
+                done.completeExceptionally(
+                        SdkClientException.create(operation + ": DynamoDB's answer is not JSON: " + e.getMessage(), e));
             }
             return;
         } else {
@@ -329,8 +366,8 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
         retryOrFail(operation, body, attempt, done, error);
     }
 
-    private void retryOrFail(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done,
-                             RuntimeException error) {
+    private void retryOrFail(
+            String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done, RuntimeException error) {
         if (attempt >= MAX_ATTEMPTS) {
             done.completeExceptionally(error);
             return;
@@ -341,7 +378,8 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
 
     /** Throttling and server errors are worth another attempt; a client error is not. */
     static boolean retryable(int status, String code) {
-        return status >= 500 || status == 429
+        return status >= 500
+                || status == 429
                 || "ProvisionedThroughputExceededException".equals(code)
                 || "ThrottlingException".equals(code)
                 || "RequestLimitExceeded".equals(code)
@@ -405,7 +443,10 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
             case "InternalServerError" -> InternalServerErrorException.builder();
             default -> DynamoDbException.builder();
         };
-        return (DynamoDbException) builder.awsErrorDetails(details).statusCode(status).message(text).build();
+        return (DynamoDbException) builder.awsErrorDetails(details)
+                .statusCode(status)
+                .message(text)
+                .build();
     }
 
     private static String text(JsonNode json, String name) {

@@ -4,6 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.SdkField;
 import software.amazon.awssdk.core.SdkPojo;
@@ -15,16 +24,6 @@ import software.amazon.awssdk.core.util.SdkAutoConstructList;
 import software.amazon.awssdk.core.util.SdkAutoConstructMap;
 import software.amazon.awssdk.utils.builder.SdkBuilder;
 
-import java.math.BigDecimal;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
-
 /**
  * SDK model objects in the AWS JSON protocol's form (DynamoDB's {@code application/x-amz-json-1.0}),
  * read from and written to Jackson trees by walking the models' own field descriptions
@@ -35,8 +34,7 @@ import java.util.function.Supplier;
 final class SdkJson {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private SdkJson() {
-    }
+    private SdkJson() {}
 
     /** {@code pojo}'s members that are set, by their wire names. */
     static ObjectNode write(SdkPojo pojo) {
@@ -146,7 +144,9 @@ final class SdkJson {
             return SdkBytes.fromByteArrayUnsafe(Base64.getDecoder().decode(node.asText()));
         } else if (type == MarshallingType.INSTANT) {
             BigDecimal seconds = node.decimalValue();
-            return Instant.ofEpochSecond(seconds.longValue(), seconds.remainder(BigDecimal.ONE).movePointRight(9).longValue());
+            return Instant.ofEpochSecond(
+                    seconds.longValue(),
+                    seconds.remainder(BigDecimal.ONE).movePointRight(9).longValue());
         } else if (type == MarshallingType.SDK_POJO) {
             return read(node, field.constructor());
         } else if (type == MarshallingType.LIST) {

@@ -10,8 +10,7 @@ public final class Ttl {
     public static final Duration MAX_CONNECTION = Duration.ofHours(2);
     public static final Duration GRACE = Duration.ofMinutes(10);
 
-    private Ttl() {
-    }
+    private Ttl() {}
 
     /** Epoch seconds at which every row of a connection opened at {@code connectedAtMillis} expires. */
     public static long expiresAt(long connectedAtMillis) {

@@ -1,5 +1,9 @@
 package dev.wsctl.auth;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,11 +15,6 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.wsctl.handlers.AuthorizeHandler;
 import dev.wsctl.json.JsonLog;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,10 +24,10 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.params.provider.Arguments.arguments;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The $connect authorizer fed API Gateway's REQUEST authorizer event (src/test/resources/events/authorize.json). */
 class AuthorizerTest {
@@ -42,7 +41,8 @@ class AuthorizerTest {
     private final List<String> log = new ArrayList<>();
 
     private AuthorizeHandler handler(List<String> origins, OriginPolicy.MissingOrigin missing) {
-        return new AuthorizeHandler(new Authorizer(AuthSettings.hs256(SECRET, origins, missing), new JsonLog(log::add)));
+        return new AuthorizeHandler(
+                new Authorizer(AuthSettings.hs256(SECRET, origins, missing), new JsonLog(log::add)));
     }
 
     private AuthorizeHandler jwt() {
@@ -100,8 +100,10 @@ class AuthorizerTest {
         assertThat(context.get("sub").asText()).isEqualTo("alice");
         assertThat(context.get("channels").asText()).isEqualTo("news private-team-*");
         assertThat(context.get("publish").asText()).isEqualTo("news");
-        context.fields().forEachRemaining(f -> assertThat(f.getValue().isValueNode())
-                .as("API Gateway passes only strings, numbers and booleans in the context").isTrue());
+        context.fields()
+                .forEachRemaining(f -> assertThat(f.getValue().isValueNode())
+                        .as("API Gateway passes only strings, numbers and booleans in the context")
+                        .isTrue());
 
         JsonNode line = lastLog();
         assertThat(line.get("decision").asText()).isEqualTo("allow");
@@ -121,7 +123,8 @@ class AuthorizerTest {
     @Test
     void noTokenIsA401() throws Exception {
         assertThatThrownBy(() -> invoke(jwt(), event(null, "https://app.example.com")))
-                .isInstanceOf(Authorizer.Unauthorized.class).hasMessage("Unauthorized");
+                .isInstanceOf(Authorizer.Unauthorized.class)
+                .hasMessage("Unauthorized");
         assertThat(lastLog().get("reason").asText()).isEqualTo("missing_token");
         assertThat(lastLog().get("status").asInt()).isEqualTo(401);
 
@@ -131,25 +134,42 @@ class AuthorizerTest {
     }
 
     static Stream<org.junit.jupiter.params.provider.Arguments> badTokens() throws Exception {
-        JWTClaimsSet good = new JWTClaimsSet.Builder().subject("alice")
-                .expirationTime(new Date(System.currentTimeMillis() + 300_000)).build();
+        JWTClaimsSet good = new JWTClaimsSet.Builder()
+                .subject("alice")
+                .expirationTime(new Date(System.currentTimeMillis() + 300_000))
+                .build();
         String valid = token("alice", List.of(), List.of());
         String[] parts = valid.split("\\.");
         SignedJWT wrongKey = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), good);
         wrongKey.sign(new MACSigner(WRONG));
-        SignedJWT expired = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
-                .subject("alice").expirationTime(new Date(System.currentTimeMillis() - 600_000)).build());
+        SignedJWT expired = new SignedJWT(
+                new JWSHeader(JWSAlgorithm.HS256),
+                new JWTClaimsSet.Builder()
+                        .subject("alice")
+                        .expirationTime(new Date(System.currentTimeMillis() - 600_000))
+                        .build());
         expired.sign(new MACSigner(SECRET));
-        SignedJWT future = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
-                .subject("alice").notBeforeTime(new Date(System.currentTimeMillis() + 600_000))
-                .expirationTime(new Date(System.currentTimeMillis() + 900_000)).build());
+        SignedJWT future = new SignedJWT(
+                new JWSHeader(JWSAlgorithm.HS256),
+                new JWTClaimsSet.Builder()
+                        .subject("alice")
+                        .notBeforeTime(new Date(System.currentTimeMillis() + 600_000))
+                        .expirationTime(new Date(System.currentTimeMillis() + 900_000))
+                        .build());
         future.sign(new MACSigner(SECRET));
-        SignedJWT badGrant = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
-                .subject("alice").claim("channels", List.of("a*b"))
-                .expirationTime(new Date(System.currentTimeMillis() + 300_000)).build());
+        SignedJWT badGrant = new SignedJWT(
+                new JWSHeader(JWSAlgorithm.HS256),
+                new JWTClaimsSet.Builder()
+                        .subject("alice")
+                        .claim("channels", List.of("a*b"))
+                        .expirationTime(new Date(System.currentTimeMillis() + 300_000))
+                        .build());
         badGrant.sign(new MACSigner(SECRET));
-        String tampered = parts[0] + "." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                "{\"sub\":\"admin\",\"exp\":9999999999}".getBytes()) + "." + parts[2];
+        String tampered = parts[0] + "."
+                + java.util.Base64.getUrlEncoder()
+                        .withoutPadding()
+                        .encodeToString("{\"sub\":\"admin\",\"exp\":9999999999}".getBytes())
+                + "." + parts[2];
         return Stream.of(
                 arguments("alg none", new PlainJWT(good).serialize(), "bad_algorithm"),
                 arguments("HS256 with the wrong key", wrongKey.serialize(), "bad_signature"),
@@ -166,7 +186,8 @@ class AuthorizerTest {
     @MethodSource("badTokens")
     void badTokensAreA401WithTheReasonOnlyInTheLog(String name, String token, String reason) throws Exception {
         assertThatThrownBy(() -> invoke(jwt(), event(token, "https://app.example.com")))
-                .isInstanceOf(Authorizer.Unauthorized.class).hasMessage("Unauthorized");
+                .isInstanceOf(Authorizer.Unauthorized.class)
+                .hasMessage("Unauthorized");
         JsonNode line = lastLog();
         assertThat(line.get("decision").asText()).isEqualTo("deny");
         assertThat(line.get("reason").asText()).isEqualTo(reason);
@@ -174,47 +195,89 @@ class AuthorizerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "https://example.com.evil.com", "https://evilexample.com", "http://app.example.com",
-        "https://app.example.com:8443", "null", "https://APP.EXAMPLE.COM.evil.com", "https://app.example.com.",
-        "https://evil.com"})
+    @ValueSource(
+            strings = {
+                "https://example.com.evil.com",
+                "https://evilexample.com",
+                "http://app.example.com",
+                "https://app.example.com:8443",
+                "null",
+                "https://APP.EXAMPLE.COM.evil.com",
+                "https://app.example.com.",
+                "https://evil.com"
+            })
     void originsNotAllowedAreA403BeforeTheTokenIsLookedAt(String origin) throws Exception {
         JsonNode result = invoke(jwt(), event(token("alice", List.of(), List.of()), origin));
-        assertThat(result.get("policyDocument").get("Statement").get(0).get("Effect").asText()).isEqualTo("Deny");
+        assertThat(result.get("policyDocument")
+                        .get("Statement")
+                        .get(0)
+                        .get("Effect")
+                        .asText())
+                .isEqualTo("Deny");
         assertThat(result.has("context")).isFalse();
         assertThat(lastLog().get("reason").asText()).startsWith("origin_");
         assertThat(lastLog().get("status").asInt()).isEqualTo(403);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"https://app.example.com", "https://APP.example.com", "https://x.example.com",
-        "https://a.b.example.com:443"})
+    @ValueSource(
+            strings = {
+                "https://app.example.com",
+                "https://APP.example.com",
+                "https://x.example.com",
+                "https://a.b.example.com:443"
+            })
     void allowedOriginsPass(String origin) throws Exception {
         JsonNode result = invoke(jwt(), event(token("alice", List.of(), List.of()), origin));
-        assertThat(result.get("policyDocument").get("Statement").get(0).get("Effect").asText()).isEqualTo("Allow");
+        assertThat(result.get("policyDocument")
+                        .get("Statement")
+                        .get(0)
+                        .get("Effect")
+                        .asText())
+                .isEqualTo("Allow");
     }
 
     @Test
     void aMissingOriginFollowsTheSetting() throws Exception {
         String t = token("cli", List.of(), List.of());
         assertThat(invoke(jwt(), event(t, null)).get("principalId").asText()).isEqualTo("cli");
-        JsonNode denied = invoke(handler(List.of("https://app.example.com"), OriginPolicy.MissingOrigin.DENY),
-                event(t, null));
-        assertThat(denied.get("policyDocument").get("Statement").get(0).get("Effect").asText()).isEqualTo("Deny");
+        JsonNode denied =
+                invoke(handler(List.of("https://app.example.com"), OriginPolicy.MissingOrigin.DENY), event(t, null));
+        assertThat(denied.get("policyDocument")
+                        .get("Statement")
+                        .get(0)
+                        .get("Effect")
+                        .asText())
+                .isEqualTo("Deny");
         assertThat(lastLog().get("reason").asText()).isEqualTo("origin_missing");
     }
 
     @Test
     void withoutJwtOnlyTheOriginIsCheckedAndTheContextIsEmpty() throws Exception {
-        AuthSettings originsOnly = new AuthSettings(AuthSettings.Mode.NONE, java.util.Optional.empty(),
-                java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
-                List.of("https://app.example.com"), OriginPolicy.MissingOrigin.ALLOW);
+        AuthSettings originsOnly = new AuthSettings(
+                AuthSettings.Mode.NONE,
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                List.of("https://app.example.com"),
+                OriginPolicy.MissingOrigin.ALLOW);
         AuthorizeHandler h = new AuthorizeHandler(new Authorizer(originsOnly, new JsonLog(log::add)));
         JsonNode allowed = invoke(h, event(null, "https://app.example.com"));
-        assertThat(allowed.get("policyDocument").get("Statement").get(0).get("Effect").asText()).isEqualTo("Allow");
+        assertThat(allowed.get("policyDocument")
+                        .get("Statement")
+                        .get(0)
+                        .get("Effect")
+                        .asText())
+                .isEqualTo("Allow");
         assertThat(allowed.get("context").size()).isZero();
         JsonNode denied = invoke(h, event(null, "https://evil.com"));
-        assertThat(denied.get("policyDocument").get("Statement").get(0).get("Effect").asText()).isEqualTo("Deny");
+        assertThat(denied.get("policyDocument")
+                        .get("Statement")
+                        .get(0)
+                        .get("Effect")
+                        .asText())
+                .isEqualTo("Deny");
     }
 
     @Test
@@ -226,7 +289,8 @@ class AuthorizerTest {
         assertThat(s.enabled()).isTrue();
         assertThatThrownBy(() -> AuthSettings.fromEnvironment(java.util.Map.of(AuthSettings.ENV_MODE, "jwt")))
                 .hasMessageContaining("secret or a JWKS URL");
-        assertThatThrownBy(() -> AuthSettings.fromEnvironment(java.util.Map.of(AuthSettings.ENV_MODE, "jwt",
-                AuthSettings.ENV_SECRET, "c2hvcnQ"))).hasMessageContaining("at least 32 bytes");
+        assertThatThrownBy(() -> AuthSettings.fromEnvironment(
+                        java.util.Map.of(AuthSettings.ENV_MODE, "jwt", AuthSettings.ENV_SECRET, "c2hvcnQ")))
+                .hasMessageContaining("at least 32 bytes");
     }
 }

@@ -21,55 +21,58 @@ class OriginPolicyTest {
     // --- refused corpus -----------------------------------------------------------------------------------
 
     @ParameterizedTest(name = "[{index}] {0} -> {1}")
-    @CsvSource(delimiter = '|', quoteCharacter = '\'', value = {
-        "https://example.com.evil.com          | not_allowed",
-        "https://evilexample.com               | not_allowed",
-        "https://example.com                   | not_allowed", // bare domain never matches its own wildcard
-        "http://app.example.com                | not_allowed", // scheme differs
-        "https://app.example.com:8443          | not_allowed", // port differs
-        "https://app.example.com:80            | not_allowed",
-        "https://APP.EXAMPLE.COM.evil.com      | not_allowed",
-        "https://example.org                   | not_allowed",
-        "https://app.example.co                | not_allowed",
-        "https://xexample.com                  | not_allowed",
-        "https://com                           | not_allowed",
-        "https://[::1]                         | not_allowed",
-        "https://127.0.0.1                     | not_allowed",
-        "wss://app.example.com                 | malformed",
-        "ws://app.example.com                  | malformed",
-        "file://app.example.com                | malformed",
-        "https://app.example.com.              | malformed",   // trailing dot is not normalised away
-        "https://app.example.com..             | malformed",
-        "https://.example.com                  | malformed",
-        "https://a..example.com                | malformed",
-        "https://app.example.com@evil.com      | malformed",
-        "https://user:pw@app.example.com       | malformed",
-        "https://evil.com/https://app.example.com | malformed",
-        "https://evil.com\\@app.example.com    | malformed",
-        "https://evil.com?https://app.example.com | malformed",
-        "https://evil.com#.app.example.com     | malformed",
-        "https://app.example.com/              | malformed",
-        "https://app.example.com%2eevil.com    | malformed",
-        "https://app%2Eexample.com             | malformed",
-        "https://*.example.com                 | malformed",   // a wildcard is not an origin
-        "https://app.example.com:              | malformed",
-        "https://app.example.com:0             | malformed",
-        "https://app.example.com:65536         | malformed",
-        "https://app.example.com:443:443       | malformed",
-        "https://app.example.com:+443          | malformed",
-        "https://app.example.com, https://evil.com | malformed",
-        "https://app.example.com https://evil.com  | malformed",
-        "https:/app.example.com                | malformed",
-        "https//app.example.com                | malformed",
-        "//app.example.com                     | malformed",
-        "app.example.com                       | malformed",
-        "https://                              | malformed",
-        "garbage                               | malformed",
-        "'\u0000'                              | malformed",
-        "''                                    | malformed",   // empty value is not an absent header
-        "null                                  | null_origin",
-        "NULL                                  | malformed",
-    })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '\'',
+            value = {
+                "https://example.com.evil.com          | not_allowed",
+                "https://evilexample.com               | not_allowed",
+                "https://example.com                   | not_allowed", // bare domain never matches its own wildcard
+                "http://app.example.com                | not_allowed", // scheme differs
+                "https://app.example.com:8443          | not_allowed", // port differs
+                "https://app.example.com:80            | not_allowed",
+                "https://APP.EXAMPLE.COM.evil.com      | not_allowed",
+                "https://example.org                   | not_allowed",
+                "https://app.example.co                | not_allowed",
+                "https://xexample.com                  | not_allowed",
+                "https://com                           | not_allowed",
+                "https://[::1]                         | not_allowed",
+                "https://127.0.0.1                     | not_allowed",
+                "wss://app.example.com                 | malformed",
+                "ws://app.example.com                  | malformed",
+                "file://app.example.com                | malformed",
+                "https://app.example.com.              | malformed", // trailing dot is not normalised away
+                "https://app.example.com..             | malformed",
+                "https://.example.com                  | malformed",
+                "https://a..example.com                | malformed",
+                "https://app.example.com@evil.com      | malformed",
+                "https://user:pw@app.example.com       | malformed",
+                "https://evil.com/https://app.example.com | malformed",
+                "https://evil.com\\@app.example.com    | malformed",
+                "https://evil.com?https://app.example.com | malformed",
+                "https://evil.com#.app.example.com     | malformed",
+                "https://app.example.com/              | malformed",
+                "https://app.example.com%2eevil.com    | malformed",
+                "https://app%2Eexample.com             | malformed",
+                "https://*.example.com                 | malformed", // a wildcard is not an origin
+                "https://app.example.com:              | malformed",
+                "https://app.example.com:0             | malformed",
+                "https://app.example.com:65536         | malformed",
+                "https://app.example.com:443:443       | malformed",
+                "https://app.example.com:+443          | malformed",
+                "https://app.example.com, https://evil.com | malformed",
+                "https://app.example.com https://evil.com  | malformed",
+                "https:/app.example.com                | malformed",
+                "https//app.example.com                | malformed",
+                "//app.example.com                     | malformed",
+                "app.example.com                       | malformed",
+                "https://                              | malformed",
+                "garbage                               | malformed",
+                "'\u0000'                              | malformed",
+                "''                                    | malformed", // empty value is not an absent header
+                "null                                  | null_origin",
+                "NULL                                  | malformed",
+            })
     void refusesOriginsThatAreNotAllowed(String origin, String reason) {
         Decision decision = policy.check(origin);
 
@@ -99,19 +102,20 @@ class OriginPolicyTest {
     // --- accepted corpus ----------------------------------------------------------------------------------
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "https://app.example.com",
-        "https://APP.Example.com",
-        "HTTPS://app.example.com",
-        "https://app.example.com:443",
-        "https://a.b.example.com",
-        "https://x.example.com",
-        "https://deep.er.than.that.example.com",
-        "https://x.example.com:443",
-        "https://xn--bcher-kva.example.com",
-        "https://my_host.example.com",
-        " https://app.example.com\t", // HTTP optional whitespace around the header value
-    })
+    @ValueSource(
+            strings = {
+                "https://app.example.com",
+                "https://APP.Example.com",
+                "HTTPS://app.example.com",
+                "https://app.example.com:443",
+                "https://a.b.example.com",
+                "https://x.example.com",
+                "https://deep.er.than.that.example.com",
+                "https://x.example.com:443",
+                "https://xn--bcher-kva.example.com",
+                "https://my_host.example.com",
+                " https://app.example.com\t", // HTTP optional whitespace around the header value
+            })
     void acceptsAllowedOrigins(String origin) {
         assertThat(policy.check(origin)).as(origin).isEqualTo(Decision.ALLOW);
         assertThat(Decision.ALLOW.reason()).isNull();
@@ -199,39 +203,40 @@ class OriginPolicyTest {
     // --- allowlist validation ------------------------------------------------------------------------------
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "https://app.example.com/",
-        "https://app.example.com/path",
-        "https://app.example.com?x=1",
-        "https://app.example.com#frag",
-        "https://user@app.example.com",
-        "https://user:pw@app.example.com",
-        "https://app.*.example.com",
-        "https://*.*.example.com",
-        "https://*example.com",
-        "https://app*.example.com",
-        "https://*",
-        "https://*.com",
-        "https://*.0.0.1",
-        "*://app.example.com",
-        "https://example.*",
-        "ftp://app.example.com",
-        "ws://app.example.com",
-        "wss://app.example.com",
-        "file:///etc/passwd",
-        "app.example.com",
-        "*.example.com",
-        "https://",
-        "https://app.example.com.",
-        "https://app.example.com:",
-        "https://app.example.com:99999",
-        "https://app.example.com:abc",
-        "https://app%2eexample.com",
-        "https://app example.com",
-        "null",
-        "",
-        "   ",
-    })
+    @ValueSource(
+            strings = {
+                "https://app.example.com/",
+                "https://app.example.com/path",
+                "https://app.example.com?x=1",
+                "https://app.example.com#frag",
+                "https://user@app.example.com",
+                "https://user:pw@app.example.com",
+                "https://app.*.example.com",
+                "https://*.*.example.com",
+                "https://*example.com",
+                "https://app*.example.com",
+                "https://*",
+                "https://*.com",
+                "https://*.0.0.1",
+                "*://app.example.com",
+                "https://example.*",
+                "ftp://app.example.com",
+                "ws://app.example.com",
+                "wss://app.example.com",
+                "file:///etc/passwd",
+                "app.example.com",
+                "*.example.com",
+                "https://",
+                "https://app.example.com.",
+                "https://app.example.com:",
+                "https://app.example.com:99999",
+                "https://app.example.com:abc",
+                "https://app%2eexample.com",
+                "https://app example.com",
+                "null",
+                "",
+                "   ",
+            })
     void rejectsMalformedAllowlistEntriesNamingThem(String entry) {
         List<String> allowed = List.of("https://good.example.com", entry);
 
@@ -268,8 +273,12 @@ class OriginPolicyTest {
     @Test
     void acceptsWellFormedEntriesIncludingUppercaseAndSurroundingWhitespace() {
         OriginPolicy p = OriginPolicy.of(
-                List.of(" HTTPS://App.Example.COM ", "http://localhost:3000", "https://*.Example.org:8443",
-                        "http://127.0.0.1:8080", "http://[::1]:3000"),
+                List.of(
+                        " HTTPS://App.Example.COM ",
+                        "http://localhost:3000",
+                        "https://*.Example.org:8443",
+                        "http://127.0.0.1:8080",
+                        "http://[::1]:3000"),
                 MissingOrigin.DENY);
 
         assertThat(p.check("https://app.example.com")).isEqualTo(Decision.ALLOW);

@@ -1,14 +1,13 @@
 package dev.wsctl.awshttp;
 
-import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.regions.Region;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.regions.Region;
 
 class AwsEndpointsTest {
     private static final AwsEndpoints NONE = AwsEndpoints.of(Map.of());
@@ -52,15 +51,21 @@ class AwsEndpointsTest {
         assertThat(e.configured(AwsEndpoints.STS)).contains(URI.create("http://127.0.0.1:5000"));
         // a trailing slash, or a path of the emulator's own, are kept as they are
         assertThat(AwsEndpoints.of(Map.of("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/aws/"))
-                .connections("abc123", Region.EU_WEST_1, "dev")).hasToString("http://127.0.0.1:5000/aws/dev");
+                        .connections("abc123", Region.EU_WEST_1, "dev"))
+                .hasToString("http://127.0.0.1:5000/aws/dev");
     }
 
     @Test
     void aServiceVariableWinsOverTheGlobalOne() {
-        AwsEndpoints e = AwsEndpoints.of(Map.of("AWS_ENDPOINT_URL", "http://127.0.0.1:5000",
-                "AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9001",
-                "AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000",
-                "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI", "http://127.0.0.1:3001"));
+        AwsEndpoints e = AwsEndpoints.of(Map.of(
+                "AWS_ENDPOINT_URL",
+                "http://127.0.0.1:5000",
+                "AWS_ENDPOINT_URL_LAMBDA",
+                "http://127.0.0.1:9001",
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                "http://127.0.0.1:8000",
+                "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI",
+                "http://127.0.0.1:3001"));
 
         assertThat(e.lambda(Region.EU_WEST_1)).hasToString("http://127.0.0.1:9001");
         assertThat(e.dynamoDb(Region.EU_WEST_1)).hasToString("http://127.0.0.1:8000");
@@ -70,8 +75,13 @@ class AwsEndpointsTest {
 
     @Test
     void ignoringConfiguredEndpointsIgnoresTheVariablesButNotAnOverrideInCode() {
-        Map<String, String> env = Map.of("AWS_ENDPOINT_URL", "http://127.0.0.1:5000",
-                "AWS_ENDPOINT_URL_LAMBDA", "not a url", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "True");
+        Map<String, String> env = Map.of(
+                "AWS_ENDPOINT_URL",
+                "http://127.0.0.1:5000",
+                "AWS_ENDPOINT_URL_LAMBDA",
+                "not a url",
+                "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                "True");
 
         assertThat(AwsEndpoints.of(env).lambda(Region.EU_WEST_1)).hasToString("https://lambda.eu-west-1.amazonaws.com");
         assertThat(AwsEndpoints.of(env).connections("abc123", Region.EU_WEST_1, "dev"))
@@ -83,7 +93,8 @@ class AwsEndpointsTest {
 
     @Test
     void anOverrideInCodeWinsOverEveryVariable() {
-        AwsEndpoints e = AwsEndpoints.of(Optional.of(URI.create("http://127.0.0.1:7000")),
+        AwsEndpoints e = AwsEndpoints.of(
+                Optional.of(URI.create("http://127.0.0.1:7000")),
                 Map.of("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"));
 
         assertThat(e.dynamoDb(Region.EU_WEST_1)).hasToString("http://127.0.0.1:7000");
@@ -94,7 +105,8 @@ class AwsEndpointsTest {
         assertThatThrownBy(() -> AwsEndpoints.of(Map.of("AWS_ENDPOINT_URL_DYNAMODB", "localhost:8000")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("AWS_ENDPOINT_URL_DYNAMODB must be an http:// or https:// URL, not 'localhost:8000'");
-        assertThat(AwsEndpoints.of(Map.of("AWS_ENDPOINT_URL", " ")).configured(AwsEndpoints.S3)).isEmpty();
+        assertThat(AwsEndpoints.of(Map.of("AWS_ENDPOINT_URL", " ")).configured(AwsEndpoints.S3))
+                .isEmpty();
     }
 
     @Test

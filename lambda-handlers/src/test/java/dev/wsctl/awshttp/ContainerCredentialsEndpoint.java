@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.wsctl.json.Json;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -34,13 +33,13 @@ import java.util.concurrent.Executors;
 public final class ContainerCredentialsEndpoint implements AutoCloseable {
     /** The path of the full URI (Lambda's is its own; clients take whatever the variable says). */
     static final String PATH = "/2018-06-01/credentials";
+
     private static final String ACCESS_KEY_PREFIX = "ASIACONTAINER";
 
     /**
      * One request: when it came, whether it carried the token, and the access key id handed out (null when refused).
      */
-    public record Fetch(Instant at, boolean authorized, String accessKeyId) {
-    }
+    public record Fetch(Instant at, boolean authorized, String accessKeyId) {}
 
     private final HttpServer server;
     private final String token = UUID.randomUUID().toString();
@@ -68,8 +67,8 @@ public final class ContainerCredentialsEndpoint implements AutoCloseable {
 
     /** The variables Lambda sets for a SnapStart function: the full URI and the authorization token. */
     public Map<String, String> environment() {
-        return Map.of("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri().toString(),
-                "AWS_CONTAINER_AUTHORIZATION_TOKEN", token);
+        return Map.of(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI", uri().toString(), "AWS_CONTAINER_AUTHORIZATION_TOKEN", token);
     }
 
     public URI uri() {
@@ -102,14 +101,17 @@ public final class ContainerCredentialsEndpoint implements AutoCloseable {
             }
             String accessKeyId;
             synchronized (fetches) {
-                accessKeyId = String.format("%s%04d", ACCESS_KEY_PREFIX, handedOut().size() + 1);
+                accessKeyId =
+                        String.format("%s%04d", ACCESS_KEY_PREFIX, handedOut().size() + 1);
                 fetches.add(new Fetch(now, true, accessKeyId));
             }
             ObjectNode body = Json.object();
             body.put("AccessKeyId", accessKeyId);
             body.put("SecretAccessKey", "container-secret-" + accessKeyId);
             body.put("Token", "container-session-" + accessKeyId);
-            body.put("Expiration", now.plus(lifetime).truncatedTo(ChronoUnit.SECONDS).toString());
+            body.put(
+                    "Expiration",
+                    now.plus(lifetime).truncatedTo(ChronoUnit.SECONDS).toString());
             respond(exchange, 200, body.toString());
         }
     }

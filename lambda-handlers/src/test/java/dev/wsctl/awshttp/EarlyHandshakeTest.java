@@ -1,13 +1,12 @@
 package dev.wsctl.awshttp;
 
-import dev.wsctl.connections.FakeConnectionsEndpoint;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wsctl.connections.FakeConnectionsEndpoint;
 import java.net.URI;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A TLS handshake ahead of a client's first request: once, closed, not after a request, nothing over plain HTTP. */
 class EarlyHandshakeTest {
@@ -39,14 +38,15 @@ class EarlyHandshakeTest {
 
     @Test
     void nothingOverPlainHttpAndNoErrorWithoutAServer() throws Exception {
-        RecordingSocketFactory sockets = new RecordingSocketFactory(
-                javax.net.ssl.SSLContext.getDefault().getSocketFactory());
+        RecordingSocketFactory sockets =
+                new RecordingSocketFactory(javax.net.ssl.SSLContext.getDefault().getSocketFactory());
         new EarlyHandshake(URI.create("http://127.0.0.1:1/test"), sockets, 1_000).run();
         assertThat(sockets.sockets).isEmpty();
 
         try (RefusingPort refusing = new RefusingPort()) {
             int port = refusing.port();
-            EarlyHandshake refused = new EarlyHandshake(URI.create("https://127.0.0.1:" + port + "/test"), sockets, 1_000);
+            EarlyHandshake refused =
+                    new EarlyHandshake(URI.create("https://127.0.0.1:" + port + "/test"), sockets, 1_000);
             refused.run(); // connection refused: no error, only no time saved
             refused.beforeRequest();
             assertThat(sockets.sockets).isEmpty();

@@ -1,12 +1,12 @@
 package dev.wsctl.awshttp;
 
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /** A client's TLS sockets, recorded as it makes them. */
 public final class RecordingSocketFactory extends SSLSocketFactory {
@@ -23,8 +23,7 @@ public final class RecordingSocketFactory extends SSLSocketFactory {
     }
 
     @Override
-    public Socket createSocket(Socket s, String host, int port, boolean autoClose)
-            throws IOException {
+    public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
         return record(factory.createSocket(s, host, port, autoClose));
     }
 
@@ -39,8 +38,7 @@ public final class RecordingSocketFactory extends SSLSocketFactory {
     }
 
     @Override
-    public Socket createSocket(String host, int port, InetAddress local, int localPort)
-            throws IOException {
+    public Socket createSocket(String host, int port, InetAddress local, int localPort) throws IOException {
         return record(factory.createSocket(host, port, local, localPort));
     }
 
@@ -50,8 +48,7 @@ public final class RecordingSocketFactory extends SSLSocketFactory {
     }
 
     @Override
-    public Socket createSocket(InetAddress address, int port, InetAddress local,
-                                        int localPort) throws IOException {
+    public Socket createSocket(InetAddress address, int port, InetAddress local, int localPort) throws IOException {
         return record(factory.createSocket(address, port, local, localPort));
     }
 

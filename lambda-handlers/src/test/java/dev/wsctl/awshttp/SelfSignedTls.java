@@ -1,8 +1,5 @@
 package dev.wsctl.awshttp;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -13,6 +10,9 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A key and self-signed certificate for 127.0.0.1, made by the JDK's keytool: RSA 2048, as API Gateway's
@@ -34,13 +34,52 @@ public final class SelfSignedTls {
         Path keys = dir.resolve("keys.p12");
         Path cert = dir.resolve("cert.pem");
         Path trust = dir.resolve("trust.p12");
-        keytool("-genkeypair", "-alias", "endpoint", "-keyalg", "RSA", "-keysize", "2048",
-                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", keys.toString(), "-storepass", PASSWORD);
-        keytool("-exportcert", "-rfc", "-alias", "endpoint", "-file", cert.toString(),
-                "-storetype", "PKCS12", "-keystore", keys.toString(), "-storepass", PASSWORD);
-        keytool("-importcert", "-noprompt", "-alias", "endpoint", "-file", cert.toString(),
-                "-storetype", "PKCS12", "-keystore", trust.toString(), "-storepass", PASSWORD);
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "endpoint",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keys.toString(),
+                "-storepass",
+                PASSWORD);
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "endpoint",
+                "-file",
+                cert.toString(),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keys.toString(),
+                "-storepass",
+                PASSWORD);
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "endpoint",
+                "-file",
+                cert.toString(),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                trust.toString(),
+                "-storepass",
+                PASSWORD);
         return new SelfSignedTls(keys, trust);
     }
 
@@ -72,7 +111,9 @@ public final class SelfSignedTls {
 
     /** The JVM flags that make another JVM trust the certificate in place of the JDK's CA list. */
     public List<String> trustStoreFlags() {
-        return List.of("-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStorePassword=" + PASSWORD,
+        return List.of(
+                "-Djavax.net.ssl.trustStore=" + trustStore,
+                "-Djavax.net.ssl.trustStorePassword=" + PASSWORD,
                 "-Djavax.net.ssl.trustStoreType=PKCS12");
     }
 

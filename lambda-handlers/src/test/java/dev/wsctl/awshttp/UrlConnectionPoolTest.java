@@ -1,8 +1,8 @@
 package dev.wsctl.awshttp;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 /** The JDK's keep-alive limit that the functions' HTTP transport raises (the rest: {@link dev.wsctl.connections.ConnectionsApiTest}). */
 class UrlConnectionPoolTest {

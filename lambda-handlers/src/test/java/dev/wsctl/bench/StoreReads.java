@@ -60,14 +60,13 @@ public final class StoreReads {
     static final int CHANNEL_MEMBERS = 10;
     /** Subscriptions per connection; the meta row makes three rows per connection. */
     static final int SUBSCRIPTIONS = 2;
+
     private static final int BATCH = 25;
 
-    private StoreReads() {
-    }
+    private StoreReads() {}
 
     /** What {@link #load} wrote. */
-    public record Loaded(int rows, int connections, int channels, long millis) {
-    }
+    public record Loaded(int rows, int connections, int channels, long millis) {}
 
     /**
      * One read of {@link #HOT}, as the Query responses describe it.
@@ -80,9 +79,15 @@ public final class StoreReads {
      * @param indexCapacity    of which the {@code by-channel} index (from {@code INDEXES})
      * @param capacityReported whether every response carried ConsumedCapacity
      */
-    public record Reads(int queries, long items, long count, long scanned, double capacity, double indexCapacity,
-                        boolean capacityReported, double millis) {
-    }
+    public record Reads(
+            int queries,
+            long items,
+            long count,
+            long scanned,
+            double capacity,
+            double indexCapacity,
+            boolean capacityReported,
+            double millis) {}
 
     /**
      * Fills {@code table} (already created) with {@code rows} rows, BatchWriteItem of 25 with
@@ -141,9 +146,15 @@ public final class StoreReads {
             ids += page.size();
         }
         double millis = (System.nanoTime() - start) / 1e6;
-        return new Reads(counter.queries.intValue(), ids, counter.count.sum(), counter.scanned.sum(),
-                counter.capacity.sum(), counter.indexCapacity.sum(),
-                counter.withCapacity.intValue() == counter.queries.intValue(), millis);
+        return new Reads(
+                counter.queries.intValue(),
+                ids,
+                counter.count.sum(),
+                counter.scanned.sum(),
+                counter.capacity.sum(),
+                counter.indexCapacity.sum(),
+                counter.withCapacity.intValue() == counter.queries.intValue(),
+                millis);
     }
 
     /**
@@ -162,7 +173,9 @@ public final class StoreReads {
         @Override
         public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
             if (context.request() instanceof QueryRequest query) {
-                return query.toBuilder().returnConsumedCapacity(ReturnConsumedCapacity.INDEXES).build();
+                return query.toBuilder()
+                        .returnConsumedCapacity(ReturnConsumedCapacity.INDEXES)
+                        .build();
             }
             return context.request();
         }
@@ -225,7 +238,8 @@ public final class StoreReads {
         if (sizes.isEmpty()) {
             sizes = List.of(10_000, 100_000);
         }
-        System.out.printf("channel %s: %,d subscribers; %d reads per table; BatchWriteItem of %d, %d in flight%n",
+        System.out.printf(
+                "channel %s: %,d subscribers; %d reads per table; BatchWriteItem of %d, %d in flight%n",
                 HOT, channelSize, reads, BATCH, concurrency);
         System.out.println("| rows | connections | channels | load s | rows/s | read | Query calls | items"
                 + " | Count | ScannedCount | ConsumedCapacity (GSI) | ms |");
@@ -233,18 +247,27 @@ public final class StoreReads {
         for (int rows : sizes) {
             QueryCounter counter = new QueryCounter();
             try (Dynalite dynalite = Dynalite.start();
-                 DynamoDbAsyncClient client = countingClient(dynalite.endpoint(), counter);
-                 ConnectionStore store = new DynamoDbConnectionStore(client, "bench-reads-connections")) {
+                    DynamoDbAsyncClient client = countingClient(dynalite.endpoint(), counter);
+                    ConnectionStore store = new DynamoDbConnectionStore(client, "bench-reads-connections")) {
                 Dynalite.createTable(client, "bench-reads-connections");
                 Loaded loaded = load(client, "bench-reads-connections", rows, channelSize, concurrency);
                 for (int r = 1; r <= reads; r++) {
                     Reads read = readChannel(store, counter, HOT);
-                    System.out.printf("| %,d | %,d | %,d | %.1f | %,.0f | %d | %d | %,d | %,d | %,d | %s (%s) | %.1f |%n",
-                            loaded.rows(), loaded.connections(), loaded.channels(), loaded.millis() / 1000.0,
-                            loaded.rows() * 1000.0 / Math.max(1, loaded.millis()), r, read.queries(), read.items(),
-                            read.count(), read.scanned(),
+                    System.out.printf(
+                            "| %,d | %,d | %,d | %.1f | %,.0f | %d | %d | %,d | %,d | %,d | %s (%s) | %.1f |%n",
+                            loaded.rows(),
+                            loaded.connections(),
+                            loaded.channels(),
+                            loaded.millis() / 1000.0,
+                            loaded.rows() * 1000.0 / Math.max(1, loaded.millis()),
+                            r,
+                            read.queries(),
+                            read.items(),
+                            read.count(),
+                            read.scanned(),
                             read.capacityReported() ? String.valueOf(read.capacity()) : "not reported",
-                            read.capacityReported() ? String.valueOf(read.indexCapacity()) : "-", read.millis());
+                            read.capacityReported() ? String.valueOf(read.indexCapacity()) : "-",
+                            read.millis());
                 }
             }
         }
@@ -264,8 +287,12 @@ public final class StoreReads {
     static String connectionId(int i) {
         long z = (i + 1) * 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        byte[] bytes = ByteBuffer.allocate(11).putLong(z ^ (z >>> 31)).put((byte) (i >>> 16)).put((byte) (i >>> 8))
-                .put((byte) i).array();
+        byte[] bytes = ByteBuffer.allocate(11)
+                .putLong(z ^ (z >>> 31))
+                .put((byte) (i >>> 16))
+                .put((byte) (i >>> 8))
+                .put((byte) i)
+                .array();
         return Base64.getUrlEncoder().encodeToString(bytes);
     }
 
@@ -280,8 +307,12 @@ public final class StoreReads {
         return item;
     }
 
-    private static void submit(DynamoDbAsyncClient client, String table, List<WriteRequest> batch,
-                               Semaphore inFlight, AtomicReference<Throwable> failure) {
+    private static void submit(
+            DynamoDbAsyncClient client,
+            String table,
+            List<WriteRequest> batch,
+            Semaphore inFlight,
+            AtomicReference<Throwable> failure) {
         inFlight.acquireUninterruptibly();
         write(client, table, batch, 1).whenComplete((ok, e) -> {
             if (e != null) {
@@ -291,11 +322,12 @@ public final class StoreReads {
         });
     }
 
-    private static CompletableFuture<Void> write(DynamoDbAsyncClient client, String table, List<WriteRequest> batch,
-                                                 int attempt) {
+    private static CompletableFuture<Void> write(
+            DynamoDbAsyncClient client, String table, List<WriteRequest> batch, int attempt) {
         return client.batchWriteItem(r -> r.requestItems(Map.of(table, batch))).thenCompose(response -> {
             List<WriteRequest> left = response.hasUnprocessedItems()
-                    ? response.unprocessedItems().getOrDefault(table, List.of()) : List.of();
+                    ? response.unprocessedItems().getOrDefault(table, List.of())
+                    : List.of();
             if (left.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }

@@ -50,14 +50,15 @@ class StoreReadsTest {
                 assertThat(counts).hasSize(loaded.channels()).containsEntry(StoreReads.HOT, 100L);
                 assertThat(counts.values().stream().mapToLong(Long::longValue).sum() + loaded.connections())
                         .isEqualTo(2_002);
-                assertThat(counts.entrySet()).filteredOn(e -> !e.getKey().equals(StoreReads.HOT))
+                assertThat(counts.entrySet())
+                        .filteredOn(e -> !e.getKey().equals(StoreReads.HOT))
                         .allSatisfy(e -> assertThat(e.getValue()).isBetween(1L, 10L));
             }
         }
     }
 
-    private static StoreReads.Reads loadAndRead(DynamoDbAsyncClient client, StoreReads.QueryCounter counter,
-                                                String table, int rows) {
+    private static StoreReads.Reads loadAndRead(
+            DynamoDbAsyncClient client, StoreReads.QueryCounter counter, String table, int rows) {
         Dynalite.createTable(client, table);
         StoreReads.load(client, table, rows, 100, 8);
         try (ConnectionStore store = new DynamoDbConnectionStore(client, table)) {

@@ -1,21 +1,10 @@
 package dev.wsctl.connections;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.wsctl.awshttp.RefusingPort;
 import dev.wsctl.fanout.Fanout;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -31,9 +20,19 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
 
 /**
  * What an HTTP client of the @connections API ({@link ConnectionsApi}) does, against an endpoint that answers like
@@ -48,8 +47,8 @@ abstract class ConnectionsEndpointContract {
     private final List<ConnectionsEndpoint> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A client of {@code callbackUrl} with at most {@code maxConnections} connections; closed after the test. */
-    abstract ConnectionsEndpoint open(URI callbackUrl, int maxConnections, AwsCredentialsProvider credentials,
-                                      Clock clock);
+    abstract ConnectionsEndpoint open(
+            URI callbackUrl, int maxConnections, AwsCredentialsProvider credentials, Clock clock);
 
     @BeforeEach
     void start() throws Exception {
@@ -75,8 +74,8 @@ abstract class ConnectionsEndpointContract {
 
     /** A client that signs with the endpoint's test key. */
     ConnectionsEndpoint signing() {
-        return client(StaticCredentialsProvider.create(AwsBasicCredentials.create(FakeConnectionsEndpoint.ACCESS_KEY,
-                FakeConnectionsEndpoint.SECRET_KEY)));
+        return client(StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(FakeConnectionsEndpoint.ACCESS_KEY, FakeConnectionsEndpoint.SECRET_KEY)));
     }
 
     ConnectionsEndpoint anonymous() {
@@ -91,8 +90,8 @@ abstract class ConnectionsEndpointContract {
     @Test
     void requestsWaitingForABusyConnectionGetTheirOwnAnswers() {
         endpoint.live.add("live=");
-        ConnectionsEndpoint one = client(endpoint.callbackUrl(), 1, AnonymousCredentialsProvider.create(),
-                Clock.systemUTC());
+        ConnectionsEndpoint one =
+                client(endpoint.callbackUrl(), 1, AnonymousCredentialsProvider.create(), Clock.systemUTC());
         ConnectionsEndpoint.Payload payload = ConnectionsEndpoint.Payload.of(new byte[] {'x'});
         // more calls than connections: each waits for the one before it on the same connection
         List<CompletableFuture<ConnectionsEndpoint.Answer>> calls = new java.util.ArrayList<>();
@@ -101,7 +100,8 @@ abstract class ConnectionsEndpointContract {
         }
         for (int i = 0; i < 20; i++) {
             ConnectionsEndpoint.Answer answer = calls.get(i).join();
-            assertThat(answer.outcome()).as("call %d: %s", i, answer.error())
+            assertThat(answer.outcome())
+                    .as("call %d: %s", i, answer.error())
                     .isEqualTo(i % 2 == 0 ? ConnectionsEndpoint.Outcome.DELIVERED : ConnectionsEndpoint.Outcome.GONE);
             assertThat(answer.status()).isEqualTo(i % 2 == 0 ? 200 : 410);
         }
@@ -123,7 +123,9 @@ abstract class ConnectionsEndpointContract {
             assertThat(request.method()).isEqualTo("POST");
             assertThat(request.rawPath()).isEqualTo("/test/@connections/abc%3D");
             var m = AUTHORIZATION.matcher(request.header("authorization"));
-            assertThat(m.matches()).as(request.header("authorization").replaceAll("Signature=\\w+", "Signature=…")).isTrue();
+            assertThat(m.matches())
+                    .as(request.header("authorization").replaceAll("Signature=\\w+", "Signature=…"))
+                    .isTrue();
             assertThat(m.group(2).split(";")).contains("host", "x-amz-date", "x-amz-content-sha256", "content-type");
             assertThat(request.header("x-amz-date")).startsWith(m.group(1)).matches("\\d{8}T\\d{6}Z");
             // over plain HTTP the payload is signed, as the SDK's client does it
@@ -137,8 +139,8 @@ abstract class ConnectionsEndpointContract {
     @Test
     void aSessionTokenIsSentAndSigned() {
         endpoint.live.add("abc=");
-        ConnectionsEndpoint api = client(() -> AwsSessionCredentials.create(FakeConnectionsEndpoint.ACCESS_KEY,
-                FakeConnectionsEndpoint.SECRET_KEY, "session-token-1"));
+        ConnectionsEndpoint api = client(() -> AwsSessionCredentials.create(
+                FakeConnectionsEndpoint.ACCESS_KEY, FakeConnectionsEndpoint.SECRET_KEY, "session-token-1"));
 
         post(api, "abc=", "x");
 
@@ -160,8 +162,10 @@ abstract class ConnectionsEndpointContract {
         assertThat(request.headers().keySet()).noneMatch(h -> h.startsWith("x-amz-"));
         assertThat(request.header("content-length")).isEqualTo("5");
         assertThat(new String(request.body(), StandardCharsets.UTF_8)).isEqualTo("hello");
-        assertThat(endpoint.received.get("abc=")).singleElement()
-                .satisfies(b -> assertThat(new String(b, StandardCharsets.UTF_8)).isEqualTo("hello"));
+        assertThat(endpoint.received.get("abc="))
+                .singleElement()
+                .satisfies(
+                        b -> assertThat(new String(b, StandardCharsets.UTF_8)).isEqualTo("hello"));
     }
 
     @Test
@@ -184,26 +188,36 @@ abstract class ConnectionsEndpointContract {
         endpoint.throttleNext.put("busy", new AtomicInteger(1));
         ConnectionsEndpoint api = anonymous();
 
-        assertThat(post(api, "live", "x")).isEqualTo(new ConnectionsEndpoint.Answer(ConnectionsEndpoint.Outcome.DELIVERED, 200, null));
-        assertThat(post(api, "ghost", "x")).extracting(ConnectionsEndpoint.Answer::outcome, ConnectionsEndpoint.Answer::status)
+        assertThat(post(api, "live", "x"))
+                .isEqualTo(new ConnectionsEndpoint.Answer(ConnectionsEndpoint.Outcome.DELIVERED, 200, null));
+        assertThat(post(api, "ghost", "x"))
+                .extracting(ConnectionsEndpoint.Answer::outcome, ConnectionsEndpoint.Answer::status)
                 .containsExactly(ConnectionsEndpoint.Outcome.GONE, 410);
-        assertThat(post(api, "busy", "x")).extracting(ConnectionsEndpoint.Answer::outcome, ConnectionsEndpoint.Answer::status)
+        assertThat(post(api, "busy", "x"))
+                .extracting(ConnectionsEndpoint.Answer::outcome, ConnectionsEndpoint.Answer::status)
                 .containsExactly(ConnectionsEndpoint.Outcome.THROTTLED, 429);
         ConnectionsEndpoint.Answer failed = post(api, "broken", "x");
         assertThat(failed.outcome()).isEqualTo(ConnectionsEndpoint.Outcome.FAILED);
-        assertThat(failed.error()).isEqualTo("500 InternalServerErrorException: {\"message\":\"Internal server error\"}");
+        assertThat(failed.error())
+                .isEqualTo("500 InternalServerErrorException: {\"message\":\"Internal server error\"}");
     }
 
     @Test
     void aRefusedConnectionFailsAsNotSent() throws Exception {
         try (RefusingPort refusing = new RefusingPort()) {
             int port = refusing.port();
-            ConnectionsEndpoint api = client(URI.create("http://127.0.0.1:" + port + "/dev"), 4,
-                    AnonymousCredentialsProvider.create(), Clock.systemUTC());
+            ConnectionsEndpoint api = client(
+                    URI.create("http://127.0.0.1:" + port + "/dev"),
+                    4,
+                    AnonymousCredentialsProvider.create(),
+                    Clock.systemUTC());
             ConnectionsEndpoint.Payload payload = ConnectionsEndpoint.Payload.of(new byte[] {'x'});
             CompletableFuture<ConnectionsEndpoint.Answer> call = api.post("abc", payload);
-            assertThatThrownBy(call::join).isInstanceOf(CompletionException.class)
-                    .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause())).as(e.toString()).isTrue());
+            assertThatThrownBy(call::join)
+                    .isInstanceOf(CompletionException.class)
+                    .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause()))
+                            .as(e.toString())
+                            .isTrue());
         }
     }
 
@@ -213,8 +227,11 @@ abstract class ConnectionsEndpointContract {
         api.close();
         ConnectionsEndpoint.Payload payload = ConnectionsEndpoint.Payload.of(new byte[] {'x'});
         CompletableFuture<ConnectionsEndpoint.Answer> call = api.post("abc", payload);
-        assertThatThrownBy(call::join).isInstanceOf(CompletionException.class)
-                .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause())).as(e.toString()).isTrue());
+        assertThatThrownBy(call::join)
+                .isInstanceOf(CompletionException.class)
+                .satisfies(e -> assertThat(Fanout.isUnsent(e.getCause()))
+                        .as(e.toString())
+                        .isTrue());
         assertThat(endpoint.requests).isEmpty();
     }
 
@@ -231,9 +248,12 @@ abstract class ConnectionsEndpointContract {
         Clock clock = Clock.fixed(start, ZoneOffset.UTC);
         AwsCredentialsProvider provider = () -> {
             resolved.incrementAndGet();
-            return AwsSessionCredentials.builder().accessKeyId(FakeConnectionsEndpoint.ACCESS_KEY)
-                    .secretAccessKey(FakeConnectionsEndpoint.SECRET_KEY).sessionToken("t" + resolved.get())
-                    .expirationTime(start.plus(Duration.ofHours(1))).build();
+            return AwsSessionCredentials.builder()
+                    .accessKeyId(FakeConnectionsEndpoint.ACCESS_KEY)
+                    .secretAccessKey(FakeConnectionsEndpoint.SECRET_KEY)
+                    .sessionToken("t" + resolved.get())
+                    .expirationTime(start.plus(Duration.ofHours(1)))
+                    .build();
         };
         ConnectionsEndpoint api = client(endpoint.callbackUrl(), 4, provider, clock);
         assertThat(resolved).as("nothing resolved by building the client").hasValue(0);
@@ -243,31 +263,41 @@ abstract class ConnectionsEndpointContract {
         }
 
         assertThat(resolved).hasValue(3);
-        assertThat(endpoint.requests).extracting(r -> r.header("x-amz-security-token"))
+        assertThat(endpoint.requests)
+                .extracting(r -> r.header("x-amz-security-token"))
                 .containsExactly("t1", "t2", "t3");
-        assertThat(endpoint.requests).extracting(r -> r.header("x-amz-date")).as("signed at the client's clock")
+        assertThat(endpoint.requests)
+                .extracting(r -> r.header("x-amz-date"))
+                .as("signed at the client's clock")
                 .containsOnly("20261128T100000Z");
     }
 
     /** What the SDK's signer makes of the request as it arrived, at the time it says it was signed. */
     private static String expectedSignature(FakeConnectionsEndpoint.Seen request, String signedHeaders) {
-        Instant signedAt = LocalDateTime.parse(request.header("x-amz-date"),
-                DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")).toInstant(ZoneOffset.UTC);
+        Instant signedAt = LocalDateTime.parse(
+                        request.header("x-amz-date"), DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"))
+                .toInstant(ZoneOffset.UTC);
         String[] hostPort = request.header("host").split(":");
-        SdkHttpRequest.Builder rebuilt = SdkHttpRequest.builder().method(SdkHttpMethod.POST).protocol("http")
-                .host(hostPort[0]).port(Integer.parseInt(hostPort[1])).encodedPath(request.rawPath());
+        SdkHttpRequest.Builder rebuilt = SdkHttpRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .protocol("http")
+                .host(hostPort[0])
+                .port(Integer.parseInt(hostPort[1]))
+                .encodedPath(request.rawPath());
         for (String name : signedHeaders.split(";")) {
             rebuilt.putHeader(name, request.header(name));
         }
-        AwsCredentials credentials = AwsBasicCredentials.create(FakeConnectionsEndpoint.ACCESS_KEY,
-                FakeConnectionsEndpoint.SECRET_KEY);
-        SdkHttpRequest signed = AwsV4HttpSigner.create().sign(SignRequest.builder(credentials)
-                .request(rebuilt.build())
-                .payload(() -> new ByteArrayInputStream(request.body()))
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
-                .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
-                .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, Clock.fixed(signedAt, ZoneOffset.UTC))
-                .build()).request();
+        AwsCredentials credentials =
+                AwsBasicCredentials.create(FakeConnectionsEndpoint.ACCESS_KEY, FakeConnectionsEndpoint.SECRET_KEY);
+        SdkHttpRequest signed = AwsV4HttpSigner.create()
+                .sign(SignRequest.builder(credentials)
+                        .request(rebuilt.build())
+                        .payload(() -> new ByteArrayInputStream(request.body()))
+                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
+                        .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                        .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, Clock.fixed(signedAt, ZoneOffset.UTC))
+                        .build())
+                .request();
         String authorization = signed.firstMatchingHeader("Authorization").orElseThrow();
         return authorization.substring(authorization.indexOf("Signature=") + "Signature=".length());
     }

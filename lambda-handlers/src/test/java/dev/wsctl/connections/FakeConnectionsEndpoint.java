@@ -2,14 +2,8 @@ package dev.wsctl.connections;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,6 +21,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * An @connections endpoint on 127.0.0.1 that answers like API Gateway: 200 for live connections,
@@ -43,12 +42,15 @@ public final class FakeConnectionsEndpoint implements AutoCloseable {
      * (https://docs.aws.amazon.com/botocore/latest/reference/services/apigatewaymanagementapi/client/exceptions/PayloadTooLargeException.html).
      */
     public static final int MAX_PAYLOAD_BYTES = 128 * 1024;
+
     private final HttpServer server;
     /** Connections that answer 200; every other id answers 410. */
     public final Set<String> live = ConcurrentHashMap.newKeySet();
+
     public final Map<String, AtomicInteger> throttleNext = new ConcurrentHashMap<>();
     /** Connections whose posts are delivered but answered 500, as when API Gateway fails after delivery. */
     public final Set<String> failAfterDelivery = ConcurrentHashMap.newKeySet();
+
     public final Map<String, List<byte[]>> received = new ConcurrentHashMap<>();
     public final Queue<Seen> requests = new ConcurrentLinkedQueue<>();
     final AtomicInteger inFlight = new AtomicInteger();
@@ -135,8 +137,9 @@ public final class FakeConnectionsEndpoint implements AutoCloseable {
                 body = in.readAllBytes();
             }
             Map<String, String> headers = new java.util.TreeMap<>();
-            exchange.getRequestHeaders().forEach((name, values) ->
-                    headers.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
+            exchange.getRequestHeaders()
+                    .forEach((name, values) ->
+                            headers.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
             requests.add(new Seen(exchange.getRequestMethod(), raw, headers, body));
             if (delayMillis > 0) {
                 // a slow endpoint, which tests set up on purpose

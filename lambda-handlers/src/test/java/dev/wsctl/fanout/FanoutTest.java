@@ -1,5 +1,7 @@
 package dev.wsctl.fanout;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.wsctl.awshttp.RefusingPort;
 import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.connections.FakeConnectionsEndpoint;
@@ -11,6 +13,14 @@ import dev.wsctl.store.ConnectionTable;
 import dev.wsctl.store.Dynalite;
 import dev.wsctl.store.DynamoDbConnectionStore;
 import dev.wsctl.store.Ttl;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,21 +32,11 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** The fan-out engine against a DynamoDB-protocol store and an @connections endpoint that answers like AWS. */
 class FanoutTest {
     @RegisterExtension
     static final Dynalite DYNALITE = new Dynalite();
+
     private static DynamoDbAsyncClient dynamo;
     private static ConnectionStore store;
     private static String table;
@@ -89,8 +89,8 @@ class FanoutTest {
     private String connect(boolean live, String... channels) {
         String id = UUID.randomUUID().toString().substring(0, 12) + "=";
         long now = System.currentTimeMillis();
-        store.connect(new ConnectionInfo(id, now, "127.0.0.1", null, null, List.of(), Ttl.expiresAt(now)),
-                List.of(channels));
+        store.connect(
+                new ConnectionInfo(id, now, "127.0.0.1", null, null, List.of(), Ttl.expiresAt(now)), List.of(channels));
         if (live) {
             endpoint.live.add(id);
         }
@@ -113,8 +113,10 @@ class FanoutTest {
         assertThat(endpoint.received).containsOnlyKeys(a, b);
         assertThat(endpoint.received.get(a)).singleElement().isEqualTo(payload);
         assertThat(endpoint.received).doesNotContainKeys(sender, outsider);
-        assertThat(logLines).singleElement().satisfies(line -> assertThat(line)
-                .contains("\"event\":\"fanout\"", "\"recipients\":2", "\"delivered\":2"));
+        assertThat(logLines)
+                .singleElement()
+                .satisfies(line ->
+                        assertThat(line).contains("\"event\":\"fanout\"", "\"recipients\":2", "\"delivered\":2"));
     }
 
     @Test
@@ -125,7 +127,8 @@ class FanoutTest {
 
         FanoutReport report = fanout(8, 3).toChannel(channel, new byte[] {'x'}, sender);
 
-        assertThat(report).extracting(FanoutReport::recipients, FanoutReport::delivered, FanoutReport::gone)
+        assertThat(report)
+                .extracting(FanoutReport::recipients, FanoutReport::delivered, FanoutReport::gone)
                 .containsExactly(2L, 1L, 1L);
         assertThat(store.connection(ghost)).isEmpty();
         assertThat(store.channelsOf(ghost)).isEmpty();
@@ -144,11 +147,17 @@ class FanoutTest {
         CallCounter calls = new CallCounter();
         FanoutReport report;
         try (DynamoDbAsyncClient counted = DYNALITE.newClient(calls)) {
-            report = new Fanout(new DynamoDbConnectionStore(counted, table), api, options(16, 3),
-                    new JsonLog(logLines::add)).toChannel(channel, new byte[] {'x'}, null);
+            report = new Fanout(
+                            new DynamoDbConnectionStore(counted, table),
+                            api,
+                            options(16, 3),
+                            new JsonLog(logLines::add))
+                    .toChannel(channel, new byte[] {'x'}, null);
         }
 
-        assertThat(report).extracting(FanoutReport::delivered, FanoutReport::gone).containsExactly(1L, 100L);
+        assertThat(report)
+                .extracting(FanoutReport::delivered, FanoutReport::gone)
+                .containsExactly(1L, 100L);
         assertThat(calls.count("BatchWriteItem")).isEqualTo(200 / 25);
         assertThat(subscribers(channel)).containsExactly(live);
         for (String ghost : ghosts) {
@@ -175,7 +184,8 @@ class FanoutTest {
         assertThat(report.throttled()).isEqualTo(3);
         assertThat(report.failed()).isZero();
         assertThat(endpoint.received.get(a)).hasSize(1);
-        assertThat(waitsBefore).as("a waits before its 2nd and 3rd attempts, b before its 2nd")
+        assertThat(waitsBefore)
+                .as("a waits before its 2nd and 3rd attempts, b before its 2nd")
                 .containsExactlyInAnyOrder(2, 3, 2);
     }
 
@@ -186,7 +196,8 @@ class FanoutTest {
 
         FanoutReport report = fanout(8, 3).toChannel(channel, new byte[] {'x'}, null);
 
-        assertThat(report).extracting(FanoutReport::delivered, FanoutReport::failed, FanoutReport::throttled)
+        assertThat(report)
+                .extracting(FanoutReport::delivered, FanoutReport::failed, FanoutReport::throttled)
                 .containsExactly(0L, 1L, 3L);
         assertThat(store.connection(a)).isPresent();
     }
@@ -199,13 +210,17 @@ class FanoutTest {
 
         FanoutReport report = fanout(8, 5).toChannel(channel, new byte[] {'x'}, null);
 
-        assertThat(report).extracting(FanoutReport::delivered, FanoutReport::failed, FanoutReport::gone)
+        assertThat(report)
+                .extracting(FanoutReport::delivered, FanoutReport::failed, FanoutReport::gone)
                 .containsExactly(1L, 1L, 0L);
         assertThat(endpoint.received.get(a)).hasSize(1);
         assertThat(endpoint.received.get(b)).hasSize(1);
-        assertThat(store.connection(a)).as("a failure is not a 410: the rows stay").isPresent();
-        assertThat(logLines).singleElement().satisfies(line -> assertThat(line)
-                .contains("\"failed\":1", "\"firstError\":", "500"));
+        assertThat(store.connection(a))
+                .as("a failure is not a 410: the rows stay")
+                .isPresent();
+        assertThat(logLines)
+                .singleElement()
+                .satisfies(line -> assertThat(line).contains("\"failed\":1", "\"firstError\":", "500"));
     }
 
     @Test
@@ -246,20 +261,33 @@ class FanoutTest {
         RefusingPort refusing = new RefusingPort();
         int port = refusing.port();
         String a = connect(true, channel);
-        ConnectionsApi refused = new ConnectionsApi(URI.create("http://127.0.0.1:" + port + "/test"),
-                4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
+        ConnectionsApi refused = new ConnectionsApi(
+                URI.create("http://127.0.0.1:" + port + "/test"),
+                4,
+                Region.US_EAST_1,
+                AnonymousCredentialsProvider.create());
         // ~20 attempts with waits of up to 20, 40, 80, then 100 ms: about a second in all, never less than
         // the moment it takes the endpoint below to start listening
-        Fanout fanout = new Fanout(store, refused, new Fanout.Options(4, 20,
-                BackoffStrategy.exponentialDelay(Duration.ofMillis(20), Duration.ofMillis(100)), Double.POSITIVE_INFINITY, 1), new JsonLog(logLines::add));
-        var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> fanout.toChannel(channel, new byte[] {'x'}, null));
+        Fanout fanout = new Fanout(
+                store,
+                refused,
+                new Fanout.Options(
+                        4,
+                        20,
+                        BackoffStrategy.exponentialDelay(Duration.ofMillis(20), Duration.ofMillis(100)),
+                        Double.POSITIVE_INFINITY,
+                        1),
+                new JsonLog(logLines::add));
+        var run = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> fanout.toChannel(channel, new byte[] {'x'}, null));
         Thread.sleep(150); // the endpoint starts listening late: what is tested
         refusing.close();
         try (FakeConnectionsEndpoint late = new FakeConnectionsEndpoint(port)) {
             late.live.add(a);
             FanoutReport report = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
 
-            assertThat(report).extracting(FanoutReport::delivered, FanoutReport::failed, FanoutReport::throttled)
+            assertThat(report)
+                    .extracting(FanoutReport::delivered, FanoutReport::failed, FanoutReport::throttled)
                     .containsExactly(1L, 0L, 0L);
             assertThat(late.received.get(a)).hasSize(1);
         } finally {
@@ -287,8 +315,10 @@ class FanoutTest {
         });
         Fanout.Options options = options(8, 3);
 
-        FanoutReport a = new Fanout(store, api, options, shared, JsonLog.discard()).send("a", List.of(first), new byte[] {'x'}, null);
-        FanoutReport b = new Fanout(store, api, options, shared, JsonLog.discard()).send("b", List.of(second), new byte[] {'x'}, null);
+        FanoutReport a = new Fanout(store, api, options, shared, JsonLog.discard())
+                .send("a", List.of(first), new byte[] {'x'}, null);
+        FanoutReport b = new Fanout(store, api, options, shared, JsonLog.discard())
+                .send("b", List.of(second), new byte[] {'x'}, null);
 
         assertThat(a.delivered() + b.delivered()).isEqualTo(60);
         assertThat(a.throttled()).isEqualTo(1);

@@ -1,5 +1,8 @@
 package dev.wsctl.fanout;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wsctl.connections.FakeConnectionsEndpoint;
@@ -14,15 +17,6 @@ import dev.wsctl.store.ConnectionTable;
 import dev.wsctl.store.Dynalite;
 import dev.wsctl.store.DynamoDbConnectionStore;
 import dev.wsctl.store.Ttl;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -36,9 +30,14 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 /**
  * The sharded send path (split, rate shares, hand-off, the ack's figures) and the worker that runs a batch, over
@@ -50,6 +49,7 @@ class ShardedFanoutTest {
 
     @RegisterExtension
     static final Dynalite DYNALITE = new Dynalite();
+
     private static DynamoDbAsyncClient dynamo;
     private static ConnectionStore store;
 
@@ -59,12 +59,14 @@ class ShardedFanoutTest {
     private final String channel = "big-" + UUID.randomUUID();
     /** What the recording dispatcher was handed, and which batch numbers it refuses. */
     private final List<FanoutBatch> dispatched = Collections.synchronizedList(new ArrayList<>());
+
     private final Set<Integer> refuse = new HashSet<>();
     private final FanoutDispatcher recording = batch -> {
         dispatched.add(batch);
-        return CompletableFuture.completedFuture(refuse.contains(batch.batch())
-                ? FanoutDispatcher.Handoff.failed(3, "429 TooManyRequestsException")
-                : FanoutDispatcher.Handoff.accepted(1));
+        return CompletableFuture.completedFuture(
+                refuse.contains(batch.batch())
+                        ? FanoutDispatcher.Handoff.failed(3, "429 TooManyRequestsException")
+                        : FanoutDispatcher.Handoff.accepted(1));
     };
 
     @BeforeAll
@@ -83,8 +85,16 @@ class ShardedFanoutTest {
     @BeforeEach
     void start() throws Exception {
         endpoint = new FakeConnectionsEndpoint();
-        engine = new Fanout(store, endpoint.client(), new Fanout.Options(16, 3,
-                BackoffStrategy.exponentialDelay(Duration.ofMillis(5), Duration.ofMillis(50)), Double.POSITIVE_INFINITY, 1), new JsonLog(log::add));
+        engine = new Fanout(
+                store,
+                endpoint.client(),
+                new Fanout.Options(
+                        16,
+                        3,
+                        BackoffStrategy.exponentialDelay(Duration.ofMillis(5), Duration.ofMillis(50)),
+                        Double.POSITIVE_INFINITY,
+                        1),
+                new JsonLog(log::add));
     }
 
     @AfterEach
@@ -104,8 +114,13 @@ class ShardedFanoutTest {
     }
 
     private ShardedFanout sharded(int shardSize, double maxRate, int burst, FanoutDispatcher dispatcher) {
-        return new ShardedFanout(engine, store, new Settings.Sharding(shardSize, maxRate, burst, java.util.Optional.empty()),
-                dispatcher, new JsonLog(log::add), Clock.systemUTC());
+        return new ShardedFanout(
+                engine,
+                store,
+                new Settings.Sharding(shardSize, maxRate, burst, java.util.Optional.empty()),
+                dispatcher,
+                new JsonLog(log::add),
+                Clock.systemUTC());
     }
 
     private static String id16(int i) {
@@ -118,26 +133,33 @@ class ShardedFanoutTest {
     @Test
     void aBatchRoundTripsThroughItsJson() {
         byte[] payload = {0, 1, 2, (byte) 0xff, '"', '\\'};
-        FanoutBatch batch = new FanoutBatch("news", payload, List.of("a=", "b\"quoted\"", "ünï"), "sender=", 180.5, 40,
-                1_764_000_000_000L, 2, 5);
-        FanoutBatch uncapped = new FanoutBatch("news", payload, List.of("a="), null, Double.POSITIVE_INFINITY, 1, 0, 1, 1);
+        FanoutBatch batch = new FanoutBatch(
+                "news", payload, List.of("a=", "b\"quoted\"", "ünï"), "sender=", 180.5, 40, 1_764_000_000_000L, 2, 5);
+        FanoutBatch uncapped =
+                new FanoutBatch("news", payload, List.of("a="), null, Double.POSITIVE_INFINITY, 1, 0, 1, 1);
 
         assertThat(FanoutBatch.parse(batch.toJson())).isEqualTo(batch);
         assertThat(FanoutBatch.parse(uncapped.toJson())).isEqualTo(uncapped);
         JsonNode json = readTree(batch.toJson());
-        assertThat(json.fieldNames()).toIterable().containsExactly("channel", "payload", "ids", "except", "maxRate",
-                "burst", "sentAt", "batch", "batches");
+        assertThat(json.fieldNames())
+                .toIterable()
+                .containsExactly(
+                        "channel", "payload", "ids", "except", "maxRate", "burst", "sentAt", "batch", "batches");
         assertThat(json.get("payload").asText()).isEqualTo("AAEC/yJc");
     }
 
     @Test
     void aBadBatchIsRefusedWithAMessageThatSaysWhy() {
         assertThatThrownBy(() -> FanoutBatch.parse("nope".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be JSON");
-        assertThatThrownBy(() -> FanoutBatch.parse("{\"channel\":\"c\",\"payload\":\"eA==\",\"burst\":1}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must be JSON");
+        assertThatThrownBy(() -> FanoutBatch.parse(
+                        "{\"channel\":\"c\",\"payload\":\"eA==\",\"burst\":1}".getBytes(StandardCharsets.UTF_8)))
                 .hasMessageContaining("\"ids\"");
-        assertThatThrownBy(() -> FanoutBatch.parse("{\"channel\":\"c\",\"payload\":\"eA==\",\"ids\":[\"a\"],\"burst\":0}"
-                .getBytes(StandardCharsets.UTF_8))).hasMessageContaining("burst");
+        assertThatThrownBy(
+                        () -> FanoutBatch.parse("{\"channel\":\"c\",\"payload\":\"eA==\",\"ids\":[\"a\"],\"burst\":0}"
+                                .getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("burst");
     }
 
     @Test
@@ -147,22 +169,30 @@ class ShardedFanoutTest {
         String text = "x".repeat(Settings.DEFAULT_MAX_MESSAGE_BYTES - 2);
         JsonNode message = MAPPER.getNodeFactory().textNode(text);
         assertThat(Json.bytes(message)).hasSize(Settings.DEFAULT_MAX_MESSAGE_BYTES);
-        byte[] payload = Frames.delivery(Settings.Delivery.ENVELOPE, channel, message, "u".repeat(128),
-                System.currentTimeMillis());
+        byte[] payload = Frames.delivery(
+                Settings.Delivery.ENVELOPE, channel, message, "u".repeat(128), System.currentTimeMillis());
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < Settings.Sharding.DEFAULT_SHARD_SIZE; i++) {
             ids.add(id16(i));
         }
 
-        List<FanoutBatch> batches = FanoutBatch.split(channel, payload, ids, id16(99_999),
-                Settings.Sharding.DEFAULT_MAX_RATE, Settings.Sharding.DEFAULT_BURST, Settings.Sharding.DEFAULT_SHARD_SIZE,
+        List<FanoutBatch> batches = FanoutBatch.split(
+                channel,
+                payload,
+                ids,
+                id16(99_999),
+                Settings.Sharding.DEFAULT_MAX_RATE,
+                Settings.Sharding.DEFAULT_BURST,
+                Settings.Sharding.DEFAULT_SHARD_SIZE,
                 System.currentTimeMillis());
 
         assertThat(batches).singleElement().satisfies(b -> {
             assertThat(b.ids()).hasSize(2_000);
             // base64 of a ~33 KB envelope (~44 KB) + 2,000 × 19 bytes of ids (~38 KB): ~82 KB
-            assertThat(b.toJson().length).isBetween(80_000, 85_000)
-                    .isLessThanOrEqualTo(FanoutBatch.MAX_BYTES).isLessThan(256_000 / 2);
+            assertThat(b.toJson().length)
+                    .isBetween(80_000, 85_000)
+                    .isLessThanOrEqualTo(FanoutBatch.MAX_BYTES)
+                    .isLessThan(256_000 / 2);
         });
     }
 
@@ -180,7 +210,8 @@ class ShardedFanoutTest {
         assertThat(batches).allSatisfy(b -> assertThat(b.toJson().length).isLessThanOrEqualTo(FanoutBatch.MAX_BYTES));
         assertThat(batches.stream().flatMap(b -> b.ids().stream())).containsExactlyElementsOf(ids);
         assertThatThrownBy(() -> FanoutBatch.split("news", new byte[FanoutBatch.MAX_BYTES], ids, null, 1, 1, 10, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no room");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no room");
     }
 
     @Test
@@ -196,10 +227,16 @@ class ShardedFanoutTest {
         }
         List<FanoutBatch> batches = FanoutBatch.split("news", new byte[] {'x'}, ids, null, 9_000, 2_000, 2_000, 7);
         assertThat(batches).extracting(b -> b.ids().size()).containsExactly(1_001, 1_000);
-        assertThat(batches).extracting(FanoutBatch::maxRate, FanoutBatch::burst, FanoutBatch::batch, FanoutBatch::batches,
-                FanoutBatch::sentAt).containsOnly(
-                org.assertj.core.groups.Tuple.tuple(4_500.0, 1_000, 1, 2, 7L),
-                org.assertj.core.groups.Tuple.tuple(4_500.0, 1_000, 2, 2, 7L));
+        assertThat(batches)
+                .extracting(
+                        FanoutBatch::maxRate,
+                        FanoutBatch::burst,
+                        FanoutBatch::batch,
+                        FanoutBatch::batches,
+                        FanoutBatch::sentAt)
+                .containsOnly(
+                        org.assertj.core.groups.Tuple.tuple(4_500.0, 1_000, 1, 2, 7L),
+                        org.assertj.core.groups.Tuple.tuple(4_500.0, 1_000, 2, 2, 7L));
     }
 
     // ---- the send path
@@ -220,11 +257,25 @@ class ShardedFanoutTest {
             assertThat(b.payload()).containsExactly('m');
         });
         List<String> all = dispatched.stream().flatMap(b -> b.ids().stream()).toList();
-        assertThat(all).doesNotHaveDuplicates().hasSize(129).doesNotContain(sender)
-                .containsExactlyInAnyOrderElementsOf(ids.stream().filter(id -> !id.equals(sender)).toList());
-        assertThat(endpoint.calls.get()).as("nothing sent by the send path itself").isZero();
-        assertThat(log).singleElement().satisfies(line -> assertThat(line).contains("\"event\":\"shard\"",
-                "\"recipients\":129", "\"batches\":3", "\"handedOff\":129", "\"accepted\":3", "\"refused\":0"));
+        assertThat(all)
+                .doesNotHaveDuplicates()
+                .hasSize(129)
+                .doesNotContain(sender)
+                .containsExactlyInAnyOrderElementsOf(
+                        ids.stream().filter(id -> !id.equals(sender)).toList());
+        assertThat(endpoint.calls.get())
+                .as("nothing sent by the send path itself")
+                .isZero();
+        assertThat(log)
+                .singleElement()
+                .satisfies(line -> assertThat(line)
+                        .contains(
+                                "\"event\":\"shard\"",
+                                "\"recipients\":129",
+                                "\"batches\":3",
+                                "\"handedOff\":129",
+                                "\"accepted\":3",
+                                "\"refused\":0"));
     }
 
     @Test
@@ -235,15 +286,22 @@ class ShardedFanoutTest {
         ShardedFanout.Result result = sharded(50, 9_000, 2_000, recording).toChannel(channel, new byte[] {'m'}, null);
 
         assertThat(result).isEqualTo(new ShardedFanout.Result(80, 2, true));
-        assertThat(log).singleElement().satisfies(line -> assertThat(line).contains("\"batches\":3",
-                "\"handedOff\":80", "\"refused\":1", "\"firstError\":\"batch 2: 429 TooManyRequestsException\""));
+        assertThat(log)
+                .singleElement()
+                .satisfies(line -> assertThat(line)
+                        .contains(
+                                "\"batches\":3",
+                                "\"handedOff\":80",
+                                "\"refused\":1",
+                                "\"firstError\":\"batch 2: 429 TooManyRequestsException\""));
     }
 
     @Test
     void upToTheShardSizeTheSendPathDeliversItselfAndReportsDelivered() {
         List<String> ids = subscribers(51);
 
-        ShardedFanout.Result result = sharded(50, 9_000, 2_000, recording).toChannel(channel, new byte[] {'m'}, ids.get(0));
+        ShardedFanout.Result result =
+                sharded(50, 9_000, 2_000, recording).toChannel(channel, new byte[] {'m'}, ids.get(0));
 
         assertThat(result).isEqualTo(new ShardedFanout.Result(50, 0, false));
         assertThat(dispatched).isEmpty();
@@ -272,25 +330,51 @@ class ShardedFanoutTest {
     void theWorkerDeliversToExactlyItsIdsUnderItsShareAndRemovesGoneConnections() throws Exception {
         List<String> ids = subscribers(40);
         String ghost = "ghost-" + UUID.randomUUID();
-        store.connect(new ConnectionInfo(ghost, System.currentTimeMillis(), "127.0.0.1", null, null, List.of(),
-                Ttl.expiresAt(System.currentTimeMillis())), List.of(channel, "other"));
+        store.connect(
+                new ConnectionInfo(
+                        ghost,
+                        System.currentTimeMillis(),
+                        "127.0.0.1",
+                        null,
+                        null,
+                        List.of(),
+                        Ttl.expiresAt(System.currentTimeMillis())),
+                List.of(channel, "other"));
         List<String> mine = new ArrayList<>(ids.subList(10, 20));
         mine.add(ghost);
-        FanoutBatch batch = new FanoutBatch(channel, "hello".getBytes(StandardCharsets.UTF_8), mine, ids.get(0),
-                180, 40, System.currentTimeMillis(), 2, 4);
+        FanoutBatch batch = new FanoutBatch(
+                channel,
+                "hello".getBytes(StandardCharsets.UTF_8),
+                mine,
+                ids.get(0),
+                180,
+                40,
+                System.currentTimeMillis(),
+                2,
+                4);
 
         JsonNode report = invokeWorker(FanoutWorker.ofBatchShares(engine), batch.toJson());
 
         assertThat(report.get("delivered").asLong()).isEqualTo(10);
         assertThat(report.get("gone").asLong()).isEqualTo(1);
         assertThat(endpoint.received.keySet()).containsExactlyInAnyOrderElementsOf(ids.subList(10, 20));
-        assertThat(endpoint.received.values()).allSatisfy(got -> assertThat(got).singleElement()
-                .isEqualTo("hello".getBytes(StandardCharsets.UTF_8)));
+        assertThat(endpoint.received.values())
+                .allSatisfy(got -> assertThat(got).singleElement().isEqualTo("hello".getBytes(StandardCharsets.UTF_8)));
         assertThat(store.connection(ghost)).isEmpty();
         assertThat(store.channelsOf(ghost)).isEmpty();
-        assertThat(log).singleElement().satisfies(line -> assertThat(line).contains("\"event\":\"fanout\"",
-                "\"channel\":\"" + channel + "\"", "\"recipients\":11", "\"delivered\":10", "\"gone\":1",
-                "\"batch\":2", "\"batches\":4", "\"rateCap\":\"180 calls/s, burst 40\"", "\"lagMillis\":"));
+        assertThat(log)
+                .singleElement()
+                .satisfies(line -> assertThat(line)
+                        .contains(
+                                "\"event\":\"fanout\"",
+                                "\"channel\":\"" + channel + "\"",
+                                "\"recipients\":11",
+                                "\"delivered\":10",
+                                "\"gone\":1",
+                                "\"batch\":2",
+                                "\"batches\":4",
+                                "\"rateCap\":\"180 calls/s, burst 40\"",
+                                "\"lagMillis\":"));
     }
 
     @Test

@@ -1,10 +1,13 @@
 package dev.wsctl.handlers;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.connections.FakeConnectionsEndpoint;
@@ -19,14 +22,6 @@ import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.ConnectionTable;
 import dev.wsctl.store.Dynalite;
 import dev.wsctl.store.DynamoDbConnectionStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,9 +36,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 /** The handlers fed API Gateway-shaped event fixtures (src/test/resources/events), over a DynamoDB-protocol store. */
 class HandlersTest {
@@ -52,6 +51,7 @@ class HandlersTest {
 
     @RegisterExtension
     static final Dynalite DYNALITE = new Dynalite();
+
     private static DynamoDbAsyncClient dynamo;
     private static ConnectionStore store;
     private static ConnectionsApi api;
@@ -67,8 +67,11 @@ class HandlersTest {
         // Nobody else is subscribed in these tests, so the fan-out never calls this endpoint.
         Settings settings = Settings.defaults(table, URI.create("http://127.0.0.1:9/dev"));
         api = new ConnectionsApi(settings.callbackUrl(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
-        pubSub = new PubSub(settings, store, new Fanout(store, api, Fanout.Options.withConcurrency(4),
-                new JsonLog(LOG::add)), Clock.systemUTC());
+        pubSub = new PubSub(
+                settings,
+                store,
+                new Fanout(store, api, Fanout.Options.withConcurrency(4), new JsonLog(LOG::add)),
+                Clock.systemUTC());
     }
 
     @AfterAll
@@ -95,8 +98,8 @@ class HandlersTest {
 
     /** What Lambda hands an invocation, as far as the handlers read it: the request id. */
     private static Context context(String awsRequestId) {
-        return (Context) Proxy.newProxyInstance(Context.class.getClassLoader(), new Class<?>[] {Context.class},
-                (proxy, method, args) -> {
+        return (Context) Proxy.newProxyInstance(
+                Context.class.getClassLoader(), new Class<?>[] {Context.class}, (proxy, method, args) -> {
                     if (method.getName().equals("getAwsRequestId")) {
                         return awsRequestId;
                     }
@@ -113,7 +116,9 @@ class HandlersTest {
         List<String> lines = new ArrayList<>();
         JsonLog log = new JsonLog(lines::add);
         invoke(new ConnectHandler(pubSub, log), "connect.json");
-        assertThat(MAPPER.readTree(lines.get(0)).get("requestId").isNull()).as("no context, no request id").isTrue();
+        assertThat(MAPPER.readTree(lines.get(0)).get("requestId").isNull())
+                .as("no context, no request id")
+                .isTrue();
         lines.clear();
         SendHandler send = new SendHandler(pubSub, log);
         try {
@@ -123,15 +128,22 @@ class HandlersTest {
             invoke(new DisconnectHandler(pubSub, log), "disconnect.json");
         }
 
-        List<JsonNode> handlerLines = lines.subList(0, 2).stream().map(HandlersTest::tree).toList();
+        List<JsonNode> handlerLines =
+                lines.subList(0, 2).stream().map(HandlersTest::tree).toList();
         assertThat(handlerLines).extracting(line -> line.get("route").asText()).containsOnly("sendmessage");
-        assertThat(handlerLines).extracting(line -> line.get("requestId").asText())
+        assertThat(handlerLines)
+                .extracting(line -> line.get("requestId").asText())
                 .containsExactly("request-1", "request-2");
-        assertThat(handlerLines).extracting(line -> line.get("coldStart").asBoolean()).containsExactly(true, false);
-        List<JsonNode> fanoutLines = LOG.stream().map(HandlersTest::tree)
+        assertThat(handlerLines)
+                .extracting(line -> line.get("coldStart").asBoolean())
+                .containsExactly(true, false);
+        List<JsonNode> fanoutLines = LOG.stream()
+                .map(HandlersTest::tree)
                 .filter(line -> line.path("event").asText().equals("fanout")
-                        && line.path("requestId").asText().startsWith("request-")).toList();
-        assertThat(fanoutLines).extracting(line -> line.get("requestId").asText() + " " + line.get("coldStart"))
+                        && line.path("requestId").asText().startsWith("request-"))
+                .toList();
+        assertThat(fanoutLines)
+                .extracting(line -> line.get("requestId").asText() + " " + line.get("coldStart"))
                 .containsExactly("request-1 true", "request-2 false");
     }
 
@@ -158,8 +170,10 @@ class HandlersTest {
         assertThat(store.channelsOf("TQ0MFePzoAMCJ-w=")).containsExactly("default");
 
         // publish: members (the default) — the sender must have joined the channel
-        assertThat(errorCode(new SendHandler(pubSub, log),
-                "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1}")).isEqualTo("forbidden");
+        assertThat(errorCode(
+                        new SendHandler(pubSub, log),
+                        "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":1}"))
+                .isEqualTo("forbidden");
         invoke(new ChannelsHandler(pubSub, log), message("{\"action\":\"joinchannel\",\"channel\":\"news\"}"));
         JsonNode sent = invoke(new SendHandler(pubSub, log), "sendmessage.json");
         assertThat(MAPPER.readTree(sent.get("body").asText()))
@@ -171,8 +185,13 @@ class HandlersTest {
         assertThat(store.connection("TQ0MFePzoAMCJ-w=")).isEmpty();
         assertThat(store.channelsOf("TQ0MFePzoAMCJ-w=")).isEmpty();
 
-        assertThat(LOG).anySatisfy(line -> assertThat(line).contains("\"route\":\"$connect\"",
-                "\"connectionId\":\"TQ0MFePzoAMCJ-w=\"", "\"outcome\":\"ok\"", "\"millis\":"));
+        assertThat(LOG)
+                .anySatisfy(line -> assertThat(line)
+                        .contains(
+                                "\"route\":\"$connect\"",
+                                "\"connectionId\":\"TQ0MFePzoAMCJ-w=\"",
+                                "\"outcome\":\"ok\"",
+                                "\"millis\":"));
         assertThat(String.join("\n", LOG)).doesNotContain("hello");
     }
 
@@ -202,20 +221,39 @@ class HandlersTest {
         int limit = FakeConnectionsEndpoint.MAX_PAYLOAD_BYTES;
         Clock clock = Clock.fixed(Instant.ofEpochMilli(1707502312195L), ZoneOffset.UTC);
         try (FakeConnectionsEndpoint endpoint = new FakeConnectionsEndpoint()) {
-            Settings settings = new Settings(ConnectionTable.name("wsctl-test", "handlers"), endpoint.callbackUrl(), Optional.of("default"), limit, 4,
-                    Settings.Delivery.ENVELOPE, Settings.Publish.ANY, Settings.Sharding.defaults());
-            try (ConnectionsApi posts = new ConnectionsApi(endpoint.callbackUrl(), 4, Region.US_EAST_1,
-                    AnonymousCredentialsProvider.create())) {
-                PubSub big = new PubSub(settings, store, new Fanout(store, posts, Fanout.Options.withConcurrency(4),
-                        new JsonLog(LOG::add)), clock);
+            Settings settings = new Settings(
+                    ConnectionTable.name("wsctl-test", "handlers"),
+                    endpoint.callbackUrl(),
+                    Optional.of("default"),
+                    limit,
+                    4,
+                    Settings.Delivery.ENVELOPE,
+                    Settings.Publish.ANY,
+                    Settings.Sharding.defaults());
+            try (ConnectionsApi posts = new ConnectionsApi(
+                    endpoint.callbackUrl(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create())) {
+                PubSub big = new PubSub(
+                        settings,
+                        store,
+                        new Fanout(store, posts, Fanout.Options.withConcurrency(4), new JsonLog(LOG::add)),
+                        clock);
                 SendHandler send = new SendHandler(big, new JsonLog(LOG::add));
-                store.connect(new ConnectionInfo("reader-big", clock.millis(), "203.0.113.8", null, null, List.of(),
-                        clock.millis() / 1000 + 3600), List.of("big"));
+                store.connect(
+                        new ConnectionInfo(
+                                "reader-big",
+                                clock.millis(),
+                                "203.0.113.8",
+                                null,
+                                null,
+                                List.of(),
+                                clock.millis() / 1000 + 3600),
+                        List.of("big"));
                 endpoint.live.add("reader-big");
 
                 // the envelope around an empty string, less its two quotes: what the delivery adds to the text's bytes
-                int envelope = Frames.delivery(Settings.Delivery.ENVELOPE, "big", TextNode.valueOf(""), null,
-                        clock.millis()).length;
+                int envelope = Frames.delivery(
+                                Settings.Delivery.ENVELOPE, "big", TextNode.valueOf(""), null, clock.millis())
+                        .length;
                 String atLimit = multibyte(limit - envelope);
                 String overLimit = multibyte(limit - envelope + 1);
                 assertThat(overLimit.length()).as("fewer characters than bytes").isLessThan(limit / 2 + 1);
@@ -227,9 +265,11 @@ class HandlersTest {
 
                 ack = answer(send, sendmessage("big", atLimit, "at"));
                 assertThat(ack.toString()).isEqualTo("{\"type\":\"ack\",\"id\":\"at\",\"recipients\":1}");
-                assertThat(endpoint.received("reader-big")).singleElement()
+                assertThat(endpoint.received("reader-big"))
+                        .singleElement()
                         .satisfies(body -> assertThat(body).hasSize(limit))
-                        .satisfies(body -> assertThat(new String(body, StandardCharsets.UTF_8)).contains(atLimit));
+                        .satisfies(body -> assertThat(new String(body, StandardCharsets.UTF_8))
+                                .contains(atLimit));
             } finally {
                 store.disconnect("reader-big");
             }
@@ -242,8 +282,8 @@ class HandlersTest {
     }
 
     private static String sendmessage(String channel, String text, String id) {
-        return "{\"action\":\"sendmessage\",\"channel\":\"" + channel + "\",\"message\":\"" + text
-                + "\",\"id\":\"" + id + "\"}";
+        return "{\"action\":\"sendmessage\",\"channel\":\"" + channel + "\",\"message\":\"" + text + "\",\"id\":\"" + id
+                + "\"}";
     }
 
     private static JsonNode answer(RequestStreamHandler handler, String body) throws IOException {
@@ -266,18 +306,41 @@ class HandlersTest {
         assertThat(s.delivery()).isEqualTo(Settings.Delivery.RAW);
         assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t")))
                 .hasMessageContaining(Settings.ENV_CALLBACK_URL);
-        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t",
-                Settings.ENV_CALLBACK_URL, "http://x/y", Settings.ENV_MAX_MESSAGE_BYTES, "lots")))
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(
+                        Settings.ENV_TABLE,
+                        "t",
+                        Settings.ENV_CALLBACK_URL,
+                        "http://x/y",
+                        Settings.ENV_MAX_MESSAGE_BYTES,
+                        "lots")))
                 .hasMessage("Bad function environment: WSCTL_MAX_MESSAGE_BYTES must be a whole number, not 'lots'");
-        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t",
-                Settings.ENV_CALLBACK_URL, "http://x/y", Settings.ENV_FANOUT_MAX_RATE, "fast")))
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(
+                        Settings.ENV_TABLE,
+                        "t",
+                        Settings.ENV_CALLBACK_URL,
+                        "http://x/y",
+                        Settings.ENV_FANOUT_MAX_RATE,
+                        "fast")))
                 .hasMessage("Bad function environment: WSCTL_FANOUT_MAX_RATE must be a number, not 'fast'");
-        assertThat(Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t", Settings.ENV_CALLBACK_URL, "http://x/y",
-                Settings.ENV_FANOUT_MAX_RATE, " 1500.5 ", Settings.ENV_FANOUT_BURST, "")).sharding())
+        assertThat(Settings.fromEnvironment(Map.of(
+                                Settings.ENV_TABLE,
+                                "t",
+                                Settings.ENV_CALLBACK_URL,
+                                "http://x/y",
+                                Settings.ENV_FANOUT_MAX_RATE,
+                                " 1500.5 ",
+                                Settings.ENV_FANOUT_BURST,
+                                ""))
+                        .sharding())
                 .extracting(Settings.Sharding::maxRate, Settings.Sharding::burst)
                 .containsExactly(1500.5, Settings.Sharding.DEFAULT_BURST);
-        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(Settings.ENV_TABLE, "t",
-                Settings.ENV_CALLBACK_URL, "http://x/y", Settings.ENV_DEFAULT_CHANNEL, "bad channel")))
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(
+                        Settings.ENV_TABLE,
+                        "t",
+                        Settings.ENV_CALLBACK_URL,
+                        "http://x/y",
+                        Settings.ENV_DEFAULT_CHANNEL,
+                        "bad channel")))
                 .hasMessageContaining("default channel");
     }
 

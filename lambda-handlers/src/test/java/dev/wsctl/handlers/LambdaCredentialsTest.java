@@ -32,8 +32,8 @@ class LambdaCredentialsTest {
 
     @Test
     void onDemandAndProvisionedConcurrencyTakeTheVariables() {
-        AwsCredentialsProvider provider = LambdaCredentials.provider(Map.of("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE",
-                "AWS_SECRET_ACCESS_KEY", "secret", "AWS_SESSION_TOKEN", "token"));
+        AwsCredentialsProvider provider = LambdaCredentials.provider(Map.of(
+                "AWS_ACCESS_KEY_ID", "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY", "secret", "AWS_SESSION_TOKEN", "token"));
 
         assertThat(provider).isInstanceOf(EnvironmentVariableCredentialsProvider.class);
     }
@@ -44,12 +44,18 @@ class LambdaCredentialsTest {
         try (ContainerCredentialsEndpoint endpoint = new ContainerCredentialsEndpoint(Duration.ofSeconds(90))) {
             System.setProperty(FULL_URI, endpoint.uri().toString());
             System.setProperty(TOKEN, endpoint.token());
-            Map<String, String> snapStart = Map.of("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start",
-                    "AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.uri().toString(),
-                    "AWS_CONTAINER_AUTHORIZATION_TOKEN", endpoint.token());
+            Map<String, String> snapStart = Map.of(
+                    "AWS_LAMBDA_INITIALIZATION_TYPE",
+                    "snap-start",
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    endpoint.uri().toString(),
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                    endpoint.token());
 
             AwsCredentialsProvider provider = LambdaCredentials.provider(snapStart);
-            assertThat(endpoint.fetches()).as("nothing fetched while the provider is built (init)").isEmpty();
+            assertThat(endpoint.fetches())
+                    .as("nothing fetched while the provider is built (init)")
+                    .isEmpty();
 
             AwsCredentials first = provider.resolveCredentials();
             AwsCredentials second = provider.resolveCredentials();
@@ -57,8 +63,12 @@ class LambdaCredentialsTest {
             assertThat(first.accessKeyId()).isEqualTo("ASIACONTAINER0001");
             assertThat(((AwsSessionCredentials) first).sessionToken()).isEqualTo("container-session-ASIACONTAINER0001");
             assertThat(first.expirationTime()).isPresent();
-            assertThat(second.accessKeyId()).as("fetched again before they expire").isEqualTo("ASIACONTAINER0002");
-            assertThat(endpoint.fetches()).allMatch(ContainerCredentialsEndpoint.Fetch::authorized).hasSize(2);
+            assertThat(second.accessKeyId())
+                    .as("fetched again before they expire")
+                    .isEqualTo("ASIACONTAINER0002");
+            assertThat(endpoint.fetches())
+                    .allMatch(ContainerCredentialsEndpoint.Fetch::authorized)
+                    .hasSize(2);
         }
     }
 

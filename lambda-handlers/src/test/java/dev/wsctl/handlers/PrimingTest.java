@@ -17,9 +17,12 @@ import org.junit.jupiter.api.Test;
 class PrimingTest {
     @Test
     void primesOnlyWhenInitIsOffTheEventsPath() {
-        assertThat(Priming.atInit(Map.of(Priming.INITIALIZATION_TYPE, "snap-start"))).isTrue();
-        assertThat(Priming.atInit(Map.of(Priming.INITIALIZATION_TYPE, "provisioned-concurrency"))).isTrue();
-        assertThat(Priming.atInit(Map.of(Priming.INITIALIZATION_TYPE, "on-demand"))).isFalse();
+        assertThat(Priming.atInit(Map.of(Priming.INITIALIZATION_TYPE, "snap-start")))
+                .isTrue();
+        assertThat(Priming.atInit(Map.of(Priming.INITIALIZATION_TYPE, "provisioned-concurrency")))
+                .isTrue();
+        assertThat(Priming.atInit(Map.of(Priming.INITIALIZATION_TYPE, "on-demand")))
+                .isFalse();
         assertThat(Priming.atInit(Map.of())).isFalse();
     }
 
@@ -30,7 +33,8 @@ class PrimingTest {
 
         assertThatCode(Priming::events).doesNotThrowAnyException();
         assertThatCode(Priming::storeClient).doesNotThrowAnyException();
-        assertThatCode(() -> Priming.authorizer(AuthSettings.hs256(secret, List.of(), OriginPolicy.MissingOrigin.ALLOW)))
+        assertThatCode(() ->
+                        Priming.authorizer(AuthSettings.hs256(secret, List.of(), OriginPolicy.MissingOrigin.ALLOW)))
                 .doesNotThrowAnyException();
         assertThatCode(() -> Priming.authorizer(AuthSettings.none())).doesNotThrowAnyException();
     }

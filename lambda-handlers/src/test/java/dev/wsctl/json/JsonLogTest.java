@@ -36,8 +36,9 @@ class JsonLogTest {
         }
         log.write(line("after"));
 
-        assertThat(lines).containsExactly("{\"event\":\"route\",\"requestId\":\"req-1\",\"coldStart\":true}",
-                "{\"event\":\"after\"}");
+        assertThat(lines)
+                .containsExactly(
+                        "{\"event\":\"route\",\"requestId\":\"req-1\",\"coldStart\":true}", "{\"event\":\"after\"}");
         assertThat(line.has("requestId")).isFalse();
     }
 
@@ -47,7 +48,8 @@ class JsonLogTest {
         try (JsonLog.Scope first = JsonLog.enter(new JsonLog.Invocation("req-1", false))) {
             other.submit(() -> log.write(line("client"))).get();
             // a second invocation at once, on a thread of its own (as in wsctl local's one process)
-            JsonLog.Scope second = other.submit(() -> JsonLog.enter(new JsonLog.Invocation("req-2", true))).get();
+            JsonLog.Scope second = other.submit(() -> JsonLog.enter(new JsonLog.Invocation("req-2", true)))
+                    .get();
             CompletableFuture.runAsync(() -> log.write(line("ambiguous"))).get();
             log.write(line("own thread"));
             other.submit(second::close).get();
@@ -57,7 +59,8 @@ class JsonLogTest {
         }
 
         assertThat(lines.stream().map(JsonLogTest::tree).toList())
-                .extracting(l -> l.get("event").asText() + ": " + l.path("requestId").asText("-"))
+                .extracting(l ->
+                        l.get("event").asText() + ": " + l.path("requestId").asText("-"))
                 .containsExactly("client: req-1", "ambiguous: -", "own thread: req-1", "only one again: req-1");
     }
 

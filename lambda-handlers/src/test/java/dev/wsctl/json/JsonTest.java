@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The runtime's mapper-less JSON reads and writes the same trees and text as the ObjectMapper does, except that it writes
@@ -23,12 +23,20 @@ class JsonTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":{\"text\":\"h\\u00e9\\\"llo\\n\",\"n\":[1,-2,true,false,null]}}",
-            "{\"big\":123456789012345678901234567890,\"long\":9007199254740993,\"int\":7,\"zero\":0}",
-            "[]", "[[],{},\"\",0]", "\"text\"", "42", "null", "true", " {} \n",
-            "{\"dup\":1,\"dup\":2}",
-            "{\"bmp\":\"\u00fc\\u20ac\",\"ctl\":\"\\u0001\\t\"}"})
+    @ValueSource(
+            strings = {
+                "{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":{\"text\":\"h\\u00e9\\\"llo\\n\",\"n\":[1,-2,true,false,null]}}",
+                "{\"big\":123456789012345678901234567890,\"long\":9007199254740993,\"int\":7,\"zero\":0}",
+                "[]",
+                "[[],{},\"\",0]",
+                "\"text\"",
+                "42",
+                "null",
+                "true",
+                " {} \n",
+                "{\"dup\":1,\"dup\":2}",
+                "{\"bmp\":\"\u00fc\\u20ac\",\"ctl\":\"\\u0001\\t\"}"
+            })
     void readsAndWritesAsTheMapperDoes(String json) throws Exception {
         JsonNode ours = Json.read(json);
         JsonNode mappers = MAPPER.readTree(json);
@@ -45,7 +53,10 @@ class JsonTest {
     @Test
     void nodesBuiltInCodeAreWrittenAsTheMapperWritesThem() throws Exception {
         ObjectNode o = Json.object();
-        o.put("decimal", new BigDecimal("1.10")).put("float", 1.25f).put("short", (short) 3).putNull("none");
+        o.put("decimal", new BigDecimal("1.10"))
+                .put("float", 1.25f)
+                .put("short", (short) 3)
+                .putNull("none");
         o.put("binary", new byte[] {1, 2, 3});
         o.putArray("list").add(1L).add("x");
 
@@ -53,8 +64,23 @@ class JsonTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"1e400", "-1E-400", "12345678901234567890.123456789", "1.0000000000000001", "-0", "-0.0",
-            "0.0", "1.10", "1E+2", "1.5e-320", "3.5", "1e99999999999", "-2E-2147483649", "[1.0,-0,2e0,{\"n\":-0.000}]"})
+    @ValueSource(
+            strings = {
+                "1e400",
+                "-1E-400",
+                "12345678901234567890.123456789",
+                "1.0000000000000001",
+                "-0",
+                "-0.0",
+                "0.0",
+                "1.10",
+                "1E+2",
+                "1.5e-320",
+                "3.5",
+                "1e99999999999",
+                "-2E-2147483649",
+                "[1.0,-0,2e0,{\"n\":-0.000}]"
+            })
     void numbersAreWrittenAsTheyWereRead(String json) throws Exception {
         JsonNode read = Json.read(json);
 

@@ -15,8 +15,9 @@ public final class CallCounter implements ExecutionInterceptor {
 
     @Override
     public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
-        calls.computeIfAbsent(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME),
-                name -> new AtomicInteger()).incrementAndGet();
+        calls.computeIfAbsent(
+                        attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME), name -> new AtomicInteger())
+                .incrementAndGet();
     }
 
     /** Requests of {@code operation} (e.g. {@code BatchWriteItem}) sent so far. */

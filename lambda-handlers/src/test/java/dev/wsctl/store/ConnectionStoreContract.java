@@ -3,6 +3,7 @@ package dev.wsctl.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.wsctl.protocol.ChannelName;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -16,7 +17,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import dev.wsctl.protocol.ChannelName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,8 +70,14 @@ public abstract class ConnectionStoreContract {
 
     protected static ConnectionInfo info(String id) {
         long connectedAt = System.currentTimeMillis();
-        return new ConnectionInfo(id, connectedAt, "203.0.113.7", "https://app.example.com", "user-42",
-                List.of("news", "private-user-42-*"), Ttl.expiresAt(connectedAt));
+        return new ConnectionInfo(
+                id,
+                connectedAt,
+                "203.0.113.7",
+                "https://app.example.com",
+                "user-42",
+                List.of("news", "private-user-42-*"),
+                Ttl.expiresAt(connectedAt));
     }
 
     protected static List<String> subscribers(ConnectionStore s, String channel) {
@@ -120,11 +126,17 @@ public abstract class ConnectionStoreContract {
     @Test
     void connectionReturnsEveryField() {
         String full = newConnectionId();
-        ConnectionInfo withAll = new ConnectionInfo(full, 1_714_000_000_123L, "2001:db8::1", "https://a.example",
-                "alice@example.com", List.of("news", "private-alice-*", "room:1"), 1_714_007_800L);
+        ConnectionInfo withAll = new ConnectionInfo(
+                full,
+                1_714_000_000_123L,
+                "2001:db8::1",
+                "https://a.example",
+                "alice@example.com",
+                List.of("news", "private-alice-*", "room:1"),
+                1_714_007_800L);
         String bare = newConnectionId();
-        ConnectionInfo withoutAuth = new ConnectionInfo(bare, 1_714_000_000_456L, "198.51.100.1", null, null,
-                List.of(), 1_714_007_801L);
+        ConnectionInfo withoutAuth =
+                new ConnectionInfo(bare, 1_714_000_000_456L, "198.51.100.1", null, null, List.of(), 1_714_007_801L);
 
         store.connect(withAll, List.of());
         store.connect(withoutAuth, List.of());
@@ -153,8 +165,8 @@ public abstract class ConnectionStoreContract {
     void expiresAtAndConnectedAtRoundTrip() {
         long connectedAt = 4_102_444_800_123L; // 2100-01-01, in milliseconds
         String id = newConnectionId();
-        ConnectionInfo info = new ConnectionInfo(id, connectedAt, "10.1.2.3", null, null, List.of(),
-                Ttl.expiresAt(connectedAt));
+        ConnectionInfo info =
+                new ConnectionInfo(id, connectedAt, "10.1.2.3", null, null, List.of(), Ttl.expiresAt(connectedAt));
 
         store.connect(info, List.of(newChannel("ttl")));
 
@@ -208,15 +220,26 @@ public abstract class ConnectionStoreContract {
     void channelsOfIsInNameOrderWithoutTheMetaRow() {
         String id = newConnectionId();
         String base = newChannel("order");
-        List<String> channels = List.of(base + ":z", base + "-b", base + "_a", base + "=1", base + "@x", base + ".9",
-                base + ";;", base + ",c", "A" + base, "z" + base, "0" + base);
+        List<String> channels = List.of(
+                base + ":z",
+                base + "-b",
+                base + "_a",
+                base + "=1",
+                base + "@x",
+                base + ".9",
+                base + ";;",
+                base + ",c",
+                "A" + base,
+                "z" + base,
+                "0" + base);
         store.connect(info(id), channels.subList(0, 4));
         for (String channel : channels.subList(4, channels.size())) {
             store.subscribe(id, channel, expiry());
         }
 
         List<String> expected = channels.stream().sorted().toList();
-        assertThat(store.channelsOf(id)).containsExactlyElementsOf(expected)
+        assertThat(store.channelsOf(id))
+                .containsExactlyElementsOf(expected)
                 .doesNotContain(ConnectionStore.CONNECTION_ROW);
         assertThat(store.channelsOf(newConnectionId())).isEmpty();
     }
@@ -231,7 +254,8 @@ public abstract class ConnectionStoreContract {
         store.subscribeAll(channel, List.of(a, b, b, a), expiry());
         store.subscribeAll(channel, List.of(), expiry());
 
-        assertThat(subscribers(store, channel)).containsExactlyElementsOf(List.of(a, b).stream().sorted().toList());
+        assertThat(subscribers(store, channel))
+                .containsExactlyElementsOf(List.of(a, b).stream().sorted().toList());
     }
 
     @Test
@@ -271,7 +295,9 @@ public abstract class ConnectionStoreContract {
         assertThat(subscribers(store, a)).containsExactly(neighbour);
         assertThat(subscribers(store, b)).isEmpty();
         assertThat(subscribers(store, c)).isEmpty();
-        assertThat(subscribers(store, ConnectionStore.CONNECTION_ROW)).doesNotContain(id).contains(neighbour);
+        assertThat(subscribers(store, ConnectionStore.CONNECTION_ROW))
+                .doesNotContain(id)
+                .contains(neighbour);
         assertThat(store.disconnect(id)).isZero();
         assertThat(store.disconnect(newConnectionId())).isZero();
         assertThat(store.connection(neighbour)).isPresent();
@@ -315,7 +341,9 @@ public abstract class ConnectionStoreContract {
         }
         assertThat(subscribers(store, a)).containsExactly(kept);
         assertThat(subscribers(store, b)).containsExactly(kept);
-        assertThat(subscribers(store, ConnectionStore.CONNECTION_ROW)).doesNotContainAnyElementsOf(gone).contains(kept);
+        assertThat(subscribers(store, ConnectionStore.CONNECTION_ROW))
+                .doesNotContainAnyElementsOf(gone)
+                .contains(kept);
         assertThat(store.connection(kept)).isPresent();
         assertThat(store.channelsOf(kept)).containsExactlyInAnyOrder(a, b);
         assertThat(store.disconnectAll(List.of())).isZero();
@@ -328,7 +356,8 @@ public abstract class ConnectionStoreContract {
     void subscriberPagesListExactlyTheSubscribersInIdOrder() {
         String channel = newChannel("subs");
         String otherChannel = newChannel("elsewhere");
-        List<String> ids = IntStream.range(0, 7).mapToObj(i -> newConnectionId()).toList();
+        List<String> ids =
+                IntStream.range(0, 7).mapToObj(i -> newConnectionId()).toList();
         for (String id : ids) {
             store.connect(info(id), List.of(channel));
         }
@@ -353,7 +382,8 @@ public abstract class ConnectionStoreContract {
 
     @Test
     void subscriberPagesOfTheMetaRowChannelListEveryConnection() {
-        List<String> ids = IntStream.range(0, 5).mapToObj(i -> newConnectionId()).toList();
+        List<String> ids =
+                IntStream.range(0, 5).mapToObj(i -> newConnectionId()).toList();
         for (String id : ids) {
             store.connect(info(id), List.of(newChannel("meta")));
         }
@@ -367,18 +397,23 @@ public abstract class ConnectionStoreContract {
 
     @Test
     void connectionsRespectsTheLimitAndIdOrder() {
-        List<ConnectionInfo> infos = IntStream.range(0, 5).mapToObj(i -> info(newConnectionId())).toList();
+        List<ConnectionInfo> infos =
+                IntStream.range(0, 5).mapToObj(i -> info(newConnectionId())).toList();
         for (ConnectionInfo info : infos) {
             store.connect(info, List.of(newChannel("list")));
         }
 
         List<ConnectionInfo> three = store.connections(3);
         assertThat(three).hasSize(3);
-        assertThat(three.stream().map(ConnectionInfo::connectionId).toList()).isSorted().doesNotHaveDuplicates();
+        assertThat(three.stream().map(ConnectionInfo::connectionId).toList())
+                .isSorted()
+                .doesNotHaveDuplicates();
 
         List<ConnectionInfo> all = store.connections(100_000);
         assertThat(all).containsAll(infos);
-        assertThat(all.stream().map(ConnectionInfo::connectionId).toList()).isSorted().doesNotHaveDuplicates();
+        assertThat(all.stream().map(ConnectionInfo::connectionId).toList())
+                .isSorted()
+                .doesNotHaveDuplicates();
         assertThat(store.connections(0)).isEmpty();
     }
 
@@ -388,7 +423,8 @@ public abstract class ConnectionStoreContract {
         String a = base + "-a";
         String b = base + "-b";
         String emptied = base + "-c";
-        List<String> ids = IntStream.range(0, 3).mapToObj(i -> newConnectionId()).toList();
+        List<String> ids =
+                IntStream.range(0, 3).mapToObj(i -> newConnectionId()).toList();
         store.connect(info(ids.get(0)), List.of(a, b));
         store.connect(info(ids.get(1)), List.of(a, emptied));
         store.subscribe(ids.get(2), a, expiry()); // a subscription without a meta row still counts
@@ -424,7 +460,8 @@ public abstract class ConnectionStoreContract {
             store.subscribe(id, channel, expiry());
         }
 
-        assertThat(store.channelsOf(id)).containsExactlyElementsOf(channels.stream().sorted().toList());
+        assertThat(store.channelsOf(id))
+                .containsExactlyElementsOf(channels.stream().sorted().toList());
         for (String channel : channels) {
             assertThat(store.isSubscribed(id, channel)).as(channel).isTrue();
             assertThat(subscribers(store, channel)).as(channel).contains(id);
@@ -447,7 +484,8 @@ public abstract class ConnectionStoreContract {
             assertThat(store.channelsOf(id)).containsExactly(channel);
             assertThat(store.isSubscribed(id, channel)).isTrue();
         }
-        assertThat(subscribers(store, channel)).containsExactlyElementsOf(ids.stream().sorted().toList());
+        assertThat(subscribers(store, channel))
+                .containsExactlyElementsOf(ids.stream().sorted().toList());
         for (String id : ids) {
             assertThat(store.disconnect(id)).isEqualTo(2);
         }
@@ -458,7 +496,8 @@ public abstract class ConnectionStoreContract {
     @Test
     void concurrentWritersDoNotLoseRows() throws Exception {
         String channel = newChannel("conc");
-        List<String> ids = IntStream.range(0, 200).mapToObj(i -> newConnectionId()).toList();
+        List<String> ids =
+                IntStream.range(0, 200).mapToObj(i -> newConnectionId()).toList();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<?>> futures = new ArrayList<>();
@@ -475,7 +514,8 @@ public abstract class ConnectionStoreContract {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(subscribers(store, channel)).containsExactlyElementsOf(ids.stream().sorted().toList());
+        assertThat(subscribers(store, channel))
+                .containsExactlyElementsOf(ids.stream().sorted().toList());
     }
 
     @Test
@@ -483,7 +523,8 @@ public abstract class ConnectionStoreContract {
     void aChannelWithFiftyThousandSubscribersIsReadCompletely() {
         int n = 50_000;
         String channel = newChannel("big");
-        List<String> ids = IntStream.range(0, n).mapToObj(i -> newConnectionId()).toList();
+        List<String> ids =
+                IntStream.range(0, n).mapToObj(i -> newConnectionId()).toList();
 
         long t0 = System.nanoTime();
         store.subscribeAll(channel, ids, expiry());
@@ -496,7 +537,8 @@ public abstract class ConnectionStoreContract {
             read.addAll(page);
         }
         long t2 = System.nanoTime();
-        System.out.printf("[%s] 50k subscribers: subscribeAll %d ms, read %d ms in %d pages%n",
+        System.out.printf(
+                "[%s] 50k subscribers: subscribeAll %d ms, read %d ms in %d pages%n",
                 getClass().getSimpleName(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, pages);
 
         assertThat(read).hasSize(n);

@@ -43,6 +43,7 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
     public static final String DIR_PROPERTY = "wsctl.dynalite.dir";
     /** Optional: the node executable (default {@code node} from PATH). */
     public static final String NODE_PROPERTY = "wsctl.node";
+
     private static final Duration STARTUP = Duration.ofSeconds(20);
     private static final int MAX_OUTPUT = 16_384;
     /** dynalite's server, from the module path given as the first argument, on a port the system picks. */
@@ -50,6 +51,7 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
             + "({createTableMs: 0, deleteTableMs: 0, updateTableMs: 0});"
             + " server.listen(0, '127.0.0.1', () =>"
             + " console.log('Dynalite listening at: http://127.0.0.1:' + server.address().port));";
+
     private static final Pattern LISTENING = Pattern.compile("listening at: http://127\\.0\\.0\\.1:(\\d+)");
 
     private Process process;
@@ -63,15 +65,18 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
      */
     public static void createTable(DynamoDbAsyncClient client, String name) {
         client.createTable(ConnectionTable.createTableRequest(name, null)).join();
-        client.waiter().waitUntilTableExists(DescribeTableRequest.builder().tableName(name).build(),
-                WaiterOverrideConfiguration.builder().maxAttempts(100)
-                        .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(50))).build())
+        client.waiter()
+                .waitUntilTableExists(
+                        DescribeTableRequest.builder().tableName(name).build(),
+                        WaiterOverrideConfiguration.builder()
+                                .maxAttempts(100)
+                                .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(50)))
+                                .build())
                 .join();
     }
 
     /** A not yet started instance (for {@code @RegisterExtension}); see {@link #start()}. */
-    public Dynalite() {
-    }
+    public Dynalite() {}
 
     /** Starts a new dynalite process and waits until it accepts connections. */
     public static Dynalite start() {
@@ -157,8 +162,10 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
         try {
             p = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
-            throw new IllegalStateException("could not run `" + String.join(" ", command) + "`: " + e.getMessage()
-                    + ". Is Node.js installed (or -D" + NODE_PROPERTY + " set)?", e);
+            throw new IllegalStateException(
+                    "could not run `" + String.join(" ", command) + "`: " + e.getMessage()
+                            + ". Is Node.js installed (or -D" + NODE_PROPERTY + " set)?",
+                    e);
         }
         Thread drain = new Thread(() -> drain(p.getInputStream()), "dynalite-output-" + p.pid());
         drain.setDaemon(true);
@@ -166,7 +173,9 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
 
         Integer port;
         try {
-            port = Awaitility.await().atMost(STARTUP).pollInterval(Duration.ofMillis(25))
+            port = Awaitility.await()
+                    .atMost(STARTUP)
+                    .pollInterval(Duration.ofMillis(25))
                     .until(() -> boundPort(output()), bound -> bound != null || !p.isAlive());
         } catch (ConditionTimeoutException e) {
             stop(p);

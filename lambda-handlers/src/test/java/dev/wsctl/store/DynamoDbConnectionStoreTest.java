@@ -47,13 +47,16 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
 
     @Test
     void theTableHasTheDesignedLayout() {
-        TableDescription table = client.describeTable(r -> r.tableName(TABLE)).join().table();
+        TableDescription table =
+                client.describeTable(r -> r.tableName(TABLE)).join().table();
 
-        assertThat(table.keySchema()).extracting(k -> k.attributeName() + ":" + k.keyTypeAsString())
+        assertThat(table.keySchema())
+                .extracting(k -> k.attributeName() + ":" + k.keyTypeAsString())
                 .containsExactly("connectionId:HASH", "channel:RANGE");
         assertThat(table.globalSecondaryIndexes()).singleElement().satisfies(gsi -> {
             assertThat(gsi.indexName()).isEqualTo(ConnectionTable.BY_CHANNEL);
-            assertThat(gsi.keySchema()).extracting(k -> k.attributeName() + ":" + k.keyTypeAsString())
+            assertThat(gsi.keySchema())
+                    .extracting(k -> k.attributeName() + ":" + k.keyTypeAsString())
                     .containsExactly("channel:HASH", "connectionId:RANGE");
             assertThat(gsi.projection().projectionType()).isEqualTo(ProjectionType.KEYS_ONLY);
         });
@@ -82,7 +85,8 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
         }
         CallCounter calls = new CallCounter();
         try (DynamoDbAsyncClient counted = dynalite.newClient(calls)) {
-            assertThat(new DynamoDbConnectionStore(counted, TABLE).disconnectAll(gone)).isEqualTo(600);
+            assertThat(new DynamoDbConnectionStore(counted, TABLE).disconnectAll(gone))
+                    .isEqualTo(600);
         }
 
         assertThat(calls.operations()).containsExactlyInAnyOrder("Query", "BatchWriteItem");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.wsctl.awshttp.ContainerCredentialsEndpoint;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
-import dev.wsctl.awshttp.ContainerCredentialsEndpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,6 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 class DynamoDbJsonClientTest extends ConnectionStoreContract {
     /** An ObjectMapper of the test's own: what the runtime wrote, read by Jackson's binder. */
     private static final ObjectMapper MAPPER = new ObjectMapper();
-
 
     private static final String TABLE = ConnectionTable.name("wsctl-test", "json");
     private static final StaticCredentialsProvider CREDENTIALS =
@@ -75,14 +74,16 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
     @Test
     void errorsArriveAsTheSdkExceptionForTheirCode() {
         try (ConnectionStore missing = new DynamoDbConnectionStore(client, "no-such-table")) {
-            assertThatThrownBy(() -> missing.channelsOf("x")).isInstanceOf(ResourceNotFoundException.class)
+            assertThatThrownBy(() -> missing.channelsOf("x"))
+                    .isInstanceOf(ResourceNotFoundException.class)
                     .hasMessageContaining("Query: ResourceNotFoundException");
             assertThatThrownBy(() -> missing.subscribeAll("c", List.of("a", "b"), 1))
                     .isInstanceOf(ResourceNotFoundException.class);
             assertThatThrownBy(() -> missing.subscriberPages("c").iterator().hasNext())
                     .isInstanceOf(ResourceNotFoundException.class);
         }
-        assertThatThrownBy(() -> client.getItem(r -> r.tableName(TABLE).key(Map.of("connectionId", s("x")))).join())
+        assertThatThrownBy(() -> client.getItem(r -> r.tableName(TABLE).key(Map.of("connectionId", s("x"))))
+                        .join())
                 .hasCauseInstanceOf(DynamoDbException.class)
                 .satisfies(e -> {
                     DynamoDbException cause = (DynamoDbException) e.getCause();
@@ -110,23 +111,30 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
                 .limit(5)
                 .build();
 
-        assertThat(SdkJson.write(query).toString()).isEqualTo("{\"TableName\":\"t\",\"IndexName\":\"by-channel\","
-                + "\"Limit\":5,\"ConsistentRead\":false,\"ExclusiveStartKey\":{\"k\":{\"L\":[{\"S\":\"a\"},{\"N\":\"1\"}]}},"
-                + "\"KeyConditionExpression\":\"#ch = :ch\",\"ExpressionAttributeNames\":{\"#ch\":\"channel\"},"
-                + "\"ExpressionAttributeValues\":{\":ch\":{\"S\":\"news\"}}}");
+        assertThat(SdkJson.write(query).toString())
+                .isEqualTo("{\"TableName\":\"t\",\"IndexName\":\"by-channel\","
+                        + "\"Limit\":5,\"ConsistentRead\":false,\"ExclusiveStartKey\":{\"k\":{\"L\":[{\"S\":\"a\"},{\"N\":\"1\"}]}},"
+                        + "\"KeyConditionExpression\":\"#ch = :ch\",\"ExpressionAttributeNames\":{\"#ch\":\"channel\"},"
+                        + "\"ExpressionAttributeValues\":{\":ch\":{\"S\":\"news\"}}}");
         assertThat(SdkJson.write(software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest.builder()
-                .tableName("t").returnValues(ReturnValue.ALL_OLD).build()).toString())
+                                .tableName("t")
+                                .returnValues(ReturnValue.ALL_OLD)
+                                .build())
+                        .toString())
                 .isEqualTo("{\"TableName\":\"t\",\"ReturnValues\":\"ALL_OLD\"}");
     }
 
     @Test
     void answersAreReadIntoTheSdksResponses() throws IOException {
-        GetItemResponse response = SdkJson.read(MAPPER.readTree(
-                "{\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"7\"},\"g\":{\"L\":[{\"S\":\"x\"}]},\"b\":{\"BOOL\":true},"
-                        + "\"nothing\":{\"NULL\":true},\"bytes\":{\"B\":\"AQI=\"}},\"Unknown\":1}"),
+        GetItemResponse response = SdkJson.read(
+                MAPPER.readTree(
+                        "{\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"7\"},\"g\":{\"L\":[{\"S\":\"x\"}]},\"b\":{\"BOOL\":true},"
+                                + "\"nothing\":{\"NULL\":true},\"bytes\":{\"B\":\"AQI=\"}},\"Unknown\":1}"),
                 GetItemResponse::builder);
 
-        assertThat(response.item()).containsEntry("id", s("a")).containsEntry("n", AttributeValue.fromN("7"))
+        assertThat(response.item())
+                .containsEntry("id", s("a"))
+                .containsEntry("n", AttributeValue.fromN("7"))
                 .containsEntry("g", AttributeValue.fromL(List.of(s("x"))))
                 .containsEntry("b", AttributeValue.fromBool(true))
                 .containsEntry("nothing", AttributeValue.fromNul(true));
@@ -141,13 +149,15 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
                 "crc",
                 "200")));
         try (Scripted server = new Scripted(answers)) {
-            GetItemResponse response = server.client.getItem(r -> r.tableName("t")).join();
+            GetItemResponse response =
+                    server.client.getItem(r -> r.tableName("t")).join();
 
             assertThat(response.item()).containsEntry("id", s("a"));
             assertThat(server.requests.get()).isEqualTo(4);
             assertThat(server.targets).containsOnly("DynamoDB_20120810.GetItem");
-            assertThat(server.authorizations).allMatch(a -> a.startsWith("AWS4-HMAC-SHA256 Credential=dummy/")
-                    && a.contains("/us-east-1/dynamodb/aws4_request"));
+            assertThat(server.authorizations)
+                    .allMatch(a -> a.startsWith("AWS4-HMAC-SHA256 Credential=dummy/")
+                            && a.contains("/us-east-1/dynamodb/aws4_request"));
         }
     }
 
@@ -157,33 +167,49 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
         var session = StaticCredentialsProvider.create(
                 software.amazon.awssdk.auth.credentials.AwsSessionCredentials.create("AKID", "secret", "token"));
         try (Scripted server = new Scripted(new ArrayList<>(List.of("200")), session)) {
-            server.client.getItem(r -> r.tableName("t").key(Map.of("connectionId", s("é/+=")))).join();
+            server.client
+                    .getItem(r -> r.tableName("t").key(Map.of("connectionId", s("é/+="))))
+                    .join();
 
             Map<String, String> headers = server.received.get(0);
             String authorization = headers.get("Authorization");
             String signedHeaders = authorization.replaceAll(".*SignedHeaders=([^,]+),.*", "$1");
-            assertThat(signedHeaders.split(";")).contains("host", "x-amz-date", "x-amz-security-token",
-                    "x-amz-target", "content-type");
-            assertThat(headers.get("Host")).isEqualTo("127.0.0.1:" + server.server.getAddress().getPort());
+            assertThat(signedHeaders.split(";"))
+                    .contains("host", "x-amz-date", "x-amz-security-token", "x-amz-target", "content-type");
+            assertThat(headers.get("Host"))
+                    .isEqualTo("127.0.0.1:" + server.server.getAddress().getPort());
             var request = software.amazon.awssdk.http.SdkHttpRequest.builder()
-                    .method(software.amazon.awssdk.http.SdkHttpMethod.POST).protocol("http").host("127.0.0.1")
-                    .port(server.server.getAddress().getPort()).encodedPath("/");
+                    .method(software.amazon.awssdk.http.SdkHttpMethod.POST)
+                    .protocol("http")
+                    .host("127.0.0.1")
+                    .port(server.server.getAddress().getPort())
+                    .encodedPath("/");
             for (String name : signedHeaders.split(";")) {
                 request.putHeader(name, headers.get(name));
             }
             java.time.Instant at = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                    .withZone(java.time.ZoneOffset.UTC).parse(headers.get("X-Amz-Date"), java.time.Instant::from);
+                    .withZone(java.time.ZoneOffset.UTC)
+                    .parse(headers.get("X-Amz-Date"), java.time.Instant::from);
             byte[] body = server.bodies.get(0);
             var signer = software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.create();
             String expected = signer.sign(r -> r.identity(session.resolveCredentials())
-                    .request(request.build())
-                    .payload(() -> new java.io.ByteArrayInputStream(body))
-                    .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.SERVICE_SIGNING_NAME, "dynamodb")
-                    .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.REGION_NAME, "us-east-1")
-                    .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, true)
-                    .putProperty(software.amazon.awssdk.http.auth.spi.signer.HttpSigner.SIGNING_CLOCK,
-                            java.time.Clock.fixed(at, java.time.ZoneOffset.UTC)))
-                    .request().firstMatchingHeader("Authorization").orElseThrow();
+                            .request(request.build())
+                            .payload(() -> new java.io.ByteArrayInputStream(body))
+                            .putProperty(
+                                    software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.SERVICE_SIGNING_NAME,
+                                    "dynamodb")
+                            .putProperty(
+                                    software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.REGION_NAME,
+                                    "us-east-1")
+                            .putProperty(
+                                    software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED,
+                                    true)
+                            .putProperty(
+                                    software.amazon.awssdk.http.auth.spi.signer.HttpSigner.SIGNING_CLOCK,
+                                    java.time.Clock.fixed(at, java.time.ZoneOffset.UTC)))
+                    .request()
+                    .firstMatchingHeader("Authorization")
+                    .orElseThrow();
 
             assertThat(authorization).isEqualTo(expected);
             assertThat(new String(body, StandardCharsets.UTF_8))
@@ -198,11 +224,15 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
      */
     @Test
     void eachRequestIsSignedWithWhatTheProviderHoldsThen() throws IOException {
-        try (ContainerCredentialsEndpoint credentials = new ContainerCredentialsEndpoint(java.time.Duration.ofSeconds(90))) {
-            System.setProperty("aws.containerCredentialsFullUri", credentials.uri().toString());
+        try (ContainerCredentialsEndpoint credentials =
+                new ContainerCredentialsEndpoint(java.time.Duration.ofSeconds(90))) {
+            System.setProperty(
+                    "aws.containerCredentialsFullUri", credentials.uri().toString());
             System.setProperty("aws.containerAuthorizationToken", credentials.token());
-            try (Scripted server = new Scripted(new ArrayList<>(List.of("200", "200")),
-                    software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider.builder().build())) {
+            try (Scripted server = new Scripted(
+                    new ArrayList<>(List.of("200", "200")),
+                    software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider.builder()
+                            .build())) {
                 assertThat(credentials.fetches()).isEmpty();
 
                 server.client.getItem(r -> r.tableName("t")).join();
@@ -222,11 +252,13 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
 
     @Test
     void aClientErrorIsNotRetried() throws IOException {
-        try (Scripted server = new Scripted(new ArrayList<>(List.of(
-                "400 com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", "200")))) {
-            assertThatThrownBy(() -> server.client.getItem(r -> r.tableName("t")).join())
+        try (Scripted server = new Scripted(new ArrayList<>(
+                List.of("400 com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", "200")))) {
+            assertThatThrownBy(
+                            () -> server.client.getItem(r -> r.tableName("t")).join())
                     .isInstanceOf(CompletionException.class)
-                    .hasCauseInstanceOf(software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException.class)
+                    .hasCauseInstanceOf(
+                            software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException.class)
                     .hasMessageContaining("GetItem: ConditionalCheckFailedException: scripted")
                     .hasMessageContaining("Status Code: 400");
             assertThat(server.requests.get()).isEqualTo(1);
@@ -236,7 +268,8 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
     @Test
     void noAnswerEndsInAClientExceptionAfterTheRetries() throws Exception {
         // an endpoint that closes every connection before answering
-        try (java.net.ServerSocket hangUp = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+        try (java.net.ServerSocket hangUp =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             AtomicInteger accepted = new AtomicInteger();
             Thread acceptor = new Thread(() -> {
                 while (!hangUp.isClosed()) {
@@ -296,19 +329,21 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
                     body = "{\"Item\":{\"id\":{\"S\":\"a\"}}}".getBytes(StandardCharsets.UTF_8);
                 } else {
                     status = Integer.parseInt(step.substring(0, 3));
-                    body = ("{\"__type\":\"" + step.substring(4) + "\",\"message\":\"scripted\"}").getBytes(StandardCharsets.UTF_8);
+                    body = ("{\"__type\":\"" + step.substring(4) + "\",\"message\":\"scripted\"}")
+                            .getBytes(StandardCharsets.UTF_8);
                 }
                 CRC32 crc = new CRC32();
                 crc.update(body);
-                exchange.getResponseHeaders().add("x-amz-crc32", Long.toString(step.equals("crc") ? crc.getValue() + 1 : crc.getValue()));
+                exchange.getResponseHeaders()
+                        .add("x-amz-crc32", Long.toString(step.equals("crc") ? crc.getValue() + 1 : crc.getValue()));
                 exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.0");
                 exchange.sendResponseHeaders(status, body.length);
                 exchange.getResponseBody().write(body);
                 exchange.close();
             });
             server.start();
-            client = new DynamoDbJsonClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), 2,
-                    Region.US_EAST_1, credentials);
+            client = new DynamoDbJsonClient(
+                    URI.create("http://127.0.0.1:" + server.getAddress().getPort()), 2, Region.US_EAST_1, credentials);
         }
 
         @Override

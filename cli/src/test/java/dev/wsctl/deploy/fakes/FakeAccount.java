@@ -1,10 +1,9 @@
 package dev.wsctl.deploy.fakes;
 
+import java.time.Instant;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.http.SdkHttpResponse;
-
-import java.time.Instant;
 
 /**
  * What the CloudFormation fake ({@link FakeCloudFormation}) of one account keeps beside its stacks: the
@@ -58,12 +57,18 @@ public final class FakeAccount {
      * request id and error details (code, message, service name, HTTP response).
      */
     @SuppressWarnings("unchecked")
-    <E extends AwsServiceException> E error(AwsServiceException.Builder builder, String serviceName, int status,
-                                            String errorCode, String message) {
-        return (E) builder.message(message).statusCode(status).requestId(nextRequestId())
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode(errorCode).errorMessage(message)
+    <E extends AwsServiceException> E error(
+            AwsServiceException.Builder builder, String serviceName, int status, String errorCode, String message) {
+        return (E) builder.message(message)
+                .statusCode(status)
+                .requestId(nextRequestId())
+                .awsErrorDetails(AwsErrorDetails.builder()
+                        .errorCode(errorCode)
+                        .errorMessage(message)
                         .serviceName(serviceName)
-                        .sdkHttpResponse(SdkHttpResponse.builder().statusCode(status).build()).build())
+                        .sdkHttpResponse(
+                                SdkHttpResponse.builder().statusCode(status).build())
+                        .build())
                 .build();
     }
 

@@ -1,10 +1,25 @@
 package dev.wsctl.deploy.fakes;
 
-import dev.wsctl.deploy.Intrinsics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.wsctl.deploy.Intrinsics;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.AlreadyExistsException;
@@ -31,10 +46,10 @@ import software.amazon.awssdk.services.cloudformation.model.DescribeStacksRespon
 import software.amazon.awssdk.services.cloudformation.model.ExecuteChangeSetRequest;
 import software.amazon.awssdk.services.cloudformation.model.ExecuteChangeSetResponse;
 import software.amazon.awssdk.services.cloudformation.model.ExecutionStatus;
-import software.amazon.awssdk.services.cloudformation.model.ListStackResourcesRequest;
-import software.amazon.awssdk.services.cloudformation.model.ListStackResourcesResponse;
 import software.amazon.awssdk.services.cloudformation.model.InsufficientCapabilitiesException;
 import software.amazon.awssdk.services.cloudformation.model.InvalidChangeSetStatusException;
+import software.amazon.awssdk.services.cloudformation.model.ListStackResourcesRequest;
+import software.amazon.awssdk.services.cloudformation.model.ListStackResourcesResponse;
 import software.amazon.awssdk.services.cloudformation.model.Output;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import software.amazon.awssdk.services.cloudformation.model.Replacement;
@@ -49,22 +64,6 @@ import software.amazon.awssdk.services.cloudformation.model.StackResourceSummary
 import software.amazon.awssdk.services.cloudformation.model.StackStatus;
 import software.amazon.awssdk.services.cloudformation.model.Tag;
 import software.amazon.awssdk.services.cloudformation.waiters.CloudFormationWaiter;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * CloudFormation's stacks, change sets and events: enough for {@code wsctl deploy --engine cloudformation} and the
@@ -96,11 +95,18 @@ import java.util.regex.Pattern;
 public final class FakeCloudFormation implements CloudFormationClient {
     /** CloudFormation's limit for TemplateBody. */
     public static final int MAX_TEMPLATE_BODY = 51_200;
+
     public static final String NO_CHANGES = "The submitted information didn't contain changes. Submit different"
             + " information to create a change set.";
     private static final YAMLMapper YAML = new YAMLMapper();
-    private static final Set<String> PSEUDO = Set.of("AWS::AccountId", "AWS::Region", "AWS::Partition",
-            "AWS::StackName", "AWS::StackId", "AWS::URLSuffix", "AWS::NoValue");
+    private static final Set<String> PSEUDO = Set.of(
+            "AWS::AccountId",
+            "AWS::Region",
+            "AWS::Partition",
+            "AWS::StackName",
+            "AWS::StackId",
+            "AWS::URLSuffix",
+            "AWS::NoValue");
     /** Properties that cannot change in place, for the types this project uses. */
     private static final Map<String, Set<String>> REPLACING = Map.of(
             "AWS::DynamoDB::Table", Set.of("TableName", "KeySchema"),
@@ -113,6 +119,7 @@ public final class FakeCloudFormation implements CloudFormationClient {
             "AWS::ApiGatewayV2::Route", Set.of("ApiId"),
             "AWS::ApiGatewayV2::Deployment", Set.of("ApiId"),
             "AWS::ApiGatewayV2::Stage", Set.of("ApiId", "StageName"));
+
     private static final Pattern SUB = Pattern.compile("\\$\\{([^}!][^}]*)}");
 
     private static final class ChangeSetState {
@@ -192,7 +199,9 @@ public final class FakeCloudFormation implements CloudFormationClient {
 
     /** One line per stack. */
     public synchronized List<String> inventory() {
-        return stacks.values().stream().map(s -> "cloudformation stack " + s.name + " " + s.status).toList();
+        return stacks.values().stream()
+                .map(s -> "cloudformation stack " + s.name + " " + s.status)
+                .toList();
     }
 
     // ---- change sets
@@ -213,8 +222,12 @@ public final class FakeCloudFormation implements CloudFormationClient {
         ChangeSetType type = r.changeSetType() == null ? ChangeSetType.UPDATE : r.changeSetType();
         StackState stack = stacks.get(r.stackName());
         if (type == ChangeSetType.CREATE && stack != null && stack.status != StackStatus.REVIEW_IN_PROGRESS) {
-            throw err(AlreadyExistsException.builder(), 400, "AlreadyExistsException", "Stack [" + r.stackName()
-                    + "] already exists and cannot be created again with the changeSet [" + r.changeSetName() + "].");
+            throw err(
+                    AlreadyExistsException.builder(),
+                    400,
+                    "AlreadyExistsException",
+                    "Stack [" + r.stackName() + "] already exists and cannot be created again with the changeSet ["
+                            + r.changeSetName() + "].");
         }
         if (type == ChangeSetType.UPDATE && stack == null) {
             throw validation("Stack [" + r.stackName() + "] does not exist");
@@ -223,12 +236,16 @@ public final class FakeCloudFormation implements CloudFormationClient {
             throw validation("Stack:" + stack.id + " is in " + stack.status + " state and can not be updated.");
         }
         if (stack != null && stack.changeSets.containsKey(r.changeSetName())) {
-            throw err(AlreadyExistsException.builder(), 400, "AlreadyExistsException", "ChangeSet "
-                    + r.changeSetName() + " already exists");
+            throw err(
+                    AlreadyExistsException.builder(),
+                    400,
+                    "AlreadyExistsException",
+                    "ChangeSet " + r.changeSetName() + " already exists");
         }
         JsonNode template = parse(r.templateBody());
         checkReferences(template);
-        Map<String, String> parameters = parameters(template, r.parameters(), type == ChangeSetType.UPDATE ? stack : null);
+        Map<String, String> parameters =
+                parameters(template, r.parameters(), type == ChangeSetType.UPDATE ? stack : null);
         checkCapabilities(template, r.capabilities());
 
         if (stack == null) {
@@ -241,8 +258,8 @@ public final class FakeCloudFormation implements CloudFormationClient {
         }
         ChangeSetState cs = new ChangeSetState();
         cs.name = r.changeSetName();
-        cs.id = "arn:aws:cloudformation:" + account.region() + ":" + account.accountId() + ":changeSet/" + cs.name
-                + "/" + FakeAccount.uuid(++ids);
+        cs.id = "arn:aws:cloudformation:" + account.region() + ":" + account.accountId() + ":changeSet/" + cs.name + "/"
+                + FakeAccount.uuid(++ids);
         cs.type = type;
         cs.template = template;
         cs.parameters = parameters;
@@ -270,12 +287,19 @@ public final class FakeCloudFormation implements CloudFormationClient {
         boolean done = cs.status == ChangeSetStatus.CREATE_COMPLETE;
         int from = r.nextToken() == null ? 0 : Integer.parseInt(r.nextToken());
         int to = Math.min(from + 20, done ? cs.changes.size() : 0);
-        return DescribeChangeSetResponse.builder().changeSetName(cs.name).changeSetId(cs.id).stackId(stack.id)
+        return DescribeChangeSetResponse.builder()
+                .changeSetName(cs.name)
+                .changeSetId(cs.id)
+                .stackId(stack.id)
                 .stackName(stack.name)
-                .status(cs.status).statusReason(cs.reason).executionStatus(cs.execution)
-                .parameters(shown(cs.template, cs.parameters)).capabilities(Capability.CAPABILITY_NAMED_IAM)
+                .status(cs.status)
+                .statusReason(cs.reason)
+                .executionStatus(cs.execution)
+                .parameters(shown(cs.template, cs.parameters))
+                .capabilities(Capability.CAPABILITY_NAMED_IAM)
                 .changes(done ? cs.changes.subList(from, to) : List.of())
-                .nextToken(done && to < cs.changes.size() ? String.valueOf(to) : null).build();
+                .nextToken(done && to < cs.changes.size() ? String.valueOf(to) : null)
+                .build();
     }
 
     @Override
@@ -284,7 +308,10 @@ public final class FakeCloudFormation implements CloudFormationClient {
         StackState stack = stackOf(r.stackName(), r.changeSetName());
         ChangeSetState cs = changeSet(stack, r.changeSetName());
         if (cs.execution == ExecutionStatus.EXECUTE_IN_PROGRESS) {
-            throw err(InvalidChangeSetStatusException.builder(), 400, "InvalidChangeSetStatus",
+            throw err(
+                    InvalidChangeSetStatusException.builder(),
+                    400,
+                    "InvalidChangeSetStatus",
                     "Cannot delete ChangeSet in status EXECUTE_IN_PROGRESS");
         }
         stack.changeSets.remove(cs.name);
@@ -297,7 +324,10 @@ public final class FakeCloudFormation implements CloudFormationClient {
         StackState stack = stackOf(r.stackName(), r.changeSetName());
         ChangeSetState cs = changeSet(stack, r.changeSetName());
         if (cs.execution != ExecutionStatus.AVAILABLE) {
-            throw err(InvalidChangeSetStatusException.builder(), 400, "InvalidChangeSetStatus",
+            throw err(
+                    InvalidChangeSetStatusException.builder(),
+                    400,
+                    "InvalidChangeSetStatus",
                     "ChangeSet [" + cs.id + "] cannot be executed in its current execution status of [" + cs.execution
                             + "]");
         }
@@ -331,7 +361,13 @@ public final class FakeCloudFormation implements CloudFormationClient {
             if (rc.action() == ChangeAction.REMOVE) {
                 stack.steps.add(() -> {
                     String physical = s.physicalIds.remove(rc.logicalResourceId());
-                    event(s, rc.logicalResourceId(), physical, rc.resourceType(), ResourceStatus.DELETE_IN_PROGRESS, null);
+                    event(
+                            s,
+                            rc.logicalResourceId(),
+                            physical,
+                            rc.resourceType(),
+                            ResourceStatus.DELETE_IN_PROGRESS,
+                            null);
                     event(s, rc.logicalResourceId(), physical, rc.resourceType(), ResourceStatus.DELETE_COMPLETE, null);
                 });
             }
@@ -345,9 +381,14 @@ public final class FakeCloudFormation implements CloudFormationClient {
     }
 
     /** Creates or updates one resource; on an armed failure, replaces the rest of the execution with a rollback. */
-    private void apply(StackState stack, ResourceChange rc, List<String> applied, boolean create,
-                       JsonNode previousTemplate, Map<String, String> previousParameters,
-                       Map<String, String> previousIds) {
+    private void apply(
+            StackState stack,
+            ResourceChange rc,
+            List<String> applied,
+            boolean create,
+            JsonNode previousTemplate,
+            Map<String, String> previousParameters,
+            Map<String, String> previousIds) {
         boolean add = rc.action() == ChangeAction.ADD;
         String id = rc.logicalResourceId();
         String type = rc.resourceType();
@@ -355,8 +396,13 @@ public final class FakeCloudFormation implements CloudFormationClient {
         event(stack, id, stack.physicalIds.get(id), type, inProgress, null);
         String reason = failures.remove(id);
         if (reason != null) {
-            event(stack, id, stack.physicalIds.get(id), type, add ? ResourceStatus.CREATE_FAILED
-                    : ResourceStatus.UPDATE_FAILED, reason);
+            event(
+                    stack,
+                    id,
+                    stack.physicalIds.get(id),
+                    type,
+                    add ? ResourceStatus.CREATE_FAILED : ResourceStatus.UPDATE_FAILED,
+                    reason);
             stack.steps.clear();
             rollBack(stack, id, applied, create, previousTemplate, previousParameters, previousIds);
             return;
@@ -365,13 +411,23 @@ public final class FakeCloudFormation implements CloudFormationClient {
             stack.physicalIds.put(id, physicalId(stack, id));
         }
         applied.add(id);
-        event(stack, id, stack.physicalIds.get(id), type, add ? ResourceStatus.CREATE_COMPLETE
-                : ResourceStatus.UPDATE_COMPLETE, null);
+        event(
+                stack,
+                id,
+                stack.physicalIds.get(id),
+                type,
+                add ? ResourceStatus.CREATE_COMPLETE : ResourceStatus.UPDATE_COMPLETE,
+                null);
     }
 
-    private void rollBack(StackState stack, String failed, List<String> applied, boolean create,
-                          JsonNode previousTemplate, Map<String, String> previousParameters,
-                          Map<String, String> previousIds) {
+    private void rollBack(
+            StackState stack,
+            String failed,
+            List<String> applied,
+            boolean create,
+            JsonNode previousTemplate,
+            Map<String, String> previousParameters,
+            Map<String, String> previousIds) {
         stack.steps.add(() -> {
             stack.status = create ? StackStatus.ROLLBACK_IN_PROGRESS : StackStatus.UPDATE_ROLLBACK_IN_PROGRESS;
             stack.reason = "The following resource(s) failed to " + (create ? "create" : "update") + ": [" + failed
@@ -383,9 +439,16 @@ public final class FakeCloudFormation implements CloudFormationClient {
         for (String id : undo) {
             stack.steps.add(() -> {
                 boolean added = !previousIds.containsKey(id);
-                String type = (added ? stack.template : previousTemplate).at("/Resources/" + id + "/Type").asText();
-                event(stack, id, stack.physicalIds.get(id), type, added ? ResourceStatus.DELETE_COMPLETE
-                        : ResourceStatus.UPDATE_COMPLETE, null);
+                String type = (added ? stack.template : previousTemplate)
+                        .at("/Resources/" + id + "/Type")
+                        .asText();
+                event(
+                        stack,
+                        id,
+                        stack.physicalIds.get(id),
+                        type,
+                        added ? ResourceStatus.DELETE_COMPLETE : ResourceStatus.UPDATE_COMPLETE,
+                        null);
             });
         }
         stack.steps.add(() -> {
@@ -413,12 +476,23 @@ public final class FakeCloudFormation implements CloudFormationClient {
         if (step != null) {
             step.run();
         }
-        return DescribeStacksResponse.builder().stacks(Stack.builder().stackId(stack.id).stackName(stack.name)
-                .stackStatus(stack.status).stackStatusReason(stack.reason)
-                .parameters(stack.template == null ? List.of() : shown(stack.template, stack.parameters))
-                .outputs(stack.outputs.entrySet().stream().map(e -> Output.builder().outputKey(e.getKey())
-                        .outputValue(e.getValue()).build()).toList())
-                .tags(stack.tags).creationTime(stack.events.get(0).timestamp()).build()).build();
+        return DescribeStacksResponse.builder()
+                .stacks(Stack.builder()
+                        .stackId(stack.id)
+                        .stackName(stack.name)
+                        .stackStatus(stack.status)
+                        .stackStatusReason(stack.reason)
+                        .parameters(stack.template == null ? List.of() : shown(stack.template, stack.parameters))
+                        .outputs(stack.outputs.entrySet().stream()
+                                .map(e -> Output.builder()
+                                        .outputKey(e.getKey())
+                                        .outputValue(e.getValue())
+                                        .build())
+                                .toList())
+                        .tags(stack.tags)
+                        .creationTime(stack.events.get(0).timestamp())
+                        .build())
+                .build();
     }
 
     /** Newest first, 50 to a page. */
@@ -430,8 +504,10 @@ public final class FakeCloudFormation implements CloudFormationClient {
         java.util.Collections.reverse(newestFirst);
         int from = r.nextToken() == null ? 0 : Integer.parseInt(r.nextToken());
         int to = Math.min(from + 50, newestFirst.size());
-        return DescribeStackEventsResponse.builder().stackEvents(newestFirst.subList(from, to))
-                .nextToken(to < newestFirst.size() ? String.valueOf(to) : null).build();
+        return DescribeStackEventsResponse.builder()
+                .stackEvents(newestFirst.subList(from, to))
+                .nextToken(to < newestFirst.size() ? String.valueOf(to) : null)
+                .build();
     }
 
     /**
@@ -496,14 +572,22 @@ public final class FakeCloudFormation implements CloudFormationClient {
     public synchronized ListStackResourcesResponse listStackResources(ListStackResourcesRequest r) {
         account.log().read("cloudformation:ListStackResources");
         StackState stack = stack(r.stackName());
-        List<StackResourceSummary> all = stack.physicalIds.entrySet().stream().map(e -> StackResourceSummary.builder()
-                .logicalResourceId(e.getKey()).physicalResourceId(e.getValue())
-                .resourceType(stack.template.at("/Resources/" + e.getKey() + "/Type").asText())
-                .resourceStatus(ResourceStatus.CREATE_COMPLETE).build()).toList();
+        List<StackResourceSummary> all = stack.physicalIds.entrySet().stream()
+                .map(e -> StackResourceSummary.builder()
+                        .logicalResourceId(e.getKey())
+                        .physicalResourceId(e.getValue())
+                        .resourceType(stack.template
+                                .at("/Resources/" + e.getKey() + "/Type")
+                                .asText())
+                        .resourceStatus(ResourceStatus.CREATE_COMPLETE)
+                        .build())
+                .toList();
         int from = r.nextToken() == null ? 0 : Integer.parseInt(r.nextToken());
         int to = Math.min(from + 100, all.size());
-        return ListStackResourcesResponse.builder().stackResourceSummaries(all.subList(from, to))
-                .nextToken(to < all.size() ? String.valueOf(to) : null).build();
+        return ListStackResourcesResponse.builder()
+                .stackResourceSummaries(all.subList(from, to))
+                .nextToken(to < all.size() ? String.valueOf(to) : null)
+                .build();
     }
 
     /** The SDK's waiters over this fake (CloudFormationClient's default {@code waiter()} throws). */
@@ -528,11 +612,14 @@ public final class FakeCloudFormation implements CloudFormationClient {
         } catch (IOException e) {
             throw validation("Template format error: YAML not well-formed. " + e.getMessage());
         }
-        if (template == null || !template.path("Resources").isObject() || template.get("Resources").isEmpty()) {
+        if (template == null
+                || !template.path("Resources").isObject()
+                || template.get("Resources").isEmpty()) {
             throw validation("Template format error: At least one Resources member must be defined.");
         }
         template.get("Resources").fields().forEachRemaining(e -> {
-            if (!e.getKey().matches("[A-Za-z0-9]+") || !e.getValue().path("Type").isTextual()) {
+            if (!e.getKey().matches("[A-Za-z0-9]+")
+                    || !e.getValue().path("Type").isTextual()) {
                 throw validation("Template format error: resource " + e.getKey() + " needs an alphanumeric logical id"
                         + " and a Type");
             }
@@ -553,11 +640,12 @@ public final class FakeCloudFormation implements CloudFormationClient {
                 }
             }
         }
-        template.get("Resources").forEach(r -> r.path("DependsOn").forEach(d -> {
-            if (!template.get("Resources").has(d.asText())) {
-                unresolved.add(d.asText());
-            }
-        }));
+        template.get("Resources")
+                .forEach(r -> r.path("DependsOn").forEach(d -> {
+                    if (!template.get("Resources").has(d.asText())) {
+                        unresolved.add(d.asText());
+                    }
+                }));
         if (!unresolved.isEmpty()) {
             throw validation("Template format error: Unresolved resource dependencies " + unresolved
                     + " in the Resources block of the template");
@@ -591,7 +679,8 @@ public final class FakeCloudFormation implements CloudFormationClient {
             String value = values.get(e.getKey());
             if (value == null) {
                 missing.add(e.getKey());
-            } else if (e.getValue().has("AllowedPattern") && !value.matches(e.getValue().get("AllowedPattern").asText())) {
+            } else if (e.getValue().has("AllowedPattern")
+                    && !value.matches(e.getValue().get("AllowedPattern").asText())) {
                 throw validation("Parameter '" + e.getKey() + "' must match pattern "
                         + e.getValue().get("AllowedPattern").asText());
             }
@@ -612,21 +701,32 @@ public final class FakeCloudFormation implements CloudFormationClient {
             }
         }
         if (namedRoles && !capabilities.contains(Capability.CAPABILITY_NAMED_IAM)) {
-            throw err(InsufficientCapabilitiesException.builder(), 400, "InsufficientCapabilitiesException",
+            throw err(
+                    InsufficientCapabilitiesException.builder(),
+                    400,
+                    "InsufficientCapabilitiesException",
                     "Requires capabilities : [CAPABILITY_NAMED_IAM]");
         }
-        if (roles && !capabilities.contains(Capability.CAPABILITY_IAM)
+        if (roles
+                && !capabilities.contains(Capability.CAPABILITY_IAM)
                 && !capabilities.contains(Capability.CAPABILITY_NAMED_IAM)) {
-            throw err(InsufficientCapabilitiesException.builder(), 400, "InsufficientCapabilitiesException",
+            throw err(
+                    InsufficientCapabilitiesException.builder(),
+                    400,
+                    "InsufficientCapabilitiesException",
                     "Requires capabilities : [CAPABILITY_IAM]");
         }
     }
 
     /** What a change set changes: logical id by logical id, parameter values put in. */
-    private static List<Change> changes(JsonNode oldTemplate, Map<String, String> oldParameters,
-                                        Map<String, String> physicalIds, JsonNode newTemplate,
-                                        Map<String, String> newParameters) {
-        JsonNode before = oldTemplate == null ? JsonNodeFactory.instance.objectNode()
+    private static List<Change> changes(
+            JsonNode oldTemplate,
+            Map<String, String> oldParameters,
+            Map<String, String> physicalIds,
+            JsonNode newTemplate,
+            Map<String, String> newParameters) {
+        JsonNode before = oldTemplate == null
+                ? JsonNodeFactory.instance.objectNode()
                 : withParameters(oldTemplate.get("Resources"), oldParameters);
         JsonNode after = withParameters(newTemplate.get("Resources"), newParameters);
         List<Change> changes = new ArrayList<>();
@@ -653,36 +753,76 @@ public final class FakeCloudFormation implements CloudFormationClient {
             if (differ.isEmpty() && !retyped) {
                 return;
             }
-            boolean replaced = retyped || differ.stream().anyMatch(n -> REPLACING.getOrDefault(type, Set.of()).contains(n));
-            changes.add(change(ChangeAction.MODIFY, id, physicalIds.get(id), type,
-                    replaced ? Replacement.TRUE : Replacement.FALSE, new ArrayList<>(differ)));
+            boolean replaced = retyped
+                    || differ.stream()
+                            .anyMatch(
+                                    n -> REPLACING.getOrDefault(type, Set.of()).contains(n));
+            changes.add(change(
+                    ChangeAction.MODIFY,
+                    id,
+                    physicalIds.get(id),
+                    type,
+                    replaced ? Replacement.TRUE : Replacement.FALSE,
+                    new ArrayList<>(differ)));
         });
         before.fields().forEachRemaining(e -> {
             if (!after.has(e.getKey())) {
-                changes.add(change(ChangeAction.REMOVE, e.getKey(), physicalIds.get(e.getKey()),
-                        e.getValue().get("Type").asText(), null, List.of()));
+                changes.add(change(
+                        ChangeAction.REMOVE,
+                        e.getKey(),
+                        physicalIds.get(e.getKey()),
+                        e.getValue().get("Type").asText(),
+                        null,
+                        List.of()));
             }
         });
         return changes;
     }
 
-    private static Change change(ChangeAction action, String id, String physicalId, String type, Replacement replacement,
-                                 List<String> properties) {
-        ResourceChange.Builder rc = ResourceChange.builder().action(action).logicalResourceId(id)
-                .physicalResourceId(physicalId).resourceType(type).replacement(replacement)
-                .details(properties.stream().map(p -> ResourceChangeDetail.builder().target(t -> t
-                        .attribute(ResourceAttribute.PROPERTIES).name(p).requiresRecreation(
-                                REPLACING.getOrDefault(type, Set.of()).contains(p) ? RequiresRecreation.ALWAYS
-                                        : RequiresRecreation.NEVER)).build()).toList());
-        return Change.builder().type(ChangeType.RESOURCE).resourceChange(rc.build()).build();
+    private static Change change(
+            ChangeAction action,
+            String id,
+            String physicalId,
+            String type,
+            Replacement replacement,
+            List<String> properties) {
+        ResourceChange.Builder rc = ResourceChange.builder()
+                .action(action)
+                .logicalResourceId(id)
+                .physicalResourceId(physicalId)
+                .resourceType(type)
+                .replacement(replacement)
+                .details(properties.stream()
+                        .map(p -> ResourceChangeDetail.builder()
+                                .target(t -> t.attribute(ResourceAttribute.PROPERTIES)
+                                        .name(p)
+                                        .requiresRecreation(
+                                                REPLACING
+                                                                .getOrDefault(type, Set.of())
+                                                                .contains(p)
+                                                        ? RequiresRecreation.ALWAYS
+                                                        : RequiresRecreation.NEVER))
+                                .build())
+                        .toList());
+        return Change.builder()
+                .type(ChangeType.RESOURCE)
+                .resourceChange(rc.build())
+                .build();
     }
 
     /** {@code node} with references to parameters replaced by their values; other references stay. */
     private static JsonNode withParameters(JsonNode node, Map<String, String> parameters) {
-        if (node.isObject() && node.size() == 1 && node.has("Ref") && parameters.containsKey(node.get("Ref").asText())) {
-            return JsonNodeFactory.instance.textNode(parameters.get(node.get("Ref").asText()));
+        if (node.isObject()
+                && node.size() == 1
+                && node.has("Ref")
+                && parameters.containsKey(node.get("Ref").asText())) {
+            return JsonNodeFactory.instance.textNode(
+                    parameters.get(node.get("Ref").asText()));
         }
-        if (node.isObject() && node.size() == 1 && node.has("Fn::Sub") && node.get("Fn::Sub").isTextual()) {
+        if (node.isObject()
+                && node.size() == 1
+                && node.has("Fn::Sub")
+                && node.get("Fn::Sub").isTextual()) {
             Matcher m = SUB.matcher(node.get("Fn::Sub").asText());
             StringBuilder out = new StringBuilder();
             while (m.find()) {
@@ -707,8 +847,15 @@ public final class FakeCloudFormation implements CloudFormationClient {
 
     /** Parameters as DescribeStacks shows them: NoEcho values as asterisks. */
     private static List<Parameter> shown(JsonNode template, Map<String, String> values) {
-        return values.entrySet().stream().map(e -> Parameter.builder().parameterKey(e.getKey()).parameterValue(
-                template.at("/Parameters/" + e.getKey() + "/NoEcho").asBoolean() ? "****" : e.getValue()).build())
+        return values.entrySet().stream()
+                .map(e -> Parameter.builder()
+                        .parameterKey(e.getKey())
+                        .parameterValue(
+                                template.at("/Parameters/" + e.getKey() + "/NoEcho")
+                                                .asBoolean()
+                                        ? "****"
+                                        : e.getValue())
+                        .build())
                 .toList();
     }
 
@@ -716,7 +863,8 @@ public final class FakeCloudFormation implements CloudFormationClient {
 
     /** The name a named resource was given, else a generated id. */
     private String physicalId(StackState stack, String logicalId) {
-        JsonNode properties = withParameters(stack.template.at("/Resources/" + logicalId + "/Properties"), stack.parameters);
+        JsonNode properties =
+                withParameters(stack.template.at("/Resources/" + logicalId + "/Properties"), stack.parameters);
         for (String name : List.of("FunctionName", "RoleName", "TableName", "StageName")) {
             if (properties.path(name).isTextual()) {
                 return properties.get(name).asText();
@@ -727,8 +875,13 @@ public final class FakeCloudFormation implements CloudFormationClient {
 
     private Map<String, String> outputs(StackState stack) {
         Map<String, String> outputs = new LinkedHashMap<>();
-        stack.template.path("Outputs").fields().forEachRemaining(e -> outputs.put(e.getKey(),
-                Intrinsics.resolve(e.getValue().get("Value"), name -> value(stack, name)).asText()));
+        stack.template
+                .path("Outputs")
+                .fields()
+                .forEachRemaining(e -> outputs.put(
+                        e.getKey(),
+                        Intrinsics.resolve(e.getValue().get("Value"), name -> value(stack, name))
+                                .asText()));
         return outputs;
     }
 
@@ -761,8 +914,9 @@ public final class FakeCloudFormation implements CloudFormationClient {
         String type = stack.template.at("/Resources/" + parts[0] + "/Type").asText();
         return switch (parts[1]) {
             case "ApiEndpoint" -> "wss://" + physical + ".execute-api." + account.region() + ".amazonaws.com";
-            case "Arn" -> "arn:aws:" + type.split("::")[1].toLowerCase(java.util.Locale.ROOT) + ":" + account.region()
-                    + ":" + account.accountId() + ":" + physical;
+            case "Arn" ->
+                "arn:aws:" + type.split("::")[1].toLowerCase(java.util.Locale.ROOT) + ":" + account.region() + ":"
+                        + account.accountId() + ":" + physical;
             default -> physical + "." + parts[1];
         };
     }
@@ -774,18 +928,28 @@ public final class FakeCloudFormation implements CloudFormationClient {
     }
 
     /** @param status a ResourceStatus, or for the stack itself a StackStatus */
-    private void event(StackState stack, String logicalId, String physicalId, String type, Object status,
-                       String reason) {
-        stack.events.add(StackEvent.builder().stackId(stack.id).stackName(stack.name)
-                .eventId(FakeAccount.uuid(++ids)).logicalResourceId(logicalId).physicalResourceId(physicalId)
-                .resourceType(type).timestamp(account.now()).resourceStatus(status.toString())
-                .resourceStatusReason(reason).build());
+    private void event(
+            StackState stack, String logicalId, String physicalId, String type, Object status, String reason) {
+        stack.events.add(StackEvent.builder()
+                .stackId(stack.id)
+                .stackName(stack.name)
+                .eventId(FakeAccount.uuid(++ids))
+                .logicalResourceId(logicalId)
+                .physicalResourceId(physicalId)
+                .resourceType(type)
+                .timestamp(account.now())
+                .resourceStatus(status.toString())
+                .resourceStatusReason(reason)
+                .build());
     }
 
     private static boolean updatable(StackStatus status) {
         return switch (status) {
-            case CREATE_COMPLETE, UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, IMPORT_COMPLETE,
-                 IMPORT_ROLLBACK_COMPLETE -> true;
+            case CREATE_COMPLETE,
+                    UPDATE_COMPLETE,
+                    UPDATE_ROLLBACK_COMPLETE,
+                    IMPORT_COMPLETE,
+                    IMPORT_ROLLBACK_COMPLETE -> true;
             default -> false;
         };
     }
@@ -814,8 +978,11 @@ public final class FakeCloudFormation implements CloudFormationClient {
                 return s;
             }
         }
-        throw err(ChangeSetNotFoundException.builder(), 404, "ChangeSetNotFound", "ChangeSet [" + changeSet
-                + "] does not exist");
+        throw err(
+                ChangeSetNotFoundException.builder(),
+                404,
+                "ChangeSetNotFound",
+                "ChangeSet [" + changeSet + "] does not exist");
     }
 
     private ChangeSetState changeSet(StackState stack, String nameOrId) {
@@ -824,15 +991,19 @@ public final class FakeCloudFormation implements CloudFormationClient {
                 return cs;
             }
         }
-        throw err(ChangeSetNotFoundException.builder(), 404, "ChangeSetNotFound", "ChangeSet [" + nameOrId
-                + "] does not exist");
+        throw err(
+                ChangeSetNotFoundException.builder(),
+                404,
+                "ChangeSetNotFound",
+                "ChangeSet [" + nameOrId + "] does not exist");
     }
 
     private CloudFormationException validation(String message) {
         return err(CloudFormationException.builder(), 400, "ValidationError", message);
     }
 
-    private <E extends AwsServiceException> E err(AwsServiceException.Builder b, int status, String code, String message) {
+    private <E extends AwsServiceException> E err(
+            AwsServiceException.Builder b, int status, String code, String message) {
         return account.error(b, "CloudFormation", status, code, message);
     }
 
@@ -842,6 +1013,5 @@ public final class FakeCloudFormation implements CloudFormationClient {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -1,5 +1,9 @@
 package dev.wsctl.deploy.fakes;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.cloudformation.model.ChangeAction;
@@ -9,11 +13,6 @@ import software.amazon.awssdk.services.cloudformation.model.CloudFormationExcept
 import software.amazon.awssdk.services.cloudformation.model.InsufficientCapabilitiesException;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import software.amazon.awssdk.services.cloudformation.model.StackStatus;
-
-import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The CloudFormation fake behaves like the service on the points {@code deploy --engine cloudformation} depends on
@@ -37,8 +36,11 @@ class FakeCloudFormationTest {
             """;
 
     private void createChangeSet(String name, ChangeSetType type, String body, Parameter... parameters) {
-        cloudFormation.createChangeSet(c -> c.stackName("s").changeSetName(name).changeSetType(type)
-                .templateBody(body).parameters(parameters));
+        cloudFormation.createChangeSet(c -> c.stackName("s")
+                .changeSetName(name)
+                .changeSetType(type)
+                .templateBody(body)
+                .parameters(parameters));
     }
 
     private static Parameter parameter(String key, String value) {
@@ -47,21 +49,34 @@ class FakeCloudFormationTest {
 
     @Test
     void cloudFormationRefusesTemplatesItCannotResolveAndIamWithoutTheCapability() {
-        assertThatThrownBy(() -> createChangeSet("c1", ChangeSetType.CREATE, TOPIC.replace("${Name}", "${Nom}"),
-                parameter("Name", "n"), parameter("Secret", "abcd")))
-                .isInstanceOf(CloudFormationException.class).hasMessageContaining("Unresolved resource dependencies [Nom]");
+        assertThatThrownBy(() -> createChangeSet(
+                        "c1",
+                        ChangeSetType.CREATE,
+                        TOPIC.replace("${Name}", "${Nom}"),
+                        parameter("Name", "n"),
+                        parameter("Secret", "abcd")))
+                .isInstanceOf(CloudFormationException.class)
+                .hasMessageContaining("Unresolved resource dependencies [Nom]");
         assertThatThrownBy(() -> createChangeSet("c1", ChangeSetType.CREATE, TOPIC, parameter("Name", "n")))
                 .hasMessageContaining("Parameters: [Secret] must have values");
-        assertThatThrownBy(() -> createChangeSet("c1", ChangeSetType.CREATE, TOPIC, parameter("Name", "n"),
-                parameter("Secret", "AB")))
+        assertThatThrownBy(() -> createChangeSet(
+                        "c1", ChangeSetType.CREATE, TOPIC, parameter("Name", "n"), parameter("Secret", "AB")))
                 .hasMessageContaining("must match pattern");
-        assertThatThrownBy(() -> createChangeSet("c1", ChangeSetType.CREATE, TOPIC, parameter("Name", "n"),
-                Parameter.builder().parameterKey("Secret").usePreviousValue(true).build()))
+        assertThatThrownBy(() -> createChangeSet(
+                        "c1",
+                        ChangeSetType.CREATE,
+                        TOPIC,
+                        parameter("Name", "n"),
+                        Parameter.builder()
+                                .parameterKey("Secret")
+                                .usePreviousValue(true)
+                                .build()))
                 .hasMessageContaining("usePreviousValue");
         assertThatThrownBy(() -> createChangeSet("c1", ChangeSetType.CREATE, """
                 Resources:
                   Role: {Type: AWS::IAM::Role, Properties: {RoleName: r}}
-                """)).isInstanceOf(InsufficientCapabilitiesException.class)
+                """))
+                .isInstanceOf(InsufficientCapabilitiesException.class)
                 .hasMessageContaining("CAPABILITY_NAMED_IAM");
         assertThatThrownBy(() -> createChangeSet("c1", ChangeSetType.UPDATE, TOPIC))
                 .hasMessageContaining("does not exist");
@@ -73,8 +88,11 @@ class FakeCloudFormationTest {
         createChangeSet("c1", ChangeSetType.CREATE, TOPIC, parameter("Name", "n"), parameter("Secret", "abcd"));
         assertThat(cloudFormation.status("s")).isEqualTo(StackStatus.REVIEW_IN_PROGRESS);
         var cf = cloudFormation;
-        var planned = cf.waiter().waitUntilChangeSetCreateComplete(r -> r.stackName("s").changeSetName("c1"),
-                o -> o.backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(1))).maxAttempts(10));
+        var planned = cf.waiter()
+                .waitUntilChangeSetCreateComplete(
+                        r -> r.stackName("s").changeSetName("c1"),
+                        o -> o.backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(1)))
+                                .maxAttempts(10));
         assertThat(planned.attemptsExecuted()).as("planning takes a few polls").isGreaterThan(1);
         var described = cf.describeChangeSet(r -> r.stackName("s").changeSetName("c1"));
         assertThat(described.changes()).singleElement().satisfies(c -> {
@@ -84,16 +102,32 @@ class FakeCloudFormationTest {
         assertThat(described.parameters()).extracting(Parameter::parameterValue).containsExactly("n", "****");
 
         cf.executeChangeSet(r -> r.stackName("s").changeSetName("c1"));
-        cf.waiter().waitUntilStackCreateComplete(r -> r.stackName("s"), o -> o.backoffStrategyV2(
-                BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(1))).maxAttempts(10));
+        cf.waiter()
+                .waitUntilStackCreateComplete(
+                        r -> r.stackName("s"),
+                        o -> o.backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(1)))
+                                .maxAttempts(10));
         var stack = cf.describeStacks(r -> r.stackName("s")).stacks().get(0);
         assertThat(stack.stackStatus()).isEqualTo(StackStatus.CREATE_COMPLETE);
-        assertThat(stack.outputs()).singleElement().satisfies(o -> assertThat(o.outputValue()).isNotBlank());
-        assertThat(cf.describeStackEvents(r -> r.stackName("s")).stackEvents().get(0).resourceStatusAsString())
-                .as("newest first").isEqualTo("CREATE_COMPLETE");
+        assertThat(stack.outputs())
+                .singleElement()
+                .satisfies(o -> assertThat(o.outputValue()).isNotBlank());
+        assertThat(cf.describeStackEvents(r -> r.stackName("s"))
+                        .stackEvents()
+                        .get(0)
+                        .resourceStatusAsString())
+                .as("newest first")
+                .isEqualTo("CREATE_COMPLETE");
 
-        createChangeSet("c2", ChangeSetType.UPDATE, TOPIC, parameter("Name", "n"),
-                Parameter.builder().parameterKey("Secret").usePreviousValue(true).build());
+        createChangeSet(
+                "c2",
+                ChangeSetType.UPDATE,
+                TOPIC,
+                parameter("Name", "n"),
+                Parameter.builder()
+                        .parameterKey("Secret")
+                        .usePreviousValue(true)
+                        .build());
         cf.describeChangeSet(r -> r.stackName("s").changeSetName("c2"));
         var same = cf.describeChangeSet(r -> r.stackName("s").changeSetName("c2"));
         assertThat(same.status()).isEqualTo(ChangeSetStatus.FAILED);
@@ -104,7 +138,8 @@ class FakeCloudFormationTest {
         var renamed = cf.describeChangeSet(r -> r.stackName("s").changeSetName("c3"));
         assertThat(renamed.changes()).singleElement().satisfies(c -> {
             assertThat(c.resourceChange().action()).isEqualTo(ChangeAction.MODIFY);
-            assertThat(c.resourceChange().details()).extracting(d -> d.target().name())
+            assertThat(c.resourceChange().details())
+                    .extracting(d -> d.target().name())
                     .containsExactly("TopicName", "DisplayName");
         });
     }
