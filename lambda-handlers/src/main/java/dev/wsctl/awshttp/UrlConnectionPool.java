@@ -20,11 +20,11 @@ import javax.net.ssl.SSLSocketFactory;
 import software.amazon.awssdk.http.SdkHttpRequest;
 
 /**
- * The functions' HTTP transport for the posts to {@code @connections} ({@link dev.wsctl.connections.ConnectionsApi}) and the Invoke calls
- * to Lambda ({@link dev.wsctl.fanout.LambdaDispatcher}): signed POSTs over the JDK's {@link HttpURLConnection} (keep-alive
- * connections, TLS: the JDK's own, which the store's client loads anyway), one thread and one connection per
- * request in flight. No retries here: the caller decides what may be repeated, and a request that failed before
- * it was written fails with {@link NotSent}.
+ * The functions' one HTTP transport: the store's DynamoDB calls ({@link dev.wsctl.store.DynamoDbJsonClient}), the
+ * posts to {@code @connections} ({@link dev.wsctl.connections.ConnectionsApi}) and the Invoke calls to Lambda
+ * ({@link dev.wsctl.fanout.LambdaDispatcher}): signed POSTs over the JDK's {@link HttpURLConnection} (keep-alive
+ * connections, TLS: the JDK's own), one thread and one connection per request in flight. No retries here: the
+ * caller decides what may be repeated, and a request that failed before it was written fails with {@link NotSent}.
  *
  * <p>It starts with one thread. Another is added when the requests that wait would take the threads there are
  * longer than a new connection takes to open (see {@link #grow()}), one at a time: a cold JVM's first TLS
@@ -37,7 +37,9 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  */
 public final class UrlConnectionPool implements AutoCloseable {
     /** Connecting (TCP and TLS) gives up after this long. */
-    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    public static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    /** The message of the {@link NotSent} that a request to a closed pool fails with. */
+    public static final String CLOSED = "closed";
     /** Of a body that is not 2xx, this much goes into the answer. */
     static final int MAX_ERROR_BODY_BYTES = 512;
     /** Requests waiting per thread above which another connection is opened whatever an opening cost before. */
@@ -46,12 +48,19 @@ public final class UrlConnectionPool implements AutoCloseable {
     static final String MAX_KEEP_ALIVE = "http.maxConnections";
 
     /**
-     * An answer: the status, the {@code x-amzn-ErrorType} header (may be null) and, when the status is not 2xx,
-     * up to {@value #MAX_ERROR_BODY_BYTES} bytes of the body as text (else null).
+     * An answer: the status, the {@code x-amzn-ErrorType} header and the {@code x-amz-crc32} header (DynamoDB's
+     * checksum of the body; either may be null), and the body, read in full.
      */
-    public record Response(int status, String errorType, String errorBody) {
+    public record Response(int status, String errorType, String crc32, byte[] body) {
         public boolean ok() {
             return status >= 200 && status < 300;
+        }
+
+        /** When the status is not 2xx, up to {@value #MAX_ERROR_BODY_BYTES} bytes of the body as text; else null. */
+        public String errorBody() {
+            return ok()
+                    ? null
+                    : new String(body, 0, Math.min(body.length, MAX_ERROR_BODY_BYTES), StandardCharsets.UTF_8);
         }
     }
 
@@ -140,7 +149,7 @@ public final class UrlConnectionPool implements AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException closed) {
-            answer.completeExceptionally(new NotSent("closed", new IOException("the HTTP client is closed")));
+            answer.completeExceptionally(new NotSent(CLOSED, new IOException("the HTTP client is closed")));
             return answer;
         }
         grow();
@@ -219,7 +228,7 @@ public final class UrlConnectionPool implements AutoCloseable {
         }
         int status = http.getResponseCode();
         String errorType = http.getHeaderField("x-amzn-ErrorType");
-        String error = null;
+        String crc32 = http.getHeaderField("x-amz-crc32");
         // read to the end, so that the connection is kept for the next request; or, to close it, disconnect
         // before the stream is closed: the JDK then closes the kept-alive connection rather than keep it ("Connection"
         // is a header that HttpURLConnection does not let a caller set)
@@ -234,10 +243,7 @@ public final class UrlConnectionPool implements AutoCloseable {
                 in.close();
             }
         }
-        if (status < 200 || status >= 300) {
-            error = new String(bytes, 0, Math.min(bytes.length, MAX_ERROR_BODY_BYTES), StandardCharsets.UTF_8);
-        }
-        return new Response(status, errorType, error);
+        return new Response(status, errorType, crc32, bytes);
     }
 
     private URL url(String path) throws MalformedURLException {

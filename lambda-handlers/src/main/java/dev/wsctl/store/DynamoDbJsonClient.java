@@ -2,28 +2,22 @@ package dev.wsctl.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.awshttp.EarlyHandshake;
+import dev.wsctl.awshttp.NotSent;
 import dev.wsctl.awshttp.SigV4;
+import dev.wsctl.awshttp.UrlConnectionPool;
 import dev.wsctl.json.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
-import java.net.MalformedURLException;
 import java.net.URI;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -64,8 +58,8 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * The DynamoDB operations of {@link DynamoDbConnectionStore} (GetItem, PutItem, DeleteItem, Query, Scan,
- * BatchGetItem, BatchWriteItem) as DynamoDB's JSON protocol over the JDK's {@link HttpURLConnection} (keep-alive
- * connections, TLS, proxies: the JDK's own, which load in a fraction of the time Netty takes), signed by {@link SigV4}:
+ * BatchGetItem, BatchWriteItem) as DynamoDB's JSON protocol over the functions' one HTTP transport,
+ * {@link UrlConnectionPool} (the JDK's {@code HttpURLConnection}), signed by {@link SigV4}:
  * the store's client in the Lambda functions. The SDK's client costs a Lambda function ≈0.5 s to build
  * and ≈0.6 s more on its first call (its request pipeline, endpoint rules, interceptors), most of a cold
  * start; this one sends the same requests, built from the SDK's own request and response classes
@@ -92,18 +86,14 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
 
     private static final String TARGET_PREFIX = "DynamoDB_20120810.";
 
-    /** Connecting gives up after this long. */
-    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
     /** Of a body that is not DynamoDB's JSON error, this much goes into the exception's message. */
     private static final int MAX_MESSAGE_BYTES = 512;
 
     private final URI endpoint;
-    private final URL url;
-    private final int readTimeoutMillis;
     private final SigV4 sigV4;
     private final SdkHttpRequest template;
-    /** Runs the calls, at most {@code maxConnections} at once; threads start on demand and end when idle. */
-    private final ThreadPoolExecutor calls;
+    /** Sends the calls, at most {@code maxConnections} at once. */
+    private final UrlConnectionPool http;
 
     private final EarlyHandshake early;
 
@@ -124,16 +114,10 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
         }
         this.endpoint = endpoint;
         String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
-        try {
-            this.url = new URL(scheme, endpoint.getHost(), endpoint.getPort(), path);
-        } catch (MalformedURLException e) {
-            throw new IllegalArgumentException("DynamoDB's endpoint " + endpoint + ": " + e.getMessage(), e);
-        }
-        this.readTimeoutMillis = (int) timeout.toMillis();
         // the body is hashed into the signature, as the SDK's DynamoDB client does
         this.sigV4 = new SigV4(credentials, SERVICE_NAME, region.id(), true, Clock.systemUTC());
         // the Host header as HttpURLConnection writes it: the port only when it is not the scheme's
-        int port = endpoint.getPort() == url.getDefaultPort() ? -1 : endpoint.getPort();
+        int port = endpoint.getPort() == ("https".equals(scheme) ? 443 : 80) ? -1 : endpoint.getPort();
         this.template = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .protocol(scheme)
@@ -144,15 +128,8 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
                 .putHeader("Content-Type", "application/x-amz-json-1.0")
                 .putHeader("User-Agent", "wsctl")
                 .build();
-        AtomicInteger threads = new AtomicInteger();
-        this.calls = new ThreadPoolExecutor(
-                maxConnections, maxConnections, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
-                    Thread t = new Thread(task, "wsctl-dynamodb-" + threads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.calls.allowCoreThreadTimeOut(true);
-        this.early = new EarlyHandshake(endpoint, null, CONNECT_TIMEOUT_MILLIS);
+        this.http = new UrlConnectionPool(endpoint, maxConnections, timeout, null, "wsctl-dynamodb");
+        this.early = new EarlyHandshake(endpoint, null, UrlConnectionPool.CONNECT_TIMEOUT_MILLIS);
     }
 
     /**
@@ -172,7 +149,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
 
     @Override
     public void close() {
-        calls.shutdown();
+        http.close();
     }
 
     @Override
@@ -283,17 +260,8 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
         return answer.thenApply(json -> SdkJson.read(json, response));
     }
 
+    /** One attempt: the request, its answer read in full, then done, retried or failed. */
     private void attempt(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done) {
-        try {
-            calls.execute(() -> exchange(operation, body, attempt, done));
-        } catch (RejectedExecutionException closed) {
-            done.completeExceptionally(
-                    SdkClientException.create(operation + ": the DynamoDB client is closed", closed));
-        }
-    }
-
-    /** One attempt, on a thread of {@link #calls}: the request, its answer read in full, then done, retried or failed. */
-    private void exchange(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done) {
         early.beforeRequest();
         SdkHttpRequest signed;
         try {
@@ -307,57 +275,48 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
             done.completeExceptionally(e); // the credentials could not be resolved: no retry helps
             return;
         }
-        int status;
-        byte[] answer;
-        String crc32;
-        String errorType;
-        try {
-            HttpURLConnection http = (HttpURLConnection) url.openConnection();
-            http.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
-            http.setReadTimeout(readTimeoutMillis);
-            http.setRequestMethod("POST");
-            http.setDoOutput(true);
-            http.setUseCaches(false);
-            http.setFixedLengthStreamingMode(body.length);
-            // Host and Content-Length are the connection's own, and have the values signed
-            signed.forEachHeader((name, values) -> {
-                if (!name.equalsIgnoreCase("Host") && !name.equalsIgnoreCase("Content-Length")) {
-                    http.setRequestProperty(name, values.get(0));
+        http.post(signed, body).whenComplete((answer, failed) -> {
+            if (failed != null) {
+                Throwable e =
+                        failed instanceof CompletionException && failed.getCause() != null ? failed.getCause() : failed;
+                if (e instanceof NotSent notSent && notSent.getMessage().equals(UrlConnectionPool.CLOSED)) {
+                    done.completeExceptionally(
+                            SdkClientException.create(operation + ": the DynamoDB client is closed", e));
+                    return;
                 }
-            });
-            try (OutputStream out = http.getOutputStream()) {
-                out.write(body);
+                retryOrFail(
+                        operation,
+                        body,
+                        attempt,
+                        done,
+                        SdkClientException.create(
+                                operation + " on DynamoDB at " + endpoint + " got no answer: " + e, e));
+            } else {
+                answered(operation, body, attempt, done, answer);
             }
-            status = http.getResponseCode();
-            crc32 = http.getHeaderField("x-amz-crc32");
-            errorType = http.getHeaderField("x-amzn-ErrorType");
-            // read to the end, so that the connection is kept for the next call
-            try (InputStream in = status >= 400 ? http.getErrorStream() : http.getInputStream()) {
-                answer = in == null ? new byte[0] : in.readAllBytes();
-            }
-        } catch (IOException | RuntimeException e) {
-            retryOrFail(
-                    operation,
-                    body,
-                    attempt,
-                    done,
-                    SdkClientException.create(operation + " on DynamoDB at " + endpoint + " got no answer: " + e, e));
-            return;
-        }
+        });
+    }
+
+    private void answered(
+            String operation,
+            byte[] body,
+            int attempt,
+            CompletableFuture<JsonNode> done,
+            UrlConnectionPool.Response r) {
         RuntimeException error;
-        if (!checksumMatches(crc32, answer)) {
+        if (!checksumMatches(r.crc32(), r.body())) {
             error = SdkClientException.create(operation + ": the answer's CRC32 does not match its x-amz-crc32 header");
-        } else if (status >= 200 && status < 300) {
+        } else if (r.ok()) {
             try {
-                done.complete(Json.read(answer));
+                done.complete(Json.read(r.body()));
             } catch (IOException | RuntimeException e) {
                 done.completeExceptionally(
                         SdkClientException.create(operation + ": DynamoDB's answer is not JSON: " + e.getMessage(), e));
             }
             return;
         } else {
-            DynamoDbException e = error(operation, status, errorType, answer);
-            if (!retryable(status, e.awsErrorDetails().errorCode())) {
+            DynamoDbException e = error(operation, r.status(), r.errorType(), r.body());
+            if (!retryable(r.status(), e.awsErrorDetails().errorCode())) {
                 done.completeExceptionally(e);
                 return;
             }
