@@ -62,6 +62,21 @@ public final class AwsEndpoints {
         }
     }
 
+    /**
+     * The region a function runs in: {@code AWS_REGION} (set by Lambda), else {@code AWS_DEFAULT_REGION}; fails
+     * naming the variable.
+     */
+    public static Region region(Map<String, String> env) {
+        String region = env.get("AWS_REGION");
+        if (region == null || region.isBlank()) {
+            region = env.get("AWS_DEFAULT_REGION");
+        }
+        if (region == null || region.isBlank()) {
+            throw new IllegalStateException("AWS_REGION is not set");
+        }
+        return Region.of(region.trim());
+    }
+
     /** The endpoints the environment configures (a function's, or a process's without an override). */
     public static AwsEndpoints of(Map<String, String> env) {
         return new AwsEndpoints(null, env);

@@ -2,7 +2,6 @@ package dev.wsctl.handlers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.awshttp.AwsEndpoints;
-import dev.wsctl.awshttp.Clients;
 import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.fanout.Fanout;
 import dev.wsctl.fanout.FanoutDispatcher;
@@ -39,7 +38,7 @@ final class FunctionRuntime {
         if (pubSub == null) {
             Settings settings = Settings.fromEnvironment(System.getenv());
             // Lambda sets AWS_REGION: no provider chain (system properties, profile files, IMDS) at init
-            Region region = Clients.region(System.getenv());
+            Region region = AwsEndpoints.region(System.getenv());
             // where Lambda puts the role's credentials for this initialization type; resolved at first use
             AwsCredentialsProvider credentials = LambdaCredentials.provider(System.getenv());
             // keep-alive for as many connections as the fan-out opens, set before the JDK's first HTTP connection

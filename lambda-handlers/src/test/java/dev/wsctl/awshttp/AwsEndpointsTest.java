@@ -114,4 +114,15 @@ class AwsEndpointsTest {
         assertThat(AwsEndpoints.connectionsUrl("${Api}", "${AWS::Region}", "${AWS::URLSuffix}", "dev"))
                 .isEqualTo("https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/dev");
     }
+
+    @Test
+    void theRegionIsLambdasAwsRegionElseTheDefaultRegion() {
+        assertThat(AwsEndpoints.region(Map.of("AWS_REGION", "eu-west-1", "AWS_DEFAULT_REGION", "us-east-1")))
+                .isEqualTo(Region.EU_WEST_1);
+        assertThat(AwsEndpoints.region(Map.of("AWS_REGION", " ", "AWS_DEFAULT_REGION", "us-east-1 ")))
+                .isEqualTo(Region.US_EAST_1);
+        assertThatThrownBy(() -> AwsEndpoints.region(Map.of()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("AWS_REGION is not set");
+    }
 }
