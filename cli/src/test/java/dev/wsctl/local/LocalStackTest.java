@@ -300,18 +300,21 @@ class LocalStackTest {
         start();
         TestClient sender = client();
         TestClient live = client();
-        TestClient killed = client();
         join(sender, "news");
         join(live, "news");
-        String ghost = join(killed, "news");
-        join(killed, "sports");
-        stack.gateway().suppressDisconnect(ghost);
-        killed.abort();
-        await().atMost(Duration.ofSeconds(5))
-                .until(() -> !stack.gateway().connectionIds().contains(ghost));
-        assertThat(stack.store().channelsOf(ghost))
-                .as("no $disconnect ran")
-                .containsExactly("default", "news", "sports");
+        // the rows of a connection that ended without $disconnect (API Gateway delivers it on a best-effort basis)
+        String ghost = "ghost-1=";
+        stack.store()
+                .connect(
+                        new ConnectionInfo(
+                                ghost,
+                                System.currentTimeMillis(),
+                                "127.0.0.1",
+                                null,
+                                null,
+                                List.of(),
+                                Ttl.expiresAt(System.currentTimeMillis())),
+                        List.of("default", "news", "sports"));
 
         JsonNode ack =
                 sender.request("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"hi\",\"id\":\"1\"}");
