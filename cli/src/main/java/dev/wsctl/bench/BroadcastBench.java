@@ -43,20 +43,7 @@ public final class BroadcastBench {
             Duration timeout,
             int procs,
             double broadcastRate,
-            int quietAfter) {
-        /** One broadcast after the other, no stop. */
-        public Plan(
-                URI url,
-                int connections,
-                String channel,
-                int payloadBytes,
-                int broadcasts,
-                int connectRate,
-                Duration timeout,
-                int procs) {
-            this(url, connections, channel, payloadBytes, broadcasts, connectRate, timeout, procs, 0, 0);
-        }
-    }
+            int quietAfter) {}
 
     /** One broadcast's outcome (broadcast 0: all of them); latencies in milliseconds from the publisher's send. */
     public record Result(

@@ -359,20 +359,19 @@ public final class LocalCommand implements Callable<Integer> {
         StackConfig.Fanout fanout = stack.fanout();
         // workers run in-process here, all under one rate cap
         return new LocalStack.Config(
-                        host,
-                        port,
-                        stage,
-                        state.path().resolve("local.db"),
-                        stack.defaultChannel(),
-                        stack.maxMessageBytes(),
-                        stack.delivery(),
-                        stack.publish(),
-                        fanout.concurrency(),
-                        limits,
-                        auth,
-                        JsonLog.discard())
-                .withSharding(
-                        new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.empty()));
+                host,
+                port,
+                stage,
+                state.path().resolve("local.db"),
+                stack.defaultChannel(),
+                stack.maxMessageBytes(),
+                stack.delivery(),
+                stack.publish(),
+                fanout.concurrency(),
+                limits,
+                auth,
+                JsonLog.discard(),
+                new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.empty()));
     }
 
     /** wsctl.yaml (or --config), the WSCTL_* environment and the flags above, validated as deploy validates them. */

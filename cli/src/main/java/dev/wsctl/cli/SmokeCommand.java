@@ -3,6 +3,7 @@ package dev.wsctl.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.auth.TokenVerifier;
+import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.ops.ClientUrl;
@@ -75,15 +76,7 @@ public final class SmokeCommand implements Callable<Integer> {
     record Result(
             String url, String channel, long connectMillis, long joinMillis, long deliverMillis, long totalMillis) {
         ObjectNode toJson() {
-            ObjectNode o = Json.object();
-            o.put("ok", true);
-            o.put("url", url);
-            o.put("channel", channel);
-            o.put("connectMillis", connectMillis);
-            o.put("joinMillis", joinMillis);
-            o.put("deliverMillis", deliverMillis);
-            o.put("totalMillis", totalMillis);
-            return o;
+            return Json.object().put("ok", true).setAll(Jackson.mapper().<ObjectNode>valueToTree(this));
         }
     }
 

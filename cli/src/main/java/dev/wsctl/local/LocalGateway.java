@@ -87,7 +87,6 @@ public final class LocalGateway implements AutoCloseable {
     private final DemoPage demoPage;
 
     private final ConcurrentHashMap<String, LocalConnection> connections = new ConcurrentHashMap<>();
-    private final Set<String> suppressedDisconnects = ConcurrentHashMap.newKeySet();
     private final ExecutorService invoker;
     /** The invoker, or the calling thread once the invoker is shut down, so a late $disconnect still runs. */
     private final Executor invokeExecutor;
@@ -222,14 +221,6 @@ public final class LocalGateway implements AutoCloseable {
     /** The open connection with this id, or null. */
     LocalConnection connection(String connectionId) {
         return connections.get(connectionId);
-    }
-
-    /**
-     * Test hook: when this connection closes, skip its {@code $disconnect} event, as API Gateway may (it
-     * delivers {@code $disconnect} on a best-effort basis).
-     */
-    public void suppressDisconnect(String connectionId) {
-        suppressedDisconnects.add(Objects.requireNonNull(connectionId));
     }
 
     /**
@@ -503,11 +494,10 @@ public final class LocalGateway implements AutoCloseable {
 
     void closed(LocalConnection c, LocalConnection.CloseCause cause) {
         connections.remove(c.id, c);
-        boolean suppressed = suppressedDisconnects.remove(c.id);
         Integration integration = routes.get(DISCONNECT);
         c.serial(invokeExecutor, () -> {
             try {
-                if (!suppressed && integration != null)
+                if (integration != null)
                     integration.invoke(
                             events.disconnect(c, cause.code(), cause.reason(), GatewayEvents.newRequestId()));
             } catch (Throwable e) {

@@ -31,7 +31,7 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 
 /**
- * {@link ConnectionStore} over a SQLite file, for {@code wsctl local} (default {@link #DEFAULT_FILE}).
+ * {@link ConnectionStore} over a SQLite file, for {@code wsctl local}.
  *
  * <p>One table mirrors the DynamoDB table: {@code rows(connection_id, channel, ...)} keyed by
  * {@code (connection_id, channel)}, with an index on {@code (channel, connection_id)} standing in for
@@ -45,8 +45,6 @@ import org.sqlite.SQLiteErrorCode;
  */
 public final class SqliteConnectionStore implements ConnectionStore {
 
-    /** Where {@code wsctl local} keeps its store, relative to the working directory. */
-    public static final Path DEFAULT_FILE = Path.of(".wsctl", "local.db");
     /** Connection ids per {@link #subscriberPages} page. */
     public static final int PAGE_SIZE = 1000;
     /** How long a statement waits for another connection's (or process's) lock. */

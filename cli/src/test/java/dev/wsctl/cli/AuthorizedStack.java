@@ -1,6 +1,7 @@
 package dev.wsctl.cli;
 
 import dev.wsctl.local.LocalStack;
+import dev.wsctl.local.TestStackConfig;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ final class AuthorizedStack implements AutoCloseable {
     private final LocalStack stack;
 
     AuthorizedStack(Path db, Predicate<String> accepts) throws Exception {
-        stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(db), event -> {
+        stack = LocalStack.start(TestStackConfig.at(db).build(), event -> {
             String token = dev.wsctl.config.Jackson.mapper()
                     .readTree(event)
                     .path("queryStringParameters")

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.local.LocalStack;
+import dev.wsctl.local.TestStackConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -22,7 +23,7 @@ class BenchCommandTest {
     @Test
     void measuresEveryBroadcastReachingEverySocketOnce() throws Exception {
         try (LocalStack stack =
-                LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+                LocalStack.start(TestStackConfig.at(dir.resolve("local.db")).build())) {
             CliRun r = CliRun.wsctl(
                     "bench",
                     "--url",
@@ -55,7 +56,7 @@ class BenchCommandTest {
     @Test
     void spreadsSocketsOverWorkerProcessesAndAddsUpWhatEachSaw() throws Exception {
         try (LocalStack stack =
-                LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+                LocalStack.start(TestStackConfig.at(dir.resolve("local.db")).build())) {
             CliRun r = CliRun.wsctl(
                     "bench",
                     "--url",
@@ -94,7 +95,7 @@ class BenchCommandTest {
     @Test
     void withARatePublishesOnScheduleAndStillCountsEverySocketOnce() throws Exception {
         try (LocalStack stack =
-                LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+                LocalStack.start(TestStackConfig.at(dir.resolve("local.db")).build())) {
             CliRun r = CliRun.wsctl(
                     "bench",
                     "--url",
@@ -128,7 +129,7 @@ class BenchCommandTest {
     @Test
     void aWorkerThatDiesFailsTheBenchNamingIt() throws Exception {
         try (LocalStack stack =
-                LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+                LocalStack.start(TestStackConfig.at(dir.resolve("local.db")).build())) {
             CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.wsctl(
                     "bench",
                     "--url",

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.local.LocalStack;
 import dev.wsctl.local.SqliteConnectionStore;
+import dev.wsctl.local.TestStackConfig;
 import dev.wsctl.ops.ClientSocket;
 import java.io.IOException;
 import java.net.URI;
@@ -37,7 +38,7 @@ final class LocalTarget implements BeforeEachCallback, AfterEachCallback {
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("wsctl-local-target");
-        stack = LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")));
+        stack = LocalStack.start(TestStackConfig.at(dir.resolve("local.db")).build());
         LocalState.write(
                 dir,
                 new LocalState(

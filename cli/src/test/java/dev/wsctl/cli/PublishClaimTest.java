@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
 import dev.wsctl.local.LocalStack;
+import dev.wsctl.local.TestStackConfig;
 import dev.wsctl.ops.ClientSocket;
 import dev.wsctl.protocol.Settings;
 import java.net.URI;
@@ -65,11 +66,10 @@ class PublishClaimTest {
     void underPublishNoneTheClaimGrantsItsChannels() throws Exception {
         AuthSettings auth =
                 AuthSettings.hs256(LocalSecret.loadOrCreate(dir), List.of(), OriginPolicy.MissingOrigin.ALLOW);
-        stack = LocalStack.start(LocalStack.Config.defaults()
-                .withPort(0)
-                .withDb(dir.resolve("local.db"))
-                .withPublish(Settings.Publish.NONE)
-                .withAuth(auth));
+        stack = LocalStack.start(TestStackConfig.at(dir.resolve("local.db"))
+                .publish(Settings.Publish.NONE)
+                .auth(auth)
+                .build());
         ClientSocket reader = client("--sub", "reader");
         ClientSocket ops = client("--sub", "ops", "--publish", "alerts,ops-*");
         assertThat(request(reader, "{\"action\":\"joinchannel\",\"channel\":\"alerts\"}")

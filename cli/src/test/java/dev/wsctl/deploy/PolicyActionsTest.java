@@ -11,6 +11,7 @@ import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.fanout.Fanout;
 import dev.wsctl.fanout.FanoutBatch;
 import dev.wsctl.fanout.FanoutWorker;
+import dev.wsctl.fanout.ShardedFanout;
 import dev.wsctl.handlers.ChannelsHandler;
 import dev.wsctl.handlers.ConnectHandler;
 import dev.wsctl.handlers.DisconnectHandler;
@@ -112,7 +113,12 @@ class PolicyActionsTest {
                 table, URI.create("http://127.0.0.1:" + gateway.getAddress().getPort() + "/dev"));
         api = new ConnectionsApi(settings.callbackUrl(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create());
         fanout = new Fanout(store, api, Fanout.Options.withConcurrency(4), new JsonLog(line -> {}));
-        pubSub = new PubSub(settings, store, fanout, Clock.systemUTC());
+        // no workers: every fan-out sent directly
+        pubSub = new PubSub(
+                settings,
+                store,
+                new ShardedFanout(fanout, store, settings.sharding(), null, JsonLog.discard(), Clock.systemUTC()),
+                Clock.systemUTC());
     }
 
     @AfterAll

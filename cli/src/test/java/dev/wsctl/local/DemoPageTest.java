@@ -49,10 +49,9 @@ class DemoPageTest {
     @Test
     void theClientExampleWorksAgainstALocalStack() throws Exception {
         Duration idle = Duration.ofSeconds(1);
-        LocalStack.Config config = LocalStack.Config.defaults()
-                .withPort(0)
-                .withDb(dir.resolve("local.db"))
-                .withLimits(Limits.aws().withIdleTimeout(idle));
+        LocalStack.Config config = TestStackConfig.at(dir.resolve("local.db"))
+                .limits(Limits.aws().withIdleTimeout(idle))
+                .build();
         try (LocalStack stack = LocalStack.start(config)) {
             node("client.test.mjs", stack.websocketUri().toString(), Long.toString(idle.toMillis()));
         }
@@ -68,7 +67,7 @@ class DemoPageTest {
                 "skipped: no Chromium at " + chromium
                         + " (apt-get install chromium, or set CHROMIUM); with CI set this test runs and fails instead");
         try (LocalStack stack =
-                LocalStack.start(LocalStack.Config.defaults().withPort(0).withDb(dir.resolve("local.db")))) {
+                LocalStack.start(TestStackConfig.at(dir.resolve("local.db")).build())) {
             node("demo.test.mjs", stack.demoPageUri().toString());
         }
     }

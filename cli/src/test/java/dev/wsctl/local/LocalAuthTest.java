@@ -43,12 +43,11 @@ class LocalAuthTest {
     private void start(Settings.Publish publish) throws Exception {
         AuthSettings auth =
                 AuthSettings.hs256(SECRET, List.of(APP, "https://*.example.com"), OriginPolicy.MissingOrigin.ALLOW);
-        stack = LocalStack.start(LocalStack.Config.defaults()
-                .withPort(0)
-                .withDb(dir.resolve("local.db"))
-                .withPublish(publish)
-                .withAuth(auth)
-                .withLog(new JsonLog(log::add)));
+        stack = LocalStack.start(TestStackConfig.at(dir.resolve("local.db"))
+                .publish(publish)
+                .auth(auth)
+                .log(new JsonLog(log::add))
+                .build());
     }
 
     @AfterEach

@@ -73,7 +73,6 @@ class LocalGatewayTest {
 
     private final BlockingQueue<JsonNode> disconnects = new LinkedBlockingQueue<>();
     private final Map<String, AtomicInteger> disconnectCounts = new ConcurrentHashMap<>();
-    private final Set<String> suppressed = ConcurrentHashMap.newKeySet();
 
     private final List<LocalGateway> gateways = new ArrayList<>();
     private final List<TestClient> clients = new ArrayList<>();
@@ -97,10 +96,10 @@ class LocalGatewayTest {
         clients.forEach(TestClient::abort);
         gateways.forEach(LocalGateway::close);
         sdkClients.forEach(ApiGatewayManagementApiAsyncClient::close);
-        // close() has waited for every $disconnect: each accepted connection got exactly one, unless suppressed
+        // close() has waited for every $disconnect: each accepted connection got exactly one
         for (String id : accepted) {
             int count = disconnectCounts.getOrDefault(id, new AtomicInteger()).get();
-            assertThat(count).as("$disconnect events for %s", id).isEqualTo(suppressed.contains(id) ? 0 : 1);
+            assertThat(count).as("$disconnect events for %s", id).isEqualTo(1);
         }
         assertThat(disconnectCounts.keySet())
                 .as("$disconnect only for accepted connections")
@@ -620,21 +619,6 @@ class LocalGatewayTest {
         assertThatThrownBy(() -> TestClient.connect(uri))
                 .isInstanceOf(CompletionException.class)
                 .hasCauseInstanceOf(ConnectException.class);
-    }
-
-    @Test
-    void suppressDisconnectSkipsTheEventForThatConnectionOnly() throws Exception {
-        LocalGateway gateway = start(standard());
-        TestClient skipped = connect(gateway);
-        TestClient kept = connect(gateway);
-        gateway.suppressDisconnect(id(skipped));
-        suppressed.add(id(skipped));
-        skipped.sendClose(WebSocket.NORMAL_CLOSURE, "");
-        kept.sendClose(WebSocket.NORMAL_CLOSURE, "");
-        assertThat(nextDisconnect().get("requestContext").get("connectionId").asText())
-                .isEqualTo(id(kept));
-        gateway.close();
-        assertThat(disconnects).isEmpty();
     }
 
     // ---- frame and message limits ----

@@ -36,11 +36,10 @@ class LocalStackLimitsTest {
     }
 
     private LocalStack start(Limits limits) throws Exception {
-        stack = LocalStack.start(LocalStack.Config.defaults()
-                .withLimits(limits)
-                .withPort(0)
-                .withDb(dir.resolve("local.db"))
-                .withLog(new JsonLog(log::add)));
+        stack = LocalStack.start(TestStackConfig.at(dir.resolve("local.db"))
+                .limits(limits)
+                .log(new JsonLog(log::add))
+                .build());
         return stack;
     }
 

@@ -47,10 +47,6 @@ public final class SigV4 {
         this.clock = clock;
     }
 
-    public boolean anonymous() {
-        return anonymous;
-    }
-
     /** {@code request} with the signature's headers added; as it is with anonymous credentials. */
     public SdkHttpRequest sign(SdkHttpRequest request, ContentStreamProvider payload) {
         if (anonymous) {

@@ -57,12 +57,6 @@ public final class ShardedFanout {
         this.clock = clock;
     }
 
-    /** Never sharded: every fan-out sent directly, by {@code fanout}. */
-    public static ShardedFanout unsharded(Fanout fanout, ConnectionStore store) {
-        return new ShardedFanout(
-                fanout, store, Settings.Sharding.defaults(), null, JsonLog.discard(), Clock.systemUTC());
-    }
-
     public Fanout fanout() {
         return fanout;
     }

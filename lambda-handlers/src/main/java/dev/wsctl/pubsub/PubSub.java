@@ -49,11 +49,6 @@ public final class PubSub {
         this.clock = clock;
     }
 
-    /** Every fan-out by {@code fanout}, in this process (no workers). */
-    public PubSub(Settings settings, ConnectionStore store, Fanout fanout, Clock clock) {
-        this(settings, store, ShardedFanout.unsharded(fanout, store), clock);
-    }
-
     public Settings settings() {
         return settings;
     }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.connections.FakeConnectionsEndpoint;
 import dev.wsctl.fanout.Fanout;
+import dev.wsctl.fanout.ShardedFanout;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.Frames;
@@ -70,7 +71,7 @@ class HandlersTest {
         pubSub = new PubSub(
                 settings,
                 store,
-                new Fanout(store, api, Fanout.Options.withConcurrency(4), new JsonLog(LOG::add)),
+                direct(new Fanout(store, api, Fanout.Options.withConcurrency(4), new JsonLog(LOG::add))),
                 Clock.systemUTC());
     }
 
@@ -235,7 +236,7 @@ class HandlersTest {
                 PubSub big = new PubSub(
                         settings,
                         store,
-                        new Fanout(store, posts, Fanout.Options.withConcurrency(4), new JsonLog(LOG::add)),
+                        direct(new Fanout(store, posts, Fanout.Options.withConcurrency(4), new JsonLog(LOG::add))),
                         clock);
                 SendHandler send = new SendHandler(big, new JsonLog(LOG::add));
                 store.connect(
@@ -360,5 +361,11 @@ class HandlersTest {
         }
         event.put("body", body);
         return Json.bytes(event);
+    }
+
+    /** No workers: every fan-out sent directly by {@code fanout}. */
+    private static ShardedFanout direct(Fanout fanout) {
+        return new ShardedFanout(
+                fanout, store, Settings.Sharding.defaults(), null, JsonLog.discard(), Clock.systemUTC());
     }
 }
