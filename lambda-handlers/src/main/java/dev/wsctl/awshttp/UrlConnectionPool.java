@@ -37,7 +37,7 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  */
 public final class UrlConnectionPool implements AutoCloseable {
     /** Connecting (TCP and TLS) gives up after this long. */
-    public static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
     /** The message of the {@link NotSent} that a request to a closed pool fails with. */
     public static final String CLOSED = "closed";
     /** Of a body that is not 2xx, this much goes into the answer. */

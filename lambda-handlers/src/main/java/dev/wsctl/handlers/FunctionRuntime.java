@@ -47,13 +47,6 @@ final class FunctionRuntime {
             DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(
                     AwsEndpoints.of(System.getenv()).dynamoDb(region), STORE_CONNECTIONS, region, credentials);
             boolean primesAtInit = Priming.atInit(System.getenv());
-            if (!primesAtInit) {
-                // on-demand: the JDK's TLS context and a first handshake with DynamoDB on a thread of its own, from
-                // the start of init, while init and the first event's own work go on
-                Thread early = new Thread(dynamoDb::preconnect, "wsctl-preconnect");
-                early.setDaemon(true);
-                early.start();
-            }
             ConnectionStore store = new DynamoDbConnectionStore(dynamoDb, settings.table());
             JsonLog log = log();
             pubSub = new PubSub(

@@ -1,7 +1,6 @@
 package dev.wsctl.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wsctl.awshttp.EarlyHandshake;
 import dev.wsctl.awshttp.NotSent;
 import dev.wsctl.awshttp.SigV4;
 import dev.wsctl.awshttp.UrlConnectionPool;
@@ -95,8 +94,6 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
     /** Sends the calls, at most {@code maxConnections} at once. */
     private final UrlConnectionPool http;
 
-    private final EarlyHandshake early;
-
     /**
      * @param endpoint       DynamoDB's endpoint, {@code https://dynamodb.{region}.amazonaws.com} or a compatible
      *                       server's ({@link dev.wsctl.awshttp.AwsEndpoints#dynamoDb})
@@ -129,17 +126,6 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
                 .putHeader("User-Agent", "wsctl")
                 .build();
         this.http = new UrlConnectionPool(endpoint, maxConnections, timeout, null, "wsctl-dynamodb");
-        this.early = new EarlyHandshake(endpoint, null, UrlConnectionPool.CONNECT_TIMEOUT_MILLIS);
-    }
-
-    /**
-     * Over HTTPS, one TLS handshake with DynamoDB ahead of the first request ({@link EarlyHandshake}), which
-     * waits for it if it is under way; once only. For a function that started cold on demand, on a thread of
-     * its own while init and the first event go on (never into a SnapStart snapshot: no connection is left, but
-     * the handshake's session would be).
-     */
-    public void preconnect() {
-        early.run();
     }
 
     @Override
@@ -262,7 +248,6 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
 
     /** One attempt: the request, its answer read in full, then done, retried or failed. */
     private void attempt(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done) {
-        early.beforeRequest();
         SdkHttpRequest signed;
         try {
             signed = sigV4.sign(
