@@ -38,8 +38,6 @@ import software.amazon.awssdk.http.SdkHttpRequest;
 public final class UrlConnectionPool implements AutoCloseable {
     /** Connecting (TCP and TLS) gives up after this long. */
     static final int CONNECT_TIMEOUT_MILLIS = 10_000;
-    /** The message of the {@link NotSent} that a request to a closed pool fails with. */
-    public static final String CLOSED = "closed";
     /** Of a body that is not 2xx, this much goes into the answer. */
     static final int MAX_ERROR_BODY_BYTES = 512;
     /** Requests waiting per thread above which another connection is opened whatever an opening cost before. */
@@ -149,7 +147,7 @@ public final class UrlConnectionPool implements AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException closed) {
-            answer.completeExceptionally(new NotSent(CLOSED, new IOException("the HTTP client is closed")));
+            answer.completeExceptionally(new NotSent("closed", new IOException("the HTTP client is closed")));
             return answer;
         }
         grow();
@@ -258,6 +256,11 @@ public final class UrlConnectionPool implements AutoCloseable {
     /** Threads that send (for tests). */
     public int threads() {
         return calls.getPoolSize();
+    }
+
+    /** Whether {@link #close()} was called: every request fails with {@link NotSent} from then on. */
+    public boolean closed() {
+        return calls.isShutdown();
     }
 
     @Override

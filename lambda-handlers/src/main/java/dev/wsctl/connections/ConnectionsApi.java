@@ -77,14 +77,6 @@ public final class ConnectionsApi implements ConnectionsEndpoint {
                 .build();
     }
 
-    /**
-     * Keeps as many idle connections per host alive as the fan-out opens ({@link UrlConnectionPool#keepAlive}); a
-     * function calls it before its first HTTP request.
-     */
-    public static void keepAlive(int connections) {
-        UrlConnectionPool.keepAlive(connections);
-    }
-
     /** The region in an {@code execute-api} host name, else {@code fallback}. */
     static Region regionOf(URI callbackUrl, Region fallback) {
         Matcher m = EXECUTE_API_HOST.matcher(callbackUrl.getHost());

@@ -111,13 +111,10 @@ public final class LambdaDispatcher implements FanoutDispatcher, AutoCloseable {
         }
         http.post(request, body).whenComplete((answer, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                        ? error.getCause()
-                        : error;
-                if (Fanout.isUnsent(cause) && attempt < MAX_ATTEMPTS) {
+                if (Fanout.isUnsent(error) && attempt < MAX_ATTEMPTS) {
                     retry(batch, body, attempt, done);
                 } else {
-                    refused(batch, attempt, cause.toString(), done);
+                    refused(batch, attempt, error.toString(), done);
                 }
             } else if (answer.ok()) {
                 done.complete(Handoff.accepted(attempt));

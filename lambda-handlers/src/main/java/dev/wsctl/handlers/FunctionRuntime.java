@@ -2,6 +2,7 @@ package dev.wsctl.handlers;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.awshttp.AwsEndpoints;
+import dev.wsctl.awshttp.UrlConnectionPool;
 import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.fanout.Fanout;
 import dev.wsctl.fanout.FanoutDispatcher;
@@ -42,7 +43,7 @@ final class FunctionRuntime {
             // where Lambda puts the role's credentials for this initialization type; resolved at first use
             AwsCredentialsProvider credentials = LambdaCredentials.provider(System.getenv());
             // keep-alive for as many connections as the fan-out opens, set before the JDK's first HTTP connection
-            ConnectionsApi.keepAlive(settings.fanoutConcurrency());
+            UrlConnectionPool.keepAlive(settings.fanoutConcurrency());
             // the store's calls without the SDK's client pipeline, whose build and first call were most of a cold start
             DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(
                     AwsEndpoints.of(System.getenv()).dynamoDb(region), STORE_CONNECTIONS, region, credentials);

@@ -1,7 +1,6 @@
 package dev.wsctl.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wsctl.awshttp.NotSent;
 import dev.wsctl.awshttp.SigV4;
 import dev.wsctl.awshttp.UrlConnectionPool;
 import dev.wsctl.json.Json;
@@ -15,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
@@ -113,15 +111,7 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
         String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
         // the body is hashed into the signature, as the SDK's DynamoDB client does
         this.sigV4 = new SigV4(credentials, SERVICE_NAME, region.id(), true, Clock.systemUTC());
-        // the Host header as HttpURLConnection writes it: the port only when it is not the scheme's
-        int port = endpoint.getPort() == ("https".equals(scheme) ? 443 : 80) ? -1 : endpoint.getPort();
-        this.template = SdkHttpRequest.builder()
-                .method(SdkHttpMethod.POST)
-                .protocol(scheme)
-                .host(endpoint.getHost())
-                .port(port)
-                .encodedPath(path)
-                .putHeader("Host", port == -1 ? endpoint.getHost() : endpoint.getHost() + ":" + port)
+        this.template = SigV4.template(endpoint, path)
                 .putHeader("Content-Type", "application/x-amz-json-1.0")
                 .putHeader("User-Agent", "wsctl")
                 .build();
@@ -248,6 +238,10 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
 
     /** One attempt: the request, its answer read in full, then done, retried or failed. */
     private void attempt(String operation, byte[] body, int attempt, CompletableFuture<JsonNode> done) {
+        if (http.closed()) {
+            done.completeExceptionally(SdkClientException.create(operation + ": the DynamoDB client is closed"));
+            return;
+        }
         SdkHttpRequest signed;
         try {
             signed = sigV4.sign(
@@ -262,20 +256,13 @@ public final class DynamoDbJsonClient implements DynamoDbAsyncClient {
         }
         http.post(signed, body).whenComplete((answer, failed) -> {
             if (failed != null) {
-                Throwable e =
-                        failed instanceof CompletionException && failed.getCause() != null ? failed.getCause() : failed;
-                if (e instanceof NotSent notSent && notSent.getMessage().equals(UrlConnectionPool.CLOSED)) {
-                    done.completeExceptionally(
-                            SdkClientException.create(operation + ": the DynamoDB client is closed", e));
-                    return;
-                }
                 retryOrFail(
                         operation,
                         body,
                         attempt,
                         done,
                         SdkClientException.create(
-                                operation + " on DynamoDB at " + endpoint + " got no answer: " + e, e));
+                                operation + " on DynamoDB at " + endpoint + " got no answer: " + failed, failed));
             } else {
                 answered(operation, body, attempt, done, answer);
             }
