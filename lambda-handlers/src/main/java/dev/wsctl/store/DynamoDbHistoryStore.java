@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.function.Function;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
@@ -84,7 +83,14 @@ public final class DynamoDbHistoryStore implements HistoryStore {
                                 .expressionAttributeNames(
                                         Map.of("#latest", LATEST, "#epoch", EPOCH, "#exp", EXPIRES_AT))
                                 .expressionAttributeValues(Map.of(
-                                        ":one", n(1), ":epoch", s(newEpoch()), ":exp", n(expiresAt), ":now", n(now)))
+                                        ":one",
+                                        n(1),
+                                        ":epoch",
+                                        s(HistoryStore.newEpoch()),
+                                        ":exp",
+                                        n(expiresAt),
+                                        ":now",
+                                        n(now)))
                                 .returnValues(ReturnValue.ALL_NEW)))
                         .attributes();
                 position =
@@ -116,30 +122,14 @@ public final class DynamoDbHistoryStore implements HistoryStore {
     @Override
     public Recovery recover(String channel, Position since) {
         Position head = liveHead(channel);
-        long behind = head.offset() - since.offset();
-        if (!head.epoch().equals(since.epoch()) || behind < 0 || behind > size) {
-            return new Recovery(false, head, List.of());
-        }
-        if (behind == 0) {
-            return new Recovery(true, head, List.of());
-        }
-        long now = nowSeconds();
-        List<byte[]> frames = new ArrayList<>();
-        long next = since.offset() + 1;
-        for (Map<String, AttributeValue> item : range(channel, since.offset() + 1, head.offset())) {
-            if (!head.epoch().equals(item.get(EPOCH).s())) {
-                continue; // another epoch's row: this epoch's message of that offset is not there (yet)
-            }
-            if (number(item.get(EXPIRES_AT)) <= now) {
-                return new Recovery(false, head, List.of());
-            }
-            if (number(item.get(OFFSET)) != next) {
-                return new Recovery(false, head, List.of()); // kept messages after a missing one
-            }
-            frames.add(item.get(FRAME).b().asByteArray());
-            next++;
-        }
-        return new Recovery(true, new Position(next - 1, head.epoch()), frames);
+        return HistoryStore.recovery(
+                head,
+                since,
+                size,
+                nowSeconds(),
+                (from, to) -> range(channel, from, to).stream()
+                        .map(DynamoDbHistoryStore::message)
+                        .toList());
     }
 
     @Override
@@ -157,10 +147,9 @@ public final class DynamoDbHistoryStore implements HistoryStore {
         long from = Math.max(1, latest - Math.min(limit, size) + 1);
         List<Message> messages = new ArrayList<>();
         for (Map<String, AttributeValue> item : range(channel, from, latest)) {
-            long expiresAt = number(item.get(EXPIRES_AT));
-            if (epoch.equals(item.get(EPOCH).s()) && expiresAt > now) {
-                messages.add(new Message(
-                        number(item.get(OFFSET)), epoch, item.get(FRAME).b().asByteArray(), expiresAt));
+            Message m = message(item);
+            if (epoch.equals(m.epoch()) && m.expiresAt() > now) {
+                messages.add(m);
             }
         }
         return messages;
@@ -181,7 +170,7 @@ public final class DynamoDbHistoryStore implements HistoryStore {
             if (head != null && number(head.get(EXPIRES_AT)) > now) {
                 return new Position(number(head.get(LATEST)), head.get(EPOCH).s());
             }
-            String epoch = newEpoch();
+            String epoch = HistoryStore.newEpoch();
             try {
                 putHead(channel, epoch, now, now + ttl.toSeconds());
                 return new Position(0, epoch);
@@ -204,7 +193,7 @@ public final class DynamoDbHistoryStore implements HistoryStore {
     /** Starts a new epoch, unless another caller has renewed or replaced the expired head meanwhile. */
     private void replaceExpiredHead(String channel, long now, long expiresAt) {
         try {
-            putHead(channel, newEpoch(), now, expiresAt);
+            putHead(channel, HistoryStore.newEpoch(), now, expiresAt);
         } catch (ConditionalCheckFailedException renewed) {
             // someone else did: the next UpdateItem takes its next offset
         }
@@ -222,15 +211,6 @@ public final class DynamoDbHistoryStore implements HistoryStore {
                 .conditionExpression("attribute_not_exists(#epoch) OR #exp <= :now")
                 .expressionAttributeNames(Map.of("#epoch", EPOCH, "#exp", EXPIRES_AT))
                 .expressionAttributeValues(Map.of(":now", n(now)))));
-    }
-
-    /**
-     * An epoch nobody else has: a random UUID made when it is needed, never at init, so that execution environments
-     * restored from one SnapStart snapshot do not share it
-     * (https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html).
-     */
-    static String newEpoch() {
-        return UUID.randomUUID().toString();
     }
 
     // ---------------------------------------------------------------- reads
@@ -252,6 +232,14 @@ public final class DynamoDbHistoryStore implements HistoryStore {
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
         return items;
+    }
+
+    private static Message message(Map<String, AttributeValue> item) {
+        return new Message(
+                number(item.get(OFFSET)),
+                item.get(EPOCH).s(),
+                item.get(FRAME).b().asByteArray(),
+                number(item.get(EXPIRES_AT)));
     }
 
     private long nowSeconds() {

@@ -68,6 +68,53 @@ public interface HistoryStore extends AutoCloseable {
     /** Up to {@code limit} of the channel's kept messages, the latest ones, oldest first. */
     List<Message> recent(String channel, int limit);
 
+    /**
+     * A new epoch nobody else has: a random UUID, made when it is needed and never at init, so that execution
+     * environments restored from one SnapStart snapshot do not share it
+     * (https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html).
+     */
+    static String newEpoch() {
+        return java.util.UUID.randomUUID().toString();
+    }
+
+    /**
+     * The rules of {@link #recover} that both stores follow, given the channel's live {@code head}: refused for
+     * another epoch, an offset ahead of the head or more than {@code size} behind it; else the messages that
+     * {@code range} reads for offsets {@code since+1}…{@code head} (in offset order, rows of other epochs included),
+     * refused when one of them has expired or when a kept one follows a missing one. A missing tail is left out:
+     * the recovery's position is then the last offset given (see {@link DynamoDbHistoryStore}).
+     *
+     * @param nowSeconds epoch seconds; a message whose {@code expiresAt} is not after it has expired
+     * @param range      reads the messages of offsets {@code from}…{@code to}
+     */
+    static Recovery recovery(
+            Position head,
+            Position since,
+            int size,
+            long nowSeconds,
+            java.util.function.BiFunction<Long, Long, List<Message>> range) {
+        long behind = head.offset() - since.offset();
+        if (!head.epoch().equals(since.epoch()) || behind < 0 || behind > size) {
+            return new Recovery(false, head, List.of());
+        }
+        if (behind == 0) {
+            return new Recovery(true, head, List.of());
+        }
+        List<byte[]> frames = new java.util.ArrayList<>();
+        long next = since.offset() + 1;
+        for (Message m : range.apply(next, head.offset())) {
+            if (!head.epoch().equals(m.epoch())) {
+                continue; // another epoch's row: this epoch's message of that offset is not there (yet)
+            }
+            if (m.expiresAt() <= nowSeconds || m.offset() != next) {
+                return new Recovery(false, head, List.of()); // expired, or kept after a missing one
+            }
+            frames.add(m.frame());
+            next++;
+        }
+        return new Recovery(true, new Position(next - 1, head.epoch()), frames);
+    }
+
     @Override
     void close();
 }
