@@ -74,7 +74,7 @@ public final class ConfigLoader {
     /**
      * A value given on the command line.
      *
-     * @param key    the dotted key it sets, one of {@link #keys()}: {@code app}, {@code memory.send}, …
+     * @param key    the dotted key it sets, one of {@link FileConfig#leafKeys()}: {@code app}, {@code memory.send}, …
      * @param option how the user wrote it, for messages: {@code --app}
      * @param value  as typed
      */
@@ -83,7 +83,7 @@ public final class ConfigLoader {
             Objects.requireNonNull(option, "option");
             Objects.requireNonNull(value, "value");
             if (!FileConfig.leafKeys().contains(key)) {
-                throw new IllegalArgumentException("no config key '" + key + "' (keys: " + keys() + ")");
+                throw new IllegalArgumentException("no config key '" + key + "' (keys: " + FileConfig.leafKeys() + ")");
             }
         }
     }
@@ -97,16 +97,6 @@ public final class ConfigLoader {
     public ConfigLoader(Path workingDir, Map<String, String> env) {
         this.workingDir = Objects.requireNonNull(workingDir, "workingDir");
         this.env = Map.copyOf(env);
-    }
-
-    /** The keys of the configuration, dotted, in the file's order: app, stage, …, memory.all, …, auth.mode, …, publish. */
-    public static List<String> keys() {
-        return FileConfig.leafKeys();
-    }
-
-    /** Defaults, the environment and {@code wsctl.yaml} (or {@code $WSCTL_CONFIG}), without flags. */
-    public StackConfig load() {
-        return load(null, List.of());
     }
 
     /**
