@@ -27,13 +27,8 @@ final class ApiResource implements Resource<ApiResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "api";
-    }
-
-    @Override
-    public String name() {
-        return name;
+    public Id id() {
+        return new Id("api", name);
     }
 
     @Override

@@ -68,13 +68,8 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "routes";
-    }
-
-    @Override
-    public String name() {
-        return name;
+    public Id id() {
+        return new Id("routes", name);
     }
 
     @Override

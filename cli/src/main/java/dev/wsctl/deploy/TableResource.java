@@ -47,13 +47,8 @@ final class TableResource implements Resource<TableResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "table";
-    }
-
-    @Override
-    public String name() {
-        return name;
+    public Id id() {
+        return new Id("table", name);
     }
 
     @Override
