@@ -271,16 +271,11 @@ public final class CloudFormationDeploy {
                         .parameterValue(key)
                         .build()));
         if (template.hasParameter(Template.AUTH_SECRET)) {
-            parameters.add(
-                    keepSecret
-                            ? Parameter.builder()
-                                    .parameterKey(Template.AUTH_SECRET)
-                                    .usePreviousValue(true)
-                                    .build()
-                            : Parameter.builder()
-                                    .parameterKey(Template.AUTH_SECRET)
-                                    .parameterValue(AuthSettings.encodeSecret(AuthSettings.newSecret()))
-                                    .build());
+            Parameter.Builder secret = Parameter.builder().parameterKey(Template.AUTH_SECRET);
+            parameters.add((keepSecret
+                            ? secret.usePreviousValue(true)
+                            : secret.parameterValue(AuthSettings.encodeSecret(AuthSettings.newSecret())))
+                    .build());
         }
         return parameters;
     }
@@ -321,25 +316,24 @@ public final class CloudFormationDeploy {
                                         d -> d.stackName(stackName).changeSetName(name))
                                 .stream()
                                 .flatMap(page -> page.changes().stream())
-                                .map(c -> {
-                                    var rc = c.resourceChange();
-                                    return new ResourceChange(
-                                            rc.actionAsString(),
-                                            rc.logicalResourceId(),
-                                            rc.resourceType(),
-                                            "True".equals(rc.replacementAsString()),
-                                            rc.details().stream()
-                                                    .map(d -> d.target() == null
-                                                                    || d.target()
-                                                                                    .name()
-                                                                            == null
-                                                            ? d.target().attributeAsString()
-                                                            : d.target().name())
-                                                    .distinct()
-                                                    .toList());
-                                })
+                                .map(c -> resourceChange(c.resourceChange()))
                                 .toList());
         return Optional.of(new ChangeSet(stackName, type, changes, secret));
+    }
+
+    private static ResourceChange resourceChange(
+            software.amazon.awssdk.services.cloudformation.model.ResourceChange rc) {
+        return new ResourceChange(
+                rc.actionAsString(),
+                rc.logicalResourceId(),
+                rc.resourceType(),
+                "True".equals(rc.replacementAsString()),
+                rc.details().stream()
+                        .map(d -> d.target().name() == null
+                                ? d.target().attributeAsString()
+                                : d.target().name())
+                        .distinct()
+                        .toList());
     }
 
     private void deleteChangeSet(String name) {
