@@ -3,6 +3,7 @@ package dev.wsctl.fanout;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.awshttp.NotSent;
 import dev.wsctl.connections.ConnectionsEndpoint;
+import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionStore;
@@ -10,6 +11,7 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -188,6 +190,77 @@ public final class Fanout {
         }
         log.write(line);
         return report;
+    }
+
+    /**
+     * Posts {@code payloads} to one connection in their order, each after the previous one was delivered: a
+     * recovery's replay, where order matters and posts in flight together could arrive in any order. A throttled
+     * post, or one that never reached the endpoint, is retried after the options' backoff as in a fan-out; the first
+     * that is not delivered ends the replay (a connection found gone has its rows removed). Logs one line. Returns
+     * how many were delivered.
+     */
+    public int replay(String connectionId, List<byte[]> payloads) {
+        long start = System.nanoTime();
+        int delivered = 0;
+        String error = null;
+        for (byte[] payload : payloads) {
+            error = postInOrder(connectionId, ConnectionsEndpoint.Payload.of(payload));
+            if (error != null) {
+                break;
+            }
+            delivered++;
+        }
+        ObjectNode line = Json.object();
+        line.put("event", "replay");
+        line.put("connectionId", connectionId);
+        line.put("messages", payloads.size());
+        line.put("delivered", delivered);
+        line.put("millis", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        if (error != null) {
+            line.put("error", error);
+        }
+        log.write(line);
+        return delivered;
+    }
+
+    /** One post, waited for and retried while throttled or unsent; null when delivered, else what it came to. */
+    private String postInOrder(String connectionId, ConnectionsEndpoint.Payload payload) {
+        for (int attempt = 1; ; attempt++) {
+            rateCap.acquire();
+            String retryable;
+            try {
+                ConnectionsEndpoint.Answer answer =
+                        api.post(connectionId, payload).join();
+                switch (answer.outcome()) {
+                    case DELIVERED -> {
+                        return null;
+                    }
+                    case GONE -> {
+                        store.disconnect(connectionId);
+                        return answer.error();
+                    }
+                    case FAILED -> {
+                        return answer.error();
+                    }
+                    default -> retryable = answer.error();
+                }
+            } catch (CompletionException | CancellationException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                if (!isUnsent(cause)) {
+                    return cause.toString();
+                }
+                retryable = cause.toString();
+            }
+            if (attempt >= options.maxAttempts()) {
+                return retryable;
+            }
+            try {
+                Thread.sleep(options.backoff().computeDelay(attempt + 1).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
     }
 
     /** The state of one fan-out; callbacks run on the HTTP client's threads. */
