@@ -357,6 +357,7 @@ public final class LocalCommand implements Callable<Integer> {
             limits = limits.withMaxConnectionDuration(maxConnectionDuration);
         }
         StackConfig.Fanout fanout = stack.fanout();
+        StackConfig.History history = stack.history();
         // workers run in-process here, all under one rate cap
         return new LocalStack.Config(
                 host,
@@ -371,7 +372,8 @@ public final class LocalCommand implements Callable<Integer> {
                 limits,
                 auth,
                 JsonLog.discard(),
-                new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.empty()));
+                new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.empty()),
+                new Settings.History(history.channels(), history.size(), history.ttl(), Optional.empty()));
     }
 
     /** wsctl.yaml (or --config), the WSCTL_* environment and the flags above, validated as deploy validates them. */
