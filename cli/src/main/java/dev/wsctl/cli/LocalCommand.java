@@ -80,7 +80,7 @@ public final class LocalCommand implements Callable<Integer> {
             names = "--config",
             paramLabel = "FILE",
             description =
-                    "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout (shardSize, maxRate, burst; concurrency bounds the posts in flight on AWS only, since the local stack delivers in-process), publish and auth (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
+                    "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout (shardSize, maxRate, burst; concurrency bounds the posts in flight on AWS only, since the local stack delivers in-process), publish, auth and history (kept in the state directory's local.db) (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
     Path configFile;
 
     @Option(
