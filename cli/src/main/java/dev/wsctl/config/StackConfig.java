@@ -4,6 +4,7 @@ import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionTable;
+import dev.wsctl.store.HistoryTable;
 import java.net.URI;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -75,6 +76,12 @@ public record StackConfig(
      */
     public static final List<String> FUNCTIONS =
             List.of("connect", "disconnect", "channels", "send", "default", AUTHORIZE, FANOUT);
+
+    /**
+     * The history table's name in the functions' environment (docs/presence-and-history.md). Every function that
+     * reads {@link Settings} gets it, as it gets the connection table: the history channels, when named, need it.
+     */
+    static final String ENV_HISTORY_TABLE = "WSCTL_HISTORY_TABLE";
 
     public static final String TAG_APP = "wsctl:app";
     public static final String TAG_STAGE = "wsctl:stage";
@@ -332,6 +339,14 @@ public record StackConfig(
         return ConnectionTable.name(app, stage);
     }
 
+    /**
+     * The history table, {@code {app}-{stage}-history}: deployed whatever {@code history.channels} says (on demand, it
+     * costs nothing idle), so that turning history on or off changes no table.
+     */
+    public String historyTableName() {
+        return HistoryTable.name(app, stage);
+    }
+
     /** The user's tags plus {@code wsctl:app} and {@code wsctl:stage}: what every resource carries. */
     public Map<String, String> allTags() {
         Map<String, String> all = new TreeMap<>(tags);
@@ -359,6 +374,7 @@ public record StackConfig(
         env.put(Settings.ENV_FANOUT_MAX_RATE, String.valueOf(fanout.maxRate()));
         env.put(Settings.ENV_FANOUT_BURST, String.valueOf(fanout.burst()));
         env.put(Settings.ENV_FANOUT_FUNCTION, functionTarget(FANOUT));
+        env.put(ENV_HISTORY_TABLE, historyTableName());
         return Collections.unmodifiableMap(env);
     }
 

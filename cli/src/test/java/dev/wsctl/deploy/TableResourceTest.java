@@ -35,21 +35,21 @@ class TableResourceTest {
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
                 .build()) {
-            TableResource.createTable(moto, table, Map.of("wsctl:app", "wsctl-table"));
+            TableResource.createTable(moto, TableResource.CONNECTIONS, table, Map.of("wsctl:app", "wsctl-table"));
             assertThat(moto.describeTable(r -> r.tableName(table))
                             .join()
                             .table()
                             .tableStatus())
                     .isEqualTo(TableStatus.ACTIVE);
-            TableResource.createTable(moto, table, Map.of()); // it exists: no error
+            TableResource.createTable(moto, TableResource.CONNECTIONS, table, Map.of()); // it exists: no error
 
-            TableResource.enableTtl(moto, table);
+            TableResource.enableTtl(moto, TableResource.CONNECTIONS, table);
             assertThat(moto.describeTimeToLive(r -> r.tableName(table)).join().timeToLiveDescription())
                     .satisfies(ttl -> {
                         assertThat(ttl.attributeName()).isEqualTo(ConnectionTable.EXPIRES_AT);
                         assertThat(ttl.timeToLiveStatus()).isEqualTo(TimeToLiveStatus.ENABLED);
                     });
-            TableResource.enableTtl(moto, table);
+            TableResource.enableTtl(moto, TableResource.CONNECTIONS, table);
             assertThat(calls.count("dynamodb:UpdateTimeToLive"))
                     .as("enabled once: DynamoDB refuses to enable it twice")
                     .isEqualTo(1);
@@ -61,8 +61,9 @@ class TableResourceTest {
     void ttlOnAServerWithoutUpdateTimeToLiveIsReportedNotThrown() {
         String table = ConnectionTable.name("wsctl-table", "no-ttl");
         try (DynamoDbAsyncClient client = DYNALITE.newClient()) {
-            TableResource.createTable(client, table, Map.of());
-            TableResource.enableTtl(client, table); // no error: rows just do not expire there
+            TableResource.createTable(client, TableResource.CONNECTIONS, table, Map.of());
+            TableResource.enableTtl(
+                    client, TableResource.CONNECTIONS, table); // no error: rows just do not expire there
             assertThat(client.describeTable(r -> r.tableName(table))
                             .join()
                             .table()
