@@ -371,7 +371,10 @@ public record StackConfig(
         return ConnectionTable.name(app, stage);
     }
 
-    /** The history table, {@code {app}-{stage}-history}; the stack has it when {@link History#enabled()}. */
+    /**
+     * The history table, {@code {app}-{stage}-history}: deployed whatever {@code history.channels} says (on demand, it
+     * costs nothing idle), so that turning history on or off changes no table.
+     */
     public String historyTableName() {
         return HistoryTable.name(app, stage);
     }
@@ -403,11 +406,11 @@ public record StackConfig(
         env.put(Settings.ENV_FANOUT_MAX_RATE, String.valueOf(fanout.maxRate()));
         env.put(Settings.ENV_FANOUT_BURST, String.valueOf(fanout.burst()));
         env.put(Settings.ENV_FANOUT_FUNCTION, functionTarget(FANOUT));
+        env.put(Settings.ENV_HISTORY_TABLE, historyTableName());
         if (history.enabled()) {
             env.put(Settings.ENV_HISTORY_CHANNELS, String.join(" ", history.channels()));
             env.put(Settings.ENV_HISTORY_SIZE, String.valueOf(history.size()));
             env.put(Settings.ENV_HISTORY_TTL, String.valueOf(history.ttl().toSeconds()));
-            env.put(Settings.ENV_HISTORY_TABLE, historyTableName());
         }
         return Collections.unmodifiableMap(env);
     }

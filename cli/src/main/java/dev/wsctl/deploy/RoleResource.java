@@ -61,6 +61,7 @@ final class RoleResource implements Resource<RoleResource.State> {
                                 "function", name,
                                 "stage", stage,
                                 "tableArn", outputs.get("table.arn"),
+                                "historyTableArn", outputs.get("historyTable.arn"),
                                 "apiId", outputs.get("api.id"),
                                 "worker", worker,
                                 "alias", FunctionResource.ALIAS)),

@@ -14,7 +14,7 @@ import java.util.function.BiFunction;
 import software.amazon.awssdk.regions.Region;
 
 /**
- * Every resource of one {@code {app}-{stage}} stack, in dependency order: the table and the API first
+ * Every resource of one {@code {app}-{stage}} stack, in dependency order: the tables and the API first
  * (roles are scoped to their ARNs), then each function's role, the functions, their permissions (API Gateway's, for
  * every function but the fan-out worker, which only the send function invokes), the worker's asynchronous invocation
  * settings, the authorizer, the routing table and the stage. Destroy runs the same list backwards.
@@ -119,6 +119,7 @@ public final class Stack {
             out.put("callbackUrl", Endpoints.callbackUrl(outputs, outputs.get("api.id")));
         }
         out.put("table", config.tableName());
+        out.put("historyTable", config.historyTableName());
         for (String fn : config.functions()) {
             out.put("function." + fn, config.functionName(fn));
         }
@@ -144,7 +145,8 @@ public final class Stack {
         String alias = config.snapStart() ? FunctionResource.ALIAS : null;
         String worker = config.functionName(StackConfig.FANOUT);
         List<Resource<?>> resources = new ArrayList<>();
-        resources.add(new TableResource(aws.dynamoDb(), config.tableName(), tags));
+        resources.add(new TableResource(aws.dynamoDb(), TableResource.CONNECTIONS, config.tableName(), tags));
+        resources.add(new TableResource(aws.dynamoDb(), TableResource.HISTORY, config.historyTableName(), tags));
         resources.add(new ApiResource(aws.apiGateway(), config.prefix(), tags));
         for (String fn : StackConfig.FUNCTIONS) {
             resources.add(Absent.unless(

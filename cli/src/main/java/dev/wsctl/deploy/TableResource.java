@@ -6,14 +6,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.store.ConnectionTable;
+import dev.wsctl.store.HistoryTable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
@@ -24,10 +28,29 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.Tag;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
+import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveRequest;
 
-/** The connection table: on demand, the {@code by-channel} index, TTL on {@code expiresAt}, tags. */
+/**
+ * One DynamoDB table of the stack, on demand, with TTL and tags, in the layout its store describes: the connection
+ * table ({@link #CONNECTIONS}: key, {@code by-channel} index, TTL on {@code expiresAt}) or the history table
+ * ({@link #HISTORY}: key channel and offset, TTL on {@code expiresAt}).
+ */
 final class TableResource implements Resource<TableResource.State> {
-    static final String LOGICAL_ID = "ConnectionsTable";
+    /**
+     * What one table of the stack is: the CreateTable and UpdateTimeToLive requests its store describes it by, its
+     * logical id in a template, and the prefix of the outputs it publishes ({@code {output}.arn}, {@code .name}).
+     */
+    record Layout(
+            String logicalId,
+            String output,
+            BiFunction<String, Map<String, String>, CreateTableRequest> createTable,
+            Function<String, UpdateTimeToLiveRequest> enableTtl) {}
+
+    static final Layout CONNECTIONS = new Layout(
+            "ConnectionsTable", "table", ConnectionTable::createTableRequest, ConnectionTable::enableTtlRequest);
+    static final Layout HISTORY = new Layout(
+            "ChannelHistoryTable", "historyTable", HistoryTable::createTableRequest, HistoryTable::enableTtlRequest);
+
     /** DescribeTable every 2 s while the table is CREATING, for at most 5 minutes. */
     private static final WaiterOverrideConfiguration UNTIL_ACTIVE = WaiterOverrideConfiguration.builder()
             .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofSeconds(2)))
@@ -38,11 +61,13 @@ final class TableResource implements Resource<TableResource.State> {
     record State(String keys, boolean ttl, Map<String, String> tags) {}
 
     private final DynamoDbAsyncClient dynamo;
+    private final Layout layout;
     private final String name;
     private final Map<String, String> tags;
 
-    TableResource(DynamoDbAsyncClient dynamo, String name, Map<String, String> tags) {
+    TableResource(DynamoDbAsyncClient dynamo, Layout layout, String name, Map<String, String> tags) {
         this.dynamo = dynamo;
+        this.layout = layout;
         this.name = name;
         this.tags = Map.copyOf(tags);
     }
@@ -54,7 +79,7 @@ final class TableResource implements Resource<TableResource.State> {
 
     @Override
     public State desired(Outputs outputs) {
-        var request = ConnectionTable.createTableRequest(name, tags);
+        var request = layout.createTable().apply(name, tags);
         return new State(
                 keys(
                         request.keySchema(),
@@ -74,10 +99,12 @@ final class TableResource implements Resource<TableResource.State> {
             return Optional.empty();
         }
         var table = described.table();
-        outputs.put("table.arn", table.tableArn());
-        outputs.put("table.name", name);
-        boolean ttlOn =
-                ttlOn(join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription());
+        outputs.put(layout.output() + ".arn", table.tableArn());
+        outputs.put(layout.output() + ".name", name);
+        boolean ttlOn = ttlOn(
+                layout,
+                name,
+                join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription());
         Map<String, String> actualTags =
                 join(dynamo.listTagsOfResource(r -> r.resourceArn(table.tableArn()))).tags().stream()
                         .collect(Collectors.toMap(Tag::key, Tag::value));
@@ -105,8 +132,8 @@ final class TableResource implements Resource<TableResource.State> {
 
     @Override
     public void create(State desired, Outputs outputs) {
-        createTable(dynamo, name, tags);
-        enableTtl(dynamo, name);
+        createTable(dynamo, layout, name, tags);
+        enableTtl(dynamo, layout, name);
         actual(outputs);
     }
 
@@ -114,9 +141,9 @@ final class TableResource implements Resource<TableResource.State> {
      * Creates the table unless it exists ({@code ResourceInUseException} is fine) and waits with the SDK's
      * {@code TableExists} waiter until it is ACTIVE.
      */
-    static void createTable(DynamoDbAsyncClient dynamo, String name, Map<String, String> tags) {
+    static void createTable(DynamoDbAsyncClient dynamo, Layout layout, String name, Map<String, String> tags) {
         try {
-            join(dynamo.createTable(ConnectionTable.createTableRequest(name, tags)));
+            join(dynamo.createTable(layout.createTable().apply(name, tags)));
         } catch (ResourceInUseException exists) {
             // created before
         }
@@ -126,13 +153,16 @@ final class TableResource implements Resource<TableResource.State> {
     }
 
     /**
-     * Enables TTL on {@code expiresAt} unless it already is (DynamoDB refuses to enable it twice); a server without
+     * Enables TTL on the layout's attribute unless it already is (DynamoDB refuses to enable it twice); a server without
      * UpdateTimeToLive (dynalite, a DynamoDB-protocol server) is no error: rows will not expire there.
      */
-    static void enableTtl(DynamoDbAsyncClient dynamo, String name) {
+    static void enableTtl(DynamoDbAsyncClient dynamo, Layout layout, String name) {
         try {
-            if (!ttlOn(join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription())) {
-                join(dynamo.updateTimeToLive(ConnectionTable.enableTtlRequest(name)));
+            if (!ttlOn(
+                    layout,
+                    name,
+                    join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription())) {
+                join(dynamo.updateTimeToLive(layout.enableTtl().apply(name)));
             }
         } catch (DynamoDbException e) {
             if (e.awsErrorDetails() == null
@@ -142,9 +172,13 @@ final class TableResource implements Resource<TableResource.State> {
         }
     }
 
-    private static boolean ttlOn(TimeToLiveDescription ttl) {
+    private static boolean ttlOn(Layout layout, String name, TimeToLiveDescription ttl) {
         return ttl != null
-                && ConnectionTable.EXPIRES_AT.equals(ttl.attributeName())
+                && layout.enableTtl()
+                        .apply(name)
+                        .timeToLiveSpecification()
+                        .attributeName()
+                        .equals(ttl.attributeName())
                 && (ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLED
                         || ttl.timeToLiveStatus() == TimeToLiveStatus.ENABLING);
     }
@@ -152,10 +186,10 @@ final class TableResource implements Resource<TableResource.State> {
     @Override
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
         if (Diff.names(changes, "ttl")) {
-            enableTtl(dynamo, name);
+            enableTtl(dynamo, layout, name);
         }
         if (Diff.names(changes, "tags")) {
-            String arn = outputs.get("table.arn");
+            String arn = outputs.get(layout.output() + ".arn");
             Diff.syncTags(
                     actual.tags(),
                     desired.tags(),
@@ -173,8 +207,8 @@ final class TableResource implements Resource<TableResource.State> {
     /** From the same CreateTable and UpdateTimeToLive requests that {@link #create} sends. */
     @Override
     public void template(State desired, Template template, Outputs outputs) {
-        var request = ConnectionTable.createTableRequest(name, tags);
-        ObjectNode p = template.resource(LOGICAL_ID, "AWS::DynamoDB::Table");
+        var request = layout.createTable().apply(name, tags);
+        ObjectNode p = template.resource(layout.logicalId(), "AWS::DynamoDB::Table");
         p.put("TableName", name);
         p.put("BillingMode", request.billingModeAsString());
         ArrayNode attributes = p.putArray("AttributeDefinitions");
@@ -184,21 +218,26 @@ final class TableResource implements Resource<TableResource.State> {
                         .put("AttributeName", a.attributeName())
                         .put("AttributeType", a.attributeTypeAsString()));
         p.set("KeySchema", keySchema(request.keySchema()));
-        ArrayNode indexes = p.putArray("GlobalSecondaryIndexes");
-        for (var index : request.globalSecondaryIndexes()) {
-            ObjectNode i = indexes.addObject().put("IndexName", index.indexName());
-            i.set("KeySchema", keySchema(index.keySchema()));
-            i.putObject("Projection").put("ProjectionType", index.projection().projectionTypeAsString());
+        if (request.hasGlobalSecondaryIndexes()) {
+            indexes(p.putArray("GlobalSecondaryIndexes"), request);
         }
         if (desired.ttl()) {
-            var ttl = ConnectionTable.enableTtlRequest(name).timeToLiveSpecification();
+            var ttl = layout.enableTtl().apply(name).timeToLiveSpecification();
             p.putObject("TimeToLiveSpecification")
                     .put("AttributeName", ttl.attributeName())
                     .put("Enabled", ttl.enabled());
         }
         p.set("Tags", Template.tagList(desired.tags()));
-        outputs.put("table.arn", Template.attribute(LOGICAL_ID, "Arn"));
-        outputs.put("table.name", Template.ref(LOGICAL_ID));
+        outputs.put(layout.output() + ".arn", Template.attribute(layout.logicalId(), "Arn"));
+        outputs.put(layout.output() + ".name", Template.ref(layout.logicalId()));
+    }
+
+    private static void indexes(ArrayNode indexes, CreateTableRequest request) {
+        for (var index : request.globalSecondaryIndexes()) {
+            ObjectNode i = indexes.addObject().put("IndexName", index.indexName());
+            i.set("KeySchema", keySchema(index.keySchema()));
+            i.putObject("Projection").put("ProjectionType", index.projection().projectionTypeAsString());
+        }
     }
 
     private static ArrayNode keySchema(List<KeySchemaElement> keys) {

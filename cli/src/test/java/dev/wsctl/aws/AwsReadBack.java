@@ -178,28 +178,30 @@ public final class AwsReadBack implements AutoCloseable {
                             + stage.defaultRouteSettings().throttlingBurstLimit() + " tags "
                             + new TreeMap<>(stage.tags())));
         });
-        optional(() -> dynamoDb.describeTable(r -> r.tableName(prefix + "-connections"))
-                        .table())
-                .ifPresent(t -> {
-                    all.add("dynamodb table " + t.tableName() + " keys " + t.keySchema() + " billing "
-                            + (t.billingModeSummary() == null
-                                    ? null
-                                    : t.billingModeSummary().billingModeAsString())
-                            + " indexes "
-                            + (t.globalSecondaryIndexes() == null
-                                    ? List.of()
-                                    : t.globalSecondaryIndexes().stream()
-                                            .map(i -> i.indexName() + " " + i.keySchema() + " "
-                                                    + i.projection().projectionTypeAsString())
-                                            .toList())
-                            + " tags "
-                            + dynamoDb.listTagsOfResource(r -> r.resourceArn(t.tableArn()))
-                                    .tags());
-                    all.add("dynamodb ttl " + t.tableName() + " "
-                            + dynamoDb.describeTimeToLive(r -> r.tableName(t.tableName()))
-                                    .timeToLiveDescription()
-                                    .attributeName());
-                });
+        // the connection table and the history table
+        for (String table : List.of(prefix + "-connections", prefix + "-history")) {
+            optional(() -> dynamoDb.describeTable(r -> r.tableName(table)).table())
+                    .ifPresent(t -> {
+                        all.add("dynamodb table " + t.tableName() + " keys " + t.keySchema() + " billing "
+                                + (t.billingModeSummary() == null
+                                        ? null
+                                        : t.billingModeSummary().billingModeAsString())
+                                + " indexes "
+                                + (t.globalSecondaryIndexes() == null
+                                        ? List.of()
+                                        : t.globalSecondaryIndexes().stream()
+                                                .map(i -> i.indexName() + " " + i.keySchema() + " "
+                                                        + i.projection().projectionTypeAsString())
+                                                .toList())
+                                + " tags "
+                                + dynamoDb.listTagsOfResource(r -> r.resourceArn(t.tableArn()))
+                                        .tags());
+                        all.add("dynamodb ttl " + t.tableName() + " "
+                                + dynamoDb.describeTimeToLive(r -> r.tableName(t.tableName()))
+                                        .timeToLiveDescription()
+                                        .attributeName());
+                    });
+        }
         String apiId = api(prefix).map(Api::apiId).orElse("{none}");
         return all.stream().map(l -> l.replace(apiId, "{api}")).sorted().toList();
     }

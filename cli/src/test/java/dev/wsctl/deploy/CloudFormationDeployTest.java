@@ -202,12 +202,13 @@ class CloudFormationDeployTest {
         assertThat(cloudFormation.template(STACK))
                 .as("the stack is wsctl template's")
                 .isEqualTo(YAML.readTree(wsctl("template").out()));
-        assertThat(cloudFormation.resources(STACK)).hasSize(51);
+        assertThat(cloudFormation.resources(STACK)).hasSize(52);
 
         assertThat(r.out())
                 .startsWith("Change set (CREATE) of stack chat-dev:\n")
                 .contains(
                         "+ add AWS::DynamoDB::Table ConnectionsTable",
+                        "+ add AWS::DynamoDB::Table ChannelHistoryTable",
                         "+ add AWS::Lambda::Function SendFunction",
                         "+ add AWS::ApiGatewayV2::Stage Stage")
                 .contains(
@@ -399,6 +400,7 @@ class CloudFormationDeployTest {
                 .startsWith("wss://")
                 .endsWith(".execute-api.us-east-1.amazonaws.com/dev");
         assertThat(endpoints.get("table").asText()).isEqualTo("chat-dev-connections");
+        assertThat(endpoints.get("historyTable").asText()).isEqualTo("chat-dev-history");
         assertThat(endpoints.get("function.send").asText()).isEqualTo("chat-dev-send");
     }
 
@@ -443,12 +445,13 @@ class CloudFormationDeployTest {
         assertThat(mutatingCalls()).containsExactly("cloudformation:DeleteStack");
         List<String> lines = r.out().lines().toList();
         assertThat(lines)
-                .hasSize(52)
+                .hasSize(53)
                 .allMatch(l -> l.startsWith("- delete AWS::"))
                 .contains(
                         "- delete AWS::Lambda::Function chat-dev-send",
-                        "- delete AWS::DynamoDB::Table chat-dev-connections");
-        assertThat(lines.get(51)).isEqualTo("- delete AWS::CloudFormation::Stack chat-dev");
+                        "- delete AWS::DynamoDB::Table chat-dev-connections",
+                        "- delete AWS::DynamoDB::Table chat-dev-history");
+        assertThat(lines.get(52)).isEqualTo("- delete AWS::CloudFormation::Stack chat-dev");
         List<String> events =
                 r.err().lines().filter(l -> l.matches("[A-Z_]+ +AWS::.*")).toList();
         assertThat(events.get(0)).matches("DELETE_IN_PROGRESS +AWS::CloudFormation::Stack +chat-dev  User Initiated");
@@ -474,9 +477,9 @@ class CloudFormationDeployTest {
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode plan = Jackson.mapper().readTree(r.out()).get("plan");
         assertThat(plan)
-                .hasSize(52)
+                .hasSize(53)
                 .allSatisfy(step -> assertThat(step.get("action").asText()).isEqualTo("delete"));
-        assertThat(plan.get(51).get("kind").asText()).isEqualTo("AWS::CloudFormation::Stack");
+        assertThat(plan.get(52).get("kind").asText()).isEqualTo("AWS::CloudFormation::Stack");
     }
 
     @Test

@@ -166,6 +166,28 @@ class DeployTest {
                         .tags())
                 .extracting(tag -> tag.key() + "=" + tag.value())
                 .contains("wsctl:app=" + app, "wsctl:stage=dev");
+        var history =
+                aws.dynamoDb.describeTable(t -> t.tableName(stack + "-history")).table();
+        assertThat(history.keySchema())
+                .extracting(k -> k.attributeName() + " " + k.keyTypeAsString())
+                .containsExactly("channel HASH", "offset RANGE");
+        assertThat(history.attributeDefinitions())
+                .extracting(a -> a.attributeName() + " " + a.attributeTypeAsString())
+                .containsExactlyInAnyOrder("channel S", "offset N");
+        assertThat(history.globalSecondaryIndexes()).isEmpty();
+        assertThat(history.billingModeSummary().billingModeAsString()).isEqualTo("PAY_PER_REQUEST");
+        assertThat(aws.dynamoDb
+                        .describeTimeToLive(t -> t.tableName(stack + "-history"))
+                        .timeToLiveDescription())
+                .satisfies(ttl -> {
+                    assertThat(ttl.attributeName()).isEqualTo("expiresAt");
+                    assertThat(ttl.timeToLiveStatusAsString()).isEqualTo("ENABLED");
+                });
+        assertThat(aws.dynamoDb
+                        .listTagsOfResource(t -> t.resourceArn(history.tableArn()))
+                        .tags())
+                .extracting(tag -> tag.key() + "=" + tag.value())
+                .contains("wsctl:app=" + app, "wsctl:stage=dev");
         assertThat(aws.api(stack).orElseThrow().tags())
                 .containsEntry("wsctl:app", app)
                 .containsEntry("wsctl:stage", "dev");
@@ -195,6 +217,7 @@ class DeployTest {
             assertThat(f.role()).endsWith(":role/" + name);
             assertThat(f.environment().variables())
                     .containsEntry("WSCTL_TABLE", stack + "-connections")
+                    .containsEntry("WSCTL_HISTORY_TABLE", stack + "-history")
                     .containsEntry("WSCTL_CALLBACK_URL", "https://" + api + ".execute-api.us-east-1.amazonaws.com/dev");
             assertThat(f.loggingConfig().logFormatAsString()).isEqualTo("JSON");
             assertThat(f.memorySize()).isEqualTo(1024);
@@ -226,6 +249,16 @@ class DeployTest {
                 .contains(
                         "arn:aws:execute-api:us-east-1:123456789012:" + api + "/dev/POST/@connections/*",
                         "table/" + stack + "-connections/index/by-channel");
+        assertThat(send.toString()).contains("table/" + stack + "-history\"");
+        assertThat(parse(aws.rolePolicy(stack + "-channels", RoleResource.POLICY_NAME))
+                        .toString())
+                .contains("table/" + stack + "-history\"");
+        for (String fn : List.of("connect", "disconnect", "default", "fanout")) {
+            assertThat(aws.rolePolicy(stack + "-" + fn, RoleResource.POLICY_NAME)
+                            .toString())
+                    .as(fn + " has no grant on the history table")
+                    .doesNotContain("-history");
+        }
         assertThat(aws.rolePolicy(stack + "-connect", RoleResource.POLICY_NAME).toString())
                 .doesNotContain("execute-api");
 
@@ -261,6 +294,7 @@ class DeployTest {
         assertThat(r.out())
                 .contains(
                         "+ create table " + stack + "-connections",
+                        "+ create table " + stack + "-history",
                         "+ create function " + stack + "-send",
                         "wss://" + api + ".execute-api.us-east-1.amazonaws.com/dev",
                         "https://" + api + ".execute-api.us-east-1.amazonaws.com/dev");
@@ -280,7 +314,7 @@ class DeployTest {
         assertThat(aws.inventory(stack)).isEqualTo(before);
         assertThat(stage().deploymentId()).isEqualTo(deployment);
         assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count())
-                .isEqualTo(22);
+                .isEqualTo(23);
         assertThat(again.out()).doesNotContain("+ create", "~ update");
     }
 
@@ -487,7 +521,7 @@ class DeployTest {
         CliRun dryJson = deploy("--dry-run", "-o", "json");
         JsonNode plan = parse(dryJson.out()).get("plan");
         assertThat(plan)
-                .hasSize(22)
+                .hasSize(23)
                 .allSatisfy(s -> assertThat(s.get("action").asText()).isEqualTo("unchanged"));
     }
 
@@ -513,12 +547,15 @@ class DeployTest {
     void statusShowsMissingPresentAndDrifted() {
         CliRun before = wsctl("status");
         assertThat(before.code()).isEqualTo(3);
-        assertThat(before.out()).contains("missing    table      " + stack + "-connections");
+        assertThat(before.out())
+                .contains(
+                        "missing    table      " + stack + "-connections",
+                        "missing    table      " + stack + "-history");
         deploy();
         aws.iam.untagRole(u -> u.roleName(stack + "-send").tagKeys("wsctl:app"));
         CliRun after = wsctl("status", "-o", "json");
         JsonNode json = parse(after.out());
-        assertThat(json.get("resources")).hasSize(22);
+        assertThat(json.get("resources")).hasSize(23);
         assertThat(json.get("resources").findValuesAsText("state")).containsOnly("present", "drifted");
         assertThat(json.get("endpoints").get("url").asText()).startsWith("wss://");
         assertThat(json.get("connections").asLong()).isZero();
@@ -579,12 +616,13 @@ class DeployTest {
                 .toList();
         assertThat(lines)
                 .as(status.out())
-                .hasSize(21)
+                .hasSize(22)
                 .doesNotContain("tags")
                 .allMatch(l -> l.startsWith("present ") || l.startsWith("drifted    function ") && !l.contains("tags"));
         assertThat(lines)
                 .contains(
                         "present    table      " + stack + "-connections",
+                        "present    table      " + stack + "-history",
                         "present    api        " + stack,
                         "present    role       " + stack + "-send");
         calls.reset();
@@ -666,8 +704,9 @@ class DeployTest {
                 .contains("Access denied", "sts:GetCallerIdentity")
                 .doesNotContain("\tat ");
         calls.reset();
+        // after CreateTable and UpdateTimeToLive of each table, and CreateApi
         calls.failMutatingCall(
-                4,
+                6,
                 () -> software.amazon.awssdk.services.iam.model.IamException.builder()
                         .message("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole")
                         .statusCode(403)
@@ -817,7 +856,7 @@ class DeployTest {
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(calls.mutatingCalls()).isEmpty();
         assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count())
-                .isEqualTo(26);
+                .isEqualTo(27);
         assertThat(secret()).isEqualTo(secret);
         assertThat(again.out() + again.err()).doesNotContain(secret);
     }
@@ -1114,7 +1153,7 @@ class DeployTest {
                         "+ create permission " + stack + "-authorize:live",
                         "+ create authorizer " + stack + "-authorize");
         JsonNode planned = parse(deploy("--dry-run", "-o", "json").out()).get("plan");
-        assertThat(planned).hasSize(26).anySatisfy(step -> {
+        assertThat(planned).hasSize(27).anySatisfy(step -> {
             assertThat(step.get("kind").asText()).isEqualTo("authorizer");
             assertThat(step.get("action").asText()).isEqualTo("create");
         });
@@ -1227,7 +1266,7 @@ class DeployTest {
                                         + api + "/dev/POST/@connections/*]"),
                         Map.entry(
                                 "RemoveGoneConnection",
-                                "[dynamodb:Query, dynamodb:BatchWriteItem] on "
+                                "[dynamodb:Query, dynamodb:BatchWriteItem, dynamodb:UpdateItem, dynamodb:DeleteItem] on "
                                         + "[arn:aws:dynamodb:us-east-1:123456789012:table/" + stack + "-connections]"));
         assertThat(statements(stack + "-send"))
                 .containsEntry(

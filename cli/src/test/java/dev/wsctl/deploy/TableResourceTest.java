@@ -6,6 +6,7 @@ import dev.wsctl.aws.CallRecorder;
 import dev.wsctl.aws.MotoServer;
 import dev.wsctl.store.ConnectionTable;
 import dev.wsctl.store.Dynalite;
+import dev.wsctl.store.HistoryTable;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -17,7 +18,7 @@ import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 
 /**
- * Creating the connection table and enabling its TTL, against moto's DynamoDB (which has UpdateTimeToLive) and
+ * Creating the stack's tables and enabling their TTL, against moto's DynamoDB (which has UpdateTimeToLive) and
  * dynalite (which has not).
  */
 class TableResourceTest {
@@ -35,21 +36,21 @@ class TableResourceTest {
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
                 .build()) {
-            TableResource.createTable(moto, table, Map.of("wsctl:app", "wsctl-table"));
+            TableResource.createTable(moto, TableResource.CONNECTIONS, table, Map.of("wsctl:app", "wsctl-table"));
             assertThat(moto.describeTable(r -> r.tableName(table))
                             .join()
                             .table()
                             .tableStatus())
                     .isEqualTo(TableStatus.ACTIVE);
-            TableResource.createTable(moto, table, Map.of()); // it exists: no error
+            TableResource.createTable(moto, TableResource.CONNECTIONS, table, Map.of()); // it exists: no error
 
-            TableResource.enableTtl(moto, table);
+            TableResource.enableTtl(moto, TableResource.CONNECTIONS, table);
             assertThat(moto.describeTimeToLive(r -> r.tableName(table)).join().timeToLiveDescription())
                     .satisfies(ttl -> {
                         assertThat(ttl.attributeName()).isEqualTo(ConnectionTable.EXPIRES_AT);
                         assertThat(ttl.timeToLiveStatus()).isEqualTo(TimeToLiveStatus.ENABLED);
                     });
-            TableResource.enableTtl(moto, table);
+            TableResource.enableTtl(moto, TableResource.CONNECTIONS, table);
             assertThat(calls.count("dynamodb:UpdateTimeToLive"))
                     .as("enabled once: DynamoDB refuses to enable it twice")
                     .isEqualTo(1);
@@ -58,11 +59,40 @@ class TableResourceTest {
     }
 
     @Test
+    void theHistoryLayoutIsKeyedByChannelAndOffsetWithTtlOnExpiresAt() {
+        String table = HistoryTable.name("wsctl-table", "history");
+        try (DynamoDbAsyncClient moto = DynamoDbAsyncClient.builder()
+                .endpointOverride(MotoServer.url())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
+                .build()) {
+            TableResource.createTable(moto, TableResource.HISTORY, table, Map.of());
+            TableResource.enableTtl(moto, TableResource.HISTORY, table);
+
+            var described = moto.describeTable(r -> r.tableName(table)).join().table();
+            assertThat(described.keySchema())
+                    .extracting(k -> k.attributeName() + " " + k.keyTypeAsString())
+                    .containsExactly("channel HASH", "offset RANGE");
+            assertThat(described.attributeDefinitions())
+                    .extracting(a -> a.attributeName() + " " + a.attributeTypeAsString())
+                    .containsExactlyInAnyOrder("channel S", "offset N");
+            assertThat(described.globalSecondaryIndexes()).isEmpty();
+            assertThat(moto.describeTimeToLive(r -> r.tableName(table)).join().timeToLiveDescription())
+                    .satisfies(ttl -> {
+                        assertThat(ttl.attributeName()).isEqualTo(HistoryTable.EXPIRES_AT);
+                        assertThat(ttl.timeToLiveStatus()).isEqualTo(TimeToLiveStatus.ENABLED);
+                    });
+            moto.deleteTable(r -> r.tableName(table)).join();
+        }
+    }
+
+    @Test
     void ttlOnAServerWithoutUpdateTimeToLiveIsReportedNotThrown() {
         String table = ConnectionTable.name("wsctl-table", "no-ttl");
         try (DynamoDbAsyncClient client = DYNALITE.newClient()) {
-            TableResource.createTable(client, table, Map.of());
-            TableResource.enableTtl(client, table); // no error: rows just do not expire there
+            TableResource.createTable(client, TableResource.CONNECTIONS, table, Map.of());
+            TableResource.enableTtl(
+                    client, TableResource.CONNECTIONS, table); // no error: rows just do not expire there
             assertThat(client.describeTable(r -> r.tableName(table))
                             .join()
                             .table()

@@ -121,7 +121,10 @@ class TemplateLintTest {
                 .replace("${stage}", "prod")
                 .replace(
                         "${tableArn}",
-                        "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-prod-connections");
+                        "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-prod-connections")
+                .replace(
+                        "${historyTableArn}",
+                        "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-prod-history");
         assertThat(text).as("operator.json's placeholders").doesNotContainPattern("\\$\\{[a-z]");
         var template = Json.object();
         template.putObject("Parameters").putObject("ApiId").put("Type", "String");

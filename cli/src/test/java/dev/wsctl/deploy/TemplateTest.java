@@ -262,7 +262,7 @@ class TemplateTest {
         CliRun r = wsctl("template", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).contains("wrote " + out, "51 resources");
+        assertThat(r.err()).contains("wrote " + out, "52 resources");
         assertThat(Files.readString(out)).isEqualTo(render());
     }
 
@@ -354,6 +354,11 @@ class TemplateTest {
                 .table();
         values.put("ConnectionsTable", table.tableName());
         values.put("ConnectionsTable.Arn", table.tableArn());
+        var history = aws.dynamoDb
+                .describeTable(t -> t.tableName("wsctl-dev-history"))
+                .table();
+        values.put("ChannelHistoryTable", history.tableName());
+        values.put("ChannelHistoryTable.Arn", history.tableArn());
         for (String fn : StackConfig.FUNCTIONS) {
             String name = "wsctl-dev-" + fn;
             AwsReadBack.optional(() -> aws.iam.getRole(g -> g.roleName(name)).role())
@@ -493,8 +498,8 @@ class TemplateTest {
                         .toList())
                 .isEqualTo(attributes);
         assertThat(table.globalSecondaryIndexes())
-                .hasSize(p.get("GlobalSecondaryIndexes").size());
-        for (JsonNode index : p.get("GlobalSecondaryIndexes")) {
+                .hasSize(p.path("GlobalSecondaryIndexes").size());
+        for (JsonNode index : p.path("GlobalSecondaryIndexes")) {
             var actual = table.globalSecondaryIndexes().stream()
                     .filter(i -> i.indexName().equals(index.get("IndexName").asText()))
                     .findFirst()
