@@ -92,7 +92,7 @@ public final class PubSub {
 
     /** {@code $disconnect}: every row of the connection. Returns how many rows went. */
     public int disconnect(WsEvent event) {
-        return store.disconnect(event.connectionId());
+        return store.disconnect(event.connectionId()).rows();
     }
 
     /** {@code joinchannel} and {@code leavechannel}. */

@@ -1,0 +1,20 @@
+package dev.wsctl.store;
+
+import java.util.List;
+
+/**
+ * A presence channel's members as the store reads them.
+ *
+ * @param count     how many members the channel has, exactly
+ * @param listed    the first {@link ConnectionStore#MEMBERS_LISTED} members, in user order
+ * @param truncated whether there are members beyond {@code listed}
+ */
+public record Members(long count, List<Member> listed, boolean truncated) {
+    public Members {
+        listed = List.copyOf(listed);
+    }
+
+    public static Members none() {
+        return new Members(0, List.of(), false);
+    }
+}
