@@ -35,14 +35,6 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
 public final class Fanout {
 
     /**
-     * API Gateway's default account limit is 10,000 requests/s with a burst of 5,000, shared by every
-     * caller in the account and region: stay under it with room for the rest.
-     */
-    public static final double DEFAULT_MAX_RATE = Settings.Sharding.DEFAULT_MAX_RATE;
-
-    public static final int DEFAULT_BURST = Settings.Sharding.DEFAULT_BURST;
-
-    /**
      * @param concurrency PostToConnection calls in flight at once
      * @param maxAttempts attempts per connection before it counts as failed
      * @param backoff     the wait before each retry: {@link BackoffStrategy#computeDelay}{@code (n)} before attempt n
@@ -61,7 +53,9 @@ public final class Fanout {
         }
 
         /**
-         * The defaults, capped at {@value #DEFAULT_MAX_RATE} calls/s with a burst of {@value #DEFAULT_BURST}: 6
+         * The defaults, capped at {@value Settings.Sharding#DEFAULT_MAX_RATE} calls/s with a burst of
+         * {@value Settings.Sharding#DEFAULT_BURST} (API Gateway's default account limit is 10,000 requests/s with a
+         * burst of 5,000, shared by every caller in the account and region: stay under it with room for the rest): 6
          * attempts, each retry after a random wait up to a cap that starts at 25 ms and doubles (full jitter, as the
          * AWS SDKs retry: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html), so that
          * connections throttled together do not come back together, and one connection waits under 0.8 s in all.
@@ -71,8 +65,8 @@ public final class Fanout {
                     concurrency,
                     6,
                     BackoffStrategy.exponentialDelay(Duration.ofMillis(25), Duration.ofSeconds(2)),
-                    DEFAULT_MAX_RATE,
-                    DEFAULT_BURST);
+                    Settings.Sharding.DEFAULT_MAX_RATE,
+                    Settings.Sharding.DEFAULT_BURST);
         }
 
         /** What a stack's settings ask for: their concurrency and rate cap. */
