@@ -1,8 +1,12 @@
 package dev.wsctl.protocol;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.json.Json;
+import dev.wsctl.store.Member;
+import dev.wsctl.store.Members;
 
 /** The frames the service sends to clients (the wire protocol's answers and deliveries). */
 public final class Frames {
@@ -21,6 +25,75 @@ public final class Frames {
         f.put("channel", channel);
         f.put("connectionId", connectionId);
         return Json.write(f);
+    }
+
+    /**
+     * The answer to joining a presence channel: {@code joined} with {@code "presence":{"count","members",
+     * "truncated"}}.
+     */
+    public static String joined(String channel, String connectionId, Members members) {
+        ObjectNode f = type("joined");
+        f.put("channel", channel);
+        f.put("connectionId", connectionId);
+        ObjectNode presence = f.putObject("presence");
+        presence.put("count", members.count());
+        presence.set("members", members(members));
+        if (members.truncated()) {
+            presence.put("truncated", true);
+        }
+        return Json.write(f);
+    }
+
+    /** The answer to {@code {"action":"presence"}}: the channel's members. */
+    public static String presence(String channel, Members members) {
+        ObjectNode f = type("presence");
+        f.put("channel", channel);
+        f.put("count", members.count());
+        f.set("members", members(members));
+        if (members.truncated()) {
+            f.put("truncated", true);
+        }
+        return Json.write(f);
+    }
+
+    /** What a presence channel's other subscribers receive when a user's first connection joins. */
+    public static byte[] memberAdded(String channel, Member member) {
+        ObjectNode f = type("member_added");
+        f.put("channel", channel);
+        f.put("user", member.user());
+        if (member.info() != null) {
+            f.set("info", info(member.info()));
+        }
+        return Json.bytes(f);
+    }
+
+    /** What a presence channel's subscribers receive when a user's last connection left. */
+    public static byte[] memberRemoved(String channel, String user) {
+        ObjectNode f = type("member_removed");
+        f.put("channel", channel);
+        f.put("user", user);
+        return Json.bytes(f);
+    }
+
+    private static ArrayNode members(Members members) {
+        ArrayNode list = Json.object().arrayNode();
+        for (Member m : members.listed()) {
+            ObjectNode member = list.addObject();
+            member.put("user", m.user());
+            if (m.info() != null) {
+                member.set("info", info(m.info()));
+            }
+        }
+        return list;
+    }
+
+    /** A member's info, stored as the JSON text the authorizer checked. */
+    private static JsonNode info(String json) {
+        try {
+            return Json.read(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a member's info is not JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     public static String left(String channel) {

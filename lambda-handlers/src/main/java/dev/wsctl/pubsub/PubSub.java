@@ -15,6 +15,10 @@ import dev.wsctl.protocol.Settings;
 import dev.wsctl.protocol.WsEvent;
 import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.Departure;
+import dev.wsctl.store.Disconnected;
+import dev.wsctl.store.Left;
+import dev.wsctl.store.Member;
 import dev.wsctl.store.Ttl;
 import java.time.Clock;
 import java.util.List;
@@ -90,35 +94,81 @@ public final class PubSub {
         store.connect(info, settings.defaultChannel().map(List::of).orElse(List.of()));
     }
 
-    /** {@code $disconnect}: every row of the connection. Returns how many rows went. */
+    /**
+     * {@code $disconnect}: every row of the connection; {@code member_removed} to the presence channels it was its
+     * user's last connection in. Returns how many rows went.
+     */
     public int disconnect(WsEvent event) {
-        return store.disconnect(event.connectionId()).rows();
+        Disconnected gone = store.disconnect(event.connectionId());
+        announce(gone.departures());
+        return gone.rows();
     }
 
-    /** {@code joinchannel} and {@code leavechannel}. */
+    /** {@code joinchannel}, {@code leavechannel} and {@code presence}. */
     public String channels(WsEvent event) {
         JsonNode frame = frame(event);
         String action = frame.path("action").asText();
         String channel = channel(frame.get("channel"));
         switch (action) {
             case "joinchannel" -> {
-                if (ChannelName.isPrivate(channel)
-                        && !grants(event, Authorizer.CHANNELS).allows(channel)) {
+                boolean presence = ChannelName.isPresence(channel);
+                // presence-* needs a grant only with auth: without it anyone may join, as the connection
+                boolean needsGrant = ChannelName.isPrivate(channel) || presence && sub(event) != null;
+                if (needsGrant && !grants(event, Authorizer.CHANNELS).allows(channel)) {
                     throw new ClientError(
                             Frames.FORBIDDEN,
                             "joining " + channel + " needs a grant for it in your token's channels claim");
                 }
-                store.subscribe(event.connectionId(), channel, Ttl.expiresAt(connectedAt(event)));
-                return Frames.joined(channel, event.connectionId());
+                long expiresAt = Ttl.expiresAt(connectedAt(event));
+                if (!presence) {
+                    store.subscribe(event.connectionId(), channel, expiresAt);
+                    return Frames.joined(channel, event.connectionId());
+                }
+                String sub = sub(event);
+                Member member = sub == null ? new Member(event.connectionId(), null) : new Member(sub, info(event));
+                if (store.join(event.connectionId(), channel, member, expiresAt)) {
+                    fanout().toChannel(channel, Frames.memberAdded(channel, member), event.connectionId());
+                }
+                return Frames.joined(channel, event.connectionId(), store.members(channel));
             }
             case "leavechannel" -> {
-                if (!store.unsubscribe(event.connectionId(), channel)) {
+                Left left = store.leave(event.connectionId(), channel);
+                if (!left.subscribed()) {
                     throw new ClientError(Frames.NOT_SUBSCRIBED, "not subscribed to channel " + channel);
                 }
+                left.departure().ifPresent(d -> announce(List.of(d)));
                 return Frames.left(channel);
+            }
+            case "presence" -> {
+                if (!ChannelName.isPresence(channel)) {
+                    throw new ClientError(
+                            Frames.INVALID_CHANNEL,
+                            "only " + ChannelName.PRESENCE_PREFIX + "* channels have members; " + channel
+                                    + " is not one");
+                }
+                if (!store.isSubscribed(event.connectionId(), channel)) {
+                    throw new ClientError(Frames.FORBIDDEN, "only subscribers of " + channel + " may read its members");
+                }
+                return Frames.presence(channel, store.members(channel));
             }
             default -> throw unknownAction(action);
         }
+    }
+
+    /**
+     * Sends {@code member_removed} for each departure to the channel's subscribers, through the fan-out engine, which
+     * also announces the departures of connections it finds gone meanwhile. Builds no fan-out when there is none.
+     */
+    private void announce(List<Departure> departures) {
+        if (!departures.isEmpty()) {
+            fanout().announce(departures);
+        }
+    }
+
+    /** The member's info: the authorizer's {@code info}, JSON text of an object; null when the token had none. */
+    private static String info(WsEvent event) {
+        JsonNode info = event.authorizer().get(Authorizer.INFO);
+        return info == null || !info.isTextual() || info.asText().isEmpty() ? null : info.asText();
     }
 
     /**
@@ -228,7 +278,8 @@ public final class PubSub {
     private static ClientError unknownAction(String action) {
         return new ClientError(
                 Frames.UNKNOWN_ACTION,
-                "unknown action '" + truncate(action) + "'; use joinchannel, leavechannel, sendmessage or ping");
+                "unknown action '" + truncate(action)
+                        + "'; use joinchannel, leavechannel, presence, sendmessage or ping");
     }
 
     private static String truncate(String s) {
