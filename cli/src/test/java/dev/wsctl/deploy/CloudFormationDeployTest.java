@@ -202,7 +202,7 @@ class CloudFormationDeployTest {
         assertThat(cloudFormation.template(STACK))
                 .as("the stack is wsctl template's")
                 .isEqualTo(YAML.readTree(wsctl("template").out()));
-        assertThat(cloudFormation.resources(STACK)).hasSize(51);
+        assertThat(cloudFormation.resources(STACK)).hasSize(53);
 
         assertThat(r.out())
                 .startsWith("Change set (CREATE) of stack chat-dev:\n")
@@ -443,12 +443,12 @@ class CloudFormationDeployTest {
         assertThat(mutatingCalls()).containsExactly("cloudformation:DeleteStack");
         List<String> lines = r.out().lines().toList();
         assertThat(lines)
-                .hasSize(52)
+                .hasSize(54)
                 .allMatch(l -> l.startsWith("- delete AWS::"))
                 .contains(
                         "- delete AWS::Lambda::Function chat-dev-send",
                         "- delete AWS::DynamoDB::Table chat-dev-connections");
-        assertThat(lines.get(51)).isEqualTo("- delete AWS::CloudFormation::Stack chat-dev");
+        assertThat(lines.get(53)).isEqualTo("- delete AWS::CloudFormation::Stack chat-dev");
         List<String> events =
                 r.err().lines().filter(l -> l.matches("[A-Z_]+ +AWS::.*")).toList();
         assertThat(events.get(0)).matches("DELETE_IN_PROGRESS +AWS::CloudFormation::Stack +chat-dev  User Initiated");
@@ -474,9 +474,9 @@ class CloudFormationDeployTest {
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode plan = Jackson.mapper().readTree(r.out()).get("plan");
         assertThat(plan)
-                .hasSize(52)
+                .hasSize(54)
                 .allSatisfy(step -> assertThat(step.get("action").asText()).isEqualTo("delete"));
-        assertThat(plan.get(51).get("kind").asText()).isEqualTo("AWS::CloudFormation::Stack");
+        assertThat(plan.get(53).get("kind").asText()).isEqualTo("AWS::CloudFormation::Stack");
     }
 
     @Test
