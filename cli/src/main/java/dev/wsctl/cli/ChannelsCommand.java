@@ -4,11 +4,18 @@ import static dev.wsctl.cli.ConnectionsCommand.iso;
 import static dev.wsctl.cli.ConnectionsCommand.onTarget;
 import static dev.wsctl.cli.ConnectionsCommand.orDash;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.json.Json;
+import dev.wsctl.protocol.ChannelName;
+import dev.wsctl.protocol.Member;
+import dev.wsctl.protocol.Members;
 import dev.wsctl.store.ConnectionInfo;
 import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,7 +45,8 @@ public final class ChannelsCommand implements Runnable {
             mixinStandardHelpOptions = true,
             sortOptions = false,
             description = {
-                "List every channel with subscribers, and how many, in name order.",
+                "List every channel with subscribers, and how many, in name order; for presence-* channels also how"
+                        + " many members (users) they have.",
                 "On a deployed stack this reads the whole by-channel index (a Scan): an admin listing."
             })
     public static final class ListChannels implements Callable<Integer> {
@@ -59,14 +67,29 @@ public final class ChannelsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             return onTarget(context, target, 4, "list channels", admin -> {
                 var counts = admin.channels();
+                // a presence channel's member count: one more Query each
+                Map<String, Long> members = new TreeMap<>();
+                counts.keySet().stream()
+                        .filter(ChannelName::isPresence)
+                        .forEach(channel ->
+                                members.put(channel, admin.members(channel).count()));
                 if (target.output().format() == OutputOptions.Format.TABLE) {
-                    out.printf("%-40s %s%n", "CHANNEL", "SUBSCRIBERS");
-                    counts.forEach((channel, n) -> out.printf("%-40s %d%n", channel, n));
+                    out.printf("%-40s %-12s %s%n", "CHANNEL", "SUBSCRIBERS", "MEMBERS");
+                    counts.forEach((channel, n) -> out.printf(
+                            "%-40s %-12d %s%n",
+                            channel,
+                            n,
+                            members.containsKey(channel) ? members.get(channel).toString() : "-"));
                 } else {
                     ObjectNode json = Json.object();
                     ArrayNode array = json.putArray("channels");
-                    counts.forEach((channel, n) ->
-                            array.addObject().put("channel", channel).put("subscribers", n));
+                    counts.forEach((channel, n) -> {
+                        ObjectNode row =
+                                array.addObject().put("channel", channel).put("subscribers", n);
+                        if (members.containsKey(channel)) {
+                            row.put("members", members.get(channel));
+                        }
+                    });
                     StackCommand.print(out, json, target.output());
                 }
                 out.flush();
@@ -75,12 +98,32 @@ public final class ChannelsCommand implements Runnable {
         }
     }
 
+    /** {@code {"count", "members": [{"user", "info"}], "truncated"}}, as the protocol's joined frame. */
+    static ObjectNode presenceJson(Members members) {
+        ObjectNode presence = Json.object();
+        presence.put("count", members.count());
+        ArrayNode list = presence.putArray("members");
+        for (Member m : members.listed()) {
+            ObjectNode member = list.addObject().put("user", m.user());
+            if (m.info() != null) {
+                try {
+                    member.set("info", Json.read(m.info()));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException("a member's info in the store is not JSON", e);
+                }
+            }
+        }
+        presence.put("truncated", members.truncated());
+        return presence;
+    }
+
     @Command(
             name = "inspect",
             mixinStandardHelpOptions = true,
             sortOptions = false,
             description = {
-                "Show a channel's subscriber count and its subscribers with user (sub) and connect time.",
+                "Show a channel's subscriber count and its subscribers with user (sub) and connect time; for a"
+                        + " presence-* channel also its member count and first 100 members with their info.",
                 "Says how many more there are past --limit (table: on stderr; json/yaml: \"more\")."
             })
     public static final class InspectChannel implements Callable<Integer> {
@@ -119,6 +162,8 @@ public final class ChannelsCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             return onTarget(context, target, 4, "inspect channel " + channel, admin -> {
                 var inspected = admin.inspect(channel, rows);
+                Optional<Members> presence =
+                        ChannelName.isPresence(channel) ? Optional.of(admin.members(channel)) : Optional.empty();
                 if (target.output().format() == OutputOptions.Format.TABLE) {
                     out.printf("channel %s: %d subscribers%n", channel, inspected.count());
                     if (!inspected.subscribers().isEmpty()) {
@@ -131,6 +176,13 @@ public final class ChannelsCommand implements Runnable {
                                 orDash(s.info().map(ConnectionInfo::sub).orElse(null)),
                                 orDash(s.info().map(i -> iso(i.connectedAt())).orElse(null)));
                     }
+                    presence.ifPresent(members -> {
+                        out.printf("%d members%s%n", members.count(), members.truncated() ? " (first 100 listed)" : "");
+                        if (!members.listed().isEmpty()) {
+                            out.printf("%-20s %s%n", "MEMBER", "INFO");
+                        }
+                        members.listed().forEach(m -> out.printf("%-20s %s%n", m.user(), orDash(m.info())));
+                    });
                     out.flush();
                     ConnectionsCommand.sayMore(err, inspected.more(), "subscribers");
                 } else {
@@ -140,6 +192,7 @@ public final class ChannelsCommand implements Runnable {
                     ArrayNode array = json.putArray("subscribers");
                     inspected.subscribers().forEach(s -> array.add(ConnectionsCommand.json(s, false)));
                     json.put("more", inspected.more());
+                    presence.ifPresent(members -> json.set("presence", presenceJson(members)));
                     StackCommand.print(out, json, target.output());
                 }
                 out.flush();

@@ -2,6 +2,7 @@ package dev.wsctl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsctl.auth.MemberInfo;
 import dev.wsctl.auth.TokenVerifier;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.Json;
@@ -33,15 +34,15 @@ import picocli.CommandLine.Spec;
             "Claims: sub is the user, shown as the sender of what they publish. channels grants joining private-*"
                     + " channels, which need a grant (public channels need none). publish names channels the holder may"
                     + " publish on, on top of what the stack's publish policy (members, any or none) allows,"
-                    + " even under none and without joining them. exp"
-                    + " is now + --ttl.",
+                    + " even under none and without joining them. info (--info) is what the other members of a"
+                    + " presence-* channel see of the holder: a JSON object of at most 1 KiB. exp is now + --ttl.",
             "",
             "Warning: the secret signs tokens for everyone. Whoever can run this command (on AWS: whoever may read"
                     + " the authorize function's configuration) can be any user with any grant, and a token stays"
                     + " valid until it expires: keep --ttl short and treat tokens like passwords.",
             "",
             "Prints the bare token, so that TOKEN=$(wsctl token --sub alice) works; -o json|yaml prints token, sub,"
-                    + " channels, publish and expiresAt (ISO-8601). Exit 1 when the stack has no wsctl-managed"
+                    + " channels, publish, info and expiresAt (ISO-8601). Exit 1 when the stack has no wsctl-managed"
                     + " secret; 2 for a bad option.",
             ""
         },
@@ -83,6 +84,13 @@ public final class TokenCommand implements Callable<Integer> {
     List<String> publish = List.of();
 
     @Option(
+            names = "--info",
+            paramLabel = "JSON",
+            description = "What the other members of a presence-* channel see of the holder (its info claim):"
+                    + " a JSON object of at most 1024 bytes as compact JSON, e.g. '{\"name\":\"Alice\"}'.")
+    String info;
+
+    @Option(
             names = "--ttl",
             defaultValue = "1h",
             paramLabel = "DURATION",
@@ -110,7 +118,17 @@ public final class TokenCommand implements Callable<Integer> {
             throw CliException.usage("--ttl must be between 1s and 30d, not "
                     + ttl.toString().substring(2).toLowerCase(Locale.ROOT));
         }
-        String token = TokenVerifier.mint(target.signingSecret(context).require(), sub, channels, publish, ttl);
+        String compactInfo = null;
+        if (info != null) {
+            try {
+                compactInfo = MemberInfo.parse(info);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--info must be a JSON object of at most " + MemberInfo.MAX_BYTES
+                        + " bytes, and " + e.getMessage() + ".");
+            }
+        }
+        String token =
+                TokenVerifier.mint(target.signingSecret(context).require(), sub, channels, publish, compactInfo, ttl);
         if (token.length() > TokenVerifier.MAX_TOKEN_CHARS) {
             throw CliException.usage("The token would be " + token.length() + " characters, more than the "
                     + TokenVerifier.MAX_TOKEN_CHARS + " a stack accepts; grant fewer channels, or prefixes (name-*).");
@@ -125,6 +143,9 @@ public final class TokenCommand implements Callable<Integer> {
             json.put("sub", sub);
             channels.forEach(json.putArray("channels")::add);
             publish.forEach(json.putArray("publish")::add);
+            if (compactInfo != null) {
+                json.set("info", infoJson(compactInfo));
+            }
             json.put("expiresAt", expiresAt(token).toString());
             StackCommand.print(out, json, output);
         }
@@ -142,6 +163,14 @@ public final class TokenCommand implements Callable<Integer> {
         if (problem != null) {
             throw CliException.usage(option + " entry '" + entry + "' is not a channel name or a prefix ending in *: "
                     + problem.replaceFirst("^channel ", "it "));
+        }
+    }
+
+    private static JsonNode infoJson(String compact) {
+        try {
+            return Jackson.mapper().readTree(compact);
+        } catch (IOException e) {
+            throw new IllegalStateException("checked info is no longer JSON", e);
         }
     }
 

@@ -21,6 +21,7 @@ public final class Routes {
             new Route("ping", "default", true),
             new Route("joinchannel", "channels", true),
             new Route("leavechannel", "channels", true),
+            new Route("presence", "channels", true),
             new Route("sendmessage", "send", true));
 
     /** The handshake's route, the one an authorizer guards. */

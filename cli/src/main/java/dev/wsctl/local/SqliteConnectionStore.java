@@ -4,9 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wsctl.config.Jackson;
+import dev.wsctl.protocol.Member;
+import dev.wsctl.protocol.Members;
 import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.Departure;
+import dev.wsctl.store.Disconnected;
 import dev.wsctl.store.LazyPages;
+import dev.wsctl.store.Left;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,7 +40,9 @@ import org.sqlite.SQLiteErrorCode;
  *
  * <p>One table mirrors the DynamoDB table: {@code rows(connection_id, channel, ...)} keyed by
  * {@code (connection_id, channel)}, with an index on {@code (channel, connection_id)} standing in for
- * the {@code by-channel} GSI; the meta row has {@code channel = '#connection'}. Grants are a JSON array.
+ * the {@code by-channel} GSI; the meta row has {@code channel = '#connection'}. Grants are a JSON array. A presence
+ * subscription row holds its member's {@code user}; table {@code members(channel, user, connections, info,
+ * expires_at)} counts each member's subscriptions, changed in the subscription's own transaction.
  *
  * <p>Concurrency: the file is in WAL mode with a busy timeout, and every write is one short
  * {@code BEGIN IMMEDIATE ... COMMIT} transaction, so a second process (another {@code wsctl}) can read
@@ -66,14 +73,32 @@ public final class SqliteConnectionStore implements ConnectionStore {
               origin TEXT,
               sub TEXT,
               grants TEXT,
+              user TEXT,
               PRIMARY KEY(connection_id, channel)
+            ) WITHOUT ROWID""";
+    /** The {@code user} column of presence subscriptions, added to a file of a wsctl that had none. */
+    private static final String ADD_USER_COLUMN = "ALTER TABLE rows ADD COLUMN user TEXT";
+
+    private static final String SCHEMA_MEMBERS = """
+            CREATE TABLE IF NOT EXISTS members(
+              channel TEXT NOT NULL,
+              user TEXT NOT NULL,
+              connections INTEGER NOT NULL,
+              info TEXT,
+              expires_at INTEGER NOT NULL,
+              PRIMARY KEY(channel, user)
             ) WITHOUT ROWID""";
     private static final String SCHEMA_INDEX =
             "CREATE INDEX IF NOT EXISTS rows_by_channel ON rows(channel, connection_id)";
 
-    private static final List<String> COLUMNS =
+    /** The columns of {@code rows} before presence, which opening the file brings up to {@link #COLUMNS}. */
+    private static final List<String> COLUMNS_WITHOUT_USER =
             List.of("connection_id", "channel", "expires_at", "connected_at", "source_ip", "origin", "sub", "grants");
-    private static final java.util.Set<String> OWN_OBJECTS = java.util.Set.of("rows", "rows_by_channel");
+
+    private static final List<String> COLUMNS = java.util.stream.Stream.concat(
+                    COLUMNS_WITHOUT_USER.stream(), java.util.stream.Stream.of("user"))
+            .toList();
+    private static final java.util.Set<String> OWN_OBJECTS = java.util.Set.of("rows", "rows_by_channel", "members");
 
     private static final String PUT_META = "INSERT OR REPLACE INTO rows"
             + "(connection_id, channel, expires_at, connected_at, source_ip, origin, sub, grants)"
@@ -115,6 +140,10 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 try (Statement st = c.createStatement()) {
                     st.execute(SCHEMA_TABLE);
                     st.execute(SCHEMA_INDEX);
+                    st.execute(SCHEMA_MEMBERS);
+                    if (!hasUserColumn(c)) {
+                        st.execute(ADD_USER_COLUMN);
+                    }
                 }
                 return null;
             });
@@ -169,9 +198,21 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 columns.add(rs.getString("name"));
             }
         }
-        return columns.isEmpty() || columns.equals(COLUMNS)
+        return columns.isEmpty() || columns.equals(COLUMNS) || columns.equals(COLUMNS_WITHOUT_USER)
                 ? null
                 : "its table rows has the columns " + String.join(", ", columns) + ", not wsctl's";
+    }
+
+    private static boolean hasUserColumn(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA table_info(rows)")) {
+            while (rs.next()) {
+                if ("user".equals(rs.getString("name"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static long sizeOf(Path file) {
@@ -261,35 +302,117 @@ public final class SqliteConnectionStore implements ConnectionStore {
         });
     }
 
+    /** One transaction: the subscription row if it is new, then the member's count moved by one. */
     @Override
-    public boolean unsubscribe(String connectionId, String channel) {
+    public boolean join(String connectionId, String channel, Member member, long expiresAt) {
         checkChannel(channel);
-        return write("unsubscribe " + connectionId + " from " + channel, c -> {
-            try (PreparedStatement delete =
-                    c.prepareStatement("DELETE FROM rows WHERE connection_id = ? AND channel = ?")) {
-                delete.setString(1, connectionId);
-                delete.setString(2, channel);
-                return delete.executeUpdate() > 0;
+        return write("join " + connectionId + " to " + channel, c -> {
+            try (PreparedStatement put = c.prepareStatement(
+                    "INSERT OR IGNORE INTO rows(connection_id, channel, expires_at, user) VALUES(?, ?, ?, ?)")) {
+                put.setString(1, connectionId);
+                put.setString(2, channel);
+                put.setLong(3, expiresAt);
+                put.setString(4, member.user());
+                if (put.executeUpdate() == 0) {
+                    return false; // already subscribed
+                }
+            }
+            try (PreparedStatement count = c.prepareStatement("INSERT INTO members"
+                    + "(channel, user, connections, info, expires_at) VALUES(?, ?, 1, ?, ?)"
+                    + " ON CONFLICT(channel, user) DO UPDATE SET connections = connections + 1,"
+                    + " info = excluded.info, expires_at = max(expires_at, excluded.expires_at)"
+                    + " RETURNING connections")) {
+                count.setString(1, channel);
+                count.setString(2, member.user());
+                setText(count, 3, member.info());
+                count.setLong(4, expiresAt);
+                try (ResultSet rs = count.executeQuery()) {
+                    return rs.next() && rs.getLong(1) == 1;
+                }
             }
         });
     }
 
     @Override
-    public int disconnect(String connectionId) {
+    public Left leave(String connectionId, String channel) {
+        checkChannel(channel);
+        return write("unsubscribe " + connectionId + " from " + channel, c -> {
+            String user;
+            try (PreparedStatement delete =
+                    c.prepareStatement("DELETE FROM rows WHERE connection_id = ? AND channel = ? RETURNING user")) {
+                delete.setString(1, connectionId);
+                delete.setString(2, channel);
+                try (ResultSet rs = delete.executeQuery()) {
+                    if (!rs.next()) {
+                        return Left.NOT_SUBSCRIBED;
+                    }
+                    user = rs.getString(1);
+                }
+            }
+            return new Left(true, user == null ? Optional.empty() : depart(c, channel, user));
+        });
+    }
+
+    /** Moves the member's count down by one; at 0 the member row goes and the departure is returned. */
+    private static Optional<Departure> depart(Connection c, String channel, String user) throws SQLException {
+        long left;
+        try (PreparedStatement down = c.prepareStatement("UPDATE members SET connections = connections - 1"
+                + " WHERE channel = ? AND user = ? RETURNING connections")) {
+            down.setString(1, channel);
+            down.setString(2, user);
+            try (ResultSet rs = down.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty(); // no member row: the store was emptied meanwhile
+                }
+                left = rs.getLong(1);
+            }
+        }
+        if (left > 0) {
+            return Optional.empty();
+        }
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM members WHERE channel = ? AND user = ?")) {
+            delete.setString(1, channel);
+            delete.setString(2, user);
+            delete.executeUpdate();
+        }
+        return Optional.of(new Departure(channel, user));
+    }
+
+    @Override
+    public Disconnected disconnect(String connectionId) {
         return disconnectAll(List.of(connectionId));
     }
 
-    /** One transaction: one batched DELETE over the primary key, executed 1000 ids at a time. */
+    /**
+     * One transaction: each connection's member subscriptions read (and their members' counts moved), then one
+     * batched DELETE over the primary key, executed 1000 ids at a time.
+     */
     @Override
-    public int disconnectAll(Collection<String> connectionIds) {
+    public Disconnected disconnectAll(Collection<String> connectionIds) {
         Collection<String> distinct = new LinkedHashSet<>(connectionIds);
         if (distinct.isEmpty()) {
-            return 0;
+            return new Disconnected(0, List.of());
         }
         String what = distinct.size() == 1
                 ? "disconnect " + distinct.iterator().next()
                 : "disconnect " + distinct.size() + " connections";
         return write(what, c -> {
+            List<Departure> departures = new ArrayList<>();
+            try (PreparedStatement members =
+                    c.prepareStatement("SELECT channel, user FROM rows WHERE connection_id = ? AND user IS NOT NULL")) {
+                for (String id : distinct) {
+                    members.setString(1, id);
+                    List<String[]> memberships = new ArrayList<>();
+                    try (ResultSet rs = members.executeQuery()) {
+                        while (rs.next()) {
+                            memberships.add(new String[] {rs.getString(1), rs.getString(2)});
+                        }
+                    }
+                    for (String[] m : memberships) {
+                        depart(c, m[0], m[1]).ifPresent(departures::add);
+                    }
+                }
+            }
             int rows = 0;
             try (PreparedStatement delete = c.prepareStatement("DELETE FROM rows WHERE connection_id = ?")) {
                 int pending = 0;
@@ -305,7 +428,40 @@ public final class SqliteConnectionStore implements ConnectionStore {
                     rows += sum(delete.executeBatch());
                 }
             }
-            return rows;
+            return new Disconnected(rows, departures);
+        });
+    }
+
+    /** The first {@link #MEMBERS_LISTED} members in user order and the exact count, from one snapshot. */
+    @Override
+    public Members members(String channel) {
+        checkChannel(channel);
+        return read("read members of " + channel, c -> {
+            exec(c, "BEGIN");
+            try {
+                long count;
+                try (PreparedStatement q =
+                        c.prepareStatement("SELECT COUNT(*) FROM members WHERE channel = ? AND connections > 0")) {
+                    q.setString(1, channel);
+                    try (ResultSet rs = q.executeQuery()) {
+                        count = rs.next() ? rs.getLong(1) : 0;
+                    }
+                }
+                List<Member> listed = new ArrayList<>();
+                try (PreparedStatement q = c.prepareStatement("SELECT user, info FROM members"
+                        + " WHERE channel = ? AND connections > 0 ORDER BY user LIMIT ?")) {
+                    q.setString(1, channel);
+                    q.setInt(2, MEMBERS_LISTED);
+                    try (ResultSet rs = q.executeQuery()) {
+                        while (rs.next()) {
+                            listed.add(new Member(rs.getString(1), rs.getString(2)));
+                        }
+                    }
+                }
+                return new Members(count, listed, count > listed.size());
+            } finally {
+                exec(c, "COMMIT");
+            }
         });
     }
 
@@ -329,6 +485,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 connections = rs.next() ? rs.getInt(1) : 0;
             }
             exec(c, "DELETE FROM rows");
+            exec(c, "DELETE FROM members");
             return connections;
         });
     }
@@ -460,8 +617,9 @@ public final class SqliteConnectionStore implements ConnectionStore {
     @Override
     public Map<String, Long> channelCounts() {
         return read("count subscribers per channel", c -> {
-            try (PreparedStatement q = c.prepareStatement("SELECT channel, COUNT(*) FROM rows WHERE channel <> '"
-                    + CONNECTION_ROW + "' GROUP BY channel ORDER BY channel")) {
+            try (PreparedStatement q =
+                    c.prepareStatement("SELECT channel, COUNT(*) FROM rows WHERE channel NOT LIKE '#%'"
+                            + " GROUP BY channel ORDER BY channel")) {
                 Map<String, Long> counts = new TreeMap<>();
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
@@ -636,8 +794,8 @@ public final class SqliteConnectionStore implements ConnectionStore {
         if (channel == null || channel.isEmpty()) {
             throw new IllegalArgumentException("channel must be a non-empty string");
         }
-        if (CONNECTION_ROW.equals(channel)) {
-            throw new IllegalArgumentException(CONNECTION_ROW + " is reserved for the connection's meta row");
+        if (channel.startsWith("#")) {
+            throw new IllegalArgumentException("channels starting with # are reserved for the store's own rows");
         }
     }
 

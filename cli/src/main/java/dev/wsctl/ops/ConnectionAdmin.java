@@ -2,9 +2,14 @@ package dev.wsctl.ops;
 
 import dev.wsctl.awshttp.Futures;
 import dev.wsctl.connections.ConnectionsEndpoint;
+import dev.wsctl.fanout.Fanout;
 import dev.wsctl.json.Json;
+import dev.wsctl.json.JsonLog;
+import dev.wsctl.protocol.Members;
 import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.Departure;
+import dev.wsctl.store.Disconnected;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -154,8 +159,9 @@ public final class ConnectionAdmin {
                 gone = true;
             }
         }
-        int rows = target.store().disconnect(connectionId);
-        return new Kick(connectionId, gone, notified, rows);
+        Disconnected removed = target.store().disconnect(connectionId);
+        announce(removed.departures());
+        return new Kick(connectionId, gone, notified, removed.rows());
     }
 
     /** Gone connections a sweep removes together, in one {@link ConnectionStore#disconnectAll}. */
@@ -215,8 +221,9 @@ public final class ConnectionAdmin {
         while (gone.size() >= SWEEP_BATCH || all && !gone.isEmpty()) {
             List<String> batch = new ArrayList<>(SWEEP_BATCH);
             gone.drainTo(batch, SWEEP_BATCH);
+            Disconnected done;
             try {
-                target.store().disconnectAll(batch);
+                done = target.store().disconnectAll(batch);
                 removed.addAndGet(batch.size());
             } catch (RuntimeException e) {
                 failed.addAndGet(batch.size());
@@ -224,8 +231,40 @@ public final class ConnectionAdmin {
                     failures.add("could not remove " + batch.size() + " gone connections (" + batch.get(0) + ", ...): "
                             + e.getMessage());
                 }
+                continue;
+            }
+            try {
+                announce(done.departures());
+            } catch (RuntimeException e) {
+                if (failures.size() < 10) {
+                    failures.add("removed " + batch.size() + " gone connections but could not tell presence channels: "
+                            + e.getMessage());
+                }
             }
         }
+    }
+
+    /** PostToConnection calls in flight while announcing departures from presence channels. */
+    static final int ANNOUNCE_CONCURRENCY = 16;
+
+    /**
+     * Tells each presence channel that a removal left that its member is gone ({@code member_removed}), through the
+     * fan-out engine, as the stack's own functions do.
+     */
+    private void announce(List<Departure> departures) {
+        if (!departures.isEmpty()) {
+            new Fanout(
+                            target.store(),
+                            target.connections(),
+                            Fanout.Options.withConcurrency(ANNOUNCE_CONCURRENCY),
+                            JsonLog.discard())
+                    .announce(departures);
+        }
+    }
+
+    /** A presence channel's members: the exact count and the first {@link ConnectionStore#MEMBERS_LISTED}. */
+    public Members members(String channel) {
+        return target.store().members(channel);
     }
 
     /** Every channel with subscribers, and how many. */

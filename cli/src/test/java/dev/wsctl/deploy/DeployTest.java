@@ -266,7 +266,14 @@ class DeployTest {
         assertThat(routes)
                 .extracting(Route::routeKey)
                 .containsExactlyInAnyOrder(
-                        "$connect", "$disconnect", "$default", "ping", "joinchannel", "leavechannel", "sendmessage");
+                        "$connect",
+                        "$disconnect",
+                        "$default",
+                        "ping",
+                        "joinchannel",
+                        "leavechannel",
+                        "presence",
+                        "sendmessage");
         var integrations = aws.apiGateway.getIntegrations(g -> g.apiId(api)).items();
         assertThat(integrations).hasSize(5).allSatisfy(i -> {
             assertThat(i.integrationUri()).doesNotContain("fanout");

@@ -262,7 +262,7 @@ class TemplateTest {
         CliRun r = wsctl("template", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).contains("wrote " + out, "52 resources");
+        assertThat(r.err()).contains("wrote " + out, "54 resources");
         assertThat(Files.readString(out)).isEqualTo(render());
     }
 

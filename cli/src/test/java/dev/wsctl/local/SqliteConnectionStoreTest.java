@@ -81,7 +81,7 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
             assertThat(store.isSubscribed(second, channel)).isTrue();
             assertThat(subscriberSet(store, channel)).containsExactlyInAnyOrder(first, second, "x1", "x2");
 
-            assertThat(store.disconnect(second)).isEqualTo(2);
+            assertThat(store.disconnect(second).rows()).isEqualTo(2);
             assertThat(other.connection(second)).isEmpty();
         }
         assertThat(store.connection(first)).isPresent(); // closing the other store left this one working

@@ -18,8 +18,10 @@ import java.util.Optional;
  *   <li>In jwt mode, the token from the {@code token} query parameter (browsers cannot set headers on a
  *       WebSocket) or {@code Authorization: Bearer}: none, or one that does not verify, is a 401.
  *   <li>Allow: an IAM policy for this API's {@code $connect} and a context with {@code sub}, {@code channels}
- *       (grants to join {@code private-*} channels) and {@code publish} (where the holder may publish), each a
- *       space-separated string because API Gateway passes only strings, numbers and booleans.
+ *       (grants to join {@code private-*} and {@code presence-*} channels) and {@code publish} (where the holder may
+ *       publish), each a space-separated string because API Gateway passes only strings, numbers and booleans; and
+ *       {@code info}, the token's info claim as compact JSON text, when it has one ({@link MemberInfo}: a token
+ *       whose info is not an object of at most 1 KiB is a 401).
  * </ol>
  *
  * A refusal says nothing to the client beyond its status; the reason goes to the log, one JSON line per
@@ -31,6 +33,8 @@ public final class Authorizer {
 
     public static final String CHANNELS = "channels";
     public static final String PUBLISH = "publish";
+    /** The token's {@code info} claim, compact JSON text of an object ({@link MemberInfo}); absent without one. */
+    public static final String INFO = "info";
 
     static final int MAX_LOGGED_ORIGIN = 200;
 
@@ -92,6 +96,9 @@ public final class Authorizer {
         context.put(SUB, verified.sub());
         context.put(CHANNELS, channels.encode());
         context.put(PUBLISH, publish.encode());
+        if (verified.info() != null) {
+            context.put(INFO, verified.info());
+        }
         log(start, "allow", 200, "ok", verified.sub(), origin, connectionId);
         return policy(verified.sub(), "Allow", methodArn, context);
     }

@@ -23,6 +23,11 @@ public final class TokenRejected extends RuntimeException {
     public static final String MISSING_SUB = "missing_sub";
     public static final String BAD_CLAIM = "bad_claim";
     public static final String BAD_CLAIMS = "bad_claims";
+    /** The {@code info} claim is not a JSON object. */
+    public static final String INFO_NOT_OBJECT = "info_not_object";
+    /** The {@code info} claim is larger than {@link MemberInfo#MAX_BYTES} as compact JSON. */
+    public static final String INFO_TOO_LARGE = "info_too_large";
+
     public static final String JWKS_UNAVAILABLE = "jwks_unavailable";
     public static final String VERIFICATION_ERROR = "verification_error";
 

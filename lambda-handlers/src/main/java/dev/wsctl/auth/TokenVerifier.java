@@ -1,5 +1,7 @@
 package dev.wsctl.auth;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.Algorithm;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
@@ -17,12 +19,14 @@ import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import com.nimbusds.jwt.proc.JWTClaimsSetVerifier;
+import dev.wsctl.json.Json;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.text.ParseException;
@@ -64,12 +68,19 @@ public final class TokenVerifier {
 
     private static final Set<JWSAlgorithm> JWKS_ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256);
 
-    /** A verified token: subject plus the channels it may subscribe to and publish on. */
-    public record Verified(String sub, List<String> channels, List<String> publish) {
+    /**
+     * A verified token: subject plus the channels it may subscribe to and publish on, and its {@code info} claim as
+     * compact JSON text ({@link MemberInfo}), or null without one.
+     */
+    public record Verified(String sub, List<String> channels, List<String> publish, String info) {
         public Verified {
             Objects.requireNonNull(sub, "sub");
             channels = List.copyOf(channels);
             publish = List.copyOf(publish);
+        }
+
+        public Verified(String sub, List<String> channels, List<String> publish) {
+            this(sub, channels, publish, null);
         }
     }
 
@@ -181,11 +192,35 @@ public final class TokenVerifier {
         if (sub == null || sub.isBlank()) {
             throw new TokenRejected(TokenRejected.MISSING_SUB);
         }
-        return new Verified(sub, stringList(claims.getClaim("channels")), stringList(claims.getClaim("publish")));
+        return new Verified(
+                sub, stringList(claims.getClaim("channels")), stringList(claims.getClaim("publish")), info(jwt));
+    }
+
+    /**
+     * The {@code info} claim read from the payload's own JSON (so that its numbers keep their text), checked by
+     * {@link MemberInfo}; null when the token has none.
+     */
+    private static String info(SignedJWT jwt) {
+        JsonNode info;
+        try {
+            info = Json.read(jwt.getPayload().toString()).get("info");
+        } catch (JsonProcessingException e) {
+            throw new TokenRejected(TokenRejected.MALFORMED);
+        }
+        return info == null || info.isNull() ? null : MemberInfo.fromClaim(info);
     }
 
     /** Mints an HS256 token ({@code typ: JWT}) with {@code sub}, {@code iat}, {@code exp} and optional lists. */
     public static String mint(byte[] secret, String sub, List<String> channels, List<String> publish, Duration ttl) {
+        return mint(secret, sub, channels, publish, null, ttl);
+    }
+
+    /**
+     * As {@link #mint(byte[], String, List, List, Duration)}, with an {@code info} claim when {@code info} (JSON
+     * text) is not null. It is put as given, even when a stack would refuse it, so that refusals can be tested.
+     */
+    public static String mint(
+            byte[] secret, String sub, List<String> channels, List<String> publish, String info, Duration ttl) {
         checkSecret(secret);
         requireNonBlank(sub, "sub");
         Objects.requireNonNull(ttl, "ttl");
@@ -202,6 +237,14 @@ public final class TokenVerifier {
         }
         if (publish != null && !publish.isEmpty()) {
             claims.claim("publish", List.copyOf(publish));
+        }
+        if (info != null) {
+            try {
+                claims.claim(
+                        "info", JSONObjectUtils.parse("{\"info\":" + info + "}").get("info"));
+            } catch (ParseException e) {
+                throw new IllegalArgumentException("info is not JSON: " + e.getMessage(), e);
+            }
         }
         SignedJWT jwt = new SignedJWT(
                 new JWSHeader.Builder(JWSAlgorithm.HS256)

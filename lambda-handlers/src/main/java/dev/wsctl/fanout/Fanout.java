@@ -5,10 +5,14 @@ import dev.wsctl.awshttp.NotSent;
 import dev.wsctl.connections.ConnectionsEndpoint;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
+import dev.wsctl.protocol.Frames;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.Departure;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CancellationException;
@@ -28,7 +32,8 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
  *
  * <p>Subscribers are read from the store page by page while earlier pages are being posted; at most
  * {@code concurrency} PostToConnection calls are in flight. A connection that answers 410 Gone has
- * every row removed once the posts are done, all such connections together in one batched removal. Throttled calls (429 / LimitExceeded) and calls that never reached the endpoint
+ * every row removed once the posts are done, all such connections together in one batched removal, and the
+ * users whose last connection in a presence channel that was are announced there ({@link #announce}). Throttled calls (429 / LimitExceeded) and calls that never reached the endpoint
  * (connection refused) are retried after the options' {@link BackoffStrategy}; nothing else is, since
  * a PostToConnection that failed after it reached API Gateway may have been delivered, and a retry
  * would deliver it twice. A {@link ConnectionsEndpoint} therefore never retries on its own, so that throttling
@@ -151,6 +156,37 @@ public final class Fanout {
             String exceptConnectionId,
             Progress progress,
             ObjectNode logFields) {
+        Sent sent = fanOut(label, pages, payload, exceptConnectionId, progress, logFields);
+        announce(sent.departures());
+        return sent.report();
+    }
+
+    /**
+     * Sends {@code member_removed} for each departure to its channel's subscribers. A connection these posts find
+     * gone is removed like any other, and the departures that causes are announced in turn: from a queue, not by
+     * recursion, and the queue runs dry because the store reports each connection's departures once, to the caller
+     * that removed its rows.
+     */
+    public void announce(List<Departure> departures) {
+        Deque<Departure> pending = new ArrayDeque<>(departures);
+        while (!pending.isEmpty()) {
+            Departure d = pending.poll();
+            byte[] frame = Frames.memberRemoved(d.channel(), d.user());
+            pending.addAll(fanOut(d.channel(), store.subscriberPages(d.channel()), frame, null, settled -> {}, null)
+                    .departures());
+        }
+    }
+
+    /** What one fan-out did, and the departures from presence channels of the connections it found gone. */
+    private record Sent(FanoutReport report, List<Departure> departures) {}
+
+    private Sent fanOut(
+            String label,
+            Iterable<List<String>> pages,
+            byte[] payload,
+            String exceptConnectionId,
+            Progress progress,
+            ObjectNode logFields) {
         long start = System.nanoTime();
         Run run = new Run(ConnectionsEndpoint.Payload.of(payload), progress);
         try {
@@ -169,9 +205,9 @@ public final class Fanout {
             run.inFlight.acquireUninterruptibly(options.concurrency());
             run.inFlight.release(options.concurrency());
         }
-        if (!run.goneIds.isEmpty()) {
-            store.disconnectAll(List.copyOf(run.goneIds));
-        }
+        List<Departure> departures = run.goneIds.isEmpty()
+                ? List.of()
+                : store.disconnectAll(List.copyOf(run.goneIds)).departures();
         FanoutReport report = new FanoutReport(
                 run.recipients.get(),
                 run.delivered.get(),
@@ -189,7 +225,7 @@ public final class Fanout {
             line.put("firstError", run.firstError.get());
         }
         log.write(line);
-        return report;
+        return new Sent(report, departures);
     }
 
     /**

@@ -5,7 +5,7 @@ import dev.wsctl.protocol.WsEvent;
 import dev.wsctl.pubsub.PubSub;
 import java.util.function.BiFunction;
 
-/** joinchannel and leavechannel. */
+/** joinchannel, leavechannel and presence. */
 public final class ChannelsHandler extends WsHandler {
     private static final BiFunction<PubSub, WsEvent, String> ROUTE = PubSub::channels;
 

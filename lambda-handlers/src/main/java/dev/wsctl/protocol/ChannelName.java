@@ -7,6 +7,8 @@ public final class ChannelName {
     public static final int MAX_LENGTH = 164;
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_\\-=@,.;:]{1," + MAX_LENGTH + "}");
     public static final String PRIVATE_PREFIX = "private-";
+    /** Channels whose subscribers see who else is there (members, member_added, member_removed). */
+    public static final String PRESENCE_PREFIX = "presence-";
 
     private ChannelName() {}
 
@@ -16,6 +18,10 @@ public final class ChannelName {
 
     public static boolean isPrivate(String name) {
         return name.startsWith(PRIVATE_PREFIX);
+    }
+
+    public static boolean isPresence(String name) {
+        return name.startsWith(PRESENCE_PREFIX);
     }
 
     /** Why {@code name} is not a channel name, for the error frame; null when it is one. */

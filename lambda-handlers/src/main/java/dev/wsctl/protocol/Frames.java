@@ -1,6 +1,8 @@
 package dev.wsctl.protocol;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.json.Json;
 
@@ -23,29 +25,84 @@ public final class Frames {
         return Json.write(f);
     }
 
-    /** {@code joined} on a history channel: with the channel's latest offset and its epoch. */
-    public static String joined(String channel, String connectionId, long offset, String epoch) {
-        ObjectNode f = type("joined");
-        f.put("channel", channel);
-        f.put("connectionId", connectionId);
-        position(f, offset, epoch);
-        return Json.write(f);
-    }
-
     /**
-     * {@code joined} after a {@code since}: whether the messages after it were {@code recovered}, and the offset and
-     * epoch the client is at (after the replay) or should start again from (when not recovered). Without {@code
-     * epoch} (null: a channel without history) only {@code recovered}.
+     * {@code joined} with what the channel adds: {@code presence} on a presence channel ({@code members} not null),
+     * the channel's {@code offset} and {@code epoch} on a history channel ({@code epoch} not null; after a {@code since}
+     * where the client is now, or should start again from), and {@code recovered} after a {@code since} ({@code
+     * recovered} not null).
      */
-    public static String joined(String channel, String connectionId, long offset, String epoch, boolean recovered) {
+    public static String joined(
+            String channel, String connectionId, Members members, long offset, String epoch, Boolean recovered) {
         ObjectNode f = type("joined");
         f.put("channel", channel);
         f.put("connectionId", connectionId);
+        if (members != null) {
+            ObjectNode presence = f.putObject("presence");
+            presence.put("count", members.count());
+            presence.set("members", members(members));
+            if (members.truncated()) {
+                presence.put("truncated", true);
+            }
+        }
         if (epoch != null) {
             position(f, offset, epoch);
         }
-        f.put("recovered", recovered);
+        if (recovered != null) {
+            f.put("recovered", recovered);
+        }
         return Json.write(f);
+    }
+
+    /** The answer to {@code {"action":"presence"}}: the channel's members. */
+    public static String presence(String channel, Members members) {
+        ObjectNode f = type("presence");
+        f.put("channel", channel);
+        f.put("count", members.count());
+        f.set("members", members(members));
+        if (members.truncated()) {
+            f.put("truncated", true);
+        }
+        return Json.write(f);
+    }
+
+    /** What a presence channel's other subscribers receive when a user's first connection joins. */
+    public static byte[] memberAdded(String channel, Member member) {
+        ObjectNode f = type("member_added");
+        f.put("channel", channel);
+        f.put("user", member.user());
+        if (member.info() != null) {
+            f.set("info", info(member.info()));
+        }
+        return Json.bytes(f);
+    }
+
+    /** What a presence channel's subscribers receive when a user's last connection left. */
+    public static byte[] memberRemoved(String channel, String user) {
+        ObjectNode f = type("member_removed");
+        f.put("channel", channel);
+        f.put("user", user);
+        return Json.bytes(f);
+    }
+
+    private static ArrayNode members(Members members) {
+        ArrayNode list = Json.object().arrayNode();
+        for (Member m : members.listed()) {
+            ObjectNode member = list.addObject();
+            member.put("user", m.user());
+            if (m.info() != null) {
+                member.set("info", info(m.info()));
+            }
+        }
+        return list;
+    }
+
+    /** A member's info, stored as the JSON text the authorizer checked. */
+    private static JsonNode info(String json) {
+        try {
+            return Json.read(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a member's info is not JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     public static String left(String channel) {

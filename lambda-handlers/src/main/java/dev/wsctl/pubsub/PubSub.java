@@ -11,11 +11,16 @@ import dev.wsctl.json.Json;
 import dev.wsctl.protocol.ChannelName;
 import dev.wsctl.protocol.ClientError;
 import dev.wsctl.protocol.Frames;
+import dev.wsctl.protocol.Member;
+import dev.wsctl.protocol.Members;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.protocol.WsEvent;
 import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.Departure;
+import dev.wsctl.store.Disconnected;
 import dev.wsctl.store.HistoryStore;
+import dev.wsctl.store.Left;
 import dev.wsctl.store.Ttl;
 import java.time.Clock;
 import java.util.List;
@@ -111,45 +116,92 @@ public final class PubSub {
         store.connect(info, settings.defaultChannel().map(List::of).orElse(List.of()));
     }
 
-    /** {@code $disconnect}: every row of the connection. Returns how many rows went. */
+    /**
+     * {@code $disconnect}: every row of the connection; {@code member_removed} to the presence channels it was its
+     * user's last connection in. Returns how many rows went.
+     */
     public int disconnect(WsEvent event) {
-        return store.disconnect(event.connectionId());
+        Disconnected gone = store.disconnect(event.connectionId());
+        announce(gone.departures());
+        return gone.rows();
     }
 
-    /** {@code joinchannel} and {@code leavechannel}. */
+    /** {@code joinchannel}, {@code leavechannel} and {@code presence}. */
     public String channels(WsEvent event) {
         JsonNode frame = frame(event);
         String action = frame.path("action").asText();
         String channel = channel(frame.get("channel"));
         switch (action) {
             case "joinchannel" -> {
-                if (ChannelName.isPrivate(channel)
-                        && !grants(event, Authorizer.CHANNELS).allows(channel)) {
+                boolean presence = ChannelName.isPresence(channel);
+                // presence-* needs a grant only with auth: without it anyone may join, as the connection
+                boolean needsGrant = ChannelName.isPrivate(channel) || presence && sub(event) != null;
+                if (needsGrant && !grants(event, Authorizer.CHANNELS).allows(channel)) {
                     throw new ClientError(
                             Frames.FORBIDDEN,
                             "joining " + channel + " needs a grant for it in your token's channels claim");
                 }
                 HistoryStore.Position since = since(frame.get("since"));
-                store.subscribe(event.connectionId(), channel, Ttl.expiresAt(connectedAt(event)));
+                String connectionId = event.connectionId();
+                long expiresAt = Ttl.expiresAt(connectedAt(event));
+                Members members = null;
+                if (presence) {
+                    String sub = sub(event);
+                    Member member = sub == null ? new Member(connectionId, null) : new Member(sub, info(event));
+                    if (store.join(connectionId, channel, member, expiresAt)) {
+                        fanout().toChannel(channel, Frames.memberAdded(channel, member), connectionId);
+                    }
+                    members = store.members(channel);
+                } else {
+                    store.subscribe(connectionId, channel, expiresAt);
+                }
                 if (!keepsHistory(channel)) {
-                    return since == null
-                            ? Frames.joined(channel, event.connectionId())
-                            : Frames.joined(channel, event.connectionId(), 0, null, false);
+                    return Frames.joined(channel, connectionId, members, 0, null, since == null ? null : false);
                 }
                 if (since == null) {
                     HistoryStore.Position head = history.position(channel);
-                    return Frames.joined(channel, event.connectionId(), head.offset(), head.epoch());
+                    return Frames.joined(channel, connectionId, members, head.offset(), head.epoch(), null);
                 }
-                return recover(event.connectionId(), channel, since);
+                return recover(connectionId, channel, since, members);
             }
             case "leavechannel" -> {
-                if (!store.unsubscribe(event.connectionId(), channel)) {
+                Left left = store.leave(event.connectionId(), channel);
+                if (!left.subscribed()) {
                     throw new ClientError(Frames.NOT_SUBSCRIBED, "not subscribed to channel " + channel);
                 }
+                left.departure().ifPresent(d -> announce(List.of(d)));
                 return Frames.left(channel);
+            }
+            case "presence" -> {
+                if (!ChannelName.isPresence(channel)) {
+                    throw new ClientError(
+                            Frames.INVALID_CHANNEL,
+                            "only " + ChannelName.PRESENCE_PREFIX + "* channels have members; " + channel
+                                    + " is not one");
+                }
+                if (!store.isSubscribed(event.connectionId(), channel)) {
+                    throw new ClientError(Frames.FORBIDDEN, "only subscribers of " + channel + " may read its members");
+                }
+                return Frames.presence(channel, store.members(channel));
             }
             default -> throw unknownAction(action);
         }
+    }
+
+    /**
+     * Sends {@code member_removed} for each departure to the channel's subscribers, through the fan-out engine, which
+     * also announces the departures of connections it finds gone meanwhile. Builds no fan-out when there is none.
+     */
+    private void announce(List<Departure> departures) {
+        if (!departures.isEmpty()) {
+            fanout().announce(departures);
+        }
+    }
+
+    /** The member's info: the authorizer's {@code info}, JSON text of an object; null when the token had none. */
+    private static String info(WsEvent event) {
+        JsonNode info = event.authorizer().get(Authorizer.INFO);
+        return info == null || !info.isTextual() || info.asText().isEmpty() ? null : info.asText();
     }
 
     /**
@@ -245,13 +297,13 @@ public final class PubSub {
      * A join with {@code since} on a history channel (the connection already subscribed): the messages after it
      * posted to the connection in offset order, then {@code joined} saying whether they all were.
      */
-    private String recover(String connectionId, String channel, HistoryStore.Position since) {
+    private String recover(String connectionId, String channel, HistoryStore.Position since, Members members) {
         HistoryStore.Recovery recovery = history.recover(channel, since);
         boolean recovered = recovery.recovered()
                 && fanout().replay(connectionId, recovery.frames())
                         == recovery.frames().size();
         HistoryStore.Position at = recovery.position();
-        return Frames.joined(channel, connectionId, at.offset(), at.epoch(), recovered);
+        return Frames.joined(channel, connectionId, members, at.offset(), at.epoch(), recovered);
     }
 
     /** May this connection publish on {@code channel}? See {@link PublishRule}. */
@@ -321,7 +373,8 @@ public final class PubSub {
     private static ClientError unknownAction(String action) {
         return new ClientError(
                 Frames.UNKNOWN_ACTION,
-                "unknown action '" + truncate(action) + "'; use joinchannel, leavechannel, sendmessage or ping");
+                "unknown action '" + truncate(action)
+                        + "'; use joinchannel, leavechannel, presence, sendmessage or ping");
     }
 
     private static String truncate(String s) {

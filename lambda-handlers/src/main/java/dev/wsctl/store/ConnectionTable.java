@@ -38,6 +38,16 @@ public final class ConnectionTable {
     /** Meta row: the token's channel grants (L of S), absent when empty. */
     public static final String GRANTS = "grants";
 
+    /** A presence subscription row, and a member row: the member's user (S). */
+    public static final String USER = "user";
+    /** A presence subscription row, and a member row: the member's info, JSON text (S), absent when none. */
+    public static final String INFO = "info";
+    /**
+     * A member row ({@code connectionId = #members:{channel}}, {@code channel = #{user}}): how many of the user's
+     * connections are subscribed to the channel (N), moved by atomic {@code ADD}.
+     */
+    public static final String MEMBER_CONNECTIONS = "connections";
+
     /** The GSI: channel (HASH), connectionId (RANGE), keys only. */
     public static final String BY_CHANNEL = "by-channel";
 

@@ -1,16 +1,21 @@
 package dev.wsctl.store;
 
-import static dev.wsctl.awshttp.Futures.join;
 import static dev.wsctl.store.ConnectionTable.BY_CHANNEL;
 import static dev.wsctl.store.ConnectionTable.CHANNEL;
 import static dev.wsctl.store.ConnectionTable.CONNECTED_AT;
 import static dev.wsctl.store.ConnectionTable.CONNECTION_ID;
 import static dev.wsctl.store.ConnectionTable.EXPIRES_AT;
 import static dev.wsctl.store.ConnectionTable.GRANTS;
+import static dev.wsctl.store.ConnectionTable.INFO;
+import static dev.wsctl.store.ConnectionTable.MEMBER_CONNECTIONS;
 import static dev.wsctl.store.ConnectionTable.ORIGIN;
 import static dev.wsctl.store.ConnectionTable.SOURCE_IP;
 import static dev.wsctl.store.ConnectionTable.SUB;
+import static dev.wsctl.store.ConnectionTable.USER;
 
+import dev.wsctl.awshttp.Futures;
+import dev.wsctl.protocol.Member;
+import dev.wsctl.protocol.Members;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,18 +26,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+import software.amazon.awssdk.services.dynamodb.model.Select;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
@@ -90,7 +99,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
     @Override
     public void subscribe(String connectionId, String channel, long expiresAt) {
         checkChannel(channel);
-        join(client.putItem(r -> r.tableName(table).item(subscriptionItem(connectionId, channel, expiresAt))));
+        Futures.join(client.putItem(r -> r.tableName(table).item(subscriptionItem(connectionId, channel, expiresAt))));
     }
 
     @Override
@@ -103,17 +112,113 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         batchWrite(writes);
     }
 
+    /**
+     * A conditional Put of the subscription row (with the member's user and info), then {@code ADD connections :1}
+     * on the member row: the user was added when the new value is 1. The condition keeps a second join of the
+     * same connection from counting twice.
+     */
     @Override
-    public boolean unsubscribe(String connectionId, String channel) {
+    public boolean join(String connectionId, String channel, Member member, long expiresAt) {
         checkChannel(channel);
-        Map<String, AttributeValue> old = join(client.deleteItem(
-                        r -> r.tableName(table).key(key(connectionId, channel)).returnValues(ReturnValue.ALL_OLD)))
-                .attributes();
-        return old != null && !old.isEmpty();
+        Map<String, AttributeValue> item = new HashMap<>(subscriptionItem(connectionId, channel, expiresAt));
+        item.put(USER, s(member.user()));
+        putIfPresent(item, INFO, member.info());
+        try {
+            Futures.join(client.putItem(r -> r.tableName(table)
+                    .item(item)
+                    .conditionExpression("attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", CONNECTION_ID))));
+        } catch (ConditionalCheckFailedException alreadySubscribed) {
+            return false;
+        }
+        Map<String, String> names = new HashMap<>(Map.of("#n", MEMBER_CONNECTIONS, "#exp", EXPIRES_AT, "#info", INFO));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":one", n(1), ":exp", n(memberExpiry(expiresAt))));
+        String update = "ADD #n :one SET #exp = :exp";
+        if (member.info() != null) {
+            values.put(":info", s(member.info()));
+            update += ", #info = :info";
+        } else {
+            update += " REMOVE #info";
+        }
+        String expression = update;
+        UpdateItemResponse updated = Futures.join(client.updateItem(r -> r.tableName(table)
+                .key(memberKey(channel, member.user()))
+                .updateExpression(expression)
+                .expressionAttributeNames(names)
+                .expressionAttributeValues(values)
+                .returnValues(ReturnValue.UPDATED_NEW)));
+        return number(updated.attributes().get(MEMBER_CONNECTIONS)) == 1;
     }
 
     @Override
-    public int disconnect(String connectionId) {
+    public Left leave(String connectionId, String channel) {
+        checkChannel(channel);
+        return Futures.join(leaveAsync(connectionId, channel));
+    }
+
+    /**
+     * Deletes the subscription row ({@code ALL_OLD}); when it was a member's, {@code ADD connections :-1} on the
+     * member row, and when that reaches 0 the departure, and a delete of the member row on condition that it is
+     * still 0 (a join may have moved it meanwhile). Only the caller whose delete removed the row moves the count.
+     */
+    private CompletableFuture<Left> leaveAsync(String connectionId, String channel) {
+        return client.deleteItem(
+                        r -> r.tableName(table).key(key(connectionId, channel)).returnValues(ReturnValue.ALL_OLD))
+                .thenCompose(deleted -> {
+                    Map<String, AttributeValue> old = deleted.attributes();
+                    if (old == null || old.isEmpty()) {
+                        return CompletableFuture.completedFuture(Left.NOT_SUBSCRIBED);
+                    }
+                    AttributeValue user = old.get(USER);
+                    if (user == null || user.s() == null) {
+                        return CompletableFuture.completedFuture(new Left(true, Optional.empty()));
+                    }
+                    long expiresAt = memberExpiry(number(old.get(EXPIRES_AT)));
+                    return departAsync(channel, user.s(), expiresAt).thenApply(departure -> new Left(true, departure));
+                });
+    }
+
+    private CompletableFuture<Optional<Departure>> departAsync(String channel, String user, long expiresAt) {
+        Map<String, AttributeValue> key = memberKey(channel, user);
+        return client.updateItem(r -> r.tableName(table)
+                        .key(key)
+                        // a row that a concurrent leave deleted comes back here below 0 and gets a TTL
+                        .updateExpression("ADD #n :minus SET #exp = if_not_exists(#exp, :exp)")
+                        .expressionAttributeNames(Map.of("#n", MEMBER_CONNECTIONS, "#exp", EXPIRES_AT))
+                        .expressionAttributeValues(Map.of(":minus", n(-1), ":exp", n(expiresAt)))
+                        .returnValues(ReturnValue.UPDATED_NEW))
+                .thenCompose(updated -> {
+                    if (number(updated.attributes().get(MEMBER_CONNECTIONS)) != 0) {
+                        return CompletableFuture.completedFuture(Optional.<Departure>empty());
+                    }
+                    Optional<Departure> departure = Optional.of(new Departure(channel, user));
+                    return client.deleteItem(r -> r.tableName(table)
+                                    .key(key)
+                                    .conditionExpression("#n = :zero")
+                                    .expressionAttributeNames(Map.of("#n", MEMBER_CONNECTIONS))
+                                    .expressionAttributeValues(Map.of(":zero", n(0))))
+                            .handle((ok, failed) -> {
+                                Throwable cause = failed instanceof CompletionException && failed.getCause() != null
+                                        ? failed.getCause()
+                                        : failed;
+                                if (cause == null || cause instanceof ConditionalCheckFailedException) {
+                                    return departure; // a join moved the count meanwhile: its row stays
+                                }
+                                throw new CompletionException(cause);
+                            });
+                });
+    }
+
+    /**
+     * A member row outlives every connection live when it is written: each closes within {@link Ttl#MAX_CONNECTION}
+     * of now, and every join sets it again.
+     */
+    private static long memberExpiry(long expiresAt) {
+        return Math.max(expiresAt, Ttl.expiresAt(System.currentTimeMillis()));
+    }
+
+    @Override
+    public Disconnected disconnect(String connectionId) {
         return disconnectAll(List.of(connectionId));
     }
 
@@ -124,26 +229,91 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
      * connections one by one takes a BatchWriteItem call for each.
      */
     @Override
-    public int disconnectAll(Collection<String> connectionIds) {
+    public Disconnected disconnectAll(Collection<String> connectionIds) {
         List<WriteRequest> deletes = java.util.Collections.synchronizedList(new ArrayList<>());
-        join(inParallel(
+        List<String[]> presence = java.util.Collections.synchronizedList(new ArrayList<>());
+        Futures.join(inParallel(
                 new ArrayList<>(new LinkedHashSet<>(connectionIds)),
-                id -> allChannelsOf(id).thenAccept(channels -> {
-                    for (String channel : channels) {
-                        deletes.add(WriteRequest.builder()
-                                .deleteRequest(d -> d.key(key(id, channel)))
-                                .build());
+                id -> allRowsOf(id).thenAccept(rows -> {
+                    for (Map<String, AttributeValue> row : rows) {
+                        String channel = row.get(CHANNEL).s();
+                        if (row.containsKey(USER)) {
+                            // a member's subscription: deleted alone, to move its member's count exactly once
+                            presence.add(new String[] {id, channel});
+                        } else {
+                            deletes.add(WriteRequest.builder()
+                                    .deleteRequest(d -> d.key(key(id, channel)))
+                                    .build());
+                        }
                     }
                 })));
         batchWrite(deletes);
-        return deletes.size();
+        List<Departure> departures = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger left = new AtomicInteger();
+        Futures.join(inParallel(
+                List.copyOf(presence),
+                row -> leaveAsync(row[0], row[1]).thenAccept(l -> {
+                    if (l.subscribed()) {
+                        left.incrementAndGet();
+                    }
+                    l.departure().ifPresent(departures::add);
+                })));
+        return new Disconnected(deletes.size() + left.get(), departures);
+    }
+
+    // ---------------------------------------------------------------- presence
+
+    /**
+     * A Query of the channel's member rows with a positive count (consistent), until one past {@link
+     * #MEMBERS_LISTED}; when there are more, the same Query with {@code Select: COUNT} for the exact count.
+     */
+    @Override
+    public Members members(String channel) {
+        checkChannel(channel);
+        QueryRequest.Builder request = QueryRequest.builder()
+                .tableName(table)
+                .keyConditionExpression("#id = :id")
+                .filterExpression("#n > :zero")
+                .expressionAttributeNames(
+                        Map.of("#id", CONNECTION_ID, "#n", MEMBER_CONNECTIONS, "#ch", CHANNEL, "#info", INFO))
+                .expressionAttributeValues(Map.of(":id", s(MEMBERS_PREFIX + channel), ":zero", n(0)))
+                .consistentRead(true);
+        List<Member> listed = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            QueryResponse page = Futures.join(client.query(request.projectionExpression("#ch, #info")
+                    .exclusiveStartKey(start)
+                    .build()));
+            for (Map<String, AttributeValue> item : page.items()) {
+                if (listed.size() <= MEMBERS_LISTED) {
+                    // the sort key is '#' and the user
+                    listed.add(new Member(item.get(CHANNEL).s().substring(1), string(item.get(INFO))));
+                }
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null && listed.size() <= MEMBERS_LISTED);
+        if (listed.size() <= MEMBERS_LISTED) {
+            return new Members(listed.size(), listed, false);
+        }
+        long count = 0;
+        start = null;
+        request.projectionExpression(null)
+                .select(Select.COUNT)
+                .expressionAttributeNames(Map.of("#id", CONNECTION_ID, "#n", MEMBER_CONNECTIONS));
+        do {
+            QueryResponse page =
+                    Futures.join(client.query(request.exclusiveStartKey(start).build()));
+            count += page.count();
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return new Members(count, listed.subList(0, MEMBERS_LISTED), true);
     }
 
     // ---------------------------------------------------------------- reads
 
     @Override
     public boolean isSubscribed(String connectionId, String channel) {
-        Map<String, AttributeValue> item = join(client.getItem(r -> r.tableName(table)
+        Map<String, AttributeValue> item = Futures.join(client.getItem(r -> r.tableName(table)
                         .key(key(connectionId, channel))
                         .projectionExpression("#id")
                         .expressionAttributeNames(Map.of("#id", CONNECTION_ID))
@@ -154,7 +324,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
 
     @Override
     public Optional<ConnectionInfo> connection(String connectionId) {
-        Map<String, AttributeValue> item = join(client.getItem(r -> r.tableName(table)
+        Map<String, AttributeValue> item = Futures.join(client.getItem(r -> r.tableName(table)
                         .key(key(connectionId, CONNECTION_ROW))
                         .consistentRead(true)))
                 .item();
@@ -163,7 +333,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
 
     @Override
     public List<String> channelsOf(String connectionId) {
-        List<String> channels = join(allChannelsOf(connectionId));
+        List<String> channels = Futures.join(allChannelsOf(connectionId));
         channels.remove(CONNECTION_ROW);
         return channels;
     }
@@ -197,7 +367,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         List<String> ids = new ArrayList<>(Math.min(limit, 1024));
         Map<String, AttributeValue> start = null;
         do {
-            QueryResponse page = join(client.query(
+            QueryResponse page = Futures.join(client.query(
                     request.limit(limit - ids.size()).exclusiveStartKey(start).build()));
             for (Map<String, AttributeValue> item : page.items()) {
                 ids.add(item.get(CONNECTION_ID).s());
@@ -236,10 +406,10 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         Map<String, AttributeValue> start = null;
         do {
             ScanResponse page =
-                    join(client.scan(request.exclusiveStartKey(start).build()));
+                    Futures.join(client.scan(request.exclusiveStartKey(start).build()));
             for (Map<String, AttributeValue> item : page.items()) {
                 String channel = item.get(CHANNEL).s();
-                if (!CONNECTION_ROW.equals(channel)) {
+                if (!channel.startsWith("#")) { // meta rows and member rows
                     counts.merge(channel, 1L, Long::sum);
                 }
             }
@@ -260,19 +430,25 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
      * paginator.
      */
     private CompletableFuture<List<String>> allChannelsOf(String connectionId) {
+        return allRowsOf(connectionId).thenApply(rows -> {
+            List<String> channels = new ArrayList<>(rows.size());
+            rows.forEach(row -> channels.add(row.get(CHANNEL).s()));
+            return channels;
+        });
+    }
+
+    /** The sort key and member's user of each row of the connection, in order; as {@link #allChannelsOf}. */
+    private CompletableFuture<List<Map<String, AttributeValue>>> allRowsOf(String connectionId) {
         QueryRequest request = QueryRequest.builder()
                 .tableName(table)
                 .keyConditionExpression("#id = :id")
-                .projectionExpression("#ch")
-                .expressionAttributeNames(Map.of("#ch", CHANNEL, "#id", CONNECTION_ID))
+                .projectionExpression("#ch, #u")
+                .expressionAttributeNames(Map.of("#ch", CHANNEL, "#id", CONNECTION_ID, "#u", USER))
                 .expressionAttributeValues(Map.of(":id", s(connectionId)))
                 .consistentRead(true)
                 .build();
-        List<String> channels = new ArrayList<>();
-        return client.queryPaginator(request)
-                .items()
-                .subscribe(item -> channels.add(item.get(CHANNEL).s()))
-                .thenApply(done -> channels);
+        List<Map<String, AttributeValue>> rows = new ArrayList<>();
+        return client.queryPaginator(request).items().subscribe(rows::add).thenApply(done -> rows);
     }
 
     /**
@@ -294,7 +470,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
             if (pending == null) {
                 return null;
             }
-            QueryResponse page = join(pending);
+            QueryResponse page = Futures.join(pending);
             Map<String, AttributeValue> last = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : Map.of();
             pending = last.isEmpty()
                     ? null
@@ -318,7 +494,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         if (writes.isEmpty()) {
             return;
         }
-        join(inParallel(chunks(writes, BATCH_WRITE_MAX), chunk -> writeChunk(chunk, 1)));
+        Futures.join(inParallel(chunks(writes, BATCH_WRITE_MAX), chunk -> writeChunk(chunk, 1)));
     }
 
     private CompletableFuture<Void> writeChunk(List<WriteRequest> chunk, int attempt) {
@@ -348,7 +524,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
             keys.add(key(id, CONNECTION_ROW));
         }
         List<Map<String, AttributeValue>> items = java.util.Collections.synchronizedList(new ArrayList<>());
-        join(inParallel(chunks(keys, BATCH_GET_MAX), chunk -> getChunk(chunk, 1, items)));
+        Futures.join(inParallel(chunks(keys, BATCH_GET_MAX), chunk -> getChunk(chunk, 1, items)));
         return items;
     }
 
@@ -427,8 +603,8 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         if (channel == null || channel.isEmpty()) {
             throw new IllegalArgumentException("channel must be a non-empty string");
         }
-        if (CONNECTION_ROW.equals(channel)) {
-            throw new IllegalArgumentException(CONNECTION_ROW + " is reserved for the connection's meta row");
+        if (channel.startsWith("#")) {
+            throw new IllegalArgumentException("channels starting with # are reserved for the store's own rows");
         }
     }
 
@@ -438,6 +614,11 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
 
     private static Map<String, AttributeValue> key(String connectionId, String channel) {
         return Map.of(CONNECTION_ID, s(connectionId), CHANNEL, s(channel));
+    }
+
+    /** A member row: the channel's member partition, sort key {@code #user}. */
+    private static Map<String, AttributeValue> memberKey(String channel, String user) {
+        return key(MEMBERS_PREFIX + channel, "#" + user);
     }
 
     private static Map<String, AttributeValue> subscriptionItem(String connectionId, String channel, long expiresAt) {

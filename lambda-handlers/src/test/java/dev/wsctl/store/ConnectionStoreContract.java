@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wsctl.protocol.ChannelName;
+import dev.wsctl.protocol.Member;
+import dev.wsctl.protocol.Members;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -120,7 +124,7 @@ public abstract class ConnectionStoreContract {
 
         assertThat(store.connection(id)).isPresent();
         assertThat(store.channelsOf(id)).isEmpty();
-        assertThat(store.disconnect(id)).isEqualTo(1);
+        assertThat(store.disconnect(id).rows()).isEqualTo(1);
     }
 
     @Test
@@ -188,7 +192,7 @@ public abstract class ConnectionStoreContract {
 
         assertThat(store.channelsOf(id)).containsExactly(channel);
         assertThat(subscribers(store, channel)).containsExactly(id);
-        assertThat(store.disconnect(id)).isEqualTo(2);
+        assertThat(store.disconnect(id).rows()).isEqualTo(2);
     }
 
     @Test
@@ -287,7 +291,7 @@ public abstract class ConnectionStoreContract {
         store.subscribe(id, c, expiry());
         store.connect(info(neighbour), List.of(a));
 
-        assertThat(store.disconnect(id)).isEqualTo(4);
+        assertThat(store.disconnect(id).rows()).isEqualTo(4);
 
         assertThat(store.connection(id)).isEmpty();
         assertThat(store.channelsOf(id)).isEmpty();
@@ -298,8 +302,8 @@ public abstract class ConnectionStoreContract {
         assertThat(subscribers(store, ConnectionStore.CONNECTION_ROW))
                 .doesNotContain(id)
                 .contains(neighbour);
-        assertThat(store.disconnect(id)).isZero();
-        assertThat(store.disconnect(newConnectionId())).isZero();
+        assertThat(store.disconnect(id).rows()).isZero();
+        assertThat(store.disconnect(newConnectionId()).rows()).isZero();
         assertThat(store.connection(neighbour)).isPresent();
     }
 
@@ -313,7 +317,7 @@ public abstract class ConnectionStoreContract {
         }
 
         assertThat(store.channelsOf(id)).hasSize(60);
-        assertThat(store.disconnect(id)).isEqualTo(61);
+        assertThat(store.disconnect(id).rows()).isEqualTo(61);
         assertThat(store.channelsOf(id)).isEmpty();
     }
 
@@ -333,7 +337,7 @@ public abstract class ConnectionStoreContract {
         asked.add(gone.get(7)); // twice
         asked.add(newConnectionId()); // never connected
 
-        assertThat(store.disconnectAll(asked)).isEqualTo(60 + 60 + 30); // meta rows, a, b
+        assertThat(store.disconnectAll(asked).rows()).isEqualTo(60 + 60 + 30); // meta rows, a, b
 
         for (String id : gone) {
             assertThat(store.connection(id)).as(id).isEmpty();
@@ -346,8 +350,8 @@ public abstract class ConnectionStoreContract {
                 .contains(kept);
         assertThat(store.connection(kept)).isPresent();
         assertThat(store.channelsOf(kept)).containsExactlyInAnyOrder(a, b);
-        assertThat(store.disconnectAll(List.of())).isZero();
-        assertThat(store.disconnectAll(gone)).isZero();
+        assertThat(store.disconnectAll(List.of()).rows()).isZero();
+        assertThat(store.disconnectAll(gone).rows()).isZero();
     }
 
     // ------------------------------------------------------------------------------- subscribers
@@ -467,7 +471,7 @@ public abstract class ConnectionStoreContract {
             assertThat(subscribers(store, channel)).as(channel).contains(id);
         }
         assertThat(store.unsubscribe(id, PUNCTUATION)).isTrue();
-        assertThat(store.disconnect(id)).isEqualTo(channels.size()); // meta row + the rest
+        assertThat(store.disconnect(id).rows()).isEqualTo(channels.size()); // meta row + the rest
     }
 
     @Test
@@ -487,7 +491,7 @@ public abstract class ConnectionStoreContract {
         assertThat(subscribers(store, channel))
                 .containsExactlyElementsOf(ids.stream().sorted().toList());
         for (String id : ids) {
-            assertThat(store.disconnect(id)).isEqualTo(2);
+            assertThat(store.disconnect(id).rows()).isEqualTo(2);
         }
     }
 
@@ -548,6 +552,187 @@ public abstract class ConnectionStoreContract {
         assertThat(read).isSorted();
         assertThat(pages).isGreaterThan(1);
         assertThat(store.isSubscribed(ids.get(n / 2), channel)).isTrue();
+    }
+
+    // ------------------------------------------------------------------------------- presence
+
+    private static String newPresenceChannel(String prefix) {
+        return newChannel("presence-" + prefix);
+    }
+
+    private static List<String> users(Members members) {
+        return members.listed().stream().map(Member::user).toList();
+    }
+
+    @Test
+    void twoConnectionsOfOneUserAreOneMemberAddedAndRemovedOnce() {
+        String channel = newPresenceChannel("two");
+        String a = newConnectionId();
+        String b = newConnectionId();
+        String bob = newConnectionId();
+        Member alice = new Member("alice", "{\"name\":\"Alice\"}");
+
+        assertThat(store.join(a, channel, alice, expiry()))
+                .as("first connection: added")
+                .isTrue();
+        assertThat(store.join(a, channel, alice, expiry()))
+                .as("the same connection again")
+                .isFalse();
+        assertThat(store.join(b, channel, alice, expiry()))
+                .as("second connection: not added")
+                .isFalse();
+        assertThat(store.join(bob, channel, new Member("bob", null), expiry())).isTrue();
+
+        Members members = store.members(channel);
+        assertThat(members.count()).isEqualTo(2);
+        assertThat(members.truncated()).isFalse();
+        assertThat(members.listed()).containsExactly(alice, new Member("bob", null));
+        assertThat(subscribers(store, channel))
+                .containsExactlyElementsOf(Stream.of(a, b, bob).sorted().toList());
+        assertThat(store.isSubscribed(a, channel)).isTrue();
+
+        assertThat(store.leave(a, channel)).isEqualTo(new Left(true, Optional.empty()));
+        assertThat(store.leave(a, channel)).isEqualTo(Left.NOT_SUBSCRIBED);
+        assertThat(users(store.members(channel))).containsExactly("alice", "bob");
+        assertThat(store.leave(b, channel)).isEqualTo(new Left(true, Optional.of(new Departure(channel, "alice"))));
+        assertThat(store.leave(b, channel)).isEqualTo(Left.NOT_SUBSCRIBED);
+        assertThat(store.members(channel)).isEqualTo(new Members(1, List.of(new Member("bob", null)), false));
+
+        // back again: added again
+        assertThat(store.join(b, channel, alice, expiry())).isTrue();
+        assertThat(store.members(channel).count()).isEqualTo(2);
+        assertThat(store.members(newPresenceChannel("nobody"))).isEqualTo(Members.none());
+    }
+
+    @Test
+    void disconnectReportsTheDeparturesOfLastConnectionsOnly() {
+        String room = newPresenceChannel("room");
+        String hall = newPresenceChannel("hall");
+        String plain = newChannel("plain");
+        String a = newConnectionId();
+        String b = newConnectionId();
+        String c = newConnectionId();
+        store.connect(info(a), List.of(plain));
+        store.connect(info(b), List.of());
+        store.connect(info(c), List.of());
+        store.join(a, room, new Member("alice", null), expiry());
+        store.join(a, hall, new Member("alice", null), expiry());
+        store.join(b, room, new Member("alice", null), expiry());
+        store.join(c, hall, new Member("carol", "{}"), expiry());
+
+        Disconnected first = store.disconnect(a);
+        assertThat(first.rows()).isEqualTo(4); // meta, plain, room, hall
+        assertThat(first.departures()).containsExactly(new Departure(hall, "alice"));
+        assertThat(users(store.members(room))).containsExactly("alice");
+        assertThat(users(store.members(hall))).containsExactly("carol");
+
+        Disconnected rest = store.disconnectAll(List.of(b, c, b, a));
+        assertThat(rest.rows()).isEqualTo(4);
+        assertThat(rest.departures())
+                .containsExactlyInAnyOrder(new Departure(room, "alice"), new Departure(hall, "carol"));
+        assertThat(store.members(room)).isEqualTo(Members.none());
+        assertThat(store.members(hall)).isEqualTo(Members.none());
+        assertThat(store.disconnectAll(List.of(a, b, c))).isEqualTo(new Disconnected(0, List.of()));
+    }
+
+    @Test
+    void memberRowsAreNeverSubscribersChannelsOrConnections() {
+        String channel = newPresenceChannel("hidden");
+        String id = newConnectionId();
+        store.connect(info(id), List.of());
+        store.join(id, channel, new Member("dave", "{\"x\":1}"), expiry());
+
+        assertThat(store.channelsOf(id)).containsExactly(channel);
+        assertThat(subscribers(store, channel)).containsExactly(id);
+        assertThat(store.channelCounts())
+                .containsEntry(channel, 1L)
+                .allSatisfy((name, count) -> assertThat(name).doesNotStartWith("#"));
+        assertThat(store.connections(100_000))
+                .extracting(ConnectionInfo::connectionId)
+                .allSatisfy(c -> assertThat(c).doesNotStartWith("#"));
+        assertThat(subscribers(store, ConnectionStore.CONNECTION_ROW))
+                .allSatisfy(c -> assertThat(c).doesNotStartWith("#"));
+        assertThatThrownBy(() -> store.join(id, "#dave", new Member("dave", null), expiry()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void moreThanAHundredMembersAreCountedExactlyAndTheFirstHundredListedInUserOrder() {
+        String channel = newPresenceChannel("crowd");
+        List<String> users = IntStream.range(0, 130)
+                .mapToObj(i -> String.format("user-%03d", (i * 37) % 130))
+                .toList();
+        for (String user : users) {
+            store.join(newConnectionId(), channel, new Member(user, null), expiry());
+        }
+
+        Members members = store.members(channel);
+        assertThat(members.count()).isEqualTo(130);
+        assertThat(members.truncated()).isTrue();
+        assertThat(users(members))
+                .containsExactlyElementsOf(users.stream().sorted().limit(100).toList());
+    }
+
+    /**
+     * Threads join and leave the same user and channel many times, with connections of their own and one they
+     * share: at the end the members and count are exact, and every "added" was matched by one "removed" but the
+     * last when the user is still a member.
+     */
+    @Test
+    @Timeout(120)
+    void concurrentJoinsAndLeavesOfOneUserKeepTheMemberExact() throws Exception {
+        String channel = newPresenceChannel("race");
+        Member user = new Member("racer", null);
+        String shared = newConnectionId();
+        AtomicLong added = new AtomicLong();
+        AtomicLong removed = new AtomicLong();
+        int threads = 6;
+        int rounds = 25;
+        List<String> keptOpen = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<String>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    String own = newConnectionId();
+                    for (int i = 0; i < rounds; i++) {
+                        String id = i % 5 == 0 ? shared : own;
+                        if (store.join(id, channel, user, expiry())) {
+                            added.incrementAndGet();
+                        }
+                        Optional<Departure> left = i % 3 == 0
+                                ? store.disconnect(id).departures().stream().findFirst()
+                                : store.leave(id, channel).departure();
+                        if (left.isPresent()) {
+                            removed.incrementAndGet();
+                        }
+                    }
+                    // odd threads stay joined
+                    if (thread % 2 == 1 && store.join(own, channel, user, expiry())) {
+                        added.incrementAndGet();
+                    }
+                    return thread % 2 == 1 ? own : null;
+                }));
+            }
+            for (Future<String> f : futures) {
+                String own = f.get();
+                if (own != null) {
+                    keptOpen.add(own);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(subscribers(store, channel))
+                .containsExactlyElementsOf(keptOpen.stream().sorted().toList());
+        assertThat(store.members(channel)).isEqualTo(new Members(1, List.of(user), false));
+        assertThat(added.get()).isEqualTo(removed.get() + 1);
+
+        Disconnected last = store.disconnectAll(keptOpen);
+        assertThat(last.departures()).containsExactly(new Departure(channel, "racer"));
+        assertThat(store.members(channel)).isEqualTo(Members.none());
     }
 
     /** For subclasses: every id in {@code channel}, as a set. */

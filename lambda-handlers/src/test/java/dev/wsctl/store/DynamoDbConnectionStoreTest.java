@@ -85,7 +85,9 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
         }
         CallCounter calls = new CallCounter();
         try (DynamoDbAsyncClient counted = dynalite.newClient(calls)) {
-            assertThat(new DynamoDbConnectionStore(counted, TABLE).disconnectAll(gone))
+            assertThat(new DynamoDbConnectionStore(counted, TABLE)
+                            .disconnectAll(gone)
+                            .rows())
                     .isEqualTo(600);
         }
 
