@@ -131,9 +131,9 @@ class WsClient {
   }
 
   /**
-   * Publishes message (any JSON value) on channel. Resolves with the ack ({id, recipients}); rejects when not
-   * connected, when the socket closes first, or after ackTimeoutMs (the service's error frames carry no id:
-   * they arrive as 'error' events).
+   * Publishes message (any JSON value) on channel. Resolves with the ack ({id, recipients, offset, epoch}: the
+   * last two on a history channel); rejects when not connected, when the socket closes first, or after
+   * ackTimeoutMs (the service's error frames carry no id: they arrive as 'error' events).
    */
   send(channel, message) {
     if (!this.isOpen()) return Promise.reject(new Error('not connected'));
