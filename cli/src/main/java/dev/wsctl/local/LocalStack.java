@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The whole service on one machine: the same handlers as on AWS, a SQLite connection store, and the
- * local gateway in place of API Gateway. The handlers' fan-out is the same engine as on AWS, with the same
+ * The whole service on one machine: the same handlers as on AWS, a SQLite connection store (and history store, in
+ * the same file), and the local gateway in place of API Gateway. The handlers' fan-out is the same engine as on AWS, with the same
  * rate cap; its posts reach the gateway's sockets in this process ({@link GatewayEndpoint}: what the
  * gateway's @connections API does, without an HTTP request to itself). A fan-out above the shard size is
  * split into batches as on AWS, which the worker function's handler runs on threads of this process
@@ -41,6 +41,7 @@ public final class LocalStack implements AutoCloseable {
      *                          it bounds nothing
      * @param sharding shard size and rate cap of the fan-out; its batches run on in-process workers that share
      *                 one rate cap (the function to invoke is not used)
+     * @param history  the channels that keep history, kept in {@code db} (the table is not used)
      */
     public record Config(
             String host,
@@ -55,7 +56,40 @@ public final class LocalStack implements AutoCloseable {
             Limits limits,
             AuthSettings auth,
             JsonLog log,
-            Settings.Sharding sharding) {
+            Settings.Sharding sharding,
+            Settings.History history) {
+
+        /** A stack without history. */
+        public Config(
+                String host,
+                int port,
+                String stage,
+                Path db,
+                Optional<String> defaultChannel,
+                int maxMessageBytes,
+                Settings.Delivery delivery,
+                Settings.Publish publish,
+                int fanoutConcurrency,
+                Limits limits,
+                AuthSettings auth,
+                JsonLog log,
+                Settings.Sharding sharding) {
+            this(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    sharding,
+                    Settings.History.off());
+        }
 
         public Config withLog(JsonLog log) {
             return new Config(
@@ -71,7 +105,8 @@ public final class LocalStack implements AutoCloseable {
                     limits,
                     auth,
                     log,
-                    sharding);
+                    sharding,
+                    history);
         }
     }
 
@@ -99,6 +134,11 @@ public final class LocalStack implements AutoCloseable {
                         config.sharding().shardSize(),
                         config.sharding().maxRate(),
                         config.sharding().burst(),
+                        Optional.empty()),
+                new Settings.History(
+                        config.history().channels(),
+                        config.history().size(),
+                        config.history().ttl(),
                         Optional.empty()));
         store = new SqliteConnectionStore(config.db());
         try {
@@ -116,11 +156,14 @@ public final class LocalStack implements AutoCloseable {
                     InProcessDispatcher.DEFAULT_WORKERS,
                     InProcessDispatcher.DEFAULT_QUEUE,
                     result -> {});
-            pubSub = new PubSub(
-                    settings,
-                    store,
-                    new ShardedFanout(fanout, store, settings.sharding(), workers, log, Clock.systemUTC()),
-                    Clock.systemUTC());
+            ShardedFanout sharded =
+                    new ShardedFanout(fanout, store, settings.sharding(), workers, log, Clock.systemUTC());
+            // history in the same file as the connections; none at all when no channel keeps it
+            SqliteHistoryStore history = settings.history().enabled()
+                    ? new SqliteHistoryStore(
+                            store, settings.history().size(), settings.history().ttl(), Clock.systemUTC())
+                    : null;
+            pubSub = new PubSub(settings, store, history, () -> sharded, Clock.systemUTC());
             LocalGateway.Builder builder = LocalGateway.builder();
             if (authorizer != null) {
                 builder.authorizer(authorizer);

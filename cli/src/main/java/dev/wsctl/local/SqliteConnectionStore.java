@@ -41,7 +41,8 @@ import org.sqlite.SQLiteErrorCode;
  * {@code BEGIN IMMEDIATE ... COMMIT} transaction, so a second process (another {@code wsctl}) can read
  * and write the file while the local stack runs. Within this process, writes go through one
  * connection behind a lock and reads through a small pool of connections. Every SQLException
- * surfaces as a {@link StoreException}.
+ * surfaces as a {@link StoreException}. {@link SqliteHistoryStore} keeps its tables in the same file, through the
+ * same connections.
  */
 public final class SqliteConnectionStore implements ConnectionStore {
 
@@ -153,7 +154,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 ResultSet rs = st.executeQuery("SELECT type, name FROM sqlite_master ORDER BY name")) {
             while (rs.next()) {
                 String name = rs.getString(2);
-                if (!OWN_OBJECTS.contains(name)) {
+                if (!OWN_OBJECTS.contains(name) && !SqliteHistoryStore.OWN_OBJECTS.contains(name)) {
                     others.add(rs.getString(1) + " " + name);
                 }
             }
@@ -533,12 +534,12 @@ public final class SqliteConnectionStore implements ConnectionStore {
     // ---------------------------------------------------------------- plumbing
 
     @FunctionalInterface
-    private interface Work<T> {
+    interface Work<T> {
         T run(Connection c) throws SQLException;
     }
 
     /** Runs {@code work} in one {@code BEGIN IMMEDIATE} transaction on the write connection. */
-    private <T> T write(String what, Work<T> work) {
+    <T> T write(String what, Work<T> work) {
         writeLock.lock();
         try {
             ensureOpen();
@@ -571,7 +572,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
     }
 
     /** Runs {@code work} on a pooled read connection (autocommit: each statement sees committed data). */
-    private <T> T read(String what, Work<T> work) {
+    <T> T read(String what, Work<T> work) {
         ensureOpen();
         readerPermits.acquireUninterruptibly();
         Connection c = null;

@@ -20,6 +20,7 @@ public final class TestStackConfig {
     private AuthSettings auth = AuthSettings.none();
     private JsonLog log = JsonLog.discard();
     private Settings.Sharding sharding = Settings.Sharding.defaults();
+    private Settings.History history = Settings.History.off();
 
     private TestStackConfig(Path db) {
         this.db = db;
@@ -61,6 +62,11 @@ public final class TestStackConfig {
         return this;
     }
 
+    public TestStackConfig history(Settings.History history) {
+        this.history = history;
+        return this;
+    }
+
     public LocalStack.Config build() {
         return new LocalStack.Config(
                 "127.0.0.1",
@@ -75,6 +81,7 @@ public final class TestStackConfig {
                 limits,
                 auth,
                 log,
-                sharding);
+                sharding,
+                history);
     }
 }

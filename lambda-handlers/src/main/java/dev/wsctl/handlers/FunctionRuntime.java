@@ -15,7 +15,9 @@ import dev.wsctl.protocol.Settings;
 import dev.wsctl.pubsub.PubSub;
 import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.DynamoDbConnectionStore;
+import dev.wsctl.store.DynamoDbHistoryStore;
 import dev.wsctl.store.DynamoDbJsonClient;
+import dev.wsctl.store.HistoryStore;
 import java.time.Clock;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -49,10 +51,22 @@ final class FunctionRuntime {
                     AwsEndpoints.of(System.getenv()).dynamoDb(region), STORE_CONNECTIONS, region, credentials);
             boolean primesAtInit = Priming.atInit(System.getenv());
             ConnectionStore store = new DynamoDbConnectionStore(dynamoDb, settings.table());
+            // the history table on the same client; none when no channel keeps history
+            HistoryStore history = settings.history()
+                    .table()
+                    .filter(table -> settings.history().enabled())
+                    .map(table -> new DynamoDbHistoryStore(
+                            dynamoDb,
+                            table,
+                            settings.history().size(),
+                            settings.history().ttl(),
+                            Clock.systemUTC()))
+                    .orElse(null);
             JsonLog log = log();
             pubSub = new PubSub(
                     settings,
                     store,
+                    history,
                     () -> fanOut(settings, store, region, credentials, log, primesAtInit),
                     Clock.systemUTC());
             if (primesAtInit) {

@@ -31,4 +31,28 @@ public final class ChannelName {
         }
         return null;
     }
+
+    /**
+     * Why {@code pattern} is not a channel name, a {@code prefix*} pattern whose prefix is a channel name, or
+     * {@code *} (every channel); null when it is one.
+     */
+    public static String patternProblem(String pattern) {
+        if (pattern == null || pattern.isEmpty()) {
+            return "is empty";
+        }
+        if (pattern.equals("*")) {
+            return null;
+        }
+        String name = pattern.endsWith("*") ? pattern.substring(0, pattern.length() - 1) : pattern;
+        return isValid(name)
+                ? null
+                : "is not a channel name or a prefix pattern like chat-* (A-Z a-z 0-9 _-=@,.;: then an optional *)";
+    }
+
+    /** Is {@code channel} the name {@code pattern}, or does it start with the prefix of the pattern {@code prefix*}? */
+    public static boolean matches(String pattern, String channel) {
+        return pattern.endsWith("*")
+                ? channel.startsWith(pattern.substring(0, pattern.length() - 1))
+                : pattern.equals(channel);
+    }
 }

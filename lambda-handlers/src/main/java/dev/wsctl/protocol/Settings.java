@@ -1,6 +1,8 @@
 package dev.wsctl.protocol;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -16,6 +18,7 @@ import java.util.Optional;
  * @param delivery          what subscribers receive
  * @param publish           where clients may publish
  * @param sharding          how a large fan-out is split over worker functions and how fast it may go
+ * @param history           which channels keep their messages for recovery, how many and how long
  */
 public record Settings(
         String table,
@@ -25,7 +28,8 @@ public record Settings(
         int fanoutConcurrency,
         Delivery delivery,
         Publish publish,
-        Sharding sharding) {
+        Sharding sharding,
+        History history) {
 
     public static final String DEFAULT_CHANNEL = "default";
     /** API Gateway's WebSocket frame size. */
@@ -44,6 +48,10 @@ public record Settings(
     public static final String ENV_FANOUT_MAX_RATE = "WSCTL_FANOUT_MAX_RATE";
     public static final String ENV_FANOUT_BURST = "WSCTL_FANOUT_BURST";
     public static final String ENV_FANOUT_FUNCTION = "WSCTL_FANOUT_FUNCTION";
+    public static final String ENV_HISTORY_CHANNELS = "WSCTL_HISTORY_CHANNELS";
+    public static final String ENV_HISTORY_SIZE = "WSCTL_HISTORY_SIZE";
+    public static final String ENV_HISTORY_TTL = "WSCTL_HISTORY_TTL";
+    public static final String ENV_HISTORY_TABLE = "WSCTL_HISTORY_TABLE";
 
     /**
      * Sharded fan-out and the client-side rate cap.
@@ -76,6 +84,60 @@ public record Settings(
 
         public static Sharding defaults() {
             return new Sharding(DEFAULT_SHARD_SIZE, DEFAULT_MAX_RATE, DEFAULT_BURST, Optional.empty());
+        }
+    }
+
+    /**
+     * Message history: the channels that keep their last {@code size} messages for {@code ttl}, so that a client
+     * that reconnects can recover what it missed (docs/presence-and-history.md).
+     *
+     * @param channels channel names and {@code prefix*} patterns (e.g. {@code chat-*}); empty turns history off
+     * @param size     messages kept per channel, 1–{@value #MAX_SIZE}
+     * @param ttl      how long each message is kept, above 0 and at most {@link #MAX_TTL}
+     * @param table    the DynamoDB history table ({@code {app}-{stage}-history}); empty where the store is not
+     *                 DynamoDB ({@code wsctl local}) or history is off
+     */
+    public record History(List<String> channels, int size, Duration ttl, Optional<String> table) {
+        public static final int DEFAULT_SIZE = 100;
+        public static final int MAX_SIZE = 1000;
+        public static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
+        public static final Duration MAX_TTL = Duration.ofHours(24);
+
+        public History {
+            channels = List.copyOf(channels);
+            for (String pattern : channels) {
+                String problem = ChannelName.patternProblem(pattern);
+                if (problem != null) {
+                    throw new IllegalArgumentException("history channel '" + pattern + "' " + problem);
+                }
+            }
+            if (size < 1 || size > MAX_SIZE) {
+                throw new IllegalArgumentException("history size must be 1 to " + MAX_SIZE + ", not " + size);
+            }
+            if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TTL) > 0 || ttl.getNano() != 0) {
+                throw new IllegalArgumentException(
+                        "history ttl must be whole seconds above 0 and at most 24h, not " + ttl.getSeconds() + "s");
+            }
+            java.util.Objects.requireNonNull(table, "table");
+        }
+
+        /** No channel keeps history. */
+        public static History off() {
+            return new History(List.of(), DEFAULT_SIZE, DEFAULT_TTL, Optional.empty());
+        }
+
+        public boolean enabled() {
+            return !channels.isEmpty();
+        }
+
+        /** Does {@code channel} keep history? */
+        public boolean covers(String channel) {
+            for (String pattern : channels) {
+                if (ChannelName.matches(pattern, channel)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -122,9 +184,35 @@ public record Settings(
         }
     }
 
+    /** Settings without history. */
+    public Settings(
+            String table,
+            URI callbackUrl,
+            Optional<String> defaultChannel,
+            int maxMessageBytes,
+            int fanoutConcurrency,
+            Delivery delivery,
+            Publish publish,
+            Sharding sharding) {
+        this(
+                table,
+                callbackUrl,
+                defaultChannel,
+                maxMessageBytes,
+                fanoutConcurrency,
+                delivery,
+                publish,
+                sharding,
+                History.off());
+    }
+
     public Settings {
         java.util.Objects.requireNonNull(publish, "publish");
         java.util.Objects.requireNonNull(sharding, "sharding");
+        java.util.Objects.requireNonNull(history, "history");
+        if (history.enabled() && delivery == Delivery.RAW) {
+            throw new IllegalArgumentException("history needs the envelope delivery: a raw one cannot carry offsets");
+        }
         if (maxMessageBytes < 1) {
             throw new IllegalArgumentException("max message bytes must be at least 1, not " + maxMessageBytes);
         }
@@ -180,10 +268,32 @@ public record Settings(
                             integer(env, ENV_FANOUT_BURST, Sharding.DEFAULT_BURST),
                             Optional.ofNullable(env.get(ENV_FANOUT_FUNCTION))
                                     .map(String::trim)
-                                    .filter(f -> !f.isEmpty())));
+                                    .filter(f -> !f.isEmpty())),
+                    history(env));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Bad function environment: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * History: off unless {@link #ENV_HISTORY_CHANNELS} names channels (separated by spaces, which no channel name
+     * contains), and then {@link #ENV_HISTORY_TABLE} is required; {@link #ENV_HISTORY_TTL} is in seconds.
+     */
+    private static History history(Map<String, String> env) {
+        String channels = env.getOrDefault(ENV_HISTORY_CHANNELS, "").trim();
+        if (channels.isEmpty()) {
+            return History.off();
+        }
+        String table = env.getOrDefault(ENV_HISTORY_TABLE, "").trim();
+        if (table.isEmpty()) {
+            throw new IllegalArgumentException(
+                    ENV_HISTORY_TABLE + " is not set, and " + ENV_HISTORY_CHANNELS + " needs it");
+        }
+        return new History(
+                List.of(channels.split("\\s+")),
+                integer(env, ENV_HISTORY_SIZE, History.DEFAULT_SIZE),
+                Duration.ofSeconds(integer(env, ENV_HISTORY_TTL, (int) History.DEFAULT_TTL.toSeconds())),
+                Optional.of(table));
     }
 
     private static String required(Map<String, String> env, String name) {

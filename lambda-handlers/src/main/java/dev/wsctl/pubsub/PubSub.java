@@ -15,6 +15,7 @@ import dev.wsctl.protocol.Settings;
 import dev.wsctl.protocol.WsEvent;
 import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
+import dev.wsctl.store.HistoryStore;
 import dev.wsctl.store.Ttl;
 import java.time.Clock;
 import java.util.List;
@@ -29,6 +30,9 @@ public final class PubSub {
     private final ConnectionStore store;
     private final java.util.function.Supplier<ShardedFanout> build;
     private final Clock clock;
+    /** The kept messages of history channels; null when no channel keeps history. */
+    private final HistoryStore history;
+
     private volatile ShardedFanout fanout;
 
     /** @param fanout the send path's fan-out: sharded over workers above its shard size, or not */
@@ -43,8 +47,25 @@ public final class PubSub {
      */
     public PubSub(
             Settings settings, ConnectionStore store, java.util.function.Supplier<ShardedFanout> fanout, Clock clock) {
+        this(settings, store, null, fanout, clock);
+    }
+
+    /**
+     * With message history: {@code history} keeps the messages of the channels {@link Settings#history()} names
+     * (required when it names any; not called for other channels).
+     */
+    public PubSub(
+            Settings settings,
+            ConnectionStore store,
+            HistoryStore history,
+            java.util.function.Supplier<ShardedFanout> fanout,
+            Clock clock) {
+        if (settings.history().enabled() && history == null) {
+            throw new IllegalArgumentException("history channels are configured but there is no history store");
+        }
         this.settings = settings;
         this.store = store;
+        this.history = settings.history().enabled() ? history : null;
         this.build = fanout;
         this.clock = clock;
     }
@@ -108,8 +129,18 @@ public final class PubSub {
                             Frames.FORBIDDEN,
                             "joining " + channel + " needs a grant for it in your token's channels claim");
                 }
+                HistoryStore.Position since = since(frame.get("since"));
                 store.subscribe(event.connectionId(), channel, Ttl.expiresAt(connectedAt(event)));
-                return Frames.joined(channel, event.connectionId());
+                if (!keepsHistory(channel)) {
+                    return since == null
+                            ? Frames.joined(channel, event.connectionId())
+                            : Frames.joined(channel, event.connectionId(), 0, null, false);
+                }
+                if (since == null) {
+                    HistoryStore.Position head = history.position(channel);
+                    return Frames.joined(channel, event.connectionId(), head.offset(), head.epoch());
+                }
+                return recover(event.connectionId(), channel, since);
             }
             case "leavechannel" -> {
                 if (!store.unsubscribe(event.connectionId(), channel)) {
@@ -146,7 +177,13 @@ public final class PubSub {
             throw new ClientError(
                     Frames.TOO_LARGE, "message is " + size + " bytes; the limit is " + settings.maxMessageBytes());
         }
-        byte[] payload = Frames.delivery(settings.delivery(), channel, message, sub(event), clock.millis());
+        boolean kept = keepsHistory(channel);
+        String sender = sub(event);
+        long sentAt = clock.millis();
+        // on a history channel, as large as the frame can get once its offset and epoch are known
+        byte[] payload = kept
+                ? Frames.delivery(channel, message, sender, sentAt, Long.MAX_VALUE, HistoryStore.newEpoch())
+                : Frames.delivery(settings.delivery(), channel, message, sender, sentAt);
         if (payload.length > ConnectionsEndpoint.MAX_PAYLOAD_BYTES) {
             // the envelope (channel, sender, sentAt) makes it larger than the message: @connections would refuse it
             throw new ClientError(
@@ -154,11 +191,77 @@ public final class PubSub {
                     "message is " + size + " bytes and its delivery " + payload.length
                             + " bytes; @connections delivers at most " + ConnectionsEndpoint.MAX_PAYLOAD_BYTES);
         }
+        HistoryStore.Position position = null;
+        if (kept) {
+            // kept before the fan-out: a connection that recovers after this point finds it in the history
+            byte[][] delivery = new byte[1][];
+            position = history.append(channel, p -> {
+                delivery[0] = Frames.delivery(channel, message, sender, sentAt, p.offset(), p.epoch());
+                return delivery[0];
+            });
+            payload = delivery[0];
+        }
         ShardedFanout.Result sent = sharded().toChannel(channel, payload, event.connectionId());
         if (id == null || id.isNull()) {
             return null;
         }
+        if (position != null) {
+            return sent.sharded()
+                    ? Frames.ack(id, sent.recipients(), sent.shards(), position.offset(), position.epoch())
+                    : Frames.ack(id, sent.recipients(), position.offset(), position.epoch());
+        }
         return sent.sharded() ? Frames.ack(id, sent.recipients(), sent.shards()) : Frames.ack(id, sent.recipients());
+    }
+
+    /** Posts each frame to the connection, each after the previous one was delivered; false when one was not. */
+    private boolean replay(String connectionId, List<byte[]> frames) {
+        for (byte[] frame : frames) {
+            if (fanout().send("replay", List.of(List.of(connectionId)), frame, null)
+                            .delivered()
+                    != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Does {@code channel} keep history? No store is asked. */
+    private boolean keepsHistory(String channel) {
+        return history != null && settings.history().covers(channel);
+    }
+
+    /**
+     * The {@code since} of a {@code joinchannel}: null when absent, else an object with a string {@code epoch} and
+     * a whole {@code offset} of 0 or more.
+     */
+    private static HistoryStore.Position since(JsonNode since) {
+        if (since == null || since.isNull()) {
+            return null;
+        }
+        JsonNode epoch = since.get("epoch");
+        JsonNode offset = since.get("offset");
+        if (!since.isObject()
+                || epoch == null
+                || !epoch.isTextual()
+                || offset == null
+                || !offset.canConvertToLong()
+                || !offset.isIntegralNumber()
+                || offset.longValue() < 0) {
+            throw ClientError.badRequest(
+                    "since must be an object with a string \"epoch\" and an \"offset\" that is a whole number of 0 or more");
+        }
+        return new HistoryStore.Position(offset.longValue(), epoch.textValue());
+    }
+
+    /**
+     * A join with {@code since} on a history channel (the connection already subscribed): the messages after it
+     * posted to the connection in offset order, then {@code joined} saying whether they all were.
+     */
+    private String recover(String connectionId, String channel, HistoryStore.Position since) {
+        HistoryStore.Recovery recovery = history.recover(channel, since);
+        boolean recovered = recovery.recovered() && replay(connectionId, recovery.frames());
+        HistoryStore.Position at = recovery.position();
+        return Frames.joined(channel, connectionId, at.offset(), at.epoch(), recovered);
     }
 
     /** May this connection publish on {@code channel}? See {@link PublishRule}. */

@@ -24,6 +24,7 @@ import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
 
 /**
@@ -64,10 +65,17 @@ public final class Dynalite implements AutoCloseable, BeforeAllCallback, AfterAl
      * until DescribeTable sees it; without TTL, which dynalite does not implement.
      */
     public static void createTable(DynamoDbAsyncClient client, String name) {
-        client.createTable(ConnectionTable.createTableRequest(name, null)).join();
+        createTable(client, ConnectionTable.createTableRequest(name, null));
+    }
+
+    /** Creates the table {@code request} describes and waits until DescribeTable sees it. */
+    public static void createTable(DynamoDbAsyncClient client, CreateTableRequest request) {
+        client.createTable(request).join();
         client.waiter()
                 .waitUntilTableExists(
-                        DescribeTableRequest.builder().tableName(name).build(),
+                        DescribeTableRequest.builder()
+                                .tableName(request.tableName())
+                                .build(),
                         WaiterOverrideConfiguration.builder()
                                 .maxAttempts(100)
                                 .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(50)))
