@@ -62,7 +62,7 @@ class WsClient {
     this.pingTimer = null;
     this.listeners = new Map();
     this.channelListeners = new Map();
-    this.pending = new Map(); // send id, or 'presence ' + channel -> { promise, resolve, reject, timer }
+    this.pending = new Map(); // send id, or 'presence ' + channel -> { promise, resolve, reject, timer, channel }
     /** History channels: channel -> { epoch, offset (every offset up to it was seen), seen (offsets above it) }. */
     this.positions = new Map();
     /** Presence channels: channel -> { count, truncated, members: Map user -> info }. */
@@ -138,7 +138,7 @@ class WsClient {
   send(channel, message) {
     if (!this.isOpen()) return Promise.reject(new Error('not connected'));
     const id = this.sendPrefix + '-' + (++this.sendCount);
-    const acked = this.expectAnswer(id, 'no ack for message ' + id);
+    const acked = this.expectAnswer(id, 'no ack for message ' + id, channel);
     this.frame({ action: 'sendmessage', channel, message, id });
     return acked;
   }
@@ -275,8 +275,10 @@ class WsClient {
         this.emit('left', frame);
         return;
       case 'ack': {
-        // the sender does not receive its own message: its offset counts as seen
-        this.record(frame.channel, frame.epoch, frame.offset);
+        // the sender does not receive its own message: its offset counts as seen (the ack has no channel: the
+        // send it answers has)
+        const sent = this.pending.get(String(frame.id));
+        if (sent && sent.channel !== undefined) this.record(sent.channel, frame.epoch, frame.offset);
         this.answer(String(frame.id), { id: frame.id, recipients: frame.recipients, offset: frame.offset, epoch: frame.epoch });
         this.emit('ack', frame);
         return;
@@ -315,14 +317,14 @@ class WsClient {
   }
 
   /** A promise settled by answer(key, value), or rejected after ackTimeoutMs or when the socket closes. */
-  expectAnswer(key, timeoutMessage) {
+  expectAnswer(key, timeoutMessage, channel) {
     let entry;
     const promise = new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(key);
         reject(new Error(timeoutMessage + ' within ' + this.ackTimeoutMs + ' ms'));
       }, this.ackTimeoutMs);
-      entry = { resolve, reject, timer };
+      entry = { resolve, reject, timer, channel };
     });
     entry.promise = promise;
     this.pending.set(key, entry);
