@@ -154,7 +154,8 @@ public final class BroadcastCommand implements Callable<Integer> {
                     t.store(),
                     t.connections(),
                     Fanout.Options.withConcurrency(concurrency)
-                            .withRateCap(maxRate == 0 ? Double.POSITIVE_INFINITY : maxRate, Fanout.DEFAULT_BURST),
+                            .withRateCap(
+                                    maxRate == 0 ? Double.POSITIVE_INFINITY : maxRate, Settings.Sharding.DEFAULT_BURST),
                     log);
             if (System.console() != null) {
                 // a terminal: a live bar (count and rate; the channel's size is not read beforehand)

@@ -10,6 +10,7 @@ import dev.wsctl.ops.Target;
 import dev.wsctl.store.ConnectionInfo;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -93,6 +94,11 @@ public final class ConnectionsCommand implements Runnable {
 
     static String orDash(Object value) {
         return value == null ? "-" : value.toString();
+    }
+
+    /** One line of {@code connections show}'s table. */
+    private static void field(PrintWriter out, String name, String value) {
+        out.printf("%-14s %s%n", name, orDash(value));
     }
 
     static ObjectNode json(ConnectionAdmin.Stored c, boolean withChannels) {
@@ -227,42 +233,23 @@ public final class ConnectionsCommand implements Runnable {
                 ObjectNode socket = details.socket()
                         .map(s -> {
                             ObjectNode node = Json.object();
-                            node.put(
-                                    "connectedAt",
-                                    s.connectedAt() == null
-                                            ? null
-                                            : s.connectedAt().toString());
-                            node.put(
-                                    "lastActiveAt",
-                                    s.lastActiveAt() == null
-                                            ? null
-                                            : s.lastActiveAt().toString());
+                            node.put("connectedAt", Objects.toString(s.connectedAt(), null));
+                            node.put("lastActiveAt", Objects.toString(s.lastActiveAt(), null));
                             node.put("sourceIp", s.sourceIp());
                             return node;
                         })
                         .orElse(null);
                 json.set("socket", socket);
                 if (target.output().format() == OutputOptions.Format.TABLE) {
-                    out.printf("%-14s %s%n", "connectionId", id);
-                    out.printf("%-14s %s%n", "sub", orDash(json.get("sub").textValue()));
-                    out.printf(
-                            "%-14s %s%n",
-                            "connectedAt", orDash(json.get("connectedAt").textValue()));
-                    out.printf(
-                            "%-14s %s%n",
-                            "sourceIp", orDash(json.get("sourceIp").textValue()));
-                    out.printf("%-14s %s%n", "channels", String.join(",", rows.channels()));
-                    if (socket == null) {
-                        out.printf("%-14s %s%n", "socket", "gone");
-                    } else {
-                        out.printf("%-14s %s%n", "socket", "open");
-                        out.printf(
-                                "%-14s %s%n",
-                                "lastActiveAt",
-                                orDash(socket.get("lastActiveAt").textValue()));
-                        out.printf(
-                                "%-14s %s%n",
-                                "liveSourceIp", orDash(socket.get("sourceIp").textValue()));
+                    field(out, "connectionId", id);
+                    field(out, "sub", json.get("sub").textValue());
+                    field(out, "connectedAt", json.get("connectedAt").textValue());
+                    field(out, "sourceIp", json.get("sourceIp").textValue());
+                    field(out, "channels", String.join(",", rows.channels()));
+                    field(out, "socket", socket == null ? "gone" : "open");
+                    if (socket != null) {
+                        field(out, "lastActiveAt", socket.get("lastActiveAt").textValue());
+                        field(out, "liveSourceIp", socket.get("sourceIp").textValue());
                     }
                 } else {
                     StackCommand.print(out, json, target.output());

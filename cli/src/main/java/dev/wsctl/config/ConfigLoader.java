@@ -74,7 +74,7 @@ public final class ConfigLoader {
     /**
      * A value given on the command line.
      *
-     * @param key    the dotted key it sets, one of {@link #keys()}: {@code app}, {@code memory.send}, …
+     * @param key    the dotted key it sets, one of {@link FileConfig#leafKeys()}: {@code app}, {@code memory.send}, …
      * @param option how the user wrote it, for messages: {@code --app}
      * @param value  as typed
      */
@@ -83,7 +83,7 @@ public final class ConfigLoader {
             Objects.requireNonNull(option, "option");
             Objects.requireNonNull(value, "value");
             if (!FileConfig.leafKeys().contains(key)) {
-                throw new IllegalArgumentException("no config key '" + key + "' (keys: " + keys() + ")");
+                throw new IllegalArgumentException("no config key '" + key + "' (keys: " + FileConfig.leafKeys() + ")");
             }
         }
     }
@@ -97,16 +97,6 @@ public final class ConfigLoader {
     public ConfigLoader(Path workingDir, Map<String, String> env) {
         this.workingDir = Objects.requireNonNull(workingDir, "workingDir");
         this.env = Map.copyOf(env);
-    }
-
-    /** The keys of the configuration, dotted, in the file's order: app, stage, …, memory.all, …, auth.mode, …, publish. */
-    public static List<String> keys() {
-        return FileConfig.leafKeys();
-    }
-
-    /** Defaults, the environment and {@code wsctl.yaml} (or {@code $WSCTL_CONFIG}), without flags. */
-    public StackConfig load() {
-        return load(null, List.of());
     }
 
     /**
@@ -313,26 +303,17 @@ public final class ConfigLoader {
         return key.toString();
     }
 
+    private static final Map<Class<?>, String> EXPECTED = Map.of(
+            Integer.class, "a whole number",
+            Double.class, "a number",
+            Boolean.class, "true or false",
+            String.class, "a single value",
+            Map.class, "a section of name: value lines",
+            List.class, "a list ([a, b], or one '- a' line each)");
+
     private static String expected(Class<?> type) {
-        if (type == Integer.class) {
-            return "a whole number";
-        }
-        if (type == Double.class) {
-            return "a number";
-        }
-        if (type == Boolean.class) {
-            return "true or false";
-        }
-        if (type == String.class) {
-            return "a single value";
-        }
-        if (type == Map.class) {
-            return "a section of name: value lines";
-        }
-        if (type == List.class) {
-            return "a list ([a, b], or one '- a' line each)";
-        }
-        return "a section with the keys " + String.join(", ", FileConfig.keys(type));
+        String simple = EXPECTED.get(type);
+        return simple != null ? simple : "a section with the keys " + String.join(", ", FileConfig.keys(type));
     }
 
     /** Parses a flag's or variable's text as the key's type and records it; returns the tags' origin. */
@@ -403,11 +384,7 @@ public final class ConfigLoader {
                 ? Optional.of(text(given, "region", null, Rules::region))
                 : Optional.empty();
         String runtime = text(given, "runtime", d.runtime(), Rules::runtime);
-        String arch = text(
-                given,
-                "architecture",
-                d.architecture().value(),
-                a -> Architecture.parse(a).isPresent() ? null : "must be arm64 or x86_64, not " + Shown.quote(a));
+        String arch = oneOf(given, "architecture", d.architecture().value(), "arm64", "x86_64");
 
         int all = whole(given, "memory.all", d.memory().all(), Rules::memory);
         Map<String, Integer> functions = new TreeMap<>();
@@ -428,11 +405,7 @@ public final class ConfigLoader {
                 c -> c.isEmpty() || c.equals("none") ? null : Rules.defaultChannel(c));
         Optional<String> defaultChannel =
                 channel.isEmpty() || channel.equals("none") ? Optional.empty() : Optional.of(channel);
-        String delivery = text(
-                given,
-                "delivery",
-                "envelope",
-                v -> v.equals("envelope") || v.equals("raw") ? null : "must be envelope or raw, not " + Shown.quote(v));
+        String delivery = oneOf(given, "delivery", "envelope", "envelope", "raw");
         int maxMessageBytes = whole(given, "maxMessageBytes", d.maxMessageBytes(), Rules::maxMessageBytes);
 
         double rate = decimal(given, "throttling.rate", d.throttling().rate(), Rules::rate);
@@ -442,11 +415,7 @@ public final class ConfigLoader {
         double maxRate = decimal(given, "fanout.maxRate", d.fanout().maxRate(), Rules::rate);
         int fanoutBurst = whole(given, "fanout.burst", d.fanout().burst(), Rules::burst);
 
-        AuthSettings.Mode mode = AuthSettings.Mode.parse(text(
-                given,
-                "auth.mode",
-                "none",
-                m -> m.equals("none") || m.equals("jwt") ? null : "must be none or jwt, not " + Shown.quote(m)));
+        AuthSettings.Mode mode = AuthSettings.Mode.parse(oneOf(given, "auth.mode", "none", "none", "jwt"));
         Optional<URI> jwksUrl =
                 optionalText(given, "auth.jwksUrl", Rules::jwksUrl).map(URI::create);
         Optional<String> issuer = optionalText(given, "auth.issuer", Rules::notEmpty);
@@ -461,22 +430,12 @@ public final class ConfigLoader {
                 allowedOrigins.add(origin.strip());
             }
         }
-        String missingOrigin = text(
-                given,
-                "auth.missingOrigin",
-                "allow",
-                v -> v.equals("allow") || v.equals("deny") ? null : "must be allow or deny, not " + Shown.quote(v));
+        String missingOrigin = oneOf(given, "auth.missingOrigin", "allow", "allow", "deny");
         Rules.Problem authProblem = Rules.auth(mode, jwksUrl.isPresent(), issuer.isPresent(), audience.isPresent());
         if (authProblem != null) {
             fail(given.get(authProblem.key()).origin(), authProblem.key(), authProblem.problem());
         }
-        String publish = text(
-                given,
-                "publish",
-                "members",
-                v -> v.equals("members") || v.equals("any") || v.equals("none")
-                        ? null
-                        : "must be members, any or none, not " + Shown.quote(v));
+        String publish = oneOf(given, "publish", "members", "members", "any", "none");
 
         Map<String, String> tagValues = new TreeMap<>();
         tags.forEach((k, g) -> {
@@ -515,6 +474,13 @@ public final class ConfigLoader {
     private static String text(Map<String, Given> given, String key, String fallback, Function<String, String> rule) {
         Given g = given.get(key);
         return g == null ? fallback : check(g, key, (String) g.value(), rule);
+    }
+
+    /** One of {@code choices}: "must be members, any or none, not 'all'" otherwise. */
+    private static String oneOf(Map<String, Given> given, String key, String fallback, String... choices) {
+        List<String> all = List.of(choices);
+        String list = String.join(", ", all.subList(0, all.size() - 1)) + " or " + all.get(all.size() - 1);
+        return text(given, key, fallback, v -> all.contains(v) ? null : "must be " + list + ", not " + Shown.quote(v));
     }
 
     private static Optional<String> optionalText(Map<String, Given> given, String key, Function<String, String> rule) {

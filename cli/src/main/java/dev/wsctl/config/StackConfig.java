@@ -340,32 +340,11 @@ public record StackConfig(
         return Collections.unmodifiableMap(all);
     }
 
-    /** The runtime settings the handlers of this stack run with. */
-    public Settings settings(URI callbackUrl) {
-        return new Settings(
-                tableName(),
-                callbackUrl,
-                defaultChannel,
-                maxMessageBytes,
-                fanout.concurrency(),
-                delivery,
-                publish,
-                new Settings.Sharding(
-                        fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.of(functionTarget(FANOUT))));
-    }
-
     /**
      * The environment of every function but {@code authorize} (whose environment is
-     * {@link Auth#settings}{@code .toEnvironment()}), read back by {@link Settings#fromEnvironment}:
-     * {@code Settings.fromEnvironment(functionEnvironment(url))} equals {@link #settings(URI) settings(url)}.
-     */
-    public Map<String, String> functionEnvironment(URI callbackUrl) {
-        return functionEnvironment(callbackUrl.toString());
-    }
-
-    /**
-     * As {@link #functionEnvironment(URI)}, with the callback URL as text: in a CloudFormation template it holds
-     * references ({@code https://${Api}.execute-api.${AWS::Region}…}), which no URI can.
+     * {@link Auth#settings}{@code .toEnvironment()}), read back by {@link Settings#fromEnvironment}. The callback URL
+     * is text: in a CloudFormation template it holds references ({@code https://${Api}.execute-api.${AWS::Region}…}),
+     * which no URI can.
      */
     public Map<String, String> functionEnvironment(String callbackUrl) {
         Map<String, String> env = new LinkedHashMap<>();

@@ -26,13 +26,8 @@ final class Absent<S> implements Resource<S> {
     }
 
     @Override
-    public String kind() {
-        return resource.kind();
-    }
-
-    @Override
-    public String name() {
-        return resource.name();
+    public Id id() {
+        return resource.id();
     }
 
     @Override
@@ -49,27 +44,27 @@ final class Absent<S> implements Resource<S> {
 
     @Override
     public S desired(Outputs outputs) {
-        throw new IllegalStateException(kind() + " " + name() + " must not exist");
+        throw new IllegalStateException(id() + " must not exist");
     }
 
     @Override
     public List<Change> diff(S actual, S desired) {
-        throw new IllegalStateException(kind() + " " + name() + " must not exist");
+        throw new IllegalStateException(id() + " must not exist");
     }
 
     @Override
     public void create(S desired, Outputs outputs) {
-        throw new IllegalStateException(kind() + " " + name() + " must not exist");
+        throw new IllegalStateException(id() + " must not exist");
     }
 
     @Override
     public void update(S actual, S desired, List<Change> changes, Outputs outputs) {
-        throw new IllegalStateException(kind() + " " + name() + " must not exist");
+        throw new IllegalStateException(id() + " must not exist");
     }
 
     /** A template leaves it out, and CloudFormation deletes what a stack no longer describes. */
     @Override
     public void template(S desired, Template template, Outputs outputs) {
-        throw new IllegalStateException(kind() + " " + name() + " must not exist");
+        throw new IllegalStateException(id() + " must not exist");
     }
 }

@@ -27,13 +27,8 @@ final class ApiResource implements Resource<ApiResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "api";
-    }
-
-    @Override
-    public String name() {
-        return name;
+    public Id id() {
+        return new Id("api", name);
     }
 
     @Override
@@ -43,14 +38,10 @@ final class ApiResource implements Resource<ApiResource.State> {
 
     @Override
     public Optional<State> actual(Outputs outputs) {
-        Optional<Api> found = find();
+        Optional<Api> found = DeployedApi.find(api, name);
         found.ifPresent(a -> publish(a.apiId(), a.apiEndpoint(), outputs));
         return found.map(a -> new State(
                 a.protocolTypeAsString(), a.routeSelectionExpression(), a.tags() == null ? Map.of() : a.tags()));
-    }
-
-    private Optional<Api> find() {
-        return DeployedApi.find(api, name);
     }
 
     @Override

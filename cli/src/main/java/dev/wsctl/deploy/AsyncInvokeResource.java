@@ -40,13 +40,8 @@ final class AsyncInvokeResource implements Resource<AsyncInvokeResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "async";
-    }
-
-    @Override
-    public String name() {
-        return functionName + (qualifier == null ? "" : ":" + qualifier);
+    public Id id() {
+        return new Id("async", functionName + (qualifier == null ? "" : ":" + qualifier));
     }
 
     @Override

@@ -45,13 +45,8 @@ final class AuthorizerResource implements Resource<AuthorizerResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "authorizer";
-    }
-
-    @Override
-    public String name() {
-        return name;
+    public Id id() {
+        return new Id("authorizer", name);
     }
 
     @Override

@@ -40,22 +40,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * Deploys the stack through CloudFormation instead of the engine's own calls, for teams whose accounts only change
- * through it: the template is {@link Stack#template}, the same model deploy applies.
- *
- * <p>Steps: the handlers' jar goes to {@code s3://BUCKET/wsctl/{app}-{stage}/handlers-{sha256}.jar} unless that key
- * is there already (not in a dry run); a change set (CREATE for a new stack, else UPDATE; CAPABILITY_NAMED_IAM, since
- * the roles have names) is waited for with the SDK's waiter and reported; a dry run deletes it and stops there (and
- * deletes the stack a CREATE change set made, which holds nothing). Otherwise the change set is executed, and the
- * stack waited for with the SDK's waiter while its new events are reported. A change set without changes means the
- * stack is as configured: it is deleted, and nothing else happens.
- *
- * <p>With auth jwt (no JWKS URL) the template takes the authorizer's secret as the NoEcho parameter
- * {@link Template#AUTH_SECRET}: generated here when the stack is created (or has none yet), kept on every update with
- * UsePreviousValue; it never appears in output, the template or the change set.
- *
- * <p>{@link #destroy} deletes the stack (DeleteStack) and waits with the SDK's waiter while its events are reported;
- * CloudFormation deletes its resources in reverse dependency order
- * (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteStack.html).
+ * through it: the template is {@link Stack#template}, the same model deploy applies. The steps (jar to S3, change set,
+ * execute, stack events as progress), the authorizer's secret and destroy are described in docs/deploy.md, "Through
+ * CloudFormation".
  */
 public final class CloudFormationDeploy {
     /** CloudFormation's limit for a template passed in the request. */
@@ -284,16 +271,11 @@ public final class CloudFormationDeploy {
                         .parameterValue(key)
                         .build()));
         if (template.hasParameter(Template.AUTH_SECRET)) {
-            parameters.add(
-                    keepSecret
-                            ? Parameter.builder()
-                                    .parameterKey(Template.AUTH_SECRET)
-                                    .usePreviousValue(true)
-                                    .build()
-                            : Parameter.builder()
-                                    .parameterKey(Template.AUTH_SECRET)
-                                    .parameterValue(AuthSettings.encodeSecret(AuthSettings.newSecret()))
-                                    .build());
+            Parameter.Builder secret = Parameter.builder().parameterKey(Template.AUTH_SECRET);
+            parameters.add((keepSecret
+                            ? secret.usePreviousValue(true)
+                            : secret.parameterValue(AuthSettings.encodeSecret(AuthSettings.newSecret())))
+                    .build());
         }
         return parameters;
     }
@@ -334,25 +316,24 @@ public final class CloudFormationDeploy {
                                         d -> d.stackName(stackName).changeSetName(name))
                                 .stream()
                                 .flatMap(page -> page.changes().stream())
-                                .map(c -> {
-                                    var rc = c.resourceChange();
-                                    return new ResourceChange(
-                                            rc.actionAsString(),
-                                            rc.logicalResourceId(),
-                                            rc.resourceType(),
-                                            "True".equals(rc.replacementAsString()),
-                                            rc.details().stream()
-                                                    .map(d -> d.target() == null
-                                                                    || d.target()
-                                                                                    .name()
-                                                                            == null
-                                                            ? d.target().attributeAsString()
-                                                            : d.target().name())
-                                                    .distinct()
-                                                    .toList());
-                                })
+                                .map(c -> resourceChange(c.resourceChange()))
                                 .toList());
         return Optional.of(new ChangeSet(stackName, type, changes, secret));
+    }
+
+    private static ResourceChange resourceChange(
+            software.amazon.awssdk.services.cloudformation.model.ResourceChange rc) {
+        return new ResourceChange(
+                rc.actionAsString(),
+                rc.logicalResourceId(),
+                rc.resourceType(),
+                "True".equals(rc.replacementAsString()),
+                rc.details().stream()
+                        .map(d -> d.target().name() == null
+                                ? d.target().attributeAsString()
+                                : d.target().name())
+                        .distinct()
+                        .toList());
     }
 
     private void deleteChangeSet(String name) {

@@ -85,7 +85,7 @@ public final class Engine {
         int before = template.size();
         r.template(r.desired(outputs), template, outputs);
         if (template.size() == before) {
-            throw new IllegalStateException(r.kind() + " " + r.name() + " added nothing to the CloudFormation template;"
+            throw new IllegalStateException(r.id() + " added nothing to the CloudFormation template;"
                     + " its class must describe it there (Resource#template)");
         }
     }
@@ -100,7 +100,10 @@ public final class Engine {
                 steps.add(
                         0,
                         new Plan.Step(
-                                present ? Plan.Action.DELETE : Plan.Action.ABSENT, r.kind(), r.name(), List.of()));
+                                present ? Plan.Action.DELETE : Plan.Action.ABSENT,
+                                r.id().kind(),
+                                r.id().name(),
+                                List.of()));
             }
         }
         return new Plan(steps);
@@ -135,17 +138,17 @@ public final class Engine {
 
     /** Reads the resource (publishing its outputs); true when it exists. */
     private static boolean read(Resource<?> r, Outputs outputs) {
-        return at("read " + r.kind() + " " + r.name(), () -> r.actual(outputs)).isPresent();
+        return at("read " + r.id(), () -> r.actual(outputs)).isPresent();
     }
 
     private static Plan.Step deletion(Resource<?> r) {
-        return new Plan.Step(Plan.Action.DELETE, r.kind(), r.name(), List.of());
+        return new Plan.Step(Plan.Action.DELETE, r.id().kind(), r.id().name(), List.of());
     }
 
     private static Plan.Step delete(Resource<?> r, Outputs outputs, Consumer<Plan.Step> progress) {
         Plan.Step step = deletion(r);
         progress.accept(step);
-        at("delete " + r.kind() + " " + r.name(), () -> {
+        at("delete " + r.id(), () -> {
             r.delete(outputs);
             return null;
         });
@@ -162,45 +165,33 @@ public final class Engine {
     }
 
     private static <S> Plan.Step step(Resource<S> r, Outputs outputs) {
-        return at("read " + r.kind() + " " + r.name(), () -> stepUnguarded(r, outputs));
+        return at("read " + r.id(), () -> step(r, r.actual(outputs), r.desired(outputs), outputs));
     }
 
-    private static <S> Plan.Step stepUnguarded(Resource<S> r, Outputs outputs) {
-        Optional<S> actual = r.actual(outputs);
-        S desired = r.desired(outputs);
-        if (actual.isEmpty()) {
-            outputs.put(changed(r), "true");
-            return new Plan.Step(Plan.Action.CREATE, r.kind(), r.name(), r.creating(desired));
-        }
-        List<Change> changes = r.diff(actual.get(), desired);
-        if (!changes.isEmpty()) {
+    /** The resource's step from its states; a create or an update marks it {@link #changed} in {@code outputs}. */
+    private static <S> Plan.Step step(Resource<S> r, Optional<S> actual, S desired, Outputs outputs) {
+        List<Change> changes = actual.isEmpty() ? r.creating(desired) : r.diff(actual.get(), desired);
+        Plan.Action action =
+                actual.isEmpty() ? Plan.Action.CREATE : changes.isEmpty() ? Plan.Action.UNCHANGED : Plan.Action.UPDATE;
+        if (action != Plan.Action.UNCHANGED) {
             outputs.put(changed(r), "true");
         }
-        return new Plan.Step(
-                changes.isEmpty() ? Plan.Action.UNCHANGED : Plan.Action.UPDATE, r.kind(), r.name(), changes);
+        return new Plan.Step(action, r.id().kind(), r.id().name(), changes);
     }
 
     private static <S> Plan.Step applyOne(Resource<S> r, Outputs outputs, Consumer<Plan.Step> progress) {
-        Optional<S> actual = at("read " + r.kind() + " " + r.name(), () -> r.actual(outputs));
+        Optional<S> actual = at("read " + r.id(), () -> r.actual(outputs));
         S desired = r.desired(outputs);
-        if (actual.isEmpty()) {
-            outputs.put(changed(r), "true");
-            Plan.Step step = new Plan.Step(Plan.Action.CREATE, r.kind(), r.name(), r.creating(desired));
-            progress.accept(step);
-            at("create " + r.kind() + " " + r.name(), () -> {
+        Plan.Step step = step(r, actual, desired, outputs);
+        progress.accept(step);
+        if (step.action() == Plan.Action.CREATE) {
+            at("create " + r.id(), () -> {
                 r.create(desired, outputs);
                 return null;
             });
-            return step;
-        }
-        List<Change> changes = r.diff(actual.get(), desired);
-        Plan.Step step = new Plan.Step(
-                changes.isEmpty() ? Plan.Action.UNCHANGED : Plan.Action.UPDATE, r.kind(), r.name(), changes);
-        progress.accept(step);
-        if (!changes.isEmpty()) {
-            outputs.put(changed(r), "true");
-            at("update " + r.kind() + " " + r.name(), () -> {
-                r.update(actual.get(), desired, changes, outputs);
+        } else if (step.action() == Plan.Action.UPDATE) {
+            at("update " + r.id(), () -> {
+                r.update(actual.get(), desired, step.changes(), outputs);
                 return null;
             });
         }
@@ -212,6 +203,6 @@ public final class Engine {
      * routes changed). Set while planning too, so a dry run shows the same plan.
      */
     public static String changed(Resource<?> r) {
-        return "changed." + r.kind();
+        return "changed." + r.id().kind();
     }
 }

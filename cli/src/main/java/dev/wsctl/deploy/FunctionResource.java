@@ -137,13 +137,8 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
     }
 
     @Override
-    public String kind() {
-        return "function";
-    }
-
-    @Override
-    public String name() {
-        return spec.name();
+    public Id id() {
+        return new Id("function", spec.name());
     }
 
     @Override

@@ -42,13 +42,8 @@ final class PermissionResource implements Resource<PermissionResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "permission";
-    }
-
-    @Override
-    public String name() {
-        return functionName + (qualifier == null ? "" : ":" + qualifier);
+    public Id id() {
+        return new Id("permission", functionName + (qualifier == null ? "" : ":" + qualifier));
     }
 
     @Override

@@ -12,11 +12,20 @@ import java.util.Optional;
  */
 public interface Resource<S> {
 
-    /** What kind of resource this is, as the plan shows it ("table", "role", "function", …). */
-    String kind();
+    /**
+     * The resource as the plan shows it.
+     *
+     * @param kind "table", "role", "function", …
+     * @param name {@code {app}-{stage}-…}
+     */
+    record Id(String kind, String name) {
+        @Override
+        public String toString() {
+            return kind + " " + name;
+        }
+    }
 
-    /** The resource's name, {@code {app}-{stage}-…}. */
-    String name();
+    Id id();
 
     /** The state this resource should have, from the config and the outputs of earlier resources. */
     S desired(Outputs outputs);

@@ -44,13 +44,8 @@ final class RoleResource implements Resource<RoleResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "role";
-    }
-
-    @Override
-    public String name() {
-        return name;
+    public Id id() {
+        return new Id("role", name);
     }
 
     @Override

@@ -68,13 +68,8 @@ final class RoutesResource implements Resource<RoutesResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "routes";
-    }
-
-    @Override
-    public String name() {
-        return name;
+    public Id id() {
+        return new Id("routes", name);
     }
 
     @Override
@@ -135,8 +130,7 @@ final class RoutesResource implements Resource<RoutesResource.State> {
 
     @Override
     public void update(State actual, State desired, List<Change> changes, Outputs outputs) {
-        reconcile(outputs);
-        outputs.put(FINGERPRINT, fingerprint(desired));
+        create(desired, outputs);
     }
 
     /** Creates or corrects every integration and route; removes routes wsctl does not define. */

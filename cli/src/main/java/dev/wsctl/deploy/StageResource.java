@@ -57,13 +57,8 @@ final class StageResource implements Resource<StageResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "stage";
-    }
-
-    @Override
-    public String name() {
-        return stage;
+    public Id id() {
+        return new Id("stage", stage);
     }
 
     @Override

@@ -18,6 +18,7 @@ import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.Tag;
@@ -47,13 +48,8 @@ final class TableResource implements Resource<TableResource.State> {
     }
 
     @Override
-    public String kind() {
-        return "table";
-    }
-
-    @Override
-    public String name() {
-        return name;
+    public Id id() {
+        return new Id("table", name);
     }
 
     @Override
@@ -61,11 +57,9 @@ final class TableResource implements Resource<TableResource.State> {
         var request = ConnectionTable.createTableRequest(name, tags);
         return new State(
                 keys(
-                        request.keySchema().toString(),
+                        request.keySchema(),
                         request.globalSecondaryIndexes().stream()
-                                .map(i -> i.indexName()
-                                        + i.keySchema()
-                                        + i.projection().projectionTypeAsString())
+                                .map(i -> index(i.indexName(), i.keySchema(), i.projection()))
                                 .toList()),
                 true,
                 tags);
@@ -89,11 +83,9 @@ final class TableResource implements Resource<TableResource.State> {
                         .collect(Collectors.toMap(Tag::key, Tag::value));
         return Optional.of(new State(
                 keys(
-                        table.keySchema().toString(),
+                        table.keySchema(),
                         table.globalSecondaryIndexes().stream()
-                                .map(i -> i.indexName()
-                                        + i.keySchema()
-                                        + i.projection().projectionTypeAsString())
+                                .map(i -> index(i.indexName(), i.keySchema(), i.projection()))
                                 .toList()),
                 ttlOn,
                 actualTags));
@@ -120,46 +112,33 @@ final class TableResource implements Resource<TableResource.State> {
 
     /**
      * Creates the table unless it exists ({@code ResourceInUseException} is fine) and waits with the SDK's
-     * {@code TableExists} waiter until it is ACTIVE. Returns whether it was created.
+     * {@code TableExists} waiter until it is ACTIVE.
      */
-    static boolean createTable(DynamoDbAsyncClient dynamo, String name, Map<String, String> tags) {
-        boolean created;
+    static void createTable(DynamoDbAsyncClient dynamo, String name, Map<String, String> tags) {
         try {
             join(dynamo.createTable(ConnectionTable.createTableRequest(name, tags)));
-            created = true;
         } catch (ResourceInUseException exists) {
-            created = false;
+            // created before
         }
         join(dynamo.waiter()
                 .waitUntilTableExists(
                         DescribeTableRequest.builder().tableName(name).build(), UNTIL_ACTIVE));
-        return created;
     }
 
-    /** What {@link #enableTtl} found or did. */
-    enum TtlStatus {
-        /** UpdateTimeToLive was sent and accepted. */
-        ENABLED,
-        /** TTL was already enabled (or being enabled) on {@code expiresAt}. */
-        ALREADY_ENABLED,
-        /** The server does not implement UpdateTimeToLive (dynalite, a DynamoDB-protocol server): rows will not expire. */
-        UNSUPPORTED
-    }
-
-    /** Enables TTL on {@code expiresAt} unless it already is; a server without UpdateTimeToLive is no error. */
-    static TtlStatus enableTtl(DynamoDbAsyncClient dynamo, String name) {
+    /**
+     * Enables TTL on {@code expiresAt} unless it already is (DynamoDB refuses to enable it twice); a server without
+     * UpdateTimeToLive (dynalite, a DynamoDB-protocol server) is no error: rows will not expire there.
+     */
+    static void enableTtl(DynamoDbAsyncClient dynamo, String name) {
         try {
-            if (ttlOn(join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription())) {
-                return TtlStatus.ALREADY_ENABLED;
+            if (!ttlOn(join(dynamo.describeTimeToLive(r -> r.tableName(name))).timeToLiveDescription())) {
+                join(dynamo.updateTimeToLive(ConnectionTable.enableTtlRequest(name)));
             }
-            join(dynamo.updateTimeToLive(ConnectionTable.enableTtlRequest(name)));
-            return TtlStatus.ENABLED;
         } catch (DynamoDbException e) {
-            if (e.awsErrorDetails() != null
-                    && "UnknownOperationException".equals(e.awsErrorDetails().errorCode())) {
-                return TtlStatus.UNSUPPORTED;
+            if (e.awsErrorDetails() == null
+                    || !"UnknownOperationException".equals(e.awsErrorDetails().errorCode())) {
+                throw e;
             }
-            throw e;
         }
     }
 
@@ -238,7 +217,11 @@ final class TableResource implements Resource<TableResource.State> {
         }
     }
 
-    private static String keys(String keySchema, List<String> indexes) {
+    private static String keys(List<KeySchemaElement> keySchema, List<String> indexes) {
         return keySchema + " " + indexes;
+    }
+
+    private static String index(String name, List<KeySchemaElement> keySchema, Projection projection) {
+        return name + keySchema + projection.projectionTypeAsString();
     }
 }

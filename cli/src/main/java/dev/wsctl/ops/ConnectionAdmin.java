@@ -20,6 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.ApiGatewayManagementApiException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GetConnectionResponse;
@@ -73,30 +74,23 @@ public final class ConnectionAdmin {
      * The ids past the limit are counted from the same keys-only pages (on DynamoDB, the by-channel index).
      */
     public Listing list(Optional<String> channel, int limit) {
+        if (channel.isPresent()) {
+            Channel subscribers = subscribers(channel.get(), limit, this::stored);
+            return new Listing(subscribers.subscribers(), subscribers.more());
+        }
         ConnectionStore store = target.store();
         List<Stored> result = new ArrayList<>();
+        for (ConnectionInfo info : store.connections(limit)) {
+            result.add(new Stored(info.connectionId(), Optional.of(info), store.channelsOf(info.connectionId())));
+        }
+        if (result.size() < limit) {
+            return new Listing(result, 0);
+        }
         long total = 0;
-        if (channel.isEmpty()) {
-            for (ConnectionInfo info : store.connections(limit)) {
-                result.add(new Stored(info.connectionId(), Optional.of(info), store.channelsOf(info.connectionId())));
-            }
-            if (result.size() < limit) {
-                return new Listing(result, 0);
-            }
-            for (List<String> page : store.subscriberPages(ConnectionStore.CONNECTION_ROW)) {
-                total += page.size();
-            }
-            return new Listing(result, Math.max(0, total - result.size()));
-        }
-        for (List<String> page : store.subscriberPages(channel.get())) {
+        for (List<String> page : store.subscriberPages(ConnectionStore.CONNECTION_ROW)) {
             total += page.size();
-            for (String id : page) {
-                if (result.size() < limit) {
-                    result.add(stored(id));
-                }
-            }
         }
-        return new Listing(result, total - result.size());
+        return new Listing(result, Math.max(0, total - result.size()));
     }
 
     public Stored stored(String connectionId) {
@@ -241,13 +235,18 @@ public final class ConnectionAdmin {
 
     /** The channel's subscriber count, and the first {@code limit} subscribers with their meta rows. */
     public Channel inspect(String channel, int limit) {
+        return subscribers(channel, limit, id -> new Stored(id, target.store().connection(id), List.of()));
+    }
+
+    /** All of the channel's subscribers counted, the first {@code limit} read by {@code row}. */
+    private Channel subscribers(String channel, int limit, Function<String, Stored> row) {
         long count = 0;
         List<Stored> subscribers = new ArrayList<>();
         for (List<String> page : target.store().subscriberPages(channel)) {
             count += page.size();
             for (String id : page) {
                 if (subscribers.size() < limit) {
-                    subscribers.add(new Stored(id, target.store().connection(id), List.of()));
+                    subscribers.add(row.apply(id));
                 }
             }
         }

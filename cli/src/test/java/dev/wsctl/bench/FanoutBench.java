@@ -4,6 +4,7 @@ import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.fanout.Fanout;
 import dev.wsctl.fanout.FanoutReport;
 import dev.wsctl.json.JsonLog;
+import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionStore;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -63,7 +64,7 @@ public final class FanoutBench {
                     2048,
                     Fanout.Options.withConcurrency(128).concurrency(),
                     Double.POSITIVE_INFINITY,
-                    Fanout.DEFAULT_BURST,
+                    Settings.Sharding.DEFAULT_BURST,
                     3,
                     60_000,
                     0,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
+import dev.wsctl.auth.TestAuthSettings;
 import dev.wsctl.local.LocalStack;
 import dev.wsctl.local.TestStackConfig;
 import dev.wsctl.ops.ClientSocket;
@@ -65,7 +66,7 @@ class PublishClaimTest {
     @Test
     void underPublishNoneTheClaimGrantsItsChannels() throws Exception {
         AuthSettings auth =
-                AuthSettings.hs256(LocalSecret.loadOrCreate(dir), List.of(), OriginPolicy.MissingOrigin.ALLOW);
+                TestAuthSettings.hs256(LocalSecret.loadOrCreate(dir), List.of(), OriginPolicy.MissingOrigin.ALLOW);
         stack = LocalStack.start(TestStackConfig.at(dir.resolve("local.db"))
                 .publish(Settings.Publish.NONE)
                 .auth(auth)

@@ -441,8 +441,8 @@ class ConfigLoaderTest {
         Path other = Files.writeString(dir.resolve("other.yaml"), "app: other\n");
         Path third = Files.writeString(dir.resolve("third.yaml"), "app: third\n");
         ConfigLoader withEnv = new ConfigLoader(dir, Map.of("WSCTL_CONFIG", third.toString()));
-        assertThat(new ConfigLoader(dir, Map.of()).load().app()).isEqualTo("here");
-        assertThat(withEnv.load().app()).isEqualTo("third");
+        assertThat(new ConfigLoader(dir, Map.of()).load(null, List.of()).app()).isEqualTo("here");
+        assertThat(withEnv.load(null, List.of()).app()).isEqualTo("third");
         assertThat(withEnv.load(other, List.of()).app()).isEqualTo("other");
         assertThat(new ConfigLoader(dir, Map.of())
                         .load(Path.of("other.yaml"), List.of())
@@ -453,12 +453,12 @@ class ConfigLoaderTest {
 
     @Test
     void aMissingExplicitFileIsAnErrorButAMissingWsctlYamlIsNot() {
-        assertThat(new ConfigLoader(dir, Map.of()).load()).isEqualTo(StackConfig.defaults());
+        assertThat(new ConfigLoader(dir, Map.of()).load(null, List.of())).isEqualTo(StackConfig.defaults());
         Path missing = dir.resolve("nope.yaml");
         assertThatThrownBy(() -> new ConfigLoader(dir, Map.of()).load(missing, List.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("--config " + missing + ": no such file");
-        assertThatThrownBy(() -> new ConfigLoader(dir, Map.of("WSCTL_CONFIG", "gone.yaml")).load())
+        assertThatThrownBy(() -> new ConfigLoader(dir, Map.of("WSCTL_CONFIG", "gone.yaml")).load(null, List.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("WSCTL_CONFIG gone.yaml: no such file");
         assertThatThrownBy(() -> new ConfigLoader(dir, Map.of()).load(dir, List.of()))
@@ -765,12 +765,12 @@ class ConfigLoaderTest {
     @Test
     void flagsMustNameAKey() {
         assertThatThrownBy(() -> new Flag("memroy", "--memory", "1")).isInstanceOf(IllegalArgumentException.class);
-        assertThat(ConfigLoader.keys())
+        assertThat(FileConfig.leafKeys())
                 .startsWith("app", "stage", "region")
                 .contains("memory.default", "tags", "auth.mode", "auth.allowedOrigins")
                 .endsWith("publish");
         assertThat(ConfigLoader.ENVIRONMENT.values())
-                .allSatisfy(key -> assertThat(ConfigLoader.keys()).contains(key));
+                .allSatisfy(key -> assertThat(FileConfig.leafKeys()).contains(key));
     }
 
     @Test
@@ -781,7 +781,7 @@ class ConfigLoaderTest {
         if (Files.exists(onDisk)) {
             assertThat(starter).as("the jar carries templates/wsctl.yaml").isEqualTo(Files.readString(onDisk));
         }
-        for (String key : ConfigLoader.keys()) {
+        for (String key : FileConfig.leafKeys()) {
             String last = key.substring(key.lastIndexOf('.') + 1);
             assertThat(starter).as("the starter file shows " + key).containsPattern("(?m)^\\s*(# )?\\s*" + last + ":");
         }
@@ -820,11 +820,13 @@ class ConfigLoaderTest {
         assertThat(c.allTags())
                 .containsExactly(entry("team", "rt"), entry("wsctl:app", "chat"), entry("wsctl:stage", "prod"));
         java.net.URI callback = java.net.URI.create("https://abc.execute-api.eu-central-1.amazonaws.com/prod");
-        assertThat(Settings.fromEnvironment(c.functionEnvironment(callback))).isEqualTo(c.settings(callback));
+        assertThat(Settings.fromEnvironment(c.functionEnvironment(callback.toString())))
+                .isEqualTo(settings(c, callback));
         StackConfig off = load("defaultChannel: none\ndelivery: raw\npublish: none\n", Map.of());
-        assertThat(Settings.fromEnvironment(off.functionEnvironment(callback))).isEqualTo(off.settings(callback));
-        assertThat(off.functionEnvironment(callback)).containsEntry("WSCTL_PUBLISH", "none");
-        assertThat(off.settings(callback).publish()).isEqualTo(Settings.Publish.NONE);
+        assertThat(Settings.fromEnvironment(off.functionEnvironment(callback.toString())))
+                .isEqualTo(settings(off, callback));
+        assertThat(off.functionEnvironment(callback.toString())).containsEntry("WSCTL_PUBLISH", "none");
+        assertThat(settings(off, callback).publish()).isEqualTo(Settings.Publish.NONE);
     }
 
     @Test
@@ -832,23 +834,24 @@ class ConfigLoaderTest {
         java.net.URI callback = java.net.URI.create("https://abc.execute-api.eu-central-1.amazonaws.com/prod");
         StackConfig c =
                 load("app: chat\nstage: prod\nfanout:\n  shardSize: 500\n  maxRate: 2500.5\n  burst: 300\n", Map.of());
-        assertThat(c.functionEnvironment(callback))
+        assertThat(c.functionEnvironment(callback.toString()))
                 .containsEntry("WSCTL_FANOUT_SHARD_SIZE", "500")
                 .containsEntry("WSCTL_FANOUT_MAX_RATE", "2500.5")
                 .containsEntry("WSCTL_FANOUT_BURST", "300")
                 .containsEntry("WSCTL_FANOUT_FUNCTION", "chat-prod-fanout:live");
-        assertThat(c.settings(callback).sharding())
+        assertThat(settings(c, callback).sharding())
                 .isEqualTo(new Settings.Sharding(500, 2500.5, 300, Optional.of("chat-prod-fanout:live")));
-        assertThat(Settings.fromEnvironment(c.functionEnvironment(callback))).isEqualTo(c.settings(callback));
+        assertThat(Settings.fromEnvironment(c.functionEnvironment(callback.toString())))
+                .isEqualTo(settings(c, callback));
 
         StackConfig noSnapStart = load("app: chat\nstage: prod\nsnapStart: false\n", Map.of());
         assertThat(noSnapStart.functionTarget("fanout"))
                 .as("without SnapStart there is no alias")
                 .isEqualTo("chat-prod-fanout");
-        assertThat(noSnapStart.settings(callback).sharding())
+        assertThat(settings(noSnapStart, callback).sharding())
                 .isEqualTo(new Settings.Sharding(2000, 9000.0, 2000, Optional.of("chat-prod-fanout")));
-        assertThat(Settings.fromEnvironment(noSnapStart.functionEnvironment(callback)))
-                .isEqualTo(noSnapStart.settings(callback));
+        assertThat(Settings.fromEnvironment(noSnapStart.functionEnvironment(callback.toString())))
+                .isEqualTo(settings(noSnapStart, callback));
     }
 
     @Test
@@ -1096,5 +1099,22 @@ class ConfigLoaderTest {
                 () -> assertThatThrownBy(() -> new ConfigLoader(dir, Map.of()).load(endless, List.of()))
                         .isInstanceOf(ConfigException.class)
                         .hasMessage("/dev/zero is larger than 1 MiB, the most wsctl reads from a config file"));
+    }
+
+    /** The settings the handlers run with, as the stack's config means them: what their environment must read back as. */
+    private static Settings settings(StackConfig c, java.net.URI callbackUrl) {
+        return new Settings(
+                c.tableName(),
+                callbackUrl,
+                c.defaultChannel(),
+                c.maxMessageBytes(),
+                c.fanout().concurrency(),
+                c.delivery(),
+                c.publish(),
+                new Settings.Sharding(
+                        c.fanout().shardSize(),
+                        c.fanout().maxRate(),
+                        c.fanout().burst(),
+                        Optional.of(c.functionTarget(StackConfig.FANOUT))));
     }
 }

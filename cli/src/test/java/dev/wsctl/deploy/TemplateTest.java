@@ -269,12 +269,8 @@ class TemplateTest {
     @Test
     void aResourceThatLeavesItselfOutOfTheTemplateIsAnError() {
         Resource<String> silent = new Resource<>() {
-            public String kind() {
-                return "gadget";
-            }
-
-            public String name() {
-                return "wsctl-dev-gadget";
+            public Id id() {
+                return new Id("gadget", "wsctl-dev-gadget");
             }
 
             public String desired(Outputs outputs) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
+import dev.wsctl.auth.TestAuthSettings;
 import dev.wsctl.auth.TokenVerifier;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.json.JsonLog;
@@ -42,7 +43,7 @@ class LocalAuthTest {
 
     private void start(Settings.Publish publish) throws Exception {
         AuthSettings auth =
-                AuthSettings.hs256(SECRET, List.of(APP, "https://*.example.com"), OriginPolicy.MissingOrigin.ALLOW);
+                TestAuthSettings.hs256(SECRET, List.of(APP, "https://*.example.com"), OriginPolicy.MissingOrigin.ALLOW);
         stack = LocalStack.start(TestStackConfig.at(dir.resolve("local.db"))
                 .publish(publish)
                 .auth(auth)

@@ -92,18 +92,6 @@ public record AuthSettings(
                 OriginPolicy.MissingOrigin.ALLOW);
     }
 
-    /** JWT with an HS256 secret (raw bytes). */
-    public static AuthSettings hs256(byte[] secret, List<String> allowedOrigins, OriginPolicy.MissingOrigin missing) {
-        return new AuthSettings(
-                Mode.JWT,
-                Optional.of(encodeSecret(secret)),
-                Optional.empty(),
-                Optional.empty(),
-                Optional.empty(),
-                allowedOrigins,
-                missing);
-    }
-
     /** True when connections must pass the authorizer: a token is needed or origins are restricted. */
     public boolean enabled() {
         return mode == Mode.JWT || !allowedOrigins.isEmpty() || missingOrigin == OriginPolicy.MissingOrigin.DENY;

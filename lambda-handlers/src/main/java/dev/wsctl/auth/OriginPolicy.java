@@ -3,20 +3,15 @@ package dev.wsctl.auth;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * The Origin allowlist for the {@code $connect} authorizer.
- *
- * <p>WebSocket handshakes are not subject to CORS, so a page on any site can open a socket to this API with the
- * user's cookies; the Origin header is the only thing that tells such a page apart from ours. This class decides
- * whether a handshake's Origin is acceptable.
- *
- * <p>Allowed entries are either exact origins ({@code https://app.example.com}, {@code http://localhost:3000})
- * or subdomain wildcards ({@code https://*.example.com}: any subdomain, at any depth, of example.com, but not
- * example.com itself). Entries and request origins are parsed into scheme, host and effective port (80 for http,
- * 443 for https when absent) and compared component by component; nothing is matched by string prefix or suffix.
+ * The Origin allowlist for the {@code $connect} authorizer (docs/security.md). WebSocket handshakes are not subject
+ * to CORS, so the Origin header is the only thing that tells a page on another site apart from ours. Entries and
+ * request origins are parsed into scheme, host and effective port and compared component by component; nothing is
+ * matched by string prefix or suffix.
  *
  * <p>Parsing is deliberately strict: an origin is {@code scheme "://" host [":" port]} and nothing else. Paths,
  * queries, fragments, userinfo, percent-escapes, whitespace, non-ASCII characters, empty labels (so a trailing
@@ -67,13 +62,13 @@ public final class OriginPolicy {
     /** Longer than any real origin; bounds the work done on hostile input. */
     static final int MAX_ORIGIN_LENGTH = 2048;
 
-    private final List<String> entries;
+    private final boolean any;
     private final Set<Origin> exact;
     private final List<Wildcard> wildcards;
     private final MissingOrigin missing;
 
-    private OriginPolicy(List<String> entries, Set<Origin> exact, List<Wildcard> wildcards, MissingOrigin missing) {
-        this.entries = entries;
+    private OriginPolicy(boolean any, Set<Origin> exact, List<Wildcard> wildcards, MissingOrigin missing) {
+        this.any = any;
         this.exact = exact;
         this.wildcards = wildcards;
         this.missing = missing;
@@ -91,16 +86,14 @@ public final class OriginPolicy {
     public static OriginPolicy of(List<String> allowed, MissingOrigin missing) {
         Objects.requireNonNull(allowed, "allowed");
         Objects.requireNonNull(missing, "missing");
-        List<String> names = new ArrayList<>(allowed.size());
         Set<Origin> exact = new HashSet<>();
         List<Wildcard> wildcards = new ArrayList<>();
         for (String raw : allowed) {
             if (raw == null) {
                 throw new IllegalArgumentException("invalid allowed origin: null entry");
             }
-            String entry = raw.strip();
             try {
-                Object parsed = parse(entry, true);
+                Object parsed = parse(raw.strip(), true);
                 if (parsed instanceof Wildcard) {
                     wildcards.add((Wildcard) parsed);
                 } else {
@@ -110,9 +103,8 @@ public final class OriginPolicy {
                 throw new IllegalArgumentException(
                         "invalid allowed origin '" + raw + "': " + e.getMessage() + expected());
             }
-            names.add(entry);
         }
-        return new OriginPolicy(List.copyOf(names), Set.copyOf(exact), List.copyOf(wildcards), missing);
+        return new OriginPolicy(allowed.isEmpty(), Set.copyOf(exact), List.copyOf(wildcards), missing);
     }
 
     private static String expected() {
@@ -139,7 +131,7 @@ public final class OriginPolicy {
         } catch (Malformed e) {
             return Decision.DENY_MALFORMED;
         }
-        if (entries.isEmpty() || exact.contains(origin)) {
+        if (any || exact.contains(origin)) {
             return Decision.ALLOW;
         }
         for (Wildcard w : wildcards) {
@@ -148,11 +140,6 @@ public final class OriginPolicy {
             }
         }
         return Decision.DENY_NOT_ALLOWED;
-    }
-
-    @Override
-    public String toString() {
-        return "OriginPolicy" + (entries.isEmpty() ? "[any]" : entries) + " missing=" + missing;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -360,25 +347,11 @@ public final class OriginPolicy {
     }
 
     private static boolean isDigits(String s) {
-        if (s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return true;
+        return !s.isEmpty() && s.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
-    /** Lowercases A-Z only; callers have already rejected every non-ASCII character. */
+    /** Lowercases A-Z only: callers have already rejected every non-ASCII character, so no locale can fold one in. */
     private static String lowerAscii(String s) {
-        char[] out = s.toCharArray();
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] >= 'A' && out[i] <= 'Z') {
-                out[i] = (char) (out[i] + ('a' - 'A'));
-            }
-        }
-        return new String(out);
+        return s.toLowerCase(Locale.ROOT);
     }
 }

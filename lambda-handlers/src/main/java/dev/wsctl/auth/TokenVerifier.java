@@ -28,7 +28,6 @@ import java.net.URI;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
@@ -334,10 +333,5 @@ public final class TokenVerifier {
             }
             return TokenRejected.BAD_CLAIMS;
         }
-    }
-
-    @Override
-    public String toString() {
-        return "TokenVerifier" + new ArrayList<>(algorithms);
     }
 }

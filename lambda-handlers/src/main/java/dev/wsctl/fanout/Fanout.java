@@ -3,6 +3,7 @@ package dev.wsctl.fanout;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.awshttp.NotSent;
 import dev.wsctl.connections.ConnectionsEndpoint;
+import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionStore;
@@ -10,6 +11,7 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -35,14 +37,6 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
 public final class Fanout {
 
     /**
-     * API Gateway's default account limit is 10,000 requests/s with a burst of 5,000, shared by every
-     * caller in the account and region: stay under it with room for the rest.
-     */
-    public static final double DEFAULT_MAX_RATE = Settings.Sharding.DEFAULT_MAX_RATE;
-
-    public static final int DEFAULT_BURST = Settings.Sharding.DEFAULT_BURST;
-
-    /**
      * @param concurrency PostToConnection calls in flight at once
      * @param maxAttempts attempts per connection before it counts as failed
      * @param backoff     the wait before each retry: {@link BackoffStrategy#computeDelay}{@code (n)} before attempt n
@@ -61,7 +55,9 @@ public final class Fanout {
         }
 
         /**
-         * The defaults, capped at {@value #DEFAULT_MAX_RATE} calls/s with a burst of {@value #DEFAULT_BURST}: 6
+         * The defaults, capped at {@value Settings.Sharding#DEFAULT_MAX_RATE} calls/s with a burst of
+         * {@value Settings.Sharding#DEFAULT_BURST} (API Gateway's default account limit is 10,000 requests/s with a
+         * burst of 5,000, shared by every caller in the account and region: stay under it with room for the rest): 6
          * attempts, each retry after a random wait up to a cap that starts at 25 ms and doubles (full jitter, as the
          * AWS SDKs retry: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html), so that
          * connections throttled together do not come back together, and one connection waits under 0.8 s in all.
@@ -71,8 +67,8 @@ public final class Fanout {
                     concurrency,
                     6,
                     BackoffStrategy.exponentialDelay(Duration.ofMillis(25), Duration.ofSeconds(2)),
-                    DEFAULT_MAX_RATE,
-                    DEFAULT_BURST);
+                    Settings.Sharding.DEFAULT_MAX_RATE,
+                    Settings.Sharding.DEFAULT_BURST);
         }
 
         /** What a stack's settings ask for: their concurrency and rate cap. */
@@ -194,6 +190,77 @@ public final class Fanout {
         }
         log.write(line);
         return report;
+    }
+
+    /**
+     * Posts {@code payloads} to one connection in their order, each after the previous one was delivered: a
+     * recovery's replay, where order matters and posts in flight together could arrive in any order. A throttled
+     * post, or one that never reached the endpoint, is retried after the options' backoff as in a fan-out; the first
+     * that is not delivered ends the replay (a connection found gone has its rows removed). Logs one line. Returns
+     * how many were delivered.
+     */
+    public int replay(String connectionId, List<byte[]> payloads) {
+        long start = System.nanoTime();
+        int delivered = 0;
+        String error = null;
+        for (byte[] payload : payloads) {
+            error = postInOrder(connectionId, ConnectionsEndpoint.Payload.of(payload));
+            if (error != null) {
+                break;
+            }
+            delivered++;
+        }
+        ObjectNode line = Json.object();
+        line.put("event", "replay");
+        line.put("connectionId", connectionId);
+        line.put("messages", payloads.size());
+        line.put("delivered", delivered);
+        line.put("millis", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        if (error != null) {
+            line.put("error", error);
+        }
+        log.write(line);
+        return delivered;
+    }
+
+    /** One post, waited for and retried while throttled or unsent; null when delivered, else what it came to. */
+    private String postInOrder(String connectionId, ConnectionsEndpoint.Payload payload) {
+        for (int attempt = 1; ; attempt++) {
+            rateCap.acquire();
+            String retryable;
+            try {
+                ConnectionsEndpoint.Answer answer =
+                        api.post(connectionId, payload).join();
+                switch (answer.outcome()) {
+                    case DELIVERED -> {
+                        return null;
+                    }
+                    case GONE -> {
+                        store.disconnect(connectionId);
+                        return answer.error();
+                    }
+                    case FAILED -> {
+                        return answer.error();
+                    }
+                    default -> retryable = answer.error();
+                }
+            } catch (CompletionException | CancellationException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                if (!isUnsent(cause)) {
+                    return cause.toString();
+                }
+                retryable = cause.toString();
+            }
+            if (attempt >= options.maxAttempts()) {
+                return retryable;
+            }
+            try {
+                Thread.sleep(options.backoff().computeDelay(attempt + 1).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
     }
 
     /** The state of one fan-out; callbacks run on the HTTP client's threads. */

@@ -213,18 +213,6 @@ public final class PubSub {
         return sent.sharded() ? Frames.ack(id, sent.recipients(), sent.shards()) : Frames.ack(id, sent.recipients());
     }
 
-    /** Posts each frame to the connection, each after the previous one was delivered; false when one was not. */
-    private boolean replay(String connectionId, List<byte[]> frames) {
-        for (byte[] frame : frames) {
-            if (fanout().send("replay", List.of(List.of(connectionId)), frame, null)
-                            .delivered()
-                    != 1) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Does {@code channel} keep history? No store is asked. */
     private boolean keepsHistory(String channel) {
         return history != null && settings.history().covers(channel);
@@ -259,7 +247,9 @@ public final class PubSub {
      */
     private String recover(String connectionId, String channel, HistoryStore.Position since) {
         HistoryStore.Recovery recovery = history.recover(channel, since);
-        boolean recovered = recovery.recovered() && replay(connectionId, recovery.frames());
+        boolean recovered = recovery.recovered()
+                && fanout().replay(connectionId, recovery.frames())
+                        == recovery.frames().size();
         HistoryStore.Position at = recovery.position();
         return Frames.joined(channel, connectionId, at.offset(), at.epoch(), recovered);
     }

@@ -42,7 +42,7 @@ class AuthorizerTest {
 
     private AuthorizeHandler handler(List<String> origins, OriginPolicy.MissingOrigin missing) {
         return new AuthorizeHandler(
-                new Authorizer(AuthSettings.hs256(SECRET, origins, missing), new JsonLog(log::add)));
+                new Authorizer(TestAuthSettings.hs256(SECRET, origins, missing), new JsonLog(log::add)));
     }
 
     private AuthorizeHandler jwt() {
@@ -282,7 +282,8 @@ class AuthorizerTest {
 
     @Test
     void settingsRoundTripThroughTheFunctionEnvironmentWithoutShowingTheSecret() {
-        AuthSettings s = AuthSettings.hs256(SECRET, List.of("https://*.example.com"), OriginPolicy.MissingOrigin.DENY);
+        AuthSettings s =
+                TestAuthSettings.hs256(SECRET, List.of("https://*.example.com"), OriginPolicy.MissingOrigin.DENY);
         assertThat(AuthSettings.fromEnvironment(s.toEnvironment())).isEqualTo(s);
         assertThat(s.toString()).doesNotContain(AuthSettings.encodeSecret(SECRET));
         assertThat(AuthSettings.none().enabled()).isFalse();

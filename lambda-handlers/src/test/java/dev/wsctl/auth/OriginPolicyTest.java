@@ -285,6 +285,5 @@ class OriginPolicyTest {
         assertThat(p.check("https://x.example.org:8443")).isEqualTo(Decision.ALLOW);
         assertThat(p.check("http://127.0.0.1:8080")).isEqualTo(Decision.ALLOW);
         assertThat(p.check("http://[::1]:3000")).isEqualTo(Decision.ALLOW);
-        assertThat(p.toString()).contains("https://*.Example.org:8443").contains("DENY");
     }
 }

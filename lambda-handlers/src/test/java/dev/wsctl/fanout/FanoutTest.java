@@ -329,4 +329,45 @@ class FanoutTest {
         assertThat(sleeps).hasSizeBetween(50, 51);
         assertThat(clock[0]).isEqualTo(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(51));
     }
+
+    private static List<byte[]> frames(String... texts) {
+        List<byte[]> frames = new ArrayList<>();
+        for (String t : texts) {
+            frames.add(t.getBytes(StandardCharsets.UTF_8));
+        }
+        return frames;
+    }
+
+    @Test
+    void aReplayPostsOneMessageAfterAnotherInOrderRetryingThrottledOnes() {
+        String id = connect(true, channel);
+        endpoint.throttleNext.put(id, new AtomicInteger(2));
+
+        assertThat(fanout(8, 4).replay(id, frames("1", "2", "3"))).isEqualTo(3);
+
+        assertThat(endpoint.received(id))
+                .extracting(b -> new String(b, StandardCharsets.UTF_8))
+                .containsExactly("1", "2", "3");
+        assertThat(endpoint.maxInFlight.get()).as("one post at a time").isEqualTo(1);
+        assertThat(endpoint.calls.get()).isEqualTo(5);
+        assertThat(logLines)
+                .singleElement()
+                .satisfies(line -> assertThat(line)
+                        .contains("\"event\":\"replay\"", "\"messages\":3", "\"delivered\":3")
+                        .doesNotContain("error"));
+    }
+
+    @Test
+    void aReplayEndsAtAConnectionThatIsGoneAndRemovesItsRows() {
+        String id = connect(false, channel);
+
+        assertThat(fanout(8, 3).replay(id, frames("1", "2"))).isZero();
+
+        assertThat(endpoint.calls.get()).isEqualTo(1);
+        assertThat(store.connection(id)).isEmpty();
+        assertThat(store.channelsOf(id)).isEmpty();
+        assertThat(logLines)
+                .singleElement()
+                .satisfies(line -> assertThat(line).contains("\"delivered\":0", "\"error\":\"410"));
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
+import dev.wsctl.auth.TestAuthSettings;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ class PrimingTest {
         assertThatCode(Priming::events).doesNotThrowAnyException();
         assertThatCode(Priming::storeClient).doesNotThrowAnyException();
         assertThatCode(() ->
-                        Priming.authorizer(AuthSettings.hs256(secret, List.of(), OriginPolicy.MissingOrigin.ALLOW)))
+                        Priming.authorizer(TestAuthSettings.hs256(secret, List.of(), OriginPolicy.MissingOrigin.ALLOW)))
                 .doesNotThrowAnyException();
         assertThatCode(() -> Priming.authorizer(AuthSettings.none())).doesNotThrowAnyException();
     }
