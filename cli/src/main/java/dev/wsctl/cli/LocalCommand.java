@@ -80,7 +80,7 @@ public final class LocalCommand implements Callable<Integer> {
             names = "--config",
             paramLabel = "FILE",
             description =
-                    "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout (shardSize, maxRate, burst; concurrency bounds the posts in flight on AWS only, since the local stack delivers in-process), publish and auth (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
+                    "Configuration file whose settings the local stack runs with: defaultChannel, delivery, maxMessageBytes, fanout (shardSize, maxRate, burst; concurrency bounds the posts in flight on AWS only, since the local stack delivers in-process), publish, auth and history (kept in the state directory's local.db) (default: $WSCTL_CONFIG, else wsctl.yaml here, if there is one). The flags below win over it.")
     Path configFile;
 
     @Option(
@@ -357,6 +357,7 @@ public final class LocalCommand implements Callable<Integer> {
             limits = limits.withMaxConnectionDuration(maxConnectionDuration);
         }
         StackConfig.Fanout fanout = stack.fanout();
+        StackConfig.History history = stack.history();
         // workers run in-process here, all under one rate cap
         return new LocalStack.Config(
                 host,
@@ -371,7 +372,8 @@ public final class LocalCommand implements Callable<Integer> {
                 limits,
                 auth,
                 JsonLog.discard(),
-                new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.empty()));
+                new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.empty()),
+                new Settings.History(history.channels(), history.size(), history.ttl(), Optional.empty()));
     }
 
     /** wsctl.yaml (or --config), the WSCTL_* environment and the flags above, validated as deploy validates them. */

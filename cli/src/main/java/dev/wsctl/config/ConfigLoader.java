@@ -436,6 +436,7 @@ public final class ConfigLoader {
             fail(given.get(authProblem.key()).origin(), authProblem.key(), authProblem.problem());
         }
         String publish = oneOf(given, "publish", "members", "members", "any", "none");
+        StackConfig.History history = history(given, d.history(), delivery);
 
         Map<String, String> tagValues = new TreeMap<>();
         tags.forEach((k, g) -> {
@@ -468,7 +469,29 @@ public final class ConfigLoader {
                         audience,
                         allowedOrigins,
                         AuthSettings.parseMissingOrigin(missingOrigin)),
-                Settings.Publish.parse(publish));
+                Settings.Publish.parse(publish),
+                history);
+    }
+
+    /** {@code history.*}, each value checked where it was given; history channels need the envelope delivery. */
+    private static StackConfig.History history(Map<String, Given> given, StackConfig.History d, String delivery) {
+        List<String> channels = new ArrayList<>();
+        Given listed = given.get("history.channels");
+        if (listed != null) {
+            @SuppressWarnings("unchecked")
+            List<Given> entries = (List<Given>) listed.value();
+            for (Given entry : entries) {
+                String channel = entry.value() == null ? null : String.valueOf(entry.value());
+                fail(entry.origin(), "history.channels", Rules.historyChannel(channel));
+                channels.add(channel.strip());
+            }
+        }
+        int size = whole(given, "history.size", d.size(), Rules::historySize);
+        String ttl = text(given, "history.ttl", null, Rules::historyTtl);
+        if (!channels.isEmpty() && delivery.equals("raw")) {
+            fail(listed.origin(), "history.channels", StackConfig.HISTORY_NEEDS_ENVELOPE);
+        }
+        return new StackConfig.History(channels, size, ttl == null ? d.ttl() : Durations.parse(ttl));
     }
 
     private static String text(Map<String, Given> given, String key, String fallback, Function<String, String> rule) {

@@ -28,7 +28,8 @@ record FileConfig(
         FanoutFile fanout,
         Map<String, String> tags,
         AuthFile auth,
-        String publish) {
+        String publish,
+        HistoryFile history) {
 
     record MemoryFile(
             Integer all,
@@ -54,8 +55,10 @@ record FileConfig(
             List<String> allowedOrigins,
             String missingOrigin) {}
 
+    record HistoryFile(List<String> channels, Integer size, String ttl) {}
+
     static final FileConfig EMPTY = new FileConfig(
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** The keys of a section (a record type above), in the order they are declared. */
     static List<String> keys(Class<?> section) {

@@ -4,8 +4,10 @@ import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
 import dev.wsctl.connections.ConnectionsEndpoint;
 import dev.wsctl.protocol.ChannelName;
+import dev.wsctl.protocol.Settings;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -242,6 +244,41 @@ final class Rules {
                         "auth." + set,
                         "is checked only on an identity provider's tokens, "
                                 + "with auth.jwksUrl; without it, tokens are signed with the secret deploy generates");
+    }
+
+    /** An entry of history.channels: a channel name or a prefix* pattern. */
+    static String historyChannel(String entry) {
+        if (entry == null || entry.isBlank()) {
+            return "has an empty entry";
+        }
+        String problem = ChannelName.patternProblem(entry);
+        return problem == null ? null : "entry " + Shown.quote(entry) + " " + problem;
+    }
+
+    static String historySize(int messages) {
+        return between(messages, 1, Settings.History.MAX_SIZE);
+    }
+
+    /** history.ttl as written: a duration (30s, 10m, 2h) of whole seconds, at most 24h. */
+    static String historyTtl(String text) {
+        Duration ttl;
+        try {
+            ttl = Durations.parse(text);
+        } catch (ArithmeticException tooLong) {
+            ttl = Settings.History.MAX_TTL.plusSeconds(1);
+        }
+        if (ttl == null || ttl.getNano() != 0) {
+            return "must be a duration like 30s, 10m or 2h, not " + Shown.quote(text);
+        }
+        return historyTtl(ttl);
+    }
+
+    static String historyTtl(Duration ttl) {
+        return ttl.getNano() == 0
+                        && ttl.compareTo(Duration.ofSeconds(1)) >= 0
+                        && ttl.compareTo(Settings.History.MAX_TTL) <= 0
+                ? null
+                : "must be between 1s and 24h, not " + ttl.getSeconds() + "s";
     }
 
     private static String between(long value, long min, long max) {

@@ -4,7 +4,9 @@ import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionTable;
+import dev.wsctl.store.HistoryTable;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +35,7 @@ import java.util.TreeMap;
  * @param tags            the user's tags (without wsctl's own, see {@link #allTags()})
  * @param auth            who may connect: the {@code $connect} authorizer's settings
  * @param publish         where clients may publish
+ * @param history         which channels keep their messages for recovery after a reconnect
  */
 public record StackConfig(
         String app,
@@ -50,7 +53,8 @@ public record StackConfig(
         Fanout fanout,
         Map<String, String> tags,
         Auth auth,
-        Settings.Publish publish) {
+        Settings.Publish publish,
+        History history) {
 
     public static final String DEFAULT_APP = "wsctl";
     public static final String DEFAULT_STAGE = "dev";
@@ -250,6 +254,32 @@ public record StackConfig(
         }
     }
 
+    /**
+     * Message history (docs/presence-and-history.md): what {@link Settings.History} is made of, with the keys'
+     * rules.
+     *
+     * @param channels channel names and {@code prefix*} patterns; empty (the default) turns history off
+     * @param size     messages kept per channel, 1-1000
+     * @param ttl      how long each is kept, 1 s to 24 h
+     */
+    public record History(List<String> channels, int size, Duration ttl) {
+        public History {
+            channels = List.copyOf(channels);
+            channels.forEach(c -> check("history.channels", Rules.historyChannel(c)));
+            check("history.size", Rules.historySize(size));
+            check("history.ttl", Rules.historyTtl(ttl));
+        }
+
+        /** No channel keeps history. */
+        public static History off() {
+            return new History(List.of(), Settings.History.DEFAULT_SIZE, Settings.History.DEFAULT_TTL);
+        }
+
+        public boolean enabled() {
+            return !channels.isEmpty();
+        }
+    }
+
     public StackConfig {
         Objects.requireNonNull(app, "app");
         Objects.requireNonNull(stage, "stage");
@@ -263,6 +293,7 @@ public record StackConfig(
         Objects.requireNonNull(fanout, "fanout");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(publish, "publish");
+        Objects.requireNonNull(history, "history");
         check("app", Rules.app(app));
         check("stage", Rules.stage(stage));
         region.ifPresent(r -> check("region", Rules.region(r)));
@@ -276,7 +307,14 @@ public record StackConfig(
             check("tags." + k, Rules.tagValue(Objects.requireNonNull(v, k)));
         });
         check("tags", Rules.tagCount(tags.size()));
+        if (history.enabled() && delivery == Settings.Delivery.RAW) {
+            throw new IllegalArgumentException("history.channels " + HISTORY_NEEDS_ENVELOPE);
+        }
     }
+
+    /** Why history channels and {@code delivery: raw} do not go together. */
+    static final String HISTORY_NEEDS_ENVELOPE =
+            "needs delivery envelope: a raw delivery has nowhere to carry a message's offset";
 
     /** Every key at its default: app wsctl, stage dev, arm64, java21, 1024 MB, … */
     public static StackConfig defaults() {
@@ -296,7 +334,8 @@ public record StackConfig(
                 Fanout.defaults(),
                 Map.of(),
                 Auth.none(),
-                Settings.Publish.MEMBERS);
+                Settings.Publish.MEMBERS,
+                History.off());
     }
 
     /** {@code {app}-{stage}}, the start of every resource name. */
@@ -332,6 +371,11 @@ public record StackConfig(
         return ConnectionTable.name(app, stage);
     }
 
+    /** The history table, {@code {app}-{stage}-history}; the stack has it when {@link History#enabled()}. */
+    public String historyTableName() {
+        return HistoryTable.name(app, stage);
+    }
+
     /** The user's tags plus {@code wsctl:app} and {@code wsctl:stage}: what every resource carries. */
     public Map<String, String> allTags() {
         Map<String, String> all = new TreeMap<>(tags);
@@ -359,6 +403,12 @@ public record StackConfig(
         env.put(Settings.ENV_FANOUT_MAX_RATE, String.valueOf(fanout.maxRate()));
         env.put(Settings.ENV_FANOUT_BURST, String.valueOf(fanout.burst()));
         env.put(Settings.ENV_FANOUT_FUNCTION, functionTarget(FANOUT));
+        if (history.enabled()) {
+            env.put(Settings.ENV_HISTORY_CHANNELS, String.join(" ", history.channels()));
+            env.put(Settings.ENV_HISTORY_SIZE, String.valueOf(history.size()));
+            env.put(Settings.ENV_HISTORY_TTL, String.valueOf(history.ttl().toSeconds()));
+            env.put(Settings.ENV_HISTORY_TABLE, historyTableName());
+        }
         return Collections.unmodifiableMap(env);
     }
 

@@ -59,38 +59,6 @@ public final class LocalStack implements AutoCloseable {
             Settings.Sharding sharding,
             Settings.History history) {
 
-        /** A stack without history. */
-        public Config(
-                String host,
-                int port,
-                String stage,
-                Path db,
-                Optional<String> defaultChannel,
-                int maxMessageBytes,
-                Settings.Delivery delivery,
-                Settings.Publish publish,
-                int fanoutConcurrency,
-                Limits limits,
-                AuthSettings auth,
-                JsonLog log,
-                Settings.Sharding sharding) {
-            this(
-                    host,
-                    port,
-                    stage,
-                    db,
-                    defaultChannel,
-                    maxMessageBytes,
-                    delivery,
-                    publish,
-                    fanoutConcurrency,
-                    limits,
-                    auth,
-                    log,
-                    sharding,
-                    Settings.History.off());
-        }
-
         public Config withLog(JsonLog log) {
             return new Config(
                     host,

@@ -262,6 +262,49 @@ class LocalProcessTest {
     }
 
     @Test
+    void historyInTheConfigGivesItsChannelsAnOffsetAndAnEpoch() throws Exception {
+        Path config = dir.resolve("wsctl.yaml");
+        Files.writeString(config, "history:\n  channels: [news]\n  size: 10\n  ttl: 1m\n");
+        String url = startLocal("--config", config.toString());
+        LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
+        WebSocket socket = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
+                .buildAsync(URI.create(url), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                        frames.add(data.toString());
+                        ws.request(1);
+                        return null;
+                    }
+                })
+                .get(10, TimeUnit.SECONDS);
+        try {
+            socket.sendText("{\"action\":\"joinchannel\",\"channel\":\"news\"}", true);
+            JsonNode news = Jackson.mapper().readTree(frames.poll(10, TimeUnit.SECONDS));
+            assertThat(news.get("offset").asLong()).as(news.toString()).isZero();
+            assertThat(news.get("epoch").isTextual()).as(news.toString()).isTrue();
+            socket.sendText("{\"action\":\"joinchannel\",\"channel\":\"plain\"}", true);
+            JsonNode plain = Jackson.mapper().readTree(frames.poll(10, TimeUnit.SECONDS));
+            assertThat(plain.has("epoch")).as(plain.toString()).isFalse();
+        } finally {
+            socket.abort();
+        }
+
+        CliRun raw = CliRun.wsctl(
+                "local",
+                "--port",
+                "0",
+                "--state-dir",
+                dir.resolve("other").toString(),
+                "--config",
+                config.toString(),
+                "--delivery",
+                "raw");
+        assertThat(raw.code()).isEqualTo(2);
+        assertThat(raw.err()).contains("history.channels needs delivery envelope");
+    }
+
+    @Test
     void servesUntilInterruptedThenDisconnectsEveryClientAndCleansUp() throws Exception {
         String url = startLocal();
 

@@ -12,6 +12,7 @@ import dev.wsctl.protocol.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -472,7 +473,7 @@ class ConfigLoaderTest {
                 .isEqualTo(
                         "wsctl.yaml line 3: unknown key 'memroy' (known: app, stage, region, runtime, architecture, memory, "
                                 + "timeoutSeconds, snapStart, defaultChannel, delivery, maxMessageBytes, throttling, fanout, "
-                                + "tags, auth, publish); did you mean 'memory'?");
+                                + "tags, auth, publish, history); did you mean 'memory'?");
         assertThat(error("app: chat\nmemory:\n  all: 1024\n  sned: 2048\n"))
                 .isEqualTo(
                         "wsctl.yaml line 4: unknown key 'memory.sned' (known in memory: all, connect, disconnect, channels, "
@@ -767,8 +768,8 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> new Flag("memroy", "--memory", "1")).isInstanceOf(IllegalArgumentException.class);
         assertThat(FileConfig.leafKeys())
                 .startsWith("app", "stage", "region")
-                .contains("memory.default", "tags", "auth.mode", "auth.allowedOrigins")
-                .endsWith("publish");
+                .contains("memory.default", "tags", "auth.mode", "auth.allowedOrigins", "publish")
+                .endsWith("history.channels", "history.size", "history.ttl");
         assertThat(ConfigLoader.ENVIRONMENT.values())
                 .allSatisfy(key -> assertThat(FileConfig.leafKeys()).contains(key));
     }
@@ -798,7 +799,8 @@ class ConfigLoaderTest {
                 .replaceAll("(?m)^# (tags:)$", "$1")
                 .replaceAll("(?m)^# ( {2}\\S+: .*)$", "$1")
                 .replaceAll("(?m)^  # (allowedOrigins:)$", "  $1")
-                .replaceAll("(?m)^  # ( {2}- .*)$", "  $1");
+                .replaceAll("(?m)^  # ( {2}- .*)$", "  $1")
+                .replaceAll("(?m)^# (history:)$", "$1");
         StackConfig c = load(uncommented, Map.of());
         assertThat(c.region()).isPresent();
         assertThat(c.memory().functions()).containsOnlyKeys(StackConfig.FUNCTIONS.toArray(String[]::new));
@@ -808,6 +810,8 @@ class ConfigLoaderTest {
         assertThat(c.auth().issuer()).isPresent();
         assertThat(c.auth().audience()).isPresent();
         assertThat(c.auth().allowedOrigins()).containsExactly("https://app.example.com", "https://*.example.com");
+        assertThat(c.history())
+                .isEqualTo(new StackConfig.History(List.of("news", "chat-*"), 100, Duration.ofMinutes(10)));
     }
 
     @Test
@@ -911,7 +915,8 @@ class ConfigLoaderTest {
                         d.fanout(),
                         d.tags(),
                         d.auth(),
-                        d.publish()))
+                        d.publish(),
+                        d.history()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("app must be");
         assertThatThrownBy(() -> new StackConfig.Memory(1024, Map.of("send", 64)))
@@ -970,9 +975,94 @@ class ConfigLoaderTest {
                         d.fanout(),
                         tags,
                         d.auth(),
-                        d.publish()))
+                        d.publish(),
+                        d.history()))
                 .hasMessageStartingWith("tags.aws:x");
         assertThatThrownBy(() -> d.tags().put("a", "b")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> new StackConfig.History(List.of("news"), 1001, Duration.ofMinutes(1)))
+                .hasMessage("history.size must be between 1 and 1000, not 1001");
+        assertThatThrownBy(() -> new StackConfig.History(List.of("news"), 10, Duration.ofHours(25)))
+                .hasMessage("history.ttl must be between 1s and 24h, not 90000s");
+        assertThatThrownBy(() -> new StackConfig.History(List.of("a b"), 10, Duration.ofMinutes(1)))
+                .hasMessageStartingWith("history.channels entry 'a b' is not a channel name");
+        assertThatThrownBy(() -> new StackConfig(
+                        d.app(),
+                        d.stage(),
+                        d.region(),
+                        d.runtime(),
+                        d.architecture(),
+                        d.memory(),
+                        d.timeoutSeconds(),
+                        d.snapStart(),
+                        d.defaultChannel(),
+                        Settings.Delivery.RAW,
+                        d.maxMessageBytes(),
+                        d.throttling(),
+                        d.fanout(),
+                        d.tags(),
+                        d.auth(),
+                        d.publish(),
+                        new StackConfig.History(List.of("news"), 10, Duration.ofMinutes(1))))
+                .hasMessage("history.channels needs delivery envelope: a raw delivery has nowhere to carry a message's"
+                        + " offset");
+    }
+
+    @Test
+    void historyIsReadFromTheFileAndReachesTheFunctions() {
+        StackConfig c = load("""
+                app: chat
+                stage: prod
+                history:
+                  channels: [news, "chat-*"]
+                  size: 250
+                  ttl: 2h
+                """, Map.of());
+        assertThat(c.history()).isEqualTo(new StackConfig.History(List.of("news", "chat-*"), 250, Duration.ofHours(2)));
+        assertThat(c.historyTableName()).isEqualTo("chat-prod-history");
+
+        Map<String, String> env = c.functionEnvironment("https://abc.execute-api.eu-central-1.amazonaws.com/prod");
+        assertThat(env)
+                .containsEntry("WSCTL_HISTORY_CHANNELS", "news chat-*")
+                .containsEntry("WSCTL_HISTORY_SIZE", "250")
+                .containsEntry("WSCTL_HISTORY_TTL", "7200")
+                .containsEntry("WSCTL_HISTORY_TABLE", "chat-prod-history");
+        assertThat(Settings.fromEnvironment(env).history())
+                .isEqualTo(new Settings.History(
+                        List.of("news", "chat-*"), 250, Duration.ofHours(2), Optional.of("chat-prod-history")));
+
+        StackConfig off = load("history:\n  size: 5\n", Map.of());
+        assertThat(off.history().enabled()).isFalse();
+        assertThat(off.functionEnvironment("https://x/prod")).doesNotContainKeys("WSCTL_HISTORY_CHANNELS");
+        assertThat(Settings.fromEnvironment(off.functionEnvironment("https://x/prod"))
+                        .history())
+                .isEqualTo(Settings.History.off());
+        assertThat(load(null, Map.of()).history()).isEqualTo(StackConfig.History.off());
+        assertThat(load("history:\n  channels: [news]\n  ttl: 30s\n", Map.of())
+                        .history()
+                        .ttl())
+                .isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void badHistoryValuesNameTheKeyAndTheLine() {
+        assertThat(error("history:\n  channels: [news]\n  size: 0\n"))
+                .isEqualTo("wsctl.yaml line 3: history.size must be between 1 and 1000, not 0");
+        assertThat(error("history:\n  channels: [news]\n  ttl: 25h\n"))
+                .isEqualTo("wsctl.yaml line 3: history.ttl must be between 1s and 24h, not 90000s");
+        assertThat(error("history:\n  channels: [news]\n  ttl: 600\n"))
+                .isEqualTo("wsctl.yaml line 3: history.ttl must be a duration like 30s, 10m or 2h, not '600'");
+        assertThat(error("history:\n  channels: [news]\n  ttl: 99999999999999999999d\n"))
+                .startsWith("wsctl.yaml line 3: history.ttl must be between 1s and 24h");
+        assertThat(error("history:\n  channels:\n    - news\n    - 'bad channel'\n"))
+                .startsWith("wsctl.yaml line 4: history.channels entry 'bad channel' is not a channel name");
+        assertThat(error("history:\n  channels:\n    -\n"))
+                .isEqualTo("wsctl.yaml line 3: history.channels has an empty entry");
+        assertThat(error("delivery: raw\nhistory:\n  channels: [news]\n"))
+                .isEqualTo("wsctl.yaml line 3: history.channels needs delivery envelope: a raw delivery has nowhere to"
+                        + " carry a message's offset");
+        assertThat(error("history:\n  channels: [news]\n", Map.of("WSCTL_DELIVERY", "raw")))
+                .startsWith("wsctl.yaml line 2: history.channels needs delivery envelope");
+        assertThat(error("history:\n  keep: 5\n")).contains("unknown key 'history.keep'");
     }
 
     // ---- values quoted in messages: short and harmless on a terminal

@@ -206,7 +206,8 @@ public final class LambdaHarness implements AutoCloseable {
                         Optional.empty(),
                         List.of("https://app.example.com"),
                         OriginPolicy.MissingOrigin.DENY),
-                defaults.publish());
+                defaults.publish(),
+                defaults.history());
         String token = TokenVerifier.mint(secret, "bench-user", List.of("news"), List.of(), Duration.ofHours(1));
         for (Function f : Function.values()) {
             if (f.fixture != null) {

@@ -37,16 +37,7 @@ public final class Grants {
 
     /** Why {@code pattern} is not a grant (a channel name, optionally ending in {@code *}); null when it is one. */
     public static String problem(String pattern) {
-        if (pattern == null || pattern.isEmpty()) {
-            return "is empty";
-        }
-        if (pattern.equals("*")) {
-            return null;
-        }
-        String name = pattern.endsWith("*") ? pattern.substring(0, pattern.length() - 1) : pattern;
-        return ChannelName.isValid(name)
-                ? null
-                : "is not a channel name or a prefix pattern like private-team-* (A-Z a-z 0-9 _-=@,.;: then an optional *)";
+        return ChannelName.patternProblem(pattern);
     }
 
     /** Reads {@link #encode()}'s form back; entries that are not patterns are dropped. */
@@ -78,7 +69,7 @@ public final class Grants {
     /** True when some grant is {@code channel} itself or a pattern {@code channel} starts with. */
     public boolean allows(String channel) {
         for (String p : patterns) {
-            if (p.endsWith("*") ? channel.startsWith(p.substring(0, p.length() - 1)) : p.equals(channel)) {
+            if (ChannelName.matches(p, channel)) {
                 return true;
             }
         }

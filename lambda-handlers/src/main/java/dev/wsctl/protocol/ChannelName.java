@@ -34,7 +34,7 @@ public final class ChannelName {
 
     /**
      * Why {@code pattern} is not a channel name, a {@code prefix*} pattern whose prefix is a channel name, or
-     * {@code *} (every channel); null when it is one.
+     * {@code *} (every channel); null when it is one. Token grants and history channels are such patterns.
      */
     public static String patternProblem(String pattern) {
         if (pattern == null || pattern.isEmpty()) {
