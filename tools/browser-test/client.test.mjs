@@ -4,7 +4,7 @@
 // reconnect after an idle close (1001) are checked too. --history names a channel that keeps history, and
 // --history-size how many messages the stack keeps (history.size); with them, recovery after a reconnect, the
 // dropping of deliveries already seen and the 'missed' event of a recovery that was not possible are checked
-// too. Exit 0 when every check passed.
+// too. Presence (presence-* channels: member lists, presence()) is always checked. Exit 0 when every check passed.
 import assert from 'node:assert/strict';
 import { parseArgs } from 'node:util';
 
@@ -80,6 +80,7 @@ try {
     step('reconnect after the idle timeout (1001)');
   }
 
+  await presence(a, b);
   if (historyChannel) await history(a, b);
 
   // the server closes b's socket (DELETE @connections, 1000): b reconnects and rejoins room
@@ -138,6 +139,46 @@ function offsetsOutOfOrder() {
   c.onChannel('plain', (m) => other.push(m.message));
   for (const m of ['x', 'x']) c.received(JSON.stringify({ type: 'message', channel: 'plain', message: m }));
   assert.deepEqual(other, ['x', 'x']);
+}
+
+/** Member lists follow joins, leaves and closed connections; presence() asks the service. */
+async function presence(a, b) {
+  const channel = 'presence-room';
+  const membersOf = (c) => c.members(channel).members.map((m) => m.user);
+  await joined(a, channel, () => a.join(channel));
+  assert.deepEqual(a.members(channel), { channel, count: 1, truncated: false, members: [{ user: a.connectionId }] });
+  const added = members(a, (m) => m.count === 2);
+  const bJoined = await joined(b, channel, () => b.join(channel));
+  assert.equal(bJoined.presence.count, 2);
+  assert.deepEqual(membersOf(b), [a.connectionId, b.connectionId].sort());
+  assert.deepEqual((await added).members.map((m) => m.user), [a.connectionId, b.connectionId].sort());
+
+  const answer = await b.presence(channel);
+  assert.equal(answer.count, 2);
+  assert.deepEqual(answer.members.map((m) => m.user), [a.connectionId, b.connectionId].sort());
+
+  const removed = members(a, (m) => m.count === 1);
+  b.leave(channel);
+  assert.deepEqual((await removed).members, [{ user: a.connectionId }]);
+  assert.equal(b.members(channel), null, 'leave forgets the members');
+
+  // a third connection joins, then closes: its member goes away with it
+  const c = client({ pingIntervalMs: a.pingIntervalMs });
+  const third = members(a, (m) => m.count === 2);
+  await joined(c, channel, () => c.connect().join(channel));
+  await third;
+  assert.deepEqual(membersOf(a), [a.connectionId, c.connectionId].sort());
+  const gone = members(a, (m) => m.count === 1);
+  c.close();
+  assert.deepEqual((await gone).members, [{ user: a.connectionId }]);
+
+  // presence on a channel b is not in: forbidden (an 'error' event), and the question times out
+  const error = once(b, 'error');
+  const unanswered = b.presence(channel);
+  assert.equal((await error).code, 'forbidden');
+  await assert.rejects(unanswered, /no presence answer/);
+  a.leave(channel);
+  step('presence: members, presence(), a leave, a closed connection, forbidden');
 }
 
 /** History: offsets, recovery after a reconnect, dropping what was seen, and 'missed'. */

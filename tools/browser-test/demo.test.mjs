@@ -3,6 +3,7 @@
 // Chromium: $CHROMIUM, else /usr/bin/chromium (Debian's package). Exit 0 when every check passed.
 // Two pages connect and join "room"; A's message shows under "room" on B; after A leaves, B's does not reach A;
 // the server closes A's socket (DELETE @connections/{id}) and A reconnects and rejoins "room" by itself.
+// The member lists of "presence-room" on both pages follow joins, leaves and a third page's closed tab.
 // With --history (a channel that keeps history, and the stack's history.size): what B publishes while the
 // server has closed the socket of a page H (and H's reconnect is held back) shows on H once, in order, after H
 // is back; when more than history.size messages were published meanwhile, H says that it could not recover them.
@@ -87,6 +88,7 @@ try {
   await expectMessage(a, 'room', 'after reconnect');
   step('A reconnected, rejoined room and got B\'s message');
 
+  await presence(a, b);
   if (historyChannel) await history(b, callback);
 
   await a.page.locator('[data-testid=disconnect]').click();
@@ -103,6 +105,36 @@ try {
   step('ok');
 } finally {
   await browser.close();
+}
+
+/** Both pages' member lists of presence-room follow B's join and leave, and a third page's closed tab. */
+async function presence(a, b) {
+  const channel = 'presence-room';
+  const id = async (p) => p.page.locator('[data-testid=connection-id]').textContent();
+  const [idA, idB] = [await id(a), await id(b)];
+  await join(a, channel);
+  await expectMembers(a, channel, [idA]);
+  assert.match(await members(a, channel).first().textContent(), /\(you\)/, 'the page marks its own member');
+  await join(b, channel);
+  for (const p of [a, b]) await expectMembers(p, channel, [idA, idB]);
+  step('presence: both pages list both members');
+
+  await leave(b, channel);
+  await expectMembers(a, channel, [idA]);
+  assert.equal(await b.page.locator(`[data-channel="${channel}"] [data-testid=presence]`).isHidden(), true);
+  await join(b, channel);
+  for (const p of [a, b]) await expectMembers(p, channel, [idA, idB]);
+  step('presence: B left and came back');
+
+  const c = await openPage('C', demoUrl);
+  await connect(c);
+  await join(c, channel);
+  const idC = await id(c);
+  for (const p of [a, b, c]) await expectMembers(p, channel, [idA, idB, idC]);
+  await c.page.context().close(); // the tab closes: its socket goes, and with it the member
+  for (const p of [a, b]) await expectMembers(p, channel, [idA, idB]);
+  assert.deepEqual(c.pageErrors, [], 'C: no script errors');
+  step('presence: a third page joined, then its tab closed');
 }
 
 /**

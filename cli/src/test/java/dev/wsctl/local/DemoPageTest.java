@@ -55,8 +55,8 @@ class DemoPageTest {
     }
 
     /**
-     * examples/client.js in Node: connect, join, send and ack, error frames, ping keep-alive, reconnects, and on a
-     * history channel recovery after a reconnect, dropped duplicates and 'missed'.
+     * examples/client.js in Node: connect, join, send and ack, error frames, ping keep-alive, reconnects, presence
+     * member lists, and on a history channel recovery after a reconnect, dropped duplicates and 'missed'.
      */
     @Test
     void theClientExampleWorksAgainstALocalStack() throws Exception {
@@ -79,9 +79,10 @@ class DemoPageTest {
     }
 
     /**
-     * Pages in headless Chromium: one sends, the other shows it; leave; a server-side close, reconnect, rejoin; on a
-     * history channel, what was published while a page was away (closed by the server) shows once and in order, or
-     * a notice when it cannot be.
+     * Pages in headless Chromium: one sends, the other shows it; leave; a server-side close, reconnect, rejoin;
+     * presence member lists on two pages through joins, leaves and a third page's closed tab; on a history channel,
+     * what was published while a page was away (closed by the server) shows once and in order, or a notice when it
+     * cannot be.
      */
     @Test
     void theDemoPageWorksInHeadlessChromium() throws Exception {
