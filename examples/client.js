@@ -264,8 +264,12 @@ class WsClient {
       }
       case 'joined':
         this.connectionId = frame.connectionId || this.connectionId;
-        // the replay (when there was one) came before this frame; otherwise the stream starts at its offset
-        if (frame.recovered !== true) this.restart(frame.channel, frame.epoch, frame.offset);
+        // the replay (when there was one) came before this frame; otherwise the stream starts at its offset, or,
+        // without one (the channel keeps no history), has no position to rejoin from
+        if (frame.recovered !== true) {
+          if (typeof frame.epoch === 'string') this.restart(frame.channel, frame.epoch, frame.offset);
+          else this.positions.delete(frame.channel);
+        }
         if (frame.presence) this.setMembers(frame.channel, frame.presence);
         this.emit('joined', frame);
         if (frame.recovered === false)

@@ -134,6 +134,10 @@ function offsetsOutOfOrder() {
   frame({ type: 'joined', connectionId: 'c', offset: 9, epoch: 'e3', recovered: false });
   assert.deepEqual(missed, [{ channel: 'news', offset: 9, epoch: 'e3' }]);
   assert.deepEqual(c.position('news'), { epoch: 'e3', offset: 9 });
+  // a rejoin of a channel that no longer keeps history: missed, and no position to rejoin from
+  frame({ type: 'joined', connectionId: 'c', recovered: false });
+  assert.equal(missed.length, 2);
+  assert.equal(c.position('news'), null);
   const other = []; // a channel without history: no offsets, nothing dropped
   c.channels.add('plain');
   c.onChannel('plain', (m) => other.push(m.message));
