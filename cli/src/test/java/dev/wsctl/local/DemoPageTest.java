@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.wsctl.protocol.Settings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +26,13 @@ class DemoPageTest {
     private static final Duration NODE_TIMEOUT = Duration.ofSeconds(90);
     private static final String BEGIN = "// ---- begin WsClient ----";
     private static final String END = "// ---- end WsClient ----";
+    /** The channel the scripts test history on. */
+    private static final String HISTORY_CHANNEL = "news";
+    /** How many messages the stack keeps per history channel: the scripts publish one more while a client is away. */
+    private static final int HISTORY_SIZE = 5;
+
+    private static final Settings.History HISTORY =
+            new Settings.History(List.of(HISTORY_CHANNEL), HISTORY_SIZE, Duration.ofMinutes(10), Optional.empty());
 
     @TempDir
     Path dir;
@@ -45,19 +54,36 @@ class DemoPageTest {
         assertThat(DemoPage.template()).contains(DemoPage.STAGE_META);
     }
 
-    /** examples/client.js in Node: connect, join, send and ack, error frames, ping keep-alive, reconnects. */
+    /**
+     * examples/client.js in Node: connect, join, send and ack, error frames, ping keep-alive, reconnects, presence
+     * member lists, and on a history channel recovery after a reconnect, dropped duplicates and 'missed'.
+     */
     @Test
     void theClientExampleWorksAgainstALocalStack() throws Exception {
         Duration idle = Duration.ofSeconds(1);
         LocalStack.Config config = TestStackConfig.at(dir.resolve("local.db"))
                 .limits(Limits.aws().withIdleTimeout(idle))
+                .history(HISTORY)
                 .build();
         try (LocalStack stack = LocalStack.start(config)) {
-            node("client.test.mjs", stack.websocketUri().toString(), Long.toString(idle.toMillis()));
+            node(
+                    "client.test.mjs",
+                    stack.websocketUri().toString(),
+                    "--idle-timeout",
+                    Long.toString(idle.toMillis()),
+                    "--history",
+                    HISTORY_CHANNEL,
+                    "--history-size",
+                    Integer.toString(HISTORY_SIZE));
         }
     }
 
-    /** Two pages in headless Chromium: one sends, the other shows it; leave; a server-side close, reconnect, rejoin. */
+    /**
+     * Pages in headless Chromium: one sends, the other shows it; leave; a server-side close, reconnect, rejoin;
+     * presence member lists on two pages through joins, leaves and a third page's closed tab; on a history channel,
+     * what was published while a page was away (closed by the server) shows once and in order, or a notice when it
+     * cannot be.
+     */
     @Test
     void theDemoPageWorksInHeadlessChromium() throws Exception {
         Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
@@ -66,9 +92,15 @@ class DemoPageTest {
                 Files.isExecutable(chromium) || ci,
                 "skipped: no Chromium at " + chromium
                         + " (apt-get install chromium, or set CHROMIUM); with CI set this test runs and fails instead");
-        try (LocalStack stack =
-                LocalStack.start(TestStackConfig.at(dir.resolve("local.db")).build())) {
-            node("demo.test.mjs", stack.demoPageUri().toString());
+        try (LocalStack stack = LocalStack.start(
+                TestStackConfig.at(dir.resolve("local.db")).history(HISTORY).build())) {
+            node(
+                    "demo.test.mjs",
+                    stack.demoPageUri().toString(),
+                    "--history",
+                    HISTORY_CHANNEL,
+                    "--history-size",
+                    Integer.toString(HISTORY_SIZE));
         }
     }
 
