@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * History and recovery end to end: {@code wsctl local}'s stack with history on {@code news} and {@code chat-*}
- * (3 messages kept), real WebSocket clients that disconnect, miss messages, reconnect and join with {@code since}.
+ * History and recovery end to end: {@code wsctl local}'s stack with history on {@code news}, {@code chat-*} and the
+ * presence channel {@code presence-log} (3 messages kept), real WebSocket clients that disconnect, miss messages, reconnect and join with {@code since}.
  */
 class LocalStackHistoryTest {
     private static final Duration QUIET = Duration.ofMillis(300);
@@ -34,8 +34,8 @@ class LocalStackHistoryTest {
         stack = LocalStack.start(TestStackConfig.at(dir.resolve("local.db"))
                 .log(JsonLog.discard())
                 .publish(Settings.Publish.ANY)
-                .history(
-                        new Settings.History(List.of("news", "chat-*"), SIZE, Duration.ofMinutes(10), Optional.empty()))
+                .history(new Settings.History(
+                        List.of("news", "chat-*", "presence-log"), SIZE, Duration.ofMinutes(10), Optional.empty()))
                 .build());
     }
 
@@ -91,6 +91,36 @@ class LocalStackHistoryTest {
         assertThat(m1.get("type").asText()).isEqualTo("message");
         assertThat(m1.get("sentAt").asLong()).isPositive();
         assertThat(join(client(), "news").get("offset").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void aPresenceChannelWithHistoryAnswersMembersAndPositionAndRecovers() {
+        TestClient writer = client();
+        TestClient reader = client();
+        JsonNode writerJoined = join(writer, "presence-log");
+        assertThat(writerJoined.at("/presence/count").asLong()).isEqualTo(1);
+        assertThat(writerJoined.get("offset").asLong()).isZero();
+        String epoch = writerJoined.get("epoch").asText();
+
+        JsonNode joined = join(reader, "presence-log");
+        assertThat(joined.at("/presence/count").asLong()).isEqualTo(2);
+        assertThat(joined.get("epoch").asText()).isEqualTo(epoch);
+        assertThat(writer.next().get("type").asText()).isEqualTo("member_added");
+        reader.close();
+        assertThat(writer.next().get("type").asText()).isEqualTo("member_removed");
+
+        assertThat(publish(writer, "presence-log", "while-away").get("offset").asLong())
+                .isEqualTo(1);
+
+        TestClient back = client();
+        back.send("{\"action\":\"joinchannel\",\"channel\":\"presence-log\",\"since\":" + since(epoch, 0) + "}");
+        JsonNode replayed = back.next();
+        assertThat(replayed.get("message").asText()).isEqualTo("while-away");
+        JsonNode rejoined = back.next();
+        assertThat(rejoined.get("type").asText()).isEqualTo("joined");
+        assertThat(rejoined.get("recovered").asBoolean()).isTrue();
+        assertThat(rejoined.get("offset").asLong()).isEqualTo(1);
+        assertThat(rejoined.at("/presence/count").asLong()).isEqualTo(2);
     }
 
     @Test
