@@ -1272,6 +1272,10 @@ class DeployTest {
                                 "[execute-api:ManageConnections] on " + "[arn:aws:execute-api:us-east-1:123456789012:"
                                         + api + "/dev/POST/@connections/*]"),
                         Map.entry(
+                                "ReadChannelIndex",
+                                "[dynamodb:Query] on [arn:aws:dynamodb:us-east-1:123456789012:table/" + stack
+                                        + "-connections/index/by-channel]"),
+                        Map.entry(
                                 "RemoveGoneConnection",
                                 "[dynamodb:Query, dynamodb:BatchWriteItem, dynamodb:UpdateItem, dynamodb:DeleteItem] on "
                                         + "[arn:aws:dynamodb:us-east-1:123456789012:table/" + stack + "-connections]"));

@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.lambda.LambdaHarness.Function;
+import dev.wsctl.protocol.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,6 +127,63 @@ class LambdaContractTest {
                 .as(run.output())
                 .filteredOn(line -> !line.has("requestId"))
                 .allSatisfy(line -> assertThat(line.path("event").asText()).isEqualTo("sharding"));
+    }
+
+    /**
+     * With history on in the functions' environment ({@code WSCTL_HISTORY_CHANNELS}, the table in
+     * {@code WSCTL_HISTORY_TABLE} as deploy sets it), the functions build the history store on their DynamoDB client:
+     * send keeps each message before its fan-out and acks its offset and epoch; a join with {@code since} before
+     * them has both replayed to the joining connection and answers {@code recovered}.
+     */
+    @Test
+    void withHistoryOnASendKeepsItsMessagesAndAJoinWithSinceRecoversThem() throws IOException {
+        harness.dynamoDbOverTls(false);
+        Consumer<Map<String, String>> history = env -> {
+            assertThat(env).containsKey(Settings.ENV_HISTORY_TABLE);
+            env.put(Settings.ENV_HISTORY_CHANNELS, "news");
+        };
+
+        LambdaHarness.Run send =
+                harness.run(Function.SEND, LambdaHarness.LAMBDA_JVM_FLAGS, InitializationType.SNAP_START, history);
+
+        // the first of the two sends: a fresh channel's first offset
+        JsonNode ack = body(send.response());
+        assertThat(ack.get("recipients").asInt()).isEqualTo(LambdaHarness.SUBSCRIBERS);
+        long offset = ack.get("offset").asLong();
+        String epoch = ack.get("epoch").asText();
+        assertThat(epoch).isNotEmpty();
+
+        ObjectNode join = (ObjectNode) JSON.readTree(harness.event(Function.CHANNELS));
+        join.put(
+                "body",
+                "{\"action\":\"joinchannel\",\"channel\":\"news\",\"since\":{\"offset\":" + (offset - 1)
+                        + ",\"epoch\":\"" + epoch + "\"}}");
+        int before = harness.delivered(LambdaHarness.SENDER).size();
+        LambdaHarness.Run recovery = harness.run(
+                Function.CHANNELS,
+                LambdaHarness.LAMBDA_JVM_FLAGS,
+                InitializationType.ON_DEMAND,
+                history,
+                JSON.writeValueAsBytes(join));
+
+        JsonNode joined = body(recovery.response());
+        assertThat(joined.get("type").asText()).isEqualTo("joined");
+        assertThat(joined.get("recovered").asBoolean()).as(recovery.output()).isTrue();
+        assertThat(joined.get("epoch").asText()).isEqualTo(epoch);
+        assertThat(joined.get("offset").asLong()).isEqualTo(offset + 1);
+        // each of the two joins replayed both messages (the send's two invocations) to the joining connection
+        List<JsonNode> replayed = harness.delivered(LambdaHarness.SENDER).stream()
+                .skip(before)
+                .map(frame -> json(new String(frame, StandardCharsets.UTF_8)))
+                .toList();
+        assertThat(replayed)
+                .extracting(f -> f.get("offset").asLong())
+                .containsExactly(offset, offset + 1, offset, offset + 1);
+    }
+
+    /** The frame in a route function's answer: its {@code body}. */
+    private static JsonNode body(String response) throws IOException {
+        return JSON.readTree(JSON.readTree(response).get("body").asText());
     }
 
     private static JsonNode json(String line) {

@@ -15,6 +15,7 @@ import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.Dynalite;
 import dev.wsctl.store.DynamoDbConnectionStore;
+import dev.wsctl.store.HistoryTable;
 import dev.wsctl.store.Ttl;
 import java.io.ByteArrayInputStream;
 import java.io.File;
@@ -217,6 +218,9 @@ public final class LambdaHarness implements AutoCloseable {
         this.dynalite = Dynalite.start();
         this.client = dynalite.newClient();
         Dynalite.createTable(client, config.tableName());
+        // the history table, as deploy creates it whatever the history settings (dynalite: active at once)
+        client.createTable(HistoryTable.createTableRequest(config.historyTableName(), Map.of()))
+                .join();
         this.store = new DynamoDbConnectionStore(client, config.tableName());
         this.tls = SelfSignedTls.create(work);
         this.connections = new FakeConnectionsEndpoint(tls.server());
@@ -309,6 +313,29 @@ public final class LambdaHarness implements AutoCloseable {
 
     /** As {@link #run(Function, List, InitializationType)}, with the environment changed by {@code change} first. */
     Run run(Function f, List<String> jvmFlags, InitializationType type, Consumer<Map<String, String>> change) {
+        return run(f, jvmFlags, type, change, f == Function.FANOUT ? null : events.get(f));
+    }
+
+    /** {@code f}'s fixture event. */
+    byte[] event(Function f) {
+        return events.get(f).clone();
+    }
+
+    /** The frames the @connections endpoint delivered to {@code connectionId}, in order. */
+    List<byte[]> delivered(String connectionId) {
+        return connections.received(connectionId);
+    }
+
+    /**
+     * As {@link #run(Function, List, InitializationType, Consumer)}, given {@code event} (null: {@code f}'s own) in
+     * place of {@code f}'s fixture.
+     */
+    Run run(
+            Function f,
+            List<String> jvmFlags,
+            InitializationType type,
+            Consumer<Map<String, String>> change,
+            byte[] event) {
         seed();
         DeployedFunction function = deployed(f);
         Path out = work.resolve(f.label() + ".out");
@@ -331,7 +358,7 @@ public final class LambdaHarness implements AutoCloseable {
             change.accept(env);
             builder.environment().putAll(env);
             // a fan-out batch says when the send path handed it off: now (the worker logs the lag)
-            byte[] event = f == Function.FANOUT ? fanoutBatch() : events.get(f);
+            byte[] body = event == null ? fanoutBatch() : event;
             Instant launched = Instant.now();
             Process process = builder.start();
             try {
@@ -339,25 +366,25 @@ public final class LambdaHarness implements AutoCloseable {
                 Instant initDone;
                 Instant eventFrom;
                 if (type == InitializationType.ON_DEMAND) {
-                    first = api.invoke(event); // the invocation that needed this environment is waiting
+                    first = api.invoke(body); // the invocation that needed this environment is waiting
                     initDone = await(api.firstNext(), api, process, out, f);
                     eventFrom = initDone;
                 } else if (type == InitializationType.SNAP_START) {
                     initDone = await(api.restoreRequested(), api, process, out, f);
                     eventFrom = Instant.now();
                     api.restore();
-                    first = api.invoke(event);
+                    first = api.invoke(body);
                 } else {
                     initDone = await(api.firstNext(), api, process, out, f);
                     eventFrom = Instant.now();
-                    first = api.invoke(event);
+                    first = api.invoke(body);
                 }
                 byte[] answer = await(first.response, api, process, out, f);
                 double cpuMs = process.info()
                         .totalCpuDuration()
                         .map(d -> d.toNanos() / 1e6)
                         .orElse(-1.0);
-                RuntimeApi.Invocation again = api.invoke(event);
+                RuntimeApi.Invocation again = api.invoke(body);
                 await(again.response, api, process, out, f);
                 String response = new String(answer, StandardCharsets.UTF_8);
                 if (!response.contains(f.expected)) {
@@ -442,6 +469,8 @@ public final class LambdaHarness implements AutoCloseable {
                 List.of(Settings.DEFAULT_CHANNEL, "news"));
         store.unsubscribe(SENDER, "lobby");
         connections.live.addAll(subscribers());
+        // live too, so that a join's replay of a history channel reaches it (a send excludes its sender)
+        connections.live.add(SENDER);
         for (String id : subscribers()) {
             store.connect(
                     new ConnectionInfo(id, now, "198.51.100.1", null, null, List.of(), Ttl.expiresAt(now)),
