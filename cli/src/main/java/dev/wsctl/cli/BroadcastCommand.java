@@ -14,6 +14,8 @@ import dev.wsctl.ops.Target;
 import dev.wsctl.protocol.ChannelName;
 import dev.wsctl.protocol.Frames;
 import dev.wsctl.protocol.Settings;
+import dev.wsctl.pubsub.PubSub;
+import dev.wsctl.store.HistoryStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -22,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -42,6 +45,8 @@ import software.amazon.awssdk.core.exception.SdkException;
         description = {
             "Send a message to every subscriber of a channel, as the server (sender \"server\").",
             "Subscribers get the same envelope a client's sendmessage produces, or with --raw the bare message.",
+            "On a channel that keeps history (history.channels) the message is appended to it as a client's is,"
+                    + " with its offset and epoch in the envelope (not with --raw).",
             "What is delivered may be at most " + ConnectionsEndpoint.MAX_PAYLOAD_BYTES
                     + " bytes in UTF-8 (API Gateway's @connections limit); a larger one exits 2.",
             "The message is JSON when it parses as JSON, otherwise a JSON string; --json insists on JSON.",
@@ -53,6 +58,9 @@ import software.amazon.awssdk.core.exception.SdkException;
         sortOptions = false)
 public final class BroadcastCommand implements Callable<Integer> {
     static final int PROGRESS_EVERY = 5_000;
+    /** Who a broadcast's subscribers see as its sender. */
+    static final String SENDER = "server";
+
     private static final ObjectReader STRICT =
             Jackson.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -129,18 +137,10 @@ public final class BroadcastCommand implements Callable<Integer> {
             throw CliException.usage("--max-rate must be 0 (no cap) or more");
         }
         JsonNode message = message(readSource());
+        long sentAt = System.currentTimeMillis();
         byte[] payload = Frames.delivery(
-                raw ? Settings.Delivery.RAW : Settings.Delivery.ENVELOPE,
-                channel,
-                message,
-                "server",
-                System.currentTimeMillis());
-        if (payload.length > ConnectionsEndpoint.MAX_PAYLOAD_BYTES) {
-            // @connections would answer every post 413: refuse before addressing anyone
-            throw CliException.usage("The message would be delivered as " + payload.length + " bytes"
-                    + (raw ? "" : " with its envelope") + "; API Gateway's @connections accepts at most "
-                    + ConnectionsEndpoint.MAX_PAYLOAD_BYTES + ".");
-        }
+                raw ? Settings.Delivery.RAW : Settings.Delivery.ENVELOPE, channel, message, SENDER, sentAt);
+        checkSize(payload);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         OutputOptions output = target.output();
@@ -149,6 +149,17 @@ public final class BroadcastCommand implements Callable<Integer> {
         try (Target t = target.open(context, concurrency)) {
             if (output.verbose()) {
                 say(err, "broadcast: to channel " + channel + " on " + t.name());
+            }
+            Optional<HistoryStore> history = t.historyOf(channel);
+            if (history.isPresent()) {
+                if (raw) {
+                    throw CliException.usage("Channel " + channel + " keeps history, whose messages carry an offset"
+                            + " and epoch in their envelope: --raw cannot go to it.");
+                }
+                checkSize(PubSub.largestKeptDelivery(channel, message, SENDER, sentAt));
+                // appended as a client's sendmessage is, so that subscribers' offsets do not skip it
+                payload = PubSub.keep(history.get(), channel, message, SENDER, sentAt)
+                        .delivery();
             }
             Fanout fanout = new Fanout(
                     t.store(),
@@ -194,6 +205,15 @@ public final class BroadcastCommand implements Callable<Integer> {
                 "broadcast: " + report.failed() + " of " + report.recipients() + " recipients could not be reached"
                         + (output.verbose() ? "" : " (--verbose shows the first error)"));
         return report.delivered() == 0 ? ExitCode.FAILED : ExitCode.PARTIAL;
+    }
+
+    /** @connections would answer every post 413: refuse before addressing anyone. */
+    private void checkSize(byte[] payload) {
+        if (payload.length > ConnectionsEndpoint.MAX_PAYLOAD_BYTES) {
+            throw CliException.usage("The message would be delivered as " + payload.length + " bytes"
+                    + (raw ? "" : " with its envelope") + "; API Gateway's @connections accepts at most "
+                    + ConnectionsEndpoint.MAX_PAYLOAD_BYTES + ".");
+        }
     }
 
     private String readSource() {

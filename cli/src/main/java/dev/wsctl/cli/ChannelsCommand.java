@@ -5,6 +5,7 @@ import static dev.wsctl.cli.ConnectionsCommand.onTarget;
 import static dev.wsctl.cli.ConnectionsCommand.orDash;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.json.Json;
@@ -12,7 +13,10 @@ import dev.wsctl.protocol.ChannelName;
 import dev.wsctl.protocol.Member;
 import dev.wsctl.protocol.Members;
 import dev.wsctl.store.ConnectionInfo;
+import dev.wsctl.store.HistoryStore;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -25,19 +29,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code wsctl channels list|inspect}: which channels have subscribers, and who they are. */
+/**
+ * {@code wsctl channels list|inspect|history}: which channels have subscribers, who they are, and what a history
+ * channel keeps.
+ */
 @Command(
         name = "channels",
-        description = "List the channels of a running stack and inspect their subscribers.",
+        description = "List the channels of a running stack, inspect their subscribers, and show what a history"
+                + " channel keeps.",
         mixinStandardHelpOptions = true,
-        subcommands = {ChannelsCommand.ListChannels.class, ChannelsCommand.InspectChannel.class})
+        subcommands = {
+            ChannelsCommand.ListChannels.class,
+            ChannelsCommand.InspectChannel.class,
+            ChannelsCommand.ChannelHistory.class
+        })
 public final class ChannelsCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: list or inspect.");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: list, inspect or history.");
     }
 
     @Command(
@@ -198,6 +210,99 @@ public final class ChannelsCommand implements Runnable {
                 out.flush();
                 return ExitCode.OK;
             });
+        }
+    }
+
+    @Command(
+            name = "history",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "Print the messages a history channel keeps (history.channels in the config), oldest first: each one's"
+                        + " offset, epoch, sentAt, sender and message, as subscribers received it.",
+                "These are what a client that reconnects with since {epoch, offset} can recover; a channel idle for"
+                        + " longer than history.ttl keeps none.",
+                "On a deployed stack this reads the history table ({app}-{stage}-history): one GetItem and one Query."
+            })
+    public static final class ChannelHistory implements Callable<Integer> {
+        /** The most messages one listing prints: as many as a channel can keep (history.size). */
+        static final int MAX_LIMIT = 1000;
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RunningStackOptions target;
+
+        @Parameters(paramLabel = "CHANNEL", description = "The history channel.")
+        String channel;
+
+        @Option(
+                names = "--limit",
+                paramLabel = "N",
+                defaultValue = "100",
+                description = "Print the latest N messages, 1 to " + MAX_LIMIT + " (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        private final Context context;
+
+        public ChannelHistory(Context context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            String problem = ChannelName.problem(channel);
+            if (problem != null) {
+                throw CliException.usage("Channel '" + channel + "': " + problem + ".");
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw CliException.usage("--limit must be 1 to " + MAX_LIMIT + ", not " + limit + ".");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            return onTarget(context, target, 1, "read the history of channel " + channel, admin -> {
+                List<HistoryStore.Message> messages = admin.history(channel, limit)
+                        .orElseThrow(() -> CliException.usage("Channel " + channel
+                                + " keeps no history: history.channels in the config does not name it."));
+                List<ObjectNode> rows = new ArrayList<>();
+                messages.forEach(m -> rows.add(row(m)));
+                if (target.output().format() == OutputOptions.Format.TABLE) {
+                    out.printf("%-8s %-36s %-24s %-20s %s%n", "OFFSET", "EPOCH", "SENT", "SENDER", "MESSAGE");
+                    rows.forEach(r -> out.printf(
+                            "%-8d %-36s %-24s %-20s %s%n",
+                            r.get("offset").asLong(),
+                            r.get("epoch").asText(),
+                            orDash(iso(r.path("sentAt").asLong())),
+                            orDash(
+                                    r.path("sender").isTextual()
+                                            ? r.get("sender").asText()
+                                            : null),
+                            Json.write(r.path("message"))));
+                } else {
+                    ObjectNode json = Json.object();
+                    json.put("channel", channel);
+                    ArrayNode array = json.putArray("messages");
+                    array.addAll(rows);
+                    StackCommand.print(out, json, target.output());
+                }
+                out.flush();
+                return ExitCode.OK;
+            });
+        }
+
+        /** {offset, epoch, sentAt, sender, message} from a kept message's delivery frame. */
+        private static ObjectNode row(HistoryStore.Message m) {
+            JsonNode frame;
+            try {
+                frame = Json.read(m.frame());
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("a kept message in the history is not JSON", e);
+            }
+            ObjectNode row = Json.object().put("offset", m.offset()).put("epoch", m.epoch());
+            row.set("sentAt", frame.path("sentAt").isMissingNode() ? null : frame.get("sentAt"));
+            row.set("sender", frame.path("sender").isMissingNode() ? null : frame.get("sender"));
+            row.set("message", frame.path("message").isMissingNode() ? null : frame.get("message"));
+            return row;
         }
     }
 }

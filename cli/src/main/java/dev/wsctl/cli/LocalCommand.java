@@ -160,7 +160,8 @@ public final class LocalCommand implements Callable<Integer> {
                             ProcessHandle.current().pid(),
                             started.websocketUri(),
                             started.callbackUri(),
-                            config.db().toAbsolutePath()));
+                            config.db().toAbsolutePath(),
+                            config.history()));
         } catch (Exception | Error e) {
             if (started != null) {
                 started.close();

@@ -9,11 +9,16 @@ import dev.wsctl.config.StackConfig;
 import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.deploy.DeployedApi;
 import dev.wsctl.local.SqliteConnectionStore;
+import dev.wsctl.local.SqliteHistoryStore;
 import dev.wsctl.ops.AuthorizerSecret;
 import dev.wsctl.ops.Target;
+import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.DynamoDbConnectionStore;
+import dev.wsctl.store.DynamoDbHistoryStore;
+import dev.wsctl.store.HistoryStore;
 import java.net.URI;
+import java.time.Clock;
 import java.util.Optional;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,16 +59,24 @@ public final class RunningStackOptions {
 
     private Target openLocal(int concurrency) {
         LocalState state = LocalState.read(stateDir.path());
+        SqliteConnectionStore store = new SqliteConnectionStore(state.db());
+        Settings.History history = state.history();
+        // the history the stack keeps in the same file, read and appended to as the stack itself does
+        Optional<HistoryStore> historyStore = history.enabled()
+                ? Optional.of(new SqliteHistoryStore(store, history.size(), history.ttl(), Clock.systemUTC()))
+                : Optional.empty();
         // the local gateway checks no signatures
         return target(
                 "local stack " + state.url(),
-                new SqliteConnectionStore(state.db()),
+                store,
                 state.callbackUrl(),
                 state.url(),
                 Region.US_EAST_1,
                 AnonymousCredentialsProvider.create(),
                 concurrency,
-                () -> {});
+                () -> {},
+                history,
+                historyStore);
     }
 
     /** A target whose @connections clients post to {@code callback}; closing it closes {@code also} last. */
@@ -75,18 +88,28 @@ public final class RunningStackOptions {
             Region region,
             AwsCredentialsProvider credentials,
             int concurrency,
-            AutoCloseable also) {
+            AutoCloseable also,
+            Settings.History history,
+            Optional<HistoryStore> historyStore) {
         SdkEventLoopGroup loops = SdkEventLoopGroup.builder().build();
         var http = NettyHttp.client(16, loops);
         var api = managementApi(callback, http, region, credentials);
         var connections = new ConnectionsApi(callback, concurrency, region, credentials);
-        return new Target(name, store, api, connections, websocketUrl, () -> {
-            api.close();
-            connections.close();
-            http.close();
-            NettyHttp.shutdown(loops);
-            also.close();
-        });
+        return new Target(
+                name,
+                store,
+                api,
+                connections,
+                websocketUrl,
+                () -> {
+                    api.close();
+                    connections.close();
+                    http.close();
+                    NettyHttp.shutdown(loops);
+                    also.close();
+                },
+                history,
+                historyStore);
     }
 
     /**
@@ -102,6 +125,21 @@ public final class RunningStackOptions {
             URI callback = stack.aws
                     .endpoints(context.env())
                     .connections(deployed.apiId(), Region.of(aws.region()), config.stage());
+            // the history table deploy creates with the connection table, the channels that keep history as the
+            // config names them: the functions' own store over the same client
+            Settings.History history = new Settings.History(
+                    config.history().channels(),
+                    config.history().size(),
+                    config.history().ttl(),
+                    Optional.of(config.historyTableName()));
+            Optional<HistoryStore> historyStore = history.enabled()
+                    ? Optional.of(new DynamoDbHistoryStore(
+                            aws.dynamoDb(),
+                            config.historyTableName(),
+                            history.size(),
+                            history.ttl(),
+                            Clock.systemUTC()))
+                    : Optional.empty();
             return target(
                     "stack " + config.prefix(),
                     new DynamoDbConnectionStore(aws.dynamoDb(), config.tableName()),
@@ -110,7 +148,9 @@ public final class RunningStackOptions {
                     Region.of(aws.region()),
                     aws.credentials(),
                     concurrency,
-                    aws);
+                    aws,
+                    history,
+                    historyStore);
         } catch (SdkException e) {
             aws.close();
             throw new CliException(

@@ -10,6 +10,7 @@ import dev.wsctl.store.ConnectionInfo;
 import dev.wsctl.store.ConnectionStore;
 import dev.wsctl.store.Departure;
 import dev.wsctl.store.Disconnected;
+import dev.wsctl.store.HistoryStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -265,6 +266,14 @@ public final class ConnectionAdmin {
     /** A presence channel's members: the exact count and the first {@link ConnectionStore#MEMBERS_LISTED}. */
     public Members members(String channel) {
         return target.store().members(channel);
+    }
+
+    /**
+     * Up to {@code limit} of a history channel's kept messages, the latest ones, oldest first; empty when the
+     * channel keeps no history (it is not named by the stack's history channels).
+     */
+    public Optional<List<HistoryStore.Message>> history(String channel, int limit) {
+        return target.historyOf(channel).map(history -> history.recent(channel, limit));
     }
 
     /** Every channel with subscribers, and how many. */

@@ -286,6 +286,30 @@ class LocalProcessTest {
             socket.sendText("{\"action\":\"joinchannel\",\"channel\":\"plain\"}", true);
             JsonNode plain = Jackson.mapper().readTree(frames.poll(10, TimeUnit.SECONDS));
             assertThat(plain.has("epoch")).as(plain.toString()).isFalse();
+
+            // the running process's history settings reach the operations commands through its state file
+            socket.sendText("{\"action\":\"sendmessage\",\"channel\":\"news\",\"message\":\"hi\",\"id\":\"a\"}", true);
+            JsonNode ack = Jackson.mapper().readTree(frames.poll(10, TimeUnit.SECONDS));
+            assertThat(ack.get("offset").asLong()).as(ack.toString()).isEqualTo(1);
+            String state = dir.toString();
+            CliRun broadcast = CliRun.wsctl(
+                    "broadcast", "--channel", "news", "--message", "there", "--local", "--state-dir", state);
+            assertThat(broadcast.code()).as(broadcast.err()).isZero();
+            JsonNode delivered = Jackson.mapper().readTree(frames.poll(10, TimeUnit.SECONDS));
+            assertThat(delivered.get("offset").asLong())
+                    .as(delivered.toString())
+                    .isEqualTo(2);
+            assertThat(delivered.get("epoch")).isEqualTo(news.get("epoch"));
+            CliRun history = CliRun.wsctl("channels", "history", "news", "--local", "--state-dir", state, "-o", "json");
+            assertThat(history.code()).as(history.err()).isZero();
+            JsonNode messages = Jackson.mapper().readTree(history.out()).get("messages");
+            assertThat(messages).hasSize(2);
+            assertThat(messages.get(0).get("message").asText()).isEqualTo("hi");
+            assertThat(messages.get(1).get("message").asText()).isEqualTo("there");
+            assertThat(messages.get(1).get("sender").asText()).isEqualTo("server");
+            assertThat(CliRun.wsctl("channels", "history", "plain", "--local", "--state-dir", state)
+                            .code())
+                    .isEqualTo(ExitCode.USAGE);
         } finally {
             socket.abort();
         }

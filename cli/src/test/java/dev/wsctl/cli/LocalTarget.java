@@ -8,6 +8,7 @@ import dev.wsctl.local.LocalStack;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.local.TestStackConfig;
 import dev.wsctl.ops.ClientSocket;
+import dev.wsctl.protocol.Settings;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -34,18 +35,30 @@ final class LocalTarget implements BeforeEachCallback, AfterEachCallback {
     Path dir;
     LocalStack stack;
     private final List<ClientSocket> clients = new ArrayList<>();
+    private final Settings.History history;
+
+    LocalTarget() {
+        this(Settings.History.off());
+    }
+
+    /** A stack whose {@code history} channels keep their messages, written to its state file as `wsctl local` does. */
+    LocalTarget(Settings.History history) {
+        this.history = history;
+    }
 
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("wsctl-local-target");
-        stack = LocalStack.start(TestStackConfig.at(dir.resolve("local.db")).build());
+        stack = LocalStack.start(
+                TestStackConfig.at(dir.resolve("local.db")).history(history).build());
         LocalState.write(
                 dir,
                 new LocalState(
                         ProcessHandle.current().pid(),
                         stack.websocketUri(),
                         stack.callbackUri(),
-                        dir.resolve("local.db")));
+                        dir.resolve("local.db"),
+                        history));
     }
 
     @Override

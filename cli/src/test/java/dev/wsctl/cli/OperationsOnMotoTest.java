@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -129,6 +130,40 @@ class OperationsOnMotoTest {
         CliRun channels = wsctl("channels", "list", "-o", "json");
         assertThat(channels.code()).as(channels.err()).isZero();
         assertThat(channels.out()).contains("news");
+    }
+
+    @Test
+    void aBroadcastToAHistoryChannelIsKeptInTheHistoryTableAndChannelsHistoryPrintsIt() throws IOException {
+        String open = app + "-open";
+        sideDoor("POST", open);
+        aws.subscribe(table, open, "news");
+        String config = Files.writeString(dir.resolve("wsctl.yaml"), "history:\n  channels: [news]\n")
+                .toString();
+
+        for (String text : List.of("one", "two")) {
+            CliRun r = wsctl("broadcast", "--channel", "news", "--message", text, "--config", config);
+            assertThat(r.code()).as(r.err()).isZero();
+        }
+        CliRun history = wsctl("channels", "history", "news", "-o", "json", "--config", config);
+
+        assertThat(history.code()).as(history.err()).isZero();
+        JsonNode messages = Jackson.mapper().readTree(history.out()).get("messages");
+        assertThat(messages).hasSize(2);
+        List<JsonNode> delivered = new ArrayList<>();
+        for (String m : received(open)) {
+            delivered.add(Jackson.mapper().readTree(m));
+        }
+        assertThat(delivered).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(messages.get(i).get("offset").asLong()).isEqualTo(i + 1);
+            assertThat(messages.get(i).get("message").asText()).isEqualTo(i == 0 ? "one" : "two");
+            assertThat(messages.get(i).get("sender").asText()).isEqualTo("server");
+            // what was kept is what was delivered, offset and epoch included
+            assertThat(delivered.get(i).get("offset")).isEqualTo(messages.get(i).get("offset"));
+            assertThat(delivered.get(i).get("epoch")).isEqualTo(messages.get(i).get("epoch"));
+        }
+        CliRun elsewhere = wsctl("channels", "history", "sports", "--config", config);
+        assertThat(elsewhere.code()).isEqualTo(ExitCode.USAGE);
     }
 
     @Test

@@ -232,9 +232,8 @@ public final class PubSub {
         boolean kept = keepsHistory(channel);
         String sender = sub(event);
         long sentAt = clock.millis();
-        // on a history channel, as large as the frame can get once its offset and epoch are known
         byte[] payload = kept
-                ? Frames.delivery(channel, message, sender, sentAt, Long.MAX_VALUE, HistoryStore.newEpoch())
+                ? largestKeptDelivery(channel, message, sender, sentAt)
                 : Frames.delivery(settings.delivery(), channel, message, sender, sentAt);
         if (payload.length > ConnectionsEndpoint.MAX_PAYLOAD_BYTES) {
             // the envelope (channel, sender, sentAt) makes it larger than the message: @connections would refuse it
@@ -245,13 +244,9 @@ public final class PubSub {
         }
         HistoryStore.Position position = null;
         if (kept) {
-            // kept before the fan-out: a connection that recovers after this point finds it in the history
-            byte[][] delivery = new byte[1][];
-            position = history.append(channel, p -> {
-                delivery[0] = Frames.delivery(channel, message, sender, sentAt, p.offset(), p.epoch());
-                return delivery[0];
-            });
-            payload = delivery[0];
+            Kept k = keep(history, channel, message, sender, sentAt);
+            position = k.position();
+            payload = k.delivery();
         }
         ShardedFanout.Result sent = sharded().toChannel(channel, payload, event.connectionId());
         if (id == null || id.isNull()) {
@@ -263,6 +258,32 @@ public final class PubSub {
                     : Frames.ack(id, sent.recipients(), position.offset(), position.epoch());
         }
         return sent.sharded() ? Frames.ack(id, sent.recipients(), sent.shards()) : Frames.ack(id, sent.recipients());
+    }
+
+    /** A message appended to a channel's history: the position it was given, and its delivery frame. */
+    public record Kept(HistoryStore.Position position, byte[] delivery) {}
+
+    /**
+     * The delivery frame of a message on a history channel as large as it can get once its offset and epoch are
+     * known: what to check against @connections' limit before {@link #keep}.
+     */
+    public static byte[] largestKeptDelivery(String channel, JsonNode message, String sender, long sentAt) {
+        return Frames.delivery(channel, message, sender, sentAt, Long.MAX_VALUE, HistoryStore.newEpoch());
+    }
+
+    /**
+     * Appends a message published on a history channel to {@code history}, before its fan-out (a connection that
+     * recovers after this point finds it in the history), and returns the delivery frame carrying its offset and
+     * epoch, to post to the channel's subscribers. A client's {@code sendmessage} and {@code wsctl broadcast} both
+     * publish through it.
+     */
+    public static Kept keep(HistoryStore history, String channel, JsonNode message, String sender, long sentAt) {
+        byte[][] delivery = new byte[1][];
+        HistoryStore.Position position = history.append(channel, p -> {
+            delivery[0] = Frames.delivery(channel, message, sender, sentAt, p.offset(), p.epoch());
+            return delivery[0];
+        });
+        return new Kept(position, delivery[0]);
     }
 
     /** Does {@code channel} keep history? No store is asked. */
