@@ -1205,6 +1205,7 @@ class ConfigLoaderTest {
                         c.fanout().shardSize(),
                         c.fanout().maxRate(),
                         c.fanout().burst(),
-                        Optional.of(c.functionTarget(StackConfig.FANOUT))));
+                        Optional.of(c.functionTarget(StackConfig.FANOUT))),
+                Settings.History.off());
     }
 }

@@ -184,28 +184,6 @@ public record Settings(
         }
     }
 
-    /** Settings without history. */
-    public Settings(
-            String table,
-            URI callbackUrl,
-            Optional<String> defaultChannel,
-            int maxMessageBytes,
-            int fanoutConcurrency,
-            Delivery delivery,
-            Publish publish,
-            Sharding sharding) {
-        this(
-                table,
-                callbackUrl,
-                defaultChannel,
-                maxMessageBytes,
-                fanoutConcurrency,
-                delivery,
-                publish,
-                sharding,
-                History.off());
-    }
-
     public Settings {
         java.util.Objects.requireNonNull(publish, "publish");
         java.util.Objects.requireNonNull(sharding, "sharding");
@@ -237,7 +215,8 @@ public record Settings(
                 DEFAULT_FANOUT_CONCURRENCY,
                 Delivery.ENVELOPE,
                 Publish.MEMBERS,
-                Sharding.defaults());
+                Sharding.defaults(),
+                History.off());
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.wsctl.store;
 
+import static dev.wsctl.store.Attributes.n;
+import static dev.wsctl.store.Attributes.number;
+import static dev.wsctl.store.Attributes.s;
 import static dev.wsctl.store.ConnectionTable.BY_CHANNEL;
 import static dev.wsctl.store.ConnectionTable.CHANNEL;
 import static dev.wsctl.store.ConnectionTable.CONNECTED_AT;
@@ -637,9 +640,8 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         if (!info.grants().isEmpty()) {
             item.put(
                     GRANTS,
-                    AttributeValue.fromL(info.grants().stream()
-                            .map(DynamoDbConnectionStore::s)
-                            .toList()));
+                    AttributeValue.fromL(
+                            info.grants().stream().map(Attributes::s).toList()));
         }
         return item;
     }
@@ -672,17 +674,5 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
 
     private static String string(AttributeValue v) {
         return v == null ? null : v.s();
-    }
-
-    private static long number(AttributeValue v) {
-        return v == null || v.n() == null ? 0L : Long.parseLong(v.n());
-    }
-
-    private static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
-    }
-
-    private static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
     }
 }

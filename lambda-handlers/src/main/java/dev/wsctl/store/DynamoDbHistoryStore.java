@@ -1,6 +1,9 @@
 package dev.wsctl.store;
 
 import static dev.wsctl.awshttp.Futures.join;
+import static dev.wsctl.store.Attributes.n;
+import static dev.wsctl.store.Attributes.number;
+import static dev.wsctl.store.Attributes.s;
 import static dev.wsctl.store.HistoryTable.CHANNEL;
 import static dev.wsctl.store.HistoryTable.EPOCH;
 import static dev.wsctl.store.HistoryTable.EXPIRES_AT;
@@ -248,17 +251,5 @@ public final class DynamoDbHistoryStore implements HistoryStore {
 
     private static Map<String, AttributeValue> headKey(String channel) {
         return Map.of(CHANNEL, s(channel), OFFSET, n(HEAD));
-    }
-
-    private static long number(AttributeValue v) {
-        return v == null || v.n() == null ? 0L : Long.parseLong(v.n());
-    }
-
-    private static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
-    }
-
-    private static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
     }
 }

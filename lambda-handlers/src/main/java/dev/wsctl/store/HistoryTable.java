@@ -1,6 +1,5 @@
 package dev.wsctl.store;
 
-import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -8,7 +7,6 @@ import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
-import software.amazon.awssdk.services.dynamodb.model.Tag;
 import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveRequest;
 
 /**
@@ -67,20 +65,11 @@ public final class HistoryTable {
                                 .attributeName(OFFSET)
                                 .keyType(KeyType.RANGE)
                                 .build());
-        if (tags != null && !tags.isEmpty()) {
-            List<Tag> list = tags.entrySet().stream()
-                    .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
-                    .toList();
-            b.tags(list);
-        }
-        return b.build();
+        return Tables.tagged(b, tags).build();
     }
 
     /** The UpdateTimeToLive request that enables TTL on {@link #EXPIRES_AT}. */
     public static UpdateTimeToLiveRequest enableTtlRequest(String tableName) {
-        return UpdateTimeToLiveRequest.builder()
-                .tableName(tableName)
-                .timeToLiveSpecification(s -> s.attributeName(EXPIRES_AT).enabled(true))
-                .build();
+        return Tables.enableTtl(tableName, EXPIRES_AT);
     }
 }

@@ -230,7 +230,8 @@ class HandlersTest {
                     4,
                     Settings.Delivery.ENVELOPE,
                     Settings.Publish.ANY,
-                    Settings.Sharding.defaults());
+                    Settings.Sharding.defaults(),
+                    Settings.History.off());
             try (ConnectionsApi posts = new ConnectionsApi(
                     endpoint.callbackUrl(), 4, Region.US_EAST_1, AnonymousCredentialsProvider.create())) {
                 PubSub big = new PubSub(
