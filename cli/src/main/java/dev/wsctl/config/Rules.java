@@ -123,6 +123,10 @@ final class Rules {
             return "must not be a " + ChannelName.PRIVATE_PREFIX + "* channel (those need a grant), not "
                     + Shown.quote(value);
         }
+        if (ChannelName.isPresence(value)) {
+            return "must not be a " + ChannelName.PRESENCE_PREFIX + "* channel (joinchannel makes a connection one of"
+                    + " its members), not " + Shown.quote(value);
+        }
         return null;
     }
 

@@ -606,6 +606,8 @@ class ConfigLoaderTest {
         assertThat(error("defaultChannel: '#connection'\n")).startsWith("wsctl.yaml line 1: defaultChannel must be");
         assertThat(error("defaultChannel: private-x\n"))
                 .startsWith("wsctl.yaml line 1: defaultChannel must not be a private-* channel");
+        assertThat(error("defaultChannel: presence-lobby\n"))
+                .startsWith("wsctl.yaml line 1: defaultChannel must not be a presence-* channel");
         assertThat(error("architecture: arm\n"))
                 .isEqualTo("wsctl.yaml line 1: architecture must be arm64 or x86_64, not 'arm'");
         assertThat(error("runtime: python3.12\n"))
