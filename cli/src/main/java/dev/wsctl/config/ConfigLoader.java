@@ -437,6 +437,7 @@ public final class ConfigLoader {
         }
         String publish = oneOf(given, "publish", "members", "members", "any", "none");
         StackConfig.History history = history(given, d.history(), delivery);
+        StackConfig.Webhooks webhooks = webhooks(given);
 
         Map<String, String> tagValues = new TreeMap<>();
         tags.forEach((k, g) -> {
@@ -470,7 +471,8 @@ public final class ConfigLoader {
                         allowedOrigins,
                         AuthSettings.parseMissingOrigin(missingOrigin)),
                 Settings.Publish.parse(publish),
-                history);
+                history,
+                webhooks);
     }
 
     /** {@code history.*}, each value checked where it was given; history channels need the envelope delivery. */
@@ -492,6 +494,35 @@ public final class ConfigLoader {
             fail(listed.origin(), "history.channels", StackConfig.HISTORY_NEEDS_ENVELOPE);
         }
         return new StackConfig.History(channels, size, ttl == null ? d.ttl() : Durations.parse(ttl));
+    }
+
+    /** {@code webhooks.*}: a URL turns them on, with every event unless {@code events} names some. */
+    private static StackConfig.Webhooks webhooks(Map<String, Given> given) {
+        Optional<URI> url =
+                optionalText(given, "webhooks.url", Rules::webhookUrl).map(URI::create);
+        Given listed = given.get("webhooks.events");
+        if (listed == null) {
+            return url.isPresent()
+                    ? new StackConfig.Webhooks(url, StackConfig.Webhooks.EVENTS)
+                    : StackConfig.Webhooks.off();
+        }
+        if (url.isEmpty()) {
+            fail(listed.origin(), "webhooks.events", StackConfig.WEBHOOK_EVENTS_WITHOUT_URL);
+        }
+        List<String> events = new ArrayList<>();
+        @SuppressWarnings("unchecked")
+        List<Given> entries = (List<Given>) listed.value();
+        for (Given entry : entries) {
+            String event = entry.value() == null ? null : String.valueOf(entry.value());
+            fail(entry.origin(), "webhooks.events", Rules.webhookEvent(event));
+            if (!events.contains(event.strip())) {
+                events.add(event.strip());
+            }
+        }
+        if (events.isEmpty()) {
+            fail(listed.origin(), "webhooks.events", "must name at least one event, or be left out for all of them");
+        }
+        return new StackConfig.Webhooks(url, events);
     }
 
     private static String text(Map<String, Given> given, String key, String fallback, Function<String, String> rule) {

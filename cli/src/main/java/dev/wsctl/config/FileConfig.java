@@ -29,7 +29,8 @@ record FileConfig(
         Map<String, String> tags,
         AuthFile auth,
         String publish,
-        HistoryFile history) {
+        HistoryFile history,
+        WebhooksFile webhooks) {
 
     record MemoryFile(
             Integer all,
@@ -57,8 +58,10 @@ record FileConfig(
 
     record HistoryFile(List<String> channels, Integer size, String ttl) {}
 
+    record WebhooksFile(String url, List<String> events) {}
+
     static final FileConfig EMPTY = new FileConfig(
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** The keys of a section (a record type above), in the order they are declared. */
     static List<String> keys(Class<?> section) {

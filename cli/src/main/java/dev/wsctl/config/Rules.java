@@ -171,6 +171,33 @@ final class Rules {
      * swapped for an attacker's; plain http only on this machine, for a test identity provider.
      */
     static String jwksUrl(String value) {
+        return httpsUrl(
+                value,
+                "the URL of your identity provider's JWKS, such as https://YOUR-TENANT.auth0.com/.well-known/jwks.json",
+                "keys fetched in the clear could be swapped");
+    }
+
+    /**
+     * Where lifecycle webhooks are posted. https, because the events name users and connections; plain http only on
+     * this machine, for a receiver under development.
+     */
+    static String webhookUrl(String value) {
+        return httpsUrl(
+                value,
+                "the URL your application receives events on, such as https://app.example.com/wsctl-hooks",
+                "events posted in the clear could be read and changed on the way");
+    }
+
+    /** An entry of {@code webhooks.events}. */
+    static String webhookEvent(String entry) {
+        return entry != null && StackConfig.Webhooks.EVENTS.contains(entry.strip())
+                ? null
+                : "entry " + Shown.quote(entry) + " is not an event; the events are "
+                        + String.join(", ", StackConfig.Webhooks.EVENTS);
+    }
+
+    /** An absolute https URL without user info; http only to localhost or 127.0.0.1. */
+    private static String httpsUrl(String value, String what, String whyHttps) {
         URI uri;
         try {
             uri = new URI(value);
@@ -178,8 +205,7 @@ final class Rules {
             uri = null;
         }
         if (uri == null || !uri.isAbsolute() || uri.getHost() == null || uri.getScheme() == null) {
-            return "must be the URL of your identity provider's JWKS, such as "
-                    + "https://YOUR-TENANT.auth0.com/.well-known/jwks.json, not " + Shown.quote(value);
+            return "must be " + what + ", not " + Shown.quote(value);
         }
         if (uri.getRawUserInfo() != null) {
             return "must not hold a user name or password, not " + Shown.quote(value);
@@ -189,8 +215,8 @@ final class Rules {
         if (scheme.equals("https") || scheme.equals("http") && (host.equals("localhost") || host.equals("127.0.0.1"))) {
             return null;
         }
-        return "must be an https URL (keys fetched in the clear could be swapped; http only for localhost or "
-                + "127.0.0.1), not " + Shown.quote(value);
+        return "must be an https URL (" + whyHttps + "; http only for localhost or 127.0.0.1), not "
+                + Shown.quote(value);
     }
 
     static String notEmpty(String value) {

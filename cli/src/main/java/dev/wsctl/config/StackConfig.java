@@ -54,7 +54,8 @@ public record StackConfig(
         Map<String, String> tags,
         Auth auth,
         Settings.Publish publish,
-        History history) {
+        History history,
+        Webhooks webhooks) {
 
     public static final String DEFAULT_APP = "wsctl";
     public static final String DEFAULT_STAGE = "dev";
@@ -280,6 +281,52 @@ public record StackConfig(
         }
     }
 
+    /**
+     * Lifecycle webhooks (docs/observability.md#lifecycle-webhooks): where events are posted, and which.
+     *
+     * @param url    https (http only to localhost or 127.0.0.1); empty turns webhooks off
+     * @param events names from {@link #EVENTS}, in the order given; every one of them when the file names none
+     */
+    public record Webhooks(Optional<URI> url, List<String> events) {
+        /** Every event a stack can post. */
+        public static final List<String> EVENTS = List.of(
+                "channel_occupied", "channel_vacated", "member_added", "member_removed", "connected", "disconnected");
+
+        public Webhooks {
+            Objects.requireNonNull(url, "url");
+            events = List.copyOf(events);
+            url.ifPresent(u -> check("webhooks.url", Rules.webhookUrl(u.toString())));
+            events.forEach(e -> check("webhooks.events", Rules.webhookEvent(e)));
+            if (url.isPresent() && events.isEmpty()) {
+                throw new IllegalArgumentException("webhooks.events must name at least one event");
+            }
+            if (url.isEmpty() && !events.isEmpty()) {
+                throw new IllegalArgumentException("webhooks.events " + WEBHOOK_EVENTS_WITHOUT_URL);
+            }
+        }
+
+        /** No webhooks. */
+        public static Webhooks off() {
+            return new Webhooks(Optional.empty(), List.of());
+        }
+
+        public boolean enabled() {
+            return url.isPresent();
+        }
+
+        /**
+         * Whether the stack keeps each channel's subscriber count (the occupancy row), which only
+         * {@code channel_occupied} and {@code channel_vacated} need.
+         */
+        public boolean occupancy() {
+            return events.contains("channel_occupied") || events.contains("channel_vacated");
+        }
+    }
+
+    /** Why events without a URL are refused. */
+    static final String WEBHOOK_EVENTS_WITHOUT_URL =
+            "is set, but webhooks.url is not, so no event would be posted; set webhooks.url, or remove webhooks.events";
+
     public StackConfig {
         Objects.requireNonNull(app, "app");
         Objects.requireNonNull(stage, "stage");
@@ -294,6 +341,7 @@ public record StackConfig(
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(publish, "publish");
         Objects.requireNonNull(history, "history");
+        Objects.requireNonNull(webhooks, "webhooks");
         check("app", Rules.app(app));
         check("stage", Rules.stage(stage));
         region.ifPresent(r -> check("region", Rules.region(r)));
@@ -335,7 +383,8 @@ public record StackConfig(
                 Map.of(),
                 Auth.none(),
                 Settings.Publish.MEMBERS,
-                History.off());
+                History.off(),
+                Webhooks.off());
     }
 
     /** {@code {app}-{stage}}, the start of every resource name. */

@@ -473,7 +473,7 @@ class ConfigLoaderTest {
                 .isEqualTo(
                         "wsctl.yaml line 3: unknown key 'memroy' (known: app, stage, region, runtime, architecture, memory, "
                                 + "timeoutSeconds, snapStart, defaultChannel, delivery, maxMessageBytes, throttling, fanout, "
-                                + "tags, auth, publish, history); did you mean 'memory'?");
+                                + "tags, auth, publish, history, webhooks); did you mean 'memory'?");
         assertThat(error("app: chat\nmemory:\n  all: 1024\n  sned: 2048\n"))
                 .isEqualTo(
                         "wsctl.yaml line 4: unknown key 'memory.sned' (known in memory: all, connect, disconnect, channels, "
@@ -771,7 +771,7 @@ class ConfigLoaderTest {
         assertThat(FileConfig.leafKeys())
                 .startsWith("app", "stage", "region")
                 .contains("memory.default", "tags", "auth.mode", "auth.allowedOrigins", "publish")
-                .endsWith("history.channels", "history.size", "history.ttl");
+                .endsWith("history.channels", "history.size", "history.ttl", "webhooks.url", "webhooks.events");
         assertThat(ConfigLoader.ENVIRONMENT.values())
                 .allSatisfy(key -> assertThat(FileConfig.leafKeys()).contains(key));
     }
@@ -802,7 +802,7 @@ class ConfigLoaderTest {
                 .replaceAll("(?m)^# ( {2}\\S+: .*)$", "$1")
                 .replaceAll("(?m)^  # (allowedOrigins:)$", "  $1")
                 .replaceAll("(?m)^  # ( {2}- .*)$", "  $1")
-                .replaceAll("(?m)^# (history:)$", "$1");
+                .replaceAll("(?m)^# (history:|webhooks:)$", "$1");
         StackConfig c = load(uncommented, Map.of());
         assertThat(c.region()).isPresent();
         assertThat(c.memory().functions()).containsOnlyKeys(StackConfig.FUNCTIONS.toArray(String[]::new));
@@ -814,6 +814,47 @@ class ConfigLoaderTest {
         assertThat(c.auth().allowedOrigins()).containsExactly("https://app.example.com", "https://*.example.com");
         assertThat(c.history())
                 .isEqualTo(new StackConfig.History(List.of("news", "chat-*"), 100, Duration.ofMinutes(10)));
+        assertThat(c.webhooks())
+                .isEqualTo(new StackConfig.Webhooks(
+                        Optional.of(java.net.URI.create("https://app.example.com/wsctl-hooks")),
+                        StackConfig.Webhooks.EVENTS));
+    }
+
+    @Test
+    void webhooksAreReadFromTheFileWithEveryEventByDefault() {
+        StackConfig all = load("webhooks:\n  url: https://app.example.com/hooks\n", Map.of());
+        assertThat(all.webhooks().url()).get().hasToString("https://app.example.com/hooks");
+        assertThat(all.webhooks().events()).isEqualTo(StackConfig.Webhooks.EVENTS);
+        assertThat(all.webhooks().occupancy()).isTrue();
+
+        StackConfig members = load(
+                "webhooks:\n  url: http://127.0.0.1:9000/h\n  events: [member_added, member_removed, member_added]\n",
+                Map.of());
+        assertThat(members.webhooks().events()).containsExactly("member_added", "member_removed");
+        assertThat(members.webhooks().occupancy()).isFalse();
+
+        assertThat(load(null, Map.of()).webhooks()).isEqualTo(StackConfig.Webhooks.off());
+        assertThat(load(null, Map.of()).webhooks().enabled()).isFalse();
+    }
+
+    @Test
+    void webhooksRefuseWhatCouldNotWork() {
+        assertThatThrownBy(() -> load("webhooks:\n  url: http://app.example.com/h\n", Map.of()))
+                .hasMessageStartingWith(
+                        "wsctl.yaml line 2: webhooks.url must be an https URL (events posted in the clear");
+        assertThatThrownBy(() -> load("webhooks:\n  url: hooks\n", Map.of()))
+                .hasMessageContaining("webhooks.url must be the URL your application receives events on");
+        assertThatThrownBy(() -> load("webhooks:\n  url: https://u:p@app.example.com/h\n", Map.of()))
+                .hasMessageContaining("webhooks.url must not hold a user name or password");
+        assertThatThrownBy(() -> load("webhooks:\n  url: https://a.example.com\n  events: [joined]\n", Map.of()))
+                .hasMessageStartingWith("wsctl.yaml line 3: webhooks.events entry 'joined' is not an event; the events"
+                        + " are channel_occupied, channel_vacated,");
+        assertThatThrownBy(() -> load("webhooks:\n  url: https://a.example.com\n  events: []\n", Map.of()))
+                .hasMessageContaining("webhooks.events must name at least one event");
+        assertThatThrownBy(() -> load("webhooks:\n  events: [connected]\n", Map.of()))
+                .hasMessageContaining("webhooks.events is set, but webhooks.url is not");
+        assertThatThrownBy(() -> new StackConfig.Webhooks(Optional.empty(), List.of("connected")))
+                .hasMessageStartingWith("webhooks.events is set, but webhooks.url is not");
     }
 
     @Test
@@ -918,7 +959,8 @@ class ConfigLoaderTest {
                         d.tags(),
                         d.auth(),
                         d.publish(),
-                        d.history()))
+                        d.history(),
+                        d.webhooks()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("app must be");
         assertThatThrownBy(() -> new StackConfig.Memory(1024, Map.of("send", 64)))
@@ -978,7 +1020,8 @@ class ConfigLoaderTest {
                         tags,
                         d.auth(),
                         d.publish(),
-                        d.history()))
+                        d.history(),
+                        d.webhooks()))
                 .hasMessageStartingWith("tags.aws:x");
         assertThatThrownBy(() -> d.tags().put("a", "b")).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> new StackConfig.History(List.of("news"), 1001, Duration.ofMinutes(1)))
@@ -1004,7 +1047,8 @@ class ConfigLoaderTest {
                         d.tags(),
                         d.auth(),
                         d.publish(),
-                        new StackConfig.History(List.of("news"), 10, Duration.ofMinutes(1))))
+                        new StackConfig.History(List.of("news"), 10, Duration.ofMinutes(1)),
+                        d.webhooks()))
                 .hasMessage("history.channels needs delivery envelope: a raw delivery has nowhere to carry a message's"
                         + " offset");
     }

@@ -208,7 +208,8 @@ public final class LambdaHarness implements AutoCloseable {
                         List.of("https://app.example.com"),
                         OriginPolicy.MissingOrigin.DENY),
                 defaults.publish(),
-                defaults.history());
+                defaults.history(),
+                defaults.webhooks());
         String token = TokenVerifier.mint(secret, "bench-user", List.of("news"), List.of(), Duration.ofHours(1));
         for (Function f : Function.values()) {
             if (f.fixture != null) {
