@@ -40,6 +40,14 @@ signed for execute-api, are answered here against moto's apigatewaymanagementapi
 them to another service (its routing maps the execute-api signing name to IoT) and, where it does answer,
 treats every id as connected. Here, as on AWS, an id that is not connected answers 410 GoneException.
 
+CloudWatch (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/):
+- Percentile statistics (Stat `pNN` or `pNN.NN`) in GetMetricData's MetricStat: moto 5.2.1 answers only Sum,
+  Average, Minimum, Maximum and SampleCount. "CloudWatch needs raw data points to calculate percentile statistics"
+  (API_GetMetricStatistics.html; Stat in API_MetricStat.html takes the statistics of
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html): here the nearest-rank
+  percentile of the raw values in the period (the smallest value with at least NN % of the values at or below it);
+  none when the period holds only statistic sets or a negative value, as the reference says.
+
 No AWS API opens a WebSocket connection (clients do), so the emulator has a side door for tests, outside
 the AWS paths: POST /_wsctl/connections/{id}[?region=R, default us-east-1] opens one (as a client's $connect
 would), GET answers {"connected": bool, "messages": [base64 …]}: what PostToConnection delivered to it, in
@@ -59,6 +67,7 @@ from moto.apigatewayv2.exceptions import APIGatewayV2Error
 from moto.apigatewayv2.models import Api, Stage
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
+from moto.cloudwatch.models import MetricDatum, Statistics
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -297,6 +306,26 @@ LambdaBackend.update_function_event_invoke_config = _update_event_invoke_config
 LambdaFunction.__init__ = _function_init
 LambdaFunction.update_configuration = _update_configuration
 LambdaFunction.get_configuration = _get_configuration
+
+
+# ---- CloudWatch: percentile statistics in GetMetricData
+
+_PERCENTILE = re.compile(r"^p(?P<p>\d{1,2}(\.\d{1,2})?|100)$")
+_moto_statistic = Statistics.get_statistics_for_type
+
+
+def _statistic(self: Statistics, stat: str):
+    percentile = _PERCENTILE.match(stat)
+    if not percentile:
+        return _moto_statistic(self, stat)
+    values = sorted(m.value for m in self.metric_data or [] if isinstance(m, MetricDatum))
+    if not values or len(values) != len(self.metric_data) or values[0] < 0:
+        return None
+    rank = max(1, -(-len(values) * float(percentile.group("p")) // 100))
+    return values[int(rank) - 1]
+
+
+Statistics.get_statistics_for_type = _statistic
 
 
 # ---- @connections under the stage path, and the tests' side door
