@@ -30,7 +30,8 @@ public final class CloudWatchStats {
 
     /**
      * The counts of {@code app}/{@code stage} from {@code now - since} (rounded down to the minute, CloudWatch's
-     * resolution for these metrics) to {@code now}; {@code connections} is counted elsewhere (the table).
+     * resolution for these metrics) to the end of the minute that holds {@code now}: the window reported, up to 60 s
+     * longer than {@code since}; {@code connections} is counted elsewhere (the table).
      */
     public static StackStats read(
             CloudWatchClient cloudWatch,
@@ -72,7 +73,7 @@ public final class CloudWatchStats {
         return new StackStats(
                 stack,
                 "cloudwatch",
-                since.toSeconds(),
+                periodSeconds,
                 connections,
                 sum(values, Metric.PUBLISHED),
                 sum(values, Metric.DELIVERED),
