@@ -30,8 +30,8 @@ public final class CloudWatchStats {
 
     /**
      * The counts of {@code app}/{@code stage} from {@code now - since} (rounded down to the minute, CloudWatch's
-     * resolution for these metrics) to the end of the minute that holds {@code now}: the window reported, up to 60 s
-     * longer than {@code since}; {@code connections} is counted elsewhere (the table).
+     * resolution for these metrics) to the end of the minute that holds {@code now}: the window reported: {@code since}
+     * rounded up to whole minutes, plus at most one minute; {@code connections} is counted elsewhere (the table).
      */
     public static StackStats read(
             CloudWatchClient cloudWatch,
