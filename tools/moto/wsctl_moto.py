@@ -40,12 +40,28 @@ signed for execute-api, are answered here against moto's apigatewaymanagementapi
 them to another service (its routing maps the execute-api signing name to IoT) and, where it does answer,
 treats every id as connected. Here, as on AWS, an id that is not connected answers 410 GoneException.
 
+CloudWatch (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/):
+- The Smithy RPC v2 CBOR protocol, which the AWS SDK for Java 2.x speaks to CloudWatch (its model lists
+  smithy-rpc-v2-cbor first, then awsJson1_0 and awsQuery): POST /service/GraniteServiceVersion20100801/operation/{Op}
+  with `smithy-protocol: rpc-v2-cbor` and a CBOR body (https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html).
+  moto 5.2.1 answers CloudWatch in JSON and query only (404 here). Such a request is decoded with botocore's CBOR
+  parser against the operation's input shape, handed to moto as the same operation in awsJson1_0 (X-Amz-Target
+  GraniteServiceVersion20100801.{Op}), and moto's answer encoded back with botocore's CBOR serializer against the
+  output shape (an error as the protocol's {"__type", "message"} map).
+- Percentile statistics (Stat `pNN` or `pNN.NN`) in GetMetricData's MetricStat: moto 5.2.1 answers only Sum,
+  Average, Minimum, Maximum and SampleCount. "CloudWatch needs raw data points to calculate percentile statistics"
+  (API_GetMetricStatistics.html; Stat in API_MetricStat.html takes the statistics of
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html): here the nearest-rank
+  percentile of the raw values in the period (the smallest value with at least NN % of the values at or below it);
+  none when the period holds only statistic sets or a negative value, as the reference says.
+
 No AWS API opens a WebSocket connection (clients do), so the emulator has a side door for tests, outside
 the AWS paths: POST /_wsctl/connections/{id}[?region=R, default us-east-1] opens one (as a client's $connect
 would), GET answers {"connected": bool, "messages": [base64 …]}: what PostToConnection delivered to it, in
 order.
 """
 import base64
+import io
 import json
 import random
 import re
@@ -59,6 +75,7 @@ from moto.apigatewayv2.exceptions import APIGatewayV2Error
 from moto.apigatewayv2.models import Api, Stage
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
+from moto.cloudwatch.models import MetricDatum, Statistics
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -299,6 +316,99 @@ LambdaFunction.update_configuration = _update_configuration
 LambdaFunction.get_configuration = _get_configuration
 
 
+# ---- CloudWatch: percentile statistics in GetMetricData
+
+_PERCENTILE = re.compile(r"^p(?P<p>\d{1,2}(\.\d{1,2})?|100)$")
+_moto_statistic = Statistics.get_statistics_for_type
+
+
+def _statistic(self: Statistics, stat: str):
+    percentile = _PERCENTILE.match(stat)
+    if not percentile:
+        return _moto_statistic(self, stat)
+    values = sorted(m.value for m in self.metric_data or [] if isinstance(m, MetricDatum))
+    if not values or len(values) != len(self.metric_data) or values[0] < 0:
+        return None
+    rank = max(1, -(-len(values) * float(percentile.group("p")) // 100))
+    return values[int(rank) - 1]
+
+
+Statistics.get_statistics_for_type = _statistic
+
+
+# ---- CloudWatch: the Smithy RPC v2 CBOR protocol, on moto's JSON protocol
+
+_CBOR_OPERATION = re.compile(r"^/service/GraniteServiceVersion20100801/operation/(?P<op>[A-Za-z]+)$")
+_CLOUDWATCH = None
+
+
+def _cloudwatch_model():
+    global _CLOUDWATCH
+    if _CLOUDWATCH is None:
+        import botocore.session
+        _CLOUDWATCH = botocore.session.get_session().get_service_model("cloudwatch")
+    return _CLOUDWATCH
+
+
+def _epoch(value):
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, dict):
+        return {k: _epoch(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_epoch(v) for v in value]
+    return value
+
+
+def _cbor_text(text: str) -> bytes:
+    data = text.encode("utf-8")
+    n = len(data)
+    head = bytes([0x60 + n]) if n < 24 else bytes([0x78, n]) if n < 256 else bytes([0x79]) + n.to_bytes(2, "big")
+    return head + data
+
+
+def _cloudwatch_cbor(app, environ, start_response, operation: str):
+    from botocore.parsers import JSONParser, RpcV2CBORParser
+    from botocore.serialize import RpcV2CBORSerializer
+    model = _cloudwatch_model().operation_model(operation)
+    params = RpcV2CBORParser().parse({"body": _read_body(environ), "headers": {}, "status_code": 200},
+                                     model.input_shape)
+    params.pop("ResponseMetadata", None)
+    body = json.dumps(_epoch(params)).encode()
+    inner = dict(environ)
+    inner.update({"PATH_INFO": "/", "REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/x-amz-json-1.0",
+                  "CONTENT_LENGTH": str(len(body)), "HTTP_X_AMZ_TARGET": f"GraniteServiceVersion20100801.{operation}",
+                  "wsgi.input": io.BytesIO(body)})
+    inner.pop("HTTP_SMITHY_PROTOCOL", None)
+    inner.pop("HTTP_CONTENT_ENCODING", None)
+    answered = {}
+
+    def capture(status, headers, exc_info=None):
+        answered["status"] = status
+        return lambda data: None
+
+    answer = b"".join(app(inner, capture))
+    status = answered["status"]
+    if status.startswith("2"):
+        result = JSONParser().parse({"body": answer, "headers": {}, "status_code": 200}, model.output_shape)
+        result.pop("ResponseMetadata", None)
+        out = bytearray()
+        if model.output_shape is not None:
+            RpcV2CBORSerializer()._serialize_data_item(out, result, model.output_shape)
+        out = bytes(out)
+    else:
+        try:
+            error = json.loads(answer)
+        except ValueError:
+            error = {"__type": "InternalFailure", "message": answer.decode(errors="replace")}
+        code = str(error.get("__type", "InternalFailure")).split("#")[-1]
+        out = bytes([0xa2]) + _cbor_text("__type") + _cbor_text(code) + _cbor_text("message") + _cbor_text(
+            str(error.get("message") or error.get("Message") or code))
+    start_response(status, [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
+                            ("Content-Length", str(len(out)))])
+    return [out]
+
+
 # ---- @connections under the stage path, and the tests' side door
 
 _CONNECTIONS = re.compile(r"^/(?P<stage>[^/@]+)/@connections/(?P<id>[^/]+)$")
@@ -371,6 +481,9 @@ class WsctlApplication:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        cbor = _CBOR_OPERATION.match(path)
+        if cbor and environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+            return _cloudwatch_cbor(self.moto, environ, start_response, cbor.group("op"))
         side_door = _SIDE_DOOR.match(path)
         if side_door:
             return _side_door(environ, start_response, side_door.group("id"))

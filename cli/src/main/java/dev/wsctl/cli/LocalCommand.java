@@ -216,6 +216,7 @@ public final class LocalCommand implements Callable<Integer> {
         err.println("  store " + config.db() + ", log " + logFile + "; Ctrl-C to stop");
         err.println("  demo page: " + stack.demoPageUri()
                 + (config.auth().mode() == AuthSettings.Mode.JWT ? "  (paste a token into it)" : ""));
+        err.println("  metrics: " + stack.metricsUri() + "  (Prometheus text; `wsctl stats --local` reads them)");
         if (config.auth().usesSecret()) {
             err.println("  auth: jwt; a token for a user:  TOKEN=$(wsctl token --local --sub me)");
             err.println("  try:  npx wscat -c \"" + stack.websocketUri() + "?token=$TOKEN\"");
@@ -374,7 +375,8 @@ public final class LocalCommand implements Callable<Integer> {
                 auth,
                 JsonLog.discard(),
                 new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.empty()),
-                new Settings.History(history.channels(), history.size(), history.ttl(), Optional.empty()));
+                new Settings.History(history.channels(), history.size(), history.ttl(), Optional.empty()),
+                stack.app());
     }
 
     /** wsctl.yaml (or --config), the WSCTL_* environment and the flags above, validated as deploy validates them. */

@@ -2,6 +2,7 @@ package dev.wsctl.config;
 
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.OriginPolicy;
+import dev.wsctl.metrics.EmfMetrics;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionTable;
 import dev.wsctl.store.HistoryTable;
@@ -461,6 +462,15 @@ public record StackConfig(
             env.put(Settings.ENV_HISTORY_SIZE, String.valueOf(history.size()));
             env.put(Settings.ENV_HISTORY_TTL, String.valueOf(history.ttl().toSeconds()));
         }
+        env.putAll(metricsEnvironment());
+        return Collections.unmodifiableMap(env);
+    }
+
+    /** What every function (the authorizer too) names its metrics' dimensions by ({@link EmfMetrics}). */
+    public Map<String, String> metricsEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(EmfMetrics.ENV_APP, app);
+        env.put(EmfMetrics.ENV_STAGE, stage);
         return Collections.unmodifiableMap(env);
     }
 

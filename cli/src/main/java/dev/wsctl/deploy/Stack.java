@@ -227,11 +227,15 @@ public final class Stack {
     /** AuthSettings checks a secret it is given; a template's is a reference, checked as a stand-in, then put back. */
     private static Map<String, String> authorizerEnvironment(StackConfig config, Optional<String> secret) {
         if (secret.isEmpty() || !Template.isReference(secret.get())) {
-            return config.auth().settings(secret).toEnvironment();
+            Map<String, String> environment =
+                    new LinkedHashMap<>(config.auth().settings(secret).toEnvironment());
+            environment.putAll(config.metricsEnvironment());
+            return environment;
         }
         Map<String, String> environment = new LinkedHashMap<>(
                 config.auth().settings(Optional.of(SECRET_STAND_IN)).toEnvironment());
         environment.put(AuthSettings.ENV_SECRET, secret.get());
+        environment.putAll(config.metricsEnvironment());
         return environment;
     }
 

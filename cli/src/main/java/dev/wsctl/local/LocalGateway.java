@@ -56,6 +56,8 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
  *       ApiGatewayManagementApi client with {@code endpointOverride(callbackUri())}.</li>
  *   <li>{@code http://host:port/} and {@code /index.html}: the demo page, when the builder asked for it
  *       ({@link Builder#demoPage(boolean)}); API Gateway has nothing there.</li>
+ *   <li>{@code http://host:port/metrics}: the stack's metrics in Prometheus text format, when the builder has them
+ *       ({@link Builder#metrics}).</li>
  * </ul>
  *
  * <p>{@code requestContext.domainName} is the host of the client's Host header without its port (as on AWS,
@@ -72,6 +74,8 @@ public final class LocalGateway implements AutoCloseable {
     static final String CONNECT = "$connect";
     static final String DISCONNECT = "$disconnect";
     static final String DEFAULT = "$default";
+    /** Where {@link Builder#metrics} are served (a stage of that name is served first, at the same path). */
+    public static final String METRICS_PATH = "/metrics";
 
     /** How long {@link #close()} lets clients answer the close handshake before dropping their sockets. */
     private static final Duration CLOSE_HANDSHAKE_WAIT = Duration.ofSeconds(2);
@@ -85,6 +89,7 @@ public final class LocalGateway implements AutoCloseable {
     private final Integration authorizer;
     private final GatewayEvents events;
     private final DemoPage demoPage;
+    private final LocalMetrics metrics;
 
     private final ConcurrentHashMap<String, LocalConnection> connections = new ConcurrentHashMap<>();
     private final ExecutorService invoker;
@@ -109,6 +114,7 @@ public final class LocalGateway implements AutoCloseable {
         this.authorizer = b.authorizer;
         this.events = new GatewayEvents(b.stage, b.apiId);
         this.demoPage = b.demoPage ? DemoPage.forStage(b.stage) : null;
+        this.metrics = b.metrics;
 
         this.invoker = Executors.newFixedThreadPool(b.invokerThreads, daemonThreads("wsctl-invoker-"));
         this.invokeExecutor = task -> {
@@ -284,6 +290,10 @@ public final class LocalGateway implements AutoCloseable {
         }
         if (demoPage != null && (path.equals("/") || path.equals("/index.html"))) {
             demoPage.handle(request, response, callback);
+            return true;
+        }
+        if (metrics != null && path.equals(METRICS_PATH)) {
+            metrics.handle(request, response, callback);
             return true;
         }
         reply(response, callback, HttpStatus.NOT_FOUND_404);
@@ -626,6 +636,7 @@ public final class LocalGateway implements AutoCloseable {
         private Integration authorizer;
         private int invokerThreads = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
         private boolean demoPage;
+        private LocalMetrics metrics;
 
         private Builder() {}
 
@@ -678,6 +689,12 @@ public final class LocalGateway implements AutoCloseable {
         /** Serve the demo page ({@code examples/demo.html}) at {@code GET /}, set up to connect to this gateway. */
         public Builder demoPage(boolean serve) {
             this.demoPage = serve;
+            return this;
+        }
+
+        /** Serve {@code metrics} at {@code GET /metrics}, in Prometheus text format; API Gateway has nothing there. */
+        public Builder metrics(LocalMetrics metrics) {
+            this.metrics = metrics;
             return this;
         }
 

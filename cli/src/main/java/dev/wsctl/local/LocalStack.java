@@ -57,7 +57,45 @@ public final class LocalStack implements AutoCloseable {
             AuthSettings auth,
             JsonLog log,
             Settings.Sharding sharding,
-            Settings.History history) {
+            Settings.History history,
+            String app) {
+
+        /** The app {@code /metrics} labels its series with, when none is given. */
+        public static final String DEFAULT_APP = "wsctl";
+
+        /** A stack whose metrics are labelled with the app {@value #DEFAULT_APP}. */
+        public Config(
+                String host,
+                int port,
+                String stage,
+                Path db,
+                Optional<String> defaultChannel,
+                int maxMessageBytes,
+                Settings.Delivery delivery,
+                Settings.Publish publish,
+                int fanoutConcurrency,
+                Limits limits,
+                AuthSettings auth,
+                JsonLog log,
+                Settings.Sharding sharding,
+                Settings.History history) {
+            this(
+                    host,
+                    port,
+                    stage,
+                    db,
+                    defaultChannel,
+                    maxMessageBytes,
+                    delivery,
+                    publish,
+                    fanoutConcurrency,
+                    limits,
+                    auth,
+                    log,
+                    sharding,
+                    history,
+                    DEFAULT_APP);
+        }
 
         public Config withLog(JsonLog log) {
             return new Config(
@@ -74,7 +112,8 @@ public final class LocalStack implements AutoCloseable {
                     auth,
                     log,
                     sharding,
-                    history);
+                    history,
+                    app);
         }
     }
 
@@ -84,6 +123,8 @@ public final class LocalStack implements AutoCloseable {
     private final PubSub pubSub;
     private final LocalGateway gateway;
     private final int removedAtStart;
+    /** What {@code /metrics} serves: the handlers', the authorizer's and the fan-out's counts. */
+    private final LocalMetrics metrics;
 
     private LocalStack(Config config, Integration authorizer) throws Exception {
         // the functions' own setting: on AWS they post to it; here they post in-process (GatewayEndpoint), so it is
@@ -115,36 +156,38 @@ public final class LocalStack implements AutoCloseable {
             // (a crash, a kill -9), so none can be live
             removedAtStart = store.removeAllConnections();
             JsonLog log = config.log();
+            metrics = new LocalMetrics(config.app(), config.stage(), this::openConnections);
             // one rate cap for the whole stack: the send path's own fan-outs and every worker's batch share it,
             // which in one process is exact (on AWS each worker gets its batch's share instead)
             RateCap rateCap = Fanout.Options.of(settings).rateCap();
-            Fanout fanout = new Fanout(store, endpoint, Fanout.Options.of(settings), rateCap, log);
+            Fanout fanout = new Fanout(store, endpoint, Fanout.Options.of(settings), rateCap, log, metrics);
             workers = new InProcessDispatcher(
                     LambdaIntegration.of("fanout", new FanoutHandler(FanoutWorker.sharing(fanout, rateCap), log)),
                     InProcessDispatcher.DEFAULT_WORKERS,
                     InProcessDispatcher.DEFAULT_QUEUE,
                     result -> {});
             ShardedFanout sharded =
-                    new ShardedFanout(fanout, store, settings.sharding(), workers, log, Clock.systemUTC());
+                    new ShardedFanout(fanout, store, settings.sharding(), workers, log, metrics, Clock.systemUTC());
             // history in the same file as the connections; none at all when no channel keeps it
             SqliteHistoryStore history = settings.history().enabled()
                     ? new SqliteHistoryStore(
                             store, settings.history().size(), settings.history().ttl(), Clock.systemUTC())
                     : null;
-            pubSub = new PubSub(settings, store, history, () -> sharded, Clock.systemUTC());
+            pubSub = new PubSub(settings, store, history, () -> sharded, metrics, Clock.systemUTC());
             LocalGateway.Builder builder = LocalGateway.builder();
             if (authorizer != null) {
                 builder.authorizer(authorizer);
             } else if (config.auth().enabled()) {
                 // the same authorizer as the deployed authorize function, on every upgrade
-                builder.authorizer(
-                        LambdaIntegration.of("authorize", new AuthorizeHandler(new Authorizer(config.auth(), log))));
+                builder.authorizer(LambdaIntegration.of(
+                        "authorize", new AuthorizeHandler(new Authorizer(config.auth(), log, metrics))));
             }
             builder.host(config.host())
                     .port(config.port())
                     .stage(config.stage())
                     .limits(config.limits())
-                    .demoPage(true);
+                    .demoPage(true)
+                    .metrics(metrics);
             // one integration per function, as deployed; the routes are the deployed ones
             Map<String, Integration> functions = Map.of(
                     "connect", LambdaIntegration.of("connect", new ConnectHandler(pubSub, log)),
@@ -190,6 +233,22 @@ public final class LocalStack implements AutoCloseable {
     /** {@code http://host:port/}: the demo page. */
     public URI demoPageUri() {
         return gateway.demoPageUri();
+    }
+
+    /** The stack's metrics, which {@code /metrics} serves. */
+    public LocalMetrics metrics() {
+        return metrics;
+    }
+
+    /** {@code http://host:port/metrics}. */
+    public URI metricsUri() {
+        return gateway.demoPageUri().resolve(LocalGateway.METRICS_PATH);
+    }
+
+    /** The gateway's open connections; none before it is built. */
+    private int openConnections() {
+        LocalGateway g = gateway;
+        return g == null ? 0 : g.connectionCount();
     }
 
     /** How many connections a previous run left in the store, which the start removed. */

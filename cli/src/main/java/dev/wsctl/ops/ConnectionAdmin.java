@@ -92,11 +92,16 @@ public final class ConnectionAdmin {
         if (result.size() < limit) {
             return new Listing(result, 0);
         }
+        return new Listing(result, Math.max(0, connectionCount() - result.size()));
+    }
+
+    /** Every connection the store has a meta row of, counted from keys-only pages (the by-channel index). */
+    public long connectionCount() {
         long total = 0;
-        for (List<String> page : store.subscriberPages(ConnectionStore.CONNECTION_ROW)) {
+        for (List<String> page : target.store().subscriberPages(ConnectionStore.CONNECTION_ROW)) {
             total += page.size();
         }
-        return new Listing(result, Math.max(0, total - result.size()));
+        return total;
     }
 
     public Stored stored(String connectionId) {

@@ -165,6 +165,20 @@ class OperatorPolicyTest {
                                         + m.group(1) + "/" + method + "/@connections/" + m.group(2)
                                 : path));
             }
+            // CloudWatch (signing name monitoring) names its operation in X-Amz-Target (JSON), in the path (CBOR) or
+            // in the form's Action (query); GetMetricData has no resource type, so IAM authorizes it on *
+            // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html)
+            case "monitoring" -> {
+                String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+                String form = new String(body, StandardCharsets.UTF_8);
+                Matcher action = Pattern.compile("(?:^|&)Action=(\\w+)").matcher(form);
+                String operation = target != null
+                        ? target.substring(target.indexOf('.') + 1)
+                        : path.contains("/operation/")
+                                ? path.substring(path.lastIndexOf('/') + 1)
+                                : action.find() ? action.group(1) : path;
+                authorized.add("cloudwatch:" + operation + " *");
+            }
             default -> authorized.add(service + ":" + method + " " + path);
         }
         return false;
@@ -258,7 +272,8 @@ class OperatorPolicyTest {
                 List.of("channels", "list"),
                 List.of("channels", "inspect", "news"),
                 List.of("connections", "kick", kicked, "--reason", "maintenance"),
-                List.of("connections", "gc"));
+                List.of("connections", "gc"),
+                List.of("stats", "--since", "2h"));
         for (List<String> command : commands) {
             CliRun r = operate(command.toArray(String[]::new));
             assertThat(r.code()).as(command + ": " + r.err()).isZero();
@@ -267,7 +282,9 @@ class OperatorPolicyTest {
         assertThat(calls.calls())
                 .as("no IAM, Lambda or STS call")
                 .isNotEmpty()
-                .allMatch(c -> c.equals("apigateway:GetApis") || c.startsWith("dynamodb:"));
+                .allMatch(c -> c.equals("apigateway:GetApis")
+                        || c.startsWith("dynamodb:")
+                        || c.equals("cloudwatch:GetMetricData"));
         Set<String> grants = new TreeSet<>();
         List<Pattern[]> statements = new ArrayList<>();
         List<Pattern[]> used = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.cli.TokenOption;
+import dev.wsctl.metrics.EmfMetrics;
 import dev.wsctl.protocol.Settings;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -42,6 +43,7 @@ class EnvironmentDocsTest {
         Set<String> code = new TreeSet<>();
         code.addAll(constants(Settings.class));
         code.addAll(constants(AuthSettings.class));
+        code.addAll(constants(EmfMetrics.class));
         assertThat(code).contains("WSCTL_TABLE", "WSCTL_FANOUT_FUNCTION", "WSCTL_AUTH_SECRET");
 
         assertThat(documented("Variables the functions read")).isEqualTo(code);

@@ -112,6 +112,10 @@ class CloudFormationDeployTest {
                 return cloudFormation;
             }
 
+            public software.amazon.awssdk.services.cloudwatch.CloudWatchClient cloudWatch() {
+                return real.cloudWatch();
+            }
+
             public void close() {
                 real.close();
             }

@@ -15,6 +15,7 @@ import dev.wsctl.cli.CliRun;
 import dev.wsctl.cli.Context;
 import dev.wsctl.cli.Wsctl;
 import dev.wsctl.config.Jackson;
+import dev.wsctl.metrics.EmfMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -753,6 +754,11 @@ class DeployTest {
                 .variables();
     }
 
+    /** What every function, the authorizer too, names its metrics' dimensions by. */
+    private Map<String, String> metricsEnvironment() {
+        return Map.of(EmfMetrics.ENV_APP, app, EmfMetrics.ENV_STAGE, "dev");
+    }
+
     private String secret() {
         return authorizeEnvironment().get(AuthSettings.ENV_SECRET);
     }
@@ -831,17 +837,19 @@ class DeployTest {
 
         String secret = secret();
         assertThat(AuthSettings.decodeSecret(secret)).hasSize(32);
+        Map<String, String> expected = new java.util.HashMap<>(new AuthSettings(
+                        AuthSettings.Mode.JWT,
+                        Optional.of(secret),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        List.of(),
+                        OriginPolicy.MissingOrigin.ALLOW)
+                .toEnvironment());
+        expected.putAll(metricsEnvironment());
         assertThat(authorizeEnvironment())
-                .as("exactly the authorizer's settings")
-                .isEqualTo(new AuthSettings(
-                                AuthSettings.Mode.JWT,
-                                Optional.of(secret),
-                                Optional.empty(),
-                                Optional.empty(),
-                                Optional.empty(),
-                                List.of(),
-                                OriginPolicy.MissingOrigin.ALLOW)
-                        .toEnvironment());
+                .as("exactly the authorizer's settings, and the stack its metrics name")
+                .isEqualTo(expected);
 
         assertThat(r.out())
                 .contains(
@@ -974,7 +982,11 @@ class DeployTest {
                         AuthSettings.ENV_ALLOWED_ORIGINS,
                         "https://app.example.com",
                         AuthSettings.ENV_MISSING_ORIGIN,
-                        "allow"));
+                        "allow",
+                        EmfMetrics.ENV_APP,
+                        app,
+                        EmfMetrics.ENV_STAGE,
+                        "dev"));
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.lambda.LambdaHarness.Function;
+import dev.wsctl.metrics.EmfSpec;
 import dev.wsctl.protocol.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -121,6 +122,18 @@ class LambdaContractTest {
                     .allSatisfy(line ->
                             assertThat(line.get("coldStart").asBoolean()).isEqualTo(coldStart));
         }
+        // the EMF lines among them are valid EMF documents, and each invocation wrote its function's metrics
+        List<String> emf = run.output().lines().filter(EmfSpec::isEmf).toList();
+        assertThat(emf)
+                .allSatisfy(line -> assertThat(EmfSpec.problems(line)).as(line).isEmpty());
+        assertThat(emf.stream().map(LambdaContractTest::json).flatMap(line -> metrics(line).stream()))
+                .as(run.output())
+                .containsExactlyInAnyOrderElementsOf(twice(METRICS.get(function)));
+        if (function == Function.SEND || function == Function.FANOUT) {
+            assertThat(emf.stream().map(LambdaContractTest::json).filter(line -> line.has("Delivered")))
+                    .allSatisfy(
+                            line -> assertThat(line.get("Delivered").asLong()).isEqualTo(LambdaHarness.SUBSCRIBERS));
+        }
         // every other line was written at init, before any invocation (the send path's fan-out, built into a
         // snapshot or a provisioned environment, logs whether it shards)
         assertThat(lines)
@@ -179,6 +192,63 @@ class LambdaContractTest {
         assertThat(replayed)
                 .extracting(f -> f.get("offset").asLong())
                 .containsExactly(offset, offset + 1, offset, offset + 1);
+    }
+
+    /** The metrics each function's invocation writes (with their EMF lines: {@link #metrics}). */
+    private static final Map<Function, List<String>> METRICS = Map.of(
+            Function.CONNECT, List.of("Connects"),
+            Function.DISCONNECT, List.of("Disconnects"),
+            Function.CHANNELS, List.of(),
+            Function.SEND, List.of("Published", "Delivered", "Gone", "Failed", "Throttled", "FanoutDuration"),
+            Function.DEFAULT, List.of(),
+            Function.AUTHORIZE, List.of(),
+            Function.FANOUT, List.of("Delivered", "Gone", "Failed", "Throttled", "FanoutDuration"));
+
+    private static List<String> twice(List<String> metrics) {
+        List<String> both = new java.util.ArrayList<>(metrics);
+        both.addAll(metrics);
+        return both;
+    }
+
+    /** The metric names an EMF line's directives declare. */
+    private static List<String> metrics(JsonNode line) {
+        List<String> names = new java.util.ArrayList<>();
+        line.path("_aws")
+                .path("CloudWatchMetrics")
+                .forEach(d ->
+                        d.path("Metrics").forEach(m -> names.add(m.get("Name").asText())));
+        return names;
+    }
+
+    /**
+     * The authorizer's deny (a page from an origin off the allowlist), as Lambda runs it: one EMF line counting
+     * {@code Denied} under the log line's reason, valid EMF.
+     */
+    @Test
+    void theAuthorizersDenyWritesDeniedWithItsReason() throws IOException {
+        harness.dynamoDbOverTls(false);
+        ObjectNode event = (ObjectNode) JSON.readTree(harness.event(Function.AUTHORIZE));
+        ((ObjectNode) event.get("headers")).put("Origin", "https://evil.example.org");
+
+        LambdaHarness.Run run = harness.run(
+                Function.AUTHORIZE,
+                LambdaHarness.LAMBDA_JVM_FLAGS,
+                InitializationType.ON_DEMAND,
+                env -> {},
+                JSON.writeValueAsBytes(event),
+                "\"Effect\":\"Deny\"");
+
+        List<String> emf = run.output().lines().filter(EmfSpec::isEmf).toList();
+        assertThat(emf)
+                .as(run.output())
+                .hasSize(2)
+                .allSatisfy(line -> assertThat(EmfSpec.problems(line)).as(line).isEmpty());
+        JsonNode line = json(emf.get(0));
+        assertThat(line.get("Denied").asInt()).isEqualTo(1);
+        assertThat(line.get("reason").asText()).isEqualTo("origin_not_allowed");
+        assertThat(line.get("app").asText())
+                .isEqualTo(harness.deployed(Function.AUTHORIZE).environment().get("WSCTL_APP"));
+        assertThat(line.get("requestId").asText()).isEqualTo(run.requestIds().get(0));
     }
 
     /** The frame in a route function's answer: its {@code body}. */

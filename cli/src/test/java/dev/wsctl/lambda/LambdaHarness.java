@@ -337,6 +337,17 @@ public final class LambdaHarness implements AutoCloseable {
             InitializationType type,
             Consumer<Map<String, String>> change,
             byte[] event) {
+        return run(f, jvmFlags, type, change, event, f.expected);
+    }
+
+    /** As {@link #run(Function, List, InitializationType, Consumer, byte[])}, the answer to contain {@code expected}. */
+    Run run(
+            Function f,
+            List<String> jvmFlags,
+            InitializationType type,
+            Consumer<Map<String, String>> change,
+            byte[] event,
+            String expected) {
         seed();
         DeployedFunction function = deployed(f);
         Path out = work.resolve(f.label() + ".out");
@@ -388,9 +399,9 @@ public final class LambdaHarness implements AutoCloseable {
                 RuntimeApi.Invocation again = api.invoke(body);
                 await(again.response, api, process, out, f);
                 String response = new String(answer, StandardCharsets.UTF_8);
-                if (!response.contains(f.expected)) {
+                if (!response.contains(expected)) {
                     throw new IllegalStateException(f.label() + " (" + type + ") answered " + response
-                            + ", expected it to contain " + f.expected + "; output:\n" + Files.readString(out));
+                            + ", expected it to contain " + expected + "; output:\n" + Files.readString(out));
                 }
                 List<Fetch> fetches = credentials.fetches().stream()
                         .map(c -> new Fetch(ms(launched, c.at()), c.authorized(), c.accessKeyId()))

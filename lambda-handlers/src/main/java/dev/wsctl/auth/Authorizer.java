@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
+import dev.wsctl.metrics.Metrics;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -42,12 +43,19 @@ public final class Authorizer {
     private final Optional<TokenVerifier> verifier;
     private final OriginPolicy origins;
     private final JsonLog log;
+    private final Metrics metrics;
 
     public Authorizer(AuthSettings settings, JsonLog log) {
+        this(settings, log, Metrics.NONE);
+    }
+
+    /** @param metrics where each deny is counted, by its reason */
+    public Authorizer(AuthSettings settings, JsonLog log, Metrics metrics) {
         this.settings = settings;
         this.verifier = settings.verifier();
         this.origins = settings.originPolicy();
         this.log = log;
+        this.metrics = metrics;
     }
 
     public AuthSettings settings() {
@@ -153,12 +161,16 @@ public final class Authorizer {
 
     private void log(
             long start, String decision, int status, String reason, String sub, String origin, String connectionId) {
+        String loggedReason = reason.toLowerCase(Locale.ROOT);
+        if (decision.equals("deny")) {
+            metrics.denied(loggedReason);
+        }
         ObjectNode line = Json.object();
         line.put("route", "authorize");
         line.put("connectionId", connectionId);
         line.put("decision", decision);
         line.put("status", status);
-        line.put("reason", reason.toLowerCase(Locale.ROOT));
+        line.put("reason", loggedReason);
         if (sub != null) {
             line.put("sub", sub);
         }

@@ -5,6 +5,7 @@ import dev.wsctl.awshttp.NotSent;
 import dev.wsctl.connections.ConnectionsEndpoint;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
+import dev.wsctl.metrics.Metrics;
 import dev.wsctl.protocol.Frames;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionStore;
@@ -97,6 +98,7 @@ public final class Fanout {
     private final Options options;
     private final RateCap rateCap;
     private final JsonLog log;
+    private final Metrics metrics;
 
     /** An engine with a rate cap of its own, from {@code options}. */
     public Fanout(ConnectionStore store, ConnectionsEndpoint api, Options options, JsonLog log) {
@@ -105,11 +107,23 @@ public final class Fanout {
 
     /** An engine that shares {@code rateCap} (its options' rate and burst are then not used). */
     public Fanout(ConnectionStore store, ConnectionsEndpoint api, Options options, RateCap rateCap, JsonLog log) {
+        this(store, api, options, rateCap, log, Metrics.NONE);
+    }
+
+    /** As the constructor above, each fan-out's report counted in {@code metrics} (once per fan-out). */
+    public Fanout(
+            ConnectionStore store,
+            ConnectionsEndpoint api,
+            Options options,
+            RateCap rateCap,
+            JsonLog log,
+            Metrics metrics) {
         this.store = store;
         this.api = api;
         this.options = options;
         this.rateCap = rateCap;
         this.log = log;
+        this.metrics = metrics;
     }
 
     /**
@@ -117,7 +131,7 @@ public final class Fanout {
      * share or shared with the other workers of its process.
      */
     public Fanout withRateCap(RateCap cap) {
-        return new Fanout(store, api, options, cap, log);
+        return new Fanout(store, api, options, cap, log, metrics);
     }
 
     /** Sends {@code payload} to every subscriber of {@code channel} but {@code exceptConnectionId}. */
@@ -225,6 +239,7 @@ public final class Fanout {
             line.put("firstError", run.firstError.get());
         }
         log.write(line);
+        metrics.fannedOut(report.delivered(), report.gone(), report.failed(), report.throttled(), report.millis());
         return new Sent(report, departures);
     }
 

@@ -3,6 +3,7 @@ package dev.wsctl.fanout;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
+import dev.wsctl.metrics.Metrics;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionStore;
 import java.time.Clock;
@@ -40,6 +41,7 @@ public final class ShardedFanout {
     private final FanoutDispatcher dispatcher;
     private final JsonLog log;
     private final Clock clock;
+    private final Metrics metrics;
 
     /** @param dispatcher null where no worker runs: every fan-out is then sent directly */
     public ShardedFanout(
@@ -49,6 +51,19 @@ public final class ShardedFanout {
             FanoutDispatcher dispatcher,
             JsonLog log,
             Clock clock) {
+        this(fanout, store, sharding, dispatcher, log, Metrics.NONE, clock);
+    }
+
+    /** As the constructor above, counting the batches each sharded send hands off in {@code metrics}. */
+    public ShardedFanout(
+            Fanout fanout,
+            ConnectionStore store,
+            Settings.Sharding sharding,
+            FanoutDispatcher dispatcher,
+            JsonLog log,
+            Metrics metrics,
+            Clock clock) {
+        this.metrics = metrics;
         this.fanout = fanout;
         this.store = store;
         this.sharding = sharding;
@@ -127,6 +142,7 @@ public final class ShardedFanout {
             line.put("firstError", firstError);
         }
         log.write(line);
+        metrics.sharded(accepted);
         return new Result(handedOff, accepted, true);
     }
 

@@ -6,6 +6,7 @@ import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.auth.Authorizer;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
+import dev.wsctl.metrics.EmfMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,7 +21,10 @@ public final class AuthorizeHandler implements RequestStreamHandler {
 
     /** Used by Lambda. */
     public AuthorizeHandler() {
-        this(new Authorizer(AuthSettings.fromEnvironment(System.getenv()), JsonLog.stdout()));
+        this(new Authorizer(
+                AuthSettings.fromEnvironment(System.getenv()),
+                JsonLog.stdout(),
+                EmfMetrics.fromEnvironment(System.getenv(), JsonLog.stdout())));
         if (Priming.atInit(System.getenv())) {
             Priming.authorizer(authorizer.settings());
         }

@@ -11,6 +11,8 @@ import dev.wsctl.fanout.LambdaDispatcher;
 import dev.wsctl.fanout.ShardedFanout;
 import dev.wsctl.json.Json;
 import dev.wsctl.json.JsonLog;
+import dev.wsctl.metrics.EmfMetrics;
+import dev.wsctl.metrics.Metrics;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.pubsub.PubSub;
 import dev.wsctl.store.ConnectionStore;
@@ -63,11 +65,13 @@ final class FunctionRuntime {
                             Clock.systemUTC()))
                     .orElse(null);
             JsonLog log = log();
+            Metrics metrics = EmfMetrics.fromEnvironment(System.getenv(), log);
             pubSub = new PubSub(
                     settings,
                     store,
                     history,
-                    () -> fanOut(settings, store, region, credentials, log, primesAtInit),
+                    () -> fanOut(settings, store, region, credentials, log, metrics, primesAtInit),
+                    metrics,
                     Clock.systemUTC());
             if (primesAtInit) {
                 // init is not on an event's path here: build what a send needs now, into the snapshot
@@ -85,13 +89,15 @@ final class FunctionRuntime {
             Region region,
             AwsCredentialsProvider credentials,
             JsonLog log,
+            Metrics metrics,
             boolean primesAtInit) {
         ConnectionsApi connections =
                 new ConnectionsApi(settings.callbackUrl(), settings.fanoutConcurrency(), region, credentials);
         if (primesAtInit) {
             Priming.connections(connections);
         }
-        Fanout fanout = new Fanout(store, connections, Fanout.Options.of(settings), log);
+        Fanout.Options options = Fanout.Options.of(settings);
+        Fanout fanout = new Fanout(store, connections, options, options.rateCap(), log, metrics);
         Settings.Sharding sharding = settings.sharding();
         FanoutDispatcher dispatcher = sharding.function()
                 .map(function -> {
@@ -112,7 +118,7 @@ final class FunctionRuntime {
             line.put("burst", sharding.burst());
         }
         log.write(line);
-        return new ShardedFanout(fanout, store, sharding, dispatcher, log, Clock.systemUTC());
+        return new ShardedFanout(fanout, store, sharding, dispatcher, log, metrics, Clock.systemUTC());
     }
 
     /** The worker function's: the engine of this environment, each batch under its own share of the rate cap. */

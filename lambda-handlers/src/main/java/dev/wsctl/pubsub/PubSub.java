@@ -8,6 +8,7 @@ import dev.wsctl.connections.ConnectionsEndpoint;
 import dev.wsctl.fanout.Fanout;
 import dev.wsctl.fanout.ShardedFanout;
 import dev.wsctl.json.Json;
+import dev.wsctl.metrics.Metrics;
 import dev.wsctl.protocol.ChannelName;
 import dev.wsctl.protocol.ClientError;
 import dev.wsctl.protocol.Frames;
@@ -37,6 +38,8 @@ public final class PubSub {
     private final Clock clock;
     /** The kept messages of history channels; null when no channel keeps history. */
     private final HistoryStore history;
+    /** Where connects, disconnects and publishes are counted. */
+    private final Metrics metrics;
 
     private volatile ShardedFanout fanout;
 
@@ -65,6 +68,17 @@ public final class PubSub {
             HistoryStore history,
             java.util.function.Supplier<ShardedFanout> fanout,
             Clock clock) {
+        this(settings, store, history, fanout, Metrics.NONE, clock);
+    }
+
+    /** As the constructor above, counting connects, disconnects and publishes in {@code metrics}. */
+    public PubSub(
+            Settings settings,
+            ConnectionStore store,
+            HistoryStore history,
+            java.util.function.Supplier<ShardedFanout> fanout,
+            Metrics metrics,
+            Clock clock) {
         if (settings.history().enabled() && history == null) {
             throw new IllegalArgumentException("history channels are configured but there is no history store");
         }
@@ -72,6 +86,7 @@ public final class PubSub {
         this.store = store;
         this.history = settings.history().enabled() ? history : null;
         this.build = fanout;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -114,6 +129,7 @@ public final class PubSub {
                 grants(event, Authorizer.CHANNELS).patterns(),
                 Ttl.expiresAt(connectedAt));
         store.connect(info, settings.defaultChannel().map(List::of).orElse(List.of()));
+        metrics.connected();
     }
 
     /**
@@ -122,6 +138,7 @@ public final class PubSub {
      */
     public int disconnect(WsEvent event) {
         Disconnected gone = store.disconnect(event.connectionId());
+        metrics.disconnected();
         announce(gone.departures());
         return gone.rows();
     }
@@ -248,6 +265,7 @@ public final class PubSub {
             position = k.position();
             payload = k.delivery();
         }
+        metrics.published();
         ShardedFanout.Result sent = sharded().toChannel(channel, payload, event.connectionId());
         if (id == null || id.isNull()) {
             return null;

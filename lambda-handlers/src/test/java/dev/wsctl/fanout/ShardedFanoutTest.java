@@ -296,6 +296,32 @@ class ShardedFanoutTest {
                                 "\"firstError\":\"batch 2: 429 TooManyRequestsException\""));
     }
 
+    /** A sharded send counts the batches workers accepted in one EMF line, valid EMF; a refused batch is not one. */
+    @Test
+    void aShardedSendCountsTheBatchesHandedOffInOneMetricLine() {
+        subscribers(120);
+        refuse.add(2);
+        List<String> metrics = new CopyOnWriteArrayList<>();
+        ShardedFanout counted = new ShardedFanout(
+                engine,
+                store,
+                new Settings.Sharding(50, 9_000, 2_000, java.util.Optional.empty()),
+                recording,
+                new JsonLog(log::add),
+                new dev.wsctl.metrics.EmfMetrics(new JsonLog(metrics::add), "chat", "dev", System::currentTimeMillis),
+                Clock.systemUTC());
+
+        counted.toChannel(channel, new byte[] {'m'}, null);
+
+        assertThat(metrics).singleElement().satisfies(line -> {
+            assertThat(dev.wsctl.metrics.EmfSpec.problems(line)).isEmpty();
+            assertThat(readTree(line.getBytes(StandardCharsets.UTF_8))
+                            .get("Shards")
+                            .asInt())
+                    .isEqualTo(2);
+        });
+    }
+
     @Test
     void upToTheShardSizeTheSendPathDeliversItselfAndReportsDelivered() {
         List<String> ids = subscribers(51);
