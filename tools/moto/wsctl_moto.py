@@ -32,6 +32,13 @@ Lambda (https://docs.aws.amazon.com/lambda/latest/api/):
   API_UpdateFunctionEventInvokeConfig.html). The qualifier is still ignored, as moto does: one configuration
   per function.
 
+- GetAccountSettings (API_GetAccountSettings.html: GET /2016-08-19/account-settings/), which moto 5.2.1 answers
+  404. AccountLimit: ConcurrentExecutions is moto's own concurrency quota (MOTO_LAMBDA_CONCURRENCY_QUOTA, which
+  its PutFunctionConcurrency enforces) or Lambda's default of 1000, UnreservedConcurrentExecutions that less the
+  reserved concurrency of the region's functions, code sizes at Lambda's default quotas (250 MB unzipped, 50 MB
+  zipped, 75 GB in all: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); AccountUsage:
+  the region's functions and the code size of their latest versions.
+
 @connections (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html):
 POST / GET / DELETE https://{api-id}.execute-api.{region}.amazonaws.com/{stage}/@connections/{connection_id}.
 With an endpoint override the host is the emulator's, so the API is known from the path only: POST
@@ -47,6 +54,7 @@ order.
 """
 import base64
 import json
+import os
 import random
 import re
 import string
@@ -60,6 +68,8 @@ from moto.apigatewayv2.models import Api, Stage
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.awslambda.models import lambda_backends
+from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 
@@ -363,6 +373,19 @@ def _side_door(environ, start_response, connection_id: str):
     return _respond(start_response, "200 OK", {"connected": connection is not None, "messages": messages})
 
 
+_ACCOUNT_SETTINGS = re.compile(r"^/2016-08-19/account-settings/?$")
+
+
+def _account_settings(start_response, access_key: str, region: str):
+    functions = list(lambda_backends[get_account_id_from(access_key)][region].list_functions())
+    limit = int(os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA") or 1000)
+    reserved = sum(int(f.reserved_concurrency) for f in functions if f.reserved_concurrency)
+    return _respond(start_response, "200 OK", {
+        "AccountLimit": {"CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800, "ConcurrentExecutions": limit,
+                         "TotalCodeSize": 80530636800, "UnreservedConcurrentExecutions": limit - reserved},
+        "AccountUsage": {"FunctionCount": len(functions), "TotalCodeSize": sum(f.code_size or 0 for f in functions)}})
+
+
 class WsctlApplication:
     """moto's own application, with @connections under a stage path and the tests' side door in front of it."""
 
@@ -378,6 +401,9 @@ class WsctlApplication:
         scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if at_connections and scope and scope.group("service") == "execute-api":
             return _at_connections(environ, start_response, scope.group("region"), at_connections.group("id"))
+        if (scope and scope.group("service") == "lambda" and environ["REQUEST_METHOD"] == "GET"
+                and _ACCOUNT_SETTINGS.match(path)):
+            return _account_settings(start_response, scope.group("key"), scope.group("region"))
         return self.moto(environ, start_response)
 
 
