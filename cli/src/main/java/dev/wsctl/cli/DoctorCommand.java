@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.aws.AwsSetupException;
 import dev.wsctl.config.StackConfig;
+import dev.wsctl.deploy.DeployException;
 import dev.wsctl.deploy.FunctionCode;
 import dev.wsctl.doctor.Doctor;
 import dev.wsctl.doctor.Finding;
@@ -20,9 +21,15 @@ import picocli.CommandLine.Spec;
 /** {@code wsctl doctor}: what the account and region allow, and how the deployed stack stands against it. */
 @Command(
         name = "doctor",
-        description = "Check the AWS account, region and deployed stack: credentials, permissions, quotas and"
-                + " throttles, the largest channel and how long a broadcast to it takes, TTL, SnapStart and drift."
-                + " One line per finding (OK, WARN or FAIL, with a fix); exit code 1 when anything failed.",
+        description = {
+            "Check the AWS account, region and deployed stack against what wsctl needs.",
+            "Credentials and region; whether the caller may do what deploy and the operations need (IAM policy"
+                    + " simulation); API Gateway's account throttle, Lambda's unreserved concurrency and the"
+                    + " new-connections quota; with a deployed stack, its largest channel, how long a broadcast to it"
+                    + " takes, fan-out shards against Lambda's concurrency, TTL, SnapStart and drift.",
+            "One line per finding, OK, WARN or FAIL, each WARN and FAIL with a fix; exit code 1 when anything"
+                    + " failed (docs/observability.md)."
+        },
         mixinStandardHelpOptions = true,
         sortOptions = false)
 public final class DoctorCommand implements Callable<Integer> {
@@ -44,6 +51,8 @@ public final class DoctorCommand implements Callable<Integer> {
         List<Finding> findings;
         try (AwsClients clients = context.aws().connect(target.aws, config, context.env())) {
             findings = new Doctor(config, clients, FunctionCode.embedded(), context.roleRetry()).run();
+        } catch (DeployException noHandlers) {
+            throw new CliException(ExitCode.FAILED, noHandlers.getMessage(), noHandlers);
         } catch (AwsSetupException noRegion) {
             findings = List.of(new Finding(
                     "region", Finding.Status.FAIL, "No AWS region.", java.util.Optional.of(noRegion.getMessage())));

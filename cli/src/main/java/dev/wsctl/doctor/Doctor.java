@@ -9,6 +9,7 @@ import dev.wsctl.deploy.Engine;
 import dev.wsctl.deploy.FunctionCode;
 import dev.wsctl.deploy.FunctionResource;
 import dev.wsctl.deploy.Plan;
+import dev.wsctl.deploy.StepFailedException;
 import dev.wsctl.store.DynamoDbConnectionStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +81,7 @@ public final class Doctor {
         findings.addAll(guardedAll("api-throttle", this::apiThrottle));
         findings.add(guarded("lambda-concurrency", this::lambdaConcurrency));
         findings.add(guarded("new-connections", this::newConnections));
-        findings.addAll(guardedAll("drift", this::stack));
+        findings.addAll(stack());
         return findings;
     }
 
@@ -247,14 +248,16 @@ public final class Doctor {
     // ---------------------------------------------------------------- the deployed stack
 
     private List<Finding> stack() {
-        DeployService service = new DeployService(config, aws, code, roleRetry);
         Engine.Result planned;
         try {
-            planned = service.plan();
-        } catch (SdkException e) {
+            planned = new DeployService(config, aws, code, roleRetry).plan();
+        } catch (SdkException | StepFailedException e) {
+            String why = e instanceof StepFailedException step
+                    ? AwsErrors.explain(step.doing(), step.sdkCause())
+                    : AwsErrors.explain("read the stack", (SdkException) e);
             return List.of(Finding.warn(
                     "drift",
-                    "Could not read the stack " + config.prefix() + ": " + AwsErrors.explain("read the stack", e),
+                    "Could not read the stack " + config.prefix() + ": " + why,
                     "Grant the read actions of templates/policies/deploy.json."));
         }
         Plan plan = planned.plan();
@@ -268,9 +271,9 @@ public final class Doctor {
                     Finding.ok("snapstart", notDeployed),
                     Finding.ok("drift", notDeployed));
         }
-        List<Finding> findings = new ArrayList<>(broadcast());
-        findings.add(ttl());
-        findings.add(snapStart());
+        List<Finding> findings = new ArrayList<>(guardedAll("largest-channel", this::broadcast));
+        findings.add(guarded("ttl", this::ttl));
+        findings.add(guarded("snapstart", this::snapStart));
         findings.add(drift(plan));
         return findings;
     }
@@ -300,13 +303,10 @@ public final class Doctor {
         findings.add(Finding.ok(
                 "largest-channel",
                 channel + ": " + subscribers + " subscribers (of " + channels.size() + " channels)."));
-        findings.add(BroadcastEstimate.of(config.fanout(), accountRate(), subscribers)
-                .finding(channel));
-        findings.add(BroadcastEstimate.of(config.fanout(), accountRate(), subscribers)
-                .concurrency(
-                        lambdaLimits == null
-                                ? Optional.empty()
-                                : Optional.of(lambdaLimits.unreservedConcurrentExecutions())));
+        BroadcastEstimate estimate = BroadcastEstimate.of(config.fanout(), accountRate(), subscribers);
+        findings.add(estimate.finding(channel));
+        findings.add(estimate.concurrency(
+                lambdaLimits == null ? Optional.empty() : Optional.of(lambdaLimits.unreservedConcurrentExecutions())));
         return findings;
     }
 
