@@ -39,6 +39,13 @@ Lambda (https://docs.aws.amazon.com/lambda/latest/api/):
   zipped, 75 GB in all: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); AccountUsage:
   the region's functions and the code size of their latest versions.
 
+Service Quotas (https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/): moto 5.2.1 knows the quotas of
+VPC only. Here API Gateway's "New connections per second per account (across all WebSocket APIs) per Region"
+(L-9ED1E49A, default 500: apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html)
+answers GetServiceQuota (API_GetServiceQuota.html) per account and region, and RequestServiceQuotaIncrease
+(API_RequestServiceQuotaIncrease.html) sets it. AWS reviews such a request and may take days; the emulator answers
+Status APPROVED and applies the value at once, so that a test can set a quota as an account would have it.
+
 @connections (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html):
 POST / GET / DELETE https://{api-id}.execute-api.{region}.amazonaws.com/{stage}/@connections/{connection_id}.
 With an endpoint override the host is the emulator's, so the API is known from the path only: POST
@@ -70,6 +77,9 @@ from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFuncti
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.awslambda.models import lambda_backends
 from moto.iam.models import get_account_id_from
+from moto.servicequotas.exceptions import NoSuchResource
+from moto.servicequotas.models import ServiceQuotasBackend
+from moto.servicequotas.responses import ServiceQuotasResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 
@@ -307,6 +317,51 @@ LambdaBackend.update_function_event_invoke_config = _update_event_invoke_config
 LambdaFunction.__init__ = _function_init
 LambdaFunction.update_configuration = _update_configuration
 LambdaFunction.get_configuration = _get_configuration
+
+
+# ---- Service Quotas: API Gateway's new-connections quota
+
+_APIGATEWAY_QUOTAS = {"L-9ED1E49A": ("New connections per second per account (across all WebSocket APIs) per Region",
+                                     500.0)}
+_moto_get_service_quota = ServiceQuotasBackend.get_service_quota
+
+
+def _quota(self: ServiceQuotasBackend, quota_code: str) -> dict[str, Any]:
+    if quota_code not in _APIGATEWAY_QUOTAS:
+        raise NoSuchResource
+    name, default = _APIGATEWAY_QUOTAS[quota_code]
+    applied = getattr(self, "wsctl_applied", {})
+    return {"ServiceCode": "apigateway", "ServiceName": "Amazon API Gateway", "QuotaCode": quota_code,
+            "QuotaName": name, "QuotaArn": f"arn:aws:servicequotas:{self.region_name}:{self.account_id}:apigateway/"
+            f"{quota_code}", "Value": applied.get(quota_code, default), "Unit": "None", "Adjustable": True,
+            "GlobalQuota": False}
+
+
+def _get_service_quota(self: ServiceQuotasBackend, service_code: str, quota_code: str) -> dict[str, Any]:
+    if service_code == "apigateway":
+        return _quota(self, quota_code)
+    return _moto_get_service_quota(self, service_code, quota_code)
+
+
+def _request_service_quota_increase(self: ServiceQuotasResponse) -> str:
+    params = json.loads(self.body)
+    if params.get("ServiceCode") != "apigateway":
+        raise NoSuchResource
+    quota = _quota(self.backend, str(params.get("QuotaCode")))
+    value = float(params["DesiredValue"])
+    if not hasattr(self.backend, "wsctl_applied"):
+        self.backend.wsctl_applied = {}
+    self.backend.wsctl_applied[quota["QuotaCode"]] = value
+    now = datetime.now(timezone.utc).timestamp()
+    return json.dumps({"RequestedQuota": {
+        "Id": "".join(random.choices(string.ascii_lowercase + string.digits, k=32)), "ServiceCode": "apigateway",
+        "ServiceName": quota["ServiceName"], "QuotaCode": quota["QuotaCode"], "QuotaName": quota["QuotaName"],
+        "DesiredValue": value, "Status": "APPROVED", "Created": now, "LastUpdated": now, "QuotaArn": quota["QuotaArn"],
+        "GlobalQuota": False, "Unit": "None", "QuotaRequestedAtLevel": "ACCOUNT"}})
+
+
+ServiceQuotasBackend.get_service_quota = _get_service_quota
+ServiceQuotasResponse.request_service_quota_increase = _request_service_quota_increase
 
 
 # ---- @connections under the stage path, and the tests' side door

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
  * stacks deployed by {@code wsctl deploy} (with the handlers jar wsctl embeds, so that a stack as deployed is not
  * drifted), subscribers written into the connection table as $connect and a join write them, and changes made behind
  * wsctl's back with SDK clients of the test's own ({@link AwsReadBack}). What moto answers: API Gateway's GetAccount
- * its default throttle (10,000 requests/s, burst 5,000); Lambda's GetAccountSettings the wsctl extension's answer
- * (1,000 concurrent executions less what functions reserve); Service Quotas knows no API Gateway quota
- * (NoSuchResourceException), so the new-connections finding falls back to AWS's default; IAM policy simulation is not
- * implemented, so the permissions finding says it could not check.
+ * its default throttle (10,000 requests/s, burst 5,000); Lambda's GetAccountSettings and Service Quotas' API Gateway
+ * quota the wsctl extension's answers (1,000 concurrent executions less what functions reserve; 500 new connections
+ * per second unless a RequestServiceQuotaIncrease set it); IAM policy simulation is not implemented, so the
+ * permissions finding says it could not check.
  */
 class DoctorCommandTest {
     private static int apps;
@@ -48,14 +48,11 @@ class DoctorCommandTest {
 
     private CliRun wsctl(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of(
-                "--app",
-                app,
-                "--stage",
-                "dev",
-                "--endpoint-url",
-                MotoServer.url().toString()));
-        if (!all.contains("--profile")) {
+        all.addAll(List.of("--app", app, "--stage", "dev"));
+        if (!env.containsKey("AWS_ENDPOINT_URL")) {
+            all.addAll(List.of("--endpoint-url", MotoServer.url().toString()));
+        }
+        if (!all.contains("--profile") && !all.contains("--region")) {
             all.addAll(List.of("--region", AwsReadBack.REGION));
         }
         return CliRun.wsctl(
@@ -120,8 +117,7 @@ class DoctorCommandTest {
         assertThat(line(findings, "lambda-concurrency"))
                 .isEqualTo("OK 1000 unreserved of 1000 concurrent executions (Lambda GetAccountSettings).");
         assertThat(line(findings, "new-connections"))
-                .isEqualTo("OK 500 new WebSocket connections/s, AWS's default: Service Quotas did not answer"
-                        + " (NoSuchResourceException).");
+                .isEqualTo("OK 500 new WebSocket connections/s in this region (Service Quotas L-9ED1E49A).");
         assertThat(line(findings, "largest-channel")).isEqualTo("OK news: 3 subscribers (of 2 channels).");
         // 3 recipients at min(fanout.maxRate 9000, account throttle 10000) = 9000 calls/s
         assertThat(line(findings, "broadcast-time"))
@@ -220,6 +216,54 @@ class DoctorCommandTest {
                 .startsWith("WARN A broadcast to news (5 recipients) takes at least 0.00 s: 5 ÷ 10000 calls/s, the"
                         + " lower of fanout.maxRate (20000) and the account throttle (10000).");
         assertThat(findings.get("broadcast-time").get("fix").asText()).contains("fanout.maxRate to at most 9000");
+    }
+
+    @Test
+    void theNewConnectionsQuotaIsTheAccountsAsServiceQuotasAnswersIt() throws Exception {
+        // raised with the AWS CLI, in a region of its own (the quota is the account's, for every test of this server)
+        ProcessBuilder cli = new ProcessBuilder(
+                        "aws",
+                        "service-quotas",
+                        "request-service-quota-increase",
+                        "--service-code",
+                        "apigateway",
+                        "--quota-code",
+                        "L-9ED1E49A",
+                        "--desired-value",
+                        "2500",
+                        "--region",
+                        "eu-north-1",
+                        "--endpoint-url",
+                        MotoServer.url().toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        cli.environment().put("AWS_ACCESS_KEY_ID", "testing");
+        cli.environment().put("AWS_SECRET_ACCESS_KEY", "testing");
+        assertThat(cli.start().waitFor()).isZero();
+
+        CliRun r = wsctl("doctor", "-o", "json", "--region", "eu-north-1");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(line(findings(r), "new-connections"))
+                .isEqualTo("OK 2500 new WebSocket connections/s in this region (Service Quotas L-9ED1E49A).");
+    }
+
+    @Test
+    void whenServiceQuotasDoesNotAnswerTheNewConnectionsQuotaIsAwsDefaultAndSaysWhy() throws IOException {
+        env.put("AWS_ENDPOINT_URL", MotoServer.url().toString());
+        int closed;
+        try (java.net.ServerSocket socket =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        env.put("AWS_ENDPOINT_URL_SERVICE_QUOTAS", "http://127.0.0.1:" + closed);
+
+        CliRun r = wsctl("doctor", "-o", "json");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(line(findings(r), "new-connections"))
+                .startsWith("OK 500 new WebSocket connections/s, AWS's default: Service Quotas did not answer (")
+                .contains("127.0.0.1:" + closed);
     }
 
     @Test
