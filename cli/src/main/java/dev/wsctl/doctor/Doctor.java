@@ -148,7 +148,8 @@ public final class Doctor {
                 }
             }
         } catch (SdkException e) {
-            return couldNotCheck("IAM policy simulation failed: " + AwsErrors.explain("simulate the policies", e));
+            return couldNotCheck("IAM policy simulation for " + principal.get() + " failed: "
+                    + AwsErrors.explain("simulate the policies", e));
         }
         if (!denied.isEmpty()) {
             return Finding.fail(

@@ -278,6 +278,48 @@ class DoctorCommandTest {
         }
     }
 
+    /**
+     * A role's session is simulated as its role: the session's ARN ({@code arn:aws:sts::…:assumed-role/NAME/SESSION})
+     * leaves out the role's path, which IAM's GetRole gives. The credentials are moto's answer to AssumeRole, in a
+     * profile of a credentials file of the test's own.
+     */
+    @Test
+    void aRolesSessionIsSimulatedAsItsRoleWithThePathIamGives(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        String role = app + "-operator";
+        aws.iam.createRole(c -> c.roleName(role).path("/wsctl/ops/").assumeRolePolicyDocument("{}"));
+        try (var sts = software.amazon.awssdk.services.sts.StsClient.builder()
+                .endpointOverride(MotoServer.url())
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .credentialsProvider(AwsReadBack.credentials())
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                .build()) {
+            var session = sts.assumeRole(a -> a.roleArn("arn:aws:iam::123456789012:role/wsctl/ops/" + role)
+                            .roleSessionName("doctor"))
+                    .credentials();
+            java.nio.file.Path credentials = java.nio.file.Files.writeString(
+                    dir.resolve("credentials"),
+                    "[operator]\naws_access_key_id = " + session.accessKeyId() + "\naws_secret_access_key = "
+                            + session.secretAccessKey() + "\naws_session_token = " + session.sessionToken() + "\n");
+            Map<String, String> before = SystemProperties.set(Map.of(
+                    "aws.sharedCredentialsFile", credentials.toString(),
+                    "aws.configFile", dir.resolve("config").toString()));
+            try {
+                CliRun r = wsctl("doctor", "-o", "json", "--profile", "operator", "--region", "us-east-1");
+
+                assertThat(r.code()).as(r.out() + r.err()).isZero();
+                Map<String, JsonNode> findings = findings(r);
+                assertThat(line(findings, "credentials"))
+                        .startsWith("OK arn:aws:sts::123456789012:assumed-role/" + role + "/doctor");
+                assertThat(line(findings, "permissions"))
+                        .startsWith("WARN Could not check what the caller may do: IAM policy simulation for"
+                                + " arn:aws:iam::123456789012:role/wsctl/ops/" + role + " failed: ");
+            } finally {
+                SystemProperties.restore(before);
+            }
+        }
+    }
+
     @Test
     void credentialsThatCannotBeFoundAreAFailureWithTheFixAndNothingElseIsAsked() throws IOException {
         CliRun r = wsctl("doctor", "-o", "json", "--profile", "wsctl-doctor-no-such-profile", "--region", "us-east-1");
