@@ -32,6 +32,20 @@ Lambda (https://docs.aws.amazon.com/lambda/latest/api/):
   API_UpdateFunctionEventInvokeConfig.html). The qualifier is still ignored, as moto does: one configuration
   per function.
 
+- GetAccountSettings (API_GetAccountSettings.html: GET /2016-08-19/account-settings/), which moto 5.2.1 answers
+  404. AccountLimit: ConcurrentExecutions is moto's own concurrency quota (MOTO_LAMBDA_CONCURRENCY_QUOTA, which
+  its PutFunctionConcurrency enforces) or Lambda's default of 1000, UnreservedConcurrentExecutions that less the
+  reserved concurrency of the region's functions, code sizes at Lambda's default quotas (250 MB unzipped, 50 MB
+  zipped, 75 GB in all: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); AccountUsage:
+  the region's functions and the code size of their latest versions.
+
+Service Quotas (https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/): moto 5.2.1 knows the quotas of
+VPC only. Here API Gateway's "New connections per second per account (across all WebSocket APIs) per Region"
+(L-9ED1E49A, default 500: apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html)
+answers GetServiceQuota (API_GetServiceQuota.html) per account and region, and RequestServiceQuotaIncrease
+(API_RequestServiceQuotaIncrease.html) sets it. AWS reviews such a request and may take days; the emulator answers
+Status APPROVED and applies the value at once, so that a test can set a quota as an account would have it.
+
 @connections (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html):
 POST / GET / DELETE https://{api-id}.execute-api.{region}.amazonaws.com/{stage}/@connections/{connection_id}.
 With an endpoint override the host is the emulator's, so the API is known from the path only: POST
@@ -63,6 +77,7 @@ order.
 import base64
 import io
 import json
+import os
 import random
 import re
 import string
@@ -77,6 +92,11 @@ from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
 from moto.cloudwatch.models import MetricDatum, Statistics
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.awslambda.models import lambda_backends
+from moto.iam.models import get_account_id_from
+from moto.servicequotas.exceptions import NoSuchResource
+from moto.servicequotas.models import ServiceQuotasBackend
+from moto.servicequotas.responses import ServiceQuotasResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 
@@ -407,6 +427,49 @@ def _cloudwatch_cbor(app, environ, start_response, operation: str):
     start_response(status, [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
                             ("Content-Length", str(len(out)))])
     return [out]
+# ---- Service Quotas: API Gateway's new-connections quota
+
+_APIGATEWAY_QUOTAS = {"L-9ED1E49A": ("New connections per second per account (across all WebSocket APIs) per Region",
+                                     500.0)}
+_moto_get_service_quota = ServiceQuotasBackend.get_service_quota
+
+
+def _quota(self: ServiceQuotasBackend, quota_code: str) -> dict[str, Any]:
+    if quota_code not in _APIGATEWAY_QUOTAS:
+        raise NoSuchResource
+    name, default = _APIGATEWAY_QUOTAS[quota_code]
+    applied = getattr(self, "wsctl_applied", {})
+    return {"ServiceCode": "apigateway", "ServiceName": "Amazon API Gateway", "QuotaCode": quota_code,
+            "QuotaName": name, "QuotaArn": f"arn:aws:servicequotas:{self.region_name}:{self.account_id}:apigateway/"
+            f"{quota_code}", "Value": applied.get(quota_code, default), "Unit": "None", "Adjustable": True,
+            "GlobalQuota": False}
+
+
+def _get_service_quota(self: ServiceQuotasBackend, service_code: str, quota_code: str) -> dict[str, Any]:
+    if service_code == "apigateway":
+        return _quota(self, quota_code)
+    return _moto_get_service_quota(self, service_code, quota_code)
+
+
+def _request_service_quota_increase(self: ServiceQuotasResponse) -> str:
+    params = json.loads(self.body)
+    if params.get("ServiceCode") != "apigateway":
+        raise NoSuchResource
+    quota = _quota(self.backend, str(params.get("QuotaCode")))
+    value = float(params["DesiredValue"])
+    if not hasattr(self.backend, "wsctl_applied"):
+        self.backend.wsctl_applied = {}
+    self.backend.wsctl_applied[quota["QuotaCode"]] = value
+    now = datetime.now(timezone.utc).timestamp()
+    return json.dumps({"RequestedQuota": {
+        "Id": "".join(random.choices(string.ascii_lowercase + string.digits, k=32)), "ServiceCode": "apigateway",
+        "ServiceName": quota["ServiceName"], "QuotaCode": quota["QuotaCode"], "QuotaName": quota["QuotaName"],
+        "DesiredValue": value, "Status": "APPROVED", "Created": now, "LastUpdated": now, "QuotaArn": quota["QuotaArn"],
+        "GlobalQuota": False, "Unit": "None", "QuotaRequestedAtLevel": "ACCOUNT"}})
+
+
+ServiceQuotasBackend.get_service_quota = _get_service_quota
+ServiceQuotasResponse.request_service_quota_increase = _request_service_quota_increase
 
 
 # ---- @connections under the stage path, and the tests' side door
@@ -473,6 +536,19 @@ def _side_door(environ, start_response, connection_id: str):
     return _respond(start_response, "200 OK", {"connected": connection is not None, "messages": messages})
 
 
+_ACCOUNT_SETTINGS = re.compile(r"^/2016-08-19/account-settings/?$")
+
+
+def _account_settings(start_response, access_key: str, region: str):
+    functions = list(lambda_backends[get_account_id_from(access_key)][region].list_functions())
+    limit = int(os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA") or 1000)
+    reserved = sum(int(f.reserved_concurrency) for f in functions if f.reserved_concurrency)
+    return _respond(start_response, "200 OK", {
+        "AccountLimit": {"CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800, "ConcurrentExecutions": limit,
+                         "TotalCodeSize": 80530636800, "UnreservedConcurrentExecutions": limit - reserved},
+        "AccountUsage": {"FunctionCount": len(functions), "TotalCodeSize": sum(f.code_size or 0 for f in functions)}})
+
+
 class WsctlApplication:
     """moto's own application, with @connections under a stage path and the tests' side door in front of it."""
 
@@ -491,6 +567,9 @@ class WsctlApplication:
         scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if at_connections and scope and scope.group("service") == "execute-api":
             return _at_connections(environ, start_response, scope.group("region"), at_connections.group("id"))
+        if (scope and scope.group("service") == "lambda" and environ["REQUEST_METHOD"] == "GET"
+                and _ACCOUNT_SETTINGS.match(path)):
+            return _account_settings(start_response, scope.group("key"), scope.group("region"))
         return self.moto(environ, start_response)
 
 

@@ -1,6 +1,7 @@
 package dev.wsctl.aws;
 
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.services.apigateway.ApiGatewayClient;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
@@ -34,6 +35,11 @@ public interface AwsClients extends AutoCloseable {
 
     /** The stack's metrics ({@code wsctl stats}). */
     CloudWatchClient cloudWatch();
+    /** API Gateway's first API, for what it keeps per account and region (GetAccount: the account throttle). */
+    ApiGatewayClient apiGatewayAccount();
+
+    /** Service Quotas, for the quotas {@code wsctl doctor} reads. */
+    ServiceQuotas serviceQuotas();
 
     @Override
     void close();

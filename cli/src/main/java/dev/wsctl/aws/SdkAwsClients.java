@@ -19,6 +19,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
 import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
 import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
+import software.amazon.awssdk.services.apigateway.ApiGatewayClient;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
@@ -35,6 +36,9 @@ import software.amazon.awssdk.services.sts.StsClient;
  * to us-east-1 unless an endpoint is given.
  */
 public final class SdkAwsClients implements AwsClients {
+    /** API Gateway's first API in {@code AWS_ENDPOINT_URL_<SERVICE>} (https://docs.aws.amazon.com/sdkref/latest/guide/ss-endpoints-table.html). */
+    private static final String API_GATEWAY = "API_GATEWAY";
+
     private final Region region;
     private final SdkHttpClient http = ApacheHttpClient.create();
     /** Shut down without Netty's two-second quiet period, which every command would otherwise wait out on exit. */
@@ -52,6 +56,8 @@ public final class SdkAwsClients implements AwsClients {
     private S3Client s3;
     private CloudFormationClient cloudFormation;
     private CloudWatchClient cloudWatch;
+    private ApiGatewayClient apiGatewayAccount;
+    private ServiceQuotas serviceQuotas;
 
     /**
      * @param region   {@code --region} or the config's; empty: the SDK's region chain (AWS_REGION, the profile)
@@ -177,9 +183,28 @@ public final class SdkAwsClients implements AwsClients {
     }
 
     @Override
+    public synchronized ApiGatewayClient apiGatewayAccount() {
+        return apiGatewayAccount == null
+                ? apiGatewayAccount = build(ApiGatewayClient.builder().httpClient(http), API_GATEWAY)
+                : apiGatewayAccount;
+    }
+
+    @Override
+    public synchronized ServiceQuotas serviceQuotas() {
+        return serviceQuotas == null
+                ? serviceQuotas = new ServiceQuotas(
+                        http,
+                        credentials,
+                        region,
+                        endpoints.configured(ServiceQuotas.ENDPOINT_ID).orElseGet(() -> ServiceQuotas.endpoint(region)))
+                : serviceQuotas;
+    }
+
+    @Override
     public synchronized void close() {
-        for (AutoCloseable c :
-                new AutoCloseable[] {sts, iam, lambda, apiGateway, dynamoDb, s3, cloudFormation, cloudWatch}) {
+        for (AutoCloseable c : new AutoCloseable[] {
+            sts, iam, lambda, apiGateway, dynamoDb, s3, cloudFormation, cloudWatch, apiGatewayAccount
+        }) {
             if (c != null) {
                 try {
                     c.close();

@@ -20,6 +20,7 @@ import software.amazon.awssdk.core.exception.SdkException;
             InitCommand.class,
             DeployCommand.class,
             StatusCommand.class,
+            DoctorCommand.class,
             DestroyCommand.class,
             TemplateCommand.class,
             LocalCommand.class,

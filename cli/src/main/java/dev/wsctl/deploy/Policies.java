@@ -15,8 +15,16 @@ import java.util.Map;
  * The IAM policy documents in {@code templates/policies/}: one per function, scoped to this stack's
  * table, index, API, log group and fan-out worker, plus the logging statements every function gets.
  */
-final class Policies {
+public final class Policies {
     private Policies() {}
+
+    /**
+     * A policy document of {@code templates/policies/} ({@code deploy}, {@code operator}, a function's), placeholders
+     * filled in: what {@code wsctl doctor} asks IAM about.
+     */
+    public static JsonNode document(String name, Map<String, String> values) {
+        return read(name + ".json", values);
+    }
 
     /** The trust policy that lets Lambda assume a function's role. */
     static JsonNode assumeRole() {

@@ -84,6 +84,14 @@ class CloudFormationDeployTest {
                 return real.credentials();
             }
 
+            public software.amazon.awssdk.services.apigateway.ApiGatewayClient apiGatewayAccount() {
+                return real.apiGatewayAccount();
+            }
+
+            public dev.wsctl.aws.ServiceQuotas serviceQuotas() {
+                return real.serviceQuotas();
+            }
+
             public software.amazon.awssdk.services.sts.StsClient sts() {
                 return real.sts();
             }

@@ -1,0 +1,79 @@
+package dev.wsctl.doctor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wsctl.config.StackConfig;
+import dev.wsctl.deploy.Policies;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.iam.model.ContextEntry;
+import software.amazon.awssdk.services.iam.model.ContextKeyTypeEnum;
+
+/**
+ * What deploy, status, destroy and the operations need, read from the one place that says it: the policies
+ * {@code templates/policies/deploy.json} and {@code operator.json}, placeholders filled in for this stack. Each
+ * statement is simulated as it is written: its actions on its resources (wildcards included), with the values its
+ * {@code StringEquals} conditions ask for as the simulation's context.
+ */
+final class RequiredActions {
+    static final List<String> POLICIES = List.of("deploy", "operator");
+
+    /** One statement of one policy. */
+    record Statement(String policy, List<String> actions, List<String> resources, List<ContextEntry> context) {}
+
+    private RequiredActions() {}
+
+    /** @param apiId the deployed API's id; empty before a deploy (then any API: {@code *}) */
+    static List<Statement> of(
+            StackConfig config, String partition, String region, String account, Optional<String> apiId) {
+        String tableArn = "arn:" + partition + ":dynamodb:" + region + ":" + account + ":table/";
+        Map<String, String> values = Map.of(
+                "partition",
+                partition,
+                "region",
+                region,
+                "account",
+                account,
+                "app",
+                config.app(),
+                "stage",
+                config.stage(),
+                "apiId",
+                apiId.orElse("*"),
+                "tableArn",
+                tableArn + config.tableName(),
+                "historyTableArn",
+                tableArn + config.historyTableName());
+        List<Statement> statements = new ArrayList<>();
+        for (String policy : POLICIES) {
+            for (JsonNode s : Policies.document(policy, values).get("Statement")) {
+                List<ContextEntry> context = new ArrayList<>();
+                s.path("Condition")
+                        .path("StringEquals")
+                        .fields()
+                        .forEachRemaining(e -> context.add(ContextEntry.builder()
+                                .contextKeyName(e.getKey())
+                                .contextKeyType(ContextKeyTypeEnum.STRING)
+                                .contextKeyValues(e.getValue().asText())
+                                .build()));
+                statements.add(new Statement(
+                        policy + ".json " + s.path("Sid").asText(),
+                        values(s.get("Action")),
+                        values(s.get("Resource")),
+                        context));
+            }
+        }
+        return statements;
+    }
+
+    private static List<String> values(JsonNode node) {
+        List<String> values = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(n -> values.add(n.asText()));
+        } else {
+            values.add(node.asText());
+        }
+        return values;
+    }
+}
