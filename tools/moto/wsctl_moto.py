@@ -32,6 +32,13 @@ Lambda (https://docs.aws.amazon.com/lambda/latest/api/):
   API_UpdateFunctionEventInvokeConfig.html). The qualifier is still ignored, as moto does: one configuration
   per function.
 
+DynamoDB (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/):
+- UpdateTable with StreamSpecification StreamEnabled true on a table whose stream was turned off: moto 5.2.1
+  refuses it ("Cannot enable stream") because the table keeps its last stream's label. On AWS a table without an
+  enabled stream may get one again, a new stream with a new label and ARN (API_UpdateTable.html,
+  API_StreamSpecification.html; only enabling a stream on a table that has an enabled stream is refused). Here it is
+  refused only then.
+
 @connections (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html):
 POST / GET / DELETE https://{api-id}.execute-api.{region}.amazonaws.com/{stage}/@connections/{connection_id}.
 With an endpoint override the host is the emulator's, so the API is known from the path only: POST
@@ -60,6 +67,8 @@ from moto.apigatewayv2.models import Api, Stage
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.exceptions import StreamAlreadyEnabledException
+from moto.dynamodb.models import DynamoDBBackend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 
@@ -297,6 +306,19 @@ LambdaBackend.update_function_event_invoke_config = _update_event_invoke_config
 LambdaFunction.__init__ = _function_init
 LambdaFunction.update_configuration = _update_configuration
 LambdaFunction.get_configuration = _get_configuration
+
+
+# ---- DynamoDB: a stream turned on again after it was turned off
+
+
+def _update_table_streams(self: DynamoDBBackend, table: Any, stream_specification: dict[str, Any]) -> None:
+    enabling = stream_specification.get("StreamEnabled") or stream_specification.get("StreamViewType")
+    if enabling and (table.stream_specification or {}).get("StreamEnabled"):
+        raise StreamAlreadyEnabledException
+    table.set_stream_specification(stream_specification)
+
+
+DynamoDBBackend.update_table_streams = _update_table_streams
 
 
 # ---- @connections under the stage path, and the tests' side door
