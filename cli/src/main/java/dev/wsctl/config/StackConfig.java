@@ -428,6 +428,11 @@ public record StackConfig(
         return HistoryTable.name(app, stage);
     }
 
+    /** The webhooks' dead-letter queue, {@code {app}-{stage}-webhooks-failed}: deployed with {@code webhooks.url}. */
+    public String webhooksQueueName() {
+        return functionName("webhooks") + "-failed";
+    }
+
     /** The user's tags plus {@code wsctl:app} and {@code wsctl:stage}: what every resource carries. */
     public Map<String, String> allTags() {
         Map<String, String> all = new TreeMap<>(tags);

@@ -197,7 +197,7 @@ public final class Stack {
         resources.add(new TableResource(aws.dynamoDb(), TableResource.CONNECTIONS, config.tableName(), tags, webhooks));
         resources.add(new TableResource(aws.dynamoDb(), TableResource.HISTORY, config.historyTableName(), tags));
         resources.add(new ApiResource(aws.apiGateway(), config.prefix(), tags));
-        resources.add(Absent.unless(webhooks, new QueueResource(aws.sqs(), webhooksQueueName(config), tags)));
+        resources.add(Absent.unless(webhooks, new QueueResource(aws.sqs(), config.webhooksQueueName(), tags)));
         for (String fn : StackConfig.FUNCTIONS) {
             resources.add(Absent.unless(
                     deployed.contains(fn),
@@ -282,11 +282,6 @@ public final class Stack {
                 environment,
                 secret,
                 tags);
-    }
-
-    /** The dead-letter queue of the webhooks, {@code {app}-{stage}-webhooks-failed}. */
-    public static String webhooksQueueName(StackConfig config) {
-        return config.functionName(WEBHOOKS) + "-failed";
     }
 
     /**

@@ -71,7 +71,11 @@ class WebhooksTemplateTest {
 
         JsonNode policy = t.at("/Resources/WebhooksRole/Properties/Policies/0/PolicyDocument/Statement");
         assertThat(policy.toString())
-                .contains("dynamodb:GetRecords", "sqs:SendMessage", "[\"WebhooksFailedQueue\",\"Arn\"]", "${ConnectionsTable.Arn}/stream/*");
+                .contains(
+                        "dynamodb:GetRecords",
+                        "sqs:SendMessage",
+                        "[\"WebhooksFailedQueue\",\"Arn\"]",
+                        "${ConnectionsTable.Arn}/stream/*");
 
         JsonNode mapping = t.at("/Resources/WebhooksEventSource");
         assertThat(mapping.path("Type").asText()).isEqualTo("AWS::Lambda::EventSourceMapping");
