@@ -103,6 +103,11 @@ public final class WebhookDelivery {
         return new Outcome(delivered, deadLettered, attempts, last, first);
     }
 
+    /** The same delivery, with its given-up bodies going to {@code deadLetters}. */
+    public WebhookDelivery withDeadLetters(DeadLetters deadLetters) {
+        return new WebhookDelivery(sender, secret, retry, deadLetters, clock, sleeper);
+    }
+
     /** One signed post, no retry: {@code wsctl webhooks test} and {@code redrive}. */
     public WebhookSender.Attempt post(byte[] body) {
         return sender.post(body, WebhookBody.signature(secret, body));
