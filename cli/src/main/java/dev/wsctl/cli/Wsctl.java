@@ -29,6 +29,7 @@ import software.amazon.awssdk.core.exception.SdkException;
             SmokeCommand.class,
             ConnectionsCommand.class,
             ChannelsCommand.class,
+            WebhooksCommand.class,
             TokenCommand.class,
             CompletionCommand.class,
             BenchWorkerCommand.class,

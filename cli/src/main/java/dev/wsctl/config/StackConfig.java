@@ -289,8 +289,7 @@ public record StackConfig(
      */
     public record Webhooks(Optional<URI> url, List<String> events) {
         /** Every event a stack can post. */
-        public static final List<String> EVENTS = List.of(
-                "channel_occupied", "channel_vacated", "member_added", "member_removed", "connected", "disconnected");
+        public static final List<String> EVENTS = dev.wsctl.webhooks.WebhookEvent.NAMES;
 
         public Webhooks {
             Objects.requireNonNull(url, "url");

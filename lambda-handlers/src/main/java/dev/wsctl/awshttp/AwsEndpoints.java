@@ -120,6 +120,11 @@ public final class AwsEndpoints {
         return configured(LAMBDA).orElseGet(() -> regional("lambda", region));
     }
 
+    /** SQS's endpoint: the configured one, else {@code https://sqs.{region}.{dnsSuffix}}. */
+    public URI sqs(Region region) {
+        return configured(SQS).orElseGet(() -> regional("sqs", region));
+    }
+
     /** A stage's {@code @connections} base: the configured endpoint followed by {@code /{stage}}, else AWS's. */
     public URI connections(String apiId, Region region, String stage) {
         return configured(CONNECTIONS)
