@@ -51,7 +51,7 @@ public final class WebhooksCommand implements Runnable {
                 spec.commandLine(), "Missing subcommand: secret, test, failed or redrive.");
     }
 
-    /** Where the target stack keeps its secret and failed bodies. */
+    /** Where the target stack keeps its secret and failed bodies; closed by the caller. */
     static WebhookTarget target(Context context, RunningStackOptions options) {
         if (options.local) {
             return new LocalWebhookTarget(options.stateDir.path());
@@ -61,8 +61,7 @@ public final class WebhooksCommand implements Runnable {
 
     /** The deployed stack's secret (its webhooks function) and dead-letter queue. */
     static WebhookTarget deployed(Context context, RunningStackOptions options) {
-        throw new CliException(
-                ExitCode.FAILED, "wsctl webhooks reaches only the local stack in this build; pass --local.");
+        return DeployedWebhookTarget.open(context, options);
     }
 
     /** The stack's webhook URL, from the config: the one its events go to. */
@@ -117,7 +116,9 @@ public final class WebhooksCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            out.println(target(context, target).secret());
+            try (WebhookTarget stack = target(context, target)) {
+                out.println(stack.secret());
+            }
             out.flush();
             return ExitCode.OK;
         }
@@ -153,7 +154,10 @@ public final class WebhooksCommand implements Runnable {
         @Override
         public Integer call() {
             URI url = url(context, target);
-            String secret = target(context, target).secret();
+            String secret;
+            try (WebhookTarget stack = target(context, target)) {
+                secret = stack.secret();
+            }
             PrintWriter out = spec.commandLine().getOut();
             WebhookDelivery delivery = delivery(url, secret, tls);
             byte[] body = delivery.body(List.of(WebhookEvent.occupied("wsctl-test")));
@@ -201,7 +205,10 @@ public final class WebhooksCommand implements Runnable {
 
         @Override
         public Integer call() {
-            List<WebhookTarget.FailedWebhook> failed = target(context, target).failed();
+            List<WebhookTarget.FailedWebhook> failed;
+            try (WebhookTarget stack = target(context, target)) {
+                failed = stack.failed();
+            }
             PrintWriter out = spec.commandLine().getOut();
             if (target.output().format() == OutputOptions.Format.TABLE) {
                 out.printf(
@@ -286,7 +293,12 @@ public final class WebhooksCommand implements Runnable {
         @Override
         public Integer call() {
             URI url = url(context, target);
-            WebhookTarget stack = target(context, target);
+            try (WebhookTarget stack = target(context, target)) {
+                return redrive(url, stack);
+            }
+        }
+
+        private int redrive(URI url, WebhookTarget stack) {
             List<WebhookTarget.FailedWebhook> failed = stack.failed();
             WebhookDelivery delivery = delivery(url, stack.secret(), tls);
             PrintWriter err = spec.commandLine().getErr();

@@ -2,6 +2,7 @@ package dev.wsctl.ops;
 
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.config.StackConfig;
+import dev.wsctl.webhooks.WebhookSettings;
 import java.util.Optional;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
@@ -19,7 +20,7 @@ import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
  */
 public record FunctionSecret(String function, String variable) {
     public static final FunctionSecret AUTHORIZER = new FunctionSecret("authorize", AuthSettings.ENV_SECRET);
-    public static final FunctionSecret WEBHOOKS = new FunctionSecret("webhooks", "WSCTL_WEBHOOK_SECRET");
+    public static final FunctionSecret WEBHOOKS = new FunctionSecret("webhooks", WebhookSettings.ENV_SECRET);
 
     /** What the stack has. */
     public enum Found {

@@ -128,6 +128,12 @@ class TemplateLintTest {
                         "${tableArn}",
                         "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-prod-connections")
                 .replace(
+                        "${webhooksQueueArn}",
+                        "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:chat-prod-webhooks-failed")
+                .replace(
+                        "${webhooksFunctionArn}",
+                        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:chat-prod-webhooks")
+                .replace(
                         "${historyTableArn}",
                         "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-prod-history");
         assertThat(text).as("operator.json's placeholders").doesNotContainPattern("\\$\\{[a-z]");
