@@ -45,6 +45,12 @@ VPC only. Here API Gateway's "New connections per second per account (across all
 answers GetServiceQuota (API_GetServiceQuota.html) per account and region, and RequestServiceQuotaIncrease
 (API_RequestServiceQuotaIncrease.html) sets it. AWS reviews such a request and may take days; the emulator answers
 Status APPROVED and applies the value at once, so that a test can set a quota as an account would have it.
+DynamoDB (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/):
+- UpdateTable with StreamSpecification StreamEnabled true on a table whose stream was turned off: moto 5.2.1
+  refuses it ("Cannot enable stream") because the table keeps its last stream's label. On AWS a table without an
+  enabled stream may get one again, a new stream with a new label and ARN (API_UpdateTable.html,
+  API_StreamSpecification.html; only enabling a stream on a table that has an enabled stream is refused). Here it is
+  refused only then.
 
 @connections (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html):
 POST / GET / DELETE https://{api-id}.execute-api.{region}.amazonaws.com/{stage}/@connections/{connection_id}.
@@ -97,6 +103,8 @@ from moto.iam.models import get_account_id_from
 from moto.servicequotas.exceptions import NoSuchResource
 from moto.servicequotas.models import ServiceQuotasBackend
 from moto.servicequotas.responses import ServiceQuotasResponse
+from moto.dynamodb.exceptions import StreamAlreadyEnabledException
+from moto.dynamodb.models import DynamoDBBackend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 
@@ -470,6 +478,17 @@ def _request_service_quota_increase(self: ServiceQuotasResponse) -> str:
 
 ServiceQuotasBackend.get_service_quota = _get_service_quota
 ServiceQuotasResponse.request_service_quota_increase = _request_service_quota_increase
+# ---- DynamoDB: a stream turned on again after it was turned off
+
+
+def _update_table_streams(self: DynamoDBBackend, table: Any, stream_specification: dict[str, Any]) -> None:
+    enabling = stream_specification.get("StreamEnabled") or stream_specification.get("StreamViewType")
+    if enabling and (table.stream_specification or {}).get("StreamEnabled"):
+        raise StreamAlreadyEnabledException
+    table.set_stream_specification(stream_specification)
+
+
+DynamoDBBackend.update_table_streams = _update_table_streams
 
 
 # ---- @connections under the stage path, and the tests' side door

@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /** The SDK clients of one command run, all for one account and region. */
@@ -40,6 +41,8 @@ public interface AwsClients extends AutoCloseable {
 
     /** Service Quotas, for the quotas {@code wsctl doctor} reads. */
     ServiceQuotas serviceQuotas();
+    /** The webhooks' dead-letter queue. */
+    SqsClient sqs();
 
     @Override
     void close();

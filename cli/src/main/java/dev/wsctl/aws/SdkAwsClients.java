@@ -27,6 +27,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
@@ -58,6 +59,7 @@ public final class SdkAwsClients implements AwsClients {
     private CloudWatchClient cloudWatch;
     private ApiGatewayClient apiGatewayAccount;
     private ServiceQuotas serviceQuotas;
+    private SqsClient sqs;
 
     /**
      * @param region   {@code --region} or the config's; empty: the SDK's region chain (AWS_REGION, the profile)
@@ -201,9 +203,14 @@ public final class SdkAwsClients implements AwsClients {
     }
 
     @Override
+    public synchronized SqsClient sqs() {
+        return sqs == null ? sqs = build(SqsClient.builder().httpClient(http), AwsEndpoints.SQS) : sqs;
+    }
+
+    @Override
     public synchronized void close() {
         for (AutoCloseable c : new AutoCloseable[] {
-            sts, iam, lambda, apiGateway, dynamoDb, s3, cloudFormation, cloudWatch, apiGatewayAccount
+            sts, iam, lambda, apiGateway, dynamoDb, s3, cloudFormation, cloudWatch, apiGatewayAccount, sqs
         }) {
             if (c != null) {
                 try {

@@ -9,6 +9,7 @@ import dev.wsctl.local.Limits;
 import dev.wsctl.local.LocalStack;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.protocol.Settings;
+import dev.wsctl.webhooks.RetryPolicy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -376,7 +377,24 @@ public final class LocalCommand implements Callable<Integer> {
                 JsonLog.discard(),
                 new Settings.Sharding(fanout.shardSize(), fanout.maxRate(), fanout.burst(), Optional.empty()),
                 new Settings.History(history.channels(), history.size(), history.ttl(), Optional.empty()),
-                stack.app());
+                stack.app(),
+                webhooks(stack.webhooks()));
+    }
+
+    /**
+     * The stack's lifecycle webhooks, with the state directory's webhook secret (created at the first start that
+     * needs it); off, and nothing of them built, without {@code webhooks.url}.
+     */
+    private LocalStack.Webhooks webhooks(StackConfig.Webhooks webhooks) {
+        if (!webhooks.enabled()) {
+            return LocalStack.Webhooks.off();
+        }
+        return new LocalStack.Webhooks(
+                webhooks.url(),
+                webhooks.events(),
+                LocalSecret.webhookSecret(state.path()),
+                RetryPolicy.of(RetryPolicy.MIN_WINDOW),
+                null);
     }
 
     /** wsctl.yaml (or --config), the WSCTL_* environment and the flags above, validated as deploy validates them. */

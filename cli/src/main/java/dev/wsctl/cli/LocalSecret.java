@@ -10,63 +10,90 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
- * The HS256 secret of the local stack with {@code auth.mode: jwt}: {@code <state dir>/auth-secret}, base64url on
- * one line, readable by its owner only. {@code wsctl local} creates it once and keeps it, so tokens stay valid
- * across restarts; {@code wsctl token --local} and {@code wsctl smoke --local} sign with it.
+ * The local stack's secrets, each a file in the state directory, one line, readable by its owner only, created once
+ * and kept: {@code auth-secret}, the HS256 secret with {@code auth.mode: jwt} (base64url), so tokens stay valid across
+ * restarts ({@code wsctl token --local} and {@code wsctl smoke --local} sign with it); {@code webhook-secret}, the
+ * key lifecycle webhooks are signed with (32 random bytes, hex), which {@code wsctl webhooks secret --local} prints.
  */
 public final class LocalSecret {
     static final String FILE = "auth-secret";
+    static final String WEBHOOK_FILE = "webhook-secret";
 
     private LocalSecret() {}
 
     /** The secret in {@code stateDir}, created (with the directory) when there is none yet. */
     public static byte[] loadOrCreate(Path stateDir) {
-        Optional<byte[]> existing = load(stateDir);
+        return decode(
+                stateDir,
+                loadOrCreate(stateDir, FILE, "auth secret", () -> AuthSettings.encodeSecret(AuthSettings.newSecret())));
+    }
+
+    /** The secret in {@code stateDir}; empty when there is none (a stack without jwt auth never made one). */
+    public static Optional<byte[]> load(Path stateDir) {
+        return load(stateDir, FILE, "auth secret").map(text -> decode(stateDir, text));
+    }
+
+    /** The webhook secret in {@code stateDir}, created (with the directory) when there is none yet. */
+    public static String webhookSecret(Path stateDir) {
+        return loadOrCreate(stateDir, WEBHOOK_FILE, "webhook secret", () -> {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            return HexFormat.of().formatHex(key);
+        });
+    }
+
+    /** The text of {@code name} in {@code stateDir}, created (with the directory) from {@code make} when absent. */
+    private static String loadOrCreate(Path stateDir, String name, String what, Supplier<String> make) {
+        Optional<String> existing = load(stateDir, name, what);
         if (existing.isPresent()) {
             return existing.get();
         }
-        Path file = file(stateDir);
+        Path file = stateDir.resolve(name);
         try {
             Files.createDirectories(stateDir);
-            Path draft = Files.createTempFile(stateDir, "." + FILE + "-", ".tmp", ownerOnly(stateDir));
+            Path draft = Files.createTempFile(stateDir, "." + name + "-", ".tmp", ownerOnly(stateDir));
             try {
-                Files.writeString(
-                        draft, AuthSettings.encodeSecret(AuthSettings.newSecret()) + "\n", StandardCharsets.UTF_8);
+                Files.writeString(draft, make.get() + "\n", StandardCharsets.UTF_8);
                 publish(draft, file);
             } finally {
                 Files.deleteIfExists(draft);
             }
         } catch (IOException e) {
             throw new CliException(
-                    ExitCode.FAILED, "Could not create the local auth secret " + file + ": " + e.getMessage(), e);
+                    ExitCode.FAILED, "Could not create the local " + what + " " + file + ": " + e.getMessage(), e);
         }
         // whoever won a race to create it, everyone signs with what is on disk
-        return load(stateDir)
+        return load(stateDir, name, what)
                 .orElseThrow(() -> new CliException(
-                        ExitCode.FAILED, "The local auth secret " + file + " vanished right after it was created."));
+                        ExitCode.FAILED, "The local " + what + " " + file + " vanished right after it was created."));
     }
 
-    /** The secret in {@code stateDir}; empty when there is none (a stack without jwt auth never made one). */
-    public static Optional<byte[]> load(Path stateDir) {
-        Path file = file(stateDir);
-        String text;
+    /** The text of {@code name} in {@code stateDir}, stripped; empty when there is no such file. */
+    private static Optional<String> load(Path stateDir, String name, String what) {
+        Path file = stateDir.resolve(name);
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return Optional.of(Files.readString(file, StandardCharsets.UTF_8).strip());
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
             throw new CliException(
-                    ExitCode.FAILED, "Could not read the local auth secret " + file + ": " + e.getMessage(), e);
+                    ExitCode.FAILED, "Could not read the local " + what + " " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static byte[] decode(Path stateDir, String text) {
         try {
-            return Optional.of(AuthSettings.decodeSecret(text.strip()));
+            return AuthSettings.decodeSecret(text);
         } catch (IllegalArgumentException e) {
             throw new CliException(
                     ExitCode.FAILED,
-                    "The local auth secret " + file + " is corrupt (" + e.getMessage()
+                    "The local auth secret " + file(stateDir) + " is corrupt (" + e.getMessage()
                             + "); delete it and restart `wsctl local` to create a new one (tokens signed with the old one stop working).");
         }
     }

@@ -10,7 +10,7 @@ import dev.wsctl.connections.ConnectionsApi;
 import dev.wsctl.deploy.DeployedApi;
 import dev.wsctl.local.SqliteConnectionStore;
 import dev.wsctl.local.SqliteHistoryStore;
-import dev.wsctl.ops.AuthorizerSecret;
+import dev.wsctl.ops.FunctionSecret;
 import dev.wsctl.ops.Target;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.store.ConnectionStore;
@@ -192,10 +192,10 @@ public final class RunningStackOptions {
                             + "): `wsctl local` creates it when wsctl.yaml sets auth.mode: jwt.");
         }
         StackConfig config = stack.stack.load(context.env(), stack.aws);
-        AuthorizerSecret.Lookup lookup;
+        FunctionSecret.Lookup lookup;
         try (AwsClients aws = context.aws().connect(stack.aws, config, context.env())) {
-            lookup = AuthorizerSecret.read(aws.lambda(), config);
-            if (lookup.found() == AuthorizerSecret.Found.NOT_DEPLOYED) {
+            lookup = FunctionSecret.AUTHORIZER.read(aws.lambda(), config);
+            if (lookup.found() == FunctionSecret.Found.NOT_DEPLOYED) {
                 throw notDeployed(config, aws);
             }
         } catch (AwsSetupException e) {
@@ -204,11 +204,13 @@ public final class RunningStackOptions {
             throw new CliException(
                     ExitCode.FAILED,
                     AwsErrors.explain(
-                            "read the configuration of function " + config.functionName(AuthorizerSecret.FUNCTION), e),
+                            "read the configuration of function "
+                                    + config.functionName(FunctionSecret.AUTHORIZER.function()),
+                            e),
                     e);
         }
         if (lookup.secret().isEmpty()) {
-            String why = lookup.found() == AuthorizerSecret.Found.NO_FUNCTION
+            String why = lookup.found() == FunctionSecret.Found.NO_FUNCTION
                     ? "there is no function " + lookup.functionName()
                     : "function " + lookup.functionName() + " has no " + AuthSettings.ENV_SECRET;
             return new SigningSecret(

@@ -31,6 +31,7 @@ import software.amazon.awssdk.core.exception.SdkException;
             ConnectionsCommand.class,
             ChannelsCommand.class,
             StatsCommand.class,
+            WebhooksCommand.class,
             TokenCommand.class,
             CompletionCommand.class,
             BenchWorkerCommand.class,

@@ -290,8 +290,7 @@ public record StackConfig(
      */
     public record Webhooks(Optional<URI> url, List<String> events) {
         /** Every event a stack can post. */
-        public static final List<String> EVENTS = List.of(
-                "channel_occupied", "channel_vacated", "member_added", "member_removed", "connected", "disconnected");
+        public static final List<String> EVENTS = dev.wsctl.webhooks.WebhookEvent.NAMES;
 
         public Webhooks {
             Objects.requireNonNull(url, "url");
@@ -427,6 +426,11 @@ public record StackConfig(
      */
     public String historyTableName() {
         return HistoryTable.name(app, stage);
+    }
+
+    /** The webhooks' dead-letter queue, {@code {app}-{stage}-webhooks-failed}: deployed with {@code webhooks.url}. */
+    public String webhooksQueueName() {
+        return functionName("webhooks") + "-failed";
     }
 
     /** The user's tags plus {@code wsctl:app} and {@code wsctl:stage}: what every resource carries. */

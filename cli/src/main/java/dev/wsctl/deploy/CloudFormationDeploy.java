@@ -165,9 +165,13 @@ public final class CloudFormationDeploy {
         Optional<software.amazon.awssdk.services.cloudformation.model.Stack> existing = describe();
         existing.ifPresent(this::checkChangeable);
         boolean create = existing.isEmpty() || existing.get().stackStatus() == StackStatus.REVIEW_IN_PROGRESS;
-        boolean keepSecret = !create
-                && existing.get().parameters().stream()
-                        .anyMatch(p -> p.parameterKey().equals(Template.AUTH_SECRET));
+        // the secrets the stack has are kept (UsePreviousValue); one it does not have yet is generated
+        java.util.Set<String> kept = create
+                ? java.util.Set.of()
+                : existing.get().parameters().stream()
+                        .map(software.amazon.awssdk.services.cloudformation.model.Parameter::parameterKey)
+                        .collect(java.util.stream.Collectors.toSet());
+        boolean keepSecret = kept.contains(Template.AUTH_SECRET);
         String name = changeSetName.get();
         String key = codeKey();
         if (!dryRun) {
@@ -179,7 +183,7 @@ public final class CloudFormationDeploy {
                         .changeSetName(name)
                         .changeSetType(create ? ChangeSetType.CREATE : ChangeSetType.UPDATE)
                         .templateBody(body)
-                        .parameters(parameters(template, key, keepSecret))
+                        .parameters(parameters(template, key, kept))
                         .capabilities(Capability.CAPABILITY_NAMED_IAM)
                         .tags(config.allTags().entrySet().stream()
                                 .map(e -> Tag.builder()
@@ -260,7 +264,7 @@ public final class CloudFormationDeploy {
         }
     }
 
-    private List<Parameter> parameters(Template template, String key, boolean keepSecret) {
+    private List<Parameter> parameters(Template template, String key, java.util.Set<String> kept) {
         List<Parameter> parameters = new ArrayList<>(List.of(
                 Parameter.builder()
                         .parameterKey(Template.CODE_BUCKET)
@@ -272,9 +276,16 @@ public final class CloudFormationDeploy {
                         .build()));
         if (template.hasParameter(Template.AUTH_SECRET)) {
             Parameter.Builder secret = Parameter.builder().parameterKey(Template.AUTH_SECRET);
-            parameters.add((keepSecret
+            parameters.add((kept.contains(Template.AUTH_SECRET)
                             ? secret.usePreviousValue(true)
                             : secret.parameterValue(AuthSettings.encodeSecret(AuthSettings.newSecret())))
+                    .build());
+        }
+        if (template.hasParameter(Template.WEBHOOK_SECRET)) {
+            Parameter.Builder secret = Parameter.builder().parameterKey(Template.WEBHOOK_SECRET);
+            parameters.add((kept.contains(Template.WEBHOOK_SECRET)
+                            ? secret.usePreviousValue(true)
+                            : secret.parameterValue(Stack.newWebhookSecret()))
                     .build());
         }
         return parameters;

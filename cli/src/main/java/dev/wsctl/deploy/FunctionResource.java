@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.SdkBytes;
@@ -100,9 +99,20 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
             int memory,
             int timeout,
             boolean snapStart,
-            BiFunction<String, Optional<String>, Map<String, String>> environment,
+            Environment environment,
             Optional<Secret> secret,
             Map<String, String> tags) {}
+
+    /** A function's environment, from the stack's config and what deploy knows by the time it configures it. */
+    @FunctionalInterface
+    interface Environment {
+        /**
+         * @param callback the stage's {@code @connections} URL
+         * @param secret   the secret's value (the deployed one, kept, or a new one), for a function with a secret
+         * @param outputs  the outputs of the resources before it (the webhooks function's queue URL)
+         */
+        Map<String, String> of(String callback, Optional<String> secret, Outputs outputs);
+    }
 
     /**
      * A secret in a function's environment that deploy generates and then keeps.
@@ -153,7 +163,7 @@ public final class FunctionResource implements Resource<FunctionResource.State> 
                 spec.memory(),
                 spec.timeout(),
                 outputs.get("role." + spec.function() + ".arn"),
-                new TreeMap<>(spec.environment().apply(callback, spec.secret().map(this::secretToWrite))),
+                new TreeMap<>(spec.environment().of(callback, spec.secret().map(this::secretToWrite), outputs)),
                 LogFormat.JSON.toString(),
                 spec.snapStart(),
                 code.sha256(),

@@ -54,17 +54,18 @@ final class RoleResource implements Resource<RoleResource.State> {
                 Policies.assumeRole(),
                 Policies.forFunction(
                         function,
-                        Map.of(
-                                "partition", outputs.get("partition"),
-                                "region", outputs.get("region"),
-                                "account", outputs.get("account"),
-                                "function", name,
-                                "stage", stage,
-                                "tableArn", outputs.get("table.arn"),
-                                "historyTableArn", outputs.get("historyTable.arn"),
-                                "apiId", outputs.get("api.id"),
-                                "worker", worker,
-                                "alias", FunctionResource.ALIAS)),
+                        Map.ofEntries(
+                                Map.entry("partition", outputs.get("partition")),
+                                Map.entry("region", outputs.get("region")),
+                                Map.entry("account", outputs.get("account")),
+                                Map.entry("function", name),
+                                Map.entry("stage", stage),
+                                Map.entry("tableArn", outputs.get("table.arn")),
+                                Map.entry("historyTableArn", outputs.get("historyTable.arn")),
+                                Map.entry("apiId", outputs.get("api.id")),
+                                Map.entry("worker", worker),
+                                Map.entry("alias", FunctionResource.ALIAS),
+                                Map.entry("queueArn", outputs.get("webhooks.queue.arn")))),
                 tags);
     }
 

@@ -25,6 +25,8 @@ import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.StreamSpecification;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.model.Tag;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
@@ -34,6 +36,11 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveRequest;
  * One DynamoDB table of the stack, on demand, with TTL and tags, in the layout its store describes: the connection
  * table ({@link #CONNECTIONS}: key, {@code by-channel} index, TTL on {@code expiresAt}) or the history table
  * ({@link #HISTORY}: key channel and offset, TTL on {@code expiresAt}).
+ *
+ * <p>A table may have a stream ({@link #STREAM_VIEW}; the connection table's with webhooks, which the webhooks
+ * function reads). Turning it on or off is an UpdateTable; DynamoDB cannot change the view type of a stream in place
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_StreamSpecification.html), so another view
+ * type is turned off first. While it is on, the stream's ARN is published as {@code {output}.streamArn}.
  */
 final class TableResource implements Resource<TableResource.State> {
     /**
@@ -57,19 +64,35 @@ final class TableResource implements Resource<TableResource.State> {
             .maxAttempts(150)
             .build();
 
-    /** @param keys the key schema and index, as one comparable string; cannot change in place */
-    record State(String keys, boolean ttl, Map<String, String> tags) {}
+    /** The view type of a stream this stack reads: rows appearing and going, with their attributes. */
+    static final StreamViewType STREAM_VIEW = StreamViewType.NEW_AND_OLD_IMAGES;
+
+    /** What the state says of a table without a stream. */
+    static final String NO_STREAM = "off";
+
+    /**
+     * @param keys   the key schema and index, as one comparable string; cannot change in place
+     * @param stream the stream's view type, or {@link #NO_STREAM}
+     */
+    record State(String keys, boolean ttl, String stream, Map<String, String> tags) {}
 
     private final DynamoDbAsyncClient dynamo;
     private final Layout layout;
     private final String name;
     private final Map<String, String> tags;
+    private final boolean stream;
 
     TableResource(DynamoDbAsyncClient dynamo, Layout layout, String name, Map<String, String> tags) {
+        this(dynamo, layout, name, tags, false);
+    }
+
+    /** @param stream whether the table has a stream of {@link #STREAM_VIEW} */
+    TableResource(DynamoDbAsyncClient dynamo, Layout layout, String name, Map<String, String> tags, boolean stream) {
         this.dynamo = dynamo;
         this.layout = layout;
         this.name = name;
         this.tags = Map.copyOf(tags);
+        this.stream = stream;
     }
 
     @Override
@@ -87,6 +110,7 @@ final class TableResource implements Resource<TableResource.State> {
                                 .map(i -> index(i.indexName(), i.keySchema(), i.projection()))
                                 .toList()),
                 true,
+                stream ? STREAM_VIEW.toString() : NO_STREAM,
                 tags);
     }
 
@@ -101,6 +125,13 @@ final class TableResource implements Resource<TableResource.State> {
         var table = described.table();
         outputs.put(layout.output() + ".arn", table.tableArn());
         outputs.put(layout.output() + ".name", name);
+        String streamView = table.streamSpecification() != null
+                        && Boolean.TRUE.equals(table.streamSpecification().streamEnabled())
+                ? table.streamSpecification().streamViewTypeAsString()
+                : NO_STREAM;
+        if (!streamView.equals(NO_STREAM) && table.latestStreamArn() != null) {
+            outputs.put(layout.output() + ".streamArn", table.latestStreamArn());
+        }
         boolean ttlOn = ttlOn(
                 layout,
                 name,
@@ -115,6 +146,7 @@ final class TableResource implements Resource<TableResource.State> {
                                 .map(i -> index(i.indexName(), i.keySchema(), i.projection()))
                                 .toList()),
                 ttlOn,
+                streamView,
                 actualTags));
     }
 
@@ -126,6 +158,7 @@ final class TableResource implements Resource<TableResource.State> {
         }
         return new Diff()
                 .field("ttl", actual.ttl(), desired.ttl())
+                .field("stream", actual.stream(), desired.stream())
                 .tags(actual.tags(), desired.tags())
                 .changes();
     }
@@ -134,7 +167,27 @@ final class TableResource implements Resource<TableResource.State> {
     public void create(State desired, Outputs outputs) {
         createTable(dynamo, layout, name, tags);
         enableTtl(dynamo, layout, name);
+        if (!desired.stream().equals(NO_STREAM)) {
+            updateStream(true);
+        }
         actual(outputs);
+    }
+
+    /** Turns the stream on (with {@link #STREAM_VIEW}) or off, and waits until the table is ACTIVE again. */
+    private void updateStream(boolean on) {
+        join(dynamo.updateTable(r -> r.tableName(name)
+                .streamSpecification(
+                        on
+                                ? StreamSpecification.builder()
+                                        .streamEnabled(true)
+                                        .streamViewType(STREAM_VIEW)
+                                        .build()
+                                : StreamSpecification.builder()
+                                        .streamEnabled(false)
+                                        .build())));
+        join(dynamo.waiter()
+                .waitUntilTableExists(
+                        DescribeTableRequest.builder().tableName(name).build(), UNTIL_ACTIVE));
     }
 
     /**
@@ -188,6 +241,15 @@ final class TableResource implements Resource<TableResource.State> {
         if (Diff.names(changes, "ttl")) {
             enableTtl(dynamo, layout, name);
         }
+        if (Diff.names(changes, "stream")) {
+            if (!actual.stream().equals(NO_STREAM)) {
+                updateStream(false);
+            }
+            if (!desired.stream().equals(NO_STREAM)) {
+                updateStream(true);
+            }
+            actual(outputs); // publishes the new stream's ARN
+        }
         if (Diff.names(changes, "tags")) {
             String arn = outputs.get(layout.output() + ".arn");
             Diff.syncTags(
@@ -226,6 +288,10 @@ final class TableResource implements Resource<TableResource.State> {
             p.putObject("TimeToLiveSpecification")
                     .put("AttributeName", ttl.attributeName())
                     .put("Enabled", ttl.enabled());
+        }
+        if (!desired.stream().equals(NO_STREAM)) {
+            p.putObject("StreamSpecification").put("StreamViewType", desired.stream());
+            outputs.put(layout.output() + ".streamArn", Template.attribute(layout.logicalId(), "StreamArn"));
         }
         p.set("Tags", Template.tagList(desired.tags()));
         outputs.put(layout.output() + ".arn", Template.attribute(layout.logicalId(), "Arn"));

@@ -43,6 +43,8 @@ public final class Template {
     public static final String CODE_KEY = "CodeS3Key";
     /** NoEcho parameter: the authorizer's HS256 secret, when auth is jwt without a JWKS URL. */
     public static final String AUTH_SECRET = "AuthSecret";
+    /** NoEcho parameter: the webhooks' HMAC-SHA256 secret, when webhooks are on. */
+    public static final String WEBHOOK_SECRET = "WebhookSecret";
 
     public static final String FORMAT_VERSION = "2010-09-09";
     private static final Set<String> PSEUDO_PARAMETERS = Set.of(

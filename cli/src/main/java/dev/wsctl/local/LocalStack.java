@@ -17,12 +17,17 @@ import dev.wsctl.handlers.SendHandler;
 import dev.wsctl.json.JsonLog;
 import dev.wsctl.protocol.Settings;
 import dev.wsctl.pubsub.PubSub;
+import dev.wsctl.webhooks.RetryPolicy;
+import dev.wsctl.webhooks.WebhookDelivery;
+import dev.wsctl.webhooks.WebhookSender;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * The whole service on one machine: the same handlers as on AWS, a SQLite connection store (and history store, in
@@ -42,6 +47,7 @@ public final class LocalStack implements AutoCloseable {
      * @param sharding shard size and rate cap of the fan-out; its batches run on in-process workers that share
      *                 one rate cap (the function to invoke is not used)
      * @param history  the channels that keep history, kept in {@code db} (the table is not used)
+     * @param webhooks where and which lifecycle events are posted, or {@link Webhooks#off()}
      */
     public record Config(
             String host,
@@ -58,44 +64,11 @@ public final class LocalStack implements AutoCloseable {
             JsonLog log,
             Settings.Sharding sharding,
             Settings.History history,
-            String app) {
+            String app,
+            Webhooks webhooks) {
 
         /** The app {@code /metrics} labels its series with, when none is given. */
         public static final String DEFAULT_APP = "wsctl";
-
-        /** A stack whose metrics are labelled with the app {@value #DEFAULT_APP}. */
-        public Config(
-                String host,
-                int port,
-                String stage,
-                Path db,
-                Optional<String> defaultChannel,
-                int maxMessageBytes,
-                Settings.Delivery delivery,
-                Settings.Publish publish,
-                int fanoutConcurrency,
-                Limits limits,
-                AuthSettings auth,
-                JsonLog log,
-                Settings.Sharding sharding,
-                Settings.History history) {
-            this(
-                    host,
-                    port,
-                    stage,
-                    db,
-                    defaultChannel,
-                    maxMessageBytes,
-                    delivery,
-                    publish,
-                    fanoutConcurrency,
-                    limits,
-                    auth,
-                    log,
-                    sharding,
-                    history,
-                    DEFAULT_APP);
-        }
 
         public Config withLog(JsonLog log) {
             return new Config(
@@ -113,7 +86,28 @@ public final class LocalStack implements AutoCloseable {
                     log,
                     sharding,
                     history,
-                    app);
+                    app,
+                    webhooks);
+        }
+    }
+
+    /**
+     * Lifecycle webhooks of the local stack (docs/observability.md#lifecycle-webhooks).
+     *
+     * @param url    where events are posted; empty: webhooks off, and nothing of them runs
+     * @param events the event names posted
+     * @param secret the signing secret ({@code webhook-secret} in the state directory)
+     * @param retry  the retry window and backoff
+     * @param tls    TLS sockets for an https URL, or null for the JDK's default trust (tests pass their own)
+     */
+    public record Webhooks(
+            Optional<URI> url, List<String> events, String secret, RetryPolicy retry, SSLSocketFactory tls) {
+        public static Webhooks off() {
+            return new Webhooks(Optional.empty(), List.of(), "", null, null);
+        }
+
+        public boolean enabled() {
+            return url.isPresent() && !events.isEmpty();
         }
     }
 
@@ -125,6 +119,8 @@ public final class LocalStack implements AutoCloseable {
     private final int removedAtStart;
     /** What {@code /metrics} serves: the handlers', the authorizer's and the fan-out's counts. */
     private final LocalMetrics metrics;
+
+    private final LocalWebhookDispatcher webhooks;
 
     private LocalStack(Config config, Integration authorizer) throws Exception {
         // the functions' own setting: on AWS they post to it; here they post in-process (GatewayEndpoint), so it is
@@ -152,6 +148,8 @@ public final class LocalStack implements AutoCloseable {
         store = new SqliteConnectionStore(config.db());
         try {
             store.checkIntegrity();
+            // before the connections of a previous run go: their removal is posted too
+            store.webhookEvents(config.webhooks().enabled() ? config.webhooks().events() : List.of());
             // the stack owns its store: a connection in it at start died with the process that held its socket
             // (a crash, a kill -9), so none can be live
             removedAtStart = store.removeAllConnections();
@@ -198,6 +196,7 @@ public final class LocalStack implements AutoCloseable {
             Routes.ALL.forEach(r -> builder.route(r.key(), functions.get(r.function())));
             gateway = builder.build();
             endpoint.attach(gateway);
+            webhooks = config.webhooks().enabled() ? dispatcher(config.webhooks(), log) : null;
             gateway.start();
         } catch (Exception | Error e) {
             closeQuietly();
@@ -220,6 +219,17 @@ public final class LocalStack implements AutoCloseable {
      */
     public static LocalStack start(Config config, Integration authorizer) throws Exception {
         return new LocalStack(config, java.util.Objects.requireNonNull(authorizer, "authorizer"));
+    }
+
+    /** The one thread that posts the outbox, over the same delivery as the deployed webhooks function. */
+    private LocalWebhookDispatcher dispatcher(Webhooks config, JsonLog log) {
+        SqliteWebhooks outbox = store.webhooks();
+        WebhookDelivery delivery = new WebhookDelivery(
+                new WebhookSender(config.url().orElseThrow(), config.tls()),
+                config.secret(),
+                config.retry(),
+                outbox::failed);
+        return new LocalWebhookDispatcher(outbox, delivery, log);
     }
 
     public URI websocketUri() {
@@ -286,6 +296,9 @@ public final class LocalStack implements AutoCloseable {
         }
         if (workers != null) {
             workers.close();
+        }
+        if (webhooks != null) {
+            webhooks.close();
         }
         endpoint.close();
         store.close();

@@ -12,6 +12,7 @@ import dev.wsctl.store.Departure;
 import dev.wsctl.store.Disconnected;
 import dev.wsctl.store.LazyPages;
 import dev.wsctl.store.Left;
+import dev.wsctl.webhooks.WebhookEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,7 +29,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
@@ -116,6 +119,8 @@ public final class SqliteConnectionStore implements ConnectionStore {
     private final Semaphore readerPermits = new Semaphore(READERS);
     private final ConcurrentLinkedQueue<Connection> idleReaders = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
+    /** The lifecycle events written to the outbox with the rows they stand for; empty: webhooks off, none written. */
+    private volatile Set<String> webhookEvents = Set.of();
 
     /** Opens (creating if absent) the store in {@code file}; parent directories are created. */
     public SqliteConnectionStore(Path file) {
@@ -144,9 +149,13 @@ public final class SqliteConnectionStore implements ConnectionStore {
                     if (!hasUserColumn(c)) {
                         st.execute(ADD_USER_COLUMN);
                     }
+                    for (String table : SqliteWebhooks.SCHEMA) {
+                        st.execute(table);
+                    }
                 }
                 return null;
             });
+            webhookEvents = read("read the webhook events", SqliteWebhooks::events);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -183,7 +192,9 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 ResultSet rs = st.executeQuery("SELECT type, name FROM sqlite_master ORDER BY name")) {
             while (rs.next()) {
                 String name = rs.getString(2);
-                if (!OWN_OBJECTS.contains(name) && !SqliteHistoryStore.OWN_OBJECTS.contains(name)) {
+                if (!OWN_OBJECTS.contains(name)
+                        && !SqliteHistoryStore.OWN_OBJECTS.contains(name)
+                        && !SqliteWebhooks.OWN_OBJECTS.contains(name)) {
                     others.add(rs.getString(1) + " " + name);
                 }
             }
@@ -245,6 +256,8 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 setText(meta, 7, info.grants().isEmpty() ? null : toJson(info.grants()));
                 meta.executeUpdate();
             }
+            emit(c, WebhookEvent.connected(info.connectionId(), info.sub()));
+            List<String> vacant = vacant(c, distinct);
             if (!distinct.isEmpty()) {
                 try (PreparedStatement put = c.prepareStatement(PUT_SUBSCRIPTION)) {
                     for (String channel : distinct) {
@@ -256,6 +269,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
                     put.executeBatch();
                 }
             }
+            occupied(c, vacant);
             return null;
         });
     }
@@ -264,12 +278,14 @@ public final class SqliteConnectionStore implements ConnectionStore {
     public void subscribe(String connectionId, String channel, long expiresAt) {
         checkChannel(channel);
         write("subscribe " + connectionId + " to " + channel, c -> {
+            List<String> vacant = vacant(c, List.of(channel));
             try (PreparedStatement put = c.prepareStatement(PUT_SUBSCRIPTION)) {
                 put.setString(1, connectionId);
                 put.setString(2, channel);
                 put.setLong(3, expiresAt);
                 put.executeUpdate();
             }
+            occupied(c, vacant);
             return null;
         });
     }
@@ -282,6 +298,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
             return;
         }
         write("subscribe " + connectionIds.size() + " connections to " + channel, c -> {
+            List<String> vacant = vacant(c, List.of(channel));
             try (PreparedStatement put = c.prepareStatement(PUT_SUBSCRIPTION)) {
                 int pending = 0;
                 for (String id : connectionIds) {
@@ -298,6 +315,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
                     put.executeBatch();
                 }
             }
+            occupied(c, vacant);
             return null;
         });
     }
@@ -307,6 +325,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
     public boolean join(String connectionId, String channel, Member member, long expiresAt) {
         checkChannel(channel);
         return write("join " + connectionId + " to " + channel, c -> {
+            List<String> vacant = vacant(c, List.of(channel));
             try (PreparedStatement put = c.prepareStatement(
                     "INSERT OR IGNORE INTO rows(connection_id, channel, expires_at, user) VALUES(?, ?, ?, ?)")) {
                 put.setString(1, connectionId);
@@ -317,6 +336,7 @@ public final class SqliteConnectionStore implements ConnectionStore {
                     return false; // already subscribed
                 }
             }
+            occupied(c, vacant);
             try (PreparedStatement count = c.prepareStatement("INSERT INTO members"
                     + "(channel, user, connections, info, expires_at) VALUES(?, ?, 1, ?, ?)"
                     + " ON CONFLICT(channel, user) DO UPDATE SET connections = connections + 1,"
@@ -326,9 +346,14 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 count.setString(2, member.user());
                 setText(count, 3, member.info());
                 count.setLong(4, expiresAt);
+                boolean added;
                 try (ResultSet rs = count.executeQuery()) {
-                    return rs.next() && rs.getLong(1) == 1;
+                    added = rs.next() && rs.getLong(1) == 1;
                 }
+                if (added) {
+                    emit(c, WebhookEvent.memberAdded(channel, member.user()));
+                }
+                return added;
             }
         });
     }
@@ -349,7 +374,10 @@ public final class SqliteConnectionStore implements ConnectionStore {
                     user = rs.getString(1);
                 }
             }
-            return new Left(true, user == null ? Optional.empty() : depart(c, channel, user));
+            Optional<Departure> departure = user == null ? Optional.empty() : depart(c, channel, user);
+            departure.ifPresent(d -> emitUnchecked(c, WebhookEvent.memberRemoved(d.channel(), d.user())));
+            vacated(c, List.of(channel));
+            return new Left(true, departure);
         });
     }
 
@@ -398,6 +426,26 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 : "disconnect " + distinct.size() + " connections";
         return write(what, c -> {
             List<Departure> departures = new ArrayList<>();
+            // what the removal will stand for in the outbox: each connection's user, the channels it leaves
+            List<WebhookEvent> disconnected = new ArrayList<>();
+            Set<String> channels = new TreeSet<>();
+            if (!webhookEvents.isEmpty()) {
+                try (PreparedStatement rows =
+                        c.prepareStatement("SELECT channel, sub FROM rows WHERE connection_id = ?")) {
+                    for (String id : distinct) {
+                        rows.setString(1, id);
+                        try (ResultSet rs = rows.executeQuery()) {
+                            while (rs.next()) {
+                                if (CONNECTION_ROW.equals(rs.getString(1))) {
+                                    disconnected.add(WebhookEvent.disconnected(id, rs.getString(2)));
+                                } else {
+                                    channels.add(rs.getString(1));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             try (PreparedStatement members =
                     c.prepareStatement("SELECT channel, user FROM rows WHERE connection_id = ? AND user IS NOT NULL")) {
                 for (String id : distinct) {
@@ -427,6 +475,13 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 if (pending > 0) {
                     rows += sum(delete.executeBatch());
                 }
+            }
+            for (Departure d : departures) {
+                emit(c, WebhookEvent.memberRemoved(d.channel(), d.user()));
+            }
+            vacated(c, channels);
+            for (WebhookEvent e : disconnected) {
+                emit(c, e);
             }
             return new Disconnected(rows, departures);
         });
@@ -483,6 +538,34 @@ public final class SqliteConnectionStore implements ConnectionStore {
             try (Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("SELECT COUNT(DISTINCT connection_id) FROM rows")) {
                 connections = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (!webhookEvents.isEmpty()) {
+                // they are gone: the application hears so, as from any other removal
+                List<WebhookEvent> gone = new ArrayList<>();
+                try (Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery(
+                                "SELECT channel, user FROM members WHERE connections > 0 ORDER BY channel, user")) {
+                    while (rs.next()) {
+                        gone.add(WebhookEvent.memberRemoved(rs.getString(1), rs.getString(2)));
+                    }
+                }
+                try (Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT DISTINCT channel FROM rows"
+                                + " WHERE channel NOT LIKE '#%' ORDER BY channel")) {
+                    while (rs.next()) {
+                        gone.add(WebhookEvent.vacated(rs.getString(1)));
+                    }
+                }
+                try (Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT connection_id, sub FROM rows WHERE channel = '"
+                                + CONNECTION_ROW + "' ORDER BY connection_id")) {
+                    while (rs.next()) {
+                        gone.add(WebhookEvent.disconnected(rs.getString(1), rs.getString(2)));
+                    }
+                }
+                for (WebhookEvent e : gone) {
+                    emit(c, e);
+                }
             }
             exec(c, "DELETE FROM rows");
             exec(c, "DELETE FROM members");
@@ -629,6 +712,87 @@ public final class SqliteConnectionStore implements ConnectionStore {
                 return counts;
             }
         });
+    }
+
+    // ---------------------------------------------------------------- webhooks
+
+    /**
+     * From now on, writes put the lifecycle events named {@code names} into the outbox with the rows they stand for
+     * (docs/observability.md#lifecycle-webhooks); kept in the file, so that other processes writing it do the same.
+     * Empty: none.
+     */
+    public void webhookEvents(Collection<String> names) {
+        new SqliteWebhooks(this).events(names);
+        webhookEvents = Set.copyOf(names);
+    }
+
+    /** The outbox and the failed bodies, in this file. */
+    public SqliteWebhooks webhooks() {
+        return new SqliteWebhooks(this);
+    }
+
+    private void emit(Connection c, WebhookEvent event) throws SQLException {
+        if (webhookEvents.contains(event.name())) {
+            SqliteWebhooks.add(c, event, System.currentTimeMillis());
+        }
+    }
+
+    private void emitUnchecked(Connection c, WebhookEvent event) {
+        try {
+            emit(c, event);
+        } catch (SQLException e) {
+            throw new StoreException("SQLite store " + file + ": write a webhook event failed: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean occupancy() {
+        Set<String> events = webhookEvents;
+        return events.contains(WebhookEvent.CHANNEL_OCCUPIED) || events.contains(WebhookEvent.CHANNEL_VACATED);
+    }
+
+    /**
+     * Of {@code channels}, those without a subscriber now, before the transaction subscribes to them; none when
+     * occupancy is not posted. SQLite serializes writes, so a channel found empty here and subscribed to by this
+     * transaction got its first subscriber from it.
+     */
+    private List<String> vacant(Connection c, Collection<String> channels) throws SQLException {
+        List<String> vacant = new ArrayList<>();
+        if (occupancy()) {
+            for (String channel : channels) {
+                if (!hasSubscribers(c, channel)) {
+                    vacant.add(channel);
+                }
+            }
+        }
+        return vacant;
+    }
+
+    /** {@code channel_occupied} for each of {@code vacant}, which the transaction has just subscribed to. */
+    private void occupied(Connection c, List<String> vacant) throws SQLException {
+        for (String channel : vacant) {
+            emit(c, WebhookEvent.occupied(channel));
+        }
+    }
+
+    /** {@code channel_vacated} for each of {@code channels} (which had subscribers) that has none now. */
+    private void vacated(Connection c, Collection<String> channels) throws SQLException {
+        if (occupancy()) {
+            for (String channel : channels) {
+                if (!hasSubscribers(c, channel)) {
+                    emit(c, WebhookEvent.vacated(channel));
+                }
+            }
+        }
+    }
+
+    /** One probe of the {@code (channel, connection_id)} index, whatever the channel's size. */
+    private static boolean hasSubscribers(Connection c, String channel) throws SQLException {
+        try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM rows WHERE channel = ? LIMIT 1")) {
+            q.setString(1, channel);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -7,7 +7,7 @@ import java.util.List;
  * a {@code wsctl local} stack's state directory, or a deployed stack's webhooks function and dead-letter queue. The
  * {@code wsctl webhooks} commands work on either through this.
  */
-public interface WebhookTarget {
+public interface WebhookTarget extends AutoCloseable {
 
     /** The secret the stack signs its posts with (hex); only {@code wsctl webhooks secret} prints it. */
     String secret();
@@ -17,6 +17,10 @@ public interface WebhookTarget {
 
     /** Forgets {@code body}, after the endpoint accepted it again ({@code wsctl webhooks redrive}). */
     void remove(FailedWebhook body);
+
+    /** Lets go of what reaching the stack took (a deployed stack's SDK clients). */
+    @Override
+    default void close() {}
 
     /**
      * One body the stack gave up posting.

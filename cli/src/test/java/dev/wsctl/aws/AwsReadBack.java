@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.iam.model.Role;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Reads what a deploy left in the emulator with plain SDK clients of its own, built here and not through
@@ -38,6 +39,7 @@ public final class AwsReadBack implements AutoCloseable {
     public final ApiGatewayV2Client apiGateway;
     public final DynamoDbClient dynamoDb;
     public final S3Client s3;
+    public final SqsClient sqs;
 
     public AwsReadBack(URI endpoint) {
         this.iam = build(IamClient.builder(), endpoint);
@@ -45,6 +47,7 @@ public final class AwsReadBack implements AutoCloseable {
         this.apiGateway = build(ApiGatewayV2Client.builder(), endpoint);
         this.dynamoDb = build(DynamoDbClient.builder(), endpoint);
         this.s3 = build(S3Client.builder().forcePathStyle(true), endpoint);
+        this.sqs = build(SqsClient.builder(), endpoint);
     }
 
     /** The credentials every test signs with; moto takes any, and files them under its default account. */
@@ -246,6 +249,7 @@ public final class AwsReadBack implements AutoCloseable {
         apiGateway.close();
         dynamoDb.close();
         s3.close();
+        sqs.close();
         http.close();
     }
 }

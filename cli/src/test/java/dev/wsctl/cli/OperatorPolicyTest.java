@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.CallRecorder;
 import dev.wsctl.aws.MotoServer;
@@ -15,6 +16,8 @@ import dev.wsctl.protocol.Member;
 import dev.wsctl.store.DynamoDbConnectionStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,6 +61,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 class OperatorPolicyTest {
     private static final Pattern SCOPE = Pattern.compile("Credential=[^/]+/\\d{8}/[^/]+/([^/]+)/aws4_request");
     private static final Pattern CONNECTIONS = Pattern.compile("^/([^/@]+)/@connections/([^/]+)$");
+    private static final Pattern FUNCTION_CONFIGURATION =
+            Pattern.compile("^/2015-03-31/functions/([^/]+)/configuration$");
     private static int apps;
 
     @TempDir
@@ -89,9 +94,8 @@ class OperatorPolicyTest {
         aws.close();
     }
 
-    private void deploy() throws IOException {
-        CliRun r = CliRun.wsctl(
-                new Context(Map.of(), Context.system().aws(), FunctionResource.Retry.iamPropagation()),
+    private void deploy(String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of(
                 "deploy",
                 "--handlers-jar",
                 StandInJar.write(dir, "v1").toString(),
@@ -102,7 +106,11 @@ class OperatorPolicyTest {
                 "--region",
                 AwsReadBack.REGION,
                 "--endpoint-url",
-                MotoServer.url().toString());
+                MotoServer.url().toString()));
+        args.addAll(List.of(extra));
+        CliRun r = CliRun.wsctl(
+                new Context(Map.of(), Context.system().aws(), FunctionResource.Retry.iamPropagation()),
+                args.toArray(String[]::new));
         assertThat(r.code()).as(r.err()).isZero();
         tableArn = aws.dynamoDb.describeTable(d -> d.tableName(table)).table().tableArn();
         account = tableArn.split(":")[4];
@@ -157,6 +165,28 @@ class OperatorPolicyTest {
             case "apigateway" ->
                 authorized.add("apigateway:" + method + " arn:aws:apigateway:" + AwsReadBack.REGION + "::"
                         + path.replaceFirst("^/v2", ""));
+            // SQS's JSON protocol: the action in X-Amz-Target, the queue by name (GetQueueUrl) or URL; a batch call is
+            // authorized as its single action
+            // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html)
+            case "sqs" -> {
+                String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+                String action =
+                        "sqs:" + target.substring(target.indexOf('.') + 1).replace("Batch", "");
+                JsonNode request = Jackson.mapper().readTree(body);
+                String queue = request.has("QueueName")
+                        ? request.get("QueueName").asText()
+                        : request.get("QueueUrl").asText().replaceFirst(".*/", "");
+                authorized.add(action + " arn:aws:sqs:" + AwsReadBack.REGION + ":" + account + ":" + queue);
+            }
+            // Lambda's REST paths: GetFunctionConfiguration is GET /2015-03-31/functions/{name}/configuration
+            case "lambda" -> {
+                Matcher m = FUNCTION_CONFIGURATION.matcher(path);
+                authorized.add(
+                        m.matches() && method.equals("GET")
+                                ? "lambda:GetFunctionConfiguration arn:aws:lambda:" + AwsReadBack.REGION + ":" + account
+                                        + ":function:" + m.group(1)
+                                : "lambda:" + method + " " + path);
+            }
             case "execute-api" -> {
                 Matcher m = CONNECTIONS.matcher(path);
                 authorized.add("execute-api:ManageConnections "
@@ -222,6 +252,10 @@ class OperatorPolicyTest {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         Map<String, String> values = Map.of(
+                "webhooksQueueArn",
+                "arn:aws:sqs:" + AwsReadBack.REGION + ":" + account + ":" + stack + "-webhooks-failed",
+                "webhooksFunctionArn",
+                "arn:aws:lambda:" + AwsReadBack.REGION + ":" + account + ":function:" + stack + "-webhooks",
                 "partition",
                 "aws",
                 "region",
@@ -246,8 +280,33 @@ class OperatorPolicyTest {
     }
 
     @Test
-    void theOperationsCallExactlyWhatOperatorJsonAllowsAndNoIamLambdaOrSts() throws Exception {
-        deploy();
+    void theOperationsCallExactlyWhatOperatorJsonAllowsAndNoIamOrSts() throws Exception {
+        // news keeps history: broadcast appends to it, channels history reads it; webhooks go to a local receiver
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.start();
+        Path config = Files.writeString(
+                dir.resolve("wsctl.yaml"),
+                "history:\n  channels: [news]\nwebhooks:\n  url: http://127.0.0.1:"
+                        + receiver.getAddress().getPort() + "/hook\n");
+        try {
+            operateEverything(config);
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
+    private void operateEverything(Path config) throws Exception {
+        deploy("--config", config.toString());
+        // a body the webhooks function gave up on, for failed and redrive
+        aws.sqs.sendMessage(m -> m.queueUrl(aws.sqs
+                        .getQueueUrl(q -> q.queueName(stack + "-webhooks-failed"))
+                        .queueUrl())
+                .messageBody("{\"timeMs\":1,\"events\":[]}"));
         String live = app + "-live";
         String kicked = app + "-kicked";
         String stale = app + "-stale";
@@ -261,9 +320,11 @@ class OperatorPolicyTest {
         join(live, kicked, stale);
         calls.reset();
 
-        // news keeps history: broadcast appends to it, channels history reads it
-        Path config = Files.writeString(dir.resolve("wsctl.yaml"), "history:\n  channels: [news]\n");
         List<List<String>> commands = List.of(
+                List.of("webhooks", "secret", "--config", config.toString()),
+                List.of("webhooks", "test", "--config", config.toString()),
+                List.of("webhooks", "failed", "--config", config.toString()),
+                List.of("webhooks", "redrive", "--config", config.toString()),
                 List.of("broadcast", "--channel", "news", "--message", "hi", "--config", config.toString()),
                 List.of("channels", "history", "news", "--config", config.toString()),
                 List.of("connections", "list"),
@@ -280,11 +341,13 @@ class OperatorPolicyTest {
         }
 
         assertThat(calls.calls())
-                .as("no IAM, Lambda or STS call")
+                .as("no IAM or STS call, of Lambda only the webhooks function's configuration")
                 .isNotEmpty()
                 .allMatch(c -> c.equals("apigateway:GetApis")
                         || c.startsWith("dynamodb:")
-                        || c.equals("cloudwatch:GetMetricData"));
+                        || c.equals("cloudwatch:GetMetricData")
+                        || c.startsWith("sqs:")
+                        || c.equals("lambda:GetFunctionConfiguration"));
         Set<String> grants = new TreeSet<>();
         List<Pattern[]> statements = new ArrayList<>();
         List<Pattern[]> used = new ArrayList<>();

@@ -100,6 +100,10 @@ class CloudFormationDeployTest {
                 return real.iam();
             }
 
+            public software.amazon.awssdk.services.sqs.SqsClient sqs() {
+                return real.sqs();
+            }
+
             public software.amazon.awssdk.services.lambda.LambdaClient lambda() {
                 return real.lambda();
             }

@@ -29,6 +29,6 @@ public record DeployedFunction(
                 spec.handler(),
                 spec.memory(),
                 spec.snapStart(),
-                Map.copyOf(spec.environment().apply(callbackUrl, authSecret)));
+                Map.copyOf(spec.environment().of(callbackUrl, authSecret, new Outputs())));
     }
 }

@@ -296,6 +296,26 @@ class PolicyActionsTest {
         assertThat(allowed("authorize")).isEmpty();
     }
 
+    /**
+     * The webhooks function's code calls no table: Lambda's poller reads the connection table's stream and hands it the
+     * records. Its role allows the poller's reads, the actions of the managed policy AWSLambdaDynamoDBExecutionRole
+     * (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#events-dynamodb-permissions,
+     * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaDynamoDBExecutionRole.html), on the
+     * table's streams only, as DynamoDB's own example scopes them
+     * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html),
+     * and nothing else of DynamoDB.
+     */
+    @Test
+    void theWebhooksRoleAllowsTheStreamReadsOfLambdasPollerAndNoTableCall() {
+        String streams = TABLE_ARN + "/stream/*";
+        assertThat(allowed("webhooks"))
+                .containsExactlyInAnyOrder(
+                        streams + " dynamodb:DescribeStream",
+                        streams + " dynamodb:GetRecords",
+                        streams + " dynamodb:GetShardIterator",
+                        streams + " dynamodb:ListStreams");
+    }
+
     /** Every call is allowed; every grant is called. */
     private static void assertGranted(String function, Set<String> calls) {
         Set<String> allowed = allowed(function);
@@ -319,7 +339,8 @@ class PolicyActionsTest {
                         Map.entry("stage", "dev"),
                         Map.entry("apiId", "a"),
                         Map.entry("worker", "w"),
-                        Map.entry("alias", "live")));
+                        Map.entry("alias", "live"),
+                        Map.entry("queueArn", "arn:aws:sqs:us-east-1:123456789012:q")));
         assertThat(policy.toString())
                 .as("every placeholder of " + function + ".json is filled")
                 .doesNotContain("${");

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code wsctl template} output passes cfn-lint (the CloudFormation linter, which checks a template against the
  * resource schemas CloudFormation publishes), for the default config and for each config that changes the render's
  * shape: auth with wsctl's HS256 secret (a NoEcho parameter), with an identity provider's JWKS, an origin allowlist
- * (the authorizer without auth), and SnapStart off with per-function memory, tags and sharding. cfn-lint runs as a
+ * (the authorizer without auth), SnapStart off with per-function memory, tags and sharding, and webhooks (with
+ * SnapStart and without). cfn-lint runs as a
  * process; without it on PATH the test fails under {@code CI} and is skipped elsewhere, saying so. Errors and
  * warnings both fail: none of the renders has a warning that is not a real problem.
  */
@@ -41,7 +42,11 @@ class TemplateLintTest {
                             + " \"https://*.example.com\"]\n  missingOrigin: deny\n",
             "shape",
                     "app: chat\nstage: prod\nsnapStart: false\nmemory:\n  all: 512\n  send: 2048\ntags:\n  team: chat\n"
-                            + "fanout:\n  shardSize: 500\n  maxRate: 2000\n");
+                            + "fanout:\n  shardSize: 500\n  maxRate: 2000\n",
+            "webhooks", "app: chat\nstage: prod\nwebhooks:\n  url: https://hooks.example.com/wsctl\n",
+            "webhooks-without-snapstart",
+                    "app: chat\nstage: prod\nsnapStart: false\nwebhooks:\n  url: https://hooks.example.com/wsctl\n"
+                            + "  events: [connected, disconnected]\n");
 
     @TempDir
     Path dir;
@@ -122,6 +127,12 @@ class TemplateLintTest {
                 .replace(
                         "${tableArn}",
                         "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-prod-connections")
+                .replace(
+                        "${webhooksQueueArn}",
+                        "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:chat-prod-webhooks-failed")
+                .replace(
+                        "${webhooksFunctionArn}",
+                        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:chat-prod-webhooks")
                 .replace(
                         "${historyTableArn}",
                         "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-prod-history");

@@ -21,6 +21,7 @@ public final class TestStackConfig {
     private JsonLog log = JsonLog.discard();
     private Settings.Sharding sharding = Settings.Sharding.defaults();
     private Settings.History history = Settings.History.off();
+    private LocalStack.Webhooks webhooks = LocalStack.Webhooks.off();
 
     private TestStackConfig(Path db) {
         this.db = db;
@@ -62,6 +63,11 @@ public final class TestStackConfig {
         return this;
     }
 
+    public TestStackConfig webhooks(LocalStack.Webhooks webhooks) {
+        this.webhooks = webhooks;
+        return this;
+    }
+
     public TestStackConfig history(Settings.History history) {
         this.history = history;
         return this;
@@ -82,6 +88,8 @@ public final class TestStackConfig {
                 auth,
                 log,
                 sharding,
-                history);
+                history,
+                LocalStack.Config.DEFAULT_APP,
+                webhooks);
     }
 }

@@ -41,6 +41,7 @@ public final class AwsEndpoints {
     public static final String S3 = "S3";
     public static final String CLOUDFORMATION = "CLOUDFORMATION";
     public static final String CLOUDWATCH = "CLOUDWATCH";
+    public static final String SQS = "SQS";
 
     private final URI override;
     private final Map<String, String> env;
@@ -118,6 +119,11 @@ public final class AwsEndpoints {
     /** Lambda's endpoint: the configured one, else {@code https://lambda.{region}.{dnsSuffix}}. */
     public URI lambda(Region region) {
         return configured(LAMBDA).orElseGet(() -> regional("lambda", region));
+    }
+
+    /** SQS's endpoint: the configured one, else {@code https://sqs.{region}.{dnsSuffix}}. */
+    public URI sqs(Region region) {
+        return configured(SQS).orElseGet(() -> regional("sqs", region));
     }
 
     /** A stage's {@code @connections} base: the configured endpoint followed by {@code /{stage}}, else AWS's. */

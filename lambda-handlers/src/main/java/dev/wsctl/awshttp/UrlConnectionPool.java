@@ -199,7 +199,9 @@ public final class UrlConnectionPool implements AutoCloseable {
     private Response exchange(
             SdkHttpRequest request, byte[] body, int connectTimeoutMillis, int readTimeoutMillis, boolean close)
             throws IOException {
-        HttpURLConnection http = (HttpURLConnection) url(request.encodedPath()).openConnection();
+        HttpURLConnection http = (HttpURLConnection) url(request.encodedPath()
+                        + request.encodedQueryParameters().map(q -> "?" + q).orElse(""))
+                .openConnection();
         http.setConnectTimeout(connectTimeoutMillis);
         http.setReadTimeout(readTimeoutMillis);
         http.setRequestMethod("POST");
@@ -244,6 +246,7 @@ public final class UrlConnectionPool implements AutoCloseable {
         return new Response(status, errorType, crc32, bytes);
     }
 
+    /** {@code path} with its query, if any, at the base's scheme, host and port. */
     private URL url(String path) throws MalformedURLException {
         return new URL(base.getScheme(), base.getHost(), base.getPort(), path);
     }

@@ -30,6 +30,16 @@ public interface ConnectionStore extends AutoCloseable {
     /** The partition of a presence channel's member rows: this, then the channel. */
     String MEMBERS_PREFIX = "#members:";
 
+    /**
+     * The partition of a channel's occupancy row: this, then the channel; its sort key is {@link #OCCUPANCY_ROW}.
+     * Kept only with occupancy on (docs/observability.md#lifecycle-webhooks): it exists exactly while the channel
+     * has a subscriber.
+     */
+    String OCCUPANCY_PREFIX = "#occupancy:";
+
+    /** The sort key of an occupancy row. */
+    String OCCUPANCY_ROW = "#count";
+
     /** Members listed by {@link #members} at most; the count is always exact. */
     int MEMBERS_LISTED = 100;
 

@@ -46,6 +46,12 @@ public final class ConnectionTable {
      */
     public static final String MEMBER_CONNECTIONS = "connections";
 
+    /**
+     * An occupancy row ({@code connectionId = #occupancy:{channel}}, {@code channel = #count}): how many connections
+     * are subscribed to the channel (N), moved by atomic {@code ADD}.
+     */
+    public static final String SUBSCRIBERS = "subscribers";
+
     /** The GSI: channel (HASH), connectionId (RANGE), keys only. */
     public static final String BY_CHANNEL = "by-channel";
 
