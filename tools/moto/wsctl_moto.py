@@ -40,12 +40,22 @@ signed for execute-api, are answered here against moto's apigatewaymanagementapi
 them to another service (its routing maps the execute-api signing name to IoT) and, where it does answer,
 treats every id as connected. Here, as on AWS, an id that is not connected answers 410 GoneException.
 
+CloudWatch over Smithy RPC v2 CBOR (https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html): the AWS
+SDKs (Java v2 since 2.3x) call CloudWatch with POST /service/GraniteServiceVersion20100801/operation/{Operation}, a
+CBOR body and `smithy-protocol: rpc-v2-cbor`; moto 5.2.1 answers CloudWatch's Query and JSON protocols only
+(https://github.com/getmoto/moto/issues/9195). Such a request is decoded with botocore's own CBOR parser against
+the operation's input shape, sent to moto's CloudWatch as the same operation in the JSON protocol (botocore's JSON
+serializer), and moto's answer encoded back with botocore's CBOR serializer against the output shape; an error is
+answered as the protocol says, a CBOR map with `__type` (the error shape) and `message`, and, CloudWatch being
+awsQueryCompatible, the `x-amzn-query-error: Code;Sender` header. moto's CloudWatch behaviour is unchanged.
+
 No AWS API opens a WebSocket connection (clients do), so the emulator has a side door for tests, outside
 the AWS paths: POST /_wsctl/connections/{id}[?region=R, default us-east-1] opens one (as a client's $connect
 would), GET answers {"connected": bool, "messages": [base64 …]}: what PostToConnection delivered to it, in
 order.
 """
 import base64
+import io
 import json
 import random
 import re
@@ -363,6 +373,91 @@ def _side_door(environ, start_response, connection_id: str):
     return _respond(start_response, "200 OK", {"connected": connection is not None, "messages": messages})
 
 
+# ---- CloudWatch over Smithy RPC v2 CBOR, answered by moto's CloudWatch in its JSON protocol
+
+_RPCV2 = re.compile(r"^/service/GraniteServiceVersion20100801/operation/(?P<operation>[A-Za-z]+)$")
+_CLOUDWATCH: dict[str, Any] = {}
+
+
+def _cloudwatch_model():
+    if "model" not in _CLOUDWATCH:
+        import botocore.session
+
+        _CLOUDWATCH["model"] = botocore.session.get_session().get_service_model("cloudwatch")
+    return _CLOUDWATCH["model"]
+
+
+def _cbor_error(code: str, message: str) -> bytes:
+    from botocore.serialize import RpcV2CBORSerializer
+
+    cbor = RpcV2CBORSerializer()
+    out = bytearray(cbor._get_initial_byte(cbor.MAP_MAJOR_TYPE, 2))
+    for text in ("__type", code, "message", message):
+        cbor._serialize_type_string(out, text, None, None)
+    return bytes(out)
+
+
+def _cloudwatch_cbor(moto, environ, start_response, operation_name: str):
+    from botocore.parsers import create_parser
+    from botocore.serialize import RpcV2CBORSerializer, create_serializer
+
+    model = _cloudwatch_model()
+    try:
+        operation = model.operation_model(operation_name)
+    except Exception:  # botocore's OperationNotFoundError
+        body = _cbor_error("UnknownOperationException", f"no operation {operation_name}")
+        return _cbor_answer(start_response, "404 Not Found", body, None)
+    raw = _read_body(environ)
+    params = {}
+    if raw and operation.input_shape is not None:
+        params = create_parser("smithy-rpc-v2-cbor").parse(
+            {"body": raw, "headers": {}, "status_code": 200}, operation.input_shape)
+        params.pop("ResponseMetadata", None)
+    request = create_serializer("json", include_validation=False).serialize_to_request(params, operation)
+    inner = dict(environ)
+    inner["PATH_INFO"] = "/"
+    inner["QUERY_STRING"] = ""
+    inner["CONTENT_TYPE"] = request["headers"]["Content-Type"]
+    inner["HTTP_X_AMZ_TARGET"] = request["headers"]["X-Amz-Target"]
+    inner["CONTENT_LENGTH"] = str(len(request["body"]))
+    inner["wsgi.input"] = io.BytesIO(request["body"])
+    inner.pop("HTTP_SMITHY_PROTOCOL", None)
+    answer: dict[str, Any] = {}
+
+    def capture(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, headers
+        return lambda data: None
+
+    body = b"".join(moto(inner, capture))
+    status = answer["status"]
+    code = int(status.split()[0])
+    headers = {k.lower(): v for k, v in answer["headers"]}
+    parsed = create_parser("json").parse({"body": body, "headers": headers, "status_code": code},
+                                         operation.output_shape)
+    if code >= 300:
+        error = parsed["Error"]
+        query_code = error.get("Code", str(code))
+        shape = next((name for name in model.shape_names
+                      if name == query_code or model.shape_for(name).metadata.get("error", {}).get("code") == query_code),
+                     query_code)
+        return _cbor_answer(start_response, status, _cbor_error(shape, error.get("Message", "")),
+                            f"{query_code};Sender")
+    parsed.pop("ResponseMetadata", None)
+    out = bytearray()
+    if operation.output_shape is not None:
+        RpcV2CBORSerializer()._serialize_data_item(out, parsed, operation.output_shape)
+    return _cbor_answer(start_response, status, bytes(out), None)
+
+
+def _cbor_answer(start_response, status: str, body: bytes, query_error: str | None):
+    headers = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
+               ("Content-Length", str(len(body)))]
+    if query_error:
+        headers.append(("x-amzn-query-error", query_error))
+    start_response(status, headers)
+    return [body]
+
+
 class WsctlApplication:
     """moto's own application, with @connections under a stage path and the tests' side door in front of it."""
 
@@ -378,6 +473,9 @@ class WsctlApplication:
         scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if at_connections and scope and scope.group("service") == "execute-api":
             return _at_connections(environ, start_response, scope.group("region"), at_connections.group("id"))
+        rpcv2 = _RPCV2.match(path)
+        if rpcv2 and environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+            return _cloudwatch_cbor(self.moto, environ, start_response, rpcv2.group("operation"))
         return self.moto(environ, start_response)
 
 

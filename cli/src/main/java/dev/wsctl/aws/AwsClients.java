@@ -3,6 +3,7 @@ package dev.wsctl.aws;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -30,6 +31,9 @@ public interface AwsClients extends AutoCloseable {
     S3Client s3();
 
     CloudFormationClient cloudFormation();
+
+    /** The stack's dashboard. */
+    CloudWatchClient cloudWatch();
 
     @Override
     void close();

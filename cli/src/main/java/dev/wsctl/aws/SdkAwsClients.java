@@ -21,6 +21,7 @@ import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
 import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -50,6 +51,7 @@ public final class SdkAwsClients implements AwsClients {
     private DynamoDbAsyncClient dynamoDb;
     private S3Client s3;
     private CloudFormationClient cloudFormation;
+    private CloudWatchClient cloudWatch;
 
     /**
      * @param region   {@code --region} or the config's; empty: the SDK's region chain (AWS_REGION, the profile)
@@ -168,8 +170,16 @@ public final class SdkAwsClients implements AwsClients {
     }
 
     @Override
+    public synchronized CloudWatchClient cloudWatch() {
+        return cloudWatch == null
+                ? cloudWatch = build(CloudWatchClient.builder().httpClient(http), AwsEndpoints.CLOUDWATCH)
+                : cloudWatch;
+    }
+
+    @Override
     public synchronized void close() {
-        for (AutoCloseable c : new AutoCloseable[] {sts, iam, lambda, apiGateway, dynamoDb, s3, cloudFormation}) {
+        for (AutoCloseable c :
+                new AutoCloseable[] {sts, iam, lambda, apiGateway, dynamoDb, s3, cloudFormation, cloudWatch}) {
             if (c != null) {
                 try {
                     c.close();

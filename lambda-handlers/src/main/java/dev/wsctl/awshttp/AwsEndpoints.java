@@ -40,6 +40,7 @@ public final class AwsEndpoints {
     public static final String STS = "STS";
     public static final String S3 = "S3";
     public static final String CLOUDFORMATION = "CLOUDFORMATION";
+    public static final String CLOUDWATCH = "CLOUDWATCH";
 
     private final URI override;
     private final Map<String, String> env;
