@@ -30,6 +30,7 @@ import software.amazon.awssdk.core.exception.SdkException;
             ConnectionsCommand.class,
             ChannelsCommand.class,
             TokenCommand.class,
+            CostCommand.class,
             CompletionCommand.class,
             BenchWorkerCommand.class,
             CommandLine.HelpCommand.class
