@@ -132,7 +132,7 @@ public record Estimate(Workload workload, Prices.Region prices, List<Line> lines
                 "Lambda requests",
                 requests,
                 "requests",
-                fmt(cycles) + " connections × (connect, joinchannel, disconnect"
+                fmt(cycles) + " reconnects × (connect, joinchannel, disconnect"
                         + (config.auth().enabled() ? ", authorize" : "") + "), " + fmt(pings) + " pings, "
                         + fmt(publishes) + " sends" + (inline ? "" : " + " + fmt(workers) + " fanout workers each"),
                 prices.lambdaRequests().toString(),
