@@ -79,7 +79,9 @@ public final class CostCommand implements Callable<Integer> {
     @Option(
             names = "--region",
             paramLabel = "REGION",
-            description = "Prices of this region (default: region in wsctl.yaml, else us-east-1).")
+            description =
+                    "Prices of this region: us-east-1, eu-west-1, eu-central-1 or ap-southeast-1 (default: region in"
+                            + " wsctl.yaml, else us-east-1).")
     String region;
 
     @Mixin

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code wsctl cost} against estimates worked out by hand: each expected figure below is the arithmetic written out
- * from the workload, the assumptions the command prints in its notes, and us-east-1's list prices (docs/deploy.md
- * "Costs" shows the first case as a table).
+ * from the workload, the assumptions the command prints in its notes, and the region's list prices as read from their
+ * sources (named in {@code dev.wsctl.cost.Prices}; docs/deploy.md "Costs" shows the first case as a table).
  */
 class CostCommandTest {
     private static final double GB = 1024.0 * 1024 * 1024;
@@ -174,16 +174,164 @@ class CostCommandTest {
     @Test
     void theRegionComesFromTheOptionThenTheConfigAndAnUnknownOneIsAUsageError() throws IOException {
         String[] workload = {"--connections", "10", "--messages-per-minute", "1", "--bytes", "100"};
-        CliRun fromConfig = cost("app: chat\nregion: eu-west-1\n", workload);
+        CliRun fromConfig = cost("app: chat\nregion: sa-east-1\n", workload);
         assertThat(fromConfig.code()).isEqualTo(2);
         assertThat(fromConfig.err().strip())
-                .isEqualTo("wsctl: No prices for region eu-west-1: the regions priced are us-east-1.");
+                .isEqualTo("wsctl: No prices for region sa-east-1: the regions priced are ap-southeast-1, eu-central-1,"
+                        + " eu-west-1, us-east-1.");
         List<String> args = new java.util.ArrayList<>(List.of(workload));
-        args.addAll(List.of("--region", "us-east-1"));
-        assertThat(cost("app: chat\nregion: eu-west-1\n", args.toArray(String[]::new))
-                        .code())
-                .isZero();
+        args.addAll(List.of("--region", "eu-west-1"));
+        CliRun fromOption = cost("app: chat\nregion: sa-east-1\n", args.toArray(String[]::new));
+        assertThat(fromOption.code()).as(fromOption.err()).isZero();
+        assertThat(fromOption.out()).contains("eu-west-1 prices");
+        assertThat(cost("app: chat\nregion: ap-southeast-1\n", workload).out()).contains("ap-southeast-1 prices");
         assertThat(cost("app: chat\n", workload).out()).contains("us-east-1 prices");
+        CliRun help = CliRun.wsctl(new Context(new HashMap<>(), null, null), "cost", "--help");
+        assertThat(help.out()).contains(dev.wsctl.cost.Prices.regions());
+    }
+
+    /**
+     * The first case's workload (20,000 connections all day, one 2 KiB message a minute to all of them, default
+     * config, pings every 5 minutes) at eu-west-1's prices, chosen with {@code --region}. Volumes as worked out above:
+     * 864,000,000 connection minutes; 1,224,043,200 messages; 194,875,200 Lambda requests; 2,463,696 GB-seconds on
+     * arm64; 86,400,000 write and 14,846,400 read request units; 14,918,400 (7,200,000 × 2 + 43,200 × 12) metric lines.
+     */
+    @Test
+    void euWest1() throws IOException {
+        CliRun r = cost(
+                "app: chat\n",
+                "--connections",
+                "20000",
+                "--messages-per-minute",
+                "1",
+                "--bytes",
+                "2048",
+                "--region",
+                "eu-west-1",
+                "-o",
+                "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Json.read(r.out()).get("region").asText()).isEqualTo("eu-west-1");
+        Map<String, Double> usd = usd(r);
+        double requests = 194_875_200;
+        double logGb = (requests * 700 + 14_918_400.0 * 300) / GB; // 131.21 GB
+        double outGb = 43_200.0 * 20_000 * 2048 / GB; // 1,647.95 GB
+
+        assertThat(usd.get("API Gateway connection minutes")).isCloseTo(864 * 0.285, within(0.005)); // 246.24
+        assertThat(usd.get("API Gateway messages"))
+                .isCloseTo(1_000 * 1.14 + 224.0432 * 0.94, within(0.005)); // 1,350.60
+        assertThat(usd.get("Lambda requests")).isCloseTo(194.8752 * 0.20, within(0.005)); // 38.98
+        assertThat(usd.get("Lambda compute")).isCloseTo(2_463_696 * 0.0000133334, within(0.005)); // 32.85
+        assertThat(usd.get("DynamoDB writes")).isCloseTo(86.4 * 0.705, within(0.005)); // 60.91
+        assertThat(usd.get("DynamoDB reads")).isCloseTo(14.8464 * 0.1415, within(0.005)); // 2.10
+        assertThat(usd.get("CloudWatch Logs ingestion")).isCloseTo(logGb * 0.57, within(0.005)); // 74.79
+        assertThat(usd.get("Data transfer out")).isCloseTo(outGb * 0.09, within(0.005)); // 148.32
+        double total = 246.24
+                + 1_350.600608
+                + 38.97504
+                + 2_463_696 * 0.0000133334
+                + 60.912
+                + 2.1007656
+                + logGb * 0.57
+                + outGb * 0.09;
+        assertThat(total).isCloseTo(1_954.78, within(0.005));
+        assertThat(usd.get("total")).isCloseTo(total, within(0.01));
+    }
+
+    /**
+     * The same workload at eu-central-1's prices, the region coming from the configuration.
+     */
+    @Test
+    void euCentral1() throws IOException {
+        CliRun r = cost(
+                "app: chat\nregion: eu-central-1\n",
+                "--connections",
+                "20000",
+                "--messages-per-minute",
+                "1",
+                "--bytes",
+                "2048",
+                "-o",
+                "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Json.read(r.out()).get("region").asText()).isEqualTo("eu-central-1");
+        Map<String, Double> usd = usd(r);
+        double logGb = (194_875_200.0 * 700 + 14_918_400.0 * 300) / GB;
+        double outGb = 43_200.0 * 20_000 * 2048 / GB;
+
+        assertThat(usd.get("API Gateway connection minutes")).isCloseTo(864 * 0.285, within(0.005)); // 246.24
+        assertThat(usd.get("API Gateway messages"))
+                .isCloseTo(1_000 * 1.14 + 224.0432 * 0.94, within(0.005)); // 1,350.60
+        assertThat(usd.get("Lambda requests")).isCloseTo(194.8752 * 0.20, within(0.005)); // 38.98
+        assertThat(usd.get("Lambda compute")).isCloseTo(2_463_696 * 0.0000133334, within(0.005)); // 32.85
+        assertThat(usd.get("DynamoDB writes")).isCloseTo(86.4 * 0.7625, within(0.005)); // 65.88
+        assertThat(usd.get("DynamoDB reads")).isCloseTo(14.8464 * 0.1525, within(0.005)); // 2.26
+        assertThat(usd.get("CloudWatch Logs ingestion")).isCloseTo(logGb * 0.63, within(0.005)); // 82.66
+        assertThat(usd.get("Data transfer out")).isCloseTo(outGb * 0.09, within(0.005)); // 148.32
+        double total = 246.24
+                + 1_350.600608
+                + 38.97504
+                + 2_463_696 * 0.0000133334
+                + 65.88
+                + 2.264076
+                + logGb * 0.63
+                + outGb * 0.09;
+        assertThat(total).isCloseTo(1_967.79, within(0.005));
+        assertThat(usd.get("total")).isCloseTo(total, within(0.01));
+    }
+
+    /**
+     * The same workload at ap-southeast-1's prices on x86_64 (the configuration's region and architecture).
+     */
+    @Test
+    void apSoutheast1OnX86() throws IOException {
+        CliRun r = cost(
+                "app: chat\nregion: ap-southeast-1\narchitecture: x86_64\n",
+                "--connections",
+                "20000",
+                "--messages-per-minute",
+                "1",
+                "--bytes",
+                "2048",
+                "-o",
+                "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Json.read(r.out()).get("region").asText()).isEqualTo("ap-southeast-1");
+        Map<String, Double> usd = usd(r);
+        double logGb = (194_875_200.0 * 700 + 14_918_400.0 * 300) / GB;
+        double outGb = 43_200.0 * 20_000 * 2048 / GB;
+
+        assertThat(usd.get("API Gateway connection minutes")).isCloseTo(864 * 0.288, within(0.005)); // 248.83
+        assertThat(usd.get("API Gateway messages"))
+                .isCloseTo(1_000 * 1.15 + 224.0432 * 0.95, within(0.005)); // 1,362.84
+        assertThat(usd.get("Lambda requests")).isCloseTo(194.8752 * 0.20, within(0.005)); // 38.98
+        assertThat(usd.get("Lambda compute")).isCloseTo(2_463_696 * 0.0000166667, within(0.005)); // 41.06
+        assertThat(usd.get("DynamoDB writes")).isCloseTo(86.4 * 0.71, within(0.005)); // 61.34
+        assertThat(usd.get("DynamoDB reads")).isCloseTo(14.8464 * 0.1425, within(0.005)); // 2.12
+        assertThat(usd.get("CloudWatch Logs ingestion")).isCloseTo(logGb * 0.70, within(0.005)); // 91.85
+        assertThat(usd.get("Data transfer out")).isCloseTo(outGb * 0.12, within(0.005)); // 197.75
+        double total = 248.832
+                + 1_362.84104
+                + 38.97504
+                + 2_463_696 * 0.0000166667
+                + 61.344
+                + 2.115612
+                + logGb * 0.70
+                + outGb * 0.12;
+        assertThat(total).isCloseTo(2_044.77, within(0.005));
+        assertThat(usd.get("total")).isCloseTo(total, within(0.01));
+        CliRun table = cost(
+                "app: chat\nregion: ap-southeast-1\narchitecture: x86_64\n",
+                "--connections",
+                "20000",
+                "--messages-per-minute",
+                "1",
+                "--bytes",
+                "2048");
+        assertThat(table.out())
+                .contains("ap-southeast-1 prices", "$2,044.77")
+                .contains("$1.15 per million messages (first billion)", "$0.288 per million connection minutes")
+                .contains("$0.1425 per million read request units", "$0.12 per GB");
     }
 
     @Test
