@@ -61,19 +61,20 @@ them to another service (its routing maps the execute-api signing name to IoT) a
 treats every id as connected. Here, as on AWS, an id that is not connected answers 410 GoneException.
 
 CloudWatch (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/):
-- The Smithy RPC v2 CBOR protocol, which the AWS SDK for Java 2.x speaks to CloudWatch (its model lists
-  smithy-rpc-v2-cbor first, then awsJson1_0 and awsQuery): POST /service/GraniteServiceVersion20100801/operation/{Op}
-  with `smithy-protocol: rpc-v2-cbor` and a CBOR body (https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html).
-  moto 5.2.1 answers CloudWatch in JSON and query only (404 here). Such a request is decoded with botocore's CBOR
-  parser against the operation's input shape, handed to moto as the same operation in awsJson1_0 (X-Amz-Target
-  GraniteServiceVersion20100801.{Op}), and moto's answer encoded back with botocore's CBOR serializer against the
-  output shape (an error as the protocol's {"__type", "message"} map).
 - Percentile statistics (Stat `pNN` or `pNN.NN`) in GetMetricData's MetricStat: moto 5.2.1 answers only Sum,
   Average, Minimum, Maximum and SampleCount. "CloudWatch needs raw data points to calculate percentile statistics"
   (API_GetMetricStatistics.html; Stat in API_MetricStat.html takes the statistics of
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html): here the nearest-rank
   percentile of the raw values in the period (the smallest value with at least NN % of the values at or below it);
   none when the period holds only statistic sets or a negative value, as the reference says.
+- Smithy RPC v2 CBOR (https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html): the AWS
+SDKs (Java v2 since 2.3x) call CloudWatch with POST /service/GraniteServiceVersion20100801/operation/{Operation}, a
+CBOR body and `smithy-protocol: rpc-v2-cbor`; moto 5.2.1 answers CloudWatch's Query and JSON protocols only
+(https://github.com/getmoto/moto/issues/9195). Such a request is decoded with botocore's own CBOR parser against
+the operation's input shape, sent to moto's CloudWatch as the same operation in the JSON protocol (botocore's JSON
+serializer), and moto's answer encoded back with botocore's CBOR serializer against the output shape; an error is
+answered as the protocol says, a CBOR map with `__type` (the error shape) and `message`, and, CloudWatch being
+awsQueryCompatible, the `x-amzn-query-error: Code;Sender` header. moto's CloudWatch behaviour is unchanged.
 
 No AWS API opens a WebSocket connection (clients do), so the emulator has a side door for tests, outside
 the AWS paths: POST /_wsctl/connections/{id}[?region=R, default us-east-1] opens one (as a client's $connect
@@ -364,77 +365,6 @@ def _statistic(self: Statistics, stat: str):
 Statistics.get_statistics_for_type = _statistic
 
 
-# ---- CloudWatch: the Smithy RPC v2 CBOR protocol, on moto's JSON protocol
-
-_CBOR_OPERATION = re.compile(r"^/service/GraniteServiceVersion20100801/operation/(?P<op>[A-Za-z]+)$")
-_CLOUDWATCH = None
-
-
-def _cloudwatch_model():
-    global _CLOUDWATCH
-    if _CLOUDWATCH is None:
-        import botocore.session
-        _CLOUDWATCH = botocore.session.get_session().get_service_model("cloudwatch")
-    return _CLOUDWATCH
-
-
-def _epoch(value):
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, dict):
-        return {k: _epoch(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_epoch(v) for v in value]
-    return value
-
-
-def _cbor_text(text: str) -> bytes:
-    data = text.encode("utf-8")
-    n = len(data)
-    head = bytes([0x60 + n]) if n < 24 else bytes([0x78, n]) if n < 256 else bytes([0x79]) + n.to_bytes(2, "big")
-    return head + data
-
-
-def _cloudwatch_cbor(app, environ, start_response, operation: str):
-    from botocore.parsers import JSONParser, RpcV2CBORParser
-    from botocore.serialize import RpcV2CBORSerializer
-    model = _cloudwatch_model().operation_model(operation)
-    params = RpcV2CBORParser().parse({"body": _read_body(environ), "headers": {}, "status_code": 200},
-                                     model.input_shape)
-    params.pop("ResponseMetadata", None)
-    body = json.dumps(_epoch(params)).encode()
-    inner = dict(environ)
-    inner.update({"PATH_INFO": "/", "REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/x-amz-json-1.0",
-                  "CONTENT_LENGTH": str(len(body)), "HTTP_X_AMZ_TARGET": f"GraniteServiceVersion20100801.{operation}",
-                  "wsgi.input": io.BytesIO(body)})
-    inner.pop("HTTP_SMITHY_PROTOCOL", None)
-    inner.pop("HTTP_CONTENT_ENCODING", None)
-    answered = {}
-
-    def capture(status, headers, exc_info=None):
-        answered["status"] = status
-        return lambda data: None
-
-    answer = b"".join(app(inner, capture))
-    status = answered["status"]
-    if status.startswith("2"):
-        result = JSONParser().parse({"body": answer, "headers": {}, "status_code": 200}, model.output_shape)
-        result.pop("ResponseMetadata", None)
-        out = bytearray()
-        if model.output_shape is not None:
-            RpcV2CBORSerializer()._serialize_data_item(out, result, model.output_shape)
-        out = bytes(out)
-    else:
-        try:
-            error = json.loads(answer)
-        except ValueError:
-            error = {"__type": "InternalFailure", "message": answer.decode(errors="replace")}
-        code = str(error.get("__type", "InternalFailure")).split("#")[-1]
-        out = bytes([0xa2]) + _cbor_text("__type") + _cbor_text(code) + _cbor_text("message") + _cbor_text(
-            str(error.get("message") or error.get("Message") or code))
-    start_response(status, [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
-                            ("Content-Length", str(len(out)))])
-    return [out]
 # ---- Service Quotas: API Gateway's new-connections quota
 
 _APIGATEWAY_QUOTAS = {"L-9ED1E49A": ("New connections per second per account (across all WebSocket APIs) per Region",
@@ -566,6 +496,89 @@ def _account_settings(start_response, access_key: str, region: str):
         "AccountLimit": {"CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800, "ConcurrentExecutions": limit,
                          "TotalCodeSize": 80530636800, "UnreservedConcurrentExecutions": limit - reserved},
         "AccountUsage": {"FunctionCount": len(functions), "TotalCodeSize": sum(f.code_size or 0 for f in functions)}})
+# ---- CloudWatch over Smithy RPC v2 CBOR, answered by moto's CloudWatch in its JSON protocol
+
+_RPCV2 = re.compile(r"^/service/GraniteServiceVersion20100801/operation/(?P<operation>[A-Za-z]+)$")
+_CLOUDWATCH: dict[str, Any] = {}
+
+
+def _cloudwatch_model():
+    if "model" not in _CLOUDWATCH:
+        import botocore.session
+
+        _CLOUDWATCH["model"] = botocore.session.get_session().get_service_model("cloudwatch")
+    return _CLOUDWATCH["model"]
+
+
+def _cbor_error(code: str, message: str) -> bytes:
+    from botocore.serialize import RpcV2CBORSerializer
+
+    cbor = RpcV2CBORSerializer()
+    out = bytearray(cbor._get_initial_byte(cbor.MAP_MAJOR_TYPE, 2))
+    for text in ("__type", code, "message", message):
+        cbor._serialize_type_string(out, text, None, None)
+    return bytes(out)
+
+
+def _cloudwatch_cbor(moto, environ, start_response, operation_name: str):
+    from botocore.parsers import create_parser
+    from botocore.serialize import RpcV2CBORSerializer, create_serializer
+
+    model = _cloudwatch_model()
+    try:
+        operation = model.operation_model(operation_name)
+    except Exception:  # botocore's OperationNotFoundError
+        body = _cbor_error("UnknownOperationException", f"no operation {operation_name}")
+        return _cbor_answer(start_response, "404 Not Found", body, None)
+    raw = _read_body(environ)
+    params = {}
+    if raw and operation.input_shape is not None:
+        params = create_parser("smithy-rpc-v2-cbor").parse(
+            {"body": raw, "headers": {}, "status_code": 200}, operation.input_shape)
+        params.pop("ResponseMetadata", None)
+    request = create_serializer("json", include_validation=False).serialize_to_request(params, operation)
+    inner = dict(environ)
+    inner["PATH_INFO"] = "/"
+    inner["QUERY_STRING"] = ""
+    inner["CONTENT_TYPE"] = request["headers"]["Content-Type"]
+    inner["HTTP_X_AMZ_TARGET"] = request["headers"]["X-Amz-Target"]
+    inner["CONTENT_LENGTH"] = str(len(request["body"]))
+    inner["wsgi.input"] = io.BytesIO(request["body"])
+    inner.pop("HTTP_SMITHY_PROTOCOL", None)
+    answer: dict[str, Any] = {}
+
+    def capture(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, headers
+        return lambda data: None
+
+    body = b"".join(moto(inner, capture))
+    status = answer["status"]
+    code = int(status.split()[0])
+    headers = {k.lower(): v for k, v in answer["headers"]}
+    parsed = create_parser("json").parse({"body": body, "headers": headers, "status_code": code},
+                                         operation.output_shape)
+    if code >= 300:
+        error = parsed["Error"]
+        query_code = error.get("Code", str(code))
+        shape = next((name for name in model.shape_names
+                      if name == query_code or model.shape_for(name).metadata.get("error", {}).get("code") == query_code),
+                     query_code)
+        return _cbor_answer(start_response, status, _cbor_error(shape, error.get("Message", "")),
+                            f"{query_code};Sender")
+    parsed.pop("ResponseMetadata", None)
+    out = bytearray()
+    if operation.output_shape is not None:
+        RpcV2CBORSerializer()._serialize_data_item(out, parsed, operation.output_shape)
+    return _cbor_answer(start_response, status, bytes(out), None)
+
+
+def _cbor_answer(start_response, status: str, body: bytes, query_error: str | None):
+    headers = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
+               ("Content-Length", str(len(body)))]
+    if query_error:
+        headers.append(("x-amzn-query-error", query_error))
+    start_response(status, headers)
+    return [body]
 
 
 class WsctlApplication:
@@ -576,9 +589,6 @@ class WsctlApplication:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        cbor = _CBOR_OPERATION.match(path)
-        if cbor and environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
-            return _cloudwatch_cbor(self.moto, environ, start_response, cbor.group("op"))
         side_door = _SIDE_DOOR.match(path)
         if side_door:
             return _side_door(environ, start_response, side_door.group("id"))
@@ -589,6 +599,9 @@ class WsctlApplication:
         if (scope and scope.group("service") == "lambda" and environ["REQUEST_METHOD"] == "GET"
                 and _ACCOUNT_SETTINGS.match(path)):
             return _account_settings(start_response, scope.group("key"), scope.group("region"))
+        rpcv2 = _RPCV2.match(path)
+        if rpcv2 and environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+            return _cloudwatch_cbor(self.moto, environ, start_response, rpcv2.group("operation"))
         return self.moto(environ, start_response)
 
 

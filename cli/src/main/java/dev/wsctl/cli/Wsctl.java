@@ -33,6 +33,7 @@ import software.amazon.awssdk.core.exception.SdkException;
             StatsCommand.class,
             WebhooksCommand.class,
             TokenCommand.class,
+            CostCommand.class,
             CompletionCommand.class,
             BenchWorkerCommand.class,
             CommandLine.HelpCommand.class

@@ -18,7 +18,8 @@ import software.amazon.awssdk.regions.Region;
  * Every resource of one {@code {app}-{stage}} stack, in dependency order: the tables and the API first
  * (roles are scoped to their ARNs), then each function's role, the functions, their permissions (API Gateway's, for
  * every function but the fan-out worker, which only the send function invokes), the worker's asynchronous invocation
- * settings, the authorizer, the routing table and the stage. Destroy runs the same list backwards.
+ * settings, the authorizer, the routing table and the stage, then the dashboard (it names the API and the functions).
+ * Destroy runs the same list backwards.
  *
  * <p>The authorize function, its role and permission, and the authorizer are listed whether or not the
  * config enables auth: without it they are {@link Absent}, so a deploy removes them if auth was on before. So are the
@@ -241,6 +242,8 @@ public final class Stack {
                 Engine.changed(routes),
                 RoutesResource.FINGERPRINT_READ,
                 RoutesResource.FINGERPRINT));
+        resources.add(
+                new DashboardResource(aws.cloudWatch(), config.prefix(), config.app(), config.stage(), named(config)));
         return new Engine(
                 resources,
                 Map.of(
@@ -254,6 +257,13 @@ public final class Stack {
                         account,
                         "stage",
                         config.stage()));
+    }
+
+    /** The stack's functions, short name → function name, in deploy's order. */
+    private static Map<String, String> named(StackConfig config) {
+        Map<String, String> named = new LinkedHashMap<>();
+        config.functions().forEach(fn -> named.put(fn, config.functionName(fn)));
+        return named;
     }
 
     static FunctionResource.Spec spec(

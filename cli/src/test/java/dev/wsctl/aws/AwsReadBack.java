@@ -18,6 +18,7 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.apigatewayv2.ApiGatewayV2Client;
 import software.amazon.awssdk.services.apigatewayv2.model.Api;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.iam.IamClient;
@@ -40,6 +41,7 @@ public final class AwsReadBack implements AutoCloseable {
     public final DynamoDbClient dynamoDb;
     public final S3Client s3;
     public final SqsClient sqs;
+    public final CloudWatchClient cloudWatch;
 
     public AwsReadBack(URI endpoint) {
         this.iam = build(IamClient.builder(), endpoint);
@@ -48,6 +50,7 @@ public final class AwsReadBack implements AutoCloseable {
         this.dynamoDb = build(DynamoDbClient.builder(), endpoint);
         this.s3 = build(S3Client.builder().forcePathStyle(true), endpoint);
         this.sqs = build(SqsClient.builder(), endpoint);
+        this.cloudWatch = build(CloudWatchClient.builder(), endpoint);
     }
 
     /** The credentials every test signs with; moto takes any, and files them under its default account. */
@@ -205,11 +208,17 @@ public final class AwsReadBack implements AutoCloseable {
                                         .attributeName());
                     });
         }
+        dashboard(prefix).ifPresent(body -> all.add("cloudwatch dashboard " + prefix + " " + body));
         String apiId = api(prefix).map(Api::apiId).orElse("{none}");
         return all.stream().map(l -> l.replace(apiId, "{api}")).sorted().toList();
     }
 
-    /** What {@code read} answers, or empty when the service answers 404 (NotFound). */
+    /** The body of the dashboard {@code name}, as CloudWatch keeps it; empty when there is none. */
+    public Optional<String> dashboard(String name) {
+        return optional(
+                () -> cloudWatch.getDashboard(r -> r.dashboardName(name)).dashboardBody());
+    }
+
     /** Writes the rows a $connect and a join write into {@code table}: the connection's meta row and one per channel. */
     public void subscribe(String table, String connection, String... channels) {
         long now = System.currentTimeMillis();
@@ -229,6 +238,7 @@ public final class AwsReadBack implements AutoCloseable {
         }
     }
 
+    /** What {@code read} answers, or empty when the service answers 404 (NotFound). */
     public static <T> Optional<T> optional(Supplier<T> read) {
         try {
             return Optional.ofNullable(read.get());
@@ -250,6 +260,7 @@ public final class AwsReadBack implements AutoCloseable {
         dynamoDb.close();
         s3.close();
         sqs.close();
+        cloudWatch.close();
         http.close();
     }
 }

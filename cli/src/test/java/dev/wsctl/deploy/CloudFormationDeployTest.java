@@ -218,7 +218,7 @@ class CloudFormationDeployTest {
         assertThat(cloudFormation.template(STACK))
                 .as("the stack is wsctl template's")
                 .isEqualTo(YAML.readTree(wsctl("template").out()));
-        assertThat(cloudFormation.resources(STACK)).hasSize(54);
+        assertThat(cloudFormation.resources(STACK)).hasSize(55);
 
         assertThat(r.out())
                 .startsWith("Change set (CREATE) of stack chat-dev:\n")
@@ -461,13 +461,13 @@ class CloudFormationDeployTest {
         assertThat(mutatingCalls()).containsExactly("cloudformation:DeleteStack");
         List<String> lines = r.out().lines().toList();
         assertThat(lines)
-                .hasSize(55)
+                .hasSize(56)
                 .allMatch(l -> l.startsWith("- delete AWS::"))
                 .contains(
                         "- delete AWS::Lambda::Function chat-dev-send",
                         "- delete AWS::DynamoDB::Table chat-dev-connections",
                         "- delete AWS::DynamoDB::Table chat-dev-history");
-        assertThat(lines.get(54)).isEqualTo("- delete AWS::CloudFormation::Stack chat-dev");
+        assertThat(lines.get(55)).isEqualTo("- delete AWS::CloudFormation::Stack chat-dev");
         List<String> events =
                 r.err().lines().filter(l -> l.matches("[A-Z_]+ +AWS::.*")).toList();
         assertThat(events.get(0)).matches("DELETE_IN_PROGRESS +AWS::CloudFormation::Stack +chat-dev  User Initiated");
@@ -493,9 +493,9 @@ class CloudFormationDeployTest {
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode plan = Jackson.mapper().readTree(r.out()).get("plan");
         assertThat(plan)
-                .hasSize(55)
+                .hasSize(56)
                 .allSatisfy(step -> assertThat(step.get("action").asText()).isEqualTo("delete"));
-        assertThat(plan.get(54).get("kind").asText()).isEqualTo("AWS::CloudFormation::Stack");
+        assertThat(plan.get(55).get("kind").asText()).isEqualTo("AWS::CloudFormation::Stack");
     }
 
     @Test

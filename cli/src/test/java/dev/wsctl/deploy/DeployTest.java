@@ -322,7 +322,7 @@ class DeployTest {
         assertThat(aws.inventory(stack)).isEqualTo(before);
         assertThat(stage().deploymentId()).isEqualTo(deployment);
         assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count())
-                .isEqualTo(23);
+                .isEqualTo(24);
         assertThat(again.out()).doesNotContain("+ create", "~ update");
     }
 
@@ -529,7 +529,7 @@ class DeployTest {
         CliRun dryJson = deploy("--dry-run", "-o", "json");
         JsonNode plan = parse(dryJson.out()).get("plan");
         assertThat(plan)
-                .hasSize(23)
+                .hasSize(24)
                 .allSatisfy(s -> assertThat(s.get("action").asText()).isEqualTo("unchanged"));
     }
 
@@ -542,6 +542,125 @@ class DeployTest {
         CliRun again = wsctl("destroy", "--yes");
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(aws.inventory(stack)).isEmpty();
+    }
+
+    /**
+     * The dashboard as CloudWatch keeps it, read with the test's own client: its graphs name the API, the stage, every
+     * function and the functions' metrics; a redeploy leaves it alone, a hand edit is drift that deploy undoes, auth
+     * adds the authorize function's lines, destroy removes it.
+     */
+    @Test
+    void theDashboardShowsTheStacksMetricsAndFollowsTheConfig() throws IOException {
+        assertThat(deploy().code()).isZero();
+        String api = apiId();
+        JsonNode body = dashboard();
+        List<JsonNode> metrics = new ArrayList<>();
+        body.get("widgets").forEach(w -> {
+            assertThat(w.get("type").asText()).isEqualTo("metric");
+            assertThat(w.at("/properties/region").asText()).isEqualTo("us-east-1");
+            w.at("/properties/metrics").forEach(metrics::add);
+        });
+        List<String> wsctl = metrics.stream()
+                .filter(m -> m.get(0).asText().equals("wsctl"))
+                .map(m -> m.get(1).asText() + " " + m.get(2).asText() + "="
+                        + m.get(3).asText() + " " + m.get(4).asText() + "="
+                        + m.get(5).asText())
+                .toList();
+        for (String metric : List.of(
+                "Connects",
+                "Disconnects",
+                "Published",
+                "Delivered",
+                "Gone",
+                "Throttled",
+                "Failed",
+                "FanoutDuration",
+                "Shards")) {
+            assertThat(wsctl).contains(metric + " app=" + app + " stage=dev");
+        }
+        assertThat(metrics)
+                .anySatisfy(m -> assertThat(m.get(0).path("expression").asText())
+                        .contains(
+                                "{wsctl,app,reason,stage}",
+                                "MetricName=\"Denied\"",
+                                "app=\"" + app + "\"",
+                                "stage=\"dev\""));
+        List<String> apiGateway = metrics.stream()
+                .filter(m -> m.get(0).asText().equals("AWS/ApiGateway"))
+                .map(m -> m.get(1).asText() + " " + m.get(2).asText() + "="
+                        + m.get(3).asText() + " " + m.get(4).asText() + "="
+                        + m.get(5).asText())
+                .toList();
+        assertThat(apiGateway)
+                .containsExactlyInAnyOrder(
+                        "ConnectCount ApiId=" + api + " Stage=dev",
+                        "MessageCount ApiId=" + api + " Stage=dev",
+                        "IntegrationError ApiId=" + api + " Stage=dev",
+                        "ClientError ApiId=" + api + " Stage=dev",
+                        "ExecutionError ApiId=" + api + " Stage=dev");
+        List<String> deployed = aws.functions(stack).stream()
+                .map(FunctionConfiguration::functionName)
+                .toList();
+        assertThat(deployed).hasSize(6);
+        assertThat(lambdaLines(metrics))
+                .containsExactlyInAnyOrderElementsOf(deployed.stream()
+                        .flatMap(fn -> java.util.stream.Stream.of("Errors " + fn, "Throttles " + fn, "Duration " + fn))
+                        .toList());
+
+        calls.reset();
+        assertThat(deploy().code()).isZero();
+        assertThat(calls.calls()).contains("cloudwatch:GetDashboard");
+        assertThat(calls.mutatingCalls()).isEmpty();
+
+        // a graph removed by hand is drift, which deploy undoes with one PutDashboard
+        com.fasterxml.jackson.databind.node.ObjectNode edited = (com.fasterxml.jackson.databind.node.ObjectNode) body;
+        ((com.fasterxml.jackson.databind.node.ArrayNode) edited.get("widgets")).remove(0);
+        aws.cloudWatch.putDashboard(p -> p.dashboardName(stack).dashboardBody(edited.toString()));
+        CliRun status = wsctl("status");
+        assertThat(status.out())
+                .contains("drifted    dashboard  " + stack + "  (widgets: differ in Connects and disconnects → as"
+                        + " configured)");
+        calls.reset();
+        CliRun repaired = deploy();
+        assertThat(repaired.out()).contains("~ update dashboard " + stack);
+        assertThat(calls.mutatingCalls()).containsExactly("cloudwatch:PutDashboard");
+        assertThat(dashboard())
+                .isEqualTo(Jackson.mapper().readTree(aws.dashboard(stack).orElseThrow()));
+        assertThat(dashboard().get("widgets")).hasSize(11);
+
+        env.put("WSCTL_AUTH_MODE", "jwt");
+        calls.reset();
+        CliRun withAuth = deploy();
+        assertThat(withAuth.out()).contains("~ update dashboard " + stack);
+        assertThat(calls.count("cloudwatch:PutDashboard")).isEqualTo(1);
+        assertThat(lambdaLines(metrics(dashboard())))
+                .contains("Errors " + AUTHORIZE, "Throttles " + AUTHORIZE, "Duration " + AUTHORIZE)
+                .hasSize(21);
+
+        assertThat(wsctl("destroy", "--yes").code()).isZero();
+        assertThat(aws.dashboard(stack)).isEmpty();
+        assertThat(wsctl("destroy", "--yes").code())
+                .as("a dashboard already gone is no failure")
+                .isZero();
+    }
+
+    private JsonNode dashboard() throws IOException {
+        return Jackson.mapper().readTree(aws.dashboard(stack).orElseThrow(() -> new AssertionError("no dashboard")));
+    }
+
+    private static List<JsonNode> metrics(JsonNode body) {
+        List<JsonNode> metrics = new ArrayList<>();
+        body.get("widgets").forEach(w -> w.at("/properties/metrics").forEach(metrics::add));
+        return metrics;
+    }
+
+    /** {@code "Errors chat-dev-send"}: each AWS/Lambda line of {@code metrics}, by metric and function. */
+    private static List<String> lambdaLines(List<JsonNode> metrics) {
+        return metrics.stream()
+                .filter(m -> m.get(0).asText().equals("AWS/Lambda"))
+                .peek(m -> assertThat(m.get(2).asText()).isEqualTo("FunctionName"))
+                .map(m -> m.get(1).asText() + " " + m.get(3).asText())
+                .toList();
     }
 
     @Test
@@ -563,7 +682,7 @@ class DeployTest {
         aws.iam.untagRole(u -> u.roleName(stack + "-send").tagKeys("wsctl:app"));
         CliRun after = wsctl("status", "-o", "json");
         JsonNode json = parse(after.out());
-        assertThat(json.get("resources")).hasSize(23);
+        assertThat(json.get("resources")).hasSize(24);
         assertThat(json.get("resources").findValuesAsText("state")).containsOnly("present", "drifted");
         assertThat(json.get("endpoints").get("url").asText()).startsWith("wss://");
         assertThat(json.get("connections").asLong()).isZero();
@@ -624,7 +743,7 @@ class DeployTest {
                 .toList();
         assertThat(lines)
                 .as(status.out())
-                .hasSize(22)
+                .hasSize(23)
                 .doesNotContain("tags")
                 .allMatch(l -> l.startsWith("present ") || l.startsWith("drifted    function ") && !l.contains("tags"));
         assertThat(lines)
@@ -871,7 +990,7 @@ class DeployTest {
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(calls.mutatingCalls()).isEmpty();
         assertThat(again.out().lines().filter(l -> l.startsWith("= unchanged")).count())
-                .isEqualTo(27);
+                .isEqualTo(28);
         assertThat(secret()).isEqualTo(secret);
         assertThat(again.out() + again.err()).doesNotContain(secret);
     }
@@ -1172,7 +1291,7 @@ class DeployTest {
                         "+ create permission " + stack + "-authorize:live",
                         "+ create authorizer " + stack + "-authorize");
         JsonNode planned = parse(deploy("--dry-run", "-o", "json").out()).get("plan");
-        assertThat(planned).hasSize(27).anySatisfy(step -> {
+        assertThat(planned).hasSize(28).anySatisfy(step -> {
             assertThat(step.get("kind").asText()).isEqualTo("authorizer");
             assertThat(step.get("action").asText()).isEqualTo("create");
         });

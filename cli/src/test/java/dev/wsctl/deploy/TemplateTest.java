@@ -262,7 +262,7 @@ class TemplateTest {
         CliRun r = wsctl("template", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).contains("wrote " + out, "54 resources");
+        assertThat(r.err()).contains("wrote " + out, "55 resources");
         assertThat(Files.readString(out)).isEqualTo(render());
     }
 
@@ -435,6 +435,7 @@ class TemplateTest {
                 case "AWS::ApiGatewayV2::RouteResponse" -> routeResponse(p);
                 case "AWS::ApiGatewayV2::Deployment" -> deployment(e.getValue());
                 case "AWS::ApiGatewayV2::Stage" -> stage(p);
+                case "AWS::CloudWatch::Dashboard" -> dashboard(p);
                 default ->
                     fail("TemplateTest has no comparison for " + type + " (" + logicalId + "): add one that"
                             + " checks it against what deploy creates");
@@ -455,7 +456,8 @@ class TemplateTest {
                 Map.entry("apigateway authorizer", "AWS::ApiGatewayV2::Authorizer"),
                 Map.entry("apigateway route", "AWS::ApiGatewayV2::Route"),
                 Map.entry("apigateway stage", "AWS::ApiGatewayV2::Stage"),
-                Map.entry("dynamodb table", "AWS::DynamoDB::Table"));
+                Map.entry("dynamodb table", "AWS::DynamoDB::Table"),
+                Map.entry("cloudwatch dashboard", "AWS::CloudWatch::Dashboard"));
         Map<String, Long> counts = new TreeMap<>();
         for (String line : aws.inventory("wsctl-dev")) {
             String kind = line.split(" ")[0] + " " + line.split(" ")[1];
@@ -725,6 +727,13 @@ class TemplateTest {
                                         .deploymentId()))
                         .deploymentStatusAsString())
                 .isEqualTo("DEPLOYED");
+    }
+
+    /** The body deploy put, as CloudWatch keeps it, is the template's body with the API's id and the region filled in. */
+    private void dashboard(JsonNode p) {
+        String name = p.get("DashboardName").asText();
+        assertThat(parse(aws.dashboard(name).orElseThrow()))
+                .isEqualTo(parse(p.get("DashboardBody").asText()));
     }
 
     private void stage(JsonNode p) {
