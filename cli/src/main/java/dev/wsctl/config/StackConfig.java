@@ -466,6 +466,9 @@ public record StackConfig(
             env.put(Settings.ENV_HISTORY_SIZE, String.valueOf(history.size()));
             env.put(Settings.ENV_HISTORY_TTL, String.valueOf(history.ttl().toSeconds()));
         }
+        if (webhooks.occupancy()) {
+            env.put(Settings.ENV_OCCUPANCY, "on");
+        }
         env.putAll(metricsEnvironment());
         return Collections.unmodifiableMap(env);
     }

@@ -44,6 +44,7 @@ class EnvironmentDocsTest {
         code.addAll(constants(Settings.class));
         code.addAll(constants(AuthSettings.class));
         code.addAll(constants(EmfMetrics.class));
+        code.addAll(constants(dev.wsctl.webhooks.WebhookSettings.class));
         assertThat(code).contains("WSCTL_TABLE", "WSCTL_FANOUT_FUNCTION", "WSCTL_AUTH_SECRET");
 
         assertThat(documented("Variables the functions read")).isEqualTo(code);

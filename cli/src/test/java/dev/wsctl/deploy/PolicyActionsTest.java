@@ -183,6 +183,21 @@ class PolicyActionsTest {
     @Test
     void connect() throws IOException {
         invoke(new ConnectHandler(pubSub, log), fixture("connect.json"));
+        // with channel_occupied / channel_vacated posted (WSCTL_OCCUPANCY=on), connect also moves the channel's
+        // occupancy row: the same store call with occupancy on
+        try (var occupancy = new DynamoDbConnectionStore(dynamo, TABLE, true)) {
+            long now = System.currentTimeMillis();
+            occupancy.connect(
+                    new dev.wsctl.store.ConnectionInfo(
+                            "occupancy=",
+                            now,
+                            "203.0.113.7",
+                            null,
+                            null,
+                            List.of(),
+                            dev.wsctl.store.Ttl.expiresAt(now)),
+                    List.of("default"));
+        }
         assertGranted("connect", CALLS);
     }
 

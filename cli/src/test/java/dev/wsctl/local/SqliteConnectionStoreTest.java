@@ -39,6 +39,32 @@ class SqliteConnectionStoreTest extends ConnectionStoreContract {
         return new SqliteConnectionStore(file());
     }
 
+    @Override
+    protected ConnectionStore newOccupancyStore() {
+        SqliteConnectionStore s = new SqliteConnectionStore(file());
+        s.webhookEvents(List.of("channel_occupied", "channel_vacated"));
+        return s;
+    }
+
+    /** The subscribers, while the outbox's last transition of the channel is channel_occupied. */
+    @Override
+    protected java.util.OptionalLong occupancy(ConnectionStore store, String channel) {
+        List<String> transitions = transitions(store, channel);
+        return transitions.isEmpty() || transitions.get(transitions.size() - 1).equals("vacated")
+                ? java.util.OptionalLong.empty()
+                : java.util.OptionalLong.of(store.channelCounts().getOrDefault(channel, 0L));
+    }
+
+    @Override
+    protected List<String> transitions(ConnectionStore store, String channel) {
+        return ((SqliteConnectionStore) store)
+                .webhooks().pending(1_000_000).stream()
+                        .map(SqliteWebhooks.Pending::event)
+                        .filter(e -> channel.equals(e.channel()))
+                        .map(e -> e.name().substring("channel_".length()))
+                        .toList();
+    }
+
     @Test
     void theFileIsInWalModeWithTheDesignedSchema() throws Exception {
         assertThat(file()).isRegularFile();

@@ -52,7 +52,8 @@ final class FunctionRuntime {
             DynamoDbJsonClient dynamoDb = new DynamoDbJsonClient(
                     AwsEndpoints.of(System.getenv()).dynamoDb(region), STORE_CONNECTIONS, region, credentials);
             boolean primesAtInit = Priming.atInit(System.getenv());
-            ConnectionStore store = new DynamoDbConnectionStore(dynamoDb, settings.table());
+            ConnectionStore store =
+                    new DynamoDbConnectionStore(dynamoDb, settings.table(), Settings.occupancy(System.getenv()));
             // the history table on the same client; none when no channel keeps history
             HistoryStore history = settings.history()
                     .table()

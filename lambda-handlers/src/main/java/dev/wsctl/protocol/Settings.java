@@ -52,6 +52,8 @@ public record Settings(
     public static final String ENV_HISTORY_SIZE = "WSCTL_HISTORY_SIZE";
     public static final String ENV_HISTORY_TTL = "WSCTL_HISTORY_TTL";
     public static final String ENV_HISTORY_TABLE = "WSCTL_HISTORY_TABLE";
+    /** {@code on}: the store keeps each channel's occupancy row (docs/observability.md#lifecycle-webhooks). */
+    public static final String ENV_OCCUPANCY = "WSCTL_OCCUPANCY";
 
     /**
      * Sharded fan-out and the client-side rate cap.
@@ -273,6 +275,22 @@ public record Settings(
                 integer(env, ENV_HISTORY_SIZE, History.DEFAULT_SIZE),
                 Duration.ofSeconds(integer(env, ENV_HISTORY_TTL, (int) History.DEFAULT_TTL.toSeconds())),
                 Optional.of(table));
+    }
+
+    /**
+     * Whether the store keeps each channel's occupancy row, for the {@code channel_occupied} / {@code channel_vacated}
+     * webhooks: {@value #ENV_OCCUPANCY} is {@code on}; unset or {@code off}: no.
+     */
+    public static boolean occupancy(Map<String, String> env) {
+        String value = env.getOrDefault(ENV_OCCUPANCY, "").trim();
+        if (value.isEmpty() || value.equals("off")) {
+            return false;
+        }
+        if (value.equals("on")) {
+            return true;
+        }
+        throw new IllegalArgumentException(
+                "Bad function environment: " + ENV_OCCUPANCY + " must be on or off, not '" + value + "'");
     }
 
     private static String required(Map<String, String> env, String name) {

@@ -14,6 +14,7 @@ import static dev.wsctl.store.ConnectionTable.MEMBER_CONNECTIONS;
 import static dev.wsctl.store.ConnectionTable.ORIGIN;
 import static dev.wsctl.store.ConnectionTable.SOURCE_IP;
 import static dev.wsctl.store.ConnectionTable.SUB;
+import static dev.wsctl.store.ConnectionTable.SUBSCRIBERS;
 import static dev.wsctl.store.ConnectionTable.USER;
 
 import dev.wsctl.awshttp.Futures;
@@ -77,10 +78,21 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
 
     private final DynamoDbAsyncClient client;
     private final String table;
+    private final boolean occupancy;
 
     public DynamoDbConnectionStore(DynamoDbAsyncClient client, String tableName) {
+        this(client, tableName, false);
+    }
+
+    /**
+     * @param occupancy whether to keep each channel's occupancy row ({@link ConnectionStore#OCCUPANCY_PREFIX}), for
+     *                  the {@code channel_occupied} / {@code channel_vacated} webhooks: one UpdateItem more per new
+     *                  subscription and two per removed one, and subscriptions removed one by one
+     */
+    public DynamoDbConnectionStore(DynamoDbAsyncClient client, String tableName, boolean occupancy) {
         this.client = java.util.Objects.requireNonNull(client, "client");
         this.table = java.util.Objects.requireNonNull(tableName, "tableName");
+        this.occupancy = occupancy;
     }
 
     public String tableName() {
@@ -93,21 +105,86 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
     public void connect(ConnectionInfo info, Collection<String> channels) {
         List<WriteRequest> writes = new ArrayList<>();
         writes.add(put(metaItem(info)));
-        for (String channel : distinctChannels(channels)) {
+        Collection<String> distinct = distinctChannels(channels);
+        for (String channel : distinct) {
             writes.add(put(subscriptionItem(info.connectionId(), channel, info.expiresAt())));
         }
         batchWrite(writes);
+        if (occupancy) {
+            // a new connection's subscriptions are all new
+            Futures.join(inParallel(List.copyOf(distinct), channel -> occupy(channel, 1)));
+        }
     }
 
     @Override
     public void subscribe(String connectionId, String channel, long expiresAt) {
         checkChannel(channel);
-        Futures.join(client.putItem(r -> r.tableName(table).item(subscriptionItem(connectionId, channel, expiresAt))));
+        if (!occupancy) {
+            Futures.join(
+                    client.putItem(r -> r.tableName(table).item(subscriptionItem(connectionId, channel, expiresAt))));
+        } else if (Futures.join(putNew(subscriptionItem(connectionId, channel, expiresAt)))) {
+            Futures.join(occupy(channel, 1));
+        }
+    }
+
+    /** A Put on condition that the row is new; completes with whether it was. */
+    private CompletableFuture<Boolean> putNew(Map<String, AttributeValue> item) {
+        return client.putItem(r -> r.tableName(table)
+                        .item(item)
+                        .conditionExpression("attribute_not_exists(#id)")
+                        .expressionAttributeNames(Map.of("#id", CONNECTION_ID)))
+                .handle((ok, failed) -> {
+                    Throwable cause = failed instanceof CompletionException && failed.getCause() != null
+                            ? failed.getCause()
+                            : failed;
+                    if (cause == null) {
+                        return true;
+                    }
+                    if (cause instanceof ConditionalCheckFailedException) {
+                        return false;
+                    }
+                    throw new CompletionException(cause);
+                });
+    }
+
+    /**
+     * {@code ADD subscribers :n} on the channel's occupancy row ({@code expiresAt} moved to outlive every connection
+     * live now): the row appears when the channel gets its first subscriber.
+     */
+    private CompletableFuture<Void> occupy(String channel, int n) {
+        return client.updateItem(r -> r.tableName(table)
+                        .key(occupancyKey(channel))
+                        .updateExpression("ADD #s :n SET #exp = :exp")
+                        .expressionAttributeNames(Map.of("#s", SUBSCRIBERS, "#exp", EXPIRES_AT))
+                        .expressionAttributeValues(
+                                Map.of(":n", n(n), ":exp", n(Ttl.expiresAt(System.currentTimeMillis())))))
+                .thenApply(updated -> null);
+    }
+
+    /** {@code ADD subscribers :-1}, and the row deleted when that reached 0 and nothing moved it since. */
+    private CompletableFuture<Void> vacate(String channel) {
+        return countDown(occupancyKey(channel), SUBSCRIBERS, Ttl.expiresAt(System.currentTimeMillis()))
+                .thenApply(zero -> null);
     }
 
     @Override
     public void subscribeAll(String channel, Collection<String> connectionIds, long expiresAt) {
         checkChannel(channel);
+        if (occupancy) {
+            // each Put alone, to know which subscriptions are new, then the count moved by all of them at once
+            AtomicInteger added = new AtomicInteger();
+            Futures.join(inParallel(
+                    List.copyOf(new LinkedHashSet<>(connectionIds)),
+                    id -> putNew(subscriptionItem(id, channel, expiresAt)).thenAccept(isNew -> {
+                        if (isNew) {
+                            added.incrementAndGet();
+                        }
+                    })));
+            if (added.get() > 0) {
+                Futures.join(occupy(channel, added.get()));
+            }
+            return;
+        }
         List<WriteRequest> writes = new ArrayList<>(connectionIds.size());
         for (String id : new LinkedHashSet<>(connectionIds)) {
             writes.add(put(subscriptionItem(id, channel, expiresAt)));
@@ -133,6 +210,9 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
                     .expressionAttributeNames(Map.of("#id", CONNECTION_ID))));
         } catch (ConditionalCheckFailedException alreadySubscribed) {
             return false;
+        }
+        if (occupancy) {
+            Futures.join(occupy(channel, 1));
         }
         Map<String, String> names = new HashMap<>(Map.of("#n", MEMBER_CONNECTIONS, "#exp", EXPIRES_AT, "#info", INFO));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":one", n(1), ":exp", n(memberExpiry(expiresAt))));
@@ -172,40 +252,55 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
                     if (old == null || old.isEmpty()) {
                         return CompletableFuture.completedFuture(Left.NOT_SUBSCRIBED);
                     }
-                    AttributeValue user = old.get(USER);
-                    if (user == null || user.s() == null) {
-                        return CompletableFuture.completedFuture(new Left(true, Optional.empty()));
-                    }
-                    long expiresAt = memberExpiry(number(old.get(EXPIRES_AT)));
-                    return departAsync(channel, user.s(), expiresAt).thenApply(departure -> new Left(true, departure));
+                    CompletableFuture<Void> vacated =
+                            occupancy ? vacate(channel) : CompletableFuture.completedFuture(null);
+                    return vacated.thenCompose(v -> departed(channel, old));
                 });
     }
 
+    /** The departure a removed subscription row {@code old} (of a member, or not) makes. */
+    private CompletableFuture<Left> departed(String channel, Map<String, AttributeValue> old) {
+        AttributeValue user = old.get(USER);
+        if (user == null || user.s() == null) {
+            return CompletableFuture.completedFuture(new Left(true, Optional.empty()));
+        }
+        long expiresAt = memberExpiry(number(old.get(EXPIRES_AT)));
+        return departAsync(channel, user.s(), expiresAt).thenApply(departure -> new Left(true, departure));
+    }
+
     private CompletableFuture<Optional<Departure>> departAsync(String channel, String user, long expiresAt) {
-        Map<String, AttributeValue> key = memberKey(channel, user);
+        return countDown(memberKey(channel, user), MEMBER_CONNECTIONS, expiresAt)
+                .thenApply(zero -> zero ? Optional.of(new Departure(channel, user)) : Optional.<Departure>empty());
+    }
+
+    /**
+     * {@code ADD attribute :-1} on the row at {@code key}; when that reaches 0, a delete of the row on condition that
+     * it is still 0 (an ADD may have moved it meanwhile: then the row stays). Completes with whether it reached 0.
+     * Used for a member row's count and a channel's occupancy row alike.
+     */
+    private CompletableFuture<Boolean> countDown(Map<String, AttributeValue> key, String attribute, long expiresAt) {
         return client.updateItem(r -> r.tableName(table)
                         .key(key)
-                        // a row that a concurrent leave deleted comes back here below 0 and gets a TTL
+                        // a row that a concurrent removal deleted comes back here below 0 and gets a TTL
                         .updateExpression("ADD #n :minus SET #exp = if_not_exists(#exp, :exp)")
-                        .expressionAttributeNames(Map.of("#n", MEMBER_CONNECTIONS, "#exp", EXPIRES_AT))
+                        .expressionAttributeNames(Map.of("#n", attribute, "#exp", EXPIRES_AT))
                         .expressionAttributeValues(Map.of(":minus", n(-1), ":exp", n(expiresAt)))
                         .returnValues(ReturnValue.UPDATED_NEW))
                 .thenCompose(updated -> {
-                    if (number(updated.attributes().get(MEMBER_CONNECTIONS)) != 0) {
-                        return CompletableFuture.completedFuture(Optional.<Departure>empty());
+                    if (number(updated.attributes().get(attribute)) != 0) {
+                        return CompletableFuture.completedFuture(false);
                     }
-                    Optional<Departure> departure = Optional.of(new Departure(channel, user));
                     return client.deleteItem(r -> r.tableName(table)
                                     .key(key)
                                     .conditionExpression("#n = :zero")
-                                    .expressionAttributeNames(Map.of("#n", MEMBER_CONNECTIONS))
+                                    .expressionAttributeNames(Map.of("#n", attribute))
                                     .expressionAttributeValues(Map.of(":zero", n(0))))
                             .handle((ok, failed) -> {
                                 Throwable cause = failed instanceof CompletionException && failed.getCause() != null
                                         ? failed.getCause()
                                         : failed;
                                 if (cause == null || cause instanceof ConditionalCheckFailedException) {
-                                    return departure; // a join moved the count meanwhile: its row stays
+                                    return true; // it reached 0; an ADD that moved it since keeps the row
                                 }
                                 throw new CompletionException(cause);
                             });
@@ -240,8 +335,9 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
                 id -> allRowsOf(id).thenAccept(rows -> {
                     for (Map<String, AttributeValue> row : rows) {
                         String channel = row.get(CHANNEL).s();
-                        if (row.containsKey(USER)) {
-                            // a member's subscription: deleted alone, to move its member's count exactly once
+                        if (row.containsKey(USER) || occupancy && !CONNECTION_ROW.equals(channel)) {
+                            // a member's subscription (or any, with occupancy): deleted alone, to move its counts
+                            // exactly once
                             presence.add(new String[] {id, channel});
                         } else {
                             deletes.add(WriteRequest.builder()
@@ -617,6 +713,11 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
 
     private static Map<String, AttributeValue> key(String connectionId, String channel) {
         return Map.of(CONNECTION_ID, s(connectionId), CHANNEL, s(channel));
+    }
+
+    /** A channel's occupancy row. */
+    private static Map<String, AttributeValue> occupancyKey(String channel) {
+        return key(OCCUPANCY_PREFIX + channel, OCCUPANCY_ROW);
     }
 
     /** A member row: the channel's member partition, sort key {@code #user}. */

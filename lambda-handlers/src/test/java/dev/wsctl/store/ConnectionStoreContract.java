@@ -44,6 +44,90 @@ public abstract class ConnectionStoreContract {
     /** A store for one test. Rows of earlier tests may be in it. */
     protected abstract ConnectionStore newStore();
 
+    /** A store on the same data that keeps channel occupancy (the channel_occupied / channel_vacated webhooks). */
+    protected abstract ConnectionStore newOccupancyStore();
+
+    /**
+     * What {@code store} holds of the channel's occupancy: DynamoDB, the occupancy row's subscriber count; SQLite, the
+     * channel's subscriber count when its last outbox transition is {@code channel_occupied}. Empty: unoccupied.
+     */
+    protected abstract java.util.OptionalLong occupancy(ConnectionStore store, String channel);
+
+    /** The channel's occupancy transitions in order ("occupied", "vacated"), where the store records them; else null. */
+    protected List<String> transitions(ConnectionStore store, String channel) {
+        return null;
+    }
+
+    @Test
+    @Timeout(120)
+    void occupancyAppearsWithTheFirstSubscriberAndGoesWithTheLastUnderConcurrency() throws Exception {
+        try (ConnectionStore occupied = newOccupancyStore()) {
+            String channel = newChannel("occ");
+            int threads = 8;
+            int rounds = 6;
+            assertThat(occupancy(occupied, channel)).isEmpty();
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<?>> runs = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    runs.add(pool.submit(() -> {
+                        String id = newConnectionId();
+                        // the paths a subscription takes: connect's default channel, join, subscribe; leave, disconnect
+                        occupied.connect(info(id), thread % 2 == 0 ? List.of(channel) : List.of());
+                        for (int r = 0; r < rounds; r++) {
+                            if (r > 0 || thread % 2 == 1) {
+                                if (thread % 3 == 0) {
+                                    occupied.join(id, channel, new Member("u" + thread, null), info(id).expiresAt());
+                                } else {
+                                    occupied.subscribe(id, channel, info(id).expiresAt());
+                                }
+                            }
+                            if (r < rounds - 1) {
+                                assertThat(occupied.leave(id, channel).subscribed())
+                                        .isTrue();
+                            }
+                        }
+                        occupied.disconnect(id);
+                        return null;
+                    }));
+                }
+                for (Future<?> run : runs) {
+                    run.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(occupancy(occupied, channel)).as("after the last left").isEmpty();
+
+            // subscribers that stay: the row counts them exactly; subscribeAll counts each new one once
+            List<String> ids =
+                    IntStream.range(0, 5).mapToObj(i -> newConnectionId()).toList();
+            ids.forEach(id -> occupied.connect(info(id), List.of()));
+            occupied.subscribeAll(channel, ids, info(ids.get(0)).expiresAt());
+            occupied.subscribeAll(channel, ids, info(ids.get(0)).expiresAt());
+            occupied.subscribe(ids.get(0), channel, info(ids.get(0)).expiresAt());
+            assertThat(occupancy(occupied, channel)).hasValue(5);
+            occupied.disconnectAll(ids.subList(0, 4));
+            assertThat(occupancy(occupied, channel)).hasValue(1);
+            occupied.leave(ids.get(4), channel);
+            assertThat(occupancy(occupied, channel)).isEmpty();
+            // listings never show the occupancy rows
+            assertThat(occupied.channelCounts().keySet()).noneMatch(c -> c.startsWith("#"));
+
+            List<String> transitions = transitions(occupied, channel);
+            if (transitions != null) {
+                assertThat(transitions).isNotEmpty();
+                for (int i = 0; i < transitions.size(); i++) {
+                    assertThat(transitions.get(i))
+                            .as("transition %d of %s", i, transitions)
+                            .isEqualTo(i % 2 == 0 ? "occupied" : "vacated");
+                }
+                assertThat(transitions).last().isEqualTo("vacated");
+            }
+        }
+    }
+
     @BeforeEach
     void openStore() {
         store = newStore();

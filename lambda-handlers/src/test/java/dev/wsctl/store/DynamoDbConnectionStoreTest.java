@@ -45,6 +45,37 @@ class DynamoDbConnectionStoreTest extends ConnectionStoreContract {
         return new DynamoDbConnectionStore(client, TABLE);
     }
 
+    @Override
+    protected ConnectionStore newOccupancyStore() {
+        return new DynamoDbConnectionStore(client, TABLE, true);
+    }
+
+    /** The occupancy row, read back consistently with the SDK's own client. */
+    @Override
+    protected java.util.OptionalLong occupancy(ConnectionStore store, String channel) {
+        return occupancyRow(client, TABLE, channel);
+    }
+
+    static java.util.OptionalLong occupancyRow(DynamoDbAsyncClient client, String table, String channel) {
+        var item = client.getItem(r -> r.tableName(table)
+                        .key(java.util.Map.of(
+                                ConnectionTable.CONNECTION_ID,
+                                software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(
+                                        ConnectionStore.OCCUPANCY_PREFIX + channel),
+                                ConnectionTable.CHANNEL,
+                                software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(
+                                        ConnectionStore.OCCUPANCY_ROW)))
+                        .consistentRead(true))
+                .join()
+                .item();
+        if (item == null || item.isEmpty()) {
+            return java.util.OptionalLong.empty();
+        }
+        assertThat(item).containsKey(ConnectionTable.EXPIRES_AT);
+        return java.util.OptionalLong.of(
+                Long.parseLong(item.get(ConnectionTable.SUBSCRIBERS).n()));
+    }
+
     @Test
     void theTableHasTheDesignedLayout() {
         TableDescription table =

@@ -71,6 +71,16 @@ class DynamoDbJsonClientTest extends ConnectionStoreContract {
         return new DynamoDbConnectionStore(client, TABLE);
     }
 
+    @Override
+    protected ConnectionStore newOccupancyStore() {
+        return new DynamoDbConnectionStore(client, TABLE, true);
+    }
+
+    @Override
+    protected java.util.OptionalLong occupancy(ConnectionStore store, String channel) {
+        return DynamoDbConnectionStoreTest.occupancyRow(client, TABLE, channel);
+    }
+
     @Test
     void errorsArriveAsTheSdkExceptionForTheirCode() {
         try (ConnectionStore missing = new DynamoDbConnectionStore(client, "no-such-table")) {
