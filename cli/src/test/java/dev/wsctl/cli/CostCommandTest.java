@@ -104,6 +104,14 @@ class CostCommandTest {
                 .contains("us-east-1 prices of 2026-12-02", "API Gateway messages", "$1,736.84")
                 .contains("reconnect every 2 hours", "pings every 5 minutes", "30-day month")
                 .contains("$1.00 per million messages (first billion)", "$0.0000133334 per GB-second");
+
+        // the README's cost example is this output, table and all
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("../README.md"));
+        String command = "$ wsctl cost --connections 20000 --messages-per-minute 1 --bytes 2048\n";
+        int start = readme.indexOf(command);
+        assertThat(start).as("the README's cost example").isNotNegative();
+        String shown = readme.substring(start + command.length(), readme.indexOf("```", start));
+        assertThat(table.out()).startsWith(shown);
     }
 
     /**

@@ -14,19 +14,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The signature check that docs/observability.md shows users, run exactly as written (Python 3, when on PATH) against
- * a body and signature made by wsctl: it accepts them, and refuses a changed body and another secret.
+ * The signature check that README.md and docs/observability.md show users, each run exactly as written (Python 3,
+ * when on PATH) against a body and signature made by wsctl: it accepts them, and refuses a changed body and another
+ * secret.
  */
 class WebhookSignatureDocTest {
-    private static final Path DOC = Path.of("../docs/observability.md");
+    private static final List<Path> DOCS = List.of(Path.of("../README.md"), Path.of("../docs/observability.md"));
     private static final String MARK = "<!-- verify-python -->";
 
     @TempDir
     Path dir;
 
     @Test
-    void theDocumentedPythonCheckAcceptsWsctlsSignatureAndNothingElse() throws Exception {
-        String snippet = snippet();
+    void theDocumentedPythonChecksAcceptWsctlsSignatureAndNothingElse() throws Exception {
+        for (Path doc : DOCS) {
+            check(doc);
+        }
+    }
+
+    private void check(Path doc) throws Exception {
+        String snippet = snippet(doc);
         assertThat(snippet).contains("def verify(");
         assumeTrue(onPath("python3"), "python3 is not on PATH");
         String secret = "5f0c8e2a9d4b7e16a3c2f1e0d9b8a7c65f0c8e2a9d4b7e16a3c2f1e0d9b8a7c6";
@@ -60,17 +67,17 @@ class WebhookSignatureDocTest {
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(python.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
-        assertThat(out.strip()).as(out).isEqualTo("True False False");
+        assertThat(out.strip()).as("%s: %s", doc, out).isEqualTo("True False False");
     }
 
     /** The fenced block after the marker. */
-    private static String snippet() throws Exception {
-        String doc = Files.readString(DOC, StandardCharsets.UTF_8);
-        int mark = doc.indexOf(MARK);
-        assertThat(mark).as("%s in %s", MARK, DOC).isNotNegative();
-        int start = doc.indexOf("```python\n", mark) + "```python\n".length();
-        int end = doc.indexOf("```", start);
-        return doc.substring(start, end);
+    private static String snippet(Path doc) throws Exception {
+        String text = Files.readString(doc, StandardCharsets.UTF_8);
+        int mark = text.indexOf(MARK);
+        assertThat(mark).as("%s in %s", MARK, doc).isNotNegative();
+        int start = text.indexOf("```python\n", mark) + "```python\n".length();
+        int end = text.indexOf("```", start);
+        return text.substring(start, end);
     }
 
     private static boolean onPath(String command) {
