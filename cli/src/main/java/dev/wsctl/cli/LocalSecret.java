@@ -1,6 +1,7 @@
 package dev.wsctl.cli;
 
 import dev.wsctl.auth.AuthSettings;
+import dev.wsctl.webhooks.WebhookSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -10,8 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -41,11 +40,7 @@ public final class LocalSecret {
 
     /** The webhook secret in {@code stateDir}, created (with the directory) when there is none yet. */
     public static String webhookSecret(Path stateDir) {
-        return loadOrCreate(stateDir, WEBHOOK_FILE, "webhook secret", () -> {
-            byte[] key = new byte[32];
-            new SecureRandom().nextBytes(key);
-            return HexFormat.of().formatHex(key);
-        });
+        return loadOrCreate(stateDir, WEBHOOK_FILE, "webhook secret", WebhookSettings::newSecret);
     }
 
     /** The text of {@code name} in {@code stateDir}, created (with the directory) from {@code make} when absent. */

@@ -3,6 +3,7 @@ package dev.wsctl.deploy;
 import dev.wsctl.auth.AuthSettings;
 import dev.wsctl.aws.AwsClients;
 import dev.wsctl.config.StackConfig;
+import dev.wsctl.webhooks.WebhookSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -285,7 +286,7 @@ public final class CloudFormationDeploy {
             Parameter.Builder secret = Parameter.builder().parameterKey(Template.WEBHOOK_SECRET);
             parameters.add((kept.contains(Template.WEBHOOK_SECRET)
                             ? secret.usePreviousValue(true)
-                            : secret.parameterValue(Stack.newWebhookSecret()))
+                            : secret.parameterValue(WebhookSettings.newSecret()))
                     .build());
         }
         return parameters;

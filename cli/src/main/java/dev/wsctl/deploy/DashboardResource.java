@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wsctl.json.Json;
+import dev.wsctl.metrics.Metric;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +29,7 @@ import software.amazon.awssdk.services.cloudwatch.model.ResourceNotFoundExceptio
 final class DashboardResource implements Resource<DashboardResource.State> {
     static final String LOGICAL_ID = "Dashboard";
     /** The namespace of the functions' metrics (Embedded Metric Format lines). */
-    static final String NAMESPACE = "wsctl";
+    static final String NAMESPACE = Metric.NAMESPACE;
     /** One point a minute: the shortest period of standard-resolution metrics. */
     static final int PERIOD_SECONDS = 60;
 
@@ -153,17 +154,23 @@ final class DashboardResource implements Resource<DashboardResource.State> {
     /** The dashboard body: rows of three graphs, one point a minute. */
     JsonNode body(String region, String apiId) {
         List<ObjectNode> graphs = new ArrayList<>();
-        graphs.add(graph("Connects and disconnects", "Sum", region, wsctl("Connects"), wsctl("Disconnects")));
+        graphs.add(graph("Connects and disconnects", "Sum", region, wsctl(Metric.CONNECTS), wsctl(Metric.DISCONNECTS)));
         graphs.add(graph("Authorizer denials by reason", "Sum", region, deniedByReason()));
-        graphs.add(graph("Published and delivered", "Sum", region, wsctl("Published"), wsctl("Delivered")));
-        graphs.add(graph("Gone, throttled, failed", "Sum", region, wsctl("Gone"), wsctl("Throttled"), wsctl("Failed")));
+        graphs.add(graph("Published and delivered", "Sum", region, wsctl(Metric.PUBLISHED), wsctl(Metric.DELIVERED)));
+        graphs.add(graph(
+                "Gone, throttled, failed",
+                "Sum",
+                region,
+                wsctl(Metric.GONE),
+                wsctl(Metric.THROTTLED),
+                wsctl(Metric.FAILED)));
         graphs.add(graph(
                 "Fan-out duration (ms)",
                 "p50",
                 region,
-                wsctl("FanoutDuration").add(Json.object().put("stat", "p50")),
-                wsctl("FanoutDuration").add(Json.object().put("stat", "p99"))));
-        graphs.add(graph("Fan-out shards", "Sum", region, wsctl("Shards")));
+                wsctl(Metric.FANOUT_DURATION).add(Json.object().put("stat", "p50")),
+                wsctl(Metric.FANOUT_DURATION).add(Json.object().put("stat", "p99"))));
+        graphs.add(graph("Fan-out shards", "Sum", region, wsctl(Metric.SHARDS)));
         graphs.add(graph(
                 "API Gateway: connects and messages",
                 "Sum",
@@ -218,8 +225,8 @@ final class DashboardResource implements Resource<DashboardResource.State> {
         return line;
     }
 
-    private ArrayNode wsctl(String metric) {
-        return metric(NAMESPACE, metric, "app", app, "stage", stage);
+    private ArrayNode wsctl(Metric metric) {
+        return metric(NAMESPACE, metric.cloudWatch(), Metric.APP, app, Metric.STAGE, stage);
     }
 
     /**
@@ -228,8 +235,8 @@ final class DashboardResource implements Resource<DashboardResource.State> {
      * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/search-expression-syntax.html).
      */
     private ArrayNode deniedByReason() {
-        String search = "SEARCH('{" + NAMESPACE + ",app,reason,stage} MetricName=\"Denied\" app=\"" + app
-                + "\" stage=\"" + stage + "\"', 'Sum', " + PERIOD_SECONDS + ")";
+        String search = "SEARCH('{" + NAMESPACE + ",app,reason,stage} MetricName=\"" + Metric.DENIED.cloudWatch()
+                + "\" app=\"" + app + "\" stage=\"" + stage + "\"', 'Sum', " + PERIOD_SECONDS + ")";
         return JsonNodeFactory.instance
                 .arrayNode()
                 .add(Json.object().put("expression", search).put("id", "denied"));

@@ -2,7 +2,9 @@ package dev.wsctl.webhooks;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +24,13 @@ public record WebhookSettings(URI url, List<String> events, String secret, Strin
     public static final String ENV_SECRET = "WSCTL_WEBHOOK_SECRET";
     public static final String ENV_DEAD_LETTERS = "WSCTL_WEBHOOK_DEAD_LETTERS";
     public static final String ENV_RETRY_SECONDS = "WSCTL_WEBHOOK_RETRY_SECONDS";
+
+    /** A new signing secret: 32 random bytes, hex (what deploy keeps in the function and the local stack in its file). */
+    public static String newSecret() {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        return HexFormat.of().formatHex(secret);
+    }
 
     public static WebhookSettings fromEnvironment(Map<String, String> env) {
         URI url = url(required(env, ENV_URL));
