@@ -292,7 +292,7 @@ class LambdaContractTest {
     void theWebhooksFunctionPostsAStreamBatchSigned() throws IOException {
         String secret = "0123456789abcdef".repeat(4);
         try (dev.wsctl.webhooks.WebhookReceiver receiver = new dev.wsctl.webhooks.WebhookReceiver(secret, null)) {
-            harness.webhooks = new LambdaHarness.Webhooks(receiver.url(), secret);
+            harness.webhooks = new LambdaHarness.Webhooks(receiver.url(), secret, null);
             String id = "AbCdEfGhIjKlM=";
             String batch = "{\"Records\":["
                     + record(1, "INSERT", keys(id, "#connection"), "NewImage", meta(id, "alice"))
@@ -362,6 +362,57 @@ class LambdaContractTest {
                     .toList();
             assertThat(got.subList(0, 6)).containsExactlyElementsOf(expected);
             assertThat(got.subList(6, 12)).containsExactlyElementsOf(expected);
+        } finally {
+            harness.webhooks = null;
+        }
+    }
+
+    /**
+     * A body the endpoint refuses (4xx) goes to the dead-letter queue, here moto's SQS (reached through
+     * {@code AWS_ENDPOINT_URL_SQS}), signed with the credentials Lambda gives the function; the message read back with
+     * the SDK is the body as posted.
+     */
+    @Test
+    void theWebhooksFunctionDeadLettersARefusedBatchInSqs() throws IOException {
+        String secret = "fedcba9876543210".repeat(4);
+        try (dev.wsctl.aws.AwsReadBack aws = new dev.wsctl.aws.AwsReadBack(dev.wsctl.aws.MotoServer.url());
+                dev.wsctl.webhooks.WebhookReceiver receiver = new dev.wsctl.webhooks.WebhookReceiver(secret, null)) {
+            String queue = aws.sqs
+                    .createQueue(b -> b.queueName("bench-cold-webhooks-failed-" + System.nanoTime()))
+                    .queueUrl();
+            receiver.answers = () -> 400;
+            harness.webhooks = new LambdaHarness.Webhooks(receiver.url(), secret, queue);
+            String batch =
+                    "{\"Records\":[" + record(1, "INSERT", keys("#occupancy:news", "#count"), "NewImage", "{}") + "]}";
+
+            LambdaHarness.Run run = harness.run(
+                    Function.WEBHOOKS,
+                    LambdaHarness.LAMBDA_JVM_FLAGS,
+                    InitializationType.ON_DEMAND,
+                    env -> env.put(
+                            "AWS_ENDPOINT_URL_SQS",
+                            dev.wsctl.aws.MotoServer.url().toString()),
+                    batch.getBytes(StandardCharsets.UTF_8),
+                    "\"deadLettered\":true");
+
+            assertThat(run.response()).contains("\"status\":400", "\"attempts\":1");
+            assertThat(receiver.posts).hasSize(2);
+            List<software.amazon.awssdk.services.sqs.model.Message> messages = aws.sqs
+                    .receiveMessage(b -> b.queueUrl(queue)
+                            .messageAttributeNames("All")
+                            .maxNumberOfMessages(10)
+                            .waitTimeSeconds(1))
+                    .messages();
+            assertThat(messages).hasSize(2);
+            for (software.amazon.awssdk.services.sqs.model.Message m : messages) {
+                assertThat(m.body().getBytes(StandardCharsets.UTF_8))
+                        .isIn(
+                                receiver.posts.get(0).body(),
+                                receiver.posts.get(1).body());
+                assertThat(m.messageAttributes().get("status").stringValue()).isEqualTo("400");
+                assertThat(m.messageAttributes().get("attempts").stringValue()).isEqualTo("1");
+            }
+            aws.sqs.deleteQueue(b -> b.queueUrl(queue));
         } finally {
             harness.webhooks = null;
         }

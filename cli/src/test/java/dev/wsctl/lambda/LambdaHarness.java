@@ -182,8 +182,11 @@ public final class LambdaHarness implements AutoCloseable {
     private final byte[] secret = new byte[32];
     private final Map<Function, byte[]> events = new LinkedHashMap<>();
 
-    /** The endpoint {@link Function#WEBHOOKS} posts to and the secret it signs with, as deploy would configure it. */
-    record Webhooks(java.net.URI url, String secret) {}
+    /**
+     * The endpoint {@link Function#WEBHOOKS} posts to, the secret it signs with and its dead-letter queue's URL (null:
+     * one on AWS, which the function only calls to dead-letter a body), as deploy would configure them.
+     */
+    record Webhooks(java.net.URI url, String secret, String deadLetters) {}
 
     /** Where {@link Function#WEBHOOKS} posts: set by the test that runs it. */
     volatile Webhooks webhooks;
@@ -265,11 +268,12 @@ public final class LambdaHarness implements AutoCloseable {
             if (webhooks == null) {
                 throw new IllegalStateException("no webhooks endpoint: set LambdaHarness.webhooks first");
             }
-            // a queue URL as SQS gives it; the function only calls it when a body is dead-lettered
             return DeployedFunction.webhooks(
                     stack(new StackConfig.Webhooks(Optional.of(webhooks.url()), StackConfig.Webhooks.EVENTS)),
-                    "https://sqs." + REGION + ".amazonaws.com/" + ACCOUNT + "/" + config.functionName("webhooks")
-                            + "-failed",
+                    webhooks.deadLetters() != null
+                            ? webhooks.deadLetters()
+                            : "https://sqs." + REGION + ".amazonaws.com/" + ACCOUNT + "/"
+                                    + config.functionName("webhooks") + "-failed",
                     webhooks.secret());
         }
         return DeployedFunction.of(
