@@ -31,4 +31,20 @@ public record DeployedFunction(
                 spec.snapStart(),
                 Map.copyOf(spec.environment().of(callbackUrl, authSecret, new Outputs())));
     }
+
+    /**
+     * The webhooks function of the stack {@code config} describes (its {@code webhooks.url} set), as deploy configures
+     * it with the dead-letter queue at {@code queueUrl} and the signing secret {@code secret}.
+     */
+    public static DeployedFunction webhooks(StackConfig config, String queueUrl, String secret) {
+        FunctionResource.Spec spec = Stack.webhooksSpec(config, config.allTags(), Stack.WEBHOOK_SECRET);
+        return new DeployedFunction(
+                Stack.WEBHOOKS,
+                spec.name(),
+                spec.handler(),
+                spec.memory(),
+                spec.snapStart(),
+                Map.copyOf(spec.environment()
+                        .of("", Optional.of(secret), Outputs.of(Map.of("webhooks.queue.url", queueUrl)))));
+    }
 }

@@ -281,4 +281,160 @@ class LambdaContractTest {
                 .hasMessageContaining("init/error")
                 .hasMessageContaining(dev.wsctl.protocol.Settings.ENV_TABLE);
     }
+
+    /**
+     * The webhooks function as Lambda runs it with deploy's environment, given a DynamoDB stream batch as Lambda sends
+     * it ("Using AWS Lambda with Amazon DynamoDB", https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html): a
+     * receiver on 127.0.0.1 checks each POST's signature with its own HMAC and gets the events in record order; the
+     * subscription row's and the MODIFY's records are no events. The runtime hands the batch twice (at least once).
+     */
+    @Test
+    void theWebhooksFunctionPostsAStreamBatchSigned() throws IOException {
+        String secret = "0123456789abcdef".repeat(4);
+        try (dev.wsctl.webhooks.WebhookReceiver receiver = new dev.wsctl.webhooks.WebhookReceiver(secret, null)) {
+            harness.webhooks = new LambdaHarness.Webhooks(receiver.url(), secret, null);
+            String id = "AbCdEfGhIjKlM=";
+            String batch = "{\"Records\":["
+                    + record(1, "INSERT", keys(id, "#connection"), "NewImage", meta(id, "alice"))
+                    + ","
+                    + record(
+                            2,
+                            "INSERT",
+                            keys("#occupancy:news", "#count"),
+                            "NewImage",
+                            "{\"connectionId\":{\"S\":\"#occupancy:news\"},\"channel\":{\"S\":\"#count\"},"
+                                    + "\"subscribers\":{\"N\":\"1\"}}")
+                    + ","
+                    + record(
+                            3,
+                            "INSERT",
+                            keys("#members:presence-room", "#alice"),
+                            "NewImage",
+                            "{\"connectionId\":{\"S\":\"#members:presence-room\"},\"channel\":{\"S\":\"#alice\"}}")
+                    + ","
+                    + record(
+                            4,
+                            "MODIFY",
+                            keys("#occupancy:news", "#count"),
+                            "NewImage",
+                            "{\"connectionId\":{\"S\":\"#occupancy:news\"},\"channel\":{\"S\":\"#count\"},"
+                                    + "\"subscribers\":{\"N\":\"2\"}}")
+                    + ","
+                    + record(
+                            5,
+                            "REMOVE",
+                            keys("#members:presence-room", "#alice"),
+                            "OldImage",
+                            "{\"connectionId\":{\"S\":\"#members:presence-room\"},\"channel\":{\"S\":\"#alice\"}}")
+                    + ","
+                    + record(
+                            6,
+                            "REMOVE",
+                            keys("#occupancy:news", "#count"),
+                            "OldImage",
+                            "{\"connectionId\":{\"S\":\"#occupancy:news\"},\"channel\":{\"S\":\"#count\"},"
+                                    + "\"subscribers\":{\"N\":\"0\"}}")
+                    + "," + record(7, "REMOVE", keys(id, "#connection"), "OldImage", meta(id, "alice"))
+                    + "]}";
+
+            LambdaHarness.Run run = harness.run(
+                    Function.WEBHOOKS,
+                    LambdaHarness.LAMBDA_JVM_FLAGS,
+                    InitializationType.ON_DEMAND,
+                    env -> {},
+                    batch.getBytes(StandardCharsets.UTF_8));
+
+            assertThat(run.response()).contains("\"events\":6", "\"status\":200", "\"attempts\":1");
+            assertThat(receiver.badSignatures).hasValue(0);
+            assertThat(receiver.posts).hasSize(2).allMatch(p -> "application/json".equals(p.contentType()));
+            List<String> expected = List.of(
+                    "connected " + id + " alice -",
+                    "channel_occupied - - news",
+                    "member_added - alice presence-room",
+                    "member_removed - alice presence-room",
+                    "channel_vacated - - news",
+                    "disconnected " + id + " alice -");
+            List<String> got = receiver.acceptedEvents().stream()
+                    .map(e -> e.path("name").asText() + " "
+                            + e.path("connectionId").asText("-") + " "
+                            + e.path("user").asText("-") + " "
+                            + e.path("channel").asText("-"))
+                    .toList();
+            assertThat(got.subList(0, 6)).containsExactlyElementsOf(expected);
+            assertThat(got.subList(6, 12)).containsExactlyElementsOf(expected);
+        } finally {
+            harness.webhooks = null;
+        }
+    }
+
+    /**
+     * A body the endpoint refuses (4xx) goes to the dead-letter queue, here moto's SQS (reached through
+     * {@code AWS_ENDPOINT_URL_SQS}), signed with the credentials Lambda gives the function; the message read back with
+     * the SDK is the body as posted.
+     */
+    @Test
+    void theWebhooksFunctionDeadLettersARefusedBatchInSqs() throws IOException {
+        String secret = "fedcba9876543210".repeat(4);
+        try (dev.wsctl.aws.AwsReadBack aws = new dev.wsctl.aws.AwsReadBack(dev.wsctl.aws.MotoServer.url());
+                dev.wsctl.webhooks.WebhookReceiver receiver = new dev.wsctl.webhooks.WebhookReceiver(secret, null)) {
+            String queue = aws.sqs
+                    .createQueue(b -> b.queueName("bench-cold-webhooks-failed-" + System.nanoTime()))
+                    .queueUrl();
+            receiver.answers = () -> 400;
+            harness.webhooks = new LambdaHarness.Webhooks(receiver.url(), secret, queue);
+            String batch =
+                    "{\"Records\":[" + record(1, "INSERT", keys("#occupancy:news", "#count"), "NewImage", "{}") + "]}";
+
+            LambdaHarness.Run run = harness.run(
+                    Function.WEBHOOKS,
+                    LambdaHarness.LAMBDA_JVM_FLAGS,
+                    InitializationType.ON_DEMAND,
+                    env -> env.put(
+                            "AWS_ENDPOINT_URL_SQS",
+                            dev.wsctl.aws.MotoServer.url().toString()),
+                    batch.getBytes(StandardCharsets.UTF_8),
+                    "\"deadLettered\":true");
+
+            assertThat(run.response()).contains("\"status\":400", "\"attempts\":1");
+            assertThat(receiver.posts).hasSize(2);
+            List<software.amazon.awssdk.services.sqs.model.Message> messages = aws.sqs
+                    .receiveMessage(b -> b.queueUrl(queue)
+                            .messageAttributeNames("All")
+                            .maxNumberOfMessages(10)
+                            .waitTimeSeconds(1))
+                    .messages();
+            assertThat(messages).hasSize(2);
+            for (software.amazon.awssdk.services.sqs.model.Message m : messages) {
+                assertThat(m.body().getBytes(StandardCharsets.UTF_8))
+                        .isIn(
+                                receiver.posts.get(0).body(),
+                                receiver.posts.get(1).body());
+                assertThat(m.messageAttributes().get("status").stringValue()).isEqualTo("400");
+                assertThat(m.messageAttributes().get("attempts").stringValue()).isEqualTo("1");
+            }
+            aws.sqs.deleteQueue(b -> b.queueUrl(queue));
+        } finally {
+            harness.webhooks = null;
+        }
+    }
+
+    private static String keys(String connectionId, String channel) {
+        return "{\"connectionId\":{\"S\":\"" + connectionId + "\"},\"channel\":{\"S\":\"" + channel + "\"}}";
+    }
+
+    private static String meta(String connectionId, String sub) {
+        return "{\"connectionId\":{\"S\":\"" + connectionId + "\"},\"channel\":{\"S\":\"#connection\"},"
+                + "\"sub\":{\"S\":\"" + sub + "\"},\"connectedAt\":{\"N\":\"1764680000000\"}}";
+    }
+
+    /** One record of a DynamoDB stream event, as in the with-ddb.html example. */
+    private static String record(int n, String eventName, String keys, String image, String item) {
+        return "{\"eventID\":\"" + n + "\",\"eventName\":\"" + eventName + "\",\"eventVersion\":\"1.1\","
+                + "\"eventSource\":\"aws:dynamodb\",\"awsRegion\":\"us-east-1\",\"dynamodb\":{"
+                + "\"ApproximateCreationDateTime\":1764680000,\"Keys\":" + keys + ",\"" + image + "\":" + item
+                + ",\"SequenceNumber\":\"" + (100 + n) + "\",\"SizeBytes\":64,"
+                + "\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"},"
+                + "\"eventSourceARN\":\"arn:aws:dynamodb:us-east-1:123456789012:table/bench-cold/stream/"
+                + "2026-01-01T00:00:00.000\"}";
+    }
 }

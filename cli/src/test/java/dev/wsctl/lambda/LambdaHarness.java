@@ -110,7 +110,12 @@ public final class LambdaHarness implements AutoCloseable {
         DEFAULT("default", "ping.json", "\\\"type\\\":\\\"pong\\\""),
         AUTHORIZE(StackConfig.AUTHORIZE, "authorize.json", "\"Effect\":\"Allow\""),
         /** a batch of the sharded fan-out (the send path's event for the worker) to the ten subscribers */
-        FANOUT(StackConfig.FANOUT, null, "\"delivered\":" + SUBSCRIBERS);
+        FANOUT(StackConfig.FANOUT, null, "\"delivered\":" + SUBSCRIBERS),
+        /**
+         * the webhooks function of a stack whose {@code webhooks.url} is {@link #webhooks}'s, given a stream batch by
+         * the caller (no fixture); its answer says it delivered
+         */
+        WEBHOOKS("webhooks", null, "\"deadLettered\":false");
 
         final String name;
         final String fixture;
@@ -177,15 +182,44 @@ public final class LambdaHarness implements AutoCloseable {
     private final byte[] secret = new byte[32];
     private final Map<Function, byte[]> events = new LinkedHashMap<>();
 
+    /**
+     * The endpoint {@link Function#WEBHOOKS} posts to, the secret it signs with and its dead-letter queue's URL (null:
+     * one on AWS, which the function only calls to dead-letter a body), as deploy would configure them.
+     */
+    record Webhooks(java.net.URI url, String secret, String deadLetters) {}
+
+    /** Where {@link Function#WEBHOOKS} posts: set by the test that runs it. */
+    volatile Webhooks webhooks;
+
     private LambdaHarness(FunctionCode code, Duration credentialsLifetime) throws IOException {
         this.credentialsLifetime = credentialsLifetime;
         this.work = Files.createTempDirectory("wsctl-lambda");
         this.taskRoot = extract(code.jar(), work.resolve("task"));
         this.runtimeClassPath = runtimeClassPath();
         Arrays.fill(secret, (byte) 7);
-        // a stack with every function: auth with an HS256 secret and an origin list turns the authorizer on
+        this.config = stack(StackConfig.defaults().webhooks());
+        String token = TokenVerifier.mint(secret, "bench-user", List.of("news"), List.of(), Duration.ofHours(1));
+        for (Function f : Function.values()) {
+            if (f.fixture != null) {
+                events.put(f, fixture(f.fixture).replace("TOKEN", token).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        this.dynalite = Dynalite.start();
+        this.client = dynalite.newClient();
+        Dynalite.createTable(client, config.tableName());
+        // the history table, as deploy creates it whatever the history settings (dynalite: active at once)
+        client.createTable(HistoryTable.createTableRequest(config.historyTableName(), Map.of()))
+                .join();
+        this.store = new DynamoDbConnectionStore(client, config.tableName());
+        this.tls = SelfSignedTls.create(work);
+        this.connections = new FakeConnectionsEndpoint(tls.server());
+        this.dynamoDbTls = new TlsFront(tls.server(), dynalite.endpoint());
+    }
+
+    /** A stack with every function: auth with an HS256 secret and an origin list turns the authorizer on. */
+    private static StackConfig stack(StackConfig.Webhooks webhooks) {
         StackConfig defaults = StackConfig.defaults();
-        this.config = new StackConfig(
+        return new StackConfig(
                 "bench",
                 "cold",
                 Optional.of(REGION),
@@ -209,23 +243,7 @@ public final class LambdaHarness implements AutoCloseable {
                         OriginPolicy.MissingOrigin.DENY),
                 defaults.publish(),
                 defaults.history(),
-                defaults.webhooks());
-        String token = TokenVerifier.mint(secret, "bench-user", List.of("news"), List.of(), Duration.ofHours(1));
-        for (Function f : Function.values()) {
-            if (f.fixture != null) {
-                events.put(f, fixture(f.fixture).replace("TOKEN", token).getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        this.dynalite = Dynalite.start();
-        this.client = dynalite.newClient();
-        Dynalite.createTable(client, config.tableName());
-        // the history table, as deploy creates it whatever the history settings (dynalite: active at once)
-        client.createTable(HistoryTable.createTableRequest(config.historyTableName(), Map.of()))
-                .join();
-        this.store = new DynamoDbConnectionStore(client, config.tableName());
-        this.tls = SelfSignedTls.create(work);
-        this.connections = new FakeConnectionsEndpoint(tls.server());
-        this.dynamoDbTls = new TlsFront(tls.server(), dynalite.endpoint());
+                webhooks);
     }
 
     /**
@@ -246,6 +264,18 @@ public final class LambdaHarness implements AutoCloseable {
 
     /** The function as deployed: handler string and {@code wsctl deploy}'s variables, from the deploy model. */
     DeployedFunction deployed(Function f) {
+        if (f == Function.WEBHOOKS) {
+            if (webhooks == null) {
+                throw new IllegalStateException("no webhooks endpoint: set LambdaHarness.webhooks first");
+            }
+            return DeployedFunction.webhooks(
+                    stack(new StackConfig.Webhooks(Optional.of(webhooks.url()), StackConfig.Webhooks.EVENTS)),
+                    webhooks.deadLetters() != null
+                            ? webhooks.deadLetters()
+                            : "https://sqs." + REGION + ".amazonaws.com/" + ACCOUNT + "/"
+                                    + config.functionName("webhooks") + "-failed",
+                    webhooks.secret());
+        }
         return DeployedFunction.of(
                 config, f.name, connections.callbackUrl().toString(), Optional.of(AuthSettings.encodeSecret(secret)));
     }
