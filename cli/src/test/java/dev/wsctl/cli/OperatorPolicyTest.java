@@ -1,5 +1,7 @@
 package dev.wsctl.cli;
 
+import static dev.wsctl.aws.IamPolicyPatterns.glob;
+import static dev.wsctl.aws.IamPolicyPatterns.values;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -411,29 +413,5 @@ class OperatorPolicyTest {
                 .isEqualTo("wsctl: Access denied while trying to read API " + stack
                         + " (API Gateway GetApis): User is not authorized to perform: apigateway:GET. Grant that action on that"
                         + " resource to the credentials wsctl uses.\n");
-    }
-
-    private static List<String> values(JsonNode node) {
-        List<String> all = new ArrayList<>();
-        if (node.isArray()) {
-            node.forEach(n -> all.add(n.asText()));
-        } else {
-            all.add(node.asText());
-        }
-        return all;
-    }
-
-    /** An IAM action or resource pattern: {@code *} any run of characters, {@code ?} one. */
-    private static Pattern glob(String pattern) {
-        StringBuilder regex = new StringBuilder();
-        for (String part : pattern.split("(?=[*?])|(?<=[*?])")) {
-            regex.append(
-                    switch (part) {
-                        case "*" -> ".*";
-                        case "?" -> ".";
-                        default -> Pattern.quote(part);
-                    });
-        }
-        return Pattern.compile(regex.toString());
     }
 }
