@@ -1,11 +1,11 @@
 package dev.wsctl.aws;
 
+import dev.wsctl.Checkout;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +54,7 @@ public final class MotoServer {
     }
 
     private static URI start() throws IOException {
-        Path script = projectRoot().resolve("tools/moto/server.py");
+        Path script = Checkout.root().resolve("tools/moto/server.py");
         Process process = new ProcessBuilder(
                         System.getenv().getOrDefault("WSCTL_PYTHON", "python3"),
                         script.toString(),
@@ -98,17 +98,5 @@ public final class MotoServer {
         drain.setDaemon(true);
         drain.start();
         return URI.create(line.substring("moto listening on ".length()).trim());
-    }
-
-    private static Path projectRoot() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("tools/moto/server.py"))) {
-            dir = dir.getParent();
-        }
-        if (dir == null) {
-            throw new IllegalStateException(
-                    "tools/moto/server.py not found above " + Path.of("").toAbsolutePath());
-        }
-        return dir;
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.wsctl.Checkout;
 import dev.wsctl.protocol.Settings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,7 @@ class DemoPageTest {
 
     @Test
     void thePageCarriesTheClientOfTheExampleVerbatim() throws IOException {
-        String example = Files.readString(projectDir().resolve("examples/client.js"));
+        String example = Files.readString(Checkout.root().resolve("examples/client.js"));
         assertThat(clientClass(DemoPage.template(), "the demo page"))
                 .as("the WsClient block of examples/demo.html must be a copy of the one in examples/client.js")
                 .isEqualTo(clientClass(example, "examples/client.js"));
@@ -116,7 +117,7 @@ class DemoPageTest {
 
     /** Runs {@code node SCRIPT ARGS} in tools/browser-test, bounded by NODE_TIMEOUT, and asserts exit 0. */
     private void node(String script, String... args) throws Exception {
-        Path tools = projectDir().resolve("tools/browser-test");
+        Path tools = Checkout.root().resolve("tools/browser-test");
         if (!Files.isDirectory(tools.resolve("node_modules/playwright-core")))
             fail("tools/browser-test is not installed: run `npm ci` in " + tools + " (scripts/test does)");
         Path output = dir.resolve(script + ".out");
@@ -145,16 +146,5 @@ class DemoPageTest {
         assertThat(process.exitValue())
                 .as("exit code of node %s; its output:%n%s", script, out)
                 .isZero();
-    }
-
-    /** The checkout's root: the surefire property, else the nearest directory above with examples/client.js. */
-    private static Path projectDir() {
-        String dir = System.getProperty("wsctl.project.dir");
-        if (dir != null && !dir.isBlank()) return Path.of(dir).toAbsolutePath();
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("examples/client.js"))) return p;
-        }
-        throw new IllegalStateException(
-                "no examples/client.js above " + Path.of("").toAbsolutePath());
     }
 }

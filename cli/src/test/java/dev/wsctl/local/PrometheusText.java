@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wsctl.Checkout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ final class PrometheusText {
     }
 
     static PrometheusText parse(byte[] exposition) throws IOException, InterruptedException {
-        Path tools = projectDir().resolve("tools/prom-parse");
+        Path tools = Checkout.root().resolve("tools/prom-parse");
         if (!Files.isDirectory(tools.resolve("node_modules/parse-prometheus-text-format")))
             fail("tools/prom-parse is not installed: run `npm ci` in " + tools + " (scripts/test does)");
         Process node = new ProcessBuilder("node", "parse.js")
@@ -99,16 +100,5 @@ final class PrometheusText {
         JsonNode f = families.get(name);
         assertThat(f).as("family %s among %s", name, families.keySet()).isNotNull();
         return f;
-    }
-
-    /** The checkout's root: the surefire property, else the nearest directory above with tools/prom-parse. */
-    static Path projectDir() {
-        String dir = System.getProperty("wsctl.project.dir");
-        if (dir != null && !dir.isBlank()) return Path.of(dir).toAbsolutePath();
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("tools/prom-parse"))) return p;
-        }
-        throw new IllegalStateException(
-                "no tools/prom-parse above " + Path.of("").toAbsolutePath());
     }
 }
