@@ -13,11 +13,14 @@ import software.amazon.awssdk.services.iam.model.ContextKeyTypeEnum;
 /**
  * What deploy, status, destroy and the operations need, read from the one place that says it: the policies
  * {@code templates/policies/deploy.json} and {@code operator.json}, placeholders filled in for this stack. Each
- * statement is simulated as it is written: its actions on its resources (wildcards included), with the values its
- * {@code StringEquals} conditions ask for as the simulation's context.
+ * statement is simulated as it is written: its actions on its resources (wildcards included), with the first value
+ * each of its {@code StringEquals} and {@code ArnLike} conditions names as the simulation's context. The statements
+ * only webhooks need (their Sid starts with {@code Webhook}) count only when the stack has {@code webhooks.url}.
  */
 final class RequiredActions {
     static final List<String> POLICIES = List.of("deploy", "operator");
+    /** How the Sid of a statement only a stack with webhooks needs starts. */
+    static final String WEBHOOKS_ONLY = "Webhook";
 
     /** One statement of one policy. */
     record Statement(String policy, List<String> actions, List<String> resources, List<ContextEntry> context) {}
@@ -48,15 +51,21 @@ final class RequiredActions {
         List<Statement> statements = new ArrayList<>();
         for (String policy : POLICIES) {
             for (JsonNode s : Policies.document(policy, values).get("Statement")) {
+                if (s.path("Sid").asText().startsWith(WEBHOOKS_ONLY)
+                        && !config.webhooks().enabled()) {
+                    continue;
+                }
                 List<ContextEntry> context = new ArrayList<>();
-                s.path("Condition")
-                        .path("StringEquals")
-                        .fields()
-                        .forEachRemaining(e -> context.add(ContextEntry.builder()
-                                .contextKeyName(e.getKey())
-                                .contextKeyType(ContextKeyTypeEnum.STRING)
-                                .contextKeyValues(e.getValue().asText())
-                                .build()));
+                for (String operator : List.of("StringEquals", "ArnLike")) {
+                    s.path("Condition")
+                            .path(operator)
+                            .fields()
+                            .forEachRemaining(e -> context.add(ContextEntry.builder()
+                                    .contextKeyName(e.getKey())
+                                    .contextKeyType(ContextKeyTypeEnum.STRING)
+                                    .contextKeyValues(values(e.getValue()).get(0))
+                                    .build()));
+                }
                 statements.add(new Statement(
                         policy + ".json " + s.path("Sid").asText(),
                         values(s.get("Action")),
