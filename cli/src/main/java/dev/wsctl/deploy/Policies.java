@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,6 +26,17 @@ public final class Policies {
      */
     public static JsonNode document(String name, Map<String, String> values) {
         return read(name + ".json", values);
+    }
+
+    /** A policy element IAM takes as one string or a list of them: Action, Resource, a condition's values. */
+    public static List<String> values(JsonNode element) {
+        List<String> values = new ArrayList<>();
+        if (element.isArray()) {
+            element.forEach(n -> values.add(n.asText()));
+        } else {
+            values.add(element.asText());
+        }
+        return values;
     }
 
     /** The trust policy that lets Lambda assume a function's role. */

@@ -70,26 +70,17 @@ final class RequiredActions {
                             .forEachRemaining(e -> context.add(ContextEntry.builder()
                                     .contextKeyName(e.getKey())
                                     .contextKeyType(ContextKeyTypeEnum.STRING)
-                                    .contextKeyValues(values(e.getValue()).get(0))
+                                    .contextKeyValues(
+                                            Policies.values(e.getValue()).get(0))
                                     .build()));
                 }
                 statements.add(new Statement(
                         policy + ".json " + s.path("Sid").asText(),
-                        values(s.get("Action")),
-                        values(s.get("Resource")),
+                        Policies.values(s.get("Action")),
+                        Policies.values(s.get("Resource")),
                         context));
             }
         }
         return statements;
-    }
-
-    private static List<String> values(JsonNode node) {
-        List<String> values = new ArrayList<>();
-        if (node.isArray()) {
-            node.forEach(n -> values.add(n.asText()));
-        } else {
-            values.add(node.asText());
-        }
-        return values;
     }
 }

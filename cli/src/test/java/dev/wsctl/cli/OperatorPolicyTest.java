@@ -1,7 +1,7 @@
 package dev.wsctl.cli;
 
 import static dev.wsctl.aws.IamPolicyPatterns.glob;
-import static dev.wsctl.aws.IamPolicyPatterns.values;
+import static dev.wsctl.deploy.Policies.values;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,6 +1,6 @@
 package dev.wsctl.deploy;
 
-import static dev.wsctl.aws.IamPolicyPatterns.values;
+import static dev.wsctl.deploy.Policies.values;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -200,7 +200,7 @@ class DeployTest {
             JsonNode policy = parse(aws.rolePolicy(fn, RoleResource.POLICY_NAME));
             assertThat(policy.toString()).contains("log-group:/aws/lambda/" + fn);
             for (JsonNode statement : policy.get("Statement")) {
-                assertThat(resources(statement))
+                assertThat(Policies.values(statement.get("Resource")))
                         .as(fn)
                         .isNotEmpty()
                         .allSatisfy(resource -> assertThat(resource)
@@ -1333,18 +1333,6 @@ class DeployTest {
                 .variables();
     }
 
-    /** A statement's Resource: one ARN or a list of them. */
-    private static List<String> resources(JsonNode statement) {
-        JsonNode resource = statement.get("Resource");
-        List<String> all = new ArrayList<>();
-        if (resource.isArray()) {
-            resource.forEach(r -> all.add(r.asText()));
-        } else {
-            all.add(resource.asText());
-        }
-        return all;
-    }
-
     /** The statements of a role's policy by Sid, each as "actions on resources". */
     private Map<String, String> statements(String role) {
         Map<String, String> bySid = new java.util.TreeMap<>();
@@ -1352,7 +1340,7 @@ class DeployTest {
             assertThat(st.get("Effect").asText()).isEqualTo("Allow");
             List<String> actions = new ArrayList<>();
             st.get("Action").forEach(a -> actions.add(a.asText()));
-            bySid.put(st.get("Sid").asText(), actions + " on " + resources(st));
+            bySid.put(st.get("Sid").asText(), actions + " on " + Policies.values(st.get("Resource")));
         }
         return bySid;
     }

@@ -361,24 +361,14 @@ class PolicyActionsTest {
                 .doesNotContain("${");
         Set<String> allowed = new TreeSet<>();
         for (JsonNode statement : policy.get("Statement")) {
-            List<String> resources = values(statement.get("Resource"));
-            for (String action : values(statement.get("Action"))) {
+            List<String> resources = Policies.values(statement.get("Resource"));
+            for (String action : Policies.values(statement.get("Action"))) {
                 if (action.startsWith("dynamodb:")) {
                     resources.forEach(resource -> allowed.add(resource + " " + action));
                 }
             }
         }
         return allowed;
-    }
-
-    private static List<String> values(JsonNode node) {
-        List<String> values = new ArrayList<>();
-        if (node.isArray()) {
-            node.forEach(n -> values.add(n.asText()));
-        } else {
-            values.add(node.asText());
-        }
-        return values;
     }
 
     private static byte[] fixture(String name) throws IOException {
