@@ -444,6 +444,8 @@ _SCOPE = re.compile(r"Credential=(?P<key>[^/]+)/[^/]+/(?P<region>[^/]+)/(?P<serv
 
 
 _SIMULATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "iam-simulate")
+
+
 class ServiceFailure(ServiceException):
     code = "ServiceFailure"
 

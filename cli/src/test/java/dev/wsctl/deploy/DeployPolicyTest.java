@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,7 +63,7 @@ class DeployPolicyTest {
     private final String app = "dp" + Long.toString(System.nanoTime() % 1_000_000, 36) + (++apps);
     private final String stack = app + "-dev";
     private final Map<String, String> env = new HashMap<>();
-    private final ConcurrentLinkedQueue<Call> authorized = new ConcurrentLinkedQueue<>();
+    private final Set<Call> authorized = ConcurrentHashMap.newKeySet();
     private AwsReadBack aws;
     /** What wsctl.yaml says beyond the app. */
     private String config = "";
@@ -274,8 +274,7 @@ class DeployPolicyTest {
             }
         }
         assertThat(authorized).as("the calls were recorded").hasSizeGreaterThan(50);
-        List<Call> calls = new ArrayList<>(new java.util.LinkedHashSet<>(authorized));
-        assertThat(IamSimulator.decide(policy, calls).stream()
+        assertThat(IamSimulator.decide(policy, List.copyOf(authorized)).stream()
                         .filter(d -> !d.allowed())
                         .toList())
                 .as("the calls deploy.json does not allow")
